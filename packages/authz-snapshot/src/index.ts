@@ -1,0 +1,35 @@
+/**
+ * The authz snapshot format shared by the BROM backend (which publishes it) and the authz
+ * sidecar (which enforces it). Free of runtime dependencies, Node built-ins included, so that
+ * both sides can import it anywhere.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  AUTHZ_SNAPSHOT_FORMAT,
+  AuthzSnapshotError,
+  parseAuthzSnapshot,
+} from './snapshot';
+export type {
+  AuthzApplication,
+  AuthzCredential,
+  AuthzSnapshot,
+  AuthzTopicWrite,
+} from './snapshot';
+export {
+  MAX_ROUTING_KEY_LENGTH,
+  ROUTING_KEY_WORD,
+  RoutingKeyPatternError,
+  compileRoutingKeyPattern,
+  compileRoutingKeyPatterns,
+  isValidRoutingKeyPattern,
+  routingKeyPatternProblem,
+  routingKeyPatternsOverlap,
+  routingKeyPatternsToRegExp,
+} from './routingKey';
+export {
+  AUTHZ_SNAPSHOT_HTTP,
+  formatAuthzSnapshotETag,
+  parseAuthzSnapshotETag,
+} from './contract';

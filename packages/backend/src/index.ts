@@ -1,0 +1,19 @@
+import { createBackend } from '@backstage/backend-defaults';
+import { bromPermissionPolicyModule } from '@internal/plugin-brom-backend';
+
+const backend = createBackend();
+
+backend.add(import('@backstage/plugin-app-backend'));
+
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(import('@internal/plugin-catalog-backend-module-brom'));
+
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(bromPermissionPolicyModule);
+
+backend.add(import('@internal/plugin-brom-backend'));
+
+backend.start();

@@ -1,0 +1,29 @@
+export interface Config {
+  /** Configuration of the BROM plugins. */
+  brom?: {
+    /**
+     * Group entity refs whose members administer every BROM application,
+     * e.g. `group:default/brom-admins`.
+     */
+    admins?: string[];
+    /** Insert example applications, types and subscriptions into an empty store (development). */
+    seedExampleData?: boolean;
+    broker?: {
+      /** The vhost BROM manages. Default `brom`. */
+      vhost?: string;
+      /** Prefix of every managed exchange, queue and policy. Default `brom.`. */
+      prefix?: string;
+      /** AMQP URL applications connect to, e.g. amqp://127.0.0.1:5672. */
+      amqpUrl?: string;
+      /** Management API base URL, e.g. http://127.0.0.1:15672. */
+      managementUrl?: string;
+      /** The reconciler's own broker user (internal backend). Default `brom-reconciler`. */
+      username?: string;
+      /**
+       * Its password.
+       * @visibility secret
+       */
+      password?: string;
+    };
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * The BROM backend plugin: REST API, store, permissions, audit, authz feed and reconciler.
+ *
+ * @packageDocumentation
+ */
+export { bromPlugin as default } from './plugin';
+export {
+  BromPermissionPolicy,
+  bromPermissionPolicyModule,
+} from './permissions/policy';
+export {
+  bromApplicationConditions,
+  createBromApplicationConditionalDecision,
+  isApplicationOwner,
+} from './permissions/rules';

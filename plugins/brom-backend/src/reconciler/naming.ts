@@ -1,0 +1,108 @@
+import { BrokerObjectKind } from './types';
+
+/**
+ * Orders strings by UTF-16 code units: deterministic on every machine, unlike
+ * `localeCompare`, so plans come out in the same order everywhere.
+ */
+export function compareCodeUnits(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
+/** The prefix of every object the reconciler creates, unless configured otherwise. */
+export const DEFAULT_NAME_PREFIX = 'brom.';
+
+/** The broker object names derived from one application's name. */
+export interface ApplicationObjectNames {
+  /** The producer's topic exchange and the consumer's queue share this name (and the policy). */
+  base: string;
+  exchange: string;
+  queue: string;
+  deadLetterExchange: string;
+  deadLetterQueue: string;
+  policy: string;
+}
+
+export function applicationObjectNames(
+  prefix: string,
+  applicationName: string,
+): ApplicationObjectNames {
+  const base = `${prefix}${applicationName}`;
+  return {
+    base,
+    exchange: base,
+    queue: base,
+    deadLetterExchange: `${base}.dlx`,
+    deadLetterQueue: `${base}.dlq`,
+    policy: base,
+  };
+}
+
+export function vhostKey(name: string): string {
+  return `vhost:${name}`;
+}
+
+export function exchangeKey(name: string): string {
+  return `exchange:${name}`;
+}
+
+export function queueKey(name: string): string {
+  return `queue:${name}`;
+}
+
+export function policyKey(name: string): string {
+  return `policy:${name}`;
+}
+
+/**
+ * A binding has no name: its identity is source, destination and routing key (and
+ * arguments, which ours never have), e.g. `binding:brom.orders->queue:brom.billing:order.*.created`.
+ */
+export function bindingKey(
+  source: string,
+  destinationType: 'queue' | 'exchange',
+  destination: string,
+  routingKey: string,
+): string {
+  return `binding:${source}->${destinationType}:${destination}:${routingKey}`;
+}
+
+/**
+ * Bindings with arguments are never ours, so they get a key of their own kind that no
+ * desired object and therefore no managed record can ever have.
+ */
+export function bindingWithArgumentsKey(
+  source: string,
+  destinationType: 'queue' | 'exchange',
+  destination: string,
+  routingKey: string,
+  propertiesKey: string,
+): string {
+  return `binding-with-arguments:${source}->${destinationType}:${destination}:${routingKey}:${propertiesKey}`;
+}
+
+/** The kind and the rest of a key, for messages and summaries. */
+export function describeKey(key: string): {
+  kind: BrokerObjectKind | string;
+  name: string;
+} {
+  const colon = key.indexOf(':');
+  if (colon < 0) return { kind: 'object', name: key };
+  return { kind: key.slice(0, colon), name: key.slice(colon + 1) };
+}
+
+// PCRE (RabbitMQ's policy patterns are Erlang `re`) metacharacters outside a class.
+const REGEX_METACHARACTERS = /[\\^$.|?*+()[\]{}]/g;
+
+export function escapeRegex(literal: string): string {
+  return literal.replace(REGEX_METACHARACTERS, '\\$&');
+}
+
+/**
+ * A policy pattern that matches exactly one object name. RabbitMQ matches policy patterns
+ * unanchored, so without `^…$` the pattern for `brom.app` would also match `brom.app.dlq`
+ * and `xbrom.apple`, and without escaping the `.` would match any character.
+ */
+export function exactNamePattern(name: string): string {
+  return `^${escapeRegex(name)}$`;
+}

@@ -1,0 +1,263 @@
+import {
+  applicationObjectNames,
+  bindingKey,
+  compareCodeUnits,
+  exactNamePattern,
+  exchangeKey,
+  policyKey,
+  queueKey,
+  vhostKey,
+} from './naming';
+import {
+  BrokerTopology,
+  DesiredBinding,
+  DesiredExchange,
+  DesiredPolicy,
+  DesiredQueue,
+  ObjectOwner,
+  PolicyDefinition,
+  ReconcilerApplication,
+  ReconcilerInput,
+  RetiredNotificationType,
+  TopologyOptions,
+} from './types';
+
+const byName = (a: { name: string }, b: { name: string }) =>
+  compareCodeUnits(a.name, b.name);
+const byKey = (a: { key: string }, b: { key: string }) =>
+  compareCodeUnits(a.key, b.key);
+const byId = (a: { id: string }, b: { id: string }) =>
+  compareCodeUnits(a.id, b.id);
+
+/**
+ * The broker topology the store asks for. Pure: the same input gives the same topology,
+ * in the same order, whatever happened before.
+ */
+export function desiredTopology(
+  input: ReconcilerInput,
+  options: TopologyOptions,
+): BrokerTopology {
+  const applications = [...input.applications].sort(byName);
+  const applicationsById = new Map(applications.map(a => [a.id, a]));
+  const liveApplication = (id: string): ReconcilerApplication | undefined => {
+    const application = applicationsById.get(id);
+    return application && application.deletedAt === null
+      ? application
+      : undefined;
+  };
+  const notificationTypesById = new Map(
+    input.notificationTypes.map(t => [t.id, t]),
+  );
+  const liveNotificationTypes = input.notificationTypes.filter(
+    t => t.deletedAt === null && liveApplication(t.applicationId),
+  );
+  const producerIds = new Set(liveNotificationTypes.map(t => t.applicationId));
+  // Any subscription row keeps the consumer's queue: revoking or rejecting must not
+  // silently discard what is already queued; only deleting the application removes it.
+  const consumerIds = new Set(
+    input.subscriptions.map(s => s.consumerApplicationId),
+  );
+
+  const vhost = {
+    kind: 'vhost' as const,
+    key: vhostKey(options.vhost),
+    name: options.vhost,
+    dependsOn: [],
+    owner: null,
+  };
+  const exchanges: DesiredExchange[] = [];
+  const queues: DesiredQueue[] = [];
+  const policies: DesiredPolicy[] = [];
+  const bindings = new Map<string, DesiredBinding>();
+
+  for (const application of applications) {
+    if (application.deletedAt !== null) continue;
+    const names = applicationObjectNames(options.prefix, application.name);
+    const owner: ObjectOwner = {
+      applicationId: application.id,
+      subscriptionId: null,
+      generation: application.generation,
+    };
+    if (producerIds.has(application.id)) {
+      exchanges.push(exchange(names.exchange, 'topic', owner, vhost.key));
+    }
+    if (!consumerIds.has(application.id)) continue;
+
+    exchanges.push(
+      exchange(names.deadLetterExchange, 'fanout', owner, vhost.key),
+    );
+    queues.push(queue(names.queue, 'consumer', owner, options, vhost.key));
+    queues.push(
+      queue(names.deadLetterQueue, 'dead-letter', owner, options, vhost.key),
+    );
+    const deadLetterBinding = binding(
+      names.deadLetterExchange,
+      names.deadLetterQueue,
+      '',
+      owner,
+    );
+    bindings.set(deadLetterBinding.key, deadLetterBinding);
+
+    const definition: PolicyDefinition = {
+      'dead-letter-exchange': names.deadLetterExchange,
+    };
+    const { messageTtlMs, maxLength } = application.settings;
+    if (messageTtlMs !== undefined && messageTtlMs !== null) {
+      definition['message-ttl'] = messageTtlMs;
+    }
+    if (maxLength !== undefined && maxLength !== null) {
+      definition['max-length'] = maxLength;
+    }
+    policies.push({
+      kind: 'policy',
+      key: policyKey(names.policy),
+      name: names.policy,
+      queue: names.queue,
+      pattern: exactNamePattern(names.queue),
+      applyTo: 'queues',
+      priority: options.policyPriority,
+      definition,
+      owner,
+      dependsOn: [
+        vhost.key,
+        queueKey(names.queue),
+        exchangeKey(names.deadLetterExchange),
+      ],
+    });
+  }
+
+  // Sorted by id so that when two subscriptions yield the same binding (two types of one
+  // producer with the same pattern), the same one owns it on every pass.
+  for (const subscription of [...input.subscriptions].sort(byId)) {
+    if (subscription.state !== 'approved') continue;
+    const notificationType = notificationTypesById.get(
+      subscription.notificationTypeId,
+    );
+    if (!notificationType || notificationType.deletedAt !== null) continue;
+    const producer = liveApplication(notificationType.applicationId);
+    const consumer = liveApplication(subscription.consumerApplicationId);
+    if (!producer || !consumer) continue;
+    const desired = binding(
+      applicationObjectNames(options.prefix, producer.name).exchange,
+      applicationObjectNames(options.prefix, consumer.name).queue,
+      notificationType.routingKeyPattern,
+      {
+        applicationId: consumer.id,
+        subscriptionId: subscription.id,
+        generation: subscription.generation,
+      },
+    );
+    if (!bindings.has(desired.key)) bindings.set(desired.key, desired);
+  }
+
+  const deletedNotificationTypes: RetiredNotificationType[] =
+    input.notificationTypes
+      .filter(t => t.deletedAt !== null)
+      .sort(byId)
+      .map(notificationType => {
+        const producer = applicationsById.get(notificationType.applicationId);
+        const keys = new Set<string>();
+        if (producer) {
+          for (const subscription of input.subscriptions) {
+            if (subscription.notificationTypeId !== notificationType.id)
+              continue;
+            const consumer = applicationsById.get(
+              subscription.consumerApplicationId,
+            );
+            if (!consumer) continue;
+            keys.add(
+              bindingKey(
+                applicationObjectNames(options.prefix, producer.name).exchange,
+                'queue',
+                applicationObjectNames(options.prefix, consumer.name).queue,
+                notificationType.routingKeyPattern,
+              ),
+            );
+          }
+        }
+        return {
+          id: notificationType.id,
+          applicationId: notificationType.applicationId,
+          bindingKeys: [...keys].sort(),
+        };
+      });
+
+  return {
+    version: input.version,
+    vhost,
+    exchanges: exchanges.sort(byKey),
+    queues: queues.sort(byKey),
+    policies: policies.sort(byKey),
+    bindings: [...bindings.values()].sort(byKey),
+    applications: applications.map(a => ({
+      id: a.id,
+      name: a.name,
+      generation: a.generation,
+      deleted: a.deletedAt !== null,
+      queueDeletionConfirmed: a.queueDeletionConfirmedAt !== null,
+    })),
+    deletedNotificationTypes,
+  };
+
+  function binding(
+    source: string,
+    destination: string,
+    routingKey: string,
+    owner: ObjectOwner,
+  ): DesiredBinding {
+    return {
+      kind: 'binding',
+      key: bindingKey(source, 'queue', destination, routingKey),
+      source,
+      destination,
+      destinationType: 'queue',
+      routingKey,
+      arguments: {},
+      owner,
+      dependsOn: [vhost.key, exchangeKey(source), queueKey(destination)],
+    };
+  }
+}
+
+function exchange(
+  name: string,
+  type: 'topic' | 'fanout',
+  owner: ObjectOwner,
+  vhostObjectKey: string,
+): DesiredExchange {
+  return {
+    kind: 'exchange',
+    key: exchangeKey(name),
+    name,
+    type,
+    durable: true,
+    autoDelete: false,
+    internal: false,
+    arguments: {},
+    owner,
+    dependsOn: [vhostObjectKey],
+  };
+}
+
+function queue(
+  name: string,
+  role: 'consumer' | 'dead-letter',
+  owner: ObjectOwner,
+  options: TopologyOptions,
+  vhostObjectKey: string,
+): DesiredQueue {
+  return {
+    kind: 'queue',
+    key: queueKey(name),
+    name,
+    role,
+    durable: true,
+    autoDelete: false,
+    exclusive: false,
+    // Only what can never change goes here: queue arguments are fixed at declaration,
+    // everything tunable (dead-lettering, TTL, length) lives in the policy.
+    arguments: { 'x-queue-type': options.queueType },
+    owner,
+    dependsOn: [vhostObjectKey],
+  };
+}

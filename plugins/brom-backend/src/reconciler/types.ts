@@ -1,0 +1,259 @@
+/**
+ * Types of the reconciler's pure core. Plain TypeScript on purpose: the store produces a
+ * `ReconcilerInput`, the applier consumes a `Plan`, and nothing in between does I/O.
+ */
+
+/** The store rows the reconciler derives the broker topology from, read in one transaction. */
+export interface ReconcilerInput {
+  /** The state version read in the same transaction as the rows. */
+  version: number;
+  applications: ReconcilerApplication[];
+  notificationTypes: ReconcilerNotificationType[];
+  subscriptions: ReconcilerSubscription[];
+}
+
+export interface ReconcilerApplication {
+  id: string;
+  name: string;
+  generation: number;
+  deletedAt: string | null;
+  /** Set when the owners accept that deleting the application discards queued messages. */
+  queueDeletionConfirmedAt: string | null;
+  settings: { messageTtlMs?: number | null; maxLength?: number | null };
+}
+
+export interface ReconcilerNotificationType {
+  id: string;
+  applicationId: string;
+  name: string;
+  routingKeyPattern: string;
+  generation: number;
+  deletedAt: string | null;
+}
+
+export type SubscriptionState =
+  | 'requested'
+  | 'approved'
+  | 'rejected'
+  | 'revoked';
+
+export interface ReconcilerSubscription {
+  id: string;
+  consumerApplicationId: string;
+  notificationTypeId: string;
+  state: SubscriptionState;
+  generation: number;
+}
+
+export interface TopologyOptions {
+  vhost: string;
+  /** Prepended to every managed object name; `DEFAULT_NAME_PREFIX` unless configured. */
+  prefix: string;
+  /** Fixed at queue creation: changing it later makes existing queues inequivalent. */
+  queueType: 'quorum' | 'classic';
+  /** Priority of our policies, so operators can reason about overlap with their own. */
+  policyPriority: number;
+}
+
+export type BrokerObjectKind =
+  | 'vhost'
+  | 'exchange'
+  | 'queue'
+  | 'policy'
+  | 'binding';
+
+/** JSON values as the management API carries them in `arguments` and policy definitions. */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+export type BrokerArguments = Record<string, JsonValue>;
+
+/**
+ * Whose object this is, for status: the application (producer for its exchange, consumer
+ * for its queue, dead-lettering and policy) and, for bindings, the approved subscription.
+ * `generation` is the generation of the row the object derives from (the subscription for
+ * a binding, the application otherwise); status reports it as `observedGeneration`.
+ */
+export interface ObjectOwner {
+  applicationId: string;
+  subscriptionId: string | null;
+  generation: number;
+}
+
+interface DesiredObjectBase {
+  /** Stable identity, e.g. `queue:brom.billing`; what the store records as managed. */
+  key: string;
+  /** Keys of the objects this one needs; a conflict on one of them holds this one back. */
+  dependsOn: string[];
+}
+
+export interface DesiredVhost extends DesiredObjectBase {
+  kind: 'vhost';
+  name: string;
+  owner: null;
+}
+
+export interface DesiredExchange extends DesiredObjectBase {
+  kind: 'exchange';
+  name: string;
+  type: 'topic' | 'fanout';
+  durable: true;
+  autoDelete: false;
+  internal: false;
+  arguments: BrokerArguments;
+  owner: ObjectOwner;
+}
+
+export interface DesiredQueue extends DesiredObjectBase {
+  kind: 'queue';
+  name: string;
+  /** `consumer` is the queue the application consumes; `dead-letter` holds what it rejected or let expire. */
+  role: 'consumer' | 'dead-letter';
+  durable: true;
+  autoDelete: false;
+  exclusive: false;
+  arguments: BrokerArguments;
+  owner: ObjectOwner;
+}
+
+export interface PolicyDefinition {
+  'dead-letter-exchange': string;
+  'message-ttl'?: number;
+  'max-length'?: number;
+}
+
+export interface DesiredPolicy extends DesiredObjectBase {
+  kind: 'policy';
+  name: string;
+  /** The one queue this policy is for; its anchored, escaped pattern matches nothing else. */
+  queue: string;
+  pattern: string;
+  applyTo: 'queues';
+  priority: number;
+  definition: PolicyDefinition;
+  owner: ObjectOwner;
+}
+
+export interface DesiredBinding extends DesiredObjectBase {
+  kind: 'binding';
+  source: string;
+  destination: string;
+  destinationType: 'queue';
+  routingKey: string;
+  arguments: BrokerArguments;
+  owner: ObjectOwner;
+}
+
+export type DesiredObject =
+  | DesiredVhost
+  | DesiredExchange
+  | DesiredQueue
+  | DesiredPolicy
+  | DesiredBinding;
+
+/**
+ * An application as `plan` needs to see it even after it stops contributing objects:
+ * to attribute leftover broker objects to it (finalizers) and to know whether its owners
+ * confirmed that its queues may be deleted with messages in them.
+ */
+export interface TopologyApplication {
+  id: string;
+  name: string;
+  generation: number;
+  deleted: boolean;
+  queueDeletionConfirmed: boolean;
+}
+
+/** A deleted notification type and the binding keys its subscriptions would have had. */
+export interface RetiredNotificationType {
+  id: string;
+  applicationId: string;
+  bindingKeys: string[];
+}
+
+/** What the broker should hold for one vhost, derived from the store. */
+export interface BrokerTopology {
+  /** The store's state version this topology was derived from. */
+  version: number;
+  vhost: DesiredVhost;
+  exchanges: DesiredExchange[];
+  queues: DesiredQueue[];
+  policies: DesiredPolicy[];
+  bindings: DesiredBinding[];
+  applications: TopologyApplication[];
+  deletedNotificationTypes: RetiredNotificationType[];
+}
+
+// Observed state, mirroring the RabbitMQ management API's JSON (GET /api/exchanges/{vhost},
+// /api/queues/{vhost}, /api/bindings/{vhost}, /api/policies/{vhost}). Optional fields are
+// the ones the API leaves out in some versions or while statistics are not yet available.
+
+export interface ObservedVhost {
+  name: string;
+}
+
+export interface ObservedExchange {
+  name: string;
+  vhost?: string;
+  type: string;
+  durable: boolean;
+  auto_delete?: boolean;
+  internal?: boolean;
+  arguments?: BrokerArguments;
+}
+
+export interface ObservedQueue {
+  name: string;
+  vhost?: string;
+  durable: boolean;
+  auto_delete?: boolean;
+  exclusive?: boolean;
+  arguments?: BrokerArguments;
+  /** `classic`, `quorum` or `stream`; older brokers only say it in `arguments`. */
+  type?: string;
+  /** Ready plus unacknowledged; absent while the broker has no statistics for the queue. */
+  messages?: number;
+}
+
+export interface ObservedBinding {
+  /** The empty string is the default exchange, whose implicit bindings nobody manages. */
+  source: string;
+  vhost?: string;
+  destination: string;
+  destination_type: 'queue' | 'exchange';
+  routing_key: string;
+  arguments?: BrokerArguments;
+  /** What DELETE /api/bindings/… needs to name the binding. */
+  properties_key: string;
+}
+
+export interface ObservedPolicy {
+  name: string;
+  vhost?: string;
+  pattern: string;
+  'apply-to'?: string;
+  definition: Record<string, JsonValue>;
+  priority?: number;
+}
+
+/** What the management API returned for the vhost; `vhost: null` when it does not exist. */
+export interface ObservedTopology {
+  vhost: ObservedVhost | null;
+  exchanges: ObservedExchange[];
+  queues: ObservedQueue[];
+  bindings: ObservedBinding[];
+  policies: ObservedPolicy[];
+}
+
+/** An observed object with the key it would have if we managed it. */
+export type ObservedObject =
+  | { kind: 'vhost'; key: string; observed: ObservedVhost }
+  | { kind: 'exchange'; key: string; observed: ObservedExchange }
+  | { kind: 'queue'; key: string; observed: ObservedQueue }
+  | { kind: 'policy'; key: string; observed: ObservedPolicy }
+  | { kind: 'binding'; key: string; observed: ObservedBinding };

@@ -1,0 +1,384 @@
+import {
+  HttpAuthService,
+  PermissionsService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  PermissionCriteria,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import {
+  ConditionTransformer,
+  isAndCriteria,
+  isNotCriteria,
+  isOrCriteria,
+} from '@backstage/plugin-permission-node';
+import {
+  CatalogExport,
+  approveSubscriptionRequestSchema,
+  bromSubscriptionDecidePermission,
+  bromSubscriptionRequestPermission,
+  confirmQueueDeletionRequestSchema,
+  createApplicationRequestSchema,
+  createCredentialRequestSchema,
+  createNotificationTypeRequestSchema,
+  deleteRequestSchema,
+  pageQuerySchema,
+  reasonedDecisionRequestSchema,
+  requestSubscriptionRequestSchema,
+  rotateCredentialRequestSchema,
+  updateApplicationRequestSchema,
+  updateNotificationTypeRequestSchema,
+} from '@internal/plugin-brom-common';
+import express, { ErrorRequestHandler, Request } from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { ApplicationQuery } from '../permissions/rules';
+import { Actor } from './Actor';
+import { PortalService } from './PortalService';
+import { StatusService } from './StatusService';
+
+export interface RouterOptions {
+  httpAuth: HttpAuthService;
+  userInfo: UserInfoService;
+  permissions: PermissionsService;
+  portal: PortalService;
+  status: StatusService;
+  /** Group refs whose members administer BROM (`brom.admins`). */
+  admins: string[];
+  /** Turns conditional permission decisions into owner filters (the `toQuery` of our rules). */
+  transformConditions: ConditionTransformer<ApplicationQuery>;
+  /** Lists the distinct owners of applications, to evaluate owner criteria in SQL. */
+  listOwners: () => Promise<string[]>;
+  catalogExport: () => Promise<CatalogExport>;
+  /** Extra routes mounted by other features of the plugin (the authz feed). */
+  extraRoutes?: express.Router[];
+}
+
+const BODY_LIMIT = '256kb';
+
+const searchQuerySchema = pageQuerySchema.extend({
+  q: z.string().max(200).optional(),
+  owner: z.string().max(255).optional(),
+});
+
+export async function createRouter(options: RouterOptions): Promise<express.Router> {
+  const { httpAuth, userInfo, permissions, portal, status } = options;
+  const admins = new Set(options.admins);
+  const router = Router();
+  router.use(express.json({ limit: BODY_LIMIT }));
+
+  for (const extra of options.extraRoutes ?? []) router.use(extra);
+
+  async function actorOf(req: Request): Promise<Actor> {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const info = await userInfo.getUserInfo(credentials);
+    return {
+      credentials,
+      userEntityRef: info.userEntityRef,
+      ownershipEntityRefs: info.ownershipEntityRefs,
+      isAdmin: info.ownershipEntityRefs.some(ref => admins.has(ref)),
+    };
+  }
+
+  /** Owners whose applications the actor holds `permission` on, or undefined for all. */
+  async function ownersAllowed(
+    actor: Actor,
+    permission: ResourcePermission<'brom-application'>,
+  ): Promise<string[] | undefined> {
+    const [decision] = await permissions.authorizeConditional([{ permission }], {
+      credentials: actor.credentials,
+    });
+    if (decision.result === AuthorizeResult.ALLOW) return undefined;
+    if (decision.result !== AuthorizeResult.CONDITIONAL) return [];
+    const criteria = options.transformConditions(decision.conditions);
+    const owners = await options.listOwners();
+    return owners.filter(owner => matchesOwner(criteria, owner));
+  }
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  /** BROM's state for the catalog module; only the catalog's own service identity may read it. */
+  router.get('/service/catalog-export', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['service'] });
+    if (credentials.principal.subject !== 'plugin:catalog') {
+      throw new NotAllowedError('Only the catalog plugin may read the catalog export');
+    }
+    res.json(await options.catalogExport());
+  });
+
+  // ------------------------------------------------------------ applications
+
+  router.get('/applications', async (req, res) => {
+    const actor = await actorOf(req);
+    const query = parse(
+      searchQuerySchema.extend({
+        mine: z.enum(['true', 'false']).optional(),
+        includeDeleted: z.enum(['true', 'false']).optional(),
+      }),
+      req.query,
+    );
+    res.json(
+      await portal.listApplications({
+        q: query.q,
+        owner: query.owner,
+        ownedBy: query.mine === 'true' ? actor.ownershipEntityRefs : undefined,
+        includeDeleted: query.includeDeleted === 'true',
+        offset: query.offset,
+        limit: query.limit,
+      }),
+    );
+  });
+
+  router.post('/applications', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(createApplicationRequestSchema, req.body);
+    res.status(201).json(await portal.createApplication(actor, body));
+  });
+
+  router.get('/applications/:name', async (req, res) => {
+    await actorOf(req);
+    res.json(await portal.getApplication(req.params.name));
+  });
+
+  router.patch('/applications/:name', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(updateApplicationRequestSchema, req.body);
+    res.json(await portal.updateApplication(actor, req.params.name, body));
+  });
+
+  router.delete('/applications/:name', async (req, res) => {
+    const actor = await actorOf(req);
+    const query = parse(deleteRequestSchema, req.query);
+    res.json(await portal.deleteApplication(actor, req.params.name, query));
+  });
+
+  router.post('/applications/:name/queue-deletion-confirmation', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(confirmQueueDeletionRequestSchema, req.body);
+    res.json(await portal.confirmQueueDeletion(actor, req.params.name, body));
+  });
+
+  router.get('/applications/:name/status', async (req, res) => {
+    await actorOf(req);
+    res.json(await status.applicationStatus(req.params.name));
+  });
+
+  // ------------------------------------------------------ notification types
+
+  router.get('/notification-types', async (req, res) => {
+    const actor = await actorOf(req);
+    const query = parse(
+      searchQuerySchema.extend({ application: z.string().max(63).optional() }),
+      req.query,
+    );
+    res.json(
+      await portal.listNotificationTypes({ ...query, viewer: viewerClaims(actor) }),
+    );
+  });
+
+  router.get('/applications/:name/notification-types', async (req, res) => {
+    const actor = await actorOf(req);
+    const query = parse(pageQuerySchema, req.query);
+    await portal.getApplication(req.params.name);
+    res.json(
+      await portal.listNotificationTypes({
+        ...query,
+        application: req.params.name,
+        viewer: viewerClaims(actor),
+      }),
+    );
+  });
+
+  router.post('/applications/:name/notification-types', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(createNotificationTypeRequestSchema, req.body);
+    res
+      .status(201)
+      .json(await portal.createNotificationType(actor, req.params.name, body));
+  });
+
+  router.get('/applications/:name/notification-types/:type', async (req, res) => {
+    await actorOf(req);
+    res.json(await portal.getNotificationType(req.params.name, req.params.type));
+  });
+
+  router.patch('/applications/:name/notification-types/:type', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(updateNotificationTypeRequestSchema, req.body);
+    res.json(
+      await portal.updateNotificationType(actor, req.params.name, req.params.type, body),
+    );
+  });
+
+  router.delete('/applications/:name/notification-types/:type', async (req, res) => {
+    const actor = await actorOf(req);
+    const query = parse(deleteRequestSchema, req.query);
+    res.json(
+      await portal.deleteNotificationType(actor, req.params.name, req.params.type, query),
+    );
+  });
+
+  // ----------------------------------------------------------- subscriptions
+
+  const subscriptionListQuery = pageQuerySchema.extend({
+    consumer: z.string().max(63).optional(),
+    producer: z.string().max(63).optional(),
+    notificationType: z.string().max(63).optional(),
+    state: z.enum(['requested', 'approved', 'rejected', 'revoked']).optional(),
+    mine: z.enum(['true', 'false']).optional(),
+  });
+
+  router.get('/subscriptions', async (req, res) => {
+    const actor = await actorOf(req);
+    const query = parse(subscriptionListQuery, req.query);
+    res.json(
+      await portal.listSubscriptions({
+        ...query,
+        consumerOwnedBy:
+          query.mine === 'true'
+            ? await ownersAllowed(actor, bromSubscriptionRequestPermission)
+            : undefined,
+      }),
+    );
+  });
+
+  /** The approvals inbox: requests waiting on applications the user may decide for. */
+  router.get('/approvals', async (req, res) => {
+    const actor = await actorOf(req);
+    const query = parse(pageQuerySchema, req.query);
+    res.json(
+      await portal.listSubscriptions({
+        ...query,
+        state: 'requested',
+        producerOwnedBy: await ownersAllowed(actor, bromSubscriptionDecidePermission),
+      }),
+    );
+  });
+
+  router.post('/subscriptions', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(requestSubscriptionRequestSchema, req.body);
+    res.status(201).json(await portal.requestSubscription(actor, body));
+  });
+
+  router.get('/subscriptions/:id', async (req, res) => {
+    await actorOf(req);
+    res.json(await portal.getSubscription(req.params.id));
+  });
+
+  router.post('/subscriptions/:id/approve', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(approveSubscriptionRequestSchema, req.body);
+    res.json(await portal.approveSubscription(actor, req.params.id, body));
+  });
+
+  router.post('/subscriptions/:id/reject', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(reasonedDecisionRequestSchema, req.body);
+    res.json(await portal.rejectSubscription(actor, req.params.id, body));
+  });
+
+  router.post('/subscriptions/:id/revoke', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(reasonedDecisionRequestSchema, req.body);
+    res.json(await portal.revokeSubscription(actor, req.params.id, body));
+  });
+
+  // ------------------------------------------------------------- credentials
+
+  router.get('/applications/:name/credentials', async (req, res) => {
+    const actor = await actorOf(req);
+    res.json({ items: await portal.listCredentials(actor, req.params.name) });
+  });
+
+  router.post('/applications/:name/credentials', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(createCredentialRequestSchema, req.body ?? {});
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json(await portal.createCredential(actor, req.params.name, body));
+  });
+
+  router.post('/applications/:name/credentials/rotate', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(rotateCredentialRequestSchema, req.body ?? {});
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json(await portal.rotateCredential(actor, req.params.name, body));
+  });
+
+  router.post('/applications/:name/credentials/:id/revoke', async (req, res) => {
+    const actor = await actorOf(req);
+    parse(z.object({}).strict(), req.body ?? {});
+    res.json(await portal.revokeCredential(actor, req.params.name, req.params.id));
+  });
+
+  // ------------------------------------------------------------------- audit
+
+  router.get('/audit-events', async (req, res) => {
+    const actor = await actorOf(req);
+    const query = parse(
+      pageQuerySchema.extend({
+        application: z.string().max(63).optional(),
+        actor: z.string().max(255).optional(),
+        action: z.string().max(64).optional(),
+        since: z.iso.datetime({ offset: true }).optional(),
+        until: z.iso.datetime({ offset: true }).optional(),
+      }),
+      req.query,
+    );
+    res.json(await portal.listAuditEvents(actor, query));
+  });
+
+  router.use(bodyErrors);
+  return router;
+}
+
+/** Claims under which private notification types are visible: the viewer's own groups. */
+function viewerClaims(actor: Actor): string[] {
+  return actor.ownershipEntityRefs;
+}
+
+function matchesOwner(
+  criteria: PermissionCriteria<ApplicationQuery>,
+  owner: string,
+): boolean {
+  if (isAndCriteria(criteria)) return criteria.allOf.every(c => matchesOwner(c, owner));
+  if (isOrCriteria(criteria)) return criteria.anyOf.some(c => matchesOwner(c, owner));
+  if (isNotCriteria(criteria)) return !matchesOwner(criteria.not, owner);
+  return criteria.ownerIn.includes(owner);
+}
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new InputError(describeZodError(result.error));
+  return result.data;
+}
+
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map(issue => {
+      const path = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') {
+        return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys
+          .map(k => `"${k}"`)
+          .join(', ')}${path ? ` in ${path}` : ''}`;
+      }
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+/** Body-parser failures are the client's mistake: answer 400 with what to fix. */
+const bodyErrors: ErrorRequestHandler = (error, _req, _res, next) => {
+  if (error?.type === 'entity.too.large') {
+    next(new InputError(`Request body is larger than ${BODY_LIMIT}`));
+  } else if (error?.type === 'entity.parse.failed') {
+    next(new InputError(`Request body is not valid JSON: ${error.message}`));
+  } else {
+    next(error);
+  }
+};

@@ -1,0 +1,39 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Credential secrets are 256 random bits, so a salted SHA-256 is as strong as any KDF
+ * against guessing and keeps a reconnect storm cheap (see ARCHITECTURE.md). The sidecar
+ * computes the same: hex(sha256(salt bytes || utf8(secret))).
+ */
+export function hashSecret(saltHex: string, secret: string): string {
+  return createHash('sha256')
+    .update(Buffer.from(saltHex, 'hex'))
+    .update(secret, 'utf8')
+    .digest('hex');
+}
+
+export function generateSecret(): { secret: string; salt: string; hash: string } {
+  const secret = randomBytes(32).toString('base64url');
+  const salt = randomBytes(16).toString('hex');
+  return { secret, salt, hash: hashSecret(salt, secret) };
+}
+
+export function verifySecret(saltHex: string, hashHex: string, secret: string) {
+  const expected = Buffer.from(hashHex, 'hex');
+  const actual = Buffer.from(hashSecret(saltHex, secret), 'hex');
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+const USERNAME_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
+
+/**
+ * A broker username of its own for each credential: `<application>.<suffix>`. The dot
+ * cannot occur in application names, so a username never collides with another
+ * application's.
+ */
+export function credentialUsername(application: string): string {
+  const bytes = randomBytes(8);
+  let suffix = '';
+  for (const byte of bytes) suffix += USERNAME_ALPHABET[byte % 32];
+  return `${application}.${suffix}`;
+}

@@ -1,0 +1,134 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { Knex } from 'knex';
+import { Kysely, sql, Transaction } from 'kysely';
+import {
+  BetterSQLite3ColdDialect,
+  KyselyKnexDialect,
+  PGColdDialect,
+} from 'kysely-knex';
+import { BromTables } from './tables';
+
+export type BromTransaction = Transaction<BromTables>;
+export type BromDb = Kysely<BromTables>;
+
+/** PostgreSQL channel on which every committed write announces the new state version. */
+export const STATE_CHANNEL = 'brom_state';
+
+const migrationsDir = resolvePackagePath(
+  '@internal/plugin-brom-backend',
+  'migrations',
+);
+
+/**
+ * BROM's persistence: owns the schema, runs transactions, and keeps the state version.
+ * Every write transaction increments the version first, which also serialises writers on
+ * PostgreSQL (the version row is locked until commit), so conditional updates never race.
+ */
+export class BromStore {
+  readonly #db: BromDb;
+  readonly #knex: Knex;
+  readonly #dialect: 'pg' | 'sqlite';
+
+  private constructor(db: BromDb, knex: Knex, dialect: 'pg' | 'sqlite') {
+    this.#db = db;
+    this.#knex = knex;
+    this.#dialect = dialect;
+  }
+
+  static async create(options: {
+    database: DatabaseService;
+  }): Promise<BromStore> {
+    const knex = await options.database.getClient();
+    if (!options.database.migrations?.skip) {
+      await knex.migrate.latest({ directory: migrationsDir });
+    }
+    const client = String(knex.client.config.client);
+    const dialect = client === 'pg' || client === 'postgresql' ? 'pg' : 'sqlite';
+    if (dialect === 'sqlite' && !/sqlite/.test(client)) {
+      throw new Error(
+        `BROM supports PostgreSQL and SQLite databases, not the "${client}" client`,
+      );
+    }
+    const db = new Kysely<BromTables>({
+      dialect: new KyselyKnexDialect({
+        knex,
+        kyselySubDialect:
+          dialect === 'pg' ? new PGColdDialect() : new BetterSQLite3ColdDialect(),
+      }),
+    });
+    return new BromStore(db, knex, dialect);
+  }
+
+  get dialect(): 'pg' | 'sqlite' {
+    return this.#dialect;
+  }
+
+  /** The underlying Knex client, for the PostgreSQL change listener. */
+  get knex(): Knex {
+    return this.#knex;
+  }
+
+  /**
+   * Runs `fn` in a write transaction after incrementing the state version; the new version
+   * is passed in. On PostgreSQL the commit also notifies listeners on {@link STATE_CHANNEL}.
+   */
+  async write<T>(
+    fn: (tx: BromTransaction, version: number) => Promise<T>,
+  ): Promise<T> {
+    return this.#db.transaction().execute(async tx => {
+      const row = await tx
+        .updateTable('brom_state_version')
+        .set(eb => ({ version: eb('version', '+', 1) }))
+        .where('id', '=', 1)
+        .returning('version')
+        .executeTakeFirstOrThrow();
+      const version = Number(row.version);
+      const result = await fn(tx, version);
+      if (this.#dialect === 'pg') {
+        await sql`select pg_notify(${STATE_CHANNEL}, ${String(version)})`.execute(
+          tx,
+        );
+      }
+      return result;
+    });
+  }
+
+  /**
+   * Runs `fn` in one read transaction together with the state version, so that the data
+   * and the version describe the same moment (repeatable read on PostgreSQL).
+   */
+  async read<T>(
+    fn: (tx: BromTransaction, version: number) => Promise<T>,
+  ): Promise<T> {
+    const builder =
+      this.#dialect === 'pg'
+        ? this.#db.transaction().setIsolationLevel('repeatable read')
+        : this.#db.transaction();
+    return builder.execute(async tx => {
+      const version = await readVersion(tx);
+      return fn(tx, version);
+    });
+  }
+
+  /** Reads the state version outside any transaction. */
+  async version(): Promise<number> {
+    return readVersion(this.#db);
+  }
+
+  /** For queries that need no transaction (single statements). */
+  get db(): BromDb {
+    return this.#db;
+  }
+}
+
+async function readVersion(db: BromDb | BromTransaction): Promise<number> {
+  const row = await db
+    .selectFrom('brom_state_version')
+    .select('version')
+    .where('id', '=', 1)
+    .executeTakeFirstOrThrow();
+  return Number(row.version);
+}

@@ -1,0 +1,105 @@
+import {
+  Application,
+  AuditEvent,
+  Credential,
+  NotificationType,
+  NotificationTypeVisibility,
+  Subscription,
+  SubscriptionState,
+} from '@internal/plugin-brom-common';
+import {
+  ApplicationRow,
+  AuditEventRow,
+  CredentialRow,
+  NotificationTypeRow,
+  SubscriptionRow,
+} from './tables';
+
+export function toApplication(row: ApplicationRow): Application {
+  return {
+    id: row.id,
+    name: row.name,
+    title: row.title,
+    description: row.description,
+    owner: row.owner,
+    entityRef: row.entity_ref,
+    settings: {
+      messageTtlMs: row.message_ttl_ms,
+      maxLength: row.max_length,
+    },
+    generation: row.generation,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+    queueDeletionConfirmedAt: row.queue_deletion_confirmed_at,
+  };
+}
+
+export function toNotificationType(
+  row: NotificationTypeRow,
+  application: string,
+): NotificationType {
+  return {
+    id: row.id,
+    application,
+    name: row.name,
+    routingKeyPattern: row.routing_key_pattern,
+    description: row.description,
+    payloadSchema: row.payload_schema ? JSON.parse(row.payload_schema) : null,
+    visibility: row.visibility as NotificationTypeVisibility,
+    requiresApproval: Boolean(row.requires_approval),
+    generation: row.generation,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+  };
+}
+
+export function toSubscription(
+  row: SubscriptionRow,
+  names: { consumer: string; producer: string; notificationType: string; routingKeyPattern: string },
+): Subscription {
+  return {
+    id: row.id,
+    consumer: names.consumer,
+    producer: names.producer,
+    notificationType: names.notificationType,
+    routingKeyPattern: names.routingKeyPattern,
+    state: row.state as SubscriptionState,
+    justification: row.justification,
+    requestedBy: row.requested_by,
+    requestedAt: row.requested_at,
+    decidedBy: row.decided_by,
+    decidedAt: row.decided_at,
+    reason: row.reason,
+    generation: row.generation,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toCredential(row: CredentialRow, application: string): Credential {
+  return {
+    id: row.id,
+    application,
+    username: row.username,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    revokedBy: row.revoked_by,
+  };
+}
+
+export function toAuditEvent(row: AuditEventRow & { id: number }): AuditEvent {
+  return {
+    id: Number(row.id),
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    targetKind: row.target_kind as AuditEvent['targetKind'],
+    targetId: row.target_id,
+    application: row.application,
+    before: row.before ? JSON.parse(row.before) : null,
+    after: row.after ? JSON.parse(row.after) : null,
+  };
+}

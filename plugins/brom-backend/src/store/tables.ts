@@ -1,0 +1,107 @@
+import { Generated } from 'kysely';
+
+/** Kysely's view of the tables that `migrations/` creates. */
+export interface BromTables {
+  brom_state_version: { id: number; version: number | string };
+  brom_applications: ApplicationRow;
+  brom_notification_types: NotificationTypeRow;
+  brom_subscriptions: SubscriptionRow;
+  brom_credentials: CredentialRow;
+  brom_audit_events: AuditEventRow;
+  brom_sync_status: SyncStatusRow;
+  brom_sidecar_feed: { instance: string; version: number | string; seen_at: string };
+}
+
+export interface ApplicationRow {
+  id: string;
+  name: string;
+  title: string;
+  description: string;
+  owner: string;
+  entity_ref: string | null;
+  message_ttl_ms: number | null;
+  max_length: number | null;
+  generation: number;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  deleted_at: string | null;
+  deleted_by: string | null;
+  queue_deletion_confirmed_at: string | null;
+  queue_deletion_confirmed_by: string | null;
+}
+
+export interface NotificationTypeRow {
+  id: string;
+  application_id: string;
+  name: string;
+  routing_key_pattern: string;
+  description: string;
+  payload_schema: string | null;
+  visibility: string;
+  /** PostgreSQL returns a boolean, SQLite 0 or 1. */
+  requires_approval: boolean | number;
+  generation: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+  deleted_by: string | null;
+}
+
+export interface SubscriptionRow {
+  id: string;
+  consumer_application_id: string;
+  notification_type_id: string;
+  state: string;
+  justification: string;
+  requested_by: string;
+  requested_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  reason: string | null;
+  generation: number;
+  updated_at: string;
+}
+
+export interface CredentialRow {
+  id: string;
+  application_id: string;
+  username: string;
+  salt: string;
+  hash: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
+export interface AuditEventRow {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  target_kind: string;
+  target_id: string;
+  application: string;
+  before: string | null;
+  after: string | null;
+}
+
+export interface SyncStatusRow {
+  key: string;
+  kind: string;
+  name: string;
+  application_id: string | null;
+  subscription_id: string | null;
+  managed: boolean | number;
+  desired_generation: number;
+  observed_generation: number;
+  status: string;
+  reason: string;
+  message: string;
+  last_transition_time: string;
+  attempts: number;
+  last_attempt_at: string | null;
+  next_attempt_at: string | null;
+}

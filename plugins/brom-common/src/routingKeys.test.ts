@@ -1,0 +1,38 @@
+import { routingKeyPatternProblem, routingKeyPatternsOverlap } from './routingKeys';
+
+describe('routingKeyPatternProblem', () => {
+  it.each(['order.created', 'order.*.created', 'order.#', '#', 'a_b-c.*'])(
+    'accepts %s',
+    p => expect(routingKeyPatternProblem(p)).toBeUndefined(),
+  );
+  it.each([
+    ['', /empty/],
+    ['order..created', /empty words/],
+    ['.order', /empty words/],
+    ['order.#.created', /last word/],
+    ['Order.created', /may only contain/],
+    ['order.cre ated', /may only contain/],
+    ['order.crea\u200Bted', /may only contain/],
+    ['x'.repeat(256), /255/],
+  ])('rejects %j', (p, message) =>
+    expect(routingKeyPatternProblem(p)).toMatch(message),
+  );
+});
+
+describe('routingKeyPatternsOverlap', () => {
+  it.each([
+    ['order.created', 'order.created', true],
+    ['order.*', 'order.created', true],
+    ['order.#', 'order', true],
+    ['order.#', 'order.a.b.c', true],
+    ['#', 'anything.at.all', true],
+    ['order.*.created', 'order.*.deleted', false],
+    ['order.*', 'order.a.b', false],
+    ['order.created', 'invoice.created', false],
+    ['order.*.created', 'order.42.*', true],
+    ['a.b', 'a', false],
+  ])('%s ~ %s → %s', (a, b, expected) => {
+    expect(routingKeyPatternsOverlap(a, b)).toBe(expected);
+    expect(routingKeyPatternsOverlap(b, a)).toBe(expected);
+  });
+});

@@ -1,0 +1,185 @@
+import { z } from 'zod';
+import { routingKeyPatternProblem } from './routingKeys';
+
+/**
+ * Characters that make two strings look alike or reorder text on screen: controls,
+ * zero-width characters and bidirectional overrides. No BROM text field needs them.
+ */
+const INVISIBLE_OR_BIDI =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/;
+
+const text = (max: number) =>
+  z
+    .string()
+    .max(max, { message: `must be at most ${max} characters` })
+    .refine(s => !INVISIBLE_OR_BIDI.test(s), {
+      message:
+        'must not contain control, zero-width or right-to-left override characters',
+    });
+
+/** Catalog entity name rules, narrowed to lower case: what RabbitMQ object names derive from. */
+export const APPLICATION_NAME_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export const applicationNameSchema = z
+  .string()
+  .min(1, { message: 'must not be empty' })
+  .max(63, { message: 'must be at most 63 characters' })
+  .regex(APPLICATION_NAME_PATTERN, {
+    message:
+      'must be lower-case letters, digits and single dashes, starting and ending with a letter or digit',
+  });
+
+export const notificationTypeNameSchema = applicationNameSchema;
+
+export const routingKeyPatternSchema = z.string().superRefine((value, ctx) => {
+  const problem = routingKeyPatternProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** A group entity ref in its full form, e.g. `group:default/team-a`. */
+export const groupRefSchema = z
+  .string()
+  .regex(/^group:[a-z0-9][a-z0-9._-]{0,62}\/[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/, {
+    message: 'must be a group entity ref such as group:default/team-a',
+  });
+
+/** A component entity ref in its full form, e.g. `component:default/orders`. */
+export const componentRefSchema = z
+  .string()
+  .regex(/^component:[a-z0-9][a-z0-9._-]{0,62}\/[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/, {
+    message: 'must be a component entity ref such as component:default/orders',
+  });
+
+const generationSchema = z.number().int().min(1);
+const timestampSchema = z.iso.datetime({ offset: true });
+
+export const applicationSettingsSchema = z
+  .object({
+    messageTtlMs: z.number().int().min(1000).max(365 * 24 * 3600 * 1000).nullable(),
+    maxLength: z.number().int().min(1).max(100_000_000).nullable(),
+  })
+  .strict();
+
+export const createApplicationRequestSchema = z
+  .object({
+    name: applicationNameSchema,
+    title: text(200).optional(),
+    description: text(4000).optional(),
+    owner: groupRefSchema,
+    entityRef: componentRefSchema.nullable().optional(),
+    settings: applicationSettingsSchema.partial().optional(),
+  })
+  .strict();
+
+export const updateApplicationRequestSchema = z
+  .object({
+    generation: generationSchema,
+    title: text(200).optional(),
+    description: text(4000).optional(),
+    owner: groupRefSchema.optional(),
+    entityRef: componentRefSchema.nullable().optional(),
+    settings: applicationSettingsSchema.partial().optional(),
+  })
+  .strict();
+
+const jsonSchemaObject = z
+  .record(z.string(), z.unknown())
+  .refine(s => JSON.stringify(s).length <= 64 * 1024, {
+    message: 'must be at most 64 KiB as JSON',
+  });
+
+export const createNotificationTypeRequestSchema = z
+  .object({
+    name: notificationTypeNameSchema,
+    routingKeyPattern: routingKeyPatternSchema,
+    description: text(4000),
+    payloadSchema: jsonSchemaObject.nullable().optional(),
+    visibility: z.enum(['public', 'private']).optional(),
+    requiresApproval: z.boolean().optional(),
+  })
+  .strict();
+
+export const updateNotificationTypeRequestSchema = z
+  .object({
+    generation: generationSchema,
+    routingKeyPattern: routingKeyPatternSchema.optional(),
+    description: text(4000).optional(),
+    payloadSchema: jsonSchemaObject.nullable().optional(),
+    visibility: z.enum(['public', 'private']).optional(),
+    requiresApproval: z.boolean().optional(),
+  })
+  .strict();
+
+export const requestSubscriptionRequestSchema = z
+  .object({
+    consumer: applicationNameSchema,
+    producer: applicationNameSchema,
+    notificationType: notificationTypeNameSchema,
+    justification: text(2000).refine(s => s.trim().length > 0, {
+      message: 'must explain why the consumer needs these notifications',
+    }),
+  })
+  .strict();
+
+export const approveSubscriptionRequestSchema = z
+  .object({ generation: generationSchema, reason: text(2000).optional() })
+  .strict();
+
+/** Rejecting and revoking need a reason: the requester sees it. */
+export const reasonedDecisionRequestSchema = z
+  .object({
+    generation: generationSchema,
+    reason: text(2000).refine(s => s.trim().length > 0, {
+      message: 'must tell the requester why',
+    }),
+  })
+  .strict();
+
+export const createCredentialRequestSchema = z
+  .object({ expiresAt: timestampSchema.nullable().optional() })
+  .strict();
+
+export const rotateCredentialRequestSchema = z
+  .object({
+    /** How long the credentials live before the rotation keep working. */
+    overlapSeconds: z.number().int().min(0).max(30 * 24 * 3600).optional(),
+    expiresAt: timestampSchema.nullable().optional(),
+  })
+  .strict();
+
+export const deleteRequestSchema = z
+  .object({
+    generation: z.coerce.number().int().min(1),
+    force: z
+      .enum(['true', 'false'])
+      .optional()
+      .transform(v => v === 'true'),
+  })
+  .strict();
+
+export const confirmQueueDeletionRequestSchema = z
+  .object({ generation: generationSchema })
+  .strict();
+
+export const pageQuerySchema = z.object({
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export type CreateApplicationRequest = z.infer<typeof createApplicationRequestSchema>;
+export type UpdateApplicationRequest = z.infer<typeof updateApplicationRequestSchema>;
+export type CreateNotificationTypeRequest = z.infer<
+  typeof createNotificationTypeRequestSchema
+>;
+export type UpdateNotificationTypeRequest = z.infer<
+  typeof updateNotificationTypeRequestSchema
+>;
+export type RequestSubscriptionRequest = z.infer<
+  typeof requestSubscriptionRequestSchema
+>;
+export type ApproveSubscriptionRequest = z.infer<
+  typeof approveSubscriptionRequestSchema
+>;
+export type ReasonedDecisionRequest = z.infer<typeof reasonedDecisionRequestSchema>;
+export type CreateCredentialRequest = z.infer<typeof createCredentialRequestSchema>;
+export type RotateCredentialRequest = z.infer<typeof rotateCredentialRequestSchema>;

@@ -1,0 +1,159 @@
+/** A Kubernetes-style condition, as the reconciler reports it. */
+export interface Condition {
+  type: 'Ready';
+  status: 'True' | 'False' | 'Unknown';
+  /** CamelCase machine-readable reason, e.g. `BrokerUnavailable`. */
+  reason: string;
+  message: string;
+  observedGeneration: number;
+  lastTransitionTime: string;
+}
+
+export interface ApplicationSettings {
+  /** Messages older than this are dead-lettered (policy `message-ttl`). */
+  messageTtlMs: number | null;
+  /** Longest queue before the oldest messages are dead-lettered (policy `max-length`). */
+  maxLength: number | null;
+}
+
+export interface Application {
+  id: string;
+  name: string;
+  title: string;
+  description: string;
+  /** Group entity ref of the owning team, e.g. `group:default/team-a`. */
+  owner: string;
+  /** A catalog Component this application is, e.g. `component:default/orders`. */
+  entityRef: string | null;
+  settings: ApplicationSettings;
+  generation: number;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+  queueDeletionConfirmedAt: string | null;
+}
+
+export type NotificationTypeVisibility = 'public' | 'private';
+
+export interface NotificationType {
+  id: string;
+  /** Name of the producing application. */
+  application: string;
+  name: string;
+  routingKeyPattern: string;
+  description: string;
+  /** JSON Schema of the payload, when the producer gives one. */
+  payloadSchema: Record<string, unknown> | null;
+  visibility: NotificationTypeVisibility;
+  requiresApproval: boolean;
+  generation: number;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+}
+
+export type SubscriptionState = 'requested' | 'approved' | 'rejected' | 'revoked';
+
+export interface Subscription {
+  id: string;
+  /** Name of the consuming application. */
+  consumer: string;
+  /** Name of the producing application. */
+  producer: string;
+  /** Name of the notification type within the producer. */
+  notificationType: string;
+  routingKeyPattern: string;
+  state: SubscriptionState;
+  justification: string;
+  requestedBy: string;
+  requestedAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  /** The reason given with a rejection or revocation; the requester sees it. */
+  reason: string | null;
+  generation: number;
+  updatedAt: string;
+}
+
+/** Credential metadata; the secret is returned once at creation and never stored. */
+export interface Credential {
+  id: string;
+  application: string;
+  /** The broker username of this credential. */
+  username: string;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+}
+
+/** The one response that carries a secret: creating or rotating a credential. */
+export interface IssuedCredential {
+  credential: Credential;
+  secret: string;
+}
+
+export interface AuditEvent {
+  id: number;
+  at: string;
+  /** User entity ref of who did it. */
+  actor: string;
+  action: string;
+  targetKind: 'application' | 'notificationType' | 'subscription' | 'credential';
+  targetId: string;
+  application: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  totalCount: number;
+  offset: number;
+  limit: number;
+}
+
+/** Sync status of one broker object or subscription, as the reconciler last saw it. */
+export interface ObjectStatus {
+  key: string;
+  kind: 'vhost' | 'exchange' | 'queue' | 'binding' | 'policy';
+  name: string;
+  application: string | null;
+  subscriptionId: string | null;
+  desiredGeneration: number;
+  condition: Condition;
+  attempts: number;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+}
+
+export interface ApplicationStatus {
+  application: string;
+  /** Plain-words summary, e.g. "3 of 4 objects ready; binding X failing: …". */
+  summary: string;
+  ready: boolean;
+  objects: ObjectStatus[];
+}
+
+/** What the catalog module reads from BROM: live applications, types and approved subscriptions. */
+export interface CatalogExport {
+  version: number;
+  broker: {
+    vhost: string;
+    /** Prefix of exchange and queue names; a producer `p` publishes to exchange `${prefix}p`. */
+    prefix: string;
+    /** AMQP URL clients connect to, when configured. */
+    amqpUrl: string | null;
+  };
+  applications: Array<
+    Pick<Application, 'name' | 'title' | 'description' | 'owner' | 'entityRef'>
+  >;
+  notificationTypes: Array<
+    Pick<
+      NotificationType,
+      'application' | 'name' | 'routingKeyPattern' | 'description' | 'payloadSchema'
+    >
+  >;
+  subscriptions: Array<Pick<Subscription, 'consumer' | 'producer' | 'notificationType'>>;
+}

@@ -1,0 +1,91 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import {
+  Application,
+  ApplicationStatus,
+  AuditEvent,
+  Credential,
+  IssuedCredential,
+  NotificationType,
+  Page,
+  Subscription,
+  CreateApplicationRequest,
+  UpdateApplicationRequest,
+  CreateNotificationTypeRequest,
+  UpdateNotificationTypeRequest,
+  RequestSubscriptionRequest,
+  RotateCredentialRequest,
+  CreateCredentialRequest,
+} from '@internal/plugin-brom-common';
+
+export interface PageQuery {
+  offset?: number;
+  limit?: number;
+}
+
+export interface BromHealth {
+  status: string;
+}
+
+/** Everything the BROM frontend asks of the BROM backend. */
+export interface BromApi {
+  health(): Promise<BromHealth>;
+  listApplications(
+    query?: PageQuery & { q?: string; owner?: string; mine?: boolean },
+  ): Promise<Page<Application>>;
+  getApplication(name: string): Promise<Application>;
+  createApplication(request: CreateApplicationRequest): Promise<Application>;
+  updateApplication(name: string, request: UpdateApplicationRequest): Promise<Application>;
+  deleteApplication(name: string, generation: number, force?: boolean): Promise<Application>;
+  confirmQueueDeletion(name: string, generation: number): Promise<Application>;
+  getApplicationStatus(name: string): Promise<ApplicationStatus>;
+
+  listNotificationTypes(
+    query?: PageQuery & { q?: string; owner?: string; application?: string },
+  ): Promise<Page<NotificationType>>;
+  createNotificationType(
+    application: string,
+    request: CreateNotificationTypeRequest,
+  ): Promise<NotificationType>;
+  updateNotificationType(
+    application: string,
+    name: string,
+    request: UpdateNotificationTypeRequest,
+  ): Promise<NotificationType>;
+  deleteNotificationType(
+    application: string,
+    name: string,
+    generation: number,
+  ): Promise<NotificationType>;
+
+  listSubscriptions(
+    query?: PageQuery & {
+      consumer?: string;
+      producer?: string;
+      notificationType?: string;
+      state?: Subscription['state'];
+      mine?: boolean;
+    },
+  ): Promise<Page<Subscription>>;
+  listApprovals(query?: PageQuery): Promise<Page<Subscription>>;
+  requestSubscription(request: RequestSubscriptionRequest): Promise<Subscription>;
+  approveSubscription(id: string, generation: number, reason?: string): Promise<Subscription>;
+  rejectSubscription(id: string, generation: number, reason: string): Promise<Subscription>;
+  revokeSubscription(id: string, generation: number, reason: string): Promise<Subscription>;
+
+  listCredentials(application: string): Promise<Credential[]>;
+  createCredential(
+    application: string,
+    request?: CreateCredentialRequest,
+  ): Promise<IssuedCredential>;
+  rotateCredential(
+    application: string,
+    request?: RotateCredentialRequest,
+  ): Promise<IssuedCredential>;
+  revokeCredential(application: string, id: string): Promise<Credential>;
+
+  listAuditEvents(
+    query: PageQuery & { application?: string; actor?: string; action?: string },
+  ): Promise<Page<AuditEvent>>;
+}
+
+export const bromApiRef = createApiRef<BromApi>({ id: 'plugin.brom.api' });

@@ -1,0 +1,1 @@
+export { BromPage } from './BromPage';

@@ -1,0 +1,1 @@
+export { ProducerCatalogue } from './ProducerCatalogue';

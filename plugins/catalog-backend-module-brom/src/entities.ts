@@ -1,0 +1,174 @@
+import { ApiEntity, ComponentEntity, Entity } from '@backstage/catalog-model';
+import { CatalogExport } from '@internal/plugin-brom-common';
+import { createHash } from 'node:crypto';
+
+export const ANNOTATION_BROM_APPLICATION = 'brom.io/application';
+export const ANNOTATION_BROM_NOTIFICATION_TYPE = 'brom.io/notification-type';
+
+type Export = CatalogExport;
+type ExportedType = Export['notificationTypes'][number];
+
+/**
+ * Catalog entity names are at most 63 characters; `<application>.<type>` can be 127.
+ * Longer names are cut and made unique with a hash of the whole.
+ */
+export function apiEntityName(application: string, type: string): string {
+  const full = `${application}.${type}`;
+  if (full.length <= 63) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
+  const head = full.slice(0, 63 - 9).replace(/[^a-z0-9]+$/, '');
+  return `${head}-${hash}`;
+}
+
+/** AsyncAPI 3.0 document describing one notification type as an AMQP channel. */
+export function asyncApiDocument(type: ExportedType, data: Export, title: string) {
+  const exchange = `${data.broker.prefix}${type.application}`;
+  const channelId = type.name;
+  const messageId = `${type.name}Message`;
+  const message: Record<string, unknown> = {
+    name: type.name,
+    title: type.name,
+    summary: type.description || undefined,
+    contentType: 'application/json',
+    bindings: { amqp: { bindingVersion: '0.3.0' } },
+  };
+  if (type.payloadSchema) message.payload = type.payloadSchema;
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: `${title}: ${type.name}`,
+      version: '1.0.0',
+      description:
+        `${type.description}\n\nPublished by \`${type.application}\` to exchange \`${exchange}\` ` +
+        `with routing keys matching \`${type.routingKeyPattern}\`. Subscribe through BROM; ` +
+        'approved subscriptions are bound to your queue.',
+    },
+    defaultContentType: 'application/json',
+    ...(data.broker.amqpUrl
+      ? {
+          servers: {
+            broker: {
+              host: hostOf(data.broker.amqpUrl),
+              protocol: 'amqp',
+              pathname: `/${data.broker.vhost}`,
+            },
+          },
+        }
+      : {}),
+    channels: {
+      [channelId]: {
+        address: type.routingKeyPattern,
+        description: `Routing-key pattern on exchange ${exchange}`,
+        messages: { [messageId]: message },
+        bindings: {
+          amqp: {
+            is: 'routingKey',
+            exchange: {
+              name: exchange,
+              type: 'topic',
+              durable: true,
+              autoDelete: false,
+              vhost: data.broker.vhost,
+            },
+            bindingVersion: '0.3.0',
+          },
+        },
+      },
+    },
+    operations: {
+      [`receive-${type.name}`]: {
+        action: 'receive',
+        channel: { $ref: `#/channels/${channelId}` },
+        messages: [{ $ref: `#/channels/${channelId}/messages/${messageId}` }],
+      },
+    },
+  };
+}
+
+function hostOf(url: string) {
+  try {
+    const parsed = new URL(url);
+    return parsed.port ? `${parsed.hostname}:${parsed.port}` : parsed.hostname;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The entities for one export: an API per notification type and, for applications that
+ * are not linked to a catalog Component, a Component carrying their relations. Linked
+ * components get their relations from {@link BromRelationsProcessor} instead.
+ */
+export function entitiesFromExport(
+  data: Export,
+  options: { portalUrl: string },
+): Entity[] {
+  const apps = new Map(data.applications.map(a => [a.name, a]));
+  const apiRef = (t: { application: string; name: string }) =>
+    `api:default/${apiEntityName(t.application, t.name)}`;
+  const entities: Entity[] = [];
+
+  for (const type of data.notificationTypes) {
+    const app = apps.get(type.application);
+    if (!app) continue;
+    const api: ApiEntity = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'API',
+      metadata: {
+        name: apiEntityName(type.application, type.name),
+        title: `${app.title} – ${type.name}`,
+        description: type.description,
+        tags: ['notification', 'rabbitmq'],
+        annotations: {
+          [ANNOTATION_BROM_NOTIFICATION_TYPE]: `${type.application}/${type.name}`,
+          [ANNOTATION_BROM_APPLICATION]: type.application,
+        },
+        links: [
+          {
+            url: `${options.portalUrl}/applications/${type.application}`,
+            title: 'Subscribe in BROM',
+          },
+        ],
+      },
+      spec: {
+        type: 'asyncapi',
+        lifecycle: 'production',
+        owner: app.owner,
+        definition: JSON.stringify(asyncApiDocument(type, data, app.title), null, 2),
+      },
+    };
+    entities.push(api);
+  }
+
+  for (const app of data.applications) {
+    if (app.entityRef) continue;
+    const provides = data.notificationTypes
+      .filter(t => t.application === app.name)
+      .map(apiRef);
+    const consumes = data.subscriptions
+      .filter(s => s.consumer === app.name)
+      .map(s => apiRef({ application: s.producer, name: s.notificationType }));
+    const component: ComponentEntity = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: app.name,
+        title: app.title,
+        description: app.description || undefined,
+        annotations: { [ANNOTATION_BROM_APPLICATION]: app.name },
+        links: [
+          { url: `${options.portalUrl}/applications/${app.name}`, title: 'Manage in BROM' },
+        ],
+      },
+      spec: {
+        type: 'service',
+        lifecycle: 'production',
+        owner: app.owner,
+        ...(provides.length ? { providesApis: provides } : {}),
+        ...(consumes.length ? { consumesApis: consumes } : {}),
+      },
+    };
+    entities.push(component);
+  }
+  return entities;
+}

@@ -1,0 +1,9 @@
+/**
+ * Catalog module for BROM: notification types as API entities with AsyncAPI definitions,
+ * and producer/consumer relations.
+ *
+ * @packageDocumentation
+ */
+export { catalogModuleBrom as default } from './module';
+export { BromEntityProvider } from './BromEntityProvider';
+export { apiEntityName, asyncApiDocument, entitiesFromExport } from './entities';

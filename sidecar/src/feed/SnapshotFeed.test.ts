@@ -1,0 +1,352 @@
+import { promises as fs } from 'node:fs';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { AUTHZ_SNAPSHOT_HTTP } from '@internal/brom-authz-snapshot';
+import { SidecarHandle, startSidecar } from '../main';
+import { FakePortal } from '../__testUtils__/FakePortal';
+import {
+  PRODUCER_SECRET,
+  askPost,
+  makeSnapshot,
+  memoryLogger,
+  rawRequest,
+  temporaryDirectory,
+  testConfig,
+  waitFor,
+} from '../__testUtils__/fixtures';
+import { Backoff, exponentialBackoff } from './backoff';
+
+// Real sockets and a real portal: allow a loaded CI machine more than Jest's 5 s; waitFor's own
+// bounds name what did not happen.
+jest.setTimeout(30_000);
+
+/** A port nothing listens on: connections to it are refused at once. */
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>(resolve => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Records every backoff it is asked for and waits only a millisecond. */
+function recordingBackoff(): Backoff & { attempts: number[] } {
+  const attempts: number[] = [];
+  return {
+    attempts,
+    delayMs(attempt: number) {
+      attempts.push(attempt);
+      return 1;
+    },
+  };
+}
+
+async function producerAllowed(sidecar: SidecarHandle): Promise<boolean> {
+  return (
+    (await askPost(sidecar.authPort, 'user', {
+      username: 'orders-1',
+      password: PRODUCER_SECRET,
+    })) === 'allow'
+  );
+}
+
+async function metricsText(sidecar: SidecarHandle): Promise<string> {
+  return (
+    await rawRequest({ port: sidecar.adminPort, path: '/metrics' })
+  ).body.toString('utf8');
+}
+
+async function feedErrors(
+  sidecar: SidecarHandle,
+  reason: string,
+): Promise<number> {
+  const line = (await metricsText(sidecar))
+    .split('\n')
+    .find(l =>
+      l.startsWith(`brom_sidecar_feed_errors_total{reason="${reason}"} `),
+    );
+  return Number(line?.split(' ')[1]);
+}
+
+describe('snapshot feed', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let portal: FakePortal | undefined;
+  let sidecar: SidecarHandle | undefined;
+  let snapshotPath: string;
+
+  beforeEach(async () => {
+    dir = await temporaryDirectory();
+    snapshotPath = `${dir.path}/state/snapshot.json`;
+  });
+
+  afterEach(async () => {
+    await sidecar?.stop({ drainMs: 0 });
+    await portal?.close();
+    sidecar = undefined;
+    portal = undefined;
+    await dir.remove();
+  });
+
+  it('long-polls with the service token, instance id and held version, and swaps in news', async () => {
+    portal = await FakePortal.start({ holdMs: 60_000 });
+    portal.publish(makeSnapshot(1));
+    const { logger, lines } = memoryLogger();
+    sidecar = await startSidecar(
+      testConfig({
+        portalUrl: portal.url,
+        snapshotPath,
+        instanceId: 'node-a',
+        waitSeconds: 25,
+      }),
+      { logger },
+    );
+    await waitFor(() => sidecar!.version === 1, 'version 1');
+    // The sidecar is now held in a long poll naming version 1.
+    await waitFor(
+      () => portal!.polls.find(p => p.ifNoneMatch === '"1"'),
+      'a poll naming "1"',
+    );
+    portal.publish(makeSnapshot(2));
+    await waitFor(() => sidecar!.version === 2, 'version 2');
+
+    expect(portal.polls[0]).toEqual({
+      path: AUTHZ_SNAPSHOT_HTTP.path,
+      sidecar: 'node-a',
+      waitSeconds: '25',
+      ifNoneMatch: undefined,
+      authorization: 'Bearer test-service-token',
+    });
+    expect(
+      portal.polls
+        .slice(1)
+        .every(p => p.authorization === 'Bearer test-service-token'),
+    ).toBe(true);
+    expect(lines.join('\n')).not.toContain('test-service-token');
+  });
+
+  it('polls again after a 304 at the end of the wait', async () => {
+    portal = await FakePortal.start({ holdMs: 20 });
+    portal.publish(makeSnapshot(1));
+    sidecar = await startSidecar(
+      testConfig({ portalUrl: portal.url, snapshotPath }),
+      {
+        logger: memoryLogger().logger,
+      },
+    );
+    await waitFor(
+      () => portal!.polls.filter(p => p.ifNoneMatch === '"1"').length >= 3,
+      'three 304s',
+    );
+    expect(sidecar.version).toBe(1);
+    expect(await producerAllowed(sidecar)).toBe(true);
+    expect(await feedErrors(sidecar, 'status')).toBe(0);
+    expect(await feedErrors(sidecar, 'network')).toBe(0);
+  });
+
+  it('refuses a snapshot older than the one it holds and keeps serving the held one', async () => {
+    portal = await FakePortal.start({ holdMs: 60_000 });
+    portal.publish(makeSnapshot(3));
+    const { logger, lines } = memoryLogger();
+    const backoff = recordingBackoff();
+    sidecar = await startSidecar(
+      testConfig({ portalUrl: portal.url, snapshotPath }),
+      {
+        logger,
+        backoff,
+      },
+    );
+    await waitFor(() => sidecar!.version === 3, 'version 3');
+    const older = makeSnapshot(2);
+    older.credentials = [];
+    portal.publish(older);
+    await waitFor(
+      async () => (await feedErrors(sidecar!, 'older_version')) >= 2,
+      'two refusals',
+    );
+    expect(sidecar.version).toBe(3);
+    expect(await producerAllowed(sidecar)).toBe(true);
+    expect(lines.some(l => l.includes('older than the held 3'))).toBe(true);
+    expect(backoff.attempts.slice(0, 2)).toEqual([1, 2]);
+  });
+
+  it('refuses an invalid snapshot from the portal', async () => {
+    portal = await FakePortal.start({ holdMs: 60_000 });
+    portal.publish(makeSnapshot(1));
+    const { logger, lines } = memoryLogger();
+    sidecar = await startSidecar(
+      testConfig({ portalUrl: portal.url, snapshotPath }),
+      {
+        logger,
+        backoff: recordingBackoff(),
+      },
+    );
+    await waitFor(() => sidecar!.version === 1, 'version 1');
+    portal.publishText(2, '{"format":1,"version":2}');
+    await waitFor(
+      () =>
+        lines.some(l =>
+          l.includes('Invalid authz snapshot at $.generatedAt: is required'),
+        ),
+      'the refusal of an incomplete snapshot',
+    );
+    portal.publishText(3, 'not json');
+    await waitFor(
+      () => lines.some(l => l.includes('is not valid JSON')),
+      'the refusal of a response that is not JSON',
+    );
+    expect(
+      await feedErrors(sidecar, 'invalid_snapshot'),
+    ).toBeGreaterThanOrEqual(2);
+    expect(sidecar.version).toBe(1);
+    expect(await producerAllowed(sidecar)).toBe(true);
+  });
+
+  it('backs off on portal errors, keeps serving, and recovers', async () => {
+    portal = await FakePortal.start({ holdMs: 60_000 });
+    portal.publish(makeSnapshot(1));
+    const backoff = recordingBackoff();
+    sidecar = await startSidecar(
+      testConfig({ portalUrl: portal.url, snapshotPath }),
+      {
+        logger: memoryLogger().logger,
+        backoff,
+      },
+    );
+    await waitFor(() => sidecar!.version === 1, 'version 1');
+    portal.failWith(500);
+    portal.publish(makeSnapshot(2)); // releases the held poll; the next ones fail
+    await waitFor(() => sidecar!.version === 2, 'version 2');
+    await waitFor(() => backoff.attempts.length >= 5, 'five failed polls');
+    expect(backoff.attempts.slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
+    expect(await producerAllowed(sidecar)).toBe(true);
+    expect(await feedErrors(sidecar, 'status')).toBeGreaterThanOrEqual(5);
+
+    portal.failWith(undefined);
+    portal.publish(makeSnapshot(3));
+    await waitFor(() => sidecar!.version === 3, 'version 3 after recovery');
+  });
+
+  it('backs off exponentially with jitter up to the cap', () => {
+    const low = exponentialBackoff({
+      initialMs: 100,
+      maxMs: 1_000,
+      random: () => 0,
+    });
+    const high = exponentialBackoff({
+      initialMs: 100,
+      maxMs: 1_000,
+      random: () => 0.999999,
+    });
+    expect([1, 2, 3, 4, 5, 50].map(a => low.delayMs(a))).toEqual([
+      50, 100, 200, 400, 500, 500,
+    ]);
+    expect([1, 2, 3, 4, 5, 50].map(a => Math.round(high.delayMs(a)))).toEqual([
+      100, 200, 400, 800, 1000, 1000,
+    ]);
+  });
+
+  it('persists each accepted snapshot with mode 0600 and restarts from it when the portal is down', async () => {
+    portal = await FakePortal.start({ holdMs: 60_000 });
+    portal.publish(makeSnapshot(4));
+    sidecar = await startSidecar(
+      testConfig({ portalUrl: portal.url, snapshotPath }),
+      {
+        logger: memoryLogger().logger,
+      },
+    );
+    await waitFor(() => sidecar!.version === 4, 'version 4');
+    await sidecar.flush();
+    const stat = await fs.stat(snapshotPath);
+    expect(stat.mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await fs.readFile(snapshotPath, 'utf8')).version).toBe(4);
+    expect(
+      (await fs.readdir(`${dir.path}/state`)).filter(n => n.endsWith('.tmp')),
+    ).toEqual([]);
+    await sidecar.stop({ drainMs: 0 });
+    await portal.close();
+    portal = undefined;
+
+    const { logger, lines } = memoryLogger();
+    sidecar = await startSidecar(
+      testConfig({ portalUrl: await closedPortUrl(), snapshotPath }),
+      { logger, backoff: recordingBackoff() },
+    );
+    // Loaded before the ports opened, without waiting for the portal.
+    expect(sidecar.version).toBe(4);
+    expect(sidecar.ready).toBe(true);
+    expect(await producerAllowed(sidecar)).toBe(true);
+    const ready = await rawRequest({
+      port: sidecar.adminPort,
+      path: '/readyz',
+    });
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.body.toString('utf8')).snapshot).toMatchObject({
+      version: 4,
+      source: 'disk',
+    });
+    await waitFor(
+      () => lines.some(l => l.includes('Snapshot poll failed')),
+      'a failed poll',
+    );
+  });
+
+  it('denies everything when no snapshot was ever loaded and there is no disk copy', async () => {
+    sidecar = await startSidecar(
+      testConfig({ portalUrl: await closedPortUrl(), snapshotPath }),
+      { logger: memoryLogger().logger, backoff: recordingBackoff() },
+    );
+    expect(sidecar.version).toBeUndefined();
+    expect(await producerAllowed(sidecar)).toBe(false);
+    expect(
+      await askPost(sidecar.authPort, 'vhost', {
+        username: 'orders-1',
+        vhost: 'brom',
+      }),
+    ).toBe('deny');
+    expect(
+      (await rawRequest({ port: sidecar.adminPort, path: '/readyz' })).status,
+    ).toBe(503);
+  });
+
+  it.each([
+    ['not JSON', '{"format":1,'],
+    ['JSON that is not a snapshot', '{"format":1,"version":9}'],
+    ['an empty file', ''],
+  ])(
+    'ignores a corrupt disk copy (%s) and denies until the portal answers',
+    async (_name, text) => {
+      await fs.mkdir(`${dir.path}/state`, { recursive: true });
+      await fs.writeFile(snapshotPath, text, { mode: 0o600 });
+      const { logger, lines } = memoryLogger();
+      sidecar = await startSidecar(
+        testConfig({ portalUrl: await closedPortUrl(), snapshotPath }),
+        { logger, backoff: recordingBackoff() },
+      );
+      expect(sidecar.version).toBeUndefined();
+      expect(await producerAllowed(sidecar)).toBe(false);
+      expect(
+        lines.some(l => l.includes('Ignoring invalid snapshot on disk')),
+      ).toBe(true);
+    },
+  );
+
+  it('replaces a stale disk copy with the portal’s newer snapshot', async () => {
+    await fs.mkdir(`${dir.path}/state`, { recursive: true });
+    await fs.writeFile(snapshotPath, JSON.stringify(makeSnapshot(5)), {
+      mode: 0o644,
+    });
+    portal = await FakePortal.start({ holdMs: 60_000 });
+    portal.publish(makeSnapshot(6));
+    const { logger, lines } = memoryLogger();
+    sidecar = await startSidecar(
+      testConfig({ portalUrl: portal.url, snapshotPath }),
+      { logger },
+    );
+    expect(lines.some(l => l.includes('readable by others'))).toBe(true);
+    await waitFor(() => sidecar!.version === 6, 'version 6');
+    expect(portal.polls[0].ifNoneMatch).toBe('"5"');
+    await sidecar.flush();
+    expect((await fs.stat(snapshotPath)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await fs.readFile(snapshotPath, 'utf8')).version).toBe(6);
+  });
+});

@@ -1,0 +1,256 @@
+import { Pool } from 'undici';
+import {
+  AUTHZ_SNAPSHOT_HTTP,
+  AuthzSnapshot,
+  formatAuthzSnapshotETag,
+  parseAuthzSnapshot,
+  parseAuthzSnapshotETag,
+} from '@internal/brom-authz-snapshot';
+import { Logger, errorMessage } from '../logger';
+import { FeedErrorReason, SidecarMetrics } from '../metrics';
+import { Backoff } from './backoff';
+
+class FeedError extends Error {
+  readonly reason: FeedErrorReason;
+
+  constructor(reason: FeedErrorReason, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/**
+ * Long-polls the portal for new snapshots. Each poll names the version the sidecar holds in
+ * `If-None-Match`; the portal answers 200 with a newer snapshot or 304 when its wait runs out.
+ * Failures back off exponentially and never stop the sidecar from serving what it holds.
+ */
+export class SnapshotFeed {
+  readonly #pool: Pool;
+  readonly #path: string;
+  readonly #token: string;
+  readonly #backoff: Backoff;
+  readonly #heldVersion: () => number | undefined;
+  readonly #accept: (snapshot: AuthzSnapshot, text: string) => void;
+  readonly #metrics: SidecarMetrics;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  #lastSuccessMs: number | undefined;
+  #stopped = false;
+  #loop: Promise<void> | undefined;
+  #abort: AbortController | undefined;
+  #wake: (() => void) | undefined;
+
+  private constructor(options: {
+    pool: Pool;
+    path: string;
+    token: string;
+    backoff: Backoff;
+    heldVersion: () => number | undefined;
+    accept: (snapshot: AuthzSnapshot, text: string) => void;
+    metrics: SidecarMetrics;
+    logger: Logger;
+    now: () => number;
+  }) {
+    this.#pool = options.pool;
+    this.#path = options.path;
+    this.#token = options.token;
+    this.#backoff = options.backoff;
+    this.#heldVersion = options.heldVersion;
+    this.#accept = options.accept;
+    this.#metrics = options.metrics;
+    this.#logger = options.logger;
+    this.#now = options.now;
+  }
+
+  static create(options: {
+    /** Base URL of the portal, e.g. `https://backstage.example.org`. */
+    portalUrl: string;
+    /** Bearer token of the sidecars' service identity. */
+    token: string;
+    instanceId: string;
+    /** How long the portal may hold a poll before answering 304. */
+    waitSeconds: number;
+    /** PEM CA bundle for an HTTPS portal with a private CA. */
+    ca?: string | Buffer;
+    backoff: Backoff;
+    /** The version being served, named in If-None-Match. */
+    heldVersion: () => number | undefined;
+    /** Called with each validated snapshot newer than the held one. */
+    accept: (snapshot: AuthzSnapshot, text: string) => void;
+    metrics: SidecarMetrics;
+    logger: Logger;
+    now?: () => number;
+  }): SnapshotFeed {
+    const base = new URL(options.portalUrl);
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new Error(`Portal URL must be http or https, got ${base.protocol}`);
+    }
+    const query = new URLSearchParams({
+      [AUTHZ_SNAPSHOT_HTTP.sidecarParam]: options.instanceId,
+      [AUTHZ_SNAPSHOT_HTTP.waitSecondsParam]: String(options.waitSeconds),
+    });
+    const pool = new Pool(base.origin, {
+      connections: 1,
+      connect: {
+        timeout: 10_000,
+        ...(options.ca !== undefined ? { ca: options.ca } : {}),
+      },
+      // The portal holds each poll for waitSeconds before its headers come.
+      headersTimeout: (options.waitSeconds + 15) * 1000,
+      bodyTimeout: 60_000,
+      keepAliveTimeout: 60_000,
+    });
+    return new SnapshotFeed({
+      pool,
+      path: `${base.pathname.replace(/\/+$/, '')}${
+        AUTHZ_SNAPSHOT_HTTP.path
+      }?${query}`,
+      token: options.token,
+      backoff: options.backoff,
+      heldVersion: options.heldVersion,
+      accept: options.accept,
+      metrics: options.metrics,
+      logger: options.logger,
+      now: options.now ?? Date.now,
+    });
+  }
+
+  /** When the portal last answered a poll (200 or 304), in epoch milliseconds. */
+  get lastSuccessMs(): number | undefined {
+    return this.#lastSuccessMs;
+  }
+
+  start(): void {
+    if (!this.#loop && !this.#stopped) {
+      this.#loop = this.#run();
+    }
+  }
+
+  /** Ends the poll in flight and any backoff wait, and closes the connection pool. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#abort?.abort();
+    this.#wake?.();
+    await this.#loop;
+    await this.#pool.destroy();
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopped) {
+      try {
+        const outcome = await this.#poll();
+        this.#lastSuccessMs = this.#now();
+        this.#metrics.recordFeedSuccess(this.#lastSuccessMs);
+        failures = 0;
+        if (outcome === 'same') {
+          // A portal that answers 200 with the version we hold would otherwise be polled in
+          // a tight loop.
+          await this.#sleep(this.#backoff.delayMs(1));
+        }
+      } catch (error) {
+        if (this.#stopped) {
+          break;
+        }
+        failures++;
+        const reason = error instanceof FeedError ? error.reason : 'network';
+        this.#metrics.recordFeedError(reason);
+        const delayMs = this.#backoff.delayMs(failures);
+        this.#logger.warn('Snapshot poll failed; keeping the snapshot held', {
+          reason,
+          error: errorMessage(error),
+          failures,
+          retryInMs: Math.round(delayMs),
+          heldVersion: this.#heldVersion() ?? null,
+        });
+        await this.#sleep(delayMs);
+      }
+    }
+  }
+
+  async #poll(): Promise<'newer' | 'same' | 'unchanged'> {
+    const held = this.#heldVersion();
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.#token}`,
+      accept: 'application/json',
+    };
+    if (held !== undefined) {
+      headers[AUTHZ_SNAPSHOT_HTTP.ifNoneMatchHeader] =
+        formatAuthzSnapshotETag(held);
+    }
+    this.#abort = new AbortController();
+    const response = await this.#pool.request({
+      method: 'GET',
+      path: this.#path,
+      headers,
+      signal: this.#abort.signal,
+    });
+
+    if (response.statusCode === AUTHZ_SNAPSHOT_HTTP.notModifiedStatus) {
+      await response.body.dump();
+      this.#logger.debug('Snapshot unchanged', { heldVersion: held ?? null });
+      return 'unchanged';
+    }
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      throw new FeedError(
+        'status',
+        `portal answered HTTP ${response.statusCode}`,
+      );
+    }
+
+    const text = await response.body.text();
+    let snapshot: AuthzSnapshot;
+    try {
+      snapshot = parseAuthzSnapshot(JSON.parse(text));
+    } catch (error) {
+      throw new FeedError('invalid_snapshot', errorMessage(error));
+    }
+    const etagVersion = parseAuthzSnapshotETag(
+      response.headers[AUTHZ_SNAPSHOT_HTTP.etagHeader] as string | undefined,
+    );
+    if (etagVersion !== undefined && etagVersion !== snapshot.version) {
+      this.#logger.warn(
+        'ETag and snapshot version differ; using the snapshot version',
+        {
+          etagVersion,
+          version: snapshot.version,
+        },
+      );
+    }
+    if (held !== undefined && snapshot.version < held) {
+      throw new FeedError(
+        'older_version',
+        `portal served version ${snapshot.version}, older than the held ${held}; refused`,
+      );
+    }
+    if (held !== undefined && snapshot.version === held) {
+      this.#logger.debug('Portal served the version already held', {
+        version: held,
+      });
+      return 'same';
+    }
+    try {
+      this.#accept(snapshot, text);
+    } catch (error) {
+      throw new FeedError('invalid_snapshot', errorMessage(error));
+    }
+    return 'newer';
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#stopped) {
+      return Promise.resolve();
+    }
+    return new Promise(resolve => {
+      let timer: NodeJS.Timeout | undefined = undefined;
+      const done = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+      timer = setTimeout(done, ms);
+      this.#wake = done;
+    });
+  }
+}
