@@ -8,6 +8,14 @@ export interface Config {
     admins?: string[];
     /** Insert example applications, types and subscriptions into an empty store (development). */
     seedExampleData?: boolean;
+    authz?: {
+      /**
+       * Subjects of the service principals allowed to read the authz snapshot feed: the
+       * sidecars' static external-access tokens (restricted to the brom plugin). Default
+       * `['brom-sidecar']`.
+       */
+      sidecarSubjects?: string[];
+    };
     broker?: {
       /** The vhost BROM manages. Default `brom`. */
       vhost?: string;

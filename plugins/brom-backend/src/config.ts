@@ -13,6 +13,8 @@ export interface BromConfig {
   seedExampleData: boolean;
   /** The AMQP URL applications connect to, shown in docs and connection settings. */
   amqpUrl: string | null;
+  /** Service principal subjects of the sidecars (their static external-access tokens). */
+  sidecarSubjects: string[];
 }
 
 export function readBromConfig(config: Config): BromConfig {
@@ -26,5 +28,8 @@ export function readBromConfig(config: Config): BromConfig {
     reservedNames: ['guest', 'admin', brokerUsername],
     seedExampleData: config.getOptionalBoolean('brom.seedExampleData') ?? false,
     amqpUrl: config.getOptionalString('brom.broker.amqpUrl') ?? null,
+    sidecarSubjects: config.getOptionalStringArray('brom.authz.sidecarSubjects') ?? [
+      'brom-sidecar',
+    ],
   };
 }

@@ -8,6 +8,7 @@ import {
   bromApplicationPermissions,
 } from '@internal/plugin-brom-common';
 import { bromApplicationResourceRef, bromApplicationRules } from './permissions/rules';
+import { createAuthzFeedRouter } from './authz/createAuthzFeedRouter';
 import { readBromConfig } from './config';
 import { PortalService } from './service/PortalService';
 import { createRouter } from './service/router';
@@ -99,6 +100,17 @@ export const bromPlugin = createBackendPlugin({
                 prefix: bromConfig.prefix,
                 amqpUrl: bromConfig.amqpUrl,
               }),
+            extraRoutes: [
+              createAuthzFeedRouter({
+                httpAuth,
+                store,
+                watcher,
+                logger,
+                allowedSubjects: bromConfig.sidecarSubjects,
+                vhost: bromConfig.vhost,
+                prefix: bromConfig.prefix,
+              }),
+            ],
             listOwners: async () =>
               (
                 await store.db

@@ -7,12 +7,12 @@ describe('routingKeyPatternProblem', () => {
   );
   it.each([
     ['', /empty/],
-    ['order..created', /empty words/],
-    ['.order', /empty words/],
+    ['order..created', /word 2 is empty/],
+    ['.order', /word 1 is empty/],
     ['order.#.created', /last word/],
-    ['Order.created', /may only contain/],
-    ['order.cre ated', /may only contain/],
-    ['order.crea\u200Bted', /may only contain/],
+    ['Order.created', /a-z, 0-9/],
+    ['order.cre ated', /a-z, 0-9/],
+    ['order.crea\u200Bted', /a-z, 0-9/],
     ['x'.repeat(256), /255/],
   ])('rejects %j', (p, message) =>
     expect(routingKeyPatternProblem(p)).toMatch(message),

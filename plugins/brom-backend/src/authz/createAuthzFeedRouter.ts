@@ -1,0 +1,121 @@
+import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  AUTHZ_SNAPSHOT_HTTP,
+  formatAuthzSnapshotETag,
+  parseAuthzSnapshotETag,
+} from '@internal/brom-authz-snapshot';
+import express from 'express';
+import Router from 'express-promise-router';
+import { BromStore } from '../store/BromStore';
+import { StateWatcher } from '../store/StateWatcher';
+import { buildAuthzSnapshot } from './buildAuthzSnapshot';
+
+const INSTANCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/**
+ * `GET /authz/snapshot`: the sidecars' long-poll feed. Only the configured service
+ * subjects (the sidecars' external-access identity) may read it; each request records
+ * which version that sidecar instance holds, which is what the reconciler waits for
+ * before it closes revoked users' connections.
+ */
+export function createAuthzFeedRouter(options: {
+  httpAuth: HttpAuthService;
+  store: BromStore;
+  watcher: StateWatcher;
+  logger: LoggerService;
+  /** Principal subjects allowed to read the feed, e.g. `external:brom-sidecar`. */
+  allowedSubjects: string[];
+  vhost: string;
+  prefix: string;
+  clock?: () => Date;
+}): express.Router {
+  const { httpAuth, store, watcher, logger } = options;
+  const clock = options.clock ?? (() => new Date());
+  const allowed = new Set(options.allowedSubjects);
+  const router = Router();
+  let cached: { version: number; body: string } | undefined;
+
+  async function snapshotBody(): Promise<{ version: number; body: string }> {
+    const current = await store.read(async (tx, version) => {
+      if (cached?.version === version) return cached;
+      const snapshot = await buildAuthzSnapshot(tx, {
+        version,
+        vhost: options.vhost,
+        prefix: options.prefix,
+        now: clock(),
+      });
+      return { version, body: JSON.stringify(snapshot) };
+    });
+    if (!cached || current.version >= cached.version) cached = current;
+    return current;
+  }
+
+  async function recordHeld(instance: string, version: number) {
+    const seenAt = clock().toISOString();
+    await store.db
+      .insertInto('brom_sidecar_feed')
+      .values({ instance, version, seen_at: seenAt })
+      .onConflict(oc => oc.column('instance').doUpdateSet({ version, seen_at: seenAt }))
+      .execute();
+  }
+
+  router.get('/authz/snapshot', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['service'] });
+    if (!allowed.has(credentials.principal.subject)) {
+      throw new NotAllowedError(
+        `The authz snapshot is only for BROM's sidecars, not ${credentials.principal.subject}`,
+      );
+    }
+    const instance = req.query[AUTHZ_SNAPSHOT_HTTP.sidecarParam];
+    if (typeof instance !== 'string' || !INSTANCE_PATTERN.test(instance)) {
+      throw new InputError(
+        `Name the sidecar instance in ?${AUTHZ_SNAPSHOT_HTTP.sidecarParam}= (letters, digits, . _ : -, at most 128)`,
+      );
+    }
+    const rawWait = req.query[AUTHZ_SNAPSHOT_HTTP.waitSecondsParam];
+    const waitSeconds = rawWait === undefined ? 0 : Number(rawWait);
+    if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {
+      throw new InputError(`${AUTHZ_SNAPSHOT_HTTP.waitSecondsParam} must be a number of seconds`);
+    }
+    const held = parseAuthzSnapshotETag(req.header(AUTHZ_SNAPSHOT_HTTP.ifNoneMatchHeader));
+    if (held !== undefined) await recordHeld(instance, held);
+
+    let version = await store.version();
+    if (held !== undefined && held === version && waitSeconds > 0) {
+      const aborted = new AbortController();
+      req.on('close', () => aborted.abort());
+      version = await watcher.waitForVersionAfter(
+        held,
+        Math.min(waitSeconds, AUTHZ_SNAPSHOT_HTTP.maxWaitSeconds) * 1000,
+        aborted.signal,
+      );
+      if (aborted.signal.aborted) return;
+    }
+    if (held !== undefined && held === version) {
+      res.status(AUTHZ_SNAPSHOT_HTTP.notModifiedStatus).end();
+      return;
+    }
+    const snapshot = await snapshotBody();
+    logger.debug(`Serving authz snapshot ${snapshot.version} to sidecar ${instance}`);
+    res.setHeader('ETag', formatAuthzSnapshotETag(snapshot.version));
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('application/json').send(snapshot.body);
+  });
+
+  return router;
+}
+
+/** Versions the sidecars seen within `withinMs` hold; the reconciler waits for all of them. */
+export async function sidecarVersions(
+  store: BromStore,
+  options: { now: Date; withinMs: number },
+): Promise<Array<{ instance: string; version: number; seenAt: string }>> {
+  const since = new Date(options.now.getTime() - options.withinMs).toISOString();
+  const rows = await store.db
+    .selectFrom('brom_sidecar_feed')
+    .selectAll()
+    .where('seen_at', '>=', since)
+    .execute();
+  return rows.map(r => ({ instance: r.instance, version: Number(r.version), seenAt: r.seen_at }));
+}
