@@ -8,6 +8,12 @@ export interface Config {
     admins?: string[];
     /** Insert example applications, types and subscriptions into an empty store (development). */
     seedExampleData?: boolean;
+    catalog?: {
+      /** How often the catalog module replaces all BROM entities. Default 600 s. */
+      fullRefreshSeconds?: number;
+      /** How often it checks BROM's state version for changes. Default 3 s. */
+      pollSeconds?: number;
+    };
     authz?: {
       /**
        * Subjects of the service principals allowed to read the authz snapshot feed: the

@@ -8,9 +8,11 @@ import {
   ANNOTATION_LOCATION,
   ANNOTATION_ORIGIN_LOCATION,
   Entity,
+  stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import {
+  CatalogService,
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
@@ -22,40 +24,57 @@ const PROVIDER_NAME = 'brom';
 /**
  * Mirrors BROM's applications and notification types into the catalog. It reads BROM's
  * service API with a plugin-to-plugin token (a module cannot reach another plugin's
- * database) and replaces its whole set of entities on each refresh.
+ * database): a full mutation on the configured schedule, and a delta within seconds of a
+ * change, found by polling BROM's state version. Linked Components (not emitted here)
+ * are refreshed so {@link BromRelationsProcessor} re-adds their relations.
  */
 export class BromEntityProvider implements EntityProvider {
   readonly #logger: LoggerService;
   readonly #discovery: DiscoveryService;
   readonly #auth: AuthService;
+  readonly #catalog?: CatalogService;
   readonly #portalUrl: string;
   readonly fullRefreshSeconds: number;
+  readonly pollSeconds: number;
   #connection?: EntityProviderConnection;
-  #lastVersion = -1;
+  #latest?: CatalogExport;
+  #emitted = new Map<string, string>();
+  #linked = new Set<string>();
 
   private constructor(options: {
     logger: LoggerService;
     discovery: DiscoveryService;
     auth: AuthService;
+    catalog?: CatalogService;
     portalUrl: string;
     fullRefreshSeconds: number;
+    pollSeconds: number;
   }) {
     this.#logger = options.logger.child({ provider: PROVIDER_NAME });
     this.#discovery = options.discovery;
     this.#auth = options.auth;
+    this.#catalog = options.catalog;
     this.#portalUrl = options.portalUrl;
     this.fullRefreshSeconds = options.fullRefreshSeconds;
+    this.pollSeconds = options.pollSeconds;
   }
 
   static fromConfig(
     config: Config,
-    deps: { logger: LoggerService; discovery: DiscoveryService; auth: AuthService },
+    deps: {
+      logger: LoggerService;
+      discovery: DiscoveryService;
+      auth: AuthService;
+      catalog?: CatalogService;
+    },
   ) {
     const appBaseUrl = config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000';
     return new BromEntityProvider({
       ...deps,
       portalUrl: `${appBaseUrl.replace(/\/$/, '')}/brom`,
-      fullRefreshSeconds: config.getOptionalNumber('brom.catalog.refreshSeconds') ?? 5,
+      fullRefreshSeconds:
+        config.getOptionalNumber('brom.catalog.fullRefreshSeconds') ?? 600,
+      pollSeconds: config.getOptionalNumber('brom.catalog.pollSeconds') ?? 3,
     });
   }
 
@@ -63,12 +82,13 @@ export class BromEntityProvider implements EntityProvider {
     return PROVIDER_NAME;
   }
 
-  getTaskId(): string {
-    return `${PROVIDER_NAME}:refresh`;
-  }
-
   async connect(connection: EntityProviderConnection): Promise<void> {
     this.#connection = connection;
+  }
+
+  /** The export the relations processor works from. */
+  latest(): CatalogExport | undefined {
+    return this.#latest;
   }
 
   /** Pure: the entities that describe one export of BROM's state. */
@@ -87,19 +107,68 @@ export class BromEntityProvider implements EntityProvider {
     }));
   }
 
-  /** Fetches BROM's state and, when it moved, replaces this provider's entities. */
-  async refresh(): Promise<void> {
-    const connection = this.#connection;
-    if (!connection) throw new Error('BromEntityProvider is not connected to the catalog');
+  /** Replaces every entity of this provider. */
+  async fullRefresh(): Promise<void> {
+    const connection = this.#requireConnection();
     const data = await this.#fetchExport();
-    if (data.version === this.#lastVersion) return;
     const entities = this.read(data);
     await connection.applyMutation({
       type: 'full',
-      entities: entities.map(entity => ({ entity, locationKey: `brom:${PROVIDER_NAME}` })),
+      entities: entities.map(entity => ({ entity, locationKey: this.#locationKey() })),
     });
-    this.#lastVersion = data.version;
-    this.#logger.debug(`Published ${entities.length} entities for BROM version ${data.version}`);
+    this.#emitted = new Map(entities.map(e => [stringifyEntityRef(e), JSON.stringify(e)]));
+    await this.#accept(data);
+  }
+
+  /** Applies what changed since the last mutation, if BROM's version moved. */
+  async poll(): Promise<void> {
+    const connection = this.#requireConnection();
+    const data = await this.#fetchExport();
+    if (this.#latest && data.version === this.#latest.version) return;
+    const entities = this.read(data);
+    const next = new Map(entities.map(e => [stringifyEntityRef(e), JSON.stringify(e)]));
+    const added = entities.filter(
+      e => this.#emitted.get(stringifyEntityRef(e)) !== next.get(stringifyEntityRef(e)),
+    );
+    const removed = [...this.#emitted.keys()].filter(ref => !next.has(ref));
+    if (added.length || removed.length) {
+      await connection.applyMutation({
+        type: 'delta',
+        added: added.map(entity => ({ entity, locationKey: this.#locationKey() })),
+        removed: removed.map(entityRef => ({ entityRef, locationKey: this.#locationKey() })),
+      });
+    }
+    this.#emitted = next;
+    await this.#accept(data);
+  }
+
+  async #accept(data: CatalogExport) {
+    const previous = this.#latest;
+    this.#latest = data;
+    const linked = new Set(
+      data.applications.flatMap(a => (a.entityRef ? [a.entityRef.toLocaleLowerCase('en-US')] : [])),
+    );
+    const affected = new Set([...linked, ...this.#linked]);
+    this.#linked = linked;
+    if (!this.#catalog || affected.size === 0) return;
+    if (previous && previous.version === data.version) return;
+    const credentials = await this.#auth.getOwnServiceCredentials();
+    for (const ref of affected) {
+      await this.#catalog.refreshEntity(ref, { credentials }).catch(error =>
+        this.#logger.debug(`Could not refresh linked entity ${ref}: ${error}`),
+      );
+    }
+  }
+
+  #locationKey() {
+    return `brom-provider:${PROVIDER_NAME}`;
+  }
+
+  #requireConnection(): EntityProviderConnection {
+    if (!this.#connection) {
+      throw new Error('BromEntityProvider is not connected to the catalog');
+    }
+    return this.#connection;
   }
 
   async #fetchExport(): Promise<CatalogExport> {

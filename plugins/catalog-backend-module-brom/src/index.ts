@@ -6,4 +6,5 @@
  */
 export { catalogModuleBrom as default } from './module';
 export { BromEntityProvider } from './BromEntityProvider';
+export { BromRelationsProcessor } from './BromRelationsProcessor';
 export { apiEntityName, asyncApiDocument, entitiesFromExport } from './entities';

@@ -2,8 +2,12 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
-import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import {
+  catalogProcessingExtensionPoint,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
 import { BromEntityProvider } from './BromEntityProvider';
+import { BromRelationsProcessor } from './BromRelationsProcessor';
 
 /** Publishes BROM's notification types and applications into the catalog. */
 export const catalogModuleBrom = createBackendModule({
@@ -12,27 +16,40 @@ export const catalogModuleBrom = createBackendModule({
   register(reg) {
     reg.registerInit({
       deps: {
-        catalog: catalogProcessingExtensionPoint,
+        catalogProcessing: catalogProcessingExtensionPoint,
+        catalog: catalogServiceRef,
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         scheduler: coreServices.scheduler,
         discovery: coreServices.discovery,
         auth: coreServices.auth,
       },
-      async init({ catalog, config, logger, scheduler, discovery, auth }) {
+      async init({ catalogProcessing, catalog, config, logger, scheduler, discovery, auth }) {
         const provider = BromEntityProvider.fromConfig(config, {
           logger,
           discovery,
           auth,
+          catalog,
         });
-        catalog.addEntityProvider(provider);
+        catalogProcessing.addEntityProvider(provider);
+        catalogProcessing.addProcessor(
+          new BromRelationsProcessor({ latest: () => provider.latest() }),
+        );
         await scheduler.scheduleTask({
-          id: provider.getTaskId(),
+          id: 'brom:full-refresh',
           frequency: { seconds: provider.fullRefreshSeconds },
-          timeout: { minutes: 2 },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 1 },
+          scope: 'local',
+          fn: () => provider.fullRefresh(),
+        });
+        await scheduler.scheduleTask({
+          id: 'brom:poll',
+          frequency: { seconds: provider.pollSeconds },
+          timeout: { minutes: 1 },
           initialDelay: { seconds: 2 },
           scope: 'local',
-          fn: () => provider.refresh(),
+          fn: () => provider.poll(),
         });
       },
     });

@@ -1,0 +1,487 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Condition } from '@internal/plugin-brom-common';
+import { randomUUID } from 'node:crypto';
+import { Backoff } from '../reconciler/backoff';
+import { BrokerApi, classifyWriteError } from '../reconciler/BrokerApi';
+import { describeKey, vhostKey } from '../reconciler/naming';
+import {
+  CreateAction,
+  DeleteAction,
+  Plan,
+  plan as planChanges,
+  UpdateAction,
+} from '../reconciler/plan';
+import { desiredTopology } from '../reconciler/topology';
+import {
+  BrokerTopology,
+  DesiredObject,
+  ObservedTopology,
+  TopologyOptions,
+} from '../reconciler/types';
+import { ReconcilerSnapshot, ReconcilerStore, StatusRecord } from './ReconcilerStore';
+
+export interface ReconcilerOptions {
+  store: ReconcilerStore;
+  broker: BrokerApi;
+  logger: LoggerService;
+  topology: TopologyOptions;
+  /** Writes in flight at once within one wave. */
+  concurrency?: number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  clock?: () => Date;
+  random?: () => number;
+  /**
+   * Versions the live sidecars hold. Revoked access is cut off at the broker only once all
+   * of them serve a snapshot at least as new as the pass, so a client cannot reconnect
+   * through a stale sidecar.
+   */
+  sidecarVersions?: () => Promise<number[]>;
+  metrics?: ReconcilerMetrics;
+}
+
+export interface ReconcilerMetrics {
+  pass(outcome: 'ok' | 'failed', durationMs: number): void;
+  write(kind: string, operation: string, outcome: 'ok' | 'failed'): void;
+  pending(count: number): void;
+}
+
+export interface PassResult {
+  /** When the next pass is due for a retry, if any object is waiting on its backoff. */
+  retryAt: number | undefined;
+  writes: number;
+  brokerAvailable: boolean;
+  /** Deleted rows removed by this pass; another pass should follow. */
+  finalized: number;
+  /** Revocations waiting for the sidecars to catch up. */
+  revocationsPending: number;
+}
+
+type WriteAction = CreateAction | UpdateAction | DeleteAction;
+
+interface ApplyOutcome {
+  succeeded: Set<string>;
+  failed: Map<string, { terminal: boolean; reason: string; message: string }>;
+  skipped: Set<string>;
+}
+
+/**
+ * One reconciliation pass, level-triggered: read the desired state, observe the broker,
+ * plan, apply in dependency order, and record status. It keeps no memory between passes
+ * except per-object backoff, so it converges from whatever it finds.
+ */
+export class Reconciler {
+  readonly #store: ReconcilerStore;
+  readonly #broker: BrokerApi;
+  readonly #logger: LoggerService;
+  readonly #topology: TopologyOptions;
+  readonly #concurrency: number;
+  readonly #clock: () => Date;
+  readonly #backoff: Backoff;
+  readonly #sidecarVersions: () => Promise<number[]>;
+  readonly #metrics?: ReconcilerMetrics;
+
+  private constructor(options: ReconcilerOptions) {
+    this.#store = options.store;
+    this.#broker = options.broker;
+    this.#logger = options.logger;
+    this.#topology = options.topology;
+    this.#concurrency = options.concurrency ?? 8;
+    this.#clock = options.clock ?? (() => new Date());
+    this.#backoff = Backoff.create({
+      baseMs: options.backoffBaseMs,
+      capMs: options.backoffCapMs,
+      random: options.random,
+      clock: { now: () => this.#clock().getTime() },
+    });
+    this.#sidecarVersions = options.sidecarVersions ?? (async () => []);
+    this.#metrics = options.metrics;
+  }
+
+  static create(options: ReconcilerOptions): Reconciler {
+    return new Reconciler(options);
+  }
+
+  async pass(): Promise<PassResult> {
+    const reconcileId = randomUUID().slice(0, 8);
+    const logger = this.#logger.child({ reconcileId });
+    const started = Date.now();
+    const now = this.#clock();
+    const snapshot = await this.#store.read(now);
+    const desired = desiredTopology(snapshot.input, this.#topology);
+    const brokerKey = vhostKey(this.#topology.vhost);
+
+    let observed: ObservedTopology;
+    try {
+      observed = await this.#broker.observe(this.#topology.vhost);
+    } catch (error) {
+      const failure = classifyWriteError(error);
+      const decision = this.#backoff.failure(brokerKey);
+      await this.#store.writeStatuses(
+        [
+          this.#vhostStatus(snapshot, now, {
+            status: 'False',
+            reason: 'BrokerUnavailable',
+            message: `The broker cannot be reached: ${failure.message}`,
+            attempts: decision.attempts,
+            nextAttemptAt: new Date(decision.retryAt).toISOString(),
+          }),
+        ],
+        [],
+      );
+      logger.debug(`Broker unavailable, retrying in ${decision.delayMs} ms: ${failure.message}`);
+      this.#metrics?.pass('failed', Date.now() - started);
+      return {
+        retryAt: decision.retryAt,
+        writes: 0,
+        brokerAvailable: false,
+        finalized: 0,
+        revocationsPending: 0,
+      };
+    }
+    this.#backoff.reset(brokerKey);
+
+    const plan = planChanges(desired, observed, snapshot.managed, this.#topology);
+    const outcome = await this.#apply(plan, desired, logger);
+    const records = this.#statusRecords(snapshot, desired, plan, outcome, now);
+    const keep = new Set(records.map(r => r.key));
+    const remove = [...snapshot.statuses.keys()].filter(
+      key => !keep.has(key) && !key.startsWith('enforced:'),
+    );
+    await this.#store.writeStatuses(records, remove);
+
+    const finalized =
+      plan.finalizable.applicationIds.length + plan.finalizable.notificationTypeIds.length;
+    const revocationsPending = await this.#enforceRevocations(snapshot, logger);
+    await this.#store.finalize(
+      plan.finalizable.applicationIds,
+      plan.finalizable.notificationTypeIds,
+      now,
+    );
+
+    const writes = outcome.succeeded.size + outcome.failed.size;
+    if (writes > 0 || finalized > 0) {
+      logger.info(
+        `Reconciled version ${snapshot.input.version}: ${outcome.succeeded.size} writes applied, ${outcome.failed.size} failed, ${plan.conflicts.length} conflicts, ${finalized} finalized`,
+      );
+    }
+    this.#metrics?.pass(outcome.failed.size ? 'failed' : 'ok', Date.now() - started);
+    this.#metrics?.pending(outcome.failed.size + outcome.skipped.size);
+    return {
+      retryAt: this.#earliestRetry([...outcome.failed.keys(), ...outcome.skipped]),
+      writes,
+      brokerAvailable: true,
+      finalized,
+      revocationsPending,
+    };
+  }
+
+  async #apply(
+    plan: Plan,
+    desired: BrokerTopology,
+    logger: LoggerService,
+  ): Promise<ApplyOutcome> {
+    const generationOf = generations(desired);
+    const succeeded = new Set<string>();
+    const failed = new Map<string, { terminal: boolean; reason: string; message: string }>();
+    const skipped = new Set<string>();
+    for (const wave of plan.waves) {
+      const runnable = (wave.actions as WriteAction[]).filter(action => {
+        const generation = generationOf.get(action.key) ?? 0;
+        if (this.#backoff.shouldAttempt(action.key, generation)) return true;
+        skipped.add(action.key);
+        return false;
+      });
+      await runLimited(runnable, this.#concurrency, async action => {
+        const kind = describeKey(action.key).kind;
+        try {
+          await this.#write(action);
+          this.#backoff.reset(action.key);
+          succeeded.add(action.key);
+          this.#metrics?.write(kind, action.action, 'ok');
+        } catch (error) {
+          const failure = classifyWriteError(error);
+          if (failure.terminal) {
+            this.#backoff.terminal(action.key, generationOf.get(action.key) ?? 0);
+          } else {
+            this.#backoff.failure(action.key);
+          }
+          failed.set(action.key, failure);
+          this.#metrics?.write(kind, action.action, 'failed');
+          logger.debug(`${action.action} ${action.key} failed: ${failure.message}`);
+        }
+      });
+    }
+    return { succeeded, failed, skipped };
+  }
+
+  async #write(action: WriteAction): Promise<void> {
+    const vhost = this.#topology.vhost;
+    if (action.action === 'delete') {
+      switch (action.kind) {
+        case 'exchange':
+          return this.#broker.deleteExchange(vhost, action.observed.name);
+        case 'queue':
+          return this.#broker.deleteQueue(vhost, action.observed.name);
+        case 'policy':
+          return this.#broker.deletePolicy(vhost, action.observed.name);
+        case 'binding':
+          return this.#broker.deleteBinding(vhost, action.observed);
+        default:
+          throw new Error(`cannot delete ${(action as DeleteAction).key}`);
+      }
+    }
+    const object = action.object;
+    switch (object.kind) {
+      case 'vhost':
+        return this.#broker.putVhost(object.name);
+      case 'exchange':
+        return this.#broker.putExchange(vhost, object);
+      case 'queue':
+        return this.#broker.putQueue(vhost, object);
+      case 'policy':
+        return this.#broker.putPolicy(vhost, object);
+      case 'binding':
+        return this.#broker.createBinding(vhost, object);
+      default:
+        throw new Error(`cannot put ${(object as DesiredObject).key}`);
+    }
+  }
+
+  #statusRecords(
+    snapshot: ReconcilerSnapshot,
+    desired: BrokerTopology,
+    plan: Plan,
+    outcome: ApplyOutcome,
+    now: Date,
+  ): StatusRecord[] {
+    const nowIso = now.toISOString();
+    const records = new Map<string, StatusRecord>();
+    const desiredByKey = new Map<string, DesiredObject>();
+    for (const o of allDesired(desired)) desiredByKey.set(o.key, o);
+
+    const record = (
+      key: string,
+      managed: boolean,
+      condition: Omit<Condition, 'type' | 'lastTransitionTime' | 'observedGeneration'>,
+      extra: { observed?: boolean } = {},
+    ) => {
+      const object = desiredByKey.get(key);
+      const previous = snapshot.statuses.get(key);
+      const owner = object?.owner ?? null;
+      const generation = owner?.generation ?? previous?.desired_generation ?? 0;
+      const attempts = this.#backoff.attempts(key);
+      const retryAt = this.#backoff.retryAt(key);
+      const { kind, name } = describeKey(key);
+      records.set(key, {
+        key,
+        kind,
+        name,
+        applicationId: owner?.applicationId ?? previous?.application_id ?? null,
+        subscriptionId: owner?.subscriptionId ?? previous?.subscription_id ?? null,
+        managed,
+        desiredGeneration: generation,
+        condition: {
+          type: 'Ready',
+          ...condition,
+          observedGeneration:
+            condition.status === 'True' || extra.observed
+              ? generation
+              : previous?.observed_generation ?? 0,
+          lastTransitionTime:
+            previous && previous.status === condition.status
+              ? previous.last_transition_time
+              : nowIso,
+        },
+        attempts,
+        lastAttemptAt: outcome.succeeded.has(key) || outcome.failed.has(key) ? nowIso : previous?.last_attempt_at ?? null,
+        nextAttemptAt: retryAt ? new Date(retryAt).toISOString() : null,
+      });
+    };
+
+    for (const key of plan.inSync) {
+      record(key, true, { status: 'True', reason: 'InSync', message: 'matches the broker' });
+    }
+    for (const adoption of plan.adoptions) {
+      record(adoption.key, true, {
+        status: 'True',
+        reason: 'Adopted',
+        message: 'an identical object already existed and is now managed by BROM',
+      });
+    }
+    for (const wave of plan.waves) {
+      for (const action of wave.actions as WriteAction[]) {
+        const failure = outcome.failed.get(action.key);
+        const wasManaged = snapshot.managed.has(action.key);
+        if (action.action === 'delete') {
+          if (failure) {
+            record(action.key, true, {
+              status: 'False',
+              reason: failure.reason,
+              message: `deleting failed: ${failure.message}`,
+            });
+          }
+          // A deleted object needs no status record; dropping it ends our ownership.
+          continue;
+        }
+        if (outcome.succeeded.has(action.key)) {
+          record(action.key, true, {
+            status: 'True',
+            reason: action.action === 'create' ? 'Created' : 'Updated',
+            message: action.action === 'create' ? 'created on the broker' : 'updated on the broker',
+          });
+        } else if (failure) {
+          record(action.key, wasManaged, {
+            status: 'False',
+            reason: failure.reason,
+            message: failure.message,
+          });
+        } else {
+          const previous = snapshot.statuses.get(action.key);
+          record(action.key, wasManaged, {
+            status: 'False',
+            reason: previous?.reason && previous.status === 'False' ? previous.reason : 'Pending',
+            message: previous?.message && previous.status === 'False'
+              ? previous.message
+              : 'waiting to be retried',
+          });
+        }
+      }
+    }
+    for (const problem of [...plan.conflicts, ...plan.terminal]) {
+      record(problem.key, snapshot.managed.has(problem.key), {
+        status: 'False',
+        reason: problem.reason,
+        message: problem.message,
+      }, { observed: true });
+    }
+    for (const blocked of plan.blocked) {
+      record(blocked.key, snapshot.managed.has(blocked.key), {
+        status: 'False',
+        reason: blocked.reason,
+        message: blocked.message,
+      });
+    }
+    records.set(
+      vhostKey(this.#topology.vhost),
+      this.#vhostStatus(snapshot, now, {
+        status: 'True',
+        reason: 'BrokerAvailable',
+        message: 'the broker answered',
+        attempts: 0,
+        nextAttemptAt: null,
+        managed: records.get(vhostKey(this.#topology.vhost))?.managed ??
+          snapshot.managed.has(vhostKey(this.#topology.vhost)),
+      }),
+    );
+    return [...records.values()];
+  }
+
+  #vhostStatus(
+    snapshot: ReconcilerSnapshot,
+    now: Date,
+    status: {
+      status: 'True' | 'False';
+      reason: string;
+      message: string;
+      attempts: number;
+      nextAttemptAt: string | null;
+      managed?: boolean;
+    },
+  ): StatusRecord {
+    const key = vhostKey(this.#topology.vhost);
+    const previous = snapshot.statuses.get(key);
+    const nowIso = now.toISOString();
+    return {
+      key,
+      kind: 'vhost',
+      name: this.#topology.vhost,
+      applicationId: null,
+      subscriptionId: null,
+      managed: status.managed ?? Boolean(previous?.managed),
+      desiredGeneration: snapshot.input.version,
+      condition: {
+        type: 'Ready',
+        status: status.status,
+        reason: status.reason,
+        message: status.message,
+        observedGeneration: status.status === 'True' ? snapshot.input.version : previous?.observed_generation ?? 0,
+        lastTransitionTime:
+          previous && previous.status === status.status ? previous.last_transition_time : nowIso,
+      },
+      attempts: status.attempts,
+      lastAttemptAt: nowIso,
+      nextAttemptAt: status.nextAttemptAt,
+    };
+  }
+
+  /**
+   * Closes live connections of users whose access ended, once every sidecar serves a
+   * snapshot without that access. Returns how many revocations still wait.
+   */
+  async #enforceRevocations(snapshot: ReconcilerSnapshot, logger: LoggerService): Promise<number> {
+    const pending = snapshot.revokedUsers.length + snapshot.revokedSubscriptions.length;
+    if (pending === 0) return 0;
+    const versions = await this.#sidecarVersions();
+    if (versions.some(v => v < snapshot.input.version)) return pending;
+
+    const connections = await this.#broker.listConnections(this.#topology.vhost);
+    const byUser = new Map<string, string[]>();
+    for (const c of connections) {
+      const list = byUser.get(c.user) ?? [];
+      list.push(c.name);
+      byUser.set(c.user, list);
+    }
+    const close = async (username: string, reason: string) => {
+      for (const name of byUser.get(username) ?? []) {
+        await this.#broker.closeConnection(name, `BROM: ${reason}`);
+        logger.info(`Closed connection ${name} of ${username}: ${reason}`);
+      }
+    };
+    const enforced: string[] = [];
+    for (const user of snapshot.revokedUsers) {
+      await close(user.username, user.reason);
+    }
+    for (const subscription of snapshot.revokedSubscriptions) {
+      for (const username of subscription.usernames) {
+        await close(username, 'subscription revoked');
+      }
+      enforced.push(`subscription:${subscription.id}:${subscription.generation}`);
+    }
+    enforced.push(...snapshot.revokedUsers.map(u => `credential:${u.credentialId}`));
+    await this.#store.recordEnforced(enforced, this.#clock());
+    return 0;
+  }
+
+  #earliestRetry(keys: string[]): number | undefined {
+    let earliest: number | undefined;
+    for (const key of keys) {
+      const at = this.#backoff.retryAt(key);
+      if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+    }
+    return earliest;
+  }
+}
+
+function allDesired(t: BrokerTopology): DesiredObject[] {
+  return [t.vhost, ...t.exchanges, ...t.queues, ...t.policies, ...t.bindings];
+}
+
+function generations(t: BrokerTopology): Map<string, number> {
+  return new Map(allDesired(t).map(o => [o.key, o.owner?.generation ?? t.version]));
+}
+
+async function runLimited<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}

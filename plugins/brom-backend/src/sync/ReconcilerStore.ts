@@ -1,0 +1,279 @@
+import { Condition } from '@internal/plugin-brom-common';
+import { BromStore } from '../store/BromStore';
+import { SyncStatusRow } from '../store/tables';
+import { ReconcilerInput } from '../reconciler/types';
+
+/** What a pass reads in one transaction: the desired state and what the store knows of the broker. */
+export interface ReconcilerSnapshot {
+  input: ReconcilerInput;
+  /** Keys of objects the reconciler created or adopted (the ownership record). */
+  managed: Set<string>;
+  /** The last stored status per key, for condition transition times. */
+  statuses: Map<string, SyncStatusRow>;
+  /** Broker users whose access ended: revoked or expired credentials, deleted applications. */
+  revokedUsers: Array<{ credentialId: string; username: string; reason: string }>;
+  /** Consumers whose subscription was revoked since their connections were last closed. */
+  revokedSubscriptions: Array<{ id: string; generation: number; usernames: string[] }>;
+}
+
+export interface StatusRecord {
+  key: string;
+  kind: string;
+  name: string;
+  applicationId: string | null;
+  subscriptionId: string | null;
+  managed: boolean;
+  desiredGeneration: number;
+  condition: Condition;
+  attempts: number;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+}
+
+/** Keys of records that only remember that revoked access was cut off at the broker. */
+export const ENFORCED_PREFIX = 'enforced:';
+
+/**
+ * The reconciler's view of BROM's store. Status writes do not bump the state version:
+ * they describe the broker, not the desired state, and must not wake the reconciler.
+ */
+export class ReconcilerStore {
+  readonly #store: BromStore;
+
+  private constructor(store: BromStore) {
+    this.#store = store;
+  }
+
+  static create(store: BromStore) {
+    return new ReconcilerStore(store);
+  }
+
+  async read(now: Date): Promise<ReconcilerSnapshot> {
+    const nowIso = now.toISOString();
+    return this.#store.read(async (tx, version) => {
+      const apps = await tx.selectFrom('brom_applications').selectAll().execute();
+      const types = await tx.selectFrom('brom_notification_types').selectAll().execute();
+      const subs = await tx.selectFrom('brom_subscriptions').selectAll().execute();
+      const creds = await tx
+        .selectFrom('brom_credentials')
+        .select(['id', 'application_id', 'username', 'expires_at', 'revoked_at'])
+        .execute();
+      const statusRows = await tx.selectFrom('brom_sync_status').selectAll().execute();
+
+      const statuses = new Map(statusRows.map(r => [r.key, r]));
+      const managed = new Set(statusRows.filter(r => Boolean(r.managed)).map(r => r.key));
+      const deletedApps = new Set(apps.filter(a => a.deleted_at).map(a => a.id));
+
+      const revokedUsers: ReconcilerSnapshot['revokedUsers'] = [];
+      for (const c of creds) {
+        const reason = deletedApps.has(c.application_id)
+          ? 'application deleted'
+          : c.revoked_at
+          ? 'credential revoked'
+          : c.expires_at && c.expires_at <= nowIso
+          ? 'credential expired'
+          : undefined;
+        if (reason && !statuses.has(`${ENFORCED_PREFIX}credential:${c.id}`)) {
+          revokedUsers.push({ credentialId: c.id, username: c.username, reason });
+        }
+      }
+      const liveUsernamesByApp = new Map<string, string[]>();
+      for (const c of creds) {
+        if (c.revoked_at) continue;
+        const list = liveUsernamesByApp.get(c.application_id) ?? [];
+        list.push(c.username);
+        liveUsernamesByApp.set(c.application_id, list);
+      }
+      const revokedSubscriptions = subs
+        .filter(
+          s =>
+            s.state === 'revoked' &&
+            !statuses.has(`${ENFORCED_PREFIX}subscription:${s.id}:${s.generation}`),
+        )
+        .map(s => ({
+          id: s.id,
+          generation: s.generation,
+          usernames: liveUsernamesByApp.get(s.consumer_application_id) ?? [],
+        }));
+
+      return {
+        input: {
+          version,
+          applications: apps.map(a => ({
+            id: a.id,
+            name: a.name,
+            generation: a.generation,
+            deletedAt: a.deleted_at,
+            queueDeletionConfirmedAt: a.queue_deletion_confirmed_at,
+            settings: { messageTtlMs: a.message_ttl_ms, maxLength: a.max_length },
+          })),
+          notificationTypes: types.map(t => ({
+            id: t.id,
+            applicationId: t.application_id,
+            name: t.name,
+            routingKeyPattern: t.routing_key_pattern,
+            generation: t.generation,
+            deletedAt: t.deleted_at,
+          })),
+          subscriptions: subs.map(s => ({
+            id: s.id,
+            consumerApplicationId: s.consumer_application_id,
+            notificationTypeId: s.notification_type_id,
+            state: s.state as ReconcilerInput['subscriptions'][number]['state'],
+            generation: s.generation,
+          })),
+        },
+        managed,
+        statuses,
+        revokedUsers,
+        revokedSubscriptions,
+      };
+    });
+  }
+
+  /** Replaces the status records of broker objects; `keep` lists keys that stay untouched. */
+  async writeStatuses(records: StatusRecord[], remove: string[]): Promise<void> {
+    await this.#store.db.transaction().execute(async tx => {
+      if (remove.length) {
+        for (let i = 0; i < remove.length; i += 200) {
+          await tx
+            .deleteFrom('brom_sync_status')
+            .where('key', 'in', remove.slice(i, i + 200))
+            .execute();
+        }
+      }
+      for (const r of records) {
+        const row: SyncStatusRow = {
+          key: r.key,
+          kind: r.kind,
+          name: r.name,
+          application_id: r.applicationId,
+          subscription_id: r.subscriptionId,
+          managed: r.managed,
+          desired_generation: r.desiredGeneration,
+          observed_generation: r.condition.observedGeneration,
+          status: r.condition.status,
+          reason: r.condition.reason,
+          message: r.condition.message.slice(0, 2000),
+          last_transition_time: r.condition.lastTransitionTime,
+          attempts: r.attempts,
+          last_attempt_at: r.lastAttemptAt,
+          next_attempt_at: r.nextAttemptAt,
+        };
+        const { key, ...rest } = row;
+        await tx
+          .insertInto('brom_sync_status')
+          .values(row)
+          .onConflict(oc => oc.column('key').doUpdateSet(rest))
+          .execute();
+      }
+    });
+  }
+
+  /** Remembers that revoked access was cut off at the broker, so it is done once. */
+  async recordEnforced(keys: string[], now: Date): Promise<void> {
+    const at = now.toISOString();
+    await this.writeStatuses(
+      keys.map(key => ({
+        key: `${ENFORCED_PREFIX}${key}`,
+        kind: 'enforcement',
+        name: key,
+        applicationId: null,
+        subscriptionId: null,
+        managed: false,
+        desiredGeneration: 0,
+        condition: {
+          type: 'Ready',
+          status: 'True',
+          reason: 'ConnectionsClosed',
+          message: 'live connections of the revoked access were closed',
+          observedGeneration: 0,
+          lastTransitionTime: at,
+        },
+        attempts: 0,
+        lastAttemptAt: at,
+        nextAttemptAt: null,
+      })),
+      [],
+    );
+  }
+
+  /**
+   * The finalizer's last step: removes deleted rows whose broker objects are gone. This is
+   * a change of desired state, so it bumps the version (and audits it).
+   */
+  async finalize(applicationIds: string[], notificationTypeIds: string[], now: Date) {
+    if (applicationIds.length === 0 && notificationTypeIds.length === 0) return;
+    const at = now.toISOString();
+    await this.#store.write(async tx => {
+      if (notificationTypeIds.length) {
+        const types = await tx
+          .selectFrom('brom_notification_types as t')
+          .innerJoin('brom_applications as a', 'a.id', 't.application_id')
+          .select(['t.id', 't.name', 'a.name as application'])
+          .where('t.id', 'in', notificationTypeIds)
+          .where('t.deleted_at', 'is not', null)
+          .execute();
+        for (const t of types) {
+          await tx.deleteFrom('brom_notification_types').where('id', '=', t.id).execute();
+          await tx
+            .insertInto('brom_audit_events')
+            .values({
+              at,
+              actor: 'brom:reconciler',
+              action: 'notification-type.finalized',
+              target_kind: 'notificationType',
+              target_id: t.id,
+              application: t.application,
+              before: JSON.stringify({ name: t.name }),
+              after: null,
+            })
+            .execute();
+        }
+      }
+      if (applicationIds.length) {
+        const apps = await tx
+          .selectFrom('brom_applications')
+          .select(['id', 'name'])
+          .where('id', 'in', applicationIds)
+          .where('deleted_at', 'is not', null)
+          .execute();
+        for (const a of apps) {
+          // Subscriptions of other consumers to this producer's types, its types,
+          // credentials and subscriptions go with it.
+          const typeIds = (
+            await tx
+              .selectFrom('brom_notification_types')
+              .select('id')
+              .where('application_id', '=', a.id)
+              .execute()
+          ).map(t => t.id);
+          if (typeIds.length) {
+            await tx
+              .deleteFrom('brom_subscriptions')
+              .where('notification_type_id', 'in', typeIds)
+              .execute();
+          }
+          await tx.deleteFrom('brom_subscriptions').where('consumer_application_id', '=', a.id).execute();
+          await tx.deleteFrom('brom_notification_types').where('application_id', '=', a.id).execute();
+          await tx.deleteFrom('brom_credentials').where('application_id', '=', a.id).execute();
+          await tx.deleteFrom('brom_sync_status').where('application_id', '=', a.id).execute();
+          await tx.deleteFrom('brom_applications').where('id', '=', a.id).execute();
+          await tx
+            .insertInto('brom_audit_events')
+            .values({
+              at,
+              actor: 'brom:reconciler',
+              action: 'application.finalized',
+              target_kind: 'application',
+              target_id: a.id,
+              application: a.name,
+              before: JSON.stringify({ name: a.name }),
+              after: null,
+            })
+            .execute();
+        }
+      }
+    });
+  }
+}

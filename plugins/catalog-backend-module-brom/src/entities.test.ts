@@ -1,0 +1,112 @@
+import { Parser } from '@asyncapi/parser';
+import { CatalogExport } from '@internal/plugin-brom-common';
+import { apiEntityName, entitiesFromExport } from './entities';
+
+const longName = `a${'b'.repeat(61)}c`;
+
+const data: CatalogExport = {
+  version: 7,
+  broker: { vhost: 'brom', prefix: 'brom.', amqpUrl: 'amqp://broker.example:5672' },
+  applications: [
+    {
+      name: longName,
+      title: 'A very long application',
+      description: '',
+      owner: 'group:default/team-a',
+      entityRef: null,
+    },
+    {
+      name: 'billing',
+      title: 'Billing',
+      description: 'Sends invoices',
+      owner: 'group:default/team-b',
+      entityRef: null,
+    },
+    {
+      name: 'orders',
+      title: 'Orders',
+      description: '',
+      owner: 'group:default/team-a',
+      entityRef: 'component:default/orders-service',
+    },
+  ],
+  notificationTypes: [
+    {
+      application: longName,
+      name: `order-${'x'.repeat(50)}`,
+      routingKeyPattern: 'order.*.created',
+      description: 'An order was created',
+      payloadSchema: {
+        type: 'object',
+        required: ['orderId'],
+        properties: { orderId: { type: 'string' }, total: { type: 'number' } },
+      },
+    },
+    {
+      application: 'orders',
+      name: 'order-shipped',
+      routingKeyPattern: 'order.#',
+      description: 'An order left the warehouse',
+      payloadSchema: null,
+    },
+  ],
+  subscriptions: [
+    { consumer: 'billing', producer: longName, notificationType: `order-${'x'.repeat(50)}` },
+    { consumer: 'billing', producer: 'orders', notificationType: 'order-shipped' },
+  ],
+};
+
+describe('entitiesFromExport', () => {
+  const entities = entitiesFromExport(data, { portalUrl: 'http://portal/brom' });
+
+  it('keeps entity names within the catalog limit, unique and stable', () => {
+    const name = apiEntityName(longName, `order-${'x'.repeat(50)}`);
+    expect(name.length).toBeLessThanOrEqual(63);
+    expect(name).toMatch(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/);
+    expect(apiEntityName(longName, `order-${'x'.repeat(50)}`)).toBe(name);
+    expect(apiEntityName(longName, `order-${'x'.repeat(49)}y`)).not.toBe(name);
+    expect(apiEntityName('orders', 'order-shipped')).toBe('orders.order-shipped');
+    for (const entity of entities) {
+      expect(entity.metadata.name.length).toBeLessThanOrEqual(63);
+    }
+  });
+
+  it('emits an AsyncAPI API per type, owned by the producer owner', () => {
+    const apis = entities.filter(e => e.kind === 'API');
+    expect(apis).toHaveLength(2);
+    const api = apis.find(a => a.metadata.name.startsWith('a'))!;
+    expect(api.spec).toMatchObject({
+      type: 'asyncapi',
+      owner: 'group:default/team-a',
+      lifecycle: 'production',
+    });
+    const doc = JSON.parse(api.spec!.definition as string);
+    expect(doc.asyncapi).toBe('3.0.0');
+    const channel = Object.values(doc.channels)[0] as any;
+    expect(channel.address).toBe('order.*.created');
+    expect(channel.bindings.amqp.exchange.name).toBe(`brom.${longName}`);
+    expect((Object.values(channel.messages)[0] as any).payload.required).toEqual(['orderId']);
+  });
+
+  it('emits Components with relations only for applications not linked to the catalog', () => {
+    const components = entities.filter(e => e.kind === 'Component');
+    expect(components.map(c => c.metadata.name).sort()).toEqual([longName, 'billing'].sort());
+    const billing = components.find(c => c.metadata.name === 'billing')!;
+    expect((billing.spec as any).consumesApis).toEqual([
+      `api:default/${apiEntityName(longName, `order-${'x'.repeat(50)}`)}`,
+      'api:default/orders.order-shipped',
+    ]);
+    const producer = components.find(c => c.metadata.name === longName)!;
+    expect((producer.spec as any).providesApis).toHaveLength(1);
+    expect((producer.spec as any).consumesApis).toBeUndefined();
+  });
+
+  it('generates documents the AsyncAPI parser accepts without errors', async () => {
+    const parser = new Parser();
+    for (const api of entities.filter(e => e.kind === 'API')) {
+      const { diagnostics } = await parser.parse(api.spec!.definition as string);
+      const errors = diagnostics.filter(d => d.severity === 0);
+      expect(errors.map(e => `${e.path.join('.')}: ${e.message}`)).toEqual([]);
+    }
+  });
+});
