@@ -3,7 +3,7 @@ import { render, waitFor } from '@testing-library/react';
 import App from './App';
 
 describe('App', () => {
-  it('renders the sign-in page', async () => {
+  it('offers the development users at sign-in', async () => {
     process.env = {
       NODE_ENV: 'test',
       APP_CONFIG: [
@@ -20,7 +20,7 @@ describe('App', () => {
     const rendered = render(<App />);
 
     await waitFor(() => {
-      expect(rendered.getByText(/guest/i)).toBeInTheDocument();
+      expect(rendered.getByText('Sign in as Alice')).toBeInTheDocument();
     });
   });
 });

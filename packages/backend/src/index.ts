@@ -1,5 +1,6 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { bromPermissionPolicyModule } from '@internal/plugin-brom-backend';
+import { authModuleDevelopmentUsers } from './modules/developmentUsers';
 
 const backend = createBackend();
 
@@ -7,6 +8,9 @@ backend.add(import('@backstage/plugin-app-backend'));
 
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+if (process.env.NODE_ENV !== 'production') {
+  backend.add(authModuleDevelopmentUsers);
+}
 
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@internal/plugin-catalog-backend-module-brom'));
