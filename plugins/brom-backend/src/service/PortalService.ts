@@ -958,8 +958,10 @@ export class PortalService {
     if (query.application) base = base.where('application', '=', query.application);
     if (query.actor) base = base.where('actor', '=', query.actor);
     if (query.action) base = base.where('action', '=', query.action);
-    if (query.since) base = base.where('at', '>=', query.since);
-    if (query.until) base = base.where('at', '<', query.until);
+    // Stored times are toISOString() strings; compare like with like, whatever offset or
+    // precision the client wrote.
+    if (query.since) base = base.where('at', '>=', new Date(query.since).toISOString());
+    if (query.until) base = base.where('at', '<', new Date(query.until).toISOString());
     const [{ count }] = await base
       .select(eb => eb.fn.countAll<number>().as('count'))
       .execute();
@@ -1324,8 +1326,10 @@ function concurrentOwnerChange(name: string) {
   );
 }
 
+const PAST_TENSE = { approve: 'approved', reject: 'rejected', revoke: 'revoked' } as const;
+
 function pastTense(decision: 'approve' | 'reject' | 'revoke') {
-  return `${decision}d`;
+  return PAST_TENSE[decision];
 }
 
 /** LIKE escapes differ between PostgreSQL and SQLite; searching for wildcards is not useful. */

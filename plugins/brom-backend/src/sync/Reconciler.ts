@@ -42,7 +42,7 @@ export interface ReconcilerOptions {
 
 export interface ReconcilerMetrics {
   pass(outcome: 'ok' | 'failed', durationMs: number): void;
-  write(kind: string, operation: string, outcome: 'ok' | 'failed'): void;
+  write(kind: string, operation: string, outcome: 'ok' | 'failed', reason?: string): void;
   pending(count: number): void;
 }
 
@@ -207,7 +207,7 @@ export class Reconciler {
             this.#backoff.failure(action.key);
           }
           failed.set(action.key, failure);
-          this.#metrics?.write(kind, action.action, 'failed');
+          this.#metrics?.write(kind, action.action, 'failed', failure.reason);
           logger.debug(`${action.action} ${action.key} failed: ${failure.message}`);
         }
       });

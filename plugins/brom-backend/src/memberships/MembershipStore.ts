@@ -1,0 +1,123 @@
+import { Kysely } from 'kysely';
+import { BromStore } from '../store/BromStore';
+import { BromTables } from '../store/tables';
+import { MembershipTables } from './tables';
+
+/** What one sign-in tells BROM about a user. */
+export interface SignInMemberships {
+  displayName: string;
+  email?: string;
+  /** Group entity refs with their display names, e.g. `group:default/feide-fc_adhoc_…`. */
+  groups: Array<{ ref: string; displayName: string }>;
+}
+
+/**
+ * Users and groups as the catalog gets them (`GET /service/org-export`). The catalog
+ * module declares the same shape for what it reads.
+ */
+export interface OrgExport {
+  users: Array<{
+    entityRef: string;
+    displayName: string;
+    email?: string;
+    /** Group entity refs, sorted. */
+    memberOf: string[];
+  }>;
+  groups: Array<{ entityRef: string; displayName: string }>;
+}
+
+/**
+ * The users who signed in and their group memberships. A sign-in replaces what the
+ * previous one recorded. These writes leave BROM's state version alone: memberships are
+ * not part of the broker's desired state or the authz snapshot, and sign-ins must not
+ * wake the reconciler or the sidecars.
+ */
+export class MembershipStore {
+  readonly #db: Kysely<BromTables & MembershipTables>;
+  readonly #clock: () => Date;
+
+  private constructor(db: Kysely<BromTables & MembershipTables>, clock: () => Date) {
+    this.#db = db;
+    this.#clock = clock;
+  }
+
+  static create(options: { store: BromStore; clock?: () => Date }): MembershipStore {
+    return new MembershipStore(
+      options.store.db.withTables<MembershipTables>(),
+      options.clock ?? (() => new Date()),
+    );
+  }
+
+  /** Creates the user at the first sign-in, and replaces their memberships every time. */
+  async replaceMemberships(userEntityRef: string, memberships: SignInMemberships): Promise<void> {
+    const signedInAt = this.#clock().toISOString();
+    const groups = new Map(memberships.groups.map(group => [group.ref, group.displayName]));
+    const user = {
+      display_name: memberships.displayName,
+      email: memberships.email ?? null,
+      last_sign_in_at: signedInAt,
+    };
+    await this.#db.transaction().execute(async tx => {
+      await tx
+        .insertInto('brom_users')
+        .values({ entity_ref: userEntityRef, ...user })
+        .onConflict(oc => oc.column('entity_ref').doUpdateSet(user))
+        .execute();
+      await tx
+        .deleteFrom('brom_group_memberships')
+        .where('user_entity_ref', '=', userEntityRef)
+        .execute();
+      if (groups.size > 0) {
+        await tx
+          .insertInto('brom_group_memberships')
+          .values(
+            [...groups].map(([ref, displayName]) => ({
+              user_entity_ref: userEntityRef,
+              group_ref: ref,
+              group_display_name: displayName,
+            })),
+          )
+          .execute();
+      }
+    });
+  }
+
+  /**
+   * Every user and every group with at least one member. A group's display name is the
+   * one its most recently signed-in member saw, so a rename in Feide shows up as soon as
+   * any member signs in.
+   */
+  async orgExport(): Promise<OrgExport> {
+    const { users, memberships } = await this.#db.transaction().execute(async tx => ({
+      users: await tx.selectFrom('brom_users').selectAll().orderBy('entity_ref').execute(),
+      memberships: await tx
+        .selectFrom('brom_group_memberships as m')
+        .innerJoin('brom_users as u', 'u.entity_ref', 'm.user_entity_ref')
+        .select(['m.user_entity_ref', 'm.group_ref', 'm.group_display_name'])
+        .orderBy('u.last_sign_in_at')
+        .orderBy('m.user_entity_ref')
+        .execute(),
+    }));
+
+    const memberOf = new Map<string, string[]>();
+    const groupNames = new Map<string, string>();
+    for (const row of memberships) {
+      memberOf.set(row.user_entity_ref, [
+        ...(memberOf.get(row.user_entity_ref) ?? []),
+        row.group_ref,
+      ]);
+      groupNames.set(row.group_ref, row.group_display_name);
+    }
+    return {
+      users: users.map(row => ({
+        entityRef: row.entity_ref,
+        displayName: row.display_name,
+        ...(row.email ? { email: row.email } : {}),
+        memberOf: (memberOf.get(row.entity_ref) ?? []).sort(),
+      })),
+      groups: [...groupNames.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([entityRef, displayName]) => ({ entityRef, displayName })),
+    };
+  }
+}

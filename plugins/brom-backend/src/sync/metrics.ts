@@ -1,0 +1,38 @@
+import { metrics } from '@opentelemetry/api';
+import { ReconcilerMetrics } from './Reconciler';
+
+/**
+ * Reconciler metrics through OpenTelemetry, which Backstage exports when the host
+ * configures an exporter (Prometheus, OTLP); without one they cost nothing.
+ */
+export function createReconcilerMetrics(): ReconcilerMetrics {
+  const meter = metrics.getMeter('brom-reconciler');
+  const passes = meter.createCounter('brom_reconciler_passes_total', {
+    description: 'Reconciliation passes by outcome',
+  });
+  const duration = meter.createHistogram('brom_reconciler_pass_duration_ms', {
+    description: 'Duration of reconciliation passes',
+    unit: 'ms',
+  });
+  const writes = meter.createCounter('brom_reconciler_writes_total', {
+    description: 'Broker writes by object kind, operation, outcome and error reason',
+  });
+  let pendingCount = 0;
+  meter
+    .createObservableGauge('brom_reconciler_pending_objects', {
+      description: 'Objects waiting for a retry after a failed write',
+    })
+    .addCallback(result => result.observe(pendingCount));
+  return {
+    pass(outcome, durationMs) {
+      passes.add(1, { outcome });
+      duration.record(durationMs, { outcome });
+    },
+    write(kind, operation, outcome, reason) {
+      writes.add(1, reason ? { kind, operation, outcome, reason } : { kind, operation, outcome });
+    },
+    pending(count) {
+      pendingCount = count;
+    },
+  };
+}
