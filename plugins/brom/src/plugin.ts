@@ -1,5 +1,6 @@
 import {
   createApiFactory,
+  createComponentExtension,
   createPlugin,
   createRoutableExtension,
   discoveryApiRef,
@@ -15,7 +16,8 @@ export const bromPlugin = createPlugin({
     createApiFactory({
       api: bromApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new BromClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new BromClient({ discoveryApi, fetchApi }),
     }),
   ],
   routes: {
@@ -29,5 +31,16 @@ export const BromPage = bromPlugin.provide(
     name: 'BromPage',
     component: () => import('./components/BromPage').then(m => m.BromPage),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/** An entity page tab with the BROM application of the entity (see `isBromApplicationAvailable`). */
+export const EntityBromContent = bromPlugin.provide(
+  createComponentExtension({
+    name: 'EntityBromContent',
+    component: {
+      lazy: () =>
+        import('./components/EntityBromContent').then(m => m.EntityBromContent),
+    },
   }),
 );

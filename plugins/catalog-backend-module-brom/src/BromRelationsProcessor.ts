@@ -13,7 +13,7 @@ import {
   processingResult,
 } from '@backstage/plugin-catalog-node';
 import { CatalogExport } from '@internal/plugin-brom-common';
-import { apiEntityName } from './entities';
+import { ANNOTATION_BROM_APPLICATION, apiEntityName } from './entities';
 
 /**
  * Adds BROM's producer and consumer relations to catalog Components that BROM applications
@@ -59,6 +59,16 @@ export class BromRelationsProcessor implements CatalogProcessor {
         emit(processingResult.relation({ source: target, type: RELATION_API_CONSUMED_BY, target: self }));
       }
     }
-    return entity;
+    // The frontend decides synchronously whether to show the BROM tab, from this annotation.
+    return {
+      ...entity,
+      metadata: {
+        ...entity.metadata,
+        annotations: {
+          ...entity.metadata.annotations,
+          [ANNOTATION_BROM_APPLICATION]: apps[0].name,
+        },
+      },
+    };
   }
 }

@@ -22,6 +22,15 @@ export interface PageQuery {
   limit?: number;
 }
 
+export interface ApplicationQuery extends PageQuery {
+  q?: string;
+  owner?: string;
+  /** Only applications owned by one of the signed-in user's groups. */
+  mine?: boolean;
+  /** Also applications that are being deleted (their broker objects are still there). */
+  includeDeleted?: boolean;
+}
+
 export interface BromHealth {
   status: string;
 }
@@ -29,13 +38,18 @@ export interface BromHealth {
 /** Everything the BROM frontend asks of the BROM backend. */
 export interface BromApi {
   health(): Promise<BromHealth>;
-  listApplications(
-    query?: PageQuery & { q?: string; owner?: string; mine?: boolean },
-  ): Promise<Page<Application>>;
+  listApplications(query?: ApplicationQuery): Promise<Page<Application>>;
   getApplication(name: string): Promise<Application>;
   createApplication(request: CreateApplicationRequest): Promise<Application>;
-  updateApplication(name: string, request: UpdateApplicationRequest): Promise<Application>;
-  deleteApplication(name: string, generation: number, force?: boolean): Promise<Application>;
+  updateApplication(
+    name: string,
+    request: UpdateApplicationRequest,
+  ): Promise<Application>;
+  deleteApplication(
+    name: string,
+    generation: number,
+    force?: boolean,
+  ): Promise<Application>;
   confirmQueueDeletion(name: string, generation: number): Promise<Application>;
   getApplicationStatus(name: string): Promise<ApplicationStatus>;
 
@@ -67,10 +81,24 @@ export interface BromApi {
     },
   ): Promise<Page<Subscription>>;
   listApprovals(query?: PageQuery): Promise<Page<Subscription>>;
-  requestSubscription(request: RequestSubscriptionRequest): Promise<Subscription>;
-  approveSubscription(id: string, generation: number, reason?: string): Promise<Subscription>;
-  rejectSubscription(id: string, generation: number, reason: string): Promise<Subscription>;
-  revokeSubscription(id: string, generation: number, reason: string): Promise<Subscription>;
+  requestSubscription(
+    request: RequestSubscriptionRequest,
+  ): Promise<Subscription>;
+  approveSubscription(
+    id: string,
+    generation: number,
+    reason?: string,
+  ): Promise<Subscription>;
+  rejectSubscription(
+    id: string,
+    generation: number,
+    reason: string,
+  ): Promise<Subscription>;
+  revokeSubscription(
+    id: string,
+    generation: number,
+    reason: string,
+  ): Promise<Subscription>;
 
   listCredentials(application: string): Promise<Credential[]>;
   createCredential(
@@ -84,7 +112,11 @@ export interface BromApi {
   revokeCredential(application: string, id: string): Promise<Credential>;
 
   listAuditEvents(
-    query: PageQuery & { application?: string; actor?: string; action?: string },
+    query: PageQuery & {
+      application?: string;
+      actor?: string;
+      action?: string;
+    },
   ): Promise<Page<AuditEvent>>;
 }
 

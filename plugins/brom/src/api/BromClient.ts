@@ -1,6 +1,6 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import { BromApi, PageQuery } from './BromApi';
+import { ApplicationQuery, BromApi, PageQuery } from './BromApi';
 
 type Query = { [key: string]: string | number | boolean | undefined };
 
@@ -18,7 +18,7 @@ export class BromClient implements BromApi {
     return this.#get('/health');
   }
 
-  listApplications(query: PageQuery & { q?: string; owner?: string; mine?: boolean } = {}) {
+  listApplications(query: ApplicationQuery = {}) {
     return this.#get('/applications', query);
   }
   getApplication(name: string) {
@@ -37,19 +37,33 @@ export class BromClient implements BromApi {
     });
   }
   confirmQueueDeletion(name: string, generation: number) {
-    return this.#send('POST', `/applications/${enc(name)}/queue-deletion-confirmation`, {
-      generation,
-    });
+    return this.#send(
+      'POST',
+      `/applications/${enc(name)}/queue-deletion-confirmation`,
+      {
+        generation,
+      },
+    );
   }
   getApplicationStatus(name: string) {
     return this.#get(`/applications/${enc(name)}/status`);
   }
 
-  listNotificationTypes(query: PageQuery & { q?: string; owner?: string; application?: string } = {}) {
+  listNotificationTypes(
+    query: PageQuery & {
+      q?: string;
+      owner?: string;
+      application?: string;
+    } = {},
+  ) {
     return this.#get('/notification-types', query);
   }
   createNotificationType(application: string, request: object) {
-    return this.#send('POST', `/applications/${enc(application)}/notification-types`, request);
+    return this.#send(
+      'POST',
+      `/applications/${enc(application)}/notification-types`,
+      request,
+    );
   }
   updateNotificationType(application: string, name: string, request: object) {
     return this.#send(
@@ -58,7 +72,11 @@ export class BromClient implements BromApi {
       request,
     );
   }
-  deleteNotificationType(application: string, name: string, generation: number) {
+  deleteNotificationType(
+    application: string,
+    name: string,
+    generation: number,
+  ) {
     return this.#send(
       'DELETE',
       `/applications/${enc(application)}/notification-types/${enc(name)}`,
@@ -77,24 +95,43 @@ export class BromClient implements BromApi {
     return this.#send('POST', '/subscriptions', request);
   }
   approveSubscription(id: string, generation: number, reason?: string) {
-    return this.#send('POST', `/subscriptions/${enc(id)}/approve`, { generation, reason });
+    return this.#send('POST', `/subscriptions/${enc(id)}/approve`, {
+      generation,
+      reason,
+    });
   }
   rejectSubscription(id: string, generation: number, reason: string) {
-    return this.#send('POST', `/subscriptions/${enc(id)}/reject`, { generation, reason });
+    return this.#send('POST', `/subscriptions/${enc(id)}/reject`, {
+      generation,
+      reason,
+    });
   }
   revokeSubscription(id: string, generation: number, reason: string) {
-    return this.#send('POST', `/subscriptions/${enc(id)}/revoke`, { generation, reason });
+    return this.#send('POST', `/subscriptions/${enc(id)}/revoke`, {
+      generation,
+      reason,
+    });
   }
 
   async listCredentials(application: string) {
-    const body = await this.#get(`/applications/${enc(application)}/credentials`);
+    const body = await this.#get(
+      `/applications/${enc(application)}/credentials`,
+    );
     return body.items;
   }
   createCredential(application: string, request: object = {}) {
-    return this.#send('POST', `/applications/${enc(application)}/credentials`, request);
+    return this.#send(
+      'POST',
+      `/applications/${enc(application)}/credentials`,
+      request,
+    );
   }
   rotateCredential(application: string, request: object = {}) {
-    return this.#send('POST', `/applications/${enc(application)}/credentials/rotate`, request);
+    return this.#send(
+      'POST',
+      `/applications/${enc(application)}/credentials/rotate`,
+      request,
+    );
   }
   revokeCredential(application: string, id: string) {
     return this.#send(
@@ -111,7 +148,10 @@ export class BromClient implements BromApi {
   async #url(path: string, query?: object) {
     const base = await this.#discoveryApi.getBaseUrl('brom');
     const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query ?? {}) as [string, unknown][]) {
+    for (const [key, value] of Object.entries(query ?? {}) as [
+      string,
+      unknown,
+    ][]) {
       if (value !== undefined && value !== '') params.set(key, String(value));
     }
     const qs = params.toString();
@@ -124,7 +164,12 @@ export class BromClient implements BromApi {
     return res.json();
   }
 
-  async #send(method: string, path: string, body?: object, query?: object): Promise<any> {
+  async #send(
+    method: string,
+    path: string,
+    body?: object,
+    query?: object,
+  ): Promise<any> {
     const res = await this.#fetchApi.fetch(await this.#url(path, query), {
       method,
       headers: body ? { 'Content-Type': 'application/json' } : undefined,

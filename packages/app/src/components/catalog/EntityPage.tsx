@@ -24,6 +24,10 @@ import {
   EntityOwnershipCard,
 } from '@backstage/plugin-org';
 import { EntityCatalogGraphCard } from '@backstage/plugin-catalog-graph';
+import {
+  EntityBromContent,
+  isBromApplicationAvailable,
+} from '@internal/plugin-brom';
 
 const entityWarningContent = (
   <>
@@ -73,6 +77,13 @@ const componentPage = (
           <EntityConsumedApisCard />
         </Grid>
       </Grid>
+    </EntityLayout.Route>
+    <EntityLayout.Route
+      path="/notifications"
+      title="Notifications"
+      if={isBromApplicationAvailable}
+    >
+      <EntityBromContent />
     </EntityLayout.Route>
   </EntityLayout>
 );

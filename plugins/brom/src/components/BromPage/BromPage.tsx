@@ -1,26 +1,71 @@
 import {
   Content,
-  ContentHeader,
   Header,
   Page,
   SupportButton,
+  TabbedLayout,
 } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { Route, Routes } from 'react-router-dom';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { bromApiRef } from '../../api/BromApi';
+import { ApplicationPage } from '../ApplicationView';
+import { ApprovalsInbox } from '../ApprovalsInbox';
+import { ConsumerCatalogue } from '../ConsumerCatalogue';
+import { MyApplications } from '../MyApplications';
 import { ProducerCatalogue } from '../ProducerCatalogue';
 
-export const BromPage = () => (
-  <Page themeId="tool">
-    <Header
-      title="Notifications"
-      subtitle="Publish and subscribe to notifications between applications"
-    />
-    <Content>
-      <ContentHeader title="Producer catalogue">
+/** "Approvals (3)" once the inbox is counted. */
+function useApprovalsLabel() {
+  const api = useApi(bromApiRef);
+  const { value, retry } = useAsyncRetry(
+    () => api.listApprovals({ limit: 1 }),
+    [api],
+  );
+  return {
+    label: value ? `Approvals (${value.totalCount})` : 'Approvals',
+    refresh: retry,
+  };
+}
+
+const BromHome = () => {
+  const approvals = useApprovalsLabel();
+  return (
+    <Page themeId="tool">
+      <Header
+        title="Notifications"
+        subtitle="Publish and subscribe to notifications between applications"
+      >
         <SupportButton>
-          Producers publish notification types; consumers ask to subscribe and the
-          producer's owners approve.
+          Producers declare notification types; consumers ask to subscribe and
+          the producer's owners approve. BROM then creates the queues and
+          bindings on RabbitMQ.
         </SupportButton>
-      </ContentHeader>
-      <ProducerCatalogue />
-    </Content>
-  </Page>
+      </Header>
+      <Content>
+        <TabbedLayout>
+          <TabbedLayout.Route path="/" title="Producer catalogue">
+            <ProducerCatalogue />
+          </TabbedLayout.Route>
+          <TabbedLayout.Route path="/consumers" title="Consumer catalogue">
+            <ConsumerCatalogue />
+          </TabbedLayout.Route>
+          <TabbedLayout.Route path="/mine" title="My applications">
+            <MyApplications />
+          </TabbedLayout.Route>
+          <TabbedLayout.Route path="/approvals" title={approvals.label}>
+            <ApprovalsInbox onDecided={approvals.refresh} />
+          </TabbedLayout.Route>
+        </TabbedLayout>
+      </Content>
+    </Page>
+  );
+};
+
+/** The BROM portal: catalogues, my applications and approvals, and one page per application. */
+export const BromPage = () => (
+  <Routes>
+    <Route path="/applications/:name" element={<ApplicationPage />} />
+    <Route path="/*" element={<BromHome />} />
+  </Routes>
 );

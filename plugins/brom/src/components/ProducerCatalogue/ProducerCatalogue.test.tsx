@@ -1,73 +1,160 @@
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { screen } from '@testing-library/react';
-import { NotificationType, Page } from '@internal/plugin-brom-common';
-import { BromApi, bromApiRef } from '../../api/BromApi';
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import {
+  application,
+  notificationType,
+  page,
+  pending,
+  subscription,
+} from '../../__testUtils__/fixtures';
+import { bromApi, renderWithBrom } from '../../__testUtils__/renderWithBrom';
 import { ProducerCatalogue } from './ProducerCatalogue';
 
-function apiReturning(result: Promise<Page<NotificationType>>): Partial<BromApi> {
-  return { listNotificationTypes: () => result };
+const applications = [
+  application(),
+  application({
+    id: 'a2',
+    name: 'shipping-service',
+    owner: 'group:default/logistics',
+  }),
+  application({ id: 'a3', name: 'invoicing' }),
+];
+const types = [
+  notificationType(),
+  notificationType({
+    id: 't2',
+    application: 'shipping-service',
+    name: 'shipment-dispatched',
+    routingKeyPattern: 'shipment.*.dispatched',
+    description: 'A parcel left the warehouse.',
+    requiresApproval: false,
+  }),
+];
+
+function catalogueApi(overrides = {}) {
+  return bromApi({
+    listNotificationTypes: jest.fn().mockResolvedValue(page(types)),
+    listApplications: jest.fn(async query =>
+      page(
+        query?.mine
+          ? applications.filter(a => a.owner === 'group:default/payments')
+          : applications,
+      ),
+    ),
+    ...overrides,
+  });
 }
 
-const type: NotificationType = {
-  id: '1',
-  application: 'payments-api',
-  name: 'payment-completed',
-  routingKeyPattern: 'payment.*.completed',
-  description: 'A payment was captured.',
-  payloadSchema: null,
-  visibility: 'public',
-  requiresApproval: true,
-  generation: 1,
-  createdAt: '2026-11-21T00:00:00.000Z',
-  updatedAt: '2026-11-21T00:00:00.000Z',
-  deletedAt: null,
-};
-
 describe('ProducerCatalogue', () => {
-  it('lists notification types with their routing keys', async () => {
-    await renderInTestApp(
-      <TestApiProvider
-        apis={[
-          [
-            bromApiRef,
-            apiReturning(
-              Promise.resolve({ items: [type], totalCount: 1, offset: 0, limit: 500 }),
-            ),
-          ],
-        ]}
-      >
-        <ProducerCatalogue />
-      </TestApiProvider>,
+  it('shows progress while loading', async () => {
+    await renderWithBrom(
+      <ProducerCatalogue />,
+      bromApi({ listNotificationTypes: pending, listApplications: pending }),
     );
-    expect(await screen.findByText('payment-completed')).toBeInTheDocument();
-    expect(screen.getByText('payment.*.completed')).toBeInTheDocument();
-    expect(screen.getByText('Owners approve')).toBeInTheDocument();
+    expect(screen.getByTestId('progress')).toBeInTheDocument();
   });
 
-  it('says what to expect when nothing is declared yet', async () => {
-    await renderInTestApp(
-      <TestApiProvider
-        apis={[
-          [
-            bromApiRef,
-            apiReturning(Promise.resolve({ items: [], totalCount: 0, offset: 0, limit: 500 })),
-          ],
-        ]}
-      >
-        <ProducerCatalogue />
-      </TestApiProvider>,
+  it('says what to do when nothing is declared yet', async () => {
+    await renderWithBrom(
+      <ProducerCatalogue />,
+      catalogueApi({
+        listNotificationTypes: jest.fn().mockResolvedValue(page([])),
+      }),
     );
-    expect(await screen.findByText('No notification types yet')).toBeInTheDocument();
+    expect(
+      await screen.findByText('No notification types yet'),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/add a notification type/)).toBeInTheDocument();
   });
 
   it('shows the backend error', async () => {
-    await renderInTestApp(
-      <TestApiProvider
-        apis={[[bromApiRef, apiReturning(Promise.reject(new Error('backend is down')))]]}
-      >
-        <ProducerCatalogue />
-      </TestApiProvider>,
+    await renderWithBrom(
+      <ProducerCatalogue />,
+      catalogueApi({
+        listNotificationTypes: jest
+          .fn()
+          .mockRejectedValue(new Error('backend is down')),
+      }),
     );
-    expect(await screen.findByText(/backend is down/)).toBeInTheDocument();
+    expect(
+      await screen.findByText('Error: backend is down'),
+    ).toBeInTheDocument();
+  });
+
+  it('lists each producer’s types with routing keys, and filters by owner and text', async () => {
+    await renderWithBrom(<ProducerCatalogue />, catalogueApi());
+    expect(await screen.findByText('payment-completed')).toBeInTheDocument();
+    expect(screen.getByText('payment.*.completed')).toBeInTheDocument();
+    expect(screen.getByText('shipment.*.dispatched')).toBeInTheDocument();
+    expect(screen.getByText('Owners approve')).toBeInTheDocument();
+    expect(screen.getByText('Automatic')).toBeInTheDocument();
+
+    await userEvent.selectOptions(
+      screen.getByLabelText('Owner'),
+      'group:default/logistics',
+    );
+    expect(screen.queryByText('payment-completed')).not.toBeInTheDocument();
+    expect(screen.getByText('shipment-dispatched')).toBeInTheDocument();
+
+    await userEvent.selectOptions(screen.getByLabelText('Owner'), '');
+    await userEvent.type(
+      screen.getByLabelText('Search notification types'),
+      'captured',
+    );
+    expect(screen.getByText('payment-completed')).toBeInTheDocument();
+    expect(screen.queryByText('shipment-dispatched')).not.toBeInTheDocument();
+  });
+
+  it('requests a subscription for one of my applications, validated like the backend', async () => {
+    const requestSubscription = jest
+      .fn()
+      .mockResolvedValue(
+        subscription({ consumer: 'invoicing', state: 'requested' }),
+      );
+    await renderWithBrom(
+      <ProducerCatalogue />,
+      catalogueApi({ requestSubscription }),
+    );
+    const row = (await screen.findByText('payment-completed')).closest('tr')!;
+    await userEvent.click(
+      within(row).getByRole('button', { name: 'Subscribe' }),
+    );
+
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Request subscription to payments-api/payment-completed',
+    });
+    await userEvent.selectOptions(
+      within(dialog).getByLabelText('Consumer application'),
+      'invoicing',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Send request' }),
+    );
+    expect(
+      within(dialog).getByText(
+        'must explain why the consumer needs these notifications',
+      ),
+    ).toBeInTheDocument();
+    expect(requestSubscription).not.toHaveBeenCalled();
+
+    await userEvent.type(
+      within(dialog).getByLabelText('Justification'),
+      'Invoice on payment.',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Send request' }),
+    );
+    expect(requestSubscription).toHaveBeenCalledWith({
+      consumer: 'invoicing',
+      producer: 'payments-api',
+      notificationType: 'payment-completed',
+      justification: 'Invoice on payment.',
+    });
+    expect(
+      await screen.findByText(
+        /is requested; the owners of payments-api decide on it/,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
   });
 });

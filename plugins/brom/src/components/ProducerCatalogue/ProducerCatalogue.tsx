@@ -6,50 +6,172 @@ import {
   TableColumn,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import TextField from '@material-ui/core/TextField';
+import Alert from '@material-ui/lab/Alert';
 import { NotificationType } from '@internal/plugin-brom-common';
+import { useMemo, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { bromApiRef } from '../../api/BromApi';
+import { ApplicationLink } from '../common/ApplicationLink';
+import {
+  describeRequested,
+  RequestSubscriptionDialog,
+} from '../RequestSubscriptionDialog';
 
-const columns: TableColumn<NotificationType>[] = [
-  { title: 'Producer', field: 'application' },
-  { title: 'Notification type', field: 'name' },
-  {
-    title: 'Routing key',
-    field: 'routingKeyPattern',
-    render: row => <code>{row.routingKeyPattern}</code>,
-  },
-  { title: 'Description', field: 'description' },
-  {
-    title: 'Approval',
-    field: 'requiresApproval',
-    render: row => (row.requiresApproval ? 'Owners approve' : 'Automatic'),
-  },
-];
+type CatalogueRow = NotificationType & { owner: string };
 
-/** Every notification type the signed-in user may subscribe to, searchable. */
+function matches(row: CatalogueRow, search: string) {
+  const needle = search.trim().toLowerCase();
+  if (!needle) return true;
+  return [
+    row.application,
+    row.name,
+    row.description,
+    row.routingKeyPattern,
+  ].some(field => field.toLowerCase().includes(needle));
+}
+
+/** Every notification type the signed-in user may subscribe to, searchable by text and owner. */
 export const ProducerCatalogue = () => {
   const api = useApi(bromApiRef);
-  const { value, loading, error } = useAsync(
-    () => api.listNotificationTypes({ limit: 500 }),
-    [api],
+  const catalogue = useAsync(async () => {
+    const [types, applications] = await Promise.all([
+      api.listNotificationTypes({ limit: 500 }),
+      api.listApplications({ limit: 500 }),
+    ]);
+    const ownerOf = new Map(applications.items.map(a => [a.name, a.owner]));
+    return types.items.map(t => ({
+      ...t,
+      owner: ownerOf.get(t.application) ?? '',
+    }));
+  }, [api]);
+  const [search, setSearch] = useState('');
+  const [owner, setOwner] = useState('');
+  const [subscribingTo, setSubscribingTo] = useState<NotificationType>();
+  const [requested, setRequested] = useState<string>();
+
+  const owners = useMemo(
+    () =>
+      [...new Set((catalogue.value ?? []).map(row => row.owner))]
+        .filter(Boolean)
+        .sort(),
+    [catalogue.value],
   );
-  if (loading) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
-  if (!value || value.items.length === 0) {
+
+  if (catalogue.loading) return <Progress />;
+  if (catalogue.error) return <ResponseErrorPanel error={catalogue.error} />;
+  const rows = catalogue.value ?? [];
+  if (rows.length === 0) {
     return (
       <EmptyState
         missing="content"
         title="No notification types yet"
-        description="When a producer declares a notification type, it appears here for others to subscribe to."
+        description="When a producer declares a notification type, it appears here for others to subscribe to. To publish your own, open one of your applications under “My applications” and add a notification type."
       />
     );
   }
+
+  const columns: TableColumn<CatalogueRow>[] = [
+    {
+      title: 'Producer',
+      field: 'application',
+      render: row => <ApplicationLink name={row.application} />,
+    },
+    { title: 'Owner', field: 'owner' },
+    { title: 'Notification type', field: 'name' },
+    {
+      title: 'Routing key',
+      field: 'routingKeyPattern',
+      render: row => <code>{row.routingKeyPattern}</code>,
+    },
+    { title: 'Description', field: 'description' },
+    {
+      title: 'Approval',
+      field: 'requiresApproval',
+      render: row => (row.requiresApproval ? 'Owners approve' : 'Automatic'),
+    },
+    {
+      title: 'Actions',
+      sorting: false,
+      render: row => (
+        <Button
+          size="small"
+          variant="outlined"
+          color="primary"
+          onClick={() => {
+            setRequested(undefined);
+            setSubscribingTo(row);
+          }}
+        >
+          Subscribe
+        </Button>
+      ),
+    },
+  ];
+  const shown = rows.filter(
+    row => (!owner || row.owner === owner) && matches(row, search),
+  );
+
   return (
-    <Table
-      title={`Notification types (${value.totalCount})`}
-      options={{ paging: value.items.length > 20, pageSize: 20, search: true }}
-      columns={columns}
-      data={value.items}
-    />
+    <>
+      {requested && (
+        <Box mb={2}>
+          <Alert severity="success" onClose={() => setRequested(undefined)}>
+            {requested}
+          </Alert>
+        </Box>
+      )}
+      <Box display="flex" mb={2} style={{ gap: 16 }}>
+        <TextField
+          id="brom-catalogue-search"
+          label="Search notification types"
+          value={search}
+          onChange={e => setSearch(e.target.value)}
+          variant="outlined"
+          size="small"
+        />
+        <TextField
+          select
+          SelectProps={{ native: true }}
+          id="brom-catalogue-owner"
+          label="Owner"
+          InputLabelProps={{ shrink: true }}
+          value={owner}
+          onChange={e => setOwner(e.target.value)}
+          variant="outlined"
+          size="small"
+        >
+          <option value="">All owners</option>
+          {owners.map(o => (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ))}
+        </TextField>
+      </Box>
+      <Table
+        title={`Notification types (${shown.length})`}
+        options={{ paging: shown.length > 20, pageSize: 20, search: false }}
+        columns={columns}
+        data={shown}
+        emptyContent={
+          <Box p={2}>
+            No notification type matches the search and owner you chose.
+          </Box>
+        }
+      />
+      {subscribingTo && (
+        <RequestSubscriptionDialog
+          notificationType={subscribingTo}
+          onClose={() => setSubscribingTo(undefined)}
+          onRequested={subscription => {
+            setSubscribingTo(undefined);
+            setRequested(describeRequested(subscription));
+          }}
+        />
+      )}
+    </>
   );
 };

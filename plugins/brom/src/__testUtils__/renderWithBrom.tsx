@@ -1,0 +1,56 @@
+import { identityApiRef } from '@backstage/core-plugin-api';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
+import { ReactElement } from 'react';
+import { BromApi, bromApiRef } from '../api/BromApi';
+import { rootRouteRef } from '../routes';
+
+/** A BromApi whose unmocked methods fail loudly, so a test notices calls it did not expect. */
+export function bromApi(methods: Partial<BromApi>): BromApi {
+  return new Proxy(methods as BromApi, {
+    get(target, property: string) {
+      if (property in target) return target[property as keyof BromApi];
+      if (property === 'then') return undefined;
+      return () => {
+        throw new Error(`BromApi.${property} was not mocked`);
+      };
+    },
+  });
+}
+
+export interface RenderOptions {
+  ownershipEntityRefs?: string[];
+  routeEntries?: string[];
+}
+
+/** Renders a BROM component in a test app with the portal mounted at /brom. */
+export function renderWithBrom(
+  ui: ReactElement,
+  api: BromApi,
+  options: RenderOptions = {},
+) {
+  const identity = mockApis.identity({
+    userEntityRef: 'user:default/alice',
+    ownershipEntityRefs: options.ownershipEntityRefs ?? [
+      'user:default/alice',
+      'group:default/payments',
+    ],
+  });
+  return renderInTestApp(
+    <TestApiProvider
+      apis={[
+        [bromApiRef, api],
+        [identityApiRef, identity],
+      ]}
+    >
+      {ui}
+    </TestApiProvider>,
+    {
+      mountedRoutes: { '/brom': rootRouteRef },
+      routeEntries: options.routeEntries,
+    },
+  );
+}

@@ -1,0 +1,89 @@
+import {
+  InfoCard,
+  StatusOK,
+  StatusWarning,
+  StructuredMetadataTable,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Button from '@material-ui/core/Button';
+import DialogContentText from '@material-ui/core/DialogContentText';
+import { Application } from '@internal/plugin-brom-common';
+import { useState } from 'react';
+import { bromApiRef } from '../../api/BromApi';
+import { ConfirmDialog } from '../common/ConfirmDialog';
+import { formatTime } from '../common/time';
+
+export interface ApplicationSummaryCardProps {
+  application: Application;
+  onChange: (application: Application) => void;
+}
+
+function lifecycle(application: Application) {
+  if (!application.deletedAt) return <StatusOK>Active</StatusOK>;
+  if (application.queueDeletionConfirmedAt) {
+    return (
+      <StatusWarning>
+        Being deleted; queued messages may be discarded
+      </StatusWarning>
+    );
+  }
+  return (
+    <StatusWarning>
+      Being deleted since {formatTime(application.deletedAt)}
+    </StatusWarning>
+  );
+}
+
+/** Who owns the application and what it is; deleting it starts with removing it from the broker. */
+export const ApplicationSummaryCard = ({
+  application,
+  onChange,
+}: ApplicationSummaryCardProps) => {
+  const api = useApi(bromApiRef);
+  const [deleting, setDeleting] = useState(false);
+  return (
+    <InfoCard
+      title={application.title}
+      action={
+        !application.deletedAt && (
+          <Button variant="outlined" onClick={() => setDeleting(true)}>
+            Delete application
+          </Button>
+        )
+      }
+    >
+      <StructuredMetadataTable
+        metadata={{
+          name: application.name,
+          description: application.description || '—',
+          owner: application.owner,
+          'catalog component': application.entityRef ?? '—',
+          state: lifecycle(application),
+          registered: formatTime(application.createdAt),
+        }}
+      />
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete application ${application.name}?`}
+          confirmLabel="Delete"
+          onClose={() => setDeleting(false)}
+          onConfirm={async () => {
+            const deleted = await api.deleteApplication(
+              application.name,
+              application.generation,
+            );
+            setDeleting(false);
+            onChange(deleted);
+          }}
+        >
+          <DialogContentText>
+            Its exchange, queue, bindings and credentials are removed from the
+            broker. An application whose notification types still have
+            subscribers cannot be deleted until they unsubscribe. If its queue
+            still holds messages, you are asked before they are discarded.
+          </DialogContentText>
+        </ConfirmDialog>
+      )}
+    </InfoCard>
+  );
+};

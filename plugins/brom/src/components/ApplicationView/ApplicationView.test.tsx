@@ -1,0 +1,166 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import {
+  application,
+  applicationStatus,
+  auditEvent,
+  credential,
+  notificationType,
+  objectStatus,
+  page,
+  pending,
+  responseError,
+  subscription,
+} from '../../__testUtils__/fixtures';
+import { bromApi, renderWithBrom } from '../../__testUtils__/renderWithBrom';
+import { BromApi } from '../../api/BromApi';
+import { ApplicationView } from './ApplicationView';
+
+function applicationApi(overrides: Partial<BromApi> = {}) {
+  return bromApi({
+    getApplication: jest.fn().mockResolvedValue(application({ generation: 4 })),
+    getApplicationStatus: jest
+      .fn()
+      .mockResolvedValue(
+        applicationStatus([objectStatus()], '1 of 1 objects ready'),
+      ),
+    listNotificationTypes: jest
+      .fn()
+      .mockResolvedValue(page([notificationType()])),
+    listSubscriptions: jest.fn(async query =>
+      page(
+        query?.producer
+          ? [subscription()]
+          : [
+              subscription({
+                id: 's9',
+                consumer: 'payments-api',
+                producer: 'shipping-service',
+                notificationType: 'shipment-dispatched',
+                routingKeyPattern: 'shipment.*.dispatched',
+                state: 'approved',
+              }),
+            ],
+      ),
+    ),
+    listCredentials: jest.fn().mockResolvedValue([credential()]),
+    listAuditEvents: jest.fn().mockResolvedValue(page([auditEvent(1)])),
+    ...overrides,
+  });
+}
+
+describe('ApplicationView', () => {
+  it('shows progress while loading', async () => {
+    await renderWithBrom(
+      <ApplicationView name="payments-api" />,
+      bromApi({ getApplication: pending }),
+    );
+    expect(screen.getByTestId('progress')).toBeInTheDocument();
+  });
+
+  it('shows the backend error for an unknown application', async () => {
+    await renderWithBrom(
+      <ApplicationView name="nope" />,
+      bromApi({
+        getApplication: jest
+          .fn()
+          .mockRejectedValue(
+            await responseError(404, 'Application "nope" does not exist'),
+          ),
+      }),
+    );
+    expect(
+      await screen.findAllByText(/Application "nope" does not exist/),
+    ).not.toHaveLength(0);
+  });
+
+  it('shows types, subscribers, subscriptions, credentials, status and history', async () => {
+    await renderWithBrom(
+      <ApplicationView name="payments-api" />,
+      applicationApi(),
+    );
+    expect(await screen.findByText('Payments API')).toBeInTheDocument();
+    expect(screen.getByText('group:default/payments')).toBeInTheDocument();
+    expect(await screen.findByText('1 of 1 objects ready')).toBeInTheDocument();
+    expect(await screen.findByText('payment.*.completed')).toBeInTheDocument();
+    expect(
+      await screen.findByText('shipment.*.dispatched'),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByRole('link', { name: 'warehouse' }),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByRole('link', { name: 'shipping-service' }),
+    ).toBeInTheDocument();
+    expect(await screen.findByText('payments-api-4f2a')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Notification type payments-api/type-1'),
+    ).toBeInTheDocument();
+    for (const title of [
+      'Broker status',
+      'Notification types',
+      'Subscribers',
+      'Subscriptions',
+      'Credentials',
+      'Audit history',
+    ]) {
+      expect(screen.getByText(title)).toBeInTheDocument();
+    }
+  });
+
+  it('deletes the application with its generation and shows that it is being deleted', async () => {
+    const deleted = application({
+      generation: 5,
+      deletedAt: '2026-11-21T12:00:00.000Z',
+    });
+    const getApplication = jest
+      .fn()
+      .mockResolvedValueOnce(application({ generation: 4 }))
+      .mockResolvedValue(deleted);
+    const deleteApplication = jest.fn().mockResolvedValue(deleted);
+    await renderWithBrom(
+      <ApplicationView name="payments-api" />,
+      applicationApi({ getApplication, deleteApplication }),
+    );
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Delete application' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Delete application payments-api?',
+    });
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Delete' }),
+    );
+    expect(deleteApplication).toHaveBeenCalledWith('payments-api', 4);
+    expect(await screen.findByText(/^Being deleted since/)).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Delete application' }),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Add notification type' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('explains which subscribers block a deletion', async () => {
+    const message =
+      'Application "payments-api" has active subscribers: warehouse (payment-completed, requested). Ask them to unsubscribe first, or ask an administrator to force the deletion';
+    await renderWithBrom(
+      <ApplicationView name="payments-api" />,
+      applicationApi({
+        deleteApplication: jest
+          .fn()
+          .mockRejectedValue(await responseError(409, message)),
+      }),
+    );
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Delete application' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Delete application payments-api?',
+    });
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Delete' }),
+    );
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(message);
+  });
+});

@@ -1,0 +1,53 @@
+import { Progress, ResponseErrorPanel } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Grid from '@material-ui/core/Grid';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { bromApiRef } from '../../api/BromApi';
+import { StatusPanel } from '../ApplicationStatus';
+import { AuditHistory } from '../AuditHistory';
+import { CredentialsCard } from '../Credentials';
+import { NotificationTypesCard } from '../NotificationTypes';
+import { ConsumerSubscriptionsCard, SubscribersCard } from '../Subscriptions';
+import { ApplicationSummaryCard } from './ApplicationSummaryCard';
+
+/**
+ * Everything about one application: what it publishes, what it receives, who receives its
+ * notifications, its credentials, its broker status and its history.
+ */
+export const ApplicationView = ({ name }: { name: string }) => {
+  const api = useApi(bromApiRef);
+  const {
+    value: application,
+    loading,
+    error,
+    retry,
+  } = useAsyncRetry(() => api.getApplication(name), [api, name]);
+  if (loading && !application) return <Progress />;
+  if (error) return <ResponseErrorPanel error={error} />;
+  if (!application) return null;
+  return (
+    <Grid container spacing={3}>
+      <Grid item xs={12} md={5}>
+        <ApplicationSummaryCard application={application} onChange={retry} />
+      </Grid>
+      <Grid item xs={12} md={7}>
+        <StatusPanel application={application} onApplicationChange={retry} />
+      </Grid>
+      <Grid item xs={12}>
+        <NotificationTypesCard application={application} />
+      </Grid>
+      <Grid item xs={12}>
+        <SubscribersCard application={application} />
+      </Grid>
+      <Grid item xs={12}>
+        <ConsumerSubscriptionsCard application={application} />
+      </Grid>
+      <Grid item xs={12}>
+        <CredentialsCard application={application} />
+      </Grid>
+      <Grid item xs={12}>
+        <AuditHistory application={application.name} />
+      </Grid>
+    </Grid>
+  );
+};

@@ -1,0 +1,2 @@
+export { ApplicationView } from './ApplicationView';
+export { ApplicationPage } from './ApplicationPage';

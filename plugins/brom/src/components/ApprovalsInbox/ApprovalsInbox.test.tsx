@@ -1,0 +1,170 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import {
+  page,
+  pending,
+  responseError,
+  subscription,
+} from '../../__testUtils__/fixtures';
+import { bromApi, renderWithBrom } from '../../__testUtils__/renderWithBrom';
+import { ApprovalsInbox } from './ApprovalsInbox';
+
+const request = subscription({ generation: 3 });
+
+async function openDecision(action: 'Approve' | 'Reject') {
+  const row = (await screen.findByText(request.justification)).closest('tr')!;
+  await userEvent.click(within(row).getByRole('button', { name: action }));
+  return screen.findByRole('dialog', { name: `${action} subscription` });
+}
+
+describe('ApprovalsInbox', () => {
+  it('shows progress while loading', async () => {
+    await renderWithBrom(
+      <ApprovalsInbox />,
+      bromApi({ listApprovals: pending }),
+    );
+    expect(screen.getByTestId('progress')).toBeInTheDocument();
+  });
+
+  it('says when nothing waits for a decision', async () => {
+    await renderWithBrom(
+      <ApprovalsInbox />,
+      bromApi({ listApprovals: jest.fn().mockResolvedValue(page([])) }),
+    );
+    expect(
+      await screen.findByText('No requests waiting for you'),
+    ).toBeInTheDocument();
+  });
+
+  it('shows the backend error', async () => {
+    await renderWithBrom(
+      <ApprovalsInbox />,
+      bromApi({
+        listApprovals: jest
+          .fn()
+          .mockRejectedValue(new Error('backend is down')),
+      }),
+    );
+    expect(
+      await screen.findByText('Error: backend is down'),
+    ).toBeInTheDocument();
+  });
+
+  it('lists requests with who asked and why', async () => {
+    await renderWithBrom(
+      <ApprovalsInbox />,
+      bromApi({ listApprovals: jest.fn().mockResolvedValue(page([request])) }),
+    );
+    expect(
+      await screen.findByText('Waiting for your decision (1)'),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'warehouse' })).toBeInTheDocument();
+    expect(
+      screen.getByText('payments-api/payment-completed'),
+    ).toBeInTheDocument();
+    expect(screen.getByText('user:default/bob')).toBeInTheDocument();
+  });
+
+  it('approves with an optional reason and the generation it was shown at', async () => {
+    const approveSubscription = jest
+      .fn()
+      .mockResolvedValue({ ...request, state: 'approved', generation: 4 });
+    const listApprovals = jest
+      .fn()
+      .mockResolvedValueOnce(page([request]))
+      .mockResolvedValue(page([]));
+    const onDecided = jest.fn();
+    await renderWithBrom(
+      <ApprovalsInbox onDecided={onDecided} />,
+      bromApi({ listApprovals, approveSubscription }),
+    );
+    const dialog = await openDecision('Approve');
+    await userEvent.type(
+      within(dialog).getByLabelText('Reason (optional)'),
+      'Welcome aboard',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Approve' }),
+    );
+    expect(approveSubscription).toHaveBeenCalledWith(
+      request.id,
+      3,
+      'Welcome aboard',
+    );
+    expect(
+      await screen.findByText(
+        'Approved warehouse → payments-api/payment-completed.',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByText('No requests waiting for you'),
+    ).toBeInTheDocument();
+    expect(onDecided).toHaveBeenCalled();
+  });
+
+  it('rejects only with a reason, as the backend requires', async () => {
+    const rejectSubscription = jest.fn().mockResolvedValue({
+      ...request,
+      state: 'rejected',
+      reason: 'Use refunds instead',
+    });
+    await renderWithBrom(
+      <ApprovalsInbox />,
+      bromApi({
+        listApprovals: jest.fn().mockResolvedValue(page([request])),
+        rejectSubscription,
+      }),
+    );
+    const dialog = await openDecision('Reject');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Reject' }),
+    );
+    expect(
+      within(dialog).getByText('must tell the requester why'),
+    ).toBeInTheDocument();
+    expect(rejectSubscription).not.toHaveBeenCalled();
+
+    await userEvent.type(
+      within(dialog).getByLabelText('Reason'),
+      'Use refunds instead',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Reject' }),
+    );
+    expect(rejectSubscription).toHaveBeenCalledWith(
+      request.id,
+      3,
+      'Use refunds instead',
+    );
+    expect(
+      await screen.findByText(
+        'Rejected warehouse → payments-api/payment-completed.',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('shows who may decide when the backend refuses', async () => {
+    const approveSubscription = jest
+      .fn()
+      .mockRejectedValue(
+        await responseError(
+          403,
+          'You requested this subscription, so someone else from the producer’s team must approve it',
+        ),
+      );
+    await renderWithBrom(
+      <ApprovalsInbox />,
+      bromApi({
+        listApprovals: jest.fn().mockResolvedValue(page([request])),
+        approveSubscription,
+      }),
+    );
+    const dialog = await openDecision('Approve');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Approve' }),
+    );
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      'someone else from the producer’s team must approve it',
+    );
+  });
+});

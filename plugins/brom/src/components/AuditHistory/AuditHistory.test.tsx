@@ -1,0 +1,93 @@
+import { screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import {
+  auditEvent,
+  page,
+  pending,
+  responseError,
+} from '../../__testUtils__/fixtures';
+import { bromApi, renderWithBrom } from '../../__testUtils__/renderWithBrom';
+import { AuditHistory } from './AuditHistory';
+
+describe('AuditHistory', () => {
+  it('shows progress while loading', async () => {
+    await renderWithBrom(
+      <AuditHistory application="payments-api" />,
+      bromApi({ listAuditEvents: pending }),
+    );
+    expect(screen.getByTestId('progress')).toBeInTheDocument();
+  });
+
+  it('says what is recorded when nothing is yet', async () => {
+    await renderWithBrom(
+      <AuditHistory application="payments-api" />,
+      bromApi({ listAuditEvents: jest.fn().mockResolvedValue(page([])) }),
+    );
+    expect(await screen.findByText('No history yet')).toBeInTheDocument();
+  });
+
+  it('shows who may read the history when the backend refuses', async () => {
+    await renderWithBrom(
+      <AuditHistory application="payments-api" />,
+      bromApi({
+        listAuditEvents: jest
+          .fn()
+          .mockRejectedValue(
+            await responseError(
+              403,
+              'Only members of group:default/payments (the owner of "payments-api") or BROM administrators can do this',
+            ),
+          ),
+      }),
+    );
+    expect(
+      await screen.findByText(/Only members of group:default\/payments/),
+    ).toBeInTheDocument();
+  });
+
+  it('shows the backend error', async () => {
+    await renderWithBrom(
+      <AuditHistory application="payments-api" />,
+      bromApi({
+        listAuditEvents: jest
+          .fn()
+          .mockRejectedValue(new Error('backend is down')),
+      }),
+    );
+    expect(
+      await screen.findByText('Error: backend is down'),
+    ).toBeInTheDocument();
+  });
+
+  it('lists time, actor, action and target, a page at a time', async () => {
+    const listAuditEvents = jest.fn(async ({ offset = 0, limit = 20 }) => ({
+      items: Array.from({ length: Math.min(limit, 45 - offset) }, (_, i) =>
+        auditEvent(45 - offset - i),
+      ),
+      totalCount: 45,
+      offset,
+      limit,
+    }));
+    await renderWithBrom(
+      <AuditHistory application="payments-api" />,
+      bromApi({ listAuditEvents }),
+    );
+    expect(
+      await screen.findByText('Notification type payments-api/type-45'),
+    ).toBeInTheDocument();
+    expect(screen.getAllByText('user:default/alice')).toHaveLength(20);
+    expect(screen.getAllByText('notification-type.created')).toHaveLength(20);
+    expect(screen.getByText('1-20 of 45')).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Next page' }));
+    expect(
+      await screen.findByText('Notification type payments-api/type-25'),
+    ).toBeInTheDocument();
+    expect(screen.getByText('21-40 of 45')).toBeInTheDocument();
+    expect(listAuditEvents).toHaveBeenLastCalledWith({
+      application: 'payments-api',
+      offset: 20,
+      limit: 20,
+    });
+  });
+});

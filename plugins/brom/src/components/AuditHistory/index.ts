@@ -1,0 +1,1 @@
+export { AuditHistory } from './AuditHistory';

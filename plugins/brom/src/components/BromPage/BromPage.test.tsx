@@ -1,0 +1,68 @@
+import { screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import {
+  application,
+  applicationStatus,
+  notificationType,
+  page,
+  subscription,
+} from '../../__testUtils__/fixtures';
+import { bromApi, renderWithBrom } from '../../__testUtils__/renderWithBrom';
+import { BromPage } from './BromPage';
+
+const api = () =>
+  bromApi({
+    listApprovals: jest.fn().mockResolvedValue(page([subscription()], 2)),
+    listNotificationTypes: jest
+      .fn()
+      .mockResolvedValue(page([notificationType()])),
+    listApplications: jest.fn().mockResolvedValue(page([application()])),
+    listSubscriptions: jest.fn().mockResolvedValue(page([])),
+    getApplication: jest.fn().mockResolvedValue(application()),
+    getApplicationStatus: jest
+      .fn()
+      .mockResolvedValue(applicationStatus([], 'Not synced yet')),
+    listCredentials: jest.fn().mockResolvedValue([]),
+    listAuditEvents: jest.fn().mockResolvedValue(page([])),
+  });
+
+describe('BromPage', () => {
+  it('has a tab per view and counts the approvals waiting', async () => {
+    await renderWithBrom(<BromPage />, api());
+    expect(
+      await screen.findByRole('tab', { name: 'Approvals (2)' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('tab', { name: 'Producer catalogue' }),
+    ).toHaveAttribute('aria-selected', 'true');
+    expect(await screen.findByText('payment-completed')).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('tab', { name: 'My applications' }));
+    expect(
+      await screen.findByRole('button', { name: 'Register application' }),
+    ).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('tab', { name: 'Approvals (2)' }));
+    expect(
+      await screen.findByText('Waiting for your decision (2)'),
+    ).toBeInTheDocument();
+
+    await userEvent.click(
+      screen.getByRole('tab', { name: 'Consumer catalogue' }),
+    );
+    expect(await screen.findByText('No consumers yet')).toBeInTheDocument();
+  });
+
+  it('shows an application on its own page', async () => {
+    await renderWithBrom(<BromPage />, api(), {
+      routeEntries: ['/applications/payments-api'],
+    });
+    expect(
+      await screen.findByRole('heading', { name: 'payments-api' }),
+    ).toBeInTheDocument();
+    expect(await screen.findByText('Payments API')).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Delete application' }),
+    ).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,91 @@
+import { screen } from '@testing-library/react';
+import {
+  application,
+  page,
+  pending,
+  subscription,
+} from '../../__testUtils__/fixtures';
+import { bromApi, renderWithBrom } from '../../__testUtils__/renderWithBrom';
+import { ConsumerCatalogue } from './ConsumerCatalogue';
+
+const applications = [
+  application(),
+  application({
+    id: 'a2',
+    name: 'warehouse',
+    owner: 'group:default/logistics',
+  }),
+];
+
+describe('ConsumerCatalogue', () => {
+  it('shows progress while loading', async () => {
+    await renderWithBrom(
+      <ConsumerCatalogue />,
+      bromApi({ listApplications: pending, listSubscriptions: pending }),
+    );
+    expect(screen.getByTestId('progress')).toBeInTheDocument();
+  });
+
+  it('says how an application becomes a consumer when none is', async () => {
+    await renderWithBrom(
+      <ConsumerCatalogue />,
+      bromApi({
+        listApplications: jest.fn().mockResolvedValue(page(applications)),
+        listSubscriptions: jest.fn().mockResolvedValue(page([])),
+      }),
+    );
+    expect(await screen.findByText('No consumers yet')).toBeInTheDocument();
+  });
+
+  it('shows the backend error', async () => {
+    await renderWithBrom(
+      <ConsumerCatalogue />,
+      bromApi({
+        listApplications: jest.fn().mockResolvedValue(page(applications)),
+        listSubscriptions: jest
+          .fn()
+          .mockRejectedValue(new Error('database is locked')),
+      }),
+    );
+    expect(
+      await screen.findByText('Error: database is locked'),
+    ).toBeInTheDocument();
+  });
+
+  it('lists consumers with the subscriptions approved for them', async () => {
+    const listSubscriptions = jest.fn().mockResolvedValue(
+      page([
+        subscription({ state: 'approved' }),
+        subscription({
+          id: 's2',
+          state: 'approved',
+          notificationType: 'payment-refunded',
+          routingKeyPattern: 'payment.*.refunded',
+        }),
+      ]),
+    );
+    await renderWithBrom(
+      <ConsumerCatalogue />,
+      bromApi({
+        listApplications: jest.fn().mockResolvedValue(page(applications)),
+        listSubscriptions,
+      }),
+    );
+    expect(
+      await screen.findByRole('link', { name: 'warehouse' }),
+    ).toHaveAttribute('href', '/brom/applications/warehouse');
+    expect(
+      screen.getByText('payments-api/payment-completed'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('payments-api/payment-refunded'),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('link', { name: 'payments-api' }),
+    ).not.toBeInTheDocument();
+    expect(listSubscriptions).toHaveBeenCalledWith({
+      state: 'approved',
+      limit: 500,
+    });
+  });
+});

@@ -1,0 +1,1 @@
+export { ConsumerCatalogue } from './ConsumerCatalogue';

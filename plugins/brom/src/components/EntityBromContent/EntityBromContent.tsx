@@ -1,0 +1,45 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  EmptyState,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import useAsync from 'react-use/esm/useAsync';
+import { bromApiRef } from '../../api/BromApi';
+import { ApplicationView } from '../ApplicationView';
+import { BROM_APPLICATION_ANNOTATION } from './isBromApplicationAvailable';
+
+/**
+ * The BROM application of the current catalog entity: named by its `brom.io/application`
+ * annotation, or the application whose catalog component is this entity.
+ */
+export const EntityBromContent = () => {
+  const { entity } = useEntity();
+  const api = useApi(bromApiRef);
+  const entityRef = stringifyEntityRef(entity);
+  const annotated = entity.metadata.annotations?.[BROM_APPLICATION_ANNOTATION];
+  const {
+    value: name,
+    loading,
+    error,
+  } = useAsync(async () => {
+    if (annotated) return annotated;
+    const applications = await api.listApplications({ limit: 500 });
+    return applications.items.find(a => a.entityRef === entityRef)?.name;
+  }, [api, annotated, entityRef]);
+
+  if (loading) return <Progress />;
+  if (error) return <ResponseErrorPanel error={error} />;
+  if (!name) {
+    return (
+      <EmptyState
+        missing="info"
+        title="Not a BROM application"
+        description={`Register an application in BROM with catalog component ${entityRef}, or add the annotation ${BROM_APPLICATION_ANNOTATION} with the application's name to this entity.`}
+      />
+    );
+  }
+  return <ApplicationView name={name} />;
+};

@@ -1,0 +1,161 @@
+import {
+  EmptyState,
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  Table,
+  TableColumn,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import DialogContentText from '@material-ui/core/DialogContentText';
+import { Application, NotificationType } from '@internal/plugin-brom-common';
+import { useState } from 'react';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { bromApiRef } from '../../api/BromApi';
+import { ConfirmDialog } from '../common/ConfirmDialog';
+import { useBrokerSettings } from '../common/useBrokerSettings';
+import { NotificationTypeDialog } from './NotificationTypeDialog';
+
+type Editing =
+  | { mode: 'add' }
+  | { mode: 'edit' | 'delete'; type: NotificationType };
+
+/** The notification types an application publishes: add, edit and delete them. */
+export const NotificationTypesCard = ({
+  application,
+}: {
+  application: Application;
+}) => {
+  const api = useApi(bromApiRef);
+  const { prefix } = useBrokerSettings();
+  const { value, loading, error, retry } = useAsyncRetry(
+    () =>
+      api.listNotificationTypes({ application: application.name, limit: 500 }),
+    [api, application.name],
+  );
+  const [editing, setEditing] = useState<Editing>();
+  const close = () => setEditing(undefined);
+  const saved = () => {
+    close();
+    retry();
+  };
+  const live = !application.deletedAt;
+
+  const columns: TableColumn<NotificationType>[] = [
+    { title: 'Name', field: 'name' },
+    {
+      title: 'Routing key',
+      field: 'routingKeyPattern',
+      render: row => <code>{row.routingKeyPattern}</code>,
+    },
+    { title: 'Description', field: 'description' },
+    {
+      title: 'Visibility',
+      field: 'visibility',
+      render: row => (row.visibility === 'public' ? 'Public' : 'Private'),
+    },
+    {
+      title: 'Approval',
+      field: 'requiresApproval',
+      render: row => (row.requiresApproval ? 'Owners approve' : 'Automatic'),
+    },
+    {
+      title: 'Actions',
+      sorting: false,
+      render: row => (
+        <Box display="flex" style={{ gap: 8 }}>
+          <Button
+            size="small"
+            onClick={() => setEditing({ mode: 'edit', type: row })}
+          >
+            Edit
+          </Button>
+          <Button
+            size="small"
+            onClick={() => setEditing({ mode: 'delete', type: row })}
+          >
+            Delete
+          </Button>
+        </Box>
+      ),
+    },
+  ];
+
+  const renderTypes = () => {
+    if (loading && !value) return <Progress />;
+    if (error) return <ResponseErrorPanel error={error} />;
+    if (!value || value.items.length === 0) {
+      return (
+        <EmptyState
+          missing="content"
+          title="Publishes no notification types"
+          description={`Add a notification type to tell others what this application publishes. Consumers then find it in the producer catalogue and ask to subscribe; you publish to exchange ${prefix}${application.name}.`}
+        />
+      );
+    }
+    return (
+      <Table
+        options={{ paging: false, search: false, toolbar: false }}
+        columns={live ? columns : columns.slice(0, -1)}
+        data={value.items}
+      />
+    );
+  };
+
+  return (
+    <InfoCard
+      title="Notification types"
+      subheader={`Published to exchange ${prefix}${application.name}`}
+      action={
+        live && (
+          <Button
+            color="primary"
+            variant="outlined"
+            onClick={() => setEditing({ mode: 'add' })}
+          >
+            Add notification type
+          </Button>
+        )
+      }
+    >
+      {renderTypes()}
+      {editing?.mode === 'add' && (
+        <NotificationTypeDialog
+          application={application.name}
+          onClose={close}
+          onSaved={saved}
+        />
+      )}
+      {editing?.mode === 'edit' && (
+        <NotificationTypeDialog
+          application={application.name}
+          existing={editing.type}
+          onClose={close}
+          onSaved={saved}
+        />
+      )}
+      {editing?.mode === 'delete' && (
+        <ConfirmDialog
+          title={`Delete notification type ${editing.type.name}?`}
+          confirmLabel="Delete"
+          onClose={close}
+          onConfirm={async () => {
+            await api.deleteNotificationType(
+              application.name,
+              editing.type.name,
+              editing.type.generation,
+            );
+            saved();
+          }}
+        >
+          <DialogContentText>
+            Consumers can no longer subscribe to it. A type with active
+            subscribers cannot be deleted until they unsubscribe.
+          </DialogContentText>
+        </ConfirmDialog>
+      )}
+    </InfoCard>
+  );
+};

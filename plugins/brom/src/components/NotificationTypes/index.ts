@@ -1,0 +1,1 @@
+export { NotificationTypesCard } from './NotificationTypesCard';

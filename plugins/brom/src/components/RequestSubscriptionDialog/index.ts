@@ -1,0 +1,4 @@
+export {
+  RequestSubscriptionDialog,
+  describeRequested,
+} from './RequestSubscriptionDialog';

@@ -1,0 +1,2 @@
+export { SubscriptionDecisionDialog } from './SubscriptionDecisionDialog';
+export type { SubscriptionDecision } from './SubscriptionDecisionDialog';

@@ -1,0 +1,165 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import {
+  application,
+  notificationType,
+  page,
+  pending,
+  subscription,
+} from '../../__testUtils__/fixtures';
+import { bromApi, renderWithBrom } from '../../__testUtils__/renderWithBrom';
+import { ConsumerSubscriptionsCard } from './ConsumerSubscriptionsCard';
+
+const invoicing = application({ id: 'a3', name: 'invoicing' });
+const rejected = subscription({
+  id: 's-rejected',
+  consumer: 'invoicing',
+  producer: 'shipping-service',
+  notificationType: 'shipment-events',
+  routingKeyPattern: 'shipment.tracking.#',
+  state: 'rejected',
+  decidedBy: 'user:default/bob',
+  reason:
+    'Tracking events are very chatty; subscribe to shipment-dispatched instead.',
+});
+const requested = subscription({
+  id: 's-requested',
+  consumer: 'invoicing',
+  producer: 'shipping-service',
+  notificationType: 'shipment-dispatched',
+  routingKeyPattern: 'shipment.*.dispatched',
+  justification: 'Send the invoice when the parcel leaves.',
+  generation: 2,
+});
+
+describe('ConsumerSubscriptionsCard', () => {
+  it('shows progress while loading', async () => {
+    await renderWithBrom(
+      <ConsumerSubscriptionsCard application={invoicing} />,
+      bromApi({ listSubscriptions: pending }),
+    );
+    expect(screen.getByTestId('progress')).toBeInTheDocument();
+  });
+
+  it('says how to subscribe when the application receives nothing', async () => {
+    await renderWithBrom(
+      <ConsumerSubscriptionsCard application={invoicing} />,
+      bromApi({ listSubscriptions: jest.fn().mockResolvedValue(page([])) }),
+    );
+    expect(
+      await screen.findByText('Receives no notifications'),
+    ).toBeInTheDocument();
+  });
+
+  it('shows the backend error', async () => {
+    await renderWithBrom(
+      <ConsumerSubscriptionsCard application={invoicing} />,
+      bromApi({
+        listSubscriptions: jest
+          .fn()
+          .mockRejectedValue(new Error('backend is down')),
+      }),
+    );
+    expect(
+      await screen.findByText('Error: backend is down'),
+    ).toBeInTheDocument();
+  });
+
+  it('shows each subscription’s state and the reason of a rejection', async () => {
+    const listSubscriptions = jest
+      .fn()
+      .mockResolvedValue(page([rejected, requested]));
+    await renderWithBrom(
+      <ConsumerSubscriptionsCard application={invoicing} />,
+      bromApi({ listSubscriptions }),
+    );
+    const rejectedRow = (await screen.findByText('shipment-events')).closest(
+      'tr',
+    )!;
+    expect(within(rejectedRow).getByText('Rejected')).toBeInTheDocument();
+    expect(
+      within(rejectedRow).getByText(`Reason: ${rejected.reason}`),
+    ).toBeInTheDocument();
+    const requestedRow = screen.getByText('shipment-dispatched').closest('tr')!;
+    expect(within(requestedRow).getByText('Requested')).toBeInTheDocument();
+    expect(listSubscriptions).toHaveBeenCalledWith({
+      consumer: 'invoicing',
+      limit: 500,
+    });
+  });
+
+  it('withdraws a pending request with a reason', async () => {
+    const revokeSubscription = jest
+      .fn()
+      .mockResolvedValue({ ...requested, state: 'revoked' });
+    await renderWithBrom(
+      <ConsumerSubscriptionsCard application={invoicing} />,
+      bromApi({
+        listSubscriptions: jest.fn().mockResolvedValue(page([requested])),
+        revokeSubscription,
+      }),
+    );
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Withdraw request' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Withdraw subscription request',
+    });
+    await userEvent.type(
+      within(dialog).getByLabelText('Reason'),
+      'Not needed after all',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Withdraw request' }),
+    );
+    expect(revokeSubscription).toHaveBeenCalledWith(
+      's-requested',
+      2,
+      'Not needed after all',
+    );
+  });
+
+  it('requests a subscription with a justification', async () => {
+    const dispatched = notificationType({
+      id: 't2',
+      application: 'shipping-service',
+      name: 'shipment-dispatched',
+      routingKeyPattern: 'shipment.*.dispatched',
+    });
+    const requestSubscription = jest.fn().mockResolvedValue(requested);
+    await renderWithBrom(
+      <ConsumerSubscriptionsCard application={invoicing} />,
+      bromApi({
+        listSubscriptions: jest.fn().mockResolvedValue(page([])),
+        listNotificationTypes: jest
+          .fn()
+          .mockResolvedValue(page([notificationType(), dispatched])),
+        requestSubscription,
+      }),
+    );
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Request subscription' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Request subscription for invoicing',
+    });
+    await userEvent.selectOptions(
+      await within(dialog).findByLabelText('Notification type'),
+      'shipping-service/shipment-dispatched',
+    );
+    await userEvent.type(
+      within(dialog).getByLabelText('Justification'),
+      'Send the invoice when the parcel leaves.',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Send request' }),
+    );
+    expect(requestSubscription).toHaveBeenCalledWith({
+      consumer: 'invoicing',
+      producer: 'shipping-service',
+      notificationType: 'shipment-dispatched',
+      justification: 'Send the invoice when the parcel leaves.',
+    });
+    expect(await screen.findByText(/decide on it/)).toBeInTheDocument();
+  });
+});

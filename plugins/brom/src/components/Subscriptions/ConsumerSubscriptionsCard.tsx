@@ -1,0 +1,177 @@
+import {
+  EmptyState,
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  Table,
+  TableColumn,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Alert from '@material-ui/lab/Alert';
+import { Application, Subscription } from '@internal/plugin-brom-common';
+import { useState } from 'react';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { bromApiRef } from '../../api/BromApi';
+import { ApplicationLink } from '../common/ApplicationLink';
+import { SubscriptionState } from '../common/SubscriptionState';
+import { formatTime } from '../common/time';
+import { useBrokerSettings } from '../common/useBrokerSettings';
+import {
+  describeRequested,
+  RequestSubscriptionDialog,
+} from '../RequestSubscriptionDialog';
+import {
+  SubscriptionDecision,
+  SubscriptionDecisionDialog,
+} from '../SubscriptionDecisionDialog';
+
+/** What the application receives: its subscriptions as a consumer, in every state. */
+export const ConsumerSubscriptionsCard = ({
+  application,
+}: {
+  application: Application;
+}) => {
+  const api = useApi(bromApiRef);
+  const { prefix } = useBrokerSettings();
+  const { value, loading, error, retry } = useAsyncRetry(
+    () => api.listSubscriptions({ consumer: application.name, limit: 500 }),
+    [api, application.name],
+  );
+  const [requesting, setRequesting] = useState(false);
+  const [notice, setNotice] = useState<string>();
+  const [deciding, setDeciding] = useState<{
+    subscription: Subscription;
+    decision: SubscriptionDecision;
+  }>();
+  const live = !application.deletedAt;
+
+  const columns: TableColumn<Subscription>[] = [
+    {
+      title: 'Producer',
+      field: 'producer',
+      render: row => <ApplicationLink name={row.producer} />,
+    },
+    { title: 'Notification type', field: 'notificationType' },
+    {
+      title: 'Routing key',
+      field: 'routingKeyPattern',
+      render: row => <code>{row.routingKeyPattern}</code>,
+    },
+    {
+      title: 'State',
+      field: 'state',
+      render: row => <SubscriptionState subscription={row} />,
+    },
+    { title: 'Justification', field: 'justification' },
+    {
+      title: 'Requested',
+      field: 'requestedAt',
+      render: row => `${formatTime(row.requestedAt)} by ${row.requestedBy}`,
+    },
+    {
+      title: 'Actions',
+      sorting: false,
+      render: row => {
+        if (row.state === 'requested') {
+          return (
+            <Button
+              size="small"
+              onClick={() =>
+                setDeciding({ subscription: row, decision: 'withdraw' })
+              }
+            >
+              Withdraw request
+            </Button>
+          );
+        }
+        if (row.state === 'approved') {
+          return (
+            <Button
+              size="small"
+              onClick={() =>
+                setDeciding({ subscription: row, decision: 'unsubscribe' })
+              }
+            >
+              Unsubscribe
+            </Button>
+          );
+        }
+        return null;
+      },
+    },
+  ];
+
+  const renderSubscriptions = () => {
+    if (loading && !value) return <Progress />;
+    if (error) return <ResponseErrorPanel error={error} />;
+    if (!value || value.items.length === 0) {
+      return (
+        <EmptyState
+          missing="data"
+          title="Receives no notifications"
+          description="Choose “Request subscription”, or find a notification type in the producer catalogue and choose “Subscribe”. The producer’s owners decide on your request."
+        />
+      );
+    }
+    return (
+      <Table
+        options={{ paging: false, search: false, toolbar: false }}
+        columns={live ? columns : columns.slice(0, -1)}
+        data={value.items}
+      />
+    );
+  };
+
+  return (
+    <InfoCard
+      title="Subscriptions"
+      subheader={`Received on queue ${prefix}${application.name}`}
+      action={
+        live && (
+          <Button
+            color="primary"
+            variant="outlined"
+            onClick={() => {
+              setNotice(undefined);
+              setRequesting(true);
+            }}
+          >
+            Request subscription
+          </Button>
+        )
+      }
+    >
+      {notice && (
+        <Box mb={2}>
+          <Alert severity="success" onClose={() => setNotice(undefined)}>
+            {notice}
+          </Alert>
+        </Box>
+      )}
+      {renderSubscriptions()}
+      {requesting && (
+        <RequestSubscriptionDialog
+          consumer={application.name}
+          onClose={() => setRequesting(false)}
+          onRequested={subscription => {
+            setRequesting(false);
+            setNotice(describeRequested(subscription));
+            retry();
+          }}
+        />
+      )}
+      {deciding && (
+        <SubscriptionDecisionDialog
+          {...deciding}
+          onClose={() => setDeciding(undefined)}
+          onDecided={() => {
+            setDeciding(undefined);
+            retry();
+          }}
+        />
+      )}
+    </InfoCard>
+  );
+};

@@ -1,0 +1,134 @@
+import {
+  EmptyState,
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  Table,
+  TableColumn,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import { Application, Subscription } from '@internal/plugin-brom-common';
+import { useState } from 'react';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { bromApiRef } from '../../api/BromApi';
+import { ApplicationLink } from '../common/ApplicationLink';
+import { SubscriptionState } from '../common/SubscriptionState';
+import { formatTime } from '../common/time';
+import {
+  SubscriptionDecision,
+  SubscriptionDecisionDialog,
+} from '../SubscriptionDecisionDialog';
+
+/** Who receives the application's notifications, and deciding on their requests. */
+export const SubscribersCard = ({
+  application,
+}: {
+  application: Application;
+}) => {
+  const api = useApi(bromApiRef);
+  const { value, loading, error, retry } = useAsyncRetry(
+    () => api.listSubscriptions({ producer: application.name, limit: 500 }),
+    [api, application.name],
+  );
+  const [deciding, setDeciding] = useState<{
+    subscription: Subscription;
+    decision: SubscriptionDecision;
+  }>();
+  const decide =
+    (subscription: Subscription, decision: SubscriptionDecision) => () =>
+      setDeciding({ subscription, decision });
+
+  const columns: TableColumn<Subscription>[] = [
+    {
+      title: 'Consumer',
+      field: 'consumer',
+      render: row => <ApplicationLink name={row.consumer} />,
+    },
+    { title: 'Notification type', field: 'notificationType' },
+    {
+      title: 'State',
+      field: 'state',
+      render: row => <SubscriptionState subscription={row} />,
+    },
+    { title: 'Justification', field: 'justification' },
+    {
+      title: 'Requested',
+      field: 'requestedAt',
+      render: row => `${formatTime(row.requestedAt)} by ${row.requestedBy}`,
+    },
+    {
+      title: 'Decided',
+      field: 'decidedAt',
+      render: row =>
+        row.decidedAt
+          ? `${formatTime(row.decidedAt)} by ${row.decidedBy ?? 'BROM'}`
+          : '—',
+    },
+    {
+      title: 'Actions',
+      sorting: false,
+      render: row => (
+        <Box display="flex" style={{ gap: 8 }}>
+          {row.state === 'requested' && (
+            <>
+              <Button
+                size="small"
+                color="primary"
+                onClick={decide(row, 'approve')}
+              >
+                Approve
+              </Button>
+              <Button size="small" onClick={decide(row, 'reject')}>
+                Reject
+              </Button>
+            </>
+          )}
+          {row.state === 'approved' && (
+            <Button size="small" onClick={decide(row, 'revoke')}>
+              Revoke
+            </Button>
+          )}
+        </Box>
+      ),
+    },
+  ];
+
+  const renderSubscribers = () => {
+    if (loading && !value) return <Progress />;
+    if (error) return <ResponseErrorPanel error={error} />;
+    if (!value || value.items.length === 0) {
+      return (
+        <EmptyState
+          missing="data"
+          title="No subscribers yet"
+          description="Other teams find this application’s notification types in the producer catalogue. Their requests appear here and in your approvals inbox."
+        />
+      );
+    }
+    return (
+      <Table
+        options={{ paging: false, search: false, toolbar: false }}
+        columns={columns}
+        data={value.items}
+      />
+    );
+  };
+
+  return (
+    <InfoCard title="Subscribers">
+      {renderSubscribers()}
+      {deciding && (
+        <SubscriptionDecisionDialog
+          {...deciding}
+          onClose={() => setDeciding(undefined)}
+          onDecided={() => {
+            setDeciding(undefined);
+            retry();
+          }}
+        />
+      )}
+    </InfoCard>
+  );
+};

@@ -1,0 +1,2 @@
+export { ConsumerSubscriptionsCard } from './ConsumerSubscriptionsCard';
+export { SubscribersCard } from './SubscribersCard';

@@ -1,0 +1,175 @@
+import {
+  AuthService,
+  DiscoveryService,
+  LoggerService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import {
+  ANNOTATION_LOCATION,
+  ANNOTATION_ORIGIN_LOCATION,
+  Entity,
+  GroupEntity,
+  parseEntityRef,
+  UserEntity,
+} from '@backstage/catalog-model';
+import { Config } from '@backstage/config';
+import { ResponseError } from '@backstage/errors';
+import {
+  CatalogProcessingExtensionPoint,
+  EntityProvider,
+  EntityProviderConnection,
+} from '@backstage/plugin-catalog-node';
+
+const PROVIDER_NAME = 'brom-org';
+
+/**
+ * What BROM's `GET /service/org-export` answers: the users who signed in and the groups
+ * Feide reported for them at their latest sign-in (brom-backend's
+ * `memberships/MembershipStore.ts` declares the same shape).
+ */
+export interface OrgExport {
+  users: Array<{
+    entityRef: string;
+    displayName: string;
+    email?: string;
+    memberOf: string[];
+  }>;
+  groups: Array<{ entityRef: string; displayName: string }>;
+}
+
+/**
+ * Publishes BROM's users and groups as catalog `User` and `Group` entities with
+ * `memberOf` relations, so pages can show who is in which team. They come from Feide at
+ * sign-in and from nowhere else: production config refuses `User` and `Group` entities from
+ * catalog files. The export is small and changes at every sign-in, so every pass is a full
+ * mutation, which also drops groups nobody is a member of any more.
+ */
+export class BromOrgEntityProvider implements EntityProvider {
+  readonly #logger: LoggerService;
+  readonly #discovery: DiscoveryService;
+  readonly #auth: AuthService;
+  readonly #location: string;
+  /** How often the users and groups are replaced (`brom.catalog.orgRefreshSeconds`). */
+  readonly refreshSeconds: number;
+  #connection?: EntityProviderConnection;
+
+  private constructor(options: {
+    logger: LoggerService;
+    discovery: DiscoveryService;
+    auth: AuthService;
+    portalUrl: string;
+    refreshSeconds: number;
+  }) {
+    this.#logger = options.logger.child({ provider: PROVIDER_NAME });
+    this.#discovery = options.discovery;
+    this.#auth = options.auth;
+    this.#location = `url:${options.portalUrl}`;
+    this.refreshSeconds = options.refreshSeconds;
+  }
+
+  static fromConfig(
+    config: Config,
+    deps: { logger: LoggerService; discovery: DiscoveryService; auth: AuthService },
+  ): BromOrgEntityProvider {
+    const appBaseUrl = config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000';
+    return new BromOrgEntityProvider({
+      ...deps,
+      portalUrl: `${appBaseUrl.replace(/\/$/, '')}/brom`,
+      refreshSeconds: config.getOptionalNumber('brom.catalog.orgRefreshSeconds') ?? 5,
+    });
+  }
+
+  getProviderName(): string {
+    return PROVIDER_NAME;
+  }
+
+  async connect(connection: EntityProviderConnection): Promise<void> {
+    this.#connection = connection;
+  }
+
+  /** Pure: the `User` and `Group` entities that describe one export. */
+  read(data: OrgExport): Entity[] {
+    const annotations = {
+      [ANNOTATION_LOCATION]: this.#location,
+      [ANNOTATION_ORIGIN_LOCATION]: this.#location,
+    };
+    const groups = data.groups.map(
+      (group): GroupEntity => ({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Group',
+        metadata: {
+          name: parseEntityRef(group.entityRef).name,
+          title: group.displayName,
+          annotations,
+        },
+        spec: { type: 'team', profile: { displayName: group.displayName }, children: [] },
+      }),
+    );
+    const users = data.users.map(
+      (user): UserEntity => ({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'User',
+        metadata: { name: parseEntityRef(user.entityRef).name, annotations },
+        spec: {
+          profile: {
+            displayName: user.displayName,
+            ...(user.email ? { email: user.email } : {}),
+          },
+          memberOf: user.memberOf,
+        },
+      }),
+    );
+    return [...groups, ...users];
+  }
+
+  /** Replaces every user and group of this provider with BROM's current export. */
+  async refresh(): Promise<void> {
+    if (!this.#connection) {
+      throw new Error('BromOrgEntityProvider is not connected to the catalog');
+    }
+    const entities = this.read(await this.#fetchExport());
+    await this.#connection.applyMutation({
+      type: 'full',
+      entities: entities.map(entity => ({ entity, locationKey: `brom-provider:${PROVIDER_NAME}` })),
+    });
+    this.#logger.debug(`Published ${entities.length} users and groups`);
+  }
+
+  async #fetchExport(): Promise<OrgExport> {
+    const { token } = await this.#auth.getPluginRequestToken({
+      onBehalfOf: await this.#auth.getOwnServiceCredentials(),
+      targetPluginId: 'brom',
+    });
+    const baseUrl = await this.#discovery.getBaseUrl('brom');
+    const res = await fetch(`${baseUrl}/service/org-export`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    if (!res.ok) throw await ResponseError.fromResponse(res);
+    return (await res.json()) as OrgExport;
+  }
+}
+
+/**
+ * Adds {@link BromOrgEntityProvider} to the catalog and schedules its refresh; for the
+ * catalog module's `init`.
+ */
+export async function registerBromOrgProvider(options: {
+  catalogProcessing: CatalogProcessingExtensionPoint;
+  scheduler: SchedulerService;
+  config: Config;
+  logger: LoggerService;
+  discovery: DiscoveryService;
+  auth: AuthService;
+}): Promise<BromOrgEntityProvider> {
+  const provider = BromOrgEntityProvider.fromConfig(options.config, options);
+  options.catalogProcessing.addEntityProvider(provider);
+  await options.scheduler.scheduleTask({
+    id: 'brom:org-refresh',
+    frequency: { seconds: provider.refreshSeconds },
+    timeout: { minutes: 1 },
+    initialDelay: { seconds: 1 },
+    scope: 'local',
+    fn: () => provider.refresh(),
+  });
+  return provider;
+}

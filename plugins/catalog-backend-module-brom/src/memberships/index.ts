@@ -1,0 +1,2 @@
+export { BromOrgEntityProvider, registerBromOrgProvider } from './BromOrgEntityProvider';
+export type { OrgExport } from './BromOrgEntityProvider';
