@@ -13,6 +13,8 @@ export interface Config {
       fullRefreshSeconds?: number;
       /** How often it checks BROM's state version for changes. Default 3 s. */
       pollSeconds?: number;
+      /** How often the catalog module replaces users and groups from sign-ins. Default 5 s. */
+      orgRefreshSeconds?: number;
     };
     authz?: {
       /**

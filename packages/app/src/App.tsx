@@ -8,11 +8,16 @@ import {
 import { orgPlugin } from '@backstage/plugin-org';
 import { UserSettingsPage } from '@backstage/plugin-user-settings';
 import { CatalogGraphPage } from '@backstage/plugin-catalog-graph';
-import { AlertDisplay, OAuthRequestDialog } from '@backstage/core-components';
+import {
+  AlertDisplay,
+  OAuthRequestDialog,
+  SignInPage,
+} from '@backstage/core-components';
+import { configApiRef, SignInPageProps, useApi } from '@backstage/core-plugin-api';
 import { createApp } from '@backstage/app-defaults';
 import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 import { BromPage } from '@internal/plugin-brom';
-import { apis } from './apis';
+import { apis, feideAuthApiRef } from './apis';
 import { entityPage } from './components/catalog/EntityPage';
 import { Root } from './components/Root';
 import { DevelopmentSignInPage } from './components/SignIn/DevelopmentSignInPage';
@@ -26,9 +31,30 @@ const app = createApp({
     bind(apiDocsPlugin.externalRoutes, {});
   },
   components: {
-    SignInPage: DevelopmentSignInPage,
+    SignInPage: BromSignInPage,
   },
 });
+
+/** Feide in production; in development, a choice of example users (and Feide if configured). */
+function BromSignInPage(props: SignInPageProps) {
+  const config = useApi(configApiRef);
+  if (config.getOptionalString('auth.environment') === 'production') {
+    return (
+      <SignInPage
+        {...props}
+        providers={[
+          {
+            id: 'feide',
+            title: 'Feide',
+            message: 'Sign in with your Feide account',
+            apiRef: feideAuthApiRef,
+          },
+        ]}
+      />
+    );
+  }
+  return <DevelopmentSignInPage {...props} />;
+}
 
 const routes = (
   <FlatRoutes>

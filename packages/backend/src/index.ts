@@ -1,6 +1,7 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { bromPermissionPolicyModule } from '@internal/plugin-brom-backend';
 import { authModuleDevelopmentUsers } from './modules/developmentUsers';
+import { authModuleFeideProvider } from './modules/feide';
 
 const backend = createBackend();
 
@@ -8,6 +9,7 @@ backend.add(import('@backstage/plugin-app-backend'));
 
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(authModuleFeideProvider);
 if (process.env.NODE_ENV !== 'production') {
   backend.add(authModuleDevelopmentUsers);
 }

@@ -10,6 +10,7 @@ import {
 import { bromApplicationResourceRef, bromApplicationRules } from './permissions/rules';
 import { createAuthzFeedRouter } from './authz/createAuthzFeedRouter';
 import { readBromConfig } from './config';
+import { createMembershipsRouter } from './memberships';
 import { PortalService } from './service/PortalService';
 import { createRouter } from './service/router';
 import { StatusService } from './service/StatusService';
@@ -110,6 +111,7 @@ export const bromPlugin = createBackendPlugin({
                 vhost: bromConfig.vhost,
                 prefix: bromConfig.prefix,
               }),
+              createMembershipsRouter({ httpAuth, store, logger }),
             ],
             listOwners: async () =>
               (

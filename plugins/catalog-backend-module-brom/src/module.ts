@@ -8,6 +8,7 @@ import {
 } from '@backstage/plugin-catalog-node';
 import { BromEntityProvider } from './BromEntityProvider';
 import { BromRelationsProcessor } from './BromRelationsProcessor';
+import { registerBromOrgProvider } from './memberships';
 
 /** Publishes BROM's notification types and applications into the catalog. */
 export const catalogModuleBrom = createBackendModule({
@@ -50,6 +51,14 @@ export const catalogModuleBrom = createBackendModule({
           initialDelay: { seconds: 2 },
           scope: 'local',
           fn: () => provider.poll(),
+        });
+        await registerBromOrgProvider({
+          catalogProcessing,
+          scheduler,
+          config,
+          logger,
+          discovery,
+          auth,
         });
       },
     });

@@ -36,12 +36,18 @@ export class MembershipStore {
   readonly #db: Kysely<BromTables & MembershipTables>;
   readonly #clock: () => Date;
 
-  private constructor(db: Kysely<BromTables & MembershipTables>, clock: () => Date) {
+  private constructor(
+    db: Kysely<BromTables & MembershipTables>,
+    clock: () => Date,
+  ) {
     this.#db = db;
     this.#clock = clock;
   }
 
-  static create(options: { store: BromStore; clock?: () => Date }): MembershipStore {
+  static create(options: {
+    store: BromStore;
+    clock?: () => Date;
+  }): MembershipStore {
     return new MembershipStore(
       options.store.db.withTables<MembershipTables>(),
       options.clock ?? (() => new Date()),
@@ -49,9 +55,14 @@ export class MembershipStore {
   }
 
   /** Creates the user at the first sign-in, and replaces their memberships every time. */
-  async replaceMemberships(userEntityRef: string, memberships: SignInMemberships): Promise<void> {
+  async replaceMemberships(
+    userEntityRef: string,
+    memberships: SignInMemberships,
+  ): Promise<void> {
     const signedInAt = this.#clock().toISOString();
-    const groups = new Map(memberships.groups.map(group => [group.ref, group.displayName]));
+    const groups = new Map(
+      memberships.groups.map(group => [group.ref, group.displayName]),
+    );
     const user = {
       display_name: memberships.displayName,
       email: memberships.email ?? null,
@@ -88,16 +99,22 @@ export class MembershipStore {
    * any member signs in.
    */
   async orgExport(): Promise<OrgExport> {
-    const { users, memberships } = await this.#db.transaction().execute(async tx => ({
-      users: await tx.selectFrom('brom_users').selectAll().orderBy('entity_ref').execute(),
-      memberships: await tx
-        .selectFrom('brom_group_memberships as m')
-        .innerJoin('brom_users as u', 'u.entity_ref', 'm.user_entity_ref')
-        .select(['m.user_entity_ref', 'm.group_ref', 'm.group_display_name'])
-        .orderBy('u.last_sign_in_at')
-        .orderBy('m.user_entity_ref')
-        .execute(),
-    }));
+    const { users, memberships } = await this.#db
+      .transaction()
+      .execute(async tx => ({
+        users: await tx
+          .selectFrom('brom_users')
+          .selectAll()
+          .orderBy('entity_ref')
+          .execute(),
+        memberships: await tx
+          .selectFrom('brom_group_memberships as m')
+          .innerJoin('brom_users as u', 'u.entity_ref', 'm.user_entity_ref')
+          .select(['m.user_entity_ref', 'm.group_ref', 'm.group_display_name'])
+          .orderBy('u.last_sign_in_at')
+          .orderBy('m.user_entity_ref')
+          .execute(),
+      }));
 
     const memberOf = new Map<string, string[]>();
     const groupNames = new Map<string, string>();

@@ -33,7 +33,10 @@ function entityRefOf(kind: 'user' | 'group') {
     } catch {
       // Reported below like any other malformed ref.
     }
-    ctx.addIssue({ code: 'custom', message: `must be a ${kind} entity ref in the default namespace` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a ${kind} entity ref in the default namespace`,
+    });
     return z.NEVER;
   });
 }
@@ -71,7 +74,11 @@ export function createMembershipsRouter(options: {
   const router = Router();
   router.use(express.json({ limit: '256kb' }));
 
-  async function requireService(req: Request, subject: string, purpose: string) {
+  async function requireService(
+    req: Request,
+    subject: string,
+    purpose: string,
+  ) {
     const credentials = await httpAuth.credentials(req, { allow: ['service'] });
     if (credentials.principal.subject !== subject) {
       throw new NotAllowedError(

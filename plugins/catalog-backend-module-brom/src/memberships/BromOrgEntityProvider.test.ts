@@ -16,7 +16,11 @@ const data: OrgExport = {
       email: 'alice@example.org',
       memberOf: [TEAM_A, ORG],
     },
-    { entityRef: 'user:default/feide-bob', displayName: 'Bob Olsen', memberOf: [] },
+    {
+      entityRef: 'user:default/feide-bob',
+      displayName: 'Bob Olsen',
+      memberOf: [],
+    },
   ],
   groups: [
     { entityRef: TEAM_A, displayName: 'Team A' },
@@ -25,16 +29,21 @@ const data: OrgExport = {
 };
 
 function provider(config: object = {}) {
-  return BromOrgEntityProvider.fromConfig(mockServices.rootConfig({ data: config }), {
-    logger: mockServices.logger.mock(),
-    discovery: mockServices.discovery.mock(),
-    auth: mockServices.auth(),
-  });
+  return BromOrgEntityProvider.fromConfig(
+    mockServices.rootConfig({ data: config }),
+    {
+      logger: mockServices.logger.mock(),
+      discovery: mockServices.discovery.mock(),
+      auth: mockServices.auth(),
+    },
+  );
 }
 
 describe('BromOrgEntityProvider', () => {
   it('publishes every user with their groups, and every group, as valid entities', async () => {
-    const entities = provider({ app: { baseUrl: 'https://brom.example.org' } }).read(data);
+    const entities = provider({
+      app: { baseUrl: 'https://brom.example.org' },
+    }).read(data);
 
     expect(entities.map(e => `${e.kind}:${e.metadata.name}`)).toEqual([
       'Group:feide-fc_adhoc_team-a',
@@ -47,20 +56,26 @@ describe('BromOrgEntityProvider', () => {
       profile: { displayName: 'Alice Hansen', email: 'alice@example.org' },
       memberOf: [TEAM_A, ORG],
     });
-    const teamA = entities.find(e => e.metadata.name === 'feide-fc_adhoc_team-a')!;
+    const teamA = entities.find(
+      e => e.metadata.name === 'feide-fc_adhoc_team-a',
+    )!;
     expect(teamA.metadata.title).toBe('Team A');
-    expect(teamA.metadata.annotations?.['backstage.io/managed-by-location']).toBe(
-      'url:https://brom.example.org/brom',
-    );
+    expect(
+      teamA.metadata.annotations?.['backstage.io/managed-by-location'],
+    ).toBe('url:https://brom.example.org/brom');
     for (const entity of entities) {
       const validator =
-        entity.kind === 'User' ? userEntityV1alpha1Validator : groupEntityV1alpha1Validator;
+        entity.kind === 'User'
+          ? userEntityV1alpha1Validator
+          : groupEntityV1alpha1Validator;
       await expect(validator.check(entity)).resolves.toBe(true);
     }
   });
 
   it('refreshes every five seconds unless configured', () => {
     expect(provider().refreshSeconds).toBe(5);
-    expect(provider({ brom: { catalog: { orgRefreshSeconds: 30 } } }).refreshSeconds).toBe(30);
+    expect(
+      provider({ brom: { catalog: { orgRefreshSeconds: 30 } } }).refreshSeconds,
+    ).toBe(30);
   });
 });

@@ -2,6 +2,7 @@ import {
   AuthService,
   DiscoveryService,
   LoggerService,
+  RootConfigService,
   SchedulerService,
 } from '@backstage/backend-plugin-api';
 import {
@@ -12,7 +13,6 @@ import {
   parseEntityRef,
   UserEntity,
 } from '@backstage/catalog-model';
-import { Config } from '@backstage/config';
 import { ResponseError } from '@backstage/errors';
 import {
   CatalogProcessingExtensionPoint,
@@ -68,14 +68,20 @@ export class BromOrgEntityProvider implements EntityProvider {
   }
 
   static fromConfig(
-    config: Config,
-    deps: { logger: LoggerService; discovery: DiscoveryService; auth: AuthService },
+    config: RootConfigService,
+    deps: {
+      logger: LoggerService;
+      discovery: DiscoveryService;
+      auth: AuthService;
+    },
   ): BromOrgEntityProvider {
-    const appBaseUrl = config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000';
+    const appBaseUrl =
+      config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000';
     return new BromOrgEntityProvider({
       ...deps,
       portalUrl: `${appBaseUrl.replace(/\/$/, '')}/brom`,
-      refreshSeconds: config.getOptionalNumber('brom.catalog.orgRefreshSeconds') ?? 5,
+      refreshSeconds:
+        config.getOptionalNumber('brom.catalog.orgRefreshSeconds') ?? 5,
     });
   }
 
@@ -102,7 +108,11 @@ export class BromOrgEntityProvider implements EntityProvider {
           title: group.displayName,
           annotations,
         },
-        spec: { type: 'team', profile: { displayName: group.displayName }, children: [] },
+        spec: {
+          type: 'team',
+          profile: { displayName: group.displayName },
+          children: [],
+        },
       }),
     );
     const users = data.users.map(
@@ -130,7 +140,10 @@ export class BromOrgEntityProvider implements EntityProvider {
     const entities = this.read(await this.#fetchExport());
     await this.#connection.applyMutation({
       type: 'full',
-      entities: entities.map(entity => ({ entity, locationKey: `brom-provider:${PROVIDER_NAME}` })),
+      entities: entities.map(entity => ({
+        entity,
+        locationKey: `brom-provider:${PROVIDER_NAME}`,
+      })),
     });
     this.#logger.debug(`Published ${entities.length} users and groups`);
   }
@@ -156,7 +169,7 @@ export class BromOrgEntityProvider implements EntityProvider {
 export async function registerBromOrgProvider(options: {
   catalogProcessing: CatalogProcessingExtensionPoint;
   scheduler: SchedulerService;
-  config: Config;
+  config: RootConfigService;
   logger: LoggerService;
   discovery: DiscoveryService;
   auth: AuthService;

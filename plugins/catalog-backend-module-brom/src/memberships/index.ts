@@ -1,2 +1,5 @@
-export { BromOrgEntityProvider, registerBromOrgProvider } from './BromOrgEntityProvider';
+export {
+  BromOrgEntityProvider,
+  registerBromOrgProvider,
+} from './BromOrgEntityProvider';
 export type { OrgExport } from './BromOrgEntityProvider';
