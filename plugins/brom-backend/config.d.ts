@@ -40,6 +40,26 @@ export interface Config {
        * @visibility secret
        */
       password?: string;
+      /** Type of consumer queues, fixed at creation. Default `quorum`. */
+      queueType?: 'quorum' | 'classic';
+      /** Priority of BROM's policies, so operators can reason about overlap. Default 10. */
+      policyPriority?: number;
+      /** Timeout of each management API request. Default 10000 ms. */
+      requestTimeoutMs?: number;
+    };
+    reconciler?: {
+      /** Run the reconciler in this backend (needs broker.managementUrl). Default true. */
+      enabled?: boolean;
+      /** Full resync period that repairs drift. Default 60 s. */
+      resyncSeconds?: number;
+      /** First retry delay of a failing object; doubles per failure. Default 1000 ms. */
+      backoffBaseMs?: number;
+      /** Longest retry delay. Default 300000 ms. */
+      backoffCapMs?: number;
+      /** Broker writes in flight at once. Default 8. */
+      concurrency?: number;
+      /** Sidecars not seen for this long no longer hold up revocations. Default 90 s. */
+      sidecarStaleSeconds?: number;
     };
   };
 }

@@ -15,6 +15,23 @@ export interface BromConfig {
   amqpUrl: string | null;
   /** Service principal subjects of the sidecars (their static external-access tokens). */
   sidecarSubjects: string[];
+  broker: {
+    managementUrl: string | null;
+    username: string;
+    password: string | null;
+    queueType: 'quorum' | 'classic';
+    policyPriority: number;
+    requestTimeoutMs: number;
+  };
+  reconciler: {
+    enabled: boolean;
+    resyncMs: number;
+    backoffBaseMs: number;
+    backoffCapMs: number;
+    concurrency: number;
+    /** Sidecars not seen for this long no longer hold up revocations. */
+    sidecarStaleMs: number;
+  };
 }
 
 export function readBromConfig(config: Config): BromConfig {
@@ -31,5 +48,28 @@ export function readBromConfig(config: Config): BromConfig {
     sidecarSubjects: config.getOptionalStringArray('brom.authz.sidecarSubjects') ?? [
       'brom-sidecar',
     ],
+    broker: {
+      managementUrl: config.getOptionalString('brom.broker.managementUrl') ?? null,
+      username: brokerUsername,
+      password: config.getOptionalString('brom.broker.password') ?? null,
+      queueType: readQueueType(config.getOptionalString('brom.broker.queueType')),
+      policyPriority: config.getOptionalNumber('brom.broker.policyPriority') ?? 10,
+      requestTimeoutMs: config.getOptionalNumber('brom.broker.requestTimeoutMs') ?? 10_000,
+    },
+    reconciler: {
+      enabled: config.getOptionalBoolean('brom.reconciler.enabled') ?? true,
+      resyncMs: (config.getOptionalNumber('brom.reconciler.resyncSeconds') ?? 60) * 1000,
+      backoffBaseMs: config.getOptionalNumber('brom.reconciler.backoffBaseMs') ?? 1000,
+      backoffCapMs: config.getOptionalNumber('brom.reconciler.backoffCapMs') ?? 300_000,
+      concurrency: config.getOptionalNumber('brom.reconciler.concurrency') ?? 8,
+      sidecarStaleMs:
+        (config.getOptionalNumber('brom.reconciler.sidecarStaleSeconds') ?? 90) * 1000,
+    },
   };
+}
+
+function readQueueType(value: string | undefined): 'quorum' | 'classic' {
+  if (value === undefined || value === 'quorum') return 'quorum';
+  if (value === 'classic') return 'classic';
+  throw new Error(`brom.broker.queueType must be quorum or classic, not ${value}`);
 }

@@ -18,6 +18,7 @@ import { seedExampleData } from './service/seed';
 import { BromStore } from './store/BromStore';
 import { toApplication } from './store/mappers';
 import { StateWatcher } from './store/StateWatcher';
+import { createReconcilerRunner } from './sync/createReconcilerRunner';
 
 /**
  * BROM: self-service RabbitMQ notification infrastructure.
@@ -124,6 +125,12 @@ export const bromPlugin = createBackendPlugin({
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+
+        const runner = createReconcilerRunner({ config: bromConfig, store, watcher, logger });
+        if (runner) {
+          lifecycle.addStartupHook(() => runner.start());
+          lifecycle.addShutdownHook(() => runner.stop());
+        }
       },
     });
   },

@@ -1,0 +1,166 @@
+import {
+  isNotFoundError,
+  ManagementApiError,
+  ManagementClient,
+} from '@internal/rabbitmq-management';
+import {
+  BrokerApi,
+  BrokerConnection,
+  BrokerRequestError,
+} from '../reconciler/BrokerApi';
+import {
+  DesiredBinding,
+  DesiredExchange,
+  DesiredPolicy,
+  DesiredQueue,
+  ObservedBinding,
+  ObservedTopology,
+} from '../reconciler/types';
+
+/** {@link BrokerApi} over the RabbitMQ management API client. */
+export class ManagementBrokerApi implements BrokerApi {
+  readonly #client: ManagementClient;
+  readonly #username: string;
+
+  private constructor(client: ManagementClient, username: string) {
+    this.#client = client;
+    this.#username = username;
+  }
+
+  static create(options: { client: ManagementClient; username: string }) {
+    return new ManagementBrokerApi(options.client, options.username);
+  }
+
+  async observe(vhost: string): Promise<ObservedTopology> {
+    return translate(async () => {
+      try {
+        await this.#client.getVhost(vhost);
+      } catch (error) {
+        if (isNotFoundError(error)) {
+          return { vhost: null, exchanges: [], queues: [], bindings: [], policies: [] };
+        }
+        throw error;
+      }
+      const [exchanges, queues, bindings, policies] = await Promise.all([
+        this.#client.listExchanges(vhost),
+        this.#client.listQueues(vhost),
+        this.#client.listBindings(vhost),
+        this.#client.listPolicies(vhost),
+      ]);
+      return {
+        vhost: { name: vhost },
+        exchanges: exchanges as ObservedTopology['exchanges'],
+        queues: queues as ObservedTopology['queues'],
+        bindings: bindings as ObservedTopology['bindings'],
+        policies: policies as ObservedTopology['policies'],
+      };
+    });
+  }
+
+  /** Creates the vhost and gives the reconciler's own user full rights in it. */
+  async putVhost(vhost: string): Promise<void> {
+    await translate(async () => {
+      await this.#client.putVhost(vhost);
+      await this.#client.putPermissions(vhost, this.#username, {
+        configure: '.*',
+        write: '.*',
+        read: '.*',
+      });
+    });
+  }
+
+  async putExchange(vhost: string, exchange: DesiredExchange): Promise<void> {
+    await translate(() =>
+      this.#client.putExchange(vhost, exchange.name, {
+        type: exchange.type,
+        durable: exchange.durable,
+        auto_delete: exchange.autoDelete,
+        internal: exchange.internal,
+        arguments: exchange.arguments,
+      }),
+    );
+  }
+
+  async putQueue(vhost: string, queue: DesiredQueue): Promise<void> {
+    await translate(() =>
+      this.#client.putQueue(vhost, queue.name, {
+        durable: queue.durable,
+        auto_delete: queue.autoDelete,
+        arguments: queue.arguments,
+      }),
+    );
+  }
+
+  async putPolicy(vhost: string, policy: DesiredPolicy): Promise<void> {
+    await translate(() =>
+      this.#client.putPolicy(vhost, policy.name, {
+        pattern: policy.pattern,
+        'apply-to': policy.applyTo,
+        priority: policy.priority,
+        definition: { ...policy.definition },
+      }),
+    );
+  }
+
+  async createBinding(vhost: string, binding: DesiredBinding): Promise<void> {
+    await translate(() =>
+      this.#client.bindQueue(vhost, binding.source, binding.destination, {
+        routing_key: binding.routingKey,
+        arguments: binding.arguments,
+      }),
+    );
+  }
+
+  async deleteExchange(vhost: string, name: string): Promise<void> {
+    await translate(() => this.#client.deleteExchange(vhost, name, { ignoreNotFound: true }));
+  }
+
+  async deleteQueue(vhost: string, name: string): Promise<void> {
+    await translate(() => this.#client.deleteQueue(vhost, name, { ignoreNotFound: true }));
+  }
+
+  async deletePolicy(vhost: string, name: string): Promise<void> {
+    await translate(() => this.#client.deletePolicy(vhost, name, { ignoreNotFound: true }));
+  }
+
+  async deleteBinding(vhost: string, binding: ObservedBinding): Promise<void> {
+    await translate(() =>
+      this.#client.deleteBinding(
+        {
+          vhost,
+          source: binding.source,
+          destination: binding.destination,
+          destination_type: binding.destination_type,
+          properties_key: binding.properties_key,
+        },
+        { ignoreNotFound: true },
+      ),
+    );
+  }
+
+  async listConnections(vhost: string): Promise<BrokerConnection[]> {
+    return translate(async () =>
+      (await this.#client.listConnections(vhost)).map(c => ({
+        name: c.name,
+        user: c.user,
+        vhost: c.vhost,
+      })),
+    );
+  }
+
+  async closeConnection(name: string, reason: string): Promise<void> {
+    await translate(() => this.#client.closeConnection(name, reason, { ignoreNotFound: true }));
+  }
+}
+
+/** The reconciler classifies failures by status and body; keep those, drop the client's type. */
+async function translate<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof ManagementApiError) {
+      throw new BrokerRequestError(error.message, error.status, error.body);
+    }
+    throw error;
+  }
+}

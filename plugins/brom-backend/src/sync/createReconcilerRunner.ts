@@ -1,0 +1,70 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { ManagementClient } from '@internal/rabbitmq-management';
+import { sidecarVersions } from '../authz/createAuthzFeedRouter';
+import { BromConfig } from '../config';
+import { BromStore } from '../store/BromStore';
+import { StateWatcher } from '../store/StateWatcher';
+import { DatabaseLeaderLease } from './LeaderLease';
+import { ManagementBrokerApi } from './ManagementBrokerApi';
+import { createReconcilerMetrics } from './metrics';
+import { Reconciler } from './Reconciler';
+import { ReconcilerRunner } from './ReconcilerRunner';
+import { ReconcilerStore } from './ReconcilerStore';
+
+/** Builds the reconciler from config, or explains in the log why this backend runs none. */
+export function createReconcilerRunner(options: {
+  config: BromConfig;
+  store: BromStore;
+  watcher: StateWatcher;
+  logger: LoggerService;
+}): ReconcilerRunner | undefined {
+  const { config, store, watcher } = options;
+  const logger = options.logger.child({ component: 'reconciler' });
+  if (!config.reconciler.enabled) {
+    logger.info('The reconciler is disabled (brom.reconciler.enabled: false)');
+    return undefined;
+  }
+  if (!config.broker.managementUrl || !config.broker.password) {
+    logger.warn(
+      'No broker configured (brom.broker.managementUrl and password): nothing is synced to RabbitMQ',
+    );
+    return undefined;
+  }
+  const client = ManagementClient.create({
+    baseUrl: config.broker.managementUrl,
+    username: config.broker.username,
+    password: config.broker.password,
+    headersTimeoutMs: config.broker.requestTimeoutMs,
+    bodyTimeoutMs: config.broker.requestTimeoutMs,
+    connectTimeoutMs: Math.min(config.broker.requestTimeoutMs, 5000),
+  });
+  const reconciler = Reconciler.create({
+    store: ReconcilerStore.create(store),
+    broker: ManagementBrokerApi.create({ client, username: config.broker.username }),
+    logger,
+    topology: {
+      vhost: config.vhost,
+      prefix: config.prefix,
+      queueType: config.broker.queueType,
+      policyPriority: config.broker.policyPriority,
+    },
+    concurrency: config.reconciler.concurrency,
+    backoffBaseMs: config.reconciler.backoffBaseMs,
+    backoffCapMs: config.reconciler.backoffCapMs,
+    sidecarVersions: async () =>
+      (
+        await sidecarVersions(store, {
+          now: new Date(),
+          withinMs: config.reconciler.sidecarStaleMs,
+        })
+      ).map(s => s.version),
+    metrics: createReconcilerMetrics(),
+  });
+  return ReconcilerRunner.create({
+    reconciler,
+    watcher,
+    lease: DatabaseLeaderLease.create({ store, logger }),
+    logger,
+    resyncMs: config.reconciler.resyncMs,
+  });
+}
