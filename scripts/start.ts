@@ -5,7 +5,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RabbitNode } from '../test/src/rabbitmq/RabbitNode';
 
@@ -76,6 +76,9 @@ export async function main() {
     node = await RabbitNode.start({ authRequestTimeoutMs: 2000 });
     const dataDir = join(root, '.brom-dev');
     mkdirSync(dataDir, { recursive: true });
+    // The portal's in-memory database starts again at state version 0 every time; the
+    // sidecar refuses snapshots older than its disk copy, so that copy must not outlive it.
+    rmSync(join(dataDir, 'authz-snapshot.json'), { force: true });
     sidecar = run('node', ['sidecar/bin/brom-sidecar.js'], {
       BROM_SIDECAR_PORTAL_URL: 'http://127.0.0.1:7007',
       BROM_SIDECAR_TOKEN: sidecarToken,

@@ -1,0 +1,282 @@
+import amqp from 'amqplib';
+import { join, resolve } from 'node:path';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { pollUntil } from '../process';
+import { PortalUnderTest } from './PortalUnderTest';
+
+/*
+ * The whole product in a real browser: the production build of the app served by the
+ * backend, the reconciler syncing a private RabbitMQ node, and the sidecar deciding the
+ * node's authorisation. Screenshots of every step go to test/e2e-output/.
+ */
+
+const outputDir = resolve(__dirname, '../../e2e-output');
+const CHROMIUM = process.env.BROM_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const UI_TIMEOUT = 30_000;
+
+jest.setTimeout(600_000);
+
+let portal: PortalUnderTest;
+let browser: Browser;
+let alice: Page;
+let bob: Page;
+let step = 0;
+
+async function shot(page: Page, name: string) {
+  step += 1;
+  // Keep the pointer off the sidebar, which expands over the page while hovered.
+  await page.mouse.move(1200, 400);
+  await page.screenshot({
+    path: join(outputDir, `${String(step).padStart(2, '0')}-${name}.png`),
+    fullPage: true,
+  });
+}
+
+async function signIn(context: BrowserContext, who: 'Alice' | 'Bob'): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(UI_TIMEOUT);
+  await page.goto('/brom');
+  await page.getByRole('button', { name: `Sign in as ${who}` }).click();
+  await page.getByRole('tab', { name: 'Producer catalogue' }).waitFor();
+  return page;
+}
+
+async function openApplication(page: Page, name: string) {
+  await page.goto(`/brom/applications/${name}`);
+  await page.getByRole('heading', { name, exact: true }).first().waitFor();
+}
+
+async function registerApplication(page: Page, name: string, owner: string) {
+  await page.goto('/brom');
+  await page.getByRole('tab', { name: 'My applications' }).click();
+  await page.getByRole('button', { name: 'Register application' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Register application' });
+  await dialog.getByLabel('Name', { exact: true }).fill(name);
+  await dialog.getByLabel('Description').fill(`The ${name} application (end-to-end test)`);
+  await dialog.getByLabel('Owner').selectOption(owner);
+  await dialog.getByRole('button', { name: 'Register', exact: true }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+async function addNotificationType(page: Page, app: string, name: string, pattern: string) {
+  await openApplication(page, app);
+  await page.getByRole('button', { name: 'Add notification type' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add notification type' });
+  await dialog.getByLabel('Name', { exact: true }).fill(name);
+  await dialog.getByLabel('Routing-key pattern').fill(pattern);
+  await dialog.getByLabel('Description').fill(`${name} (end-to-end test)`);
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await page.getByRole('cell', { name: pattern }).waitFor();
+}
+
+async function requestSubscription(page: Page, consumer: string, type: string) {
+  await page.goto('/brom');
+  await page.getByRole('tab', { name: 'Producer catalogue' }).click();
+  const row = page.getByRole('row').filter({ hasText: type });
+  await row.getByRole('button', { name: 'Subscribe' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Consumer application').selectOption(consumer);
+  await dialog.getByLabel('Justification').fill(`${consumer} needs ${type}`);
+  await dialog.getByRole('button', { name: 'Send request' }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+async function decideInInbox(page: Page, type: string, decision: 'Approve' | 'Reject', reason?: string) {
+  await page.goto('/brom');
+  await page.getByRole('tab', { name: /^Approvals/ }).click();
+  const row = page.getByRole('row').filter({ hasText: type });
+  await row.getByRole('button', { name: decision, exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: `${decision} subscription` });
+  if (reason) await dialog.getByLabel(/^Reason/).fill(reason);
+  await dialog.getByRole('button', { name: decision, exact: true }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+/** Creates a credential in the UI and reads the once-shown secret from its dialog. */
+async function createCredential(page: Page, app: string) {
+  await openApplication(page, app);
+  await page.getByRole('button', { name: 'Create credential' }).click();
+  const dialog = page.getByRole('dialog', { name: /^Secret of / });
+  await dialog.waitFor();
+  const title = (await dialog.getByRole('heading').first().textContent()) ?? '';
+  const username = title.replace(/^Secret of\s*/, '').trim();
+  const secret = (await dialog.getByTestId('issued-secret').textContent())?.trim() ?? '';
+  await shot(page, `${app}-credential-shown-once`);
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await dialog.waitFor({ state: 'detached' });
+  return { username, secret };
+}
+
+async function waitForReady(page: Page, app: string) {
+  await openApplication(page, app);
+  await pollUntil(
+    async () => {
+      await page.getByRole('button', { name: 'Refresh status' }).click();
+      const text = await page.getByText(/objects ready/).first().textContent().catch(() => '');
+      const match = /(\d+) of (\d+) objects ready/.exec(text ?? '');
+      return match && match[1] === match[2] && !/failing/.test(text ?? '') ? text : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 1000, describe: () => `${app} never became ready` },
+  );
+}
+
+beforeAll(async () => {
+  portal = await PortalUnderTest.start({ outputDir });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  const context = () =>
+    browser.newContext({ baseURL: portal.baseUrl, viewport: { width: 1440, height: 900 } });
+  alice = await signIn(await context(), 'Alice');
+  bob = await signIn(await context(), 'Bob');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await portal?.stop();
+});
+
+describe('the self-service loop in a browser', () => {
+  const producer = 'orders-e2e';
+  const consumer = 'billing-e2e';
+  let producerCredential: { username: string; secret: string };
+  let consumerCredential: { username: string; secret: string };
+  let consumerConnection: amqp.Connection | undefined;
+
+  it('lets a producer register an application and a notification type', async () => {
+    await registerApplication(alice, producer, 'group:default/payments');
+    await addNotificationType(alice, producer, 'order-created', 'order.*.created');
+    await shot(alice, 'producer-registered');
+  });
+
+  it('lets a user of another group request a subscription, and the producer approve it', async () => {
+    await registerApplication(bob, consumer, 'group:default/logistics');
+    await requestSubscription(bob, consumer, 'order-created');
+    await shot(bob, 'subscription-requested');
+    await decideInInbox(alice, 'order-created', 'Approve');
+    await shot(alice, 'subscription-approved');
+  });
+
+  it('shows the status turning ready', async () => {
+    await waitForReady(bob, consumer);
+    await shot(bob, 'consumer-ready');
+    await waitForReady(alice, producer);
+    await shot(alice, 'producer-ready');
+  });
+
+  it('delivers a message from the producer to the consumer with the issued credentials', async () => {
+    producerCredential = await createCredential(alice, producer);
+    consumerCredential = await createCredential(bob, consumer);
+    expect(producerCredential.secret.length).toBeGreaterThan(30);
+
+    const url = (c: { username: string; secret: string }) =>
+      portal.node.amqpUrl(portal.vhost, c.username, c.secret);
+    // The sidecar learns of new credentials through its feed: allow it a moment.
+    consumerConnection = await pollUntil(
+      () => amqp.connect(url(consumerCredential)).catch(() => undefined),
+      { timeoutMs: 30_000, intervalMs: 500, describe: () => 'the consumer could never connect' },
+    );
+    const received: string[] = [];
+    const consumeChannel = await consumerConnection.createChannel();
+    consumeChannel.on('error', () => {});
+    await consumeChannel.checkQueue(`brom.${consumer}`);
+    await consumeChannel.consume(`brom.${consumer}`, message => {
+      if (message) {
+        received.push(message.content.toString());
+        consumeChannel.ack(message);
+      }
+    });
+
+    const producerConnection = await pollUntil(
+      () => amqp.connect(url(producerCredential)).catch(() => undefined),
+      { timeoutMs: 30_000, intervalMs: 500, describe: () => 'the producer could never connect' },
+    );
+    const publishChannel = await producerConnection.createConfirmChannel();
+    publishChannel.publish(`brom.${producer}`, 'order.42.created', Buffer.from('{"orderId":"42"}'));
+    await publishChannel.waitForConfirms();
+    await pollUntil(async () => (received.length ? received : undefined), {
+      timeoutMs: 30_000,
+      describe: () => 'the consumer never received the message',
+    });
+    expect(received).toEqual(['{"orderId":"42"}']);
+    await producerConnection.close();
+  });
+
+  it('shows a rejection with its reason to the requester', async () => {
+    await addNotificationType(alice, producer, 'order-cancelled', 'order.*.cancelled');
+    await requestSubscription(bob, consumer, 'order-cancelled');
+    await decideInInbox(alice, 'order-cancelled', 'Reject', 'Cancellations are internal; use order-created');
+    await openApplication(bob, consumer);
+    await bob.getByText('Cancellations are internal; use order-created').first().waitFor();
+    await shot(bob, 'rejection-reason-visible');
+  });
+
+  it('never shows a secret again after navigating away', async () => {
+    await openApplication(alice, producer);
+    await alice.getByText(producerCredential.username).first().waitFor();
+    expect(await alice.getByTestId('issued-secret').count()).toBe(0);
+    expect(await alice.content()).not.toContain(producerCredential.secret);
+    await shot(alice, 'secret-gone');
+  });
+
+  it('ends the consumer’s access when the producer revokes the subscription', async () => {
+    let closed = false;
+    consumerConnection!.once('close', () => {
+      closed = true;
+    });
+    consumerConnection!.on('error', () => {});
+    await openApplication(alice, producer);
+    const row = alice.getByRole('row').filter({ hasText: consumer });
+    await row.getByRole('button', { name: 'Revoke', exact: true }).click();
+    const dialog = alice.getByRole('dialog', { name: 'Revoke subscription' });
+    await dialog.getByLabel(/^Reason/).fill('Contract ended');
+    await dialog.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await shot(alice, 'subscription-revoked');
+    await pollUntil(async () => (closed ? true : undefined), {
+      timeoutMs: 30_000,
+      describe: () => 'the consumer’s connection was never closed',
+    });
+
+    // The binding is gone: a new notification no longer reaches the consumer's queue.
+    const management = portal.node.managementClient();
+    try {
+      await pollUntil(
+        async () => {
+          const bindings = await management.listBindings(portal.vhost);
+          return bindings.some(b => b.source === `brom.${producer}` && b.destination === `brom.${consumer}`)
+            ? undefined
+            : true;
+        },
+        { timeoutMs: 30_000, describe: () => 'the binding was never removed' },
+      );
+    } finally {
+      await management.close();
+    }
+  });
+
+  it('shows not ready with the reason when the broker is stopped', async () => {
+    await portal.node.stopBroker();
+    await openApplication(alice, producer);
+    await pollUntil(
+      async () => {
+        await alice.getByRole('button', { name: 'Refresh status' }).click();
+        const text = await alice.getByText(/Not ready/).first().textContent().catch(() => '');
+        return text && /broker/i.test(text) ? text : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000, describe: () => 'the status never said the broker was unreachable' },
+    );
+    await shot(alice, 'broker-stopped');
+  });
+});
