@@ -128,6 +128,7 @@ export async function startSidecar(
         maxMs: config.backoffMaxMs,
       }),
     heldVersion: () => decider.index?.version,
+    heldEpoch: () => decider.index?.epoch,
     accept: (snapshot, text) => {
       install(snapshot, 'feed');
       pendingSave = store.save(text);

@@ -16,6 +16,8 @@ export const AUTHZ_SNAPSHOT_HTTP = {
   path: '/api/brom/authz/snapshot',
   /** Query parameter: the sidecar's instance id. */
   sidecarParam: 'sidecar',
+  /** Query parameter: the epoch of the snapshot the sidecar holds (see AuthzSnapshot.epoch). */
+  epochParam: 'epoch',
   /** Query parameter: how long the backend may hold the request before answering 304. */
   waitSecondsParam: 'waitSeconds',
   /** Response header carrying the served version, `"<version>"`. */

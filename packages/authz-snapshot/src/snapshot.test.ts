@@ -248,3 +248,24 @@ describe('parseAuthzSnapshot', () => {
     expect(parseAuthzSnapshot(input)).toEqual(validSnapshot());
   });
 });
+
+describe('parseAuthzSnapshot epoch', () => {
+  const base = {
+    format: 1,
+    version: 3,
+    generatedAt: '2026-11-21T00:00:00.000Z',
+    vhost: 'brom',
+    credentials: [],
+    applications: [],
+  };
+
+  it('keeps the epoch that names the portal database', () => {
+    expect(parseAuthzSnapshot({ ...base, epoch: 'db-1' }).epoch).toBe('db-1');
+    expect(parseAuthzSnapshot(base).epoch).toBeUndefined();
+  });
+
+  it('refuses an empty or oversized epoch', () => {
+    expect(() => parseAuthzSnapshot({ ...base, epoch: '' })).toThrow(/\$\.epoch/);
+    expect(() => parseAuthzSnapshot({ ...base, epoch: 'x'.repeat(65) })).toThrow(/\$\.epoch/);
+  });
+});

@@ -11,6 +11,12 @@ export interface AuthzSnapshot {
   format: 1;
   /** The portal's state version (a monotonic integer); sidecars refuse a lower one. */
   version: number;
+  /**
+   * Identifies the portal database the versions count in. Versions compare only within one
+   * epoch: a portal restored from a backup or rebuilt starts counting again, and a sidecar
+   * must take its snapshot rather than refuse it as "older" and keep serving stale access.
+   */
+  epoch?: string;
   /** ISO 8601 timestamp of when the backend built the snapshot. */
   generatedAt: string;
   /** The managed vhost; applications may use no other. */
@@ -90,7 +96,12 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function object(value: unknown, path: string, keys: readonly string[]): Json {
+function object(
+  value: unknown,
+  path: string,
+  keys: readonly string[],
+  optionalKeys: readonly string[] = [],
+): Json {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     fail(path, `expected an object, got ${describe(value)}`);
   }
@@ -103,7 +114,7 @@ function object(value: unknown, path: string, keys: readonly string[]): Json {
   // Unknown properties are refused rather than ignored: the snapshot is the policy, and a field
   // this sidecar does not understand may be one that narrows access.
   for (const key of Object.keys(record)) {
-    if (!keys.includes(key)) {
+    if (!keys.includes(key) && !optionalKeys.includes(key)) {
       fail(`${path}.${key}`, 'is not a known property');
     }
   }
@@ -225,14 +236,12 @@ function parseApplication(value: unknown, path: string): AuthzApplication {
  * the snapshot, well-formed salts, hashes, timestamps and routing-key patterns.
  */
 export function parseAuthzSnapshot(input: unknown): AuthzSnapshot {
-  const record = object(input, '$', [
-    'format',
-    'version',
-    'generatedAt',
-    'vhost',
-    'credentials',
-    'applications',
-  ]);
+  const record = object(
+    input,
+    '$',
+    ['format', 'version', 'generatedAt', 'vhost', 'credentials', 'applications'],
+    ['epoch'],
+  );
   if (record.format !== AUTHZ_SNAPSHOT_FORMAT) {
     fail(
       '$.format',
@@ -248,6 +257,11 @@ export function parseAuthzSnapshot(input: unknown): AuthzSnapshot {
     version < 0
   ) {
     fail('$.version', 'expected a non-negative safe integer');
+  }
+  const epoch =
+    record.epoch === undefined ? undefined : nonEmptyString(record.epoch, '$.epoch');
+  if (epoch !== undefined && epoch.length > 64) {
+    fail('$.epoch', 'expected at most 64 characters');
   }
   const generatedAt = isoDateTime(record.generatedAt, '$.generatedAt');
   const vhost = nonEmptyString(record.vhost, '$.vhost');
@@ -291,6 +305,7 @@ export function parseAuthzSnapshot(input: unknown): AuthzSnapshot {
   return {
     format: AUTHZ_SNAPSHOT_FORMAT,
     version,
+    ...(epoch !== undefined ? { epoch } : {}),
     generatedAt,
     vhost,
     credentials,

@@ -11,8 +11,16 @@ exports.up = async function up(knex) {
     table.comment('One row; incremented inside every write transaction');
     table.integer('id').primary();
     table.bigInteger('version').notNullable();
+    table.comment(
+      'epoch identifies this database: versions of a restored or rebuilt one count afresh',
+    );
+    table.string('epoch', 64).notNullable();
   });
-  await knex('brom_state_version').insert({ id: 1, version: 0 });
+  await knex('brom_state_version').insert({
+    id: 1,
+    version: 0,
+    epoch: require('node:crypto').randomUUID(),
+  });
 
   await knex.schema.createTable('brom_applications', table => {
     table.string('id', 36).primary();

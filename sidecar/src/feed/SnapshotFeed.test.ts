@@ -169,6 +169,24 @@ describe('snapshot feed', () => {
     expect(backoff.attempts.slice(0, 2)).toEqual([1, 2]);
   });
 
+  it('takes the snapshot of a restored or rebuilt portal database, whatever its version', async () => {
+    portal = await FakePortal.start({ holdMs: 60_000 });
+    portal.publish(makeSnapshot(3, { epoch: 'database-a' }));
+    const { logger, lines } = memoryLogger();
+    sidecar = await startSidecar(testConfig({ portalUrl: portal.url, snapshotPath }), {
+      logger,
+      backoff: recordingBackoff(),
+    });
+    await waitFor(() => sidecar!.version === 3, 'version 3 of database-a');
+    const rebuilt = makeSnapshot(1, { epoch: 'database-b' });
+    rebuilt.credentials = [];
+    portal.publish(rebuilt);
+    await waitFor(() => sidecar!.version === 1, 'version 1 of database-b');
+    // The new database's policy holds: the producer's credential is gone from it.
+    expect(await producerAllowed(sidecar)).toBe(false);
+    expect(lines.some(l => l.includes('Portal database changed'))).toBe(true);
+  });
+
   it('refuses an invalid snapshot from the portal', async () => {
     portal = await FakePortal.start({ holdMs: 60_000 });
     portal.publish(makeSnapshot(1));

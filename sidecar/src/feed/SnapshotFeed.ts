@@ -30,6 +30,7 @@ export class SnapshotFeed {
   readonly #token: string;
   readonly #backoff: Backoff;
   readonly #heldVersion: () => number | undefined;
+  readonly #heldEpoch: () => string | undefined;
   readonly #accept: (snapshot: AuthzSnapshot, text: string) => void;
   readonly #metrics: SidecarMetrics;
   readonly #logger: Logger;
@@ -46,6 +47,7 @@ export class SnapshotFeed {
     token: string;
     backoff: Backoff;
     heldVersion: () => number | undefined;
+    heldEpoch: () => string | undefined;
     accept: (snapshot: AuthzSnapshot, text: string) => void;
     metrics: SidecarMetrics;
     logger: Logger;
@@ -56,6 +58,7 @@ export class SnapshotFeed {
     this.#token = options.token;
     this.#backoff = options.backoff;
     this.#heldVersion = options.heldVersion;
+    this.#heldEpoch = options.heldEpoch;
     this.#accept = options.accept;
     this.#metrics = options.metrics;
     this.#logger = options.logger;
@@ -75,6 +78,8 @@ export class SnapshotFeed {
     backoff: Backoff;
     /** The version being served, named in If-None-Match. */
     heldVersion: () => number | undefined;
+    /** The epoch of the snapshot being served (sent so the portal can tell a new database). */
+    heldEpoch?: () => string | undefined;
     /** Called with each validated snapshot newer than the held one. */
     accept: (snapshot: AuthzSnapshot, text: string) => void;
     metrics: SidecarMetrics;
@@ -108,6 +113,7 @@ export class SnapshotFeed {
       token: options.token,
       backoff: options.backoff,
       heldVersion: options.heldVersion,
+      heldEpoch: options.heldEpoch ?? (() => undefined),
       accept: options.accept,
       metrics: options.metrics,
       logger: options.logger,
@@ -170,6 +176,7 @@ export class SnapshotFeed {
 
   async #poll(): Promise<'newer' | 'same' | 'unchanged'> {
     const held = this.#heldVersion();
+    const heldEpoch = this.#heldEpoch();
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.#token}`,
       accept: 'application/json',
@@ -181,7 +188,10 @@ export class SnapshotFeed {
     this.#abort = new AbortController();
     const response = await this.#pool.request({
       method: 'GET',
-      path: this.#path,
+      path:
+        heldEpoch === undefined
+          ? this.#path
+          : `${this.#path}&${AUTHZ_SNAPSHOT_HTTP.epochParam}=${encodeURIComponent(heldEpoch)}`,
       headers,
       signal: this.#abort.signal,
     });
@@ -218,13 +228,26 @@ export class SnapshotFeed {
         },
       );
     }
-    if (held !== undefined && snapshot.version < held) {
+    const newEpoch =
+      heldEpoch !== undefined &&
+      snapshot.epoch !== undefined &&
+      snapshot.epoch !== heldEpoch;
+    if (newEpoch) {
+      // A restored or rebuilt portal database counts versions afresh; its snapshot is the
+      // policy now, whatever its version says.
+      this.#logger.warn('Portal database changed; taking its snapshot', {
+        heldVersion: held ?? null,
+        heldEpoch,
+        version: snapshot.version,
+        epoch: snapshot.epoch,
+      });
+    } else if (held !== undefined && snapshot.version < held) {
       throw new FeedError(
         'older_version',
         `portal served version ${snapshot.version}, older than the held ${held}; refused`,
       );
     }
-    if (held !== undefined && snapshot.version === held) {
+    if (!newEpoch && held !== undefined && snapshot.version === held) {
       this.#logger.debug('Portal served the version already held', {
         version: held,
       });

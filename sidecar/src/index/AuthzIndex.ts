@@ -35,6 +35,8 @@ function isReserved(name: string): boolean {
  */
 export class AuthzIndex {
   readonly version: number;
+  /** The portal database the version counts in (AuthzSnapshot.epoch). */
+  readonly epoch: string | undefined;
   readonly generatedAtMs: number;
   readonly vhost: string;
   readonly credentials: ReadonlyMap<string, CompiledCredential>;
@@ -43,12 +45,14 @@ export class AuthzIndex {
 
   private constructor(options: {
     version: number;
+    epoch: string | undefined;
     generatedAtMs: number;
     vhost: string;
     credentials: ReadonlyMap<string, CompiledCredential>;
     ignoredReservedNames: readonly string[];
   }) {
     this.version = options.version;
+    this.epoch = options.epoch;
     this.generatedAtMs = options.generatedAtMs;
     this.vhost = options.vhost;
     this.credentials = options.credentials;
@@ -107,6 +111,7 @@ export class AuthzIndex {
 
     return new AuthzIndex({
       version: snapshot.version,
+      epoch: snapshot.epoch,
       generatedAtMs: Date.parse(snapshot.generatedAt),
       vhost: snapshot.vhost,
       credentials,

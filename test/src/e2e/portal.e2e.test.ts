@@ -152,7 +152,7 @@ describe('the self-service loop in a browser', () => {
   const consumer = 'billing-e2e';
   let producerCredential: { username: string; secret: string };
   let consumerCredential: { username: string; secret: string };
-  let consumerConnection: amqp.Connection | undefined;
+  let consumerConnection: Awaited<ReturnType<typeof amqp.connect>> | undefined;
 
   it('lets a producer register an application and a notification type', async () => {
     await registerApplication(alice, producer, 'group:default/payments');
@@ -188,10 +188,10 @@ describe('the self-service loop in a browser', () => {
       { timeoutMs: 30_000, intervalMs: 500, describe: () => 'the consumer could never connect' },
     );
     const received: string[] = [];
-    const consumeChannel = await consumerConnection.createChannel();
+    const consumeChannel = await consumerConnection!.createChannel();
     consumeChannel.on('error', () => {});
     await consumeChannel.checkQueue(`brom.${consumer}`);
-    await consumeChannel.consume(`brom.${consumer}`, message => {
+    await consumeChannel.consume(`brom.${consumer}`, (message: amqp.ConsumeMessage | null) => {
       if (message) {
         received.push(message.content.toString());
         consumeChannel.ack(message);

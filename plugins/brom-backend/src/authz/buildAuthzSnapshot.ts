@@ -14,7 +14,7 @@ import { applicationObjectNames } from '../reconciler/naming';
  */
 export async function buildAuthzSnapshot(
   tx: BromTransaction,
-  options: { version: number; vhost: string; prefix: string; now: Date },
+  options: { version: number; epoch: string; vhost: string; prefix: string; now: Date },
 ): Promise<AuthzSnapshot> {
   const now = options.now.toISOString();
   const apps = await tx
@@ -65,6 +65,7 @@ export async function buildAuthzSnapshot(
   return {
     format: AUTHZ_SNAPSHOT_FORMAT,
     version: options.version,
+    epoch: options.epoch,
     generatedAt: now,
     vhost: options.vhost,
     credentials: credentials

@@ -1,5 +1,9 @@
 import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  InputError,
+  NotAllowedError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import {
   AUTHZ_SNAPSHOT_HTTP,
   formatAuthzSnapshotETag,
@@ -29,6 +33,13 @@ export function createAuthzFeedRouter(options: {
   vhost: string;
   prefix: string;
   clock?: () => Date;
+  /**
+   * Aborted when the backend shuts down. Sidecars poll again as soon as an answer arrives, on
+   * the same keep-alive connection, so without this the server's close would wait for them
+   * forever: held polls are answered at once, and every answer from then on closes its
+   * connection (new polls get 503, which sidecars back off from).
+   */
+  shutdown?: AbortSignal;
 }): express.Router {
   const { httpAuth, store, watcher, logger } = options;
   const clock = options.clock ?? (() => new Date());
@@ -41,6 +52,7 @@ export function createAuthzFeedRouter(options: {
       if (cached?.version === version) return cached;
       const snapshot = await buildAuthzSnapshot(tx, {
         version,
+        epoch: store.epoch,
         vhost: options.vhost,
         prefix: options.prefix,
         now: clock(),
@@ -61,6 +73,10 @@ export function createAuthzFeedRouter(options: {
   }
 
   router.get('/authz/snapshot', async (req, res) => {
+    if (options.shutdown?.aborted) {
+      res.setHeader('Connection', 'close');
+      throw new ServiceUnavailableError('The portal is shutting down');
+    }
     const credentials = await httpAuth.credentials(req, { allow: ['service'] });
     if (!allowed.has(credentials.principal.subject)) {
       throw new NotAllowedError(
@@ -78,7 +94,12 @@ export function createAuthzFeedRouter(options: {
     if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {
       throw new InputError(`${AUTHZ_SNAPSHOT_HTTP.waitSecondsParam} must be a number of seconds`);
     }
-    const held = parseAuthzSnapshotETag(req.header(AUTHZ_SNAPSHOT_HTTP.ifNoneMatchHeader));
+    // A version the sidecar holds from another database (epoch) says nothing about ours.
+    const heldEpoch = req.query[AUTHZ_SNAPSHOT_HTTP.epochParam];
+    const held =
+      heldEpoch !== undefined && heldEpoch !== store.epoch
+        ? undefined
+        : parseAuthzSnapshotETag(req.header(AUTHZ_SNAPSHOT_HTTP.ifNoneMatchHeader));
     if (held !== undefined) await recordHeld(instance, held);
 
     let version = await store.version();
@@ -88,10 +109,13 @@ export function createAuthzFeedRouter(options: {
       version = await watcher.waitForVersionAfter(
         held,
         Math.min(waitSeconds, AUTHZ_SNAPSHOT_HTTP.maxWaitSeconds) * 1000,
-        aborted.signal,
+        options.shutdown
+          ? AbortSignal.any([aborted.signal, options.shutdown])
+          : aborted.signal,
       );
       if (aborted.signal.aborted) return;
     }
+    if (options.shutdown?.aborted) res.setHeader('Connection', 'close');
     if (held !== undefined && held === version) {
       res.status(AUTHZ_SNAPSHOT_HTTP.notModifiedStatus).end();
       return;

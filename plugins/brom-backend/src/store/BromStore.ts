@@ -31,11 +31,13 @@ export class BromStore {
   readonly #db: BromDb;
   readonly #knex: Knex;
   readonly #dialect: 'pg' | 'sqlite';
+  readonly #epoch: string;
 
-  private constructor(db: BromDb, knex: Knex, dialect: 'pg' | 'sqlite') {
+  private constructor(db: BromDb, knex: Knex, dialect: 'pg' | 'sqlite', epoch: string) {
     this.#db = db;
     this.#knex = knex;
     this.#dialect = dialect;
+    this.#epoch = epoch;
   }
 
   static async create(options: {
@@ -59,7 +61,17 @@ export class BromStore {
           dialect === 'pg' ? new PGColdDialect() : new BetterSQLite3ColdDialect(),
       }),
     });
-    return new BromStore(db, knex, dialect);
+    const { epoch } = await db
+      .selectFrom('brom_state_version')
+      .select('epoch')
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    return new BromStore(db, knex, dialect, epoch);
+  }
+
+  /** Identifies this database; state versions compare only within one epoch. */
+  get epoch(): string {
+    return this.#epoch;
   }
 
   get dialect(): 'pg' | 'sqlite' {

@@ -2,7 +2,7 @@ import { Generated } from 'kysely';
 
 /** Kysely's view of the tables that `migrations/` creates. */
 export interface BromTables {
-  brom_state_version: { id: number; version: number | string };
+  brom_state_version: { id: number; version: number | string; epoch: string };
   brom_applications: ApplicationRow;
   brom_notification_types: NotificationTypeRow;
   brom_subscriptions: SubscriptionRow;
