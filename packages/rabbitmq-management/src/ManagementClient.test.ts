@@ -1,0 +1,358 @@
+import {
+  createServer,
+  IncomingMessage,
+  Server,
+  ServerResponse,
+} from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ManagementClient } from './ManagementClient';
+import {
+  ManagementApiError,
+  ManagementRequestError,
+  isNotFoundError,
+} from './errors';
+import { encodeSegment } from './paths';
+
+interface SeenRequest {
+  method: string;
+  /** The raw request target, exactly as it went over the wire. */
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+type Handler = (
+  request: SeenRequest,
+  response: ServerResponse,
+) => void | Promise<void>;
+
+/** A real HTTP server standing in for the management plugin. */
+async function startFakeBroker(handler: Handler) {
+  const seen: SeenRequest[] = [];
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) {
+      chunks.push(chunk as Buffer);
+    }
+    const request: SeenRequest = {
+      method: req.method!,
+      url: req.url!,
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    };
+    seen.push(request);
+    await handler(request, res);
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    seen,
+    baseUrl: `http://127.0.0.1:${port}`,
+    /** Connections the server accepted, to see whether the pool reused them. */
+    connectionCount: () =>
+      new Promise<number>((resolve, reject) =>
+        server.getConnections((error, count) =>
+          error ? reject(error) : resolve(count),
+        ),
+      ),
+    close: () =>
+      new Promise<void>(resolve => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+describe('encodeSegment', () => {
+  it('encodes the default vhost and keeps dotted names readable', () => {
+    expect(encodeSegment('/')).toBe('%2F');
+    expect(encodeSegment('brom.orders')).toBe('brom.orders');
+    expect(encodeSegment('a b#c?d%e')).toBe('a%20b%23c%3Fd%25e');
+  });
+
+  it('encodes names made only of dots, which URL normalisers would eat', () => {
+    expect(encodeSegment('.')).toBe('%2E');
+    expect(encodeSegment('..')).toBe('%2E%2E');
+    expect(encodeSegment('..a')).toBe('..a');
+  });
+
+  it('refuses empty segments', () => {
+    expect(() => encodeSegment('')).toThrow(/must not be empty/);
+  });
+});
+
+describe('ManagementClient', () => {
+  let broker: Awaited<ReturnType<typeof startFakeBroker>> | undefined;
+  let client: ManagementClient | undefined;
+
+  afterEach(async () => {
+    await client?.close();
+    await broker?.close();
+    client = undefined;
+    broker = undefined;
+  });
+
+  function connect(
+    baseUrl: string,
+    extra: Partial<Parameters<typeof ManagementClient.create>[0]> = {},
+  ) {
+    client = ManagementClient.create({
+      baseUrl,
+      username: 'admin',
+      password: 'pa:ss',
+      ...extra,
+    });
+    return client;
+  }
+
+  it('encodes every path segment and authenticates with basic auth', async () => {
+    broker = await startFakeBroker((_req, res) => json(res, 200, {}));
+    const c = connect(broker.baseUrl);
+
+    await c.getQueue('/', 'brom.orders');
+    await c.getExchange('team/a', '..');
+    await c.putPermissions('/', 'app one', {
+      configure: '',
+      write: '^brom\\.orders$',
+      read: '',
+    });
+
+    expect(broker.seen.map(r => `${r.method} ${r.url}`)).toEqual([
+      'GET /api/queues/%2F/brom.orders',
+      'GET /api/exchanges/team%2Fa/%2E%2E',
+      'PUT /api/permissions/%2F/app%20one',
+    ]);
+    expect(broker.seen[0].headers.authorization).toBe(
+      `Basic ${Buffer.from('admin:pa:ss').toString('base64')}`,
+    );
+    expect(broker.seen[2].headers['content-type']).toBe('application/json');
+    expect(JSON.parse(broker.seen[2].body)).toEqual({
+      configure: '',
+      write: '^brom\\.orders$',
+      read: '',
+    });
+  });
+
+  it('keeps a path prefix from the base URL', async () => {
+    broker = await startFakeBroker((_req, res) => json(res, 200, []));
+    const c = connect(`${broker.baseUrl}/rabbit/`);
+
+    await c.listVhosts();
+
+    expect(broker.seen[0].url).toBe('/rabbit/api/vhosts');
+  });
+
+  it('sends declare defaults that callers can override', async () => {
+    broker = await startFakeBroker((_req, res) => {
+      res.writeHead(201);
+      res.end();
+    });
+    const c = connect(broker.baseUrl);
+
+    await c.putExchange('/', 'brom.shop', { type: 'topic' });
+    await c.putQueue('/', 'brom.billing', {
+      arguments: { 'x-queue-type': 'quorum' },
+    });
+
+    expect(JSON.parse(broker.seen[0].body)).toEqual({
+      type: 'topic',
+      durable: true,
+      auto_delete: false,
+      internal: false,
+      arguments: {},
+    });
+    expect(JSON.parse(broker.seen[1].body)).toEqual({
+      durable: true,
+      auto_delete: false,
+      arguments: { 'x-queue-type': 'quorum' },
+    });
+  });
+
+  it('returns the properties key of a new binding and deletes by it', async () => {
+    broker = await startFakeBroker((req, res) => {
+      if (req.method === 'POST') {
+        res.writeHead(201, { location: 'brom.billing/orders.%252A' });
+        res.end();
+      } else {
+        res.writeHead(204);
+        res.end();
+      }
+    });
+    const c = connect(broker.baseUrl);
+
+    const key = await c.bindQueue('/', 'brom.shop', 'brom.billing', {
+      routing_key: 'orders.*',
+    });
+    await c.deleteBinding({
+      vhost: '/',
+      source: 'brom.shop',
+      destination: 'brom.billing',
+      destination_type: 'queue',
+      properties_key: key,
+    });
+    await c.bindExchange('/', 'brom.shop', 'brom.audit', {
+      routing_key: '#',
+      arguments: { 'x-match': 'any' },
+    });
+
+    expect(key).toBe('orders.%2A');
+    expect(broker.seen.map(r => `${r.method} ${r.url}`)).toEqual([
+      'POST /api/bindings/%2F/e/brom.shop/q/brom.billing',
+      'DELETE /api/bindings/%2F/e/brom.shop/q/brom.billing/orders.%252A',
+      'POST /api/bindings/%2F/e/brom.shop/e/brom.audit',
+    ]);
+    expect(JSON.parse(broker.seen[2].body)).toEqual({
+      routing_key: '#',
+      arguments: { 'x-match': 'any' },
+    });
+  });
+
+  it('passes delete conditions and the close reason', async () => {
+    broker = await startFakeBroker((_req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    const c = connect(broker.baseUrl);
+
+    await c.deleteQueue('/', 'q', { ifEmpty: true, ifUnused: true });
+    await c.deleteExchange('/', 'x', { ifUnused: true });
+    await c.closeUserConnections('app-1', 'credential revoked');
+
+    expect(broker.seen.map(r => `${r.method} ${r.url}`)).toEqual([
+      'DELETE /api/queues/%2F/q?if-empty=true&if-unused=true',
+      'DELETE /api/exchanges/%2F/x?if-unused=true',
+      'DELETE /api/connections/username/app-1',
+    ]);
+    expect(broker.seen[2].headers['x-reason']).toBe('credential revoked');
+  });
+
+  it('throws ManagementApiError with status, method, path and body for non-2xx', async () => {
+    broker = await startFakeBroker((_req, res) =>
+      json(res, 404, { error: 'Object Not Found', reason: 'Not Found' }),
+    );
+    const c = connect(broker.baseUrl);
+
+    const error = await c.getQueue('/', 'missing').catch(e => e);
+
+    expect(error).toBeInstanceOf(ManagementApiError);
+    expect(error).toMatchObject({
+      status: 404,
+      method: 'GET',
+      path: '/api/queues/%2F/missing',
+      reason: 'Not Found',
+    });
+    expect(error.body).toContain('Object Not Found');
+    expect(error.message).toContain('GET /api/queues/%2F/missing answered 404');
+    expect(isNotFoundError(error)).toBe(true);
+  });
+
+  it('treats 404 on delete as success only when asked to', async () => {
+    broker = await startFakeBroker((_req, res) =>
+      json(res, 404, { error: 'Object Not Found', reason: 'Not Found' }),
+    );
+    const c = connect(broker.baseUrl);
+
+    await expect(
+      c.deleteQueue('/', 'gone', { ignoreNotFound: true }),
+    ).resolves.toBe(false);
+    await expect(c.deleteQueue('/', 'gone')).rejects.toThrow(
+      ManagementApiError,
+    );
+  });
+
+  it('does not swallow other errors when ignoring 404', async () => {
+    broker = await startFakeBroker((_req, res) =>
+      json(res, 400, { error: 'bad_request', reason: 'queue not empty' }),
+    );
+    const c = connect(broker.baseUrl);
+
+    const error = await c
+      .deleteQueue('/', 'busy', { ifEmpty: true, ignoreNotFound: true })
+      .catch(e => e);
+
+    expect(error).toMatchObject({ status: 400, reason: 'queue not empty' });
+    expect(isNotFoundError(error)).toBe(false);
+  });
+
+  it('consumes error bodies so one pooled connection keeps serving', async () => {
+    broker = await startFakeBroker((req, res) =>
+      req.url.endsWith('/ok')
+        ? json(res, 200, { name: 'ok' })
+        : json(res, 500, { error: 'boom', reason: 'x'.repeat(100_000) }),
+    );
+    // One connection and a body timeout far above the test timeout: an
+    // unread body would block the next request on this connection.
+    const c = connect(broker.baseUrl, {
+      connections: 1,
+      bodyTimeoutMs: 600_000,
+    });
+
+    for (let i = 0; i < 5; i++) {
+      await expect(c.getQueue('/', 'fail')).rejects.toThrow(/answered 500/);
+    }
+    await expect(c.getQueue('/', 'ok')).resolves.toEqual({ name: 'ok' });
+    expect(await broker.connectionCount()).toBe(1);
+  });
+
+  it('reports a headers timeout with method and path', async () => {
+    broker = await startFakeBroker(() => {
+      // never answers
+    });
+    const c = connect(broker.baseUrl, { headersTimeoutMs: 200 });
+
+    const error = await c.listQueues('/').catch(e => e);
+
+    expect(error).toBeInstanceOf(ManagementRequestError);
+    expect(error).toMatchObject({
+      method: 'GET',
+      path: '/api/queues/%2F',
+      code: 'UND_ERR_HEADERS_TIMEOUT',
+    });
+    expect(error.message).toMatch(/GET \/api\/queues\/%2F failed: .*timeout/i);
+  });
+
+  it('reports a body that stalls half way', async () => {
+    broker = await startFakeBroker((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[{"name":');
+    });
+    const c = connect(broker.baseUrl, { bodyTimeoutMs: 200 });
+
+    const error = await c.listVhosts().catch(e => e);
+
+    expect(error).toBeInstanceOf(ManagementRequestError);
+    expect(error.code).toBe('UND_ERR_BODY_TIMEOUT');
+    expect(error.message).toContain('GET /api/vhosts failed');
+  });
+
+  it('reports a refused connection with method and path', async () => {
+    broker = await startFakeBroker(() => undefined);
+    const baseUrl = broker.baseUrl;
+    await broker.close();
+    broker = undefined;
+    const c = connect(baseUrl);
+
+    const error = await c.putVhost('brom').catch(e => e);
+
+    expect(error).toBeInstanceOf(ManagementRequestError);
+    expect(error.code).toBe('ECONNREFUSED');
+    expect(error.message).toContain('PUT /api/vhosts/brom failed');
+  });
+
+  it('rejects a response that is not JSON', async () => {
+    broker = await startFakeBroker((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>login</html>');
+    });
+    const c = connect(broker.baseUrl);
+
+    await expect(c.getOverview()).rejects.toThrow(
+      /GET \/api\/overview failed: response is not JSON/,
+    );
+  });
+});

@@ -1,0 +1,588 @@
+import { Pool } from 'undici';
+import {
+  ManagementApiError,
+  ManagementRequestError,
+  isNotFoundError,
+} from './errors';
+import { apiPath } from './paths';
+import type {
+  Binding,
+  BindingSettings,
+  Connection,
+  Definitions,
+  Exchange,
+  ExchangeSettings,
+  Overview,
+  Permission,
+  PermissionSettings,
+  Policy,
+  PolicySettings,
+  Queue,
+  QueueSettings,
+  TopicPermission,
+  TopicPermissionSettings,
+  User,
+  UserSettings,
+  Vhost,
+  VhostSettings,
+} from './types';
+
+/** @public */
+export interface ManagementClientOptions {
+  /**
+   * Where the management plugin listens, e.g. `http://127.0.0.1:15672`. A path
+   * (for `management.path_prefix`) is kept and put in front of `/api/…`.
+   */
+  baseUrl: string;
+  username: string;
+  password: string;
+  /** Upper bound on parallel connections to the broker. Default 4. */
+  connections?: number;
+  /** Time to wait for the response headers. Default 15 s. */
+  headersTimeoutMs?: number;
+  /** Longest pause between two chunks of a response body. Default 30 s. */
+  bodyTimeoutMs?: number;
+  /** Time to establish the TCP connection. Default 5 s. */
+  connectTimeoutMs?: number;
+}
+
+/** @public */
+export interface DeleteOptions {
+  /**
+   * Treat 404 (the object, or its vhost, does not exist) as success. The
+   * method then resolves to `false` instead of throwing.
+   */
+  ignoreNotFound?: boolean;
+}
+
+/** @public */
+export interface DeleteQueueOptions extends DeleteOptions {
+  /** Refuse (HTTP 400) unless the queue has no messages. */
+  ifEmpty?: boolean;
+  /** Refuse (HTTP 400) unless the queue has no consumers. */
+  ifUnused?: boolean;
+}
+
+/** @public */
+export interface DeleteExchangeOptions extends DeleteOptions {
+  /** Refuse (HTTP 400) while the exchange is the source of bindings. */
+  ifUnused?: boolean;
+}
+
+/** @public */
+export interface ListQueuesOptions {
+  /**
+   * Skip per-queue statistics (rates, consumer details) but keep message
+   * totals: much cheaper for the broker with many queues.
+   */
+  disableStats?: boolean;
+}
+
+/** The binding fields needed to delete it, as found in {@link ManagementClient.listBindings}. */
+export type BindingRef = Pick<
+  Binding,
+  'vhost' | 'source' | 'destination' | 'destination_type' | 'properties_key'
+>;
+
+type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+interface RequestOptions {
+  query?: Record<string, string>;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/**
+ * A typed client for the RabbitMQ management HTTP API.
+ *
+ * One instance holds one connection pool; share it and call {@link close}
+ * when done.
+ *
+ * @public
+ */
+export class ManagementClient {
+  readonly #pool: Pool;
+  readonly #pathPrefix: string;
+  readonly #authorization: string;
+
+  static create(options: ManagementClientOptions): ManagementClient {
+    const url = new URL(options.baseUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new TypeError(
+        `RabbitMQ management baseUrl must be http(s), got ${options.baseUrl}`,
+      );
+    }
+    const pool = new Pool(url.origin, {
+      connections: options.connections ?? 4,
+      headersTimeout: options.headersTimeoutMs ?? 15_000,
+      bodyTimeout: options.bodyTimeoutMs ?? 30_000,
+      connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+    });
+    const authorization = `Basic ${Buffer.from(
+      `${options.username}:${options.password}`,
+    ).toString('base64')}`;
+    return new ManagementClient(
+      pool,
+      url.pathname.replace(/\/+$/, ''),
+      authorization,
+    );
+  }
+
+  private constructor(pool: Pool, pathPrefix: string, authorization: string) {
+    this.#pool = pool;
+    this.#pathPrefix = pathPrefix;
+    this.#authorization = authorization;
+  }
+
+  /** Waits for requests in flight, then closes the connections. */
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+
+  // Cluster
+
+  async getOverview(): Promise<Overview> {
+    return this.#getJson(apiPath`overview`);
+  }
+
+  // Virtual hosts
+
+  async listVhosts(): Promise<Vhost[]> {
+    return this.#getJson(apiPath`vhosts`);
+  }
+
+  async getVhost(vhost: string): Promise<Vhost> {
+    return this.#getJson(apiPath`vhosts/${vhost}`);
+  }
+
+  /** Creates the vhost, or updates its metadata if it exists. */
+  async putVhost(vhost: string, settings: VhostSettings = {}): Promise<void> {
+    await this.#send('PUT', apiPath`vhosts/${vhost}`, { body: settings });
+  }
+
+  /** Deletes the vhost and everything in it. */
+  async deleteVhost(vhost: string, options?: DeleteOptions): Promise<boolean> {
+    return this.#delete(apiPath`vhosts/${vhost}`, options);
+  }
+
+  // Exchanges
+
+  async listExchanges(vhost: string): Promise<Exchange[]> {
+    return this.#getJson(apiPath`exchanges/${vhost}`);
+  }
+
+  async getExchange(vhost: string, name: string): Promise<Exchange> {
+    return this.#getJson(apiPath`exchanges/${vhost}/${name}`);
+  }
+
+  /**
+   * Declares the exchange. Declaring an existing exchange with different
+   * settings fails with 400 (`inequivalent arg`).
+   */
+  async putExchange(
+    vhost: string,
+    name: string,
+    settings: ExchangeSettings,
+  ): Promise<void> {
+    await this.#send('PUT', apiPath`exchanges/${vhost}/${name}`, {
+      body: {
+        durable: true,
+        auto_delete: false,
+        internal: false,
+        arguments: {},
+        ...settings,
+      },
+    });
+  }
+
+  async deleteExchange(
+    vhost: string,
+    name: string,
+    options: DeleteExchangeOptions = {},
+  ): Promise<boolean> {
+    return this.#delete(apiPath`exchanges/${vhost}/${name}`, options, {
+      ...(options.ifUnused ? { 'if-unused': 'true' } : {}),
+    });
+  }
+
+  // Queues
+
+  async listQueues(
+    vhost: string,
+    options: ListQueuesOptions = {},
+  ): Promise<Queue[]> {
+    return this.#getJson(apiPath`queues/${vhost}`, {
+      query: options.disableStats
+        ? { disable_stats: 'true', enable_queue_totals: 'true' }
+        : undefined,
+    });
+  }
+
+  /** The queue with its message counts (see {@link Queue.messages}). */
+  async getQueue(vhost: string, name: string): Promise<Queue> {
+    return this.#getJson(apiPath`queues/${vhost}/${name}`);
+  }
+
+  /**
+   * Declares the queue. Its arguments (such as `x-queue-type`) cannot change
+   * later: declaring it again with others fails with 400 (`inequivalent arg`).
+   */
+  async putQueue(
+    vhost: string,
+    name: string,
+    settings: QueueSettings = {},
+  ): Promise<void> {
+    await this.#send('PUT', apiPath`queues/${vhost}/${name}`, {
+      body: { durable: true, auto_delete: false, arguments: {}, ...settings },
+    });
+  }
+
+  async deleteQueue(
+    vhost: string,
+    name: string,
+    options: DeleteQueueOptions = {},
+  ): Promise<boolean> {
+    return this.#delete(apiPath`queues/${vhost}/${name}`, options, {
+      ...(options.ifEmpty ? { 'if-empty': 'true' } : {}),
+      ...(options.ifUnused ? { 'if-unused': 'true' } : {}),
+    });
+  }
+
+  // Bindings
+
+  async listBindings(vhost: string): Promise<Binding[]> {
+    return this.#getJson(apiPath`bindings/${vhost}`);
+  }
+
+  /**
+   * Binds a queue to an exchange. Binding again with the same routing key
+   * and arguments is a no-op.
+   *
+   * @returns the new binding's `properties_key`
+   */
+  async bindQueue(
+    vhost: string,
+    exchange: string,
+    queue: string,
+    settings: BindingSettings = {},
+  ): Promise<string> {
+    return this.#createBinding(
+      apiPath`bindings/${vhost}/e/${exchange}/q/${queue}`,
+      settings,
+    );
+  }
+
+  /**
+   * Binds `destination` exchange to `source` exchange (exchange-to-exchange
+   * binding).
+   *
+   * @returns the new binding's `properties_key`
+   */
+  async bindExchange(
+    vhost: string,
+    source: string,
+    destination: string,
+    settings: BindingSettings = {},
+  ): Promise<string> {
+    return this.#createBinding(
+      apiPath`bindings/${vhost}/e/${source}/e/${destination}`,
+      settings,
+    );
+  }
+
+  /** Deletes one binding, identified as {@link listBindings} reports it. */
+  async deleteBinding(
+    binding: BindingRef,
+    options?: DeleteOptions,
+  ): Promise<boolean> {
+    const kind = binding.destination_type === 'exchange' ? 'e' : 'q';
+    return this.#delete(
+      apiPath`bindings/${binding.vhost}/e/${binding.source}/${kind}/${binding.destination}/${binding.properties_key}`,
+      options,
+    );
+  }
+
+  // Policies
+
+  async listPolicies(vhost?: string): Promise<Policy[]> {
+    return this.#getJson(
+      vhost === undefined ? apiPath`policies` : apiPath`policies/${vhost}`,
+    );
+  }
+
+  async getPolicy(vhost: string, name: string): Promise<Policy> {
+    return this.#getJson(apiPath`policies/${vhost}/${name}`);
+  }
+
+  /** Creates or replaces the policy. */
+  async putPolicy(
+    vhost: string,
+    name: string,
+    settings: PolicySettings,
+  ): Promise<void> {
+    await this.#send('PUT', apiPath`policies/${vhost}/${name}`, {
+      body: { priority: 0, 'apply-to': 'all', ...settings },
+    });
+  }
+
+  async deletePolicy(
+    vhost: string,
+    name: string,
+    options?: DeleteOptions,
+  ): Promise<boolean> {
+    return this.#delete(apiPath`policies/${vhost}/${name}`, options);
+  }
+
+  // Users and permissions (internal authentication backend)
+
+  async getUser(username: string): Promise<User> {
+    return this.#getJson(apiPath`users/${username}`);
+  }
+
+  /** Creates or replaces the user (its password and tags). */
+  async putUser(username: string, settings: UserSettings): Promise<void> {
+    await this.#send('PUT', apiPath`users/${username}`, {
+      body: { tags: '', ...settings },
+    });
+  }
+
+  /** Deletes the user; its open connections stay open (see {@link closeUserConnections}). */
+  async deleteUser(
+    username: string,
+    options?: DeleteOptions,
+  ): Promise<boolean> {
+    return this.#delete(apiPath`users/${username}`, options);
+  }
+
+  async getPermissions(vhost: string, username: string): Promise<Permission> {
+    return this.#getJson(apiPath`permissions/${vhost}/${username}`);
+  }
+
+  async putPermissions(
+    vhost: string,
+    username: string,
+    settings: PermissionSettings,
+  ): Promise<void> {
+    await this.#send('PUT', apiPath`permissions/${vhost}/${username}`, {
+      body: settings,
+    });
+  }
+
+  async deletePermissions(
+    vhost: string,
+    username: string,
+    options?: DeleteOptions,
+  ): Promise<boolean> {
+    return this.#delete(apiPath`permissions/${vhost}/${username}`, options);
+  }
+
+  /** One entry per exchange the user has topic permissions on. */
+  async listTopicPermissions(
+    vhost: string,
+    username: string,
+  ): Promise<TopicPermission[]> {
+    return this.#getJson(apiPath`topic-permissions/${vhost}/${username}`);
+  }
+
+  /** Sets the user's topic permissions for one exchange (`settings.exchange`). */
+  async putTopicPermissions(
+    vhost: string,
+    username: string,
+    settings: TopicPermissionSettings,
+  ): Promise<void> {
+    await this.#send('PUT', apiPath`topic-permissions/${vhost}/${username}`, {
+      body: settings,
+    });
+  }
+
+  /** Deletes the user's topic permissions on every exchange of the vhost. */
+  async deleteTopicPermissions(
+    vhost: string,
+    username: string,
+    options?: DeleteOptions,
+  ): Promise<boolean> {
+    return this.#delete(
+      apiPath`topic-permissions/${vhost}/${username}`,
+      options,
+    );
+  }
+
+  // Connections
+
+  async listConnections(vhost?: string): Promise<Connection[]> {
+    return this.#getJson(
+      vhost === undefined
+        ? apiPath`connections`
+        : apiPath`vhosts/${vhost}/connections`,
+    );
+  }
+
+  async listUserConnections(username: string): Promise<Connection[]> {
+    return this.#getJson(apiPath`connections/username/${username}`);
+  }
+
+  /**
+   * Closes every connection the user has open; clients see `reason` in the
+   * connection.close frame. Resolves when the broker accepted the request;
+   * the connections go away shortly after.
+   */
+  async closeUserConnections(username: string, reason: string): Promise<void> {
+    await this.#send('DELETE', apiPath`connections/username/${username}`, {
+      headers: { 'x-reason': reason },
+    });
+  }
+
+  async closeConnection(
+    name: string,
+    reason: string,
+    options?: DeleteOptions,
+  ): Promise<boolean> {
+    return this.#delete(apiPath`connections/${name}`, options, undefined, {
+      'x-reason': reason,
+    });
+  }
+
+  // Definitions (export / import)
+
+  async getDefinitions(vhost?: string): Promise<Definitions> {
+    return this.#getJson(
+      vhost === undefined
+        ? apiPath`definitions`
+        : apiPath`definitions/${vhost}`,
+    );
+  }
+
+  /**
+   * Imports definitions; objects that exist are kept or updated, nothing is
+   * deleted.
+   */
+  async postDefinitions(
+    definitions: Definitions,
+    vhost?: string,
+  ): Promise<void> {
+    await this.#send(
+      'POST',
+      vhost === undefined
+        ? apiPath`definitions`
+        : apiPath`definitions/${vhost}`,
+      { body: definitions },
+    );
+  }
+
+  // Transport
+
+  async #createBinding(
+    path: string,
+    settings: BindingSettings,
+  ): Promise<string> {
+    const body = { routing_key: '', arguments: {}, ...settings };
+    const response = await this.#send('POST', path, { body });
+    // RabbitMQ answers 201 with a relative `Location: <destination>/<key>`
+    // whose last segment, decoded, is the properties_key as listBindings
+    // reports it (itself already percent-encoded by RabbitMQ, e.g. `a.%23`).
+    const location = response.headers.location;
+    const value = Array.isArray(location) ? location[0] : location;
+    if (!value) {
+      throw new ManagementRequestError({
+        method: 'POST',
+        path,
+        cause: new Error(
+          'the broker sent no Location header for the new binding',
+        ),
+      });
+    }
+    return decodeURIComponent(value.slice(value.lastIndexOf('/') + 1));
+  }
+
+  async #getJson<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.#send('GET', path, options);
+    try {
+      return JSON.parse(response.text) as T;
+    } catch (error) {
+      throw new ManagementRequestError({
+        method: 'GET',
+        path,
+        cause: new Error(`response is not JSON: ${(error as Error).message}`),
+      });
+    }
+  }
+
+  async #delete(
+    path: string,
+    options: DeleteOptions = {},
+    query?: Record<string, string>,
+    headers?: Record<string, string>,
+  ): Promise<boolean> {
+    try {
+      await this.#send('DELETE', path, { query, headers });
+      return true;
+    } catch (error) {
+      if (options.ignoreNotFound && isNotFoundError(error)) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  async #send(
+    method: HttpMethod,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<RawResponse> {
+    const search =
+      options.query && Object.keys(options.query).length > 0
+        ? `?${new URLSearchParams(options.query).toString()}`
+        : '';
+    const fullPath = `${this.#pathPrefix}${path}${search}`;
+    const headers: Record<string, string> = {
+      authorization: this.#authorization,
+      accept: 'application/json',
+      ...options.headers,
+    };
+    let payload: string | undefined;
+    if (options.body !== undefined) {
+      payload = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+
+    let status: number;
+    let responseHeaders: RawResponse['headers'];
+    let text: string;
+    try {
+      const response = await this.#pool.request({
+        method,
+        path: fullPath,
+        headers,
+        body: payload,
+      });
+      status = response.statusCode;
+      responseHeaders = response.headers;
+      // Reading the body to the end, whatever the status, is what returns
+      // the connection to the pool; an unread body would hold it until the
+      // body timeout.
+      text = await response.body.text();
+    } catch (error) {
+      throw new ManagementRequestError({
+        method,
+        path: fullPath,
+        cause: error,
+      });
+    }
+
+    if (status < 200 || status >= 300) {
+      throw new ManagementApiError({
+        status,
+        method,
+        path: fullPath,
+        body: text,
+      });
+    }
+    return { status, headers: responseHeaders, text };
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The BROM test harness: a private RabbitMQ node per test run (or per suite)
+ * and a PostgreSQL database per suite. See test/README.md.
+ */
+
+export { RabbitNode, startRabbitNode } from './rabbitmq/RabbitNode';
+export type { RabbitNodeOptions } from './rabbitmq/RabbitNode';
+export { RabbitEndpoint } from './rabbitmq/RabbitEndpoint';
+export type { Credentials, RabbitNodeInfo } from './rabbitmq/RabbitEndpoint';
+export {
+  RABBITMQ_ENV,
+  getTestRabbit,
+  parseRabbitNodeInfo,
+  useDedicatedRabbitNode,
+  useRabbitVhost,
+} from './rabbitmq/testRabbit';
+export type { RabbitVhostFixture } from './rabbitmq/testRabbit';
+export {
+  POSTGRES_URL_ENV,
+  createTestDatabase,
+  useTestDatabase,
+} from './postgres';
+export type { TestDatabase, TestDatabaseConnection } from './postgres';
+export { pollUntil, findFreePorts, isPortOpen } from './process';
