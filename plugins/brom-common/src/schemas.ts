@@ -6,6 +6,7 @@ import { routingKeyPatternProblem } from './routingKeys';
  * zero-width characters and bidirectional overrides. No BROM text field needs them.
  */
 const INVISIBLE_OR_BIDI =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/;
 
 const text = (max: number) =>

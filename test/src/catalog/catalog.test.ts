@@ -18,7 +18,7 @@ import {
   TEAM_A,
   TEAM_B,
   userInfoFactory,
-} from '../../../plugins/brom-backend/src/__testUtils__/backend';
+} from '@internal/plugin-brom-backend/testUtils';
 import { pollUntil } from '../process';
 
 /*

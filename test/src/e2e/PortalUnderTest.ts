@@ -10,10 +10,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { findFreePorts, pollUntil } from '../process';
 import { RabbitNode } from '../rabbitmq/RabbitNode';
 
-const root = resolve(__dirname, '../../..');
+const root = resolve(resolvePackagePath('@internal/brom-test'), '..');
 
 /** Newest modification time under `dir`, skipping build output and dependencies. */
 function newestMtime(dir: string): number {

@@ -1,6 +1,6 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 /** A group in the format of Feide's groups API. */
@@ -38,7 +38,7 @@ export class FeideTestProvider {
   }): Promise<FeideTestProvider> {
     const child = spawn(
       process.execPath,
-      [path.join(__dirname, 'oidcServer.mjs')],
+      [resolvePackagePath('@internal/brom-test', 'src/feide/oidcServer.mjs')],
       {
         env: { ...process.env, FEIDE_TEST_OIDC: JSON.stringify(options) },
         stdio: ['ignore', 'pipe', 'pipe'],

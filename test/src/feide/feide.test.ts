@@ -17,7 +17,7 @@ import {
   authModuleFeideProvider,
   feideGroupEntityRef,
   feideUserEntityRef,
-} from 'backend/src/modules/feide';
+} from 'backend/feide';
 import { FeideGroupFixture, FeideTestProvider } from './FeideTestProvider';
 import { signInThroughFeide } from './signInThroughFeide';
 

@@ -65,6 +65,20 @@ export class StaleGenerationError extends ConflictError {
 }
 
 const LIVE_SUBSCRIPTION_STATES: SubscriptionState[] = ['requested', 'approved'];
+
+const STATE_AFTER: Record<'approve' | 'reject' | 'revoke', SubscriptionState> = {
+  approve: 'approved',
+  reject: 'rejected',
+  revoke: 'revoked',
+};
+
+/** Audit target kinds by the prefix of the action, e.g. `subscription.approved`. */
+const TARGET_KINDS: Record<string, AuditEvent['targetKind']> = {
+  application: 'application',
+  'notification-type': 'notificationType',
+  subscription: 'subscription',
+  credential: 'credential',
+};
 const MAX_LIVE_CREDENTIALS = 2;
 
 export interface PortalServiceOptions {
@@ -752,8 +766,7 @@ export class PortalService {
         );
       }
       const now = this.#now();
-      const nextState: SubscriptionState =
-        decision === 'approve' ? 'approved' : decision === 'reject' ? 'rejected' : 'revoked';
+      const nextState = STATE_AFTER[decision];
       const next: SubscriptionRow = {
         ...row,
         state: nextState,
@@ -1247,20 +1260,12 @@ export class PortalService {
     ),
     change: { before?: Record<string, unknown> | null; after?: Record<string, unknown> | null },
   ) {
-    const targetKind = action.startsWith('application')
-      ? 'application'
-      : action.startsWith('notification-type')
-      ? 'notificationType'
-      : action.startsWith('subscription')
-      ? 'subscription'
-      : 'credential';
+    const targetKind = TARGET_KINDS[action.slice(0, action.indexOf('.'))] ?? 'credential';
     // Subscriptions are audited under the producer, whose owners decide on them.
-    const application =
-      'producer' in target
-        ? target.producer
-        : 'application' in target
-        ? target.application
-        : target.name;
+    let application: string;
+    if ('producer' in target) application = target.producer;
+    else if ('application' in target) application = target.application;
+    else application = target.name;
     await tx
       .insertInto('brom_audit_events')
       .values({

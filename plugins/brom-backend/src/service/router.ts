@@ -64,6 +64,17 @@ const searchQuerySchema = pageQuerySchema.extend({
   owner: z.string().max(255).optional(),
 });
 
+/** Body-parser failures are the client's mistake: answer 400 with what to fix. */
+const bodyErrors: ErrorRequestHandler = (error, _req, _res, next) => {
+  if (error?.type === 'entity.too.large') {
+    next(new InputError(`Request body is larger than ${BODY_LIMIT}`));
+  } else if (error?.type === 'entity.parse.failed') {
+    next(new InputError(`Request body is not valid JSON: ${error.message}`));
+  } else {
+    next(error);
+  }
+};
+
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
   const { httpAuth, userInfo, permissions, portal, status } = options;
   const admins = new Set(options.admins);
@@ -371,14 +382,3 @@ export function describeZodError(error: z.ZodError): string {
     })
     .join('; ');
 }
-
-/** Body-parser failures are the client's mistake: answer 400 with what to fix. */
-const bodyErrors: ErrorRequestHandler = (error, _req, _res, next) => {
-  if (error?.type === 'entity.too.large') {
-    next(new InputError(`Request body is larger than ${BODY_LIMIT}`));
-  } else if (error?.type === 'entity.parse.failed') {
-    next(new InputError(`Request body is not valid JSON: ${error.message}`));
-  } else {
-    next(error);
-  }
-};

@@ -66,14 +66,16 @@ export class StateWatcher {
       return Promise.resolve(this.#version);
     }
     return new Promise(resolve => {
+      let timer: NodeJS.Timeout | undefined;
+      let unsubscribe: (() => void) | undefined;
       const finish = () => {
         clearTimeout(timer);
-        unsubscribe();
+        unsubscribe?.();
         signal?.removeEventListener('abort', finish);
         resolve(this.#version);
       };
-      const timer = setTimeout(finish, timeoutMs);
-      const unsubscribe = this.onChange(v => {
+      timer = setTimeout(finish, timeoutMs);
+      unsubscribe = this.onChange(v => {
         if (v > after) finish();
       });
       signal?.addEventListener('abort', finish);

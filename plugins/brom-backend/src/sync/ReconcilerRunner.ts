@@ -107,12 +107,13 @@ export class ReconcilerRunner {
   #sleep(ms: number, wakeOnTrigger = true): Promise<void> {
     if (this.#stopped) return Promise.resolve();
     return new Promise(resolve => {
+      let timer: NodeJS.Timeout | undefined;
       const done = () => {
         clearTimeout(timer);
         this.#wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      timer = setTimeout(done, ms);
       this.#wake = wakeOnTrigger ? done : () => this.#stopped && done();
     });
   }
