@@ -41,6 +41,7 @@ import {
   UpdateApplicationRequest,
   UpdateNotificationTypeRequest,
 } from '@internal/plugin-brom-common';
+import { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { BromStore, BromTransaction } from '../store/BromStore';
 import {
@@ -131,23 +132,12 @@ export class PortalService {
     if (query.owner) base = base.where('owner', '=', query.owner);
     if (query.ownedBy) {
       if (query.ownedBy.length === 0) {
-        return { items: [], totalCount: 0, offset: query.offset, limit: query.limit };
+        return emptyPage(query);
       }
       base = base.where('owner', 'in', query.ownedBy);
     }
-    if (query.q) {
-      const like = `%${escapeLike(query.q.toLowerCase())}%`;
-      base = base.where(eb =>
-        eb.or([
-          eb(eb.fn('lower', ['name']), 'like', like),
-          eb(eb.fn('lower', ['title']), 'like', like),
-          eb(eb.fn('lower', ['description']), 'like', like),
-        ]),
-      );
-    }
-    const [{ count }] = await base
-      .select(eb => eb.fn.countAll<number>().as('count'))
-      .execute();
+    if (query.q) base = base.where(matchesSearch(query.q, ['name', 'title', 'description']));
+    const count = await countRows(base);
     const rows = await base
       .selectAll()
       .orderBy('name')
@@ -156,7 +146,7 @@ export class PortalService {
       .execute();
     return {
       items: rows.map(toApplication),
-      totalCount: Number(count),
+      totalCount: count,
       offset: query.offset,
       limit: query.limit,
     };
@@ -381,19 +371,11 @@ export class PortalService {
     if (query.application) base = base.where('a.name', '=', query.application);
     if (query.owner) base = base.where('a.owner', '=', query.owner);
     if (query.q) {
-      const like = `%${escapeLike(query.q.toLowerCase())}%`;
-      base = base.where(eb =>
-        eb.or([
-          eb(eb.fn('lower', ['t.name']), 'like', like),
-          eb(eb.fn('lower', ['t.description']), 'like', like),
-          eb(eb.fn('lower', ['t.routing_key_pattern']), 'like', like),
-          eb(eb.fn('lower', ['a.name']), 'like', like),
-        ]),
+      base = base.where(
+        matchesSearch(query.q, ['t.name', 't.description', 't.routing_key_pattern', 'a.name']),
       );
     }
-    const [{ count }] = await base
-      .select(eb => eb.fn.countAll<number>().as('count'))
-      .execute();
+    const count = await countRows(base);
     const rows = await base
       .selectAll('t')
       .select('a.name as application_name')
@@ -404,7 +386,7 @@ export class PortalService {
       .execute();
     return {
       items: rows.map(r => toNotificationType(r, r.application_name)),
-      totalCount: Number(count),
+      totalCount: count,
       offset: query.offset,
       limit: query.limit,
     };
@@ -587,13 +569,11 @@ export class PortalService {
     ] as const) {
       if (!owners) continue;
       if (owners.length === 0) {
-        return { items: [], totalCount: 0, offset: query.offset, limit: query.limit };
+        return emptyPage(query);
       }
       base = base.where(column, 'in', owners);
     }
-    const [{ count }] = await base
-      .select(eb => eb.fn.countAll<number>().as('count'))
-      .execute();
+    const count = await countRows(base);
     const rows = await base
       .selectAll('s')
       .select([
@@ -616,7 +596,7 @@ export class PortalService {
           routingKeyPattern: r.type_pattern,
         }),
       ),
-      totalCount: Number(count),
+      totalCount: count,
       offset: query.offset,
       limit: query.limit,
     };
@@ -975,9 +955,7 @@ export class PortalService {
     // precision the client wrote.
     if (query.since) base = base.where('at', '>=', new Date(query.since).toISOString());
     if (query.until) base = base.where('at', '<', new Date(query.until).toISOString());
-    const [{ count }] = await base
-      .select(eb => eb.fn.countAll<number>().as('count'))
-      .execute();
+    const count = await countRows(base);
     const rows = await base
       .selectAll()
       .orderBy('id', 'desc')
@@ -986,7 +964,7 @@ export class PortalService {
       .execute();
     return {
       items: rows.map(r => toAuditEvent(r as any)),
-      totalCount: Number(count),
+      totalCount: count,
       offset: query.offset,
       limit: query.limit,
     };
@@ -1340,4 +1318,22 @@ function pastTense(decision: 'approve' | 'reject' | 'revoke') {
 /** LIKE escapes differ between PostgreSQL and SQLite; searching for wildcards is not useful. */
 function escapeLike(value: string) {
   return value.replace(/[\\%_]/g, '');
+}
+
+/** Case-insensitive substring search over the given columns. */
+function matchesSearch(q: string, columns: string[]) {
+  const like = `%${escapeLike(q.toLowerCase())}%`;
+  return (eb: ExpressionBuilder<any, any>) =>
+    eb.or(columns.map(column => eb(eb.fn('lower', [column]), 'like', like)));
+}
+
+async function countRows(query: SelectQueryBuilder<any, any, any>): Promise<number> {
+  const [{ count }] = await query
+    .select(eb => eb.fn.countAll<number>().as('count'))
+    .execute();
+  return Number(count);
+}
+
+function emptyPage<T>(query: { offset: number; limit: number }): Page<T> {
+  return { items: [], totalCount: 0, offset: query.offset, limit: query.limit };
 }

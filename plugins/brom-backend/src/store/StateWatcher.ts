@@ -66,19 +66,21 @@ export class StateWatcher {
       return Promise.resolve(this.#version);
     }
     return new Promise(resolve => {
-      let timer: NodeJS.Timeout | undefined;
-      let unsubscribe: (() => void) | undefined;
+      const cleanups: Array<() => void> = [];
       const finish = () => {
-        clearTimeout(timer);
-        unsubscribe?.();
-        signal?.removeEventListener('abort', finish);
+        for (const cleanup of cleanups) cleanup();
         resolve(this.#version);
       };
-      timer = setTimeout(finish, timeoutMs);
-      unsubscribe = this.onChange(v => {
+      const timer = setTimeout(finish, timeoutMs);
+      const unsubscribe = this.onChange(v => {
         if (v > after) finish();
       });
       signal?.addEventListener('abort', finish);
+      cleanups.push(
+        () => clearTimeout(timer),
+        () => unsubscribe(),
+        () => signal?.removeEventListener('abort', finish),
+      );
     });
   }
 

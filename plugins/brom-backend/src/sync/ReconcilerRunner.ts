@@ -107,13 +107,13 @@ export class ReconcilerRunner {
   #sleep(ms: number, wakeOnTrigger = true): Promise<void> {
     if (this.#stopped) return Promise.resolve();
     return new Promise(resolve => {
-      let timer: NodeJS.Timeout | undefined;
+      const pending: { timer?: NodeJS.Timeout } = {};
       const done = () => {
-        clearTimeout(timer);
+        clearTimeout(pending.timer);
         this.#wake = undefined;
         resolve();
       };
-      timer = setTimeout(done, ms);
+      pending.timer = setTimeout(done, ms);
       this.#wake = wakeOnTrigger ? done : () => this.#stopped && done();
     });
   }
