@@ -2,7 +2,8 @@
  * The floor: a bare node:http server that answers every request `allow`, run in a child process
  * of its own exactly like the sidecar. It reads the body before answering (any real server must)
  * and gets the same cheap choices as the sidecar (preallocated body and headers, no Date header,
- * long keep-alive), so the gap to it is what the sidecar's own work costs.
+ * long keep-alive), so the gap to it is what the sidecar's own work costs. It listens on
+ * BROM_BENCH_FLOOR_PORT (a RabbitMQ node's auth port in part 3) or on a free port.
  */
 import { IncomingMessage, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -28,12 +29,16 @@ const server = createServer(
 server.keepAliveTimeout = 150_000;
 server.timeout = 0;
 
-server.listen(0, '127.0.0.1', () => {
-  process.send!({
-    type: 'listening',
-    port: (server.address() as AddressInfo).port,
-  });
-});
+server.listen(
+  Number(process.env.BROM_BENCH_FLOOR_PORT ?? 0),
+  '127.0.0.1',
+  () => {
+    process.send!({
+      type: 'listening',
+      port: (server.address() as AddressInfo).port,
+    });
+  },
+);
 process.on('message', (message: { type: string }) => {
   if (message.type === 'exit') {
     process.exit(0);

@@ -13,10 +13,11 @@ const SIDECAR_BIN = join(
 );
 
 /** A child process that speaks TypeScript from source through Backstage's SWC transform. */
-function forkTs(file: string): ChildProcess {
+function forkTs(file: string, env?: NodeJS.ProcessEnv): ChildProcess {
   return fork(file, [], {
     execArgv: ['--require', TRANSFORM],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
   });
 }
 
@@ -94,8 +95,11 @@ export interface ServerUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startFloor(): Promise<ServerUnderTest> {
-  const child = forkTs(require.resolve('./floorServer'));
+/** The floor on `listenPort` (a RabbitMQ node's auth port), or on a free port. */
+export async function startFloor(listenPort = 0): Promise<ServerUnderTest> {
+  const child = forkTs(require.resolve('./floorServer'), {
+    BROM_BENCH_FLOOR_PORT: String(listenPort),
+  });
   const { port } = await nextMessage<{ type: string; port: number }>(
     child,
     ['listening'],
@@ -140,6 +144,8 @@ export async function startSidecarProcess(options: {
   portalUrl: string;
   token: string;
   snapshotPath: string;
+  /** The auth port (a RabbitMQ node's); a free port when absent. */
+  authPort?: number;
   readyTimeoutMs?: number;
 }): Promise<SidecarProcess> {
   const spawnedAt = performance.now();
@@ -149,7 +155,7 @@ export async function startSidecarProcess(options: {
       BROM_SIDECAR_PORTAL_URL: options.portalUrl,
       BROM_SIDECAR_TOKEN: options.token,
       BROM_SIDECAR_INSTANCE_ID: 'bench',
-      BROM_SIDECAR_AUTH_PORT: '0',
+      BROM_SIDECAR_AUTH_PORT: String(options.authPort ?? 0),
       BROM_SIDECAR_ADMIN_PORT: '0',
       BROM_SIDECAR_SNAPSHOT_PATH: options.snapshotPath,
       BROM_SIDECAR_DRAIN_SECONDS: '0',

@@ -5,13 +5,15 @@
  * and time. See bench/README.md for what is measured and the figures.
  *
  * Options: --rounds N (5), --warmup-ms N (1000), --duration-ms N (3000), --startup-rounds N (5),
- * --client raw|undici (raw), --quick (2 rounds of short runs, for trying the harness), --json FILE.
+ * --client raw|undici (raw), --parts 1,2,3 (all), --quick (2 rounds of short runs, for trying
+ * the harness), --json FILE.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { median, spread, Spread } from '../stats';
+import { BrokerResults, brokerReport, measureBroker } from './broker';
 import type { LoadClient, LoadResult } from './loadgen';
 import {
   LoadGenerator,
@@ -37,6 +39,8 @@ interface Options {
   durationMs: number;
   startupRounds: number;
   client: LoadClient;
+  /** Which parts run: 1 HTTP, 2 startup, 3 through a RabbitMQ node. */
+  parts: Set<number>;
   json?: string;
 }
 
@@ -47,6 +51,7 @@ function parseOptions(argv: string[]): Options {
     durationMs: 3_000,
     startupRounds: 5,
     client: 'raw',
+    parts: new Set([1, 2, 3]),
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -81,6 +86,14 @@ function parseOptions(argv: string[]): Options {
           throw new Error('--client must be raw or undici');
         }
         options.client = client;
+        break;
+      }
+      case '--parts': {
+        const parts = value().split(',').map(Number);
+        if (!parts.length || parts.some(p => ![1, 2, 3].includes(p))) {
+          throw new Error('--parts must list some of 1, 2, 3, e.g. 1,3');
+        }
+        options.parts = new Set(parts);
         break;
       }
       case '--quick':
@@ -173,14 +186,15 @@ async function measureHttp(
   try {
     for (let round = 1; round <= options.rounds; round++) {
       for (const variant of VARIANTS) {
-        const server: ServerUnderTest | SidecarProcess =
+        const sidecar: SidecarProcess | undefined =
           variant === 'sidecar'
             ? await startSidecarProcess({
                 portalUrl: portal.url,
                 token,
                 snapshotPath: join(dir, `sidecar-${round}`, 'snapshot.json'),
               })
-            : await startFloor();
+            : undefined;
+        const server: ServerUnderTest = sidecar ?? (await startFloor());
         try {
           for (const endpoint of ENDPOINTS) {
             for (const connections of CONNECTIONS) {
@@ -217,11 +231,11 @@ async function measureHttp(
               );
             }
           }
-          if ('readyAt' in server) {
+          if (sidecar) {
             sidecars.push({
-              readyMs: server.readyAt - server.spawnedAt,
-              startedLogMs: server.startedAt - server.spawnedAt,
-              peakRssMb: peakRssKb(server.pid) / 1024,
+              readyMs: sidecar.readyAt - sidecar.spawnedAt,
+              startedLogMs: sidecar.startedAt - sidecar.spawnedAt,
+              peakRssMb: peakRssKb(sidecar.pid) / 1024,
             });
           }
         } finally {
@@ -320,19 +334,37 @@ async function main(): Promise<void> {
   );
   const dir = await mkdtemp(join(tmpdir(), 'brom-bench-sidecar-'));
   try {
-    const http = await measureHttp(options, dir, ticks);
-    const startup = await measureStartup(options, dir);
+    const http = options.parts.has(1)
+      ? await measureHttp(options, dir, ticks)
+      : undefined;
+    const startup = options.parts.has(2)
+      ? await measureStartup(options, dir)
+      : undefined;
+    let broker: BrokerResults | string = 'not selected (--parts)';
+    if (options.parts.has(3)) {
+      try {
+        broker = await measureBroker(options, dir, log);
+      } catch (error) {
+        // RabbitMQ not installed (or the node would not boot): report the part as not run.
+        broker = `not run: ${(error as Error).message.split('\n')[0]}`;
+        log(`Part 3 (through a RabbitMQ node) ${broker}`);
+      }
+    }
     log('');
-    log(
-      'Part 3 (AMQP publishes/s and connection opens/s through a real RabbitMQ node): not run — ' +
-        'needs the private-node harness of @internal/brom-test (test/src/rabbitmq), which does not exist yet.',
-    );
-    log('');
-    report(options, http.results, http.sidecars, startup, began);
+    report(options, http, startup, broker, began);
     if (options.json) {
       await writeFile(
         options.json,
-        JSON.stringify({ options, http, startup }, null, 2),
+        JSON.stringify(
+          {
+            options: { ...options, parts: [...options.parts] },
+            http,
+            startup,
+            broker,
+          },
+          null,
+          2,
+        ),
       );
       log(`Raw figures written to ${options.json}`);
     }
@@ -343,15 +375,65 @@ async function main(): Promise<void> {
 
 function report(
   options: Options,
-  results: Record<Variant, Record<ScenarioKey, LoadResult[]>>,
-  realistic: StartupRound[],
-  startup: { rounds: StartupRound[]; shape: string },
+  http: Awaited<ReturnType<typeof measureHttp>> | undefined,
+  startup: Awaited<ReturnType<typeof measureStartup>> | undefined,
+  broker: BrokerResults | string,
   began: number,
 ): void {
   const rows: string[][] = [
     ['metric', 'sidecar', 'floor (bare node:http allow)', 'sidecar / floor'],
   ];
   const targets: string[][] = [['target', 'measured', 'result']];
+  if (http) {
+    httpFigures(http.results, http.sidecars, rows, targets);
+  }
+  if (startup) {
+    startupFigures(startup, rows, targets);
+  }
+  let brokerRows: string[][] | undefined;
+  if (typeof broker === 'string') {
+    targets.push([
+      'broker publish and connect rates via sidecar not below the bare allow server beyond noise',
+      broker,
+      'n/a',
+    ]);
+  } else {
+    const part3 = brokerReport(broker, fmt);
+    brokerRows = [
+      [
+        'through a RabbitMQ node (one channel / one connection at a time)',
+        'sidecar',
+        'floor (bare allow server)',
+        'internal backend',
+        'sidecar / floor',
+      ],
+      ...part3.rows,
+    ];
+    targets.push(...part3.targets);
+  }
+
+  log(
+    `Figures: median (min–max) over ${options.rounds} interleaved rounds${
+      startup ? ` (startup: ${startup.rounds.length} rounds)` : ''
+    }; took ${((Date.now() - began) / 1000).toFixed(0)} s`,
+  );
+  if (rows.length > 1) {
+    log(table(rows));
+    log('');
+  }
+  if (brokerRows) {
+    log(table(brokerRows));
+    log('');
+  }
+  log(table(targets));
+}
+
+function httpFigures(
+  results: Record<Variant, Record<ScenarioKey, LoadResult[]>>,
+  realistic: StartupRound[],
+  rows: string[][],
+  targets: string[][],
+): void {
   let wrong = 0;
   let errors = 0;
   for (const endpoint of ENDPOINTS) {
@@ -436,9 +518,6 @@ function report(
       }
     }
   }
-  const ready = spread(startup.rounds.map(r => r.readyMs));
-  const portsOpen = spread(startup.rounds.map(r => r.startedLogMs));
-  const rss = spread(startup.rounds.map(r => r.peakRssMb));
   rows.push([
     'realistic snapshot: spawn → /readyz 200, ms',
     fmt(spread(realistic.map(r => r.readyMs))),
@@ -451,6 +530,21 @@ function report(
     '',
     '',
   ]);
+  targets.push([
+    'every sidecar answer as expected, no transport errors',
+    `${wrong} wrong, ${errors} errors`,
+    pass(wrong === 0 && errors === 0),
+  ]);
+}
+
+function startupFigures(
+  startup: { rounds: StartupRound[]; shape: string },
+  rows: string[][],
+  targets: string[][],
+): void {
+  const ready = spread(startup.rounds.map(r => r.readyMs));
+  const portsOpen = spread(startup.rounds.map(r => r.startedLogMs));
+  const rss = spread(startup.rounds.map(r => r.peakRssMb));
   rows.push(['startup: spawn → ports open, ms', fmt(portsOpen), '', '']);
   rows.push(['startup: spawn → /readyz 200, ms', fmt(ready), '', '']);
   rows.push(['startup: peak RSS (VmHWM), MB', fmt(rss, 1), '', '']);
@@ -464,24 +558,6 @@ function report(
     `${fmt(rss, 1)} MB`,
     pass(rss.median < RSS_TARGET_MB),
   ]);
-  targets.push([
-    'broker publish and connect rates via sidecar not below the bare allow server beyond noise',
-    'not measured (no RabbitMQ harness yet)',
-    'n/a',
-  ]);
-  targets.push([
-    'every sidecar answer as expected, no transport errors',
-    `${wrong} wrong, ${errors} errors`,
-    pass(wrong === 0 && errors === 0),
-  ]);
-
-  log(
-    `Figures: median (min–max) over ${options.rounds} interleaved rounds (startup: ${startup.rounds.length} rounds); ` +
-      `took ${((Date.now() - began) / 1000).toFixed(0)} s`,
-  );
-  log(table(rows));
-  log('');
-  log(table(targets));
 }
 
 function table(rows: string[][]): string {

@@ -55,6 +55,8 @@ export const bromPlugin = createBackendPlugin({
         const store = await BromStore.create({ database });
         const watcher = await StateWatcher.create({ store, logger });
         lifecycle.addShutdownHook(() => watcher.stop());
+        const feedShutdown = new AbortController();
+        lifecycle.addShutdownHook(() => feedShutdown.abort());
 
         permissionsRegistry.addPermissions([bromApplicationCreatePermission]);
         permissionsRegistry.addResourceType({
@@ -111,6 +113,7 @@ export const bromPlugin = createBackendPlugin({
                 allowedSubjects: bromConfig.sidecarSubjects,
                 vhost: bromConfig.vhost,
                 prefix: bromConfig.prefix,
+                shutdown: feedShutdown.signal,
               }),
               createMembershipsRouter({ httpAuth, store, logger }),
             ],

@@ -17,6 +17,8 @@ export interface RecordedPoll {
   waitSeconds: string | null;
   ifNoneMatch: string | undefined;
   authorization: string | undefined;
+  /** The client's Connection header, when it sent one. */
+  connection?: string;
 }
 
 /**
@@ -97,6 +99,9 @@ export class FakePortal {
       waitSeconds: url.searchParams.get(AUTHZ_SNAPSHOT_HTTP.waitSecondsParam),
       ifNoneMatch,
       authorization: req.headers.authorization,
+      ...(req.headers.connection !== undefined
+        ? { connection: req.headers.connection }
+        : {}),
     });
     if (url.pathname !== AUTHZ_SNAPSHOT_HTTP.path) {
       res.writeHead(404).end();

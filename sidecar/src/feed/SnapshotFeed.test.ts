@@ -115,6 +115,7 @@ describe('snapshot feed', () => {
       waitSeconds: '25',
       ifNoneMatch: undefined,
       authorization: 'Bearer test-service-token',
+      connection: 'keep-alive',
     });
     expect(
       portal.polls
@@ -242,6 +243,38 @@ describe('snapshot feed', () => {
     portal.failWith(undefined);
     portal.publish(makeSnapshot(3));
     await waitFor(() => sidecar!.version === 3, 'version 3 after recovery');
+  });
+
+  it('does not keep a failing portal’s connection alive, so a portal shutting down can close', async () => {
+    portal = await FakePortal.start({ holdMs: 60_000 });
+    portal.publish(makeSnapshot(1));
+    sidecar = await startSidecar(
+      testConfig({ portalUrl: portal.url, snapshotPath }),
+      { logger: memoryLogger().logger, backoff: recordingBackoff() },
+    );
+    await waitFor(() => sidecar!.version === 1, 'version 1');
+    portal.failWith(503);
+    portal.publish(makeSnapshot(2));
+    await waitFor(() => sidecar!.version === 2, 'version 2');
+    const holdingTwo = () => portal!.polls.filter(p => p.ifNoneMatch === '"2"');
+    await waitFor(() => holdingTwo().length >= 4, 'four failed polls');
+    // The first failing poll came on the kept-alive connection; every poll after a failure
+    // asks the portal to close the connection once it has answered.
+    expect(holdingTwo()[0].connection).toBe('keep-alive');
+    expect(
+      holdingTwo()
+        .slice(1, 4)
+        .map(p => p.connection),
+    ).toEqual(['close', 'close', 'close']);
+
+    portal.failWith(undefined);
+    portal.publish(makeSnapshot(3));
+    await waitFor(() => sidecar!.version === 3, 'version 3 after recovery');
+    const holdingThree = await waitFor(
+      () => portal!.polls.find(p => p.ifNoneMatch === '"3"'),
+      'a poll naming "3"',
+    );
+    expect(holdingThree.connection).toBe('keep-alive');
   });
 
   it('backs off exponentially with jitter up to the cap', () => {

@@ -40,6 +40,13 @@ export class SnapshotFeed {
   #loop: Promise<void> | undefined;
   #abort: AbortController | undefined;
   #wake: (() => void) | undefined;
+  /**
+   * Set after a failed poll: the next one closes its connection once answered. A portal that is
+   * shutting down answers 503 on the kept-alive connection (Backstage's lifecycle middleware)
+   * and cannot finish closing its server while we keep reusing that connection; after a
+   * failure a new connection costs nothing next to the backoff.
+   */
+  #closeAfterNextPoll = false;
 
   private constructor(options: {
     pool: Pool;
@@ -149,6 +156,7 @@ export class SnapshotFeed {
         this.#lastSuccessMs = this.#now();
         this.#metrics.recordFeedSuccess(this.#lastSuccessMs);
         failures = 0;
+        this.#closeAfterNextPoll = false;
         if (outcome === 'same') {
           // A portal that answers 200 with the version we hold would otherwise be polled in
           // a tight loop.
@@ -159,6 +167,7 @@ export class SnapshotFeed {
           break;
         }
         failures++;
+        this.#closeAfterNextPoll = true;
         const reason = error instanceof FeedError ? error.reason : 'network';
         this.#metrics.recordFeedError(reason);
         const delayMs = this.#backoff.delayMs(failures);
@@ -194,6 +203,7 @@ export class SnapshotFeed {
           : `${this.#path}&${AUTHZ_SNAPSHOT_HTTP.epochParam}=${encodeURIComponent(heldEpoch)}`,
       headers,
       signal: this.#abort.signal,
+      reset: this.#closeAfterNextPoll,
     });
 
     if (response.statusCode === AUTHZ_SNAPSHOT_HTTP.notModifiedStatus) {

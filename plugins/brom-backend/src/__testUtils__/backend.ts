@@ -53,7 +53,7 @@ export const TEST_CONFIG = {
  * Ownership claims as a sign-in resolver gives them: the user and their groups. Both BROM
  * and the permission backend read them through this service.
  */
-const userInfoFactory = createServiceFactory({
+export const userInfoFactory = createServiceFactory({
   service: coreServices.userInfo,
   deps: {},
   factory: () => ({
@@ -84,7 +84,7 @@ const SERVICE_TOKEN_PREFIX = 'mock-service-token:';
  * (conditional decisions without a resource ref are refused for direct user requests), so
  * the tests model it: the token names its issuing plugin and the receiver sets the actor.
  */
-const authFactory = createServiceFactory({
+export const authFactory = createServiceFactory({
   service: coreServices.auth,
   deps: { plugin: coreServices.pluginMetadata },
   factory({ plugin }): AuthService {
@@ -118,7 +118,7 @@ const authFactory = createServiceFactory({
   },
 });
 
-const httpAuthFactory = createServiceFactory({
+export const httpAuthFactory = createServiceFactory({
   service: coreServices.httpAuth,
   deps: { plugin: coreServices.pluginMetadata },
   factory({ plugin }): HttpAuthService {
@@ -166,16 +166,25 @@ export interface BromTestBackend {
   stop(): Promise<void>;
 }
 
-/** BROM with the real permission backend and BROM's policy, on the given database. */
+/**
+ * BROM with the real permission backend and BROM's policy, on the given database.
+ * `brom` settings given here are merged over the test defaults (e.g. `broker` to run
+ * the reconciler against a test node).
+ */
 export async function startBromTestBackend(
   knex: Knex,
+  options: { brom?: Record<string, unknown> } = {},
 ): Promise<BromTestBackend> {
+  const data = {
+    ...TEST_CONFIG,
+    brom: { ...TEST_CONFIG.brom, ...options.brom },
+  };
   const backend = await startTestBackend({
     features: [
       bromPlugin,
       permissionPlugin,
       bromPermissionPolicyModule,
-      mockServices.rootConfig.factory({ data: TEST_CONFIG }),
+      mockServices.rootConfig.factory({ data }),
       mockServices.database.factory({ knex }),
       userInfoFactory,
       authFactory,

@@ -1,9 +1,5 @@
 import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
-import {
-  InputError,
-  NotAllowedError,
-  ServiceUnavailableError,
-} from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   AUTHZ_SNAPSHOT_HTTP,
   formatAuthzSnapshotETag,
@@ -34,10 +30,9 @@ export function createAuthzFeedRouter(options: {
   prefix: string;
   clock?: () => Date;
   /**
-   * Aborted when the backend shuts down. Sidecars poll again as soon as an answer arrives, on
-   * the same keep-alive connection, so without this the server's close would wait for them
-   * forever: held polls are answered at once, and every answer from then on closes its
-   * connection (new polls get 503, which sidecars back off from).
+   * Aborted when the backend shuts down. A held poll would keep the server from closing for up
+   * to its wait, so it is answered at once, with `Connection: close`; new polls meet
+   * Backstage's own 503 from then on.
    */
   shutdown?: AbortSignal;
 }): express.Router {
@@ -73,10 +68,6 @@ export function createAuthzFeedRouter(options: {
   }
 
   router.get('/authz/snapshot', async (req, res) => {
-    if (options.shutdown?.aborted) {
-      res.setHeader('Connection', 'close');
-      throw new ServiceUnavailableError('The portal is shutting down');
-    }
     const credentials = await httpAuth.credentials(req, { allow: ['service'] });
     if (!allowed.has(credentials.principal.subject)) {
       throw new NotAllowedError(

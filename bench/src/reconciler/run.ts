@@ -1,0 +1,449 @@
+/*
+ * `npm run bench:reconciler`: the BROM reconciler against a dedicated RabbitMQ node.
+ *
+ * 1. Converge: 1,000 producers, 2,000 consumers and 10,000 approved subscriptions from an
+ *    empty vhost, pass after pass until a pass writes nothing; beside it the floor, the same
+ *    topology imported as one definitions document (POST /api/definitions/{vhost}).
+ * 2. Idle pass: the management API requests of one pass over the converged broker,
+ *    counted by a proxy.
+ * 3. Latency, over N trials, with the runner woken by the store as in the backend:
+ *    approve -> the consumer receives its first message, revoke -> its connection closed.
+ *
+ * Options: --scale F (1; 0.1 for a quick try), --trials N (20), --concurrency N (8),
+ * --json FILE.
+ */
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import {
+  createTestDatabase,
+  RabbitNode,
+  TestDatabase,
+} from '@internal/brom-test';
+import { ManagementProxy } from '@internal/brom-test/src/reconciler/__utils__/ManagementProxy';
+import { ManagementClient } from '@internal/rabbitmq-management';
+import amqplib from 'amqplib';
+import knexFactory, { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { desiredTopology } from '../../../plugins/brom-backend/src/reconciler/topology';
+import { TopologyOptions } from '../../../plugins/brom-backend/src/reconciler/types';
+import { Actor } from '../../../plugins/brom-backend/src/service/Actor';
+import { PortalService } from '../../../plugins/brom-backend/src/service/PortalService';
+import { BromStore } from '../../../plugins/brom-backend/src/store/BromStore';
+import { StateWatcher } from '../../../plugins/brom-backend/src/store/StateWatcher';
+import { DatabaseLeaderLease } from '../../../plugins/brom-backend/src/sync/LeaderLease';
+import { ManagementBrokerApi } from '../../../plugins/brom-backend/src/sync/ManagementBrokerApi';
+import { Reconciler } from '../../../plugins/brom-backend/src/sync/Reconciler';
+import { ReconcilerRunner } from '../../../plugins/brom-backend/src/sync/ReconcilerRunner';
+import { ReconcilerStore } from '../../../plugins/brom-backend/src/sync/ReconcilerStore';
+import { percentile } from '../stats';
+
+interface Options {
+  scale: number;
+  trials: number;
+  concurrency: number;
+  json?: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = { scale: 1, trials: 20, concurrency: 8 };
+  for (let i = 0; i < argv.length; i++) {
+    const value = () => argv[++i];
+    switch (argv[i]) {
+      case '--scale':
+        options.scale = Number(value());
+        break;
+      case '--trials':
+        options.trials = Number(value());
+        break;
+      case '--concurrency':
+        options.concurrency = Number(value());
+        break;
+      case '--json':
+        options.json = value();
+        break;
+      default:
+        throw new Error(`unknown option ${argv[i]}`);
+    }
+  }
+  return options;
+}
+
+const TEAM_A = 'group:default/team-a';
+const TEAM_B = 'group:default/team-b';
+const actor = (ref: string, group: string): Actor => ({
+  credentials: mockCredentials.user(ref) as Actor['credentials'],
+  userEntityRef: ref,
+  ownershipEntityRefs: [ref, group],
+  isAdmin: false,
+});
+const ALICE = actor('user:default/alice', TEAM_A);
+const BOB = actor('user:default/bob', TEAM_B);
+
+const log = (...args: unknown[]) => console.log(...args);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Writes the store rows of the large shop straight into the tables, in batches. */
+async function seedLargeStore(knex: Knex, scale: number) {
+  const producers = Math.round(1_000 * scale);
+  const consumers = Math.round(2_000 * scale);
+  const subscriptions = Math.round(10_000 * scale);
+  const now = new Date().toISOString();
+  const app = (name: string, owner: string) => ({
+    id: randomUUID(),
+    name,
+    title: name,
+    description: '',
+    owner,
+    entity_ref: null,
+    message_ttl_ms: null,
+    max_length: null,
+    generation: 1,
+    created_at: now,
+    created_by: 'user:default/bench',
+    updated_at: now,
+    deleted_at: null,
+    deleted_by: null,
+    queue_deletion_confirmed_at: null,
+    queue_deletion_confirmed_by: null,
+  });
+  const producerRows = Array.from({ length: producers }, (_, i) =>
+    app(`p${String(i).padStart(4, '0')}`, TEAM_A),
+  );
+  const consumerRows = Array.from({ length: consumers }, (_, i) =>
+    app(`c${String(i).padStart(4, '0')}`, TEAM_B),
+  );
+  // Five types per producer; subscriptions spread so each consumer has five.
+  const typeRows = producerRows.flatMap(p =>
+    Array.from({ length: 5 }, (_, t) => ({
+      id: randomUUID(),
+      application_id: p.id,
+      name: `event-${t}`,
+      routing_key_pattern: `${p.name}.event${t}.*`,
+      description: '',
+      payload_schema: null,
+      visibility: 'public',
+      requires_approval: true,
+      generation: 1,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+      deleted_by: null,
+    })),
+  );
+  const subscriptionRows = Array.from({ length: subscriptions }, (_, i) => ({
+    id: randomUUID(),
+    consumer_application_id: consumerRows[i % consumers].id,
+    notification_type_id: typeRows[(i * 7919) % typeRows.length].id,
+    state: 'approved',
+    justification: 'bench',
+    requested_by: 'user:default/bob',
+    requested_at: now,
+    decided_by: 'user:default/alice',
+    decided_at: now,
+    reason: null,
+    generation: 2,
+    updated_at: now,
+  }));
+  // Two subscriptions of one consumer may hit the same type; keep the first.
+  const seen = new Set<string>();
+  const unique = subscriptionRows.filter(s => {
+    const key = `${s.consumer_application_id}/${s.notification_type_id}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  await knex.batchInsert('brom_applications', [...producerRows, ...consumerRows], 500);
+  await knex.batchInsert('brom_notification_types', typeRows, 500);
+  await knex.batchInsert('brom_subscriptions', unique, 500);
+  return { producers, consumers, subscriptions: unique.length };
+}
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  log(
+    `bench:reconciler — ${cpus().length} CPUs (${cpus()[0]?.model}), ${Math.round(
+      totalmem() / 2 ** 30,
+    )} GiB, node ${process.version}, scale ${options.scale}`,
+  );
+  const node = await RabbitNode.start();
+  let database: TestDatabase | undefined;
+  let knex: Knex | undefined;
+  const closers: Array<() => Promise<unknown>> = [];
+  try {
+    const admin = node.managementClient();
+    closers.push(() => admin.close());
+    const slow = ManagementClient.create({
+      baseUrl: node.managementUrl,
+      ...node.admin,
+      headersTimeoutMs: 900_000,
+      bodyTimeoutMs: 900_000,
+    });
+    closers.push(() => slow.close());
+    const version = (await admin.getOverview()) as { rabbitmq_version?: string };
+    log(`RabbitMQ ${version.rabbitmq_version}, node ${node.nodeName}`);
+
+    database = await createTestDatabase();
+    knex = knexFactory({ client: 'pg', connection: database.connection, pool: { min: 0, max: 10 } });
+    const store = await BromStore.create({ database: { getClient: async () => knex! } as any });
+    const shape = await seedLargeStore(knex, options.scale);
+    log(
+      `store: ${shape.producers} producers, ${shape.consumers} consumers, ${shape.subscriptions} approved subscriptions`,
+    );
+
+    // --- the floor: the same topology as one definitions document
+    const floorVhost = 'bench-floor';
+    const topologyOptions = (vhost: string): TopologyOptions => ({
+      vhost,
+      prefix: 'brom.',
+      queueType: 'quorum',
+      policyPriority: 10,
+    });
+    const reconcilerStore = ReconcilerStore.create(store);
+    const snapshot = await reconcilerStore.read(new Date());
+    const desired = desiredTopology(snapshot.input, topologyOptions(floorVhost));
+    const counts = {
+      exchanges: desired.exchanges.length,
+      queues: desired.queues.length,
+      policies: desired.policies.length,
+      bindings: desired.bindings.length,
+    };
+    log(`topology: ${JSON.stringify(counts)}`);
+    await admin.putVhost(floorVhost);
+    const definitions = {
+      exchanges: desired.exchanges.map(e => ({
+        name: e.name,
+        vhost: floorVhost,
+        type: e.type,
+        durable: true,
+        auto_delete: false,
+        internal: false,
+        arguments: {},
+      })),
+      queues: desired.queues.map(q => ({
+        name: q.name,
+        vhost: floorVhost,
+        durable: true,
+        auto_delete: false,
+        arguments: q.arguments,
+      })),
+      policies: desired.policies.map(p => ({
+        name: p.name,
+        vhost: floorVhost,
+        pattern: p.pattern,
+        'apply-to': p.applyTo,
+        priority: p.priority,
+        definition: p.definition,
+      })),
+      bindings: desired.bindings.map(b => ({
+        source: b.source,
+        vhost: floorVhost,
+        destination: b.destination,
+        destination_type: 'queue',
+        routing_key: b.routingKey,
+        arguments: {},
+      })),
+    };
+    let started = Date.now();
+    await slow.postDefinitions(definitions as any, floorVhost);
+    const floorMs = Date.now() - started;
+    log(`floor: POST /api/definitions/${floorVhost} took ${seconds(floorMs)}`);
+    started = Date.now();
+    await slow.deleteVhost(floorVhost);
+    log(`(deleting the floor's vhost took ${seconds(Date.now() - started)})`);
+
+    // --- converge from an empty vhost through the proxy
+    const vhost = 'bench-brom';
+    await admin.putVhost(vhost);
+    await admin.putPermissions(vhost, node.admin.username, { configure: '.*', write: '.*', read: '.*' });
+    const proxy = await ManagementProxy.start({ target: node.managementUrl });
+    closers.push(() => proxy.close());
+    const client = ManagementClient.create({
+      baseUrl: proxy.url,
+      ...node.admin,
+      headersTimeoutMs: 60_000,
+      bodyTimeoutMs: 60_000,
+    });
+    closers.push(() => client.close());
+    const logger = mockServices.rootLogger({ level: 'warn' });
+    const reconciler = Reconciler.create({
+      store: reconcilerStore,
+      broker: ManagementBrokerApi.create({ client, username: node.admin.username }),
+      logger,
+      topology: topologyOptions(vhost),
+      concurrency: options.concurrency,
+      backoffBaseMs: 200,
+      backoffCapMs: 5_000,
+    });
+    started = Date.now();
+    let passes = 0;
+    let lastWritingPassEnd = started;
+    let totalWrites = 0;
+    for (;;) {
+      const result = await reconciler.pass();
+      passes++;
+      totalWrites += result.writes;
+      if (result.writes > 0) lastWritingPassEnd = Date.now();
+      if (result.writes === 0 && result.retryAt === undefined) break;
+      if (result.retryAt !== undefined) {
+        await new Promise(r => setTimeout(r, Math.max(0, result.retryAt! - Date.now())));
+      }
+      if (Date.now() - started > 30 * 60_000) throw new Error('no convergence within 30 min');
+    }
+    const convergeMs = lastWritingPassEnd - started;
+    const confirmedMs = Date.now() - started;
+    log(
+      `converge: ${seconds(convergeMs)} to the full topology (${totalWrites} writes in ${passes - 1} writing passes; ${seconds(
+        confirmedMs,
+      )} including the pass that confirmed it) = ${(convergeMs / floorMs).toFixed(2)}x the floor`,
+    );
+
+    // --- one idle pass
+    proxy.clear();
+    started = Date.now();
+    const idle = await reconciler.pass();
+    const idlePassMs = Date.now() - started;
+    const idleTally = proxy.tally();
+    log(
+      `idle pass: ${proxy.requests.length} requests (${proxy.writes().length} writes) in ${idlePassMs} ms: ${JSON.stringify(
+        idleTally,
+      )}; writes reported ${idle.writes}`,
+    );
+
+    // --- latency trials with the runner, woken by the store
+    const watcher = await StateWatcher.create({ store, logger });
+    closers.push(() => watcher.stop());
+    const runner = ReconcilerRunner.create({
+      reconciler,
+      watcher,
+      lease: DatabaseLeaderLease.create({ store, logger }),
+      logger,
+      resyncMs: 60_000,
+    });
+    runner.start();
+    closers.push(() => runner.stop());
+    const portal = PortalService.create({
+      store,
+      permissions: mockServices.permissions(),
+      logger,
+      reservedNames: [],
+      onCommit: v => watcher.notifyLocal(v),
+    });
+    await portal.createApplication(ALICE, { name: 'lat-producer', owner: TEAM_A });
+    const tick = await portal.createNotificationType(ALICE, 'lat-producer', {
+      name: 'tick',
+      routingKeyPattern: 'tick.*',
+      description: 'ticks',
+    });
+    const publisher = await amqplib.connect(node.amqpUrl(vhost));
+    closers.push(() => publisher.close());
+    const pubChannel = await publisher.createChannel();
+    const approveMs: number[] = [];
+    const revokeMs: number[] = [];
+    const poll = async (check: () => Promise<boolean>, what: string, withinMs = 120_000) => {
+      const deadline = Date.now() + withinMs;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms: ${what}`);
+        await new Promise(r => setTimeout(r, 5));
+      }
+    };
+    for (let trial = 0; trial < options.trials; trial++) {
+      const name = `lat-${trial}`;
+      await portal.createApplication(BOB, { name, owner: TEAM_B });
+      const requested = await portal.requestSubscription(BOB, {
+        consumer: name,
+        producer: 'lat-producer',
+        notificationType: tick.name,
+        justification: 'bench',
+      });
+      await poll(
+        () => admin.getQueue(vhost, `brom.${name}`).then(() => true, () => false),
+        `queue of ${name}`,
+      );
+      const issued = await portal.createCredential(BOB, name, {});
+      const username = issued.credential.username;
+      await admin.putUser(username, { password: 'bench', tags: '' });
+      await admin.putPermissions(vhost, username, { configure: '^$', write: '^$', read: `^brom\\.${name}$` });
+      const connection = await amqplib.connect(node.amqpUrl(vhost, username, 'bench'));
+      let closedAt: number | undefined;
+      connection.on('error', () => undefined);
+      connection.on('close', () => {
+        closedAt = Date.now();
+      });
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined);
+      let receivedAt: number | undefined;
+      await channel.consume(`brom.${name}`, m => {
+        receivedAt ??= Date.now();
+        if (m) channel.ack(m);
+      });
+      // An established connection, as the management API lists it.
+      await poll(
+        async () => (await admin.listUserConnections(username)).length > 0,
+        `connection of ${username} listed`,
+      );
+      const publishing = setInterval(
+        () => pubChannel.publish('brom.lat-producer', `tick.${trial}`, Buffer.from('x')),
+        2,
+      );
+      let approvedAt = Date.now();
+      await portal.approveSubscription(ALICE, requested.id, { generation: requested.generation });
+      try {
+        await poll(async () => receivedAt !== undefined, `${name} received a message`);
+      } finally {
+        clearInterval(publishing);
+      }
+      approveMs.push(receivedAt! - approvedAt);
+      const current = await portal.getSubscription(requested.id);
+      approvedAt = Date.now();
+      await portal.revokeSubscription(ALICE, requested.id, {
+        generation: current.generation,
+        reason: 'bench',
+      });
+      await poll(async () => closedAt !== undefined, `${name}'s connection closed`);
+      revokeMs.push(closedAt! - approvedAt);
+      await admin.deleteUser(username, { ignoreNotFound: true });
+    }
+    const summary = (values: number[]) =>
+      `p50 ${Math.round(percentile(values, 50))} ms, p95 ${Math.round(percentile(values, 95))} ms (min ${Math.min(
+        ...values,
+      )}, max ${Math.max(...values)}, n ${values.length})`;
+    log(`approve -> first message: ${summary(approveMs)}`);
+    log(`revoke -> connection closed: ${summary(revokeMs)}`);
+
+    if (options.json) {
+      await writeFile(
+        options.json,
+        JSON.stringify(
+          {
+            shape,
+            counts,
+            floorMs,
+            convergeMs,
+            confirmedMs,
+            passes,
+            totalWrites,
+            idle: { requests: proxy.requests.length, tally: idleTally, ms: idlePassMs },
+            approveMs,
+            revokeMs,
+          },
+          null,
+          2,
+        ),
+      );
+    }
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    await knex?.destroy().catch(() => undefined);
+    await database?.drop().catch(() => undefined);
+    await node.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  error => {
+    console.error(error);
+    process.exit(1);
+  },
+);
