@@ -60,6 +60,12 @@ export interface Config {
       concurrency?: number;
       /** Sidecars not seen for this long no longer hold up revocations. Default 90 s. */
       sidecarStaleSeconds?: number;
+      /**
+       * How long after a revocation the reconciler keeps looking for the revoked users'
+       * connections to close: the management API lists new connections only with its next
+       * statistics update (`collect_statistics_interval`, 5 s by default). Default 15 s.
+       */
+      revocationGraceSeconds?: number;
     };
   };
 }

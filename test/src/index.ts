@@ -22,3 +22,12 @@ export {
 } from './postgres';
 export type { TestDatabase, TestDatabaseConnection } from './postgres';
 export { pollUntil, findFreePorts, isPortOpen } from './process';
+export {
+  ManagementProxy,
+  faultsInARow,
+} from './reconciler/__utils__/ManagementProxy';
+export type {
+  Fault,
+  FaultRule,
+  ProxiedRequest,
+} from './reconciler/__utils__/ManagementProxy';

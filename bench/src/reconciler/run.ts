@@ -15,27 +15,29 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import {
   createTestDatabase,
+  ManagementProxy,
   RabbitNode,
   TestDatabase,
 } from '@internal/brom-test';
-import { ManagementProxy } from '@internal/brom-test/src/reconciler/__utils__/ManagementProxy';
+import {
+  Actor,
+  BromStore,
+  DatabaseLeaderLease,
+  ManagementBrokerApi,
+  PortalService,
+  Reconciler,
+  ReconcilerRunner,
+  ReconcilerStore,
+  StateWatcher,
+  TopologyOptions,
+  desiredTopology,
+} from '@internal/plugin-brom-backend/testUtils';
 import { ManagementClient } from '@internal/rabbitmq-management';
 import amqplib from 'amqplib';
 import knexFactory, { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import { desiredTopology } from '../../../plugins/brom-backend/src/reconciler/topology';
-import { TopologyOptions } from '../../../plugins/brom-backend/src/reconciler/types';
-import { Actor } from '../../../plugins/brom-backend/src/service/Actor';
-import { PortalService } from '../../../plugins/brom-backend/src/service/PortalService';
-import { BromStore } from '../../../plugins/brom-backend/src/store/BromStore';
-import { StateWatcher } from '../../../plugins/brom-backend/src/store/StateWatcher';
-import { DatabaseLeaderLease } from '../../../plugins/brom-backend/src/sync/LeaderLease';
-import { ManagementBrokerApi } from '../../../plugins/brom-backend/src/sync/ManagementBrokerApi';
-import { Reconciler } from '../../../plugins/brom-backend/src/sync/Reconciler';
-import { ReconcilerRunner } from '../../../plugins/brom-backend/src/sync/ReconcilerRunner';
-import { ReconcilerStore } from '../../../plugins/brom-backend/src/sync/ReconcilerStore';
 import { percentile } from '../stats';
 
 interface Options {

@@ -31,6 +31,8 @@ export interface BromConfig {
     concurrency: number;
     /** Sidecars not seen for this long no longer hold up revocations. */
     sidecarStaleMs: number;
+    /** How long after a revocation its connections are still looked for. */
+    revocationGraceMs: number;
   };
 }
 
@@ -64,6 +66,8 @@ export function readBromConfig(config: Config): BromConfig {
       concurrency: config.getOptionalNumber('brom.reconciler.concurrency') ?? 8,
       sidecarStaleMs:
         (config.getOptionalNumber('brom.reconciler.sidecarStaleSeconds') ?? 90) * 1000,
+      revocationGraceMs:
+        (config.getOptionalNumber('brom.reconciler.revocationGraceSeconds') ?? 15) * 1000,
     },
   };
 }

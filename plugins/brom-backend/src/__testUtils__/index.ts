@@ -4,3 +4,16 @@
  */
 export * from './backend';
 export * from './client';
+
+// The plugin's internals, assembled by benchmarks the way plugin.ts assembles them.
+export { desiredTopology } from '../reconciler/topology';
+export type { TopologyOptions } from '../reconciler/types';
+export type { Actor } from '../service/Actor';
+export { PortalService } from '../service/PortalService';
+export { BromStore } from '../store/BromStore';
+export { StateWatcher } from '../store/StateWatcher';
+export { DatabaseLeaderLease } from '../sync/LeaderLease';
+export { ManagementBrokerApi } from '../sync/ManagementBrokerApi';
+export { Reconciler } from '../sync/Reconciler';
+export { ReconcilerRunner } from '../sync/ReconcilerRunner';
+export { ReconcilerStore } from '../sync/ReconcilerStore';

@@ -42,8 +42,8 @@ describe('plan', () => {
     expect(waveSummary(p)).toEqual([
       'put vhost: vhost:brom',
       'put exchanges: exchange:brom.billing.dlx, exchange:brom.orders, exchange:brom.shipping.dlx',
-      'put queues: queue:brom.billing, queue:brom.billing.dlq, queue:brom.shipping, queue:brom.shipping.dlq',
       'put policies: policy:brom.billing, policy:brom.shipping',
+      'put queues: queue:brom.billing, queue:brom.billing.dlq, queue:brom.shipping, queue:brom.shipping.dlq',
       `put bindings: binding:brom.billing.dlx->queue:brom.billing.dlq:, ${BILLING_BINDING}, binding:brom.shipping.dlx->queue:brom.shipping.dlq:`,
     ]);
     expect(plannedWrites(p).every(a => a.action === 'create')).toBe(true);
@@ -168,8 +168,8 @@ describe('plan', () => {
 
     expect(waveSummary(p)).toEqual([
       `delete bindings: binding:brom.billing.dlx->queue:brom.billing.dlq:, ${BILLING_BINDING}`,
-      'delete policies: policy:brom.billing',
       'delete queues: queue:brom.billing, queue:brom.billing.dlq',
+      'delete policies: policy:brom.billing',
       'delete exchanges: exchange:brom.billing.dlx',
     ]);
     const bindingDeletion = p.waves[0].actions[1];
@@ -562,15 +562,15 @@ describe('plan', () => {
 
     expect(p.waves.map(w => `${w.operation} ${w.stage}`)).toEqual([
       'put exchanges',
-      'put queues',
       'put policies',
+      'put queues',
       'put bindings',
       'delete bindings',
-      'delete policies',
       'delete queues',
+      'delete policies',
       'delete exchanges',
     ]);
-    expect(p.waves[2].actions.map(a => `${a.action} ${a.key}`)).toEqual([
+    expect(p.waves[1].actions.map(a => `${a.action} ${a.key}`)).toEqual([
       'create policy:brom.audit',
       'update policy:brom.shipping',
     ]);

@@ -115,7 +115,7 @@ export type PlanWave =
 export interface Plan {
   /**
    * Broker writes in the order they must happen: puts in dependency order (vhost,
-   * exchanges, queues, policies, bindings), then deletions in reverse. Puts come first so
+   * exchanges, policies, queues, bindings), then deletions in reverse. Puts come first so
    * that a binding whose routing key changed is replaced make-before-break. Empty when the
    * broker already matches.
    */
@@ -132,17 +132,22 @@ export interface Plan {
   finalizable: { applicationIds: string[]; notificationTypeIds: string[] };
 }
 
+// Policies go before the queues they are for: a queue is then declared with its
+// dead-lettering, TTL and length limit already in force (no window in which messages
+// arrive without them), and policy writes stay fast: written after thousands of quorum
+// queues, each took over a second (bench/README.md, "bench:reconciler"). A policy's
+// pattern names exactly one queue, so creating it first affects nothing else.
 const PUT_ORDER: PlanStage[] = [
   'vhost',
   'exchanges',
-  'queues',
   'policies',
+  'queues',
   'bindings',
 ];
 const DELETE_ORDER: Exclude<PlanStage, 'vhost'>[] = [
   'bindings',
-  'policies',
   'queues',
+  'policies',
   'exchanges',
 ];
 const STAGE_OF: Record<BrokerObjectKind, PlanStage> = {

@@ -37,6 +37,13 @@ export interface ReconcilerOptions {
    * through a stale sidecar.
    */
   sidecarVersions?: () => Promise<number[]>;
+  /**
+   * How long after a revocation its connections are still looked for and closed. The
+   * management API lists connections from its statistics, which lag the broker by up to
+   * `collect_statistics_interval` (5 s by default): a client that connected just before
+   * the revocation is not listed yet on the first look. Default 15 s.
+   */
+  revocationGraceMs?: number;
   metrics?: ReconcilerMetrics;
 }
 
@@ -59,6 +66,9 @@ export interface PassResult {
 
 type WriteAction = CreateAction | UpdateAction | DeleteAction;
 
+/** How often connections of a recent revocation are looked for again. */
+const RECHECK_REVOCATIONS_MS = 1_000;
+
 interface ApplyOutcome {
   succeeded: Set<string>;
   failed: Map<string, { terminal: boolean; reason: string; message: string }>;
@@ -79,6 +89,7 @@ export class Reconciler {
   readonly #clock: () => Date;
   readonly #backoff: Backoff;
   readonly #sidecarVersions: () => Promise<number[]>;
+  readonly #revocationGraceMs: number;
   readonly #metrics?: ReconcilerMetrics;
 
   private constructor(options: ReconcilerOptions) {
@@ -95,6 +106,7 @@ export class Reconciler {
       clock: { now: () => this.#clock().getTime() },
     });
     this.#sidecarVersions = options.sidecarVersions ?? (async () => []);
+    this.#revocationGraceMs = options.revocationGraceMs ?? 15_000;
     this.#metrics = options.metrics;
   }
 
@@ -152,7 +164,7 @@ export class Reconciler {
 
     const finalized =
       plan.finalizable.applicationIds.length + plan.finalizable.notificationTypeIds.length;
-    const revocationsPending = await this.#enforceRevocations(snapshot, logger);
+    const revocations = await this.#enforceRevocations(snapshot, now, logger);
     await this.#store.finalize(
       plan.finalizable.applicationIds,
       plan.finalizable.notificationTypeIds,
@@ -167,12 +179,16 @@ export class Reconciler {
     }
     this.#metrics?.pass(outcome.failed.size ? 'failed' : 'ok', Date.now() - started);
     this.#metrics?.pending(outcome.failed.size + outcome.skipped.size);
+    const retryAt = this.#earliestRetry([...outcome.failed.keys(), ...outcome.skipped]);
     return {
-      retryAt: this.#earliestRetry([...outcome.failed.keys(), ...outcome.skipped]),
+      retryAt:
+        revocations.recheckAt !== undefined && (retryAt === undefined || revocations.recheckAt < retryAt)
+          ? revocations.recheckAt
+          : retryAt,
       writes,
       brokerAvailable: true,
       finalized,
-      revocationsPending,
+      revocationsPending: revocations.waitingForSidecars,
     };
   }
 
@@ -320,6 +336,16 @@ export class Reconciler {
               reason: failure.reason,
               message: `deleting failed: ${failure.message}`,
             });
+          } else if (!outcome.succeeded.has(action.key)) {
+            // Not attempted while its backoff runs: still ours and still to be deleted.
+            // Without the record the next pass would no longer own it and leave it behind.
+            const previous = snapshot.statuses.get(action.key);
+            record(action.key, true, {
+              status: 'False',
+              reason: previous?.status === 'False' ? previous.reason : 'Pending',
+              message:
+                previous?.status === 'False' ? previous.message : 'waiting to be deleted',
+            });
           }
           // A deleted object needs no status record; dropping it ends our ownership.
           continue;
@@ -417,40 +443,74 @@ export class Reconciler {
 
   /**
    * Closes live connections of users whose access ended, once every sidecar serves a
-   * snapshot without that access. Returns how many revocations still wait.
+   * snapshot without that access. A revocation counts as enforced once its grace period
+   * is over and every connection found was closed; until then each pass looks again
+   * (`recheckAt`). A broker error leaves revocations waiting; it never aborts the pass
+   * (the finalizer and the status still need it).
    */
-  async #enforceRevocations(snapshot: ReconcilerSnapshot, logger: LoggerService): Promise<number> {
+  async #enforceRevocations(
+    snapshot: ReconcilerSnapshot,
+    now: Date,
+    logger: LoggerService,
+  ): Promise<{ waitingForSidecars: number; recheckAt?: number }> {
     const pending = snapshot.revokedUsers.length + snapshot.revokedSubscriptions.length;
-    if (pending === 0) return 0;
+    if (pending === 0) return { waitingForSidecars: 0 };
     const versions = await this.#sidecarVersions();
-    if (versions.some(v => v < snapshot.input.version)) return pending;
+    if (versions.some(v => v < snapshot.input.version)) return { waitingForSidecars: pending };
+    const recheckAt = now.getTime() + RECHECK_REVOCATIONS_MS;
 
-    const connections = await this.#broker.listConnections(this.#topology.vhost);
+    const usernames = new Set([
+      ...snapshot.revokedUsers.map(u => u.username),
+      ...snapshot.revokedSubscriptions.flatMap(s => s.usernames),
+    ]);
     const byUser = new Map<string, string[]>();
-    for (const c of connections) {
-      const list = byUser.get(c.user) ?? [];
-      list.push(c.name);
-      byUser.set(c.user, list);
-    }
-    const close = async (username: string, reason: string) => {
-      for (const name of byUser.get(username) ?? []) {
-        await this.#broker.closeConnection(name, `BROM: ${reason}`);
-        logger.info(`Closed connection ${name} of ${username}: ${reason}`);
+    if (usernames.size > 0) {
+      try {
+        for (const c of await this.#broker.listConnections(this.#topology.vhost)) {
+          if (!usernames.has(c.user)) continue;
+          const list = byUser.get(c.user) ?? [];
+          list.push(c.name);
+          byUser.set(c.user, list);
+        }
+      } catch (error) {
+        logger.debug(`Listing connections failed, revocations wait: ${classifyWriteError(error).message}`);
+        return { waitingForSidecars: 0, recheckAt };
       }
+    }
+    /** True once every listed connection of the user is closed (or none was listed). */
+    const close = async (username: string, reason: string): Promise<boolean> => {
+      let closedAll = true;
+      for (const name of byUser.get(username) ?? []) {
+        try {
+          await this.#broker.closeConnection(name, `BROM: ${reason}`);
+          logger.info(`Closed connection ${name} of ${username}: ${reason}`);
+        } catch (error) {
+          closedAll = false;
+          logger.debug(`Closing connection ${name} failed: ${classifyWriteError(error).message}`);
+        }
+      }
+      byUser.delete(username);
+      return closedAll;
     };
+    const settled = (since: string) =>
+      now.getTime() - Date.parse(since) >= this.#revocationGraceMs;
     const enforced: string[] = [];
     for (const user of snapshot.revokedUsers) {
-      await close(user.username, user.reason);
+      if ((await close(user.username, user.reason)) && settled(user.since)) {
+        enforced.push(`credential:${user.credentialId}`);
+      }
     }
     for (const subscription of snapshot.revokedSubscriptions) {
+      let closedAll = true;
       for (const username of subscription.usernames) {
-        await close(username, 'subscription revoked');
+        closedAll = (await close(username, 'subscription revoked')) && closedAll;
       }
-      enforced.push(`subscription:${subscription.id}:${subscription.generation}`);
+      if (closedAll && (subscription.usernames.length === 0 || settled(subscription.since))) {
+        enforced.push(`subscription:${subscription.id}:${subscription.generation}`);
+      }
     }
-    enforced.push(...snapshot.revokedUsers.map(u => `credential:${u.credentialId}`));
-    await this.#store.recordEnforced(enforced, this.#clock());
-    return 0;
+    if (enforced.length) await this.#store.recordEnforced(enforced, this.#clock());
+    return enforced.length < pending ? { waitingForSidecars: 0, recheckAt } : { waitingForSidecars: 0 };
   }
 
   #earliestRetry(keys: string[]): number | undefined {

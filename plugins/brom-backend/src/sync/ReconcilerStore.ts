@@ -11,9 +11,21 @@ export interface ReconcilerSnapshot {
   /** The last stored status per key, for condition transition times. */
   statuses: Map<string, SyncStatusRow>;
   /** Broker users whose access ended: revoked or expired credentials, deleted applications. */
-  revokedUsers: Array<{ credentialId: string; username: string; reason: string }>;
+  revokedUsers: Array<{
+    credentialId: string;
+    username: string;
+    reason: string;
+    /** When the access ended. */
+    since: string;
+  }>;
   /** Consumers whose subscription was revoked since their connections were last closed. */
-  revokedSubscriptions: Array<{ id: string; generation: number; usernames: string[] }>;
+  revokedSubscriptions: Array<{
+    id: string;
+    generation: number;
+    usernames: string[];
+    /** When the subscription was revoked. */
+    since: string;
+  }>;
 }
 
 export interface StatusRecord {
@@ -62,19 +74,17 @@ export class ReconcilerStore {
 
       const statuses = new Map(statusRows.map(r => [r.key, r]));
       const managed = new Set(statusRows.filter(r => Boolean(r.managed)).map(r => r.key));
-      const deletedApps = new Set(apps.filter(a => a.deleted_at).map(a => a.id));
+      const deletedApps = new Map(
+        apps.filter(a => a.deleted_at).map(a => [a.id, a.deleted_at!]),
+      );
 
       const revokedUsers: ReconcilerSnapshot['revokedUsers'] = [];
       for (const c of creds) {
-        const reason = deletedApps.has(c.application_id)
-          ? 'application deleted'
-          : c.revoked_at
-          ? 'credential revoked'
-          : c.expires_at && c.expires_at <= nowIso
-          ? 'credential expired'
-          : undefined;
+        const reason = accessEndReason(c, deletedApps.has(c.application_id), nowIso);
         if (reason && !statuses.has(`${ENFORCED_PREFIX}credential:${c.id}`)) {
-          revokedUsers.push({ credentialId: c.id, username: c.username, reason });
+          const since =
+            deletedApps.get(c.application_id) ?? c.revoked_at ?? c.expires_at ?? nowIso;
+          revokedUsers.push({ credentialId: c.id, username: c.username, reason, since });
         }
       }
       const liveUsernamesByApp = new Map<string, string[]>();
@@ -94,6 +104,7 @@ export class ReconcilerStore {
           id: s.id,
           generation: s.generation,
           usernames: liveUsernamesByApp.get(s.consumer_application_id) ?? [],
+          since: s.updated_at,
         }));
 
       return {
@@ -276,4 +287,16 @@ export class ReconcilerStore {
       }
     });
   }
+}
+
+/** Why a credential's broker user may no longer connect, if it may not. */
+function accessEndReason(
+  credential: { revoked_at: string | null; expires_at: string | null },
+  applicationDeleted: boolean,
+  nowIso: string,
+): string | undefined {
+  if (applicationDeleted) return 'application deleted';
+  if (credential.revoked_at) return 'credential revoked';
+  if (credential.expires_at && credential.expires_at <= nowIso) return 'credential expired';
+  return undefined;
 }

@@ -58,6 +58,7 @@ export function createReconcilerRunner(options: {
           withinMs: config.reconciler.sidecarStaleMs,
         })
       ).map(s => s.version),
+    revocationGraceMs: config.reconciler.revocationGraceMs,
     metrics: createReconcilerMetrics(),
   });
   return ReconcilerRunner.create({

@@ -1,0 +1,213 @@
+import { useRabbitVhost } from '../rabbitmq/testRabbit';
+import { pollUntil } from '../process';
+import {
+  BOB,
+  ReconcilerTestBackend,
+  startReconcilerBackend,
+} from './__utils__/bromBackend';
+import { ManagementProxy } from './__utils__/ManagementProxy';
+import {
+  PREFIX,
+  SHOP_SPEC,
+  buildShop,
+  lastSeq,
+  waitForPasses,
+  waitForTopology,
+} from './__utils__/scenario';
+import { expectedTopology, readTopology } from './__utils__/topology';
+
+/*
+ * The reconciler of a real BROM backend (REST API, permission policy, PostgreSQL store)
+ * against the per-run RabbitMQ node, through a proxy that counts its requests. Each test
+ * gets a fresh vhost and a fresh database; resync runs every second.
+ */
+
+const rabbit = useRabbitVhost();
+
+describe('the reconciler against a real broker', () => {
+  let proxy: ManagementProxy;
+  let backend: ReconcilerTestBackend;
+
+  beforeEach(async () => {
+    proxy = await ManagementProxy.start({ target: rabbit.rabbit.managementUrl });
+    backend = await startReconcilerBackend({
+      managementUrl: proxy.url,
+      vhost: rabbit.name,
+      ...rabbit.rabbit.admin,
+    });
+    await buildShop(backend.portal);
+  });
+
+  // Inside this describe, so the backend stops before the vhost fixture deletes the vhost.
+  afterEach(async () => {
+    await backend?.stop();
+    await proxy?.close();
+  });
+
+  const expected = () => expectedTopology(SHOP_SPEC);
+
+  it('builds the whole topology in an empty vhost and reports it ready', async () => {
+    await waitForTopology(rabbit.management, rabbit.name, expected());
+    for (const name of ['orders', 'shipping', 'billing', 'analytics', 'audit']) {
+      const status = await backend.portal.waitUntilReady(name);
+      expect(status.objects.every(o => o.condition.status === 'True')).toBe(true);
+    }
+    // The queues are quorum queues with nothing but the type as arguments: the
+    // dead-letter exchange, TTL and length limit come from the policies, and the
+    // broker applies them (it reports that with its statistics, a little later).
+    const policyOf = async (queue: string) =>
+      (await rabbit.management.getQueue(rabbit.name, `${PREFIX}${queue}`)) as {
+        type?: string;
+        arguments: Record<string, unknown>;
+        policy?: string | null;
+      };
+    for (const queue of ['billing', 'analytics', 'audit']) {
+      const found = await pollUntil(
+        async () => {
+          const q = await policyOf(queue);
+          return q.policy ? q : undefined;
+        },
+        { timeoutMs: 15_000, describe: () => `no policy applies to ${queue}` },
+      );
+      expect(found).toMatchObject({
+        type: 'quorum',
+        arguments: { 'x-queue-type': 'quorum' },
+        policy: `${PREFIX}${queue}`,
+      });
+    }
+    // A dead-letter queue matches no policy: the patterns are anchored.
+    expect((await policyOf('billing.dlq')).policy ?? null).toBeNull();
+  });
+
+  it('makes no writes once the broker matches', async () => {
+    await waitForTopology(rabbit.management, rabbit.name, expected());
+    await backend.portal.waitUntilReady('analytics');
+    const from = lastSeq(proxy);
+    await waitForPasses(proxy, rabbit.name, 2, { from });
+    const since = proxy.requests.filter(r => r.seq > from);
+    expect(since.filter(r => r.method !== 'GET')).toEqual([]);
+    // An idle pass reads the vhost, its exchanges, queues, bindings and policies.
+    const vhost = encodeURIComponent(rabbit.name);
+    expect(
+      [...new Set(since.map(r => `${r.method} ${r.path}`))].sort(),
+    ).toEqual(
+      [
+        `GET /api/bindings/${vhost}`,
+        `GET /api/exchanges/${vhost}`,
+        `GET /api/policies/${vhost}`,
+        `GET /api/queues/${vhost}`,
+        `GET /api/vhosts/${vhost}`,
+      ].sort(),
+    );
+  });
+
+  it('puts back a queue and a binding deleted by hand within one resync', async () => {
+    await waitForTopology(rabbit.management, rabbit.name, expected());
+    const binding = (await rabbit.management.listBindings(rabbit.name)).find(
+      b =>
+        b.source === `${PREFIX}shipping` && b.destination === `${PREFIX}analytics`,
+    )!;
+    expect(binding).toBeDefined();
+
+    const from = lastSeq(proxy);
+    await rabbit.management.deleteQueue(rabbit.name, `${PREFIX}billing`);
+    await rabbit.management.deleteBinding(binding);
+    const damaged = await readTopology(rabbit.management, rabbit.name);
+    expect(damaged.queues.map(q => q.name)).not.toContain(`${PREFIX}billing`);
+
+    await waitForTopology(rabbit.management, rabbit.name, expected());
+    // A pass may have read the broker just before the damage; the next one repairs it.
+    const vhostReads = proxy.requests.filter(
+      r =>
+        r.seq > from &&
+        r.method === 'GET' &&
+        r.path === `/api/vhosts/${encodeURIComponent(rabbit.name)}`,
+    );
+    expect(vhostReads.length).toBeLessThanOrEqual(2);
+    await backend.portal.waitUntilReady('billing');
+  });
+
+  it('leaves unmanaged objects alone, even inside its prefix', async () => {
+    await waitForTopology(rabbit.management, rabbit.name, expected());
+    const m = rabbit.management;
+    const vhost = rabbit.name;
+    const planted = `${PREFIX}planted`;
+    await m.putExchange(vhost, planted, { type: 'direct', durable: true });
+    await m.putQueue(vhost, planted, { durable: true });
+    await m.bindQueue(vhost, planted, planted, { routing_key: 'planted' });
+    await m.putPolicy(vhost, planted, {
+      pattern: `^${PREFIX.replace('.', '\\.')}planted$`,
+      'apply-to': 'queues',
+      priority: 5,
+      definition: { 'message-ttl': 1_000 },
+    });
+    // Into the managed exchange: ours is the exchange, not the binding.
+    await m.bindQueue(vhost, `${PREFIX}orders`, planted, { routing_key: 'order.#' });
+    // A queue a client declared with a name our consumers would have.
+    await m.putQueue(vhost, `${PREFIX}billing.extra`, { durable: true });
+    const before = await readTopology(m, vhost);
+
+    const from = lastSeq(proxy);
+    await waitForPasses(proxy, vhost, 3, { from });
+    expect(proxy.requests.filter(r => r.seq > from && r.method !== 'GET')).toEqual([]);
+    expect(await readTopology(m, vhost)).toEqual(before);
+    expect(await m.getPolicy(vhost, planted)).toMatchObject({
+      definition: { 'message-ttl': 1_000 },
+      priority: 5,
+    });
+  });
+
+  it('removes exactly the objects of a deleted application, then its row', async () => {
+    await waitForTopology(rabbit.management, rabbit.name, expected());
+    const m = rabbit.management;
+    // Something unmanaged bound into the deleted consumer's neighbourhood stays.
+    await m.putQueue(rabbit.name, `${PREFIX}planted`, { durable: true });
+    await m.bindQueue(rabbit.name, `${PREFIX}orders`, `${PREFIX}planted`, {
+      routing_key: 'order.#',
+    });
+    const from = lastSeq(proxy);
+
+    await backend.portal.deleteApplication(BOB, 'billing');
+
+    const remaining = expectedTopology({
+      ...SHOP_SPEC,
+      consumers: SHOP_SPEC.consumers.filter(c => c.name !== 'billing'),
+      bindings: SHOP_SPEC.bindings.filter(b => b.consumer !== 'billing'),
+    });
+    remaining.queues.push({
+      name: `${PREFIX}planted`,
+      type: 'classic',
+      durable: true,
+      auto_delete: false,
+      exclusive: false,
+      arguments: {},
+    });
+    remaining.bindings.push({
+      source: `${PREFIX}orders`,
+      destination: `${PREFIX}planted`,
+      destination_type: 'queue',
+      routing_key: 'order.#',
+      arguments: {},
+    });
+    await waitForTopology(m, rabbit.name, remaining);
+
+    // The row goes once the broker objects are gone: the API no longer knows it.
+    await pollUntil(
+      async () => {
+        const res = await backend.api.get(BOB, '/applications/{name}', {
+          params: { name: 'billing' },
+        });
+        return res.status === 404 ? true : undefined;
+      },
+      { timeoutMs: 30_000, describe: () => 'billing was not finalized' },
+    );
+    // Every delete named one of billing's objects; nothing was deleted twice.
+    const deletes = proxy.requests.filter(r => r.seq > from && r.method === 'DELETE');
+    expect(deletes.length).toBeGreaterThan(0);
+    for (const d of deletes) {
+      expect(decodeURIComponent(d.path)).toMatch(/brom\.billing/);
+    }
+    // The other applications stay ready.
+    await backend.portal.waitUntilReady('analytics');
+  });
+});

@@ -1,0 +1,137 @@
+import amqplib from 'amqplib';
+import { useRabbitVhost } from '../rabbitmq/testRabbit';
+import { pollUntil } from '../process';
+import {
+  BOB,
+  ReconcilerTestBackend,
+  startReconcilerBackend,
+} from './__utils__/bromBackend';
+import { ManagementProxy } from './__utils__/ManagementProxy';
+import { PREFIX, waitForTopology } from './__utils__/scenario';
+import { expectedTopology } from './__utils__/topology';
+
+/*
+ * Revoking a subscription must stop a consumer that is already connected: the
+ * reconciler closes the connections of the consumer's credentials through the management
+ * API. The consumer here logs in as an internal broker user named exactly like its BROM
+ * credential (the sidecar's own tests cover logging in through the sidecar); the
+ * reconciler closes connections by that username.
+ */
+
+const rabbit = useRabbitVhost();
+
+describe('revoking a subscription', () => {
+  let proxy: ManagementProxy;
+  let backend: ReconcilerTestBackend;
+  const users: string[] = [];
+
+  beforeEach(async () => {
+    proxy = await ManagementProxy.start({ target: rabbit.rabbit.managementUrl });
+    backend = await startReconcilerBackend({
+      managementUrl: proxy.url,
+      vhost: rabbit.name,
+      ...rabbit.rabbit.admin,
+    });
+  });
+
+  afterEach(async () => {
+    await backend?.stop();
+    await proxy?.close();
+    for (const user of users.splice(0)) {
+      await rabbit.management.deleteUser(user, { ignoreNotFound: true });
+    }
+  });
+
+  it("closes the consumer's live AMQP connection", async () => {
+    const { portal } = backend;
+    const [orderCreated] = await portal.createProducer('orders', [
+      { name: 'order-created', pattern: 'order.*.created' },
+    ]);
+    await portal.createConsumer('billing');
+    const subscription = await portal.subscribe('billing', orderCreated);
+    const credential = await portal.createCredential(BOB, 'billing');
+    await waitForTopology(
+      rabbit.management,
+      rabbit.name,
+      expectedTopology({
+        prefix: PREFIX,
+        producers: ['orders'],
+        consumers: [{ name: 'billing' }],
+        bindings: [{ producer: 'orders', consumer: 'billing', routingKey: 'order.*.created' }],
+      }),
+    );
+
+    const password = 'consumer-test-password';
+    await rabbit.management.putUser(credential.username, { password, tags: '' });
+    users.push(credential.username);
+    await rabbit.management.putPermissions(rabbit.name, credential.username, {
+      configure: '^$',
+      write: '^$',
+      read: `^${PREFIX.replace('.', '\\.')}billing$`,
+    });
+
+    const connection = await amqplib.connect(rabbit.amqpUrl(credential.username, password));
+    let closedAt: number | undefined;
+    let closeError: unknown;
+    connection.on('error', error => {
+      closeError = error;
+    });
+    connection.on('close', (error?: Error) => {
+      closedAt = Date.now();
+      closeError ??= error;
+    });
+    try {
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined);
+      const received: string[] = [];
+      await channel.consume(`${PREFIX}billing`, message => {
+        if (message) {
+          received.push(message.fields.routingKey);
+          channel.ack(message);
+        }
+      });
+      // It receives what the producer publishes while the subscription holds.
+      const publisher = await amqplib.connect(rabbit.amqpUrl());
+      try {
+        const pub = await publisher.createConfirmChannel();
+        pub.publish(`${PREFIX}orders`, 'order.17.created', Buffer.from('{}'));
+        await pub.waitForConfirms();
+      } finally {
+        await publisher.close();
+      }
+      await pollUntil(async () => (received.length === 1 ? true : undefined), {
+        timeoutMs: 10_000,
+        describe: () => 'the consumer received nothing',
+      });
+
+      const revokedAt = Date.now();
+      await portal.revoke(subscription);
+      await pollUntil(async () => (closedAt !== undefined ? true : undefined), {
+        timeoutMs: 30_000,
+        describe: () => "the consumer's connection is still open",
+      });
+      // Closed by the broker on BROM's request, with BROM's reason.
+      expect(String((closeError as Error | undefined)?.message)).toMatch(/BROM/);
+      expect(closedAt! - revokedAt).toBeLessThan(30_000);
+      expect(
+        proxy.requests.some(
+          r => r.method === 'DELETE' && r.path.startsWith('/api/connections/'),
+        ),
+      ).toBe(true);
+    } finally {
+      if (closedAt === undefined) await connection.close().catch(() => undefined);
+    }
+
+    // The binding goes; the queue stays with whatever it still holds.
+    await waitForTopology(
+      rabbit.management,
+      rabbit.name,
+      expectedTopology({
+        prefix: PREFIX,
+        producers: ['orders'],
+        consumers: [{ name: 'billing' }],
+        bindings: [],
+      }),
+    );
+  });
+});
