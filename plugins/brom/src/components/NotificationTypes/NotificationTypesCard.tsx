@@ -1,11 +1,4 @@
-import {
-  EmptyState,
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-  Table,
-  TableColumn,
-} from '@backstage/core-components';
+import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -17,6 +10,7 @@ import { bromApiRef } from '../../api/BromApi';
 import { ConfirmDialog } from '../common/ConfirmDialog';
 import { useBrokerSettings } from '../common/useBrokerSettings';
 import { NotificationTypeDialog } from './NotificationTypeDialog';
+import { CardTable } from '../common/CardTable';
 
 type Editing =
   | { mode: 'add' }
@@ -83,27 +77,6 @@ export const NotificationTypesCard = ({
     },
   ];
 
-  const renderTypes = () => {
-    if (loading && !value) return <Progress />;
-    if (error) return <ResponseErrorPanel error={error} />;
-    if (!value || value.items.length === 0) {
-      return (
-        <EmptyState
-          missing="content"
-          title="Publishes no notification types"
-          description={`Add a notification type to tell others what this application publishes. Consumers then find it in the producer catalogue and ask to subscribe; you publish to exchange ${prefix}${application.name}.`}
-        />
-      );
-    }
-    return (
-      <Table
-        options={{ paging: false, search: false, toolbar: false }}
-        columns={live ? columns : columns.slice(0, -1)}
-        data={value.items}
-      />
-    );
-  };
-
   return (
     <InfoCard
       title="Notification types"
@@ -120,7 +93,17 @@ export const NotificationTypesCard = ({
         )
       }
     >
-      {renderTypes()}
+      <CardTable
+        loading={loading}
+        error={error}
+        items={value?.items}
+        columns={live ? columns : columns.slice(0, -1)}
+        empty={{
+          missing: 'content',
+          title: 'Publishes no notification types',
+          description: `Add a notification type to tell others what this application publishes. Consumers then find it in the producer catalogue and ask to subscribe; you publish to exchange ${prefix}${application.name}.`,
+        }}
+      />
       {editing?.mode === 'add' && (
         <NotificationTypeDialog
           application={application.name}

@@ -1,11 +1,4 @@
-import {
-  EmptyState,
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-  Table,
-  TableColumn,
-} from '@backstage/core-components';
+import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -26,6 +19,7 @@ import {
   SubscriptionDecision,
   SubscriptionDecisionDialog,
 } from '../SubscriptionDecisionDialog';
+import { CardTable } from '../common/CardTable';
 
 /** What the application receives: its subscriptions as a consumer, in every state. */
 export const ConsumerSubscriptionsCard = ({
@@ -103,27 +97,6 @@ export const ConsumerSubscriptionsCard = ({
     },
   ];
 
-  const renderSubscriptions = () => {
-    if (loading && !value) return <Progress />;
-    if (error) return <ResponseErrorPanel error={error} />;
-    if (!value || value.items.length === 0) {
-      return (
-        <EmptyState
-          missing="data"
-          title="Receives no notifications"
-          description="Choose “Request subscription”, or find a notification type in the producer catalogue and choose “Subscribe”. The producer’s owners decide on your request."
-        />
-      );
-    }
-    return (
-      <Table
-        options={{ paging: false, search: false, toolbar: false }}
-        columns={live ? columns : columns.slice(0, -1)}
-        data={value.items}
-      />
-    );
-  };
-
   return (
     <InfoCard
       title="Subscriptions"
@@ -150,7 +123,18 @@ export const ConsumerSubscriptionsCard = ({
           </Alert>
         </Box>
       )}
-      {renderSubscriptions()}
+      <CardTable
+        loading={loading}
+        error={error}
+        items={value?.items}
+        columns={live ? columns : columns.slice(0, -1)}
+        empty={{
+          missing: 'data',
+          title: 'Receives no notifications',
+          description:
+            'Choose “Request subscription”, or find a notification type in the producer catalogue and choose “Subscribe”. The producer’s owners decide on your request.',
+        }}
+      />
       {requesting && (
         <RequestSubscriptionDialog
           consumer={application.name}

@@ -1,11 +1,4 @@
-import {
-  EmptyState,
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-  Table,
-  TableColumn,
-} from '@backstage/core-components';
+import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -20,6 +13,7 @@ import {
   SubscriptionDecision,
   SubscriptionDecisionDialog,
 } from '../SubscriptionDecisionDialog';
+import { CardTable } from '../common/CardTable';
 
 /** Who receives the application's notifications, and deciding on their requests. */
 export const SubscribersCard = ({
@@ -95,30 +89,20 @@ export const SubscribersCard = ({
     },
   ];
 
-  const renderSubscribers = () => {
-    if (loading && !value) return <Progress />;
-    if (error) return <ResponseErrorPanel error={error} />;
-    if (!value || value.items.length === 0) {
-      return (
-        <EmptyState
-          missing="data"
-          title="No subscribers yet"
-          description="Other teams find this application’s notification types in the producer catalogue. Their requests appear here and in your approvals inbox."
-        />
-      );
-    }
-    return (
-      <Table
-        options={{ paging: false, search: false, toolbar: false }}
-        columns={columns}
-        data={value.items}
-      />
-    );
-  };
-
   return (
     <InfoCard title="Subscribers">
-      {renderSubscribers()}
+      <CardTable
+        loading={loading}
+        error={error}
+        items={value?.items}
+        columns={columns}
+        empty={{
+          missing: 'data',
+          title: 'No subscribers yet',
+          description:
+            'Other teams find this application’s notification types in the producer catalogue. Their requests appear here and in your approvals inbox.',
+        }}
+      />
       {deciding && (
         <SubscriptionDecisionDialog
           {...deciding}
