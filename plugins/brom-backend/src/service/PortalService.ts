@@ -1244,21 +1244,10 @@ export class PortalService {
     if ('producer' in target) application = target.producer;
     else if ('application' in target) application = target.application;
     else application = target.name;
-    await tx
-      .insertInto('brom_audit_events')
-      .values({
-        at: this.#now(),
-        actor: actor.userEntityRef,
-        action,
-        target_kind: targetKind,
-        target_id: target.id,
-        application,
-        before: change.before ? JSON.stringify(change.before) : null,
-        after: change.after ? JSON.stringify(change.after) : null,
-      })
-      .execute();
-    if ('consumer' in target && target.consumer !== target.producer) {
-      // The consumer's history shows the subscription too.
+    // The consumer's history shows a subscription too, not only the producer's.
+    const applications = new Set([application]);
+    if ('consumer' in target) applications.add(target.consumer);
+    for (const name of applications) {
       await tx
         .insertInto('brom_audit_events')
         .values({
@@ -1267,7 +1256,7 @@ export class PortalService {
           action,
           target_kind: targetKind,
           target_id: target.id,
-          application: target.consumer,
+          application: name,
           before: change.before ? JSON.stringify(change.before) : null,
           after: change.after ? JSON.stringify(change.after) : null,
         })

@@ -2,6 +2,7 @@ import { NotFoundError } from '@backstage/errors';
 import { ApplicationStatus, ObjectStatus } from '@internal/plugin-brom-common';
 import { BromStore } from '../store/BromStore';
 import { SyncStatusRow } from '../store/tables';
+import { summariseApplication } from '../reconciler/conditions';
 
 /** Reads what the reconciler recorded about an application's broker objects. */
 export class StatusService {
@@ -77,12 +78,9 @@ export function summarise(objects: ObjectStatus[]): {
       summary: 'Not synced yet: the reconciler has not created any broker objects for this application',
     };
   }
-  const ready = own.filter(o => o.condition.status === 'True');
-  const failing = own.filter(o => o.condition.status === 'False');
-  const parts = [`${ready.length} of ${own.length} objects ready`];
-  for (const o of failing.slice(0, 3)) {
-    parts.push(`${o.kind} ${o.name} failing: ${o.condition.message || o.condition.reason}`);
-  }
-  if (failing.length > 3) parts.push(`and ${failing.length - 3} more failing`);
-  return { ready: ready.length === own.length, objects, summary: parts.join('; ') };
+  return {
+    ready: own.every(o => o.condition.status === 'True'),
+    objects,
+    summary: summariseApplication(own),
+  };
 }
