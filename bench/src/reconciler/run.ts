@@ -268,7 +268,13 @@ async function main() {
     });
     closers.push(() => client.close());
     const logger = mockServices.rootLogger({ level: 'warn' });
+    const passDurations = { full: [] as number[], incremental: [] as number[] };
     const reconciler = Reconciler.create({
+      metrics: {
+        pass: (_outcome, durationMs, mode) => passDurations[mode].push(durationMs),
+        write: () => undefined,
+        pending: () => undefined,
+      },
       store: reconcilerStore,
       broker: ManagementBrokerApi.create({ client, username: node.admin.username }),
       logger,
@@ -312,6 +318,15 @@ async function main() {
       )}; writes reported ${idle.writes}`,
     );
 
+    // --- one idle incremental pass: nothing changed since the last pass, nothing to read
+    proxy.clear();
+    started = Date.now();
+    const idleIncremental = await reconciler.pass({ mode: 'incremental' });
+    const idleIncrementalMs = Date.now() - started;
+    log(
+      `idle incremental pass (${idleIncremental.mode}): ${proxy.requests.length} requests in ${idleIncrementalMs} ms`,
+    );
+
     // --- latency trials with the runner, woken by the store
     const watcher = await StateWatcher.create({ store, logger });
     closers.push(() => watcher.stop());
@@ -322,6 +337,8 @@ async function main() {
       logger,
       resyncMs: 60_000,
     });
+    passDurations.full.length = 0;
+    passDurations.incremental.length = 0;
     runner.start();
     closers.push(() => runner.stop());
     const portal = PortalService.create({
@@ -412,6 +429,13 @@ async function main() {
       )}, max ${Math.max(...values)}, n ${values.length})`;
     log(`approve -> first message: ${summary(approveMs)}`);
     log(`revoke -> connection closed: ${summary(revokeMs)}`);
+    log(
+      `passes during the trials: ${passDurations.incremental.length} incremental (${summary(
+        passDurations.incremental,
+      )}), ${passDurations.full.length} full (store read, plan and status after a background observation: ${
+        passDurations.full.length ? summary(passDurations.full) : 'none'
+      })`,
+    );
 
     if (options.json) {
       await writeFile(
@@ -425,7 +449,9 @@ async function main() {
             confirmedMs,
             passes,
             totalWrites,
-            idle: { requests: proxy.requests.length, tally: idleTally, ms: idlePassMs },
+            idle: { requests: idleTally, ms: idlePassMs },
+            idleIncremental: { ms: idleIncrementalMs },
+            passDurations,
             approveMs,
             revokeMs,
           },

@@ -76,6 +76,11 @@ export interface ListQueuesOptions {
    * totals: much cheaper for the broker with many queues.
    */
   disableStats?: boolean;
+  /**
+   * Only queues whose names match this regular expression (Erlang `re`, so anchor it:
+   * `^orders$`); the broker filters, answering one page of up to 500 queues.
+   */
+  namePattern?: string;
 }
 
 /** The binding fields needed to delete it, as found in {@link ManagementClient.listBindings}. */
@@ -217,11 +222,22 @@ export class ManagementClient {
     vhost: string,
     options: ListQueuesOptions = {},
   ): Promise<Queue[]> {
-    return this.#getJson(apiPath`queues/${vhost}`, {
-      query: options.disableStats
-        ? { disable_stats: 'true', enable_queue_totals: 'true' }
-        : undefined,
+    const query: Record<string, string> = options.disableStats
+      ? { disable_stats: 'true', enable_queue_totals: 'true' }
+      : {};
+    if (options.namePattern === undefined) {
+      return this.#getJson(apiPath`queues/${vhost}`, { query });
+    }
+    const page = await this.#getJson<{ items: Queue[] }>(apiPath`queues/${vhost}`, {
+      query: {
+        ...query,
+        page: '1',
+        page_size: '500',
+        name: options.namePattern,
+        use_regex: 'true',
+      },
     });
+    return page.items;
   }
 
   /** The queue with its message counts (see {@link Queue.messages}). */
@@ -258,6 +274,17 @@ export class ManagementClient {
 
   async listBindings(vhost: string): Promise<Binding[]> {
     return this.#getJson(apiPath`bindings/${vhost}`);
+  }
+
+  /** The bindings from one exchange to one queue (or exchange), whatever their routing keys. */
+  async listBindingsBetween(
+    vhost: string,
+    source: string,
+    destination: string,
+    destinationType: 'queue' | 'exchange' = 'queue',
+  ): Promise<Binding[]> {
+    const kind = destinationType === 'exchange' ? 'e' : 'q';
+    return this.#getJson(apiPath`bindings/${vhost}/e/${source}/${kind}/${destination}`);
   }
 
   /**

@@ -14,13 +14,31 @@ export interface BrokerConnection {
   vhost: string;
 }
 
+/** Names one broker object for a targeted read; its `key` is the planner's key. */
+export type ObjectRef =
+  | { kind: 'exchange' | 'queue' | 'policy'; key: string; name: string }
+  | {
+      kind: 'binding';
+      key: string;
+      source: string;
+      destination: string;
+      destinationType: 'queue' | 'exchange';
+      routingKey: string;
+    };
+
 /**
  * The broker operations the applier needs: the only way the reconciler talks to RabbitMQ.
  * Implementations throw {@link BrokerRequestError} for HTTP answers and plain errors for
  * network failures and timeouts.
  */
 export interface BrokerApi {
+  /** Everything in the vhost: what a full pass plans against. */
   observe(vhost: string): Promise<ObservedTopology>;
+  /**
+   * The vhost and just the named objects (those that exist), for a pass that only looks at
+   * what a change touched. Other objects may come along (e.g. bindings between the same pair).
+   */
+  observeObjects(vhost: string, objects: ObjectRef[]): Promise<ObservedTopology>;
   putVhost(vhost: string): Promise<void>;
   putExchange(vhost: string, exchange: DesiredExchange): Promise<void>;
   putQueue(vhost: string, queue: DesiredQueue): Promise<void>;

@@ -7,7 +7,9 @@ import {
   BrokerApi,
   BrokerConnection,
   BrokerRequestError,
+  ObjectRef,
 } from '../reconciler/BrokerApi';
+import { escapeRegex } from '../reconciler/naming';
 import {
   DesiredBinding,
   DesiredExchange,
@@ -56,6 +58,74 @@ export class ManagementBrokerApi implements BrokerApi {
         policies: policies as ObservedTopology['policies'],
       };
     });
+  }
+
+  async observeObjects(vhost: string, objects: ObjectRef[]): Promise<ObservedTopology> {
+    return translate(async () => {
+      const found: ObservedTopology = {
+        vhost: { name: vhost },
+        exchanges: [],
+        queues: [],
+        bindings: [],
+        policies: [],
+      };
+      const vhostFound = await absentOn404(() => this.#client.getVhost(vhost));
+      if (!vhostFound) return { ...found, vhost: null };
+      // A queue's own GET omits a quorum queue's message count, which the deletion guard
+      // needs; the listing filtered by name has it, and reads many queues at once.
+      const queueNames = objects.flatMap(o => (o.kind === 'queue' ? [o.name] : []));
+      const reads: Array<() => Promise<void>> = [];
+      for (let i = 0; i < queueNames.length; i += 40) {
+        const names = queueNames.slice(i, i + 40);
+        reads.push(async () => {
+          const wanted = new Set(names);
+          const queues = await this.#client.listQueues(vhost, {
+            disableStats: true,
+            namePattern: `^(${names.map(escapeRegex).join('|')})$`,
+          });
+          for (const q of queues) {
+            if (wanted.has(q.name)) found.queues.push(q as ObservedTopology['queues'][number]);
+          }
+        });
+      }
+      for (const ref of objects) {
+        if (ref.kind !== 'queue') reads.push(() => this.#observeOne(vhost, ref, found));
+      }
+      let next = 0;
+      const worker = async () => {
+        while (next < reads.length) await reads[next++]();
+      };
+      await Promise.all(Array.from({ length: Math.min(8, reads.length) }, worker));
+      return found;
+    });
+  }
+
+  async #observeOne(vhost: string, ref: ObjectRef, found: ObservedTopology): Promise<void> {
+    switch (ref.kind) {
+      case 'exchange': {
+        const e = await absentOn404(() => this.#client.getExchange(vhost, ref.name));
+        if (e) found.exchanges.push(e as ObservedTopology['exchanges'][number]);
+        return;
+      }
+      case 'policy': {
+        const p = await absentOn404(() => this.#client.getPolicy(vhost, ref.name));
+        if (p) found.policies.push(p as ObservedTopology['policies'][number]);
+        return;
+      }
+      case 'binding': {
+        const list = await absentOn404(() =>
+          this.#client.listBindingsBetween(vhost, ref.source, ref.destination, ref.destinationType),
+        );
+        for (const b of list ?? []) {
+          if (b.routing_key === ref.routingKey) {
+            found.bindings.push(b as ObservedTopology['bindings'][number]);
+          }
+        }
+        return;
+      }
+      default:
+        throw new Error(`cannot observe ${ref.key} on its own`);
+    }
   }
 
   /** Creates the vhost and gives the reconciler's own user full rights in it. */
@@ -151,6 +221,16 @@ export class ManagementBrokerApi implements BrokerApi {
 
   async closeConnection(name: string, reason: string): Promise<void> {
     await translate(() => this.#client.closeConnection(name, reason, { ignoreNotFound: true }));
+  }
+}
+
+/** The read's result, or undefined when the broker answers 404. */
+async function absentOn404<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isNotFoundError(error)) return undefined;
+    throw error;
   }
 }
 

@@ -2,7 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { Condition } from '@internal/plugin-brom-common';
 import { randomUUID } from 'node:crypto';
 import { Backoff } from '../reconciler/backoff';
-import { BrokerApi, classifyWriteError } from '../reconciler/BrokerApi';
+import { BrokerApi, classifyWriteError, ObjectRef } from '../reconciler/BrokerApi';
 import { describeKey, vhostKey } from '../reconciler/naming';
 import {
   CreateAction,
@@ -48,26 +48,64 @@ export interface ReconcilerOptions {
 }
 
 export interface ReconcilerMetrics {
-  pass(outcome: 'ok' | 'failed', durationMs: number): void;
+  /**
+   * A pass ended. A full pass's duration leaves out a whole-vhost observation taken before
+   * it, in the background.
+   */
+  pass(outcome: 'ok' | 'failed', durationMs: number, mode: 'full' | 'incremental'): void;
   write(kind: string, operation: string, outcome: 'ok' | 'failed', reason?: string): void;
   pending(count: number): void;
 }
 
 export interface PassResult {
+  /** What ran: a full pass observes the whole vhost, an incremental one only what changed. */
+  mode: 'full' | 'incremental';
   /** When the next pass is due for a retry, if any object is waiting on its backoff. */
   retryAt: number | undefined;
   writes: number;
+  /** Broker requests of the pass's observation: GETs of whole listings or of single objects. */
+  observedObjects: number;
   brokerAvailable: boolean;
   /** Deleted rows removed by this pass; another pass should follow. */
   finalized: number;
+  /**
+   * Only a full pass can finalize deleted rows (it needs to see that none of their objects
+   * is left anywhere): set when an incremental pass deleted objects of a deleted row.
+   */
+  fullPassWanted: boolean;
   /** Revocations waiting for the sidecars to catch up. */
   revocationsPending: number;
+}
+
+/** Whole-vhost observation for a full pass, taken before the pass (see {@link Reconciler.observe}). */
+export type Observation =
+  | { ok: true; observed: ObservedTopology }
+  | { ok: false; error: unknown };
+
+export interface PassOptions {
+  /**
+   * `full` (the default) observes the whole vhost and plans everything. `incremental` reads
+   * and writes only the objects whose desired definition changed since the last pass, plus
+   * those still failing or pending; it falls back to a full pass when there is no baseline
+   * yet or the change is large.
+   */
+  mode?: 'full' | 'incremental';
+  /**
+   * A whole-vhost observation taken before this full pass. The store is read after it, so
+   * writes made in between by incremental passes are either seen in the store as managed
+   * (and re-put idempotently, since the observation predates them) or no longer managed
+   * (and left alone): a slow observation never makes a change wait.
+   */
+  observation?: Observation;
 }
 
 type WriteAction = CreateAction | UpdateAction | DeleteAction;
 
 /** How often connections of a recent revocation are looked for again. */
 const RECHECK_REVOCATIONS_MS = 1_000;
+
+/** Above this many objects to look at, an incremental pass becomes a full one. */
+const MAX_INCREMENTAL_OBJECTS = 300;
 
 interface ApplyOutcome {
   succeeded: Set<string>;
@@ -77,8 +115,10 @@ interface ApplyOutcome {
 
 /**
  * One reconciliation pass, level-triggered: read the desired state, observe the broker,
- * plan, apply in dependency order, and record status. It keeps no memory between passes
- * except per-object backoff, so it converges from whatever it finds.
+ * plan, apply in dependency order, and record status. Between passes it keeps per-object
+ * backoff and a baseline (the desired objects as of the last pass and which of them are
+ * not settled) that lets incremental passes look only at what changed; full passes (the
+ * periodic resync) converge from whatever they find and repair drift.
  */
 export class Reconciler {
   readonly #store: ReconcilerStore;
@@ -91,6 +131,12 @@ export class Reconciler {
   readonly #sidecarVersions: () => Promise<number[]>;
   readonly #revocationGraceMs: number;
   readonly #metrics?: ReconcilerMetrics;
+  /** Desired objects by key, as JSON, as of the pass that last looked at them. */
+  #baseline: Map<string, string> | undefined;
+  /** How to read each object of the baseline and each unsettled one. */
+  readonly #refs = new Map<string, ObjectRef>();
+  /** Keys whose last status was not Ready (failed, pending, blocked, conflicting, being deleted). */
+  readonly #unsettled = new Set<string>();
 
   private constructor(options: ReconcilerOptions) {
     this.#store = options.store;
@@ -114,82 +160,253 @@ export class Reconciler {
     return new Reconciler(options);
   }
 
-  async pass(): Promise<PassResult> {
+  /** True once a full pass has run: incremental passes can then work from its baseline. */
+  get hasBaseline(): boolean {
+    return this.#baseline !== undefined;
+  }
+
+  /** Forgets the baseline, e.g. after another replica may have reconciled: the next pass is full. */
+  resetBaseline(): void {
+    this.#baseline = undefined;
+    this.#refs.clear();
+    this.#unsettled.clear();
+  }
+
+  /** Observes the whole vhost, for a full pass that runs later; never throws. */
+  async observe(): Promise<Observation> {
+    try {
+      return { ok: true, observed: await this.#broker.observe(this.#topology.vhost) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  async pass(options: PassOptions = {}): Promise<PassResult> {
     const reconcileId = randomUUID().slice(0, 8);
     const logger = this.#logger.child({ reconcileId });
     const started = Date.now();
+    const incremental = options.mode === 'incremental' && this.#baseline !== undefined;
+    const observation = incremental ? undefined : options.observation ?? (await this.observe());
     const now = this.#clock();
     const snapshot = await this.#store.read(now);
+    const timings: string[] = [`read ${Date.now() - started} ms`];
     const desired = desiredTopology(snapshot.input, this.#topology);
     const brokerKey = vhostKey(this.#topology.vhost);
 
     let observed: ObservedTopology;
-    try {
-      observed = await this.#broker.observe(this.#topology.vhost);
-    } catch (error) {
-      const failure = classifyWriteError(error);
+    let scope: Set<string> | undefined;
+    let observedObjects = 0;
+    let failure: unknown;
+    if (incremental) {
+      scope = this.#scope(desired);
+      if (scope.size > MAX_INCREMENTAL_OBJECTS) {
+        logger.debug(`${scope.size} objects changed: a full pass instead of an incremental one`);
+        return this.pass({ mode: 'full' });
+      }
+      if (scope.size === 0) {
+        this.#metrics?.pass('ok', Date.now() - started, 'incremental');
+        const revocations = await this.#enforceRevocations(snapshot, now, logger);
+        return this.#result('incremental', revocations, {
+          retryAt: undefined,
+          writes: 0,
+          observedObjects: 0,
+          finalized: 0,
+        });
+      }
+      try {
+        const refs = [...scope].map(key => this.#refs.get(key)!);
+        observed = await this.#broker.observeObjects(this.#topology.vhost, refs);
+        observedObjects = refs.length + 1;
+      } catch (error) {
+        failure = error;
+        observed = undefined as never;
+      }
+    } else if (observation!.ok) {
+      observed = observation!.observed;
+      observedObjects = 5;
+    } else {
+      failure = observation!.error;
+      observed = undefined as never;
+    }
+    timings.push(`observe ${Date.now() - started} ms`);
+
+    if (failure !== undefined) {
+      const classified = classifyWriteError(failure);
       const decision = this.#backoff.failure(brokerKey);
       await this.#store.writeStatuses(
         [
           this.#vhostStatus(snapshot, now, {
             status: 'False',
             reason: 'BrokerUnavailable',
-            message: `The broker cannot be reached: ${failure.message}`,
+            message: `The broker cannot be reached: ${classified.message}`,
             attempts: decision.attempts,
             nextAttemptAt: new Date(decision.retryAt).toISOString(),
           }),
         ],
         [],
       );
-      logger.debug(`Broker unavailable, retrying in ${decision.delayMs} ms: ${failure.message}`);
-      this.#metrics?.pass('failed', Date.now() - started);
+      // What happened to the broker meanwhile is unknown: the next pass looks at everything.
+      this.resetBaseline();
+      logger.debug(`Broker unavailable, retrying in ${decision.delayMs} ms: ${classified.message}`);
+      this.#metrics?.pass('failed', Date.now() - started, incremental ? 'incremental' : 'full');
       return {
-        retryAt: decision.retryAt,
-        writes: 0,
+        ...this.#result(incremental ? 'incremental' : 'full', { waitingForSidecars: 0 }, {
+          retryAt: decision.retryAt,
+          writes: 0,
+          observedObjects,
+          finalized: 0,
+        }),
         brokerAvailable: false,
-        finalized: 0,
-        revocationsPending: 0,
       };
     }
     this.#backoff.reset(brokerKey);
 
-    const plan = planChanges(desired, observed, snapshot.managed, this.#topology);
-    const outcome = await this.#apply(plan, desired, logger);
+    const inScope = (o: { key: string }) => !scope || scope.has(o.key);
+    const planned: BrokerTopology = scope
+      ? {
+          ...desired,
+          exchanges: desired.exchanges.filter(inScope),
+          queues: desired.queues.filter(inScope),
+          policies: desired.policies.filter(inScope),
+          bindings: desired.bindings.filter(inScope),
+        }
+      : desired;
+    const managed = scope
+      ? new Set([...snapshot.managed].filter(k => scope!.has(k) || k === brokerKey))
+      : snapshot.managed;
+    const plan = planChanges(planned, observed, managed, this.#topology);
+    const outcome = await this.#apply(plan, planned, logger);
+    timings.push(`apply ${Date.now() - started} ms`);
     const records = this.#statusRecords(snapshot, desired, plan, outcome, now);
     const keep = new Set(records.map(r => r.key));
-    const remove = [...snapshot.statuses.keys()].filter(
-      key => !keep.has(key) && !key.startsWith('enforced:'),
+    const remove = (scope ? [...scope] : [...snapshot.statuses.keys()]).filter(
+      key => snapshot.statuses.has(key) && !keep.has(key) && !key.startsWith('enforced:'),
     );
-    await this.#store.writeStatuses(records, remove);
-
-    const finalized =
-      plan.finalizable.applicationIds.length + plan.finalizable.notificationTypeIds.length;
+    await this.#store.writeStatuses(records, remove, snapshot.statuses);
+    this.#updateBaseline(desired, records, scope, plan);
+    timings.push(`status ${Date.now() - started} ms`);
+    // After the writes: a revoked subscription's binding is gone before its consumer's
+    // connections are closed, so a reconnecting consumer gets nothing more through it.
     const revocations = await this.#enforceRevocations(snapshot, now, logger);
-    await this.#store.finalize(
-      plan.finalizable.applicationIds,
-      plan.finalizable.notificationTypeIds,
-      now,
-    );
+
+    // Finalizing needs to know that no object of a deleted row is left anywhere: full only.
+    const finalizable = scope
+      ? { applicationIds: [], notificationTypeIds: [] }
+      : plan.finalizable;
+    const finalized = finalizable.applicationIds.length + finalizable.notificationTypeIds.length;
+    await this.#store.finalize(finalizable.applicationIds, finalizable.notificationTypeIds, now);
 
     const writes = outcome.succeeded.size + outcome.failed.size;
     if (writes > 0 || finalized > 0) {
       logger.info(
-        `Reconciled version ${snapshot.input.version}: ${outcome.succeeded.size} writes applied, ${outcome.failed.size} failed, ${plan.conflicts.length} conflicts, ${finalized} finalized`,
+        `Reconciled version ${snapshot.input.version} (${scope ? `incremental, ${scope.size} objects` : 'full'}): ${outcome.succeeded.size} writes applied, ${outcome.failed.size} failed, ${plan.conflicts.length} conflicts, ${finalized} finalized; ${timings.join(', ')}`,
       );
+    } else {
+      logger.debug(`Pass over version ${snapshot.input.version} wrote nothing; ${timings.join(', ')}`);
     }
-    this.#metrics?.pass(outcome.failed.size ? 'failed' : 'ok', Date.now() - started);
+    this.#metrics?.pass(
+      outcome.failed.size ? 'failed' : 'ok',
+      Date.now() - started,
+      scope ? 'incremental' : 'full',
+    );
     this.#metrics?.pending(outcome.failed.size + outcome.skipped.size);
-    const retryAt = this.#earliestRetry([...outcome.failed.keys(), ...outcome.skipped]);
+    const deletedSomething = plan.waves.some(w => w.operation === 'delete');
+    const result = this.#result(scope ? 'incremental' : 'full', revocations, {
+      retryAt: this.#earliestRetry([...outcome.failed.keys(), ...outcome.skipped]),
+      writes,
+      observedObjects,
+      finalized,
+    });
+    result.fullPassWanted =
+      Boolean(scope) &&
+      deletedSomething &&
+      (desired.applications.some(a => a.deleted) || desired.deletedNotificationTypes.length > 0);
+    return result;
+  }
+
+  #result(
+    mode: 'full' | 'incremental',
+    revocations: { waitingForSidecars: number; recheckAt?: number },
+    figures: { retryAt: number | undefined; writes: number; observedObjects: number; finalized: number },
+  ): PassResult {
+    const { retryAt } = figures;
     return {
+      mode,
+      ...figures,
       retryAt:
         revocations.recheckAt !== undefined && (retryAt === undefined || revocations.recheckAt < retryAt)
           ? revocations.recheckAt
           : retryAt,
-      writes,
       brokerAvailable: true,
-      finalized,
+      fullPassWanted: false,
       revocationsPending: revocations.waitingForSidecars,
     };
+  }
+
+  /** The keys an incremental pass looks at: changed or gone since the baseline, or unsettled. */
+  #scope(desired: BrokerTopology): Set<string> {
+    const baseline = this.#baseline!;
+    const scope = new Set<string>();
+    const desiredKeys = new Set<string>();
+    for (const object of allDesired(desired)) {
+      if (object.kind === 'vhost') continue;
+      desiredKeys.add(object.key);
+      if (baseline.get(object.key) !== JSON.stringify(object)) {
+        scope.add(object.key);
+        this.#refs.set(object.key, refOf(object));
+      }
+    }
+    for (const key of baseline.keys()) if (!desiredKeys.has(key)) scope.add(key);
+    for (const key of this.#unsettled) if (this.#refs.has(key)) scope.add(key);
+    return scope;
+  }
+
+  /** After a pass: what it saw desired becomes the baseline; what is not Ready stays unsettled. */
+  #updateBaseline(
+    desired: BrokerTopology,
+    records: StatusRecord[],
+    scope: Set<string> | undefined,
+    plan: Plan,
+  ) {
+    const desiredByKey = new Map<string, Exclude<DesiredObject, { kind: 'vhost' }>>();
+    for (const object of allDesired(desired)) {
+      if (object.kind !== 'vhost') desiredByKey.set(object.key, object);
+    }
+    if (!scope) {
+      this.#baseline = new Map();
+      this.#refs.clear();
+      this.#unsettled.clear();
+    }
+    const baseline = this.#baseline!;
+    const touched = scope ?? new Set(desiredByKey.keys());
+    for (const key of touched) {
+      const object = desiredByKey.get(key);
+      if (object) {
+        baseline.set(key, JSON.stringify(object));
+        this.#refs.set(key, refOf(object));
+      } else {
+        baseline.delete(key);
+      }
+      this.#unsettled.delete(key);
+    }
+    // Managed objects nothing asks for any more but still on the broker (deletions that
+    // failed or wait) are only known from the observation: remember how to read them.
+    for (const action of [...plan.blocked.map(b => b.heldBack), ...plannedDeletes(plan)]) {
+      if (action.action === 'delete' && !desiredByKey.has(action.key)) {
+        this.#refs.set(action.key, refOfObserved(action));
+      }
+    }
+    for (const record of records) {
+      if (record.kind === 'vhost') continue;
+      if (record.condition.status !== 'True' && this.#refs.has(record.key)) {
+        this.#unsettled.add(record.key);
+      } else if (!desiredByKey.has(record.key)) {
+        this.#refs.delete(record.key);
+      }
+    }
+    for (const key of touched) {
+      if (!desiredByKey.has(key) && !this.#unsettled.has(key)) this.#refs.delete(key);
+    }
   }
 
   async #apply(
@@ -521,6 +738,38 @@ export class Reconciler {
     }
     return earliest;
   }
+}
+
+function refOf(object: Exclude<DesiredObject, { kind: 'vhost' }>): ObjectRef {
+  if (object.kind === 'binding') {
+    return {
+      kind: 'binding',
+      key: object.key,
+      source: object.source,
+      destination: object.destination,
+      destinationType: object.destinationType,
+      routingKey: object.routingKey,
+    };
+  }
+  return { kind: object.kind, key: object.key, name: object.name };
+}
+
+function refOfObserved(action: DeleteAction): ObjectRef {
+  if (action.kind === 'binding') {
+    return {
+      kind: 'binding',
+      key: action.key,
+      source: action.observed.source,
+      destination: action.observed.destination,
+      destinationType: action.observed.destination_type,
+      routingKey: action.observed.routing_key,
+    };
+  }
+  return { kind: action.kind, key: action.key, name: action.observed.name };
+}
+
+function plannedDeletes(p: Plan): DeleteAction[] {
+  return p.waves.flatMap(w => (w.operation === 'delete' ? w.actions : []));
 }
 
 function allDesired(t: BrokerTopology): DesiredObject[] {

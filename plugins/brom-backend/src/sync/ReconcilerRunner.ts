@@ -1,7 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { StateWatcher } from '../store/StateWatcher';
 import { LeaderLease } from './LeaderLease';
-import { Reconciler } from './Reconciler';
+import { Observation, Reconciler } from './Reconciler';
 
 export interface ReconcilerRunnerOptions {
   reconciler: Reconciler;
@@ -19,9 +19,12 @@ export interface ReconcilerRunnerOptions {
 }
 
 /**
- * Drives reconciliation passes: on every committed change (any replica, via the state
- * watcher), when an object's backoff is due, and on the periodic resync; only while this
- * replica holds the leader lease.
+ * Drives reconciliation passes, only while this replica holds the leader lease:
+ * - on every committed change (any replica, via the state watcher) and when an object's
+ *   backoff is due, an incremental pass that reads and writes only what changed;
+ * - on the periodic resync, a full pass. Its whole-vhost observation (seconds on a large
+ *   vhost) runs in the background while incremental passes go on; the pass itself then
+ *   reads the store and plans against it, so a change never waits for a slow observation.
  */
 export class ReconcilerRunner {
   readonly #options: Required<Omit<ReconcilerRunnerOptions, 'reconciler' | 'watcher' | 'lease' | 'logger'>>;
@@ -35,6 +38,11 @@ export class ReconcilerRunner {
   #loop: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
   #passes = 0;
+  #fullPasses = 0;
+  /** When the next full pass is due; 0 = now. */
+  #fullDueAt = 0;
+  #observing: Promise<void> | undefined;
+  #observation: Observation | undefined;
 
   private constructor(options: ReconcilerRunnerOptions) {
     this.#reconciler = options.reconciler;
@@ -58,6 +66,11 @@ export class ReconcilerRunner {
     return this.#passes;
   }
 
+  /** Full passes (whole-vhost observations) run so far by this replica. */
+  get fullPasses(): number {
+    return this.#fullPasses;
+  }
+
   start() {
     if (this.#loop) return;
     this.#unsubscribe = this.#watcher.onChange(() => this.trigger());
@@ -75,30 +88,72 @@ export class ReconcilerRunner {
     this.#unsubscribe?.();
     this.#wake?.();
     await this.#loop;
+    await this.#observing;
     await this.#lease.release();
   }
 
   async #run() {
+    let leading = false;
+    let retryAt: number | undefined;
     while (!this.#stopped) {
       if (!(await this.#lease.acquire())) {
+        leading = false;
         await this.#sleep(this.#options.leaseRetryMs);
         continue;
       }
+      if (!leading) {
+        // Another replica may have reconciled meanwhile: start over from a full pass.
+        leading = true;
+        this.#reconciler.resetBaseline();
+        this.#observation = undefined;
+        this.#fullDueAt = 0;
+      }
+      if (!this.#observing && !this.#observation && Date.now() >= this.#fullDueAt) {
+        this.#observing = this.#reconciler.observe().then(observation => {
+          this.#observation = observation;
+          this.#observing = undefined;
+          this.#wake?.();
+        });
+      }
+      const full = this.#observation !== undefined;
+      const due = retryAt !== undefined && Date.now() >= retryAt;
+      if (!full && !((this.#dirty || due) && this.#reconciler.hasBaseline)) {
+        // Nothing to do until a change, a retry, the full pass's observation, or its start.
+        const now = Date.now();
+        const waits = [this.#options.resyncMs];
+        if (retryAt !== undefined) waits.push(retryAt - now);
+        if (!this.#observing) waits.push(this.#fullDueAt - now);
+        await this.#sleep(Math.max(0, Math.min(...waits)));
+        if (this.#dirty && !this.#stopped) await this.#sleep(this.#options.debounceMs, false);
+        continue;
+      }
       this.#dirty = false;
-      let nextDelay = this.#options.resyncMs;
+      retryAt = undefined;
       try {
-        const result = await this.#reconciler.pass();
+        const observation = this.#observation;
+        this.#observation = undefined;
+        const result = await this.#reconciler.pass(
+          full ? { mode: 'full', observation } : { mode: 'incremental' },
+        );
         this.#passes++;
-        if (result.retryAt !== undefined) {
-          nextDelay = Math.min(nextDelay, Math.max(0, result.retryAt - Date.now()));
+        if (result.mode === 'full') {
+          this.#fullPasses++;
+          this.#fullDueAt = Date.now() + this.#options.resyncMs;
         }
-        if (result.finalized > 0) nextDelay = 0;
-        if (result.revocationsPending > 0) nextDelay = Math.min(nextDelay, 250);
+        retryAt = result.retryAt;
+        if (result.revocationsPending > 0) {
+          retryAt = Math.min(retryAt ?? Infinity, Date.now() + 250);
+        }
+        if (result.finalized > 0 || result.fullPassWanted || !result.brokerAvailable) {
+          // A follow-up full pass: finalizing, or starting over after the broker was away
+          // (then after its backoff).
+          this.#fullDueAt = result.brokerAvailable ? 0 : result.retryAt ?? 0;
+        }
       } catch (error) {
         this.#logger.warn(`Reconciliation pass failed: ${error}`);
-        nextDelay = this.#options.errorRetryMs;
+        retryAt = Date.now() + this.#options.errorRetryMs;
+        this.#fullDueAt = Math.min(this.#fullDueAt, retryAt);
       }
-      if (!this.#dirty) await this.#sleep(nextDelay);
       if (this.#dirty && !this.#stopped) await this.#sleep(this.#options.debounceMs, false);
     }
   }

@@ -142,40 +142,39 @@ export class ReconcilerStore {
     });
   }
 
-  /** Replaces the status records of broker objects; `keep` lists keys that stay untouched. */
-  async writeStatuses(records: StatusRecord[], remove: string[]): Promise<void> {
+  /**
+   * Writes status records and removes the `remove` keys. With `previous` (the rows read at
+   * the start of the pass), records identical to their stored row are not written again:
+   * an idle pass over 21,000 objects then writes one row, not 21,000.
+   */
+  async writeStatuses(
+    records: StatusRecord[],
+    remove: string[],
+    previous?: ReadonlyMap<string, SyncStatusRow>,
+  ): Promise<void> {
+    const rows = records
+      .map(toRow)
+      .filter(row => !previous || !sameRow(row, previous.get(row.key)));
+    if (rows.length === 0 && remove.length === 0) return;
     await this.#store.db.transaction().execute(async tx => {
-      if (remove.length) {
-        for (let i = 0; i < remove.length; i += 200) {
-          await tx
-            .deleteFrom('brom_sync_status')
-            .where('key', 'in', remove.slice(i, i + 200))
-            .execute();
-        }
+      for (let i = 0; i < remove.length; i += 500) {
+        await tx
+          .deleteFrom('brom_sync_status')
+          .where('key', 'in', remove.slice(i, i + 500))
+          .execute();
       }
-      for (const r of records) {
-        const row: SyncStatusRow = {
-          key: r.key,
-          kind: r.kind,
-          name: r.name,
-          application_id: r.applicationId,
-          subscription_id: r.subscriptionId,
-          managed: r.managed,
-          desired_generation: r.desiredGeneration,
-          observed_generation: r.condition.observedGeneration,
-          status: r.condition.status,
-          reason: r.condition.reason,
-          message: r.condition.message.slice(0, 2000),
-          last_transition_time: r.condition.lastTransitionTime,
-          attempts: r.attempts,
-          last_attempt_at: r.lastAttemptAt,
-          next_attempt_at: r.nextAttemptAt,
-        };
-        const { key, ...rest } = row;
+      // 15 columns a row: 60 rows stay far below SQLite's and PostgreSQL's parameter limits.
+      for (let i = 0; i < rows.length; i += 60) {
         await tx
           .insertInto('brom_sync_status')
-          .values(row)
-          .onConflict(oc => oc.column('key').doUpdateSet(rest))
+          .values(rows.slice(i, i + 60))
+          .onConflict(oc =>
+            oc.column('key').doUpdateSet(eb => {
+              const set: Record<string, unknown> = {};
+              for (const column of STATUS_COLUMNS) set[column] = eb.ref(`excluded.${column}`);
+              return set as any;
+            }),
+          )
           .execute();
       }
     });
@@ -287,6 +286,57 @@ export class ReconcilerStore {
       }
     });
   }
+}
+
+const STATUS_COLUMNS = [
+  'kind',
+  'name',
+  'application_id',
+  'subscription_id',
+  'managed',
+  'desired_generation',
+  'observed_generation',
+  'status',
+  'reason',
+  'message',
+  'last_transition_time',
+  'attempts',
+  'last_attempt_at',
+  'next_attempt_at',
+] as const;
+
+function toRow(r: StatusRecord): SyncStatusRow {
+  return {
+    key: r.key,
+    kind: r.kind,
+    name: r.name,
+    application_id: r.applicationId,
+    subscription_id: r.subscriptionId,
+    managed: r.managed,
+    desired_generation: r.desiredGeneration,
+    observed_generation: r.condition.observedGeneration,
+    status: r.condition.status,
+    reason: r.condition.reason,
+    message: r.condition.message.slice(0, 2000),
+    last_transition_time: r.condition.lastTransitionTime,
+    attempts: r.attempts,
+    last_attempt_at: r.lastAttemptAt,
+    next_attempt_at: r.nextAttemptAt,
+  };
+}
+
+/** True when writing `row` would not change the stored `stored` (booleans and numbers as either dialect returns them). */
+function sameRow(row: SyncStatusRow, stored: SyncStatusRow | undefined): boolean {
+  if (!stored) return false;
+  return STATUS_COLUMNS.every(column => {
+    const a = row[column];
+    const b = stored[column];
+    if (column === 'managed') return Boolean(a) === Boolean(b);
+    if (typeof a === 'number' || typeof b === 'number') {
+      return a === null || b === null ? a === b : Number(a) === Number(b);
+    }
+    return a === b;
+  });
 }
 
 /** Why a credential's broker user may no longer connect, if it may not. */

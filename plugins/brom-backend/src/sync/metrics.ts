@@ -8,7 +8,7 @@ import { ReconcilerMetrics } from './Reconciler';
 export function createReconcilerMetrics(): ReconcilerMetrics {
   const meter = metrics.getMeter('brom-reconciler');
   const passes = meter.createCounter('brom_reconciler_passes_total', {
-    description: 'Reconciliation passes by outcome',
+    description: 'Reconciliation passes by outcome and mode (full or incremental)',
   });
   const duration = meter.createHistogram('brom_reconciler_pass_duration_ms', {
     description: 'Duration of reconciliation passes',
@@ -24,9 +24,9 @@ export function createReconcilerMetrics(): ReconcilerMetrics {
     })
     .addCallback(result => result.observe(pendingCount));
   return {
-    pass(outcome, durationMs) {
-      passes.add(1, { outcome });
-      duration.record(durationMs, { outcome });
+    pass(outcome, durationMs, mode) {
+      passes.add(1, { outcome, mode });
+      duration.record(durationMs, { outcome, mode });
     },
     write(kind, operation, outcome, reason) {
       writes.add(1, reason ? { kind, operation, outcome, reason } : { kind, operation, outcome });

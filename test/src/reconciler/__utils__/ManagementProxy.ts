@@ -30,6 +30,8 @@ export interface ProxiedRequest {
   method: string;
   /** The path without the query string, percent-encoded as sent. */
   path: string;
+  /** The query string without `?`, empty when there is none. */
+  query: string;
   /** Which client connection (socket) carried it, numbered from 1 per proxy. */
   connection: number;
   startedAt: number;
@@ -153,11 +155,12 @@ export class ManagementProxy {
   }
 
   #handle(req: IncomingMessage, res: ServerResponse) {
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, query = ''] = (req.url ?? '/').split('?', 2);
     const record: ProxiedRequest = {
       seq: ++this.#seq,
       method: req.method ?? 'GET',
       path,
+      query,
       connection: this.#connectionIds.get(req.socket) ?? 0,
       startedAt: Date.now(),
     };

@@ -1,0 +1,130 @@
+import { useRabbitVhost } from '../rabbitmq/testRabbit';
+import { pollUntil } from '../process';
+import {
+  ALICE,
+  BOB,
+  ReconcilerTestBackend,
+  startReconcilerBackend,
+} from './__utils__/bromBackend';
+import { ManagementProxy } from './__utils__/ManagementProxy';
+import {
+  PREFIX,
+  SHOP_SPEC,
+  Shop,
+  buildShop,
+  lastSeq,
+  waitForTopology,
+} from './__utils__/scenario';
+import { expectedTopology } from './__utils__/topology';
+
+/*
+ * Between full resyncs (here an hour apart, so none happens during a test after the first)
+ * a change is applied by an incremental pass: it reads and writes only the objects the
+ * change touched, never the whole vhost.
+ */
+
+const rabbit = useRabbitVhost();
+
+describe('incremental passes between full resyncs', () => {
+  let proxy: ManagementProxy;
+  let backend: ReconcilerTestBackend;
+  let shop: Shop;
+
+  beforeEach(async () => {
+    proxy = await ManagementProxy.start({ target: rabbit.rabbit.managementUrl });
+    backend = await startReconcilerBackend({
+      managementUrl: proxy.url,
+      vhost: rabbit.name,
+      ...rabbit.rabbit.admin,
+      settings: { resyncSeconds: 3_600 },
+    });
+    shop = await buildShop(backend.portal);
+    await waitForTopology(rabbit.management, rabbit.name, expectedTopology(SHOP_SPEC));
+    await backend.portal.waitUntilReady('audit');
+  });
+
+  afterEach(async () => {
+    await backend?.stop();
+    await proxy?.close();
+  });
+
+  const vhost = () => encodeURIComponent(rabbit.name);
+  const wholeListings = (from: number) =>
+    proxy.requests.filter(
+      r =>
+        r.seq > from &&
+        r.method === 'GET' &&
+        /^\/api\/(exchanges|queues|bindings|policies)\/[^/]+$/.test(r.path) &&
+        // A listing filtered by name reads only the named queues.
+        !new URLSearchParams(r.query).has('name'),
+    );
+  const since = (from: number) => proxy.requests.filter(r => r.seq > from);
+
+  it('applies an approval and a revocation with targeted reads and one write each', async () => {
+    const withAudit = {
+      ...SHOP_SPEC,
+      bindings: [
+        ...SHOP_SPEC.bindings,
+        { producer: 'shipping', consumer: 'audit', routingKey: 'shipment.#' },
+      ],
+    };
+    const pair = `/api/bindings/${vhost()}/e/${encodeURIComponent(
+      `${PREFIX}shipping`,
+    )}/q/${encodeURIComponent(`${PREFIX}audit`)}`;
+
+    let from = lastSeq(proxy);
+    const approved = await backend.api.post(ALICE, '/subscriptions/{id}/approve', {
+      params: { id: shop.subscriptions.auditShipped.id },
+      body: { generation: shop.subscriptions.auditShipped.generation },
+      expect: 200,
+    });
+    await waitForTopology(rabbit.management, rabbit.name, expectedTopology(withAudit));
+    await backend.portal.waitUntilReady('audit');
+    expect(wholeListings(from)).toEqual([]);
+    expect(since(from).filter(r => r.method !== 'GET').map(r => `${r.method} ${r.path}`)).toEqual(
+      [`POST ${pair}`],
+    );
+    expect(
+      [...new Set(since(from).filter(r => r.method === 'GET').map(r => r.path))].sort(),
+    ).toEqual([pair, `/api/vhosts/${vhost()}`].sort());
+
+    from = lastSeq(proxy);
+    await backend.portal.revoke(approved.body);
+    await waitForTopology(rabbit.management, rabbit.name, expectedTopology(SHOP_SPEC));
+    expect(wholeListings(from)).toEqual([]);
+    const writes = since(from).filter(r => r.method !== 'GET');
+    expect(writes).toHaveLength(1);
+    expect(writes[0].method).toBe('DELETE');
+    expect(writes[0].path.startsWith(`${pair}/`)).toBe(true);
+  });
+
+  it('deletes an application incrementally, then finalizes it with one full pass', async () => {
+    const from = lastSeq(proxy);
+    await backend.portal.deleteApplication(BOB, 'audit');
+    await waitForTopology(
+      rabbit.management,
+      rabbit.name,
+      expectedTopology({
+        ...SHOP_SPEC,
+        consumers: SHOP_SPEC.consumers.filter(c => c.name !== 'audit'),
+      }),
+    );
+    await pollUntil(
+      async () => {
+        const res = await backend.api.get(BOB, '/applications/{name}', {
+          params: { name: 'audit' },
+        });
+        return res.status === 404 ? true : undefined;
+      },
+      { timeoutMs: 30_000, describe: () => 'audit was not finalized' },
+    );
+    // Finalizing needs one look at the whole vhost (each listing read once or twice: the
+    // observation may have started before the last deletion), not one per resync.
+    const listings = wholeListings(from).map(r => r.path);
+    expect(listings.filter(p => p === `/api/queues/${vhost()}`).length).toBeGreaterThanOrEqual(1);
+    expect(listings.length).toBeLessThanOrEqual(8);
+    for (const d of since(from).filter(r => r.method === 'DELETE')) {
+      expect(decodeURIComponent(d.path)).toMatch(/brom\.audit/);
+    }
+  });
+});
