@@ -45,6 +45,57 @@ export interface StatusRecord {
 /** Keys of records that only remember that revoked access was cut off at the broker. */
 export const ENFORCED_PREFIX = 'enforced:';
 
+const STATUS_COLUMNS = [
+  'kind',
+  'name',
+  'application_id',
+  'subscription_id',
+  'managed',
+  'desired_generation',
+  'observed_generation',
+  'status',
+  'reason',
+  'message',
+  'last_transition_time',
+  'attempts',
+  'last_attempt_at',
+  'next_attempt_at',
+] as const;
+
+function toRow(r: StatusRecord): SyncStatusRow {
+  return {
+    key: r.key,
+    kind: r.kind,
+    name: r.name,
+    application_id: r.applicationId,
+    subscription_id: r.subscriptionId,
+    managed: r.managed,
+    desired_generation: r.desiredGeneration,
+    observed_generation: r.condition.observedGeneration,
+    status: r.condition.status,
+    reason: r.condition.reason,
+    message: r.condition.message.slice(0, 2000),
+    last_transition_time: r.condition.lastTransitionTime,
+    attempts: r.attempts,
+    last_attempt_at: r.lastAttemptAt,
+    next_attempt_at: r.nextAttemptAt,
+  };
+}
+
+/** True when writing `row` would not change the stored `stored` (booleans and numbers as either dialect returns them). */
+function sameRow(row: SyncStatusRow, stored: SyncStatusRow | undefined): boolean {
+  if (!stored) return false;
+  return STATUS_COLUMNS.every(column => {
+    const a = row[column];
+    const b = stored[column];
+    if (column === 'managed') return Boolean(a) === Boolean(b);
+    if (typeof a === 'number' || typeof b === 'number') {
+      return a === null || b === null ? a === b : Number(a) === Number(b);
+    }
+    return a === b;
+  });
+}
+
 /**
  * The reconciler's view of BROM's store. Status writes do not bump the state version:
  * they describe the broker, not the desired state, and must not wake the reconciler.
@@ -286,57 +337,6 @@ export class ReconcilerStore {
       }
     });
   }
-}
-
-const STATUS_COLUMNS = [
-  'kind',
-  'name',
-  'application_id',
-  'subscription_id',
-  'managed',
-  'desired_generation',
-  'observed_generation',
-  'status',
-  'reason',
-  'message',
-  'last_transition_time',
-  'attempts',
-  'last_attempt_at',
-  'next_attempt_at',
-] as const;
-
-function toRow(r: StatusRecord): SyncStatusRow {
-  return {
-    key: r.key,
-    kind: r.kind,
-    name: r.name,
-    application_id: r.applicationId,
-    subscription_id: r.subscriptionId,
-    managed: r.managed,
-    desired_generation: r.desiredGeneration,
-    observed_generation: r.condition.observedGeneration,
-    status: r.condition.status,
-    reason: r.condition.reason,
-    message: r.condition.message.slice(0, 2000),
-    last_transition_time: r.condition.lastTransitionTime,
-    attempts: r.attempts,
-    last_attempt_at: r.lastAttemptAt,
-    next_attempt_at: r.nextAttemptAt,
-  };
-}
-
-/** True when writing `row` would not change the stored `stored` (booleans and numbers as either dialect returns them). */
-function sameRow(row: SyncStatusRow, stored: SyncStatusRow | undefined): boolean {
-  if (!stored) return false;
-  return STATUS_COLUMNS.every(column => {
-    const a = row[column];
-    const b = stored[column];
-    if (column === 'managed') return Boolean(a) === Boolean(b);
-    if (typeof a === 'number' || typeof b === 'number') {
-      return a === null || b === null ? a === b : Number(a) === Number(b);
-    }
-    return a === b;
-  });
 }
 
 /** Why a credential's broker user may no longer connect, if it may not. */
