@@ -61,9 +61,10 @@ export interface Config {
       /** Sidecars not seen for this long no longer hold up revocations. Default 90 s. */
       sidecarStaleSeconds?: number;
       /**
-       * How long after a revocation the reconciler keeps looking for the revoked users'
-       * connections to close: the management API lists new connections only with its next
-       * statistics update (`collect_statistics_interval`, 5 s by default). Default 15 s.
+       * How long after a revocation the reconciler keeps looking (once a second) for the
+       * revoked users' connections to close: a login the broker was still completing when
+       * the sidecars took the new snapshot can open its connection just after the first
+       * look. Default 15 s.
        */
       revocationGraceSeconds?: number;
     };

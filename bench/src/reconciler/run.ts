@@ -45,6 +45,8 @@ interface Options {
   trials: number;
   concurrency: number;
   json?: string;
+  /** Prints where each revocation's time went. */
+  verbose?: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -63,6 +65,9 @@ function parseOptions(argv: string[]): Options {
         break;
       case '--json':
         options.json = value();
+        break;
+      case '--verbose':
+        options.verbose = true;
         break;
       default:
         throw new Error(`unknown option ${argv[i]}`);
@@ -267,7 +272,8 @@ async function main() {
       bodyTimeoutMs: 60_000,
     });
     closers.push(() => client.close());
-    const logger = mockServices.rootLogger({ level: 'warn' });
+    // --verbose: the reconciler's own lines too (each writing pass with its timings).
+    const logger = mockServices.rootLogger({ level: options.verbose ? 'info' : 'warn' });
     const passDurations = { full: [] as number[], incremental: [] as number[] };
     const reconciler = Reconciler.create({
       metrics: {
@@ -359,6 +365,7 @@ async function main() {
     const pubChannel = await publisher.createChannel();
     const approveMs: number[] = [];
     const revokeMs: number[] = [];
+    const revokeSteps: string[] = [];
     const poll = async (check: () => Promise<boolean>, what: string, withinMs = 120_000) => {
       const deadline = Date.now() + withinMs;
       while (!(await check())) {
@@ -421,6 +428,16 @@ async function main() {
       });
       await poll(async () => closedAt !== undefined, `${name}'s connection closed`);
       revokeMs.push(closedAt! - approvedAt);
+      // Where the time went: the reconciler's requests after the revocation, relative to it.
+      const after = proxy.requests.filter(r => r.startedAt >= approvedAt);
+      const at = (r: { startedAt: number; finishedAt?: number } | undefined) =>
+        r ? `${r.startedAt - approvedAt}–${(r.finishedAt ?? NaN) - approvedAt} ms` : 'none';
+      revokeSteps.push(
+        `delete binding ${at(after.find(r => r.method === 'DELETE' && r.path.startsWith('/api/bindings/')))}, ` +
+          `list connections ${at(after.find(r => r.method === 'GET' && r.path.startsWith('/api/connections')))}, ` +
+          `close ${at(after.find(r => r.method === 'DELETE' && r.path.startsWith('/api/connections/')))}, ` +
+          `closed event ${closedAt! - approvedAt} ms`,
+      );
       await admin.deleteUser(username, { ignoreNotFound: true });
     }
     const summary = (values: number[]) =>
@@ -429,6 +446,7 @@ async function main() {
       )}, max ${Math.max(...values)}, n ${values.length})`;
     log(`approve -> first message: ${summary(approveMs)}`);
     log(`revoke -> connection closed: ${summary(revokeMs)}`);
+    if (options.verbose) for (const steps of revokeSteps) log(`  revoke: ${steps}`);
     log(
       `passes during the trials: ${passDurations.incremental.length} incremental (${summary(
         passDurations.incremental,
@@ -454,6 +472,7 @@ async function main() {
             passDurations,
             approveMs,
             revokeMs,
+            revokeSteps,
           },
           null,
           2,

@@ -1,11 +1,6 @@
 import { useRabbitVhost } from '../rabbitmq/testRabbit';
 import { pollUntil } from '../process';
-import {
-  BOB,
-  ReconcilerTestBackend,
-  startReconcilerBackend,
-} from './__utils__/bromBackend';
-import { ManagementProxy } from './__utils__/ManagementProxy';
+import { BOB, useReconcilerBackend } from './__utils__/bromBackend';
 import {
   PREFIX,
   SHOP_SPEC,
@@ -25,23 +20,10 @@ import { expectedTopology, readTopology } from './__utils__/topology';
 const rabbit = useRabbitVhost();
 
 describe('the reconciler against a real broker', () => {
-  let proxy: ManagementProxy;
-  let backend: ReconcilerTestBackend;
+  const env = useReconcilerBackend(rabbit);
 
   beforeEach(async () => {
-    proxy = await ManagementProxy.start({ target: rabbit.rabbit.managementUrl });
-    backend = await startReconcilerBackend({
-      managementUrl: proxy.url,
-      vhost: rabbit.name,
-      ...rabbit.rabbit.admin,
-    });
-    await buildShop(backend.portal);
-  });
-
-  // Inside this describe, so the backend stops before the vhost fixture deletes the vhost.
-  afterEach(async () => {
-    await backend?.stop();
-    await proxy?.close();
+    await buildShop(env.backend.portal);
   });
 
   const expected = () => expectedTopology(SHOP_SPEC);
@@ -49,7 +31,7 @@ describe('the reconciler against a real broker', () => {
   it('builds the whole topology in an empty vhost and reports it ready', async () => {
     await waitForTopology(rabbit.management, rabbit.name, expected());
     for (const name of ['orders', 'shipping', 'billing', 'analytics', 'audit']) {
-      const status = await backend.portal.waitUntilReady(name);
+      const status = await env.backend.portal.waitUntilReady(name);
       expect(status.objects.every(o => o.condition.status === 'True')).toBe(true);
     }
     // The queues are quorum queues with nothing but the type as arguments: the
@@ -81,10 +63,10 @@ describe('the reconciler against a real broker', () => {
 
   it('makes no writes once the broker matches', async () => {
     await waitForTopology(rabbit.management, rabbit.name, expected());
-    await backend.portal.waitUntilReady('analytics');
-    const from = lastSeq(proxy);
-    await waitForPasses(proxy, rabbit.name, 2, { from });
-    const since = proxy.requests.filter(r => r.seq > from);
+    await env.backend.portal.waitUntilReady('analytics');
+    const from = lastSeq(env.proxy);
+    await waitForPasses(env.proxy, rabbit.name, 2, { from });
+    const since = env.proxy.requests.filter(r => r.seq > from);
     expect(since.filter(r => r.method !== 'GET')).toEqual([]);
     // An idle pass reads the vhost, its exchanges, queues, bindings and policies.
     const vhost = encodeURIComponent(rabbit.name);
@@ -109,7 +91,7 @@ describe('the reconciler against a real broker', () => {
     )!;
     expect(binding).toBeDefined();
 
-    const from = lastSeq(proxy);
+    const from = lastSeq(env.proxy);
     await rabbit.management.deleteQueue(rabbit.name, `${PREFIX}billing`);
     await rabbit.management.deleteBinding(binding);
     const damaged = await readTopology(rabbit.management, rabbit.name);
@@ -117,14 +99,14 @@ describe('the reconciler against a real broker', () => {
 
     await waitForTopology(rabbit.management, rabbit.name, expected());
     // A pass may have read the broker just before the damage; the next one repairs it.
-    const vhostReads = proxy.requests.filter(
+    const vhostReads = env.proxy.requests.filter(
       r =>
         r.seq > from &&
         r.method === 'GET' &&
         r.path === `/api/vhosts/${encodeURIComponent(rabbit.name)}`,
     );
     expect(vhostReads.length).toBeLessThanOrEqual(2);
-    await backend.portal.waitUntilReady('billing');
+    await env.backend.portal.waitUntilReady('billing');
   });
 
   it('leaves unmanaged objects alone, even inside its prefix', async () => {
@@ -147,9 +129,9 @@ describe('the reconciler against a real broker', () => {
     await m.putQueue(vhost, `${PREFIX}billing.extra`, { durable: true });
     const before = await readTopology(m, vhost);
 
-    const from = lastSeq(proxy);
-    await waitForPasses(proxy, vhost, 3, { from });
-    expect(proxy.requests.filter(r => r.seq > from && r.method !== 'GET')).toEqual([]);
+    const from = lastSeq(env.proxy);
+    await waitForPasses(env.proxy, vhost, 3, { from });
+    expect(env.proxy.requests.filter(r => r.seq > from && r.method !== 'GET')).toEqual([]);
     expect(await readTopology(m, vhost)).toEqual(before);
     expect(await m.getPolicy(vhost, planted)).toMatchObject({
       definition: { 'message-ttl': 1_000 },
@@ -165,9 +147,9 @@ describe('the reconciler against a real broker', () => {
     await m.bindQueue(rabbit.name, `${PREFIX}orders`, `${PREFIX}planted`, {
       routing_key: 'order.#',
     });
-    const from = lastSeq(proxy);
+    const from = lastSeq(env.proxy);
 
-    await backend.portal.deleteApplication(BOB, 'billing');
+    await env.backend.portal.deleteApplication(BOB, 'billing');
 
     const remaining = expectedTopology({
       ...SHOP_SPEC,
@@ -194,7 +176,7 @@ describe('the reconciler against a real broker', () => {
     // The row goes once the broker objects are gone: the API no longer knows it.
     await pollUntil(
       async () => {
-        const res = await backend.api.get(BOB, '/applications/{name}', {
+        const res = await env.backend.api.get(BOB, '/applications/{name}', {
           params: { name: 'billing' },
         });
         return res.status === 404 ? true : undefined;
@@ -202,12 +184,12 @@ describe('the reconciler against a real broker', () => {
       { timeoutMs: 30_000, describe: () => 'billing was not finalized' },
     );
     // Every delete named one of billing's objects; nothing was deleted twice.
-    const deletes = proxy.requests.filter(r => r.seq > from && r.method === 'DELETE');
+    const deletes = env.proxy.requests.filter(r => r.seq > from && r.method === 'DELETE');
     expect(deletes.length).toBeGreaterThan(0);
     for (const d of deletes) {
       expect(decodeURIComponent(d.path)).toMatch(/brom\.billing/);
     }
     // The other applications stay ready.
-    await backend.portal.waitUntilReady('analytics');
+    await env.backend.portal.waitUntilReady('analytics');
   });
 });

@@ -1,11 +1,7 @@
 import { useRabbitVhost } from '../rabbitmq/testRabbit';
 import { pollUntil } from '../process';
-import {
-  BOB,
-  ReconcilerTestBackend,
-  startReconcilerBackend,
-} from './__utils__/bromBackend';
-import { Fault, ManagementProxy, faultsInARow } from './__utils__/ManagementProxy';
+import { BOB, useReconcilerBackend } from './__utils__/bromBackend';
+import { Fault, faultsInARow } from './__utils__/ManagementProxy';
 import { SHOP_SPEC, Shop, buildShop, waitForTopology } from './__utils__/scenario';
 import { expectedTopology } from './__utils__/topology';
 
@@ -20,30 +16,17 @@ const REQUEST_TIMEOUT_MS = 400;
 const rabbit = useRabbitVhost();
 
 describe('the reconciler under injected faults', () => {
-  let proxy: ManagementProxy;
-  let backend: ReconcilerTestBackend;
+  const env = useReconcilerBackend(rabbit, {
+    resyncSeconds: 1,
+    backoffBaseMs: 50,
+    backoffCapMs: 400,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  });
   let shop: Shop;
 
   beforeEach(async () => {
-    proxy = await ManagementProxy.start({ target: rabbit.rabbit.managementUrl });
-    backend = await startReconcilerBackend({
-      managementUrl: proxy.url,
-      vhost: rabbit.name,
-      ...rabbit.rabbit.admin,
-      settings: {
-        resyncSeconds: 1,
-        backoffBaseMs: 50,
-        backoffCapMs: 400,
-        requestTimeoutMs: REQUEST_TIMEOUT_MS,
-      },
-    });
-    shop = await buildShop(backend.portal);
+    shop = await buildShop(env.backend.portal);
     await waitForTopology(rabbit.management, rabbit.name, expectedTopology(SHOP_SPEC));
-  });
-
-  afterEach(async () => {
-    await backend?.stop();
-    await proxy?.close();
   });
 
   it('reaches the desired state after 50 failed requests in a row', async () => {
@@ -55,20 +38,20 @@ describe('the reconciler under injected faults', () => {
       { kind: 'status', status: 503 },
     ];
     const rule = faultsInARow({ GET: 14, PUT: 14, POST: 10, DELETE: 12 }, faults);
-    proxy.setFaults(rule);
+    env.proxy.setFaults(rule);
 
     // One change that needs every kind of write: three new consumers (puts and binding
     // posts), a revoked subscription (a binding delete) and a deleted consumer (deletes
     // of its queue group).
     const { orderCreated, orderCancelled, shipmentSent } = shop.types;
     for (const name of ['reports', 'search', 'mailer']) {
-      await backend.portal.createConsumer(name);
-      await backend.portal.subscribe(name, orderCreated);
-      await backend.portal.subscribe(name, shipmentSent);
+      await env.backend.portal.createConsumer(name);
+      await env.backend.portal.subscribe(name, orderCreated);
+      await env.backend.portal.subscribe(name, shipmentSent);
     }
-    await backend.portal.subscribe('search', orderCancelled);
-    await backend.portal.revoke(shop.subscriptions.analyticsShipped);
-    await backend.portal.deleteApplication(BOB, 'audit');
+    await env.backend.portal.subscribe('search', orderCancelled);
+    await env.backend.portal.revoke(shop.subscriptions.analyticsShipped);
+    await env.backend.portal.deleteApplication(BOB, 'audit');
     const changedAt = Date.now();
 
     const desired = expectedTopology({
@@ -96,11 +79,11 @@ describe('the reconciler under injected faults', () => {
       timeoutMs: 30_000,
       describe: () =>
         `only ${rule.injected()} of 50 faults were injected: ${JSON.stringify(
-          proxy.requests.filter(r => r.fault).map(r => `${r.method} ${r.fault}`),
+          env.proxy.requests.filter(r => r.fault).map(r => `${r.method} ${r.fault}`),
         )}`,
     });
     expect(rule.injected()).toBe(50);
-    const injected = proxy.requests.filter(r => r.fault);
+    const injected = env.proxy.requests.filter(r => r.fault);
     expect(new Set(injected.map(r => r.method))).toEqual(
       new Set(['GET', 'PUT', 'POST', 'DELETE']),
     );
@@ -111,11 +94,11 @@ describe('the reconciler under injected faults', () => {
 
     // The status catches up: every object ready, and the deleted consumer's row is gone.
     for (const name of ['orders', 'shipping', 'billing', 'analytics', 'reports', 'search', 'mailer']) {
-      await backend.portal.waitUntilReady(name);
+      await env.backend.portal.waitUntilReady(name);
     }
     await pollUntil(
       async () => {
-        const res = await backend.api.get(BOB, '/applications/{name}', {
+        const res = await env.backend.api.get(BOB, '/applications/{name}', {
           params: { name: 'audit' },
         });
         return res.status === 404 ? true : undefined;

@@ -1,12 +1,6 @@
 import { useRabbitVhost } from '../rabbitmq/testRabbit';
 import { pollUntil } from '../process';
-import {
-  ALICE,
-  BOB,
-  ReconcilerTestBackend,
-  startReconcilerBackend,
-} from './__utils__/bromBackend';
-import { ManagementProxy } from './__utils__/ManagementProxy';
+import { ALICE, BOB, useReconcilerBackend } from './__utils__/bromBackend';
 import {
   PREFIX,
   SHOP_SPEC,
@@ -26,31 +20,18 @@ import { expectedTopology } from './__utils__/topology';
 const rabbit = useRabbitVhost();
 
 describe('incremental passes between full resyncs', () => {
-  let proxy: ManagementProxy;
-  let backend: ReconcilerTestBackend;
+  const env = useReconcilerBackend(rabbit, { resyncSeconds: 3_600 });
   let shop: Shop;
 
   beforeEach(async () => {
-    proxy = await ManagementProxy.start({ target: rabbit.rabbit.managementUrl });
-    backend = await startReconcilerBackend({
-      managementUrl: proxy.url,
-      vhost: rabbit.name,
-      ...rabbit.rabbit.admin,
-      settings: { resyncSeconds: 3_600 },
-    });
-    shop = await buildShop(backend.portal);
+    shop = await buildShop(env.backend.portal);
     await waitForTopology(rabbit.management, rabbit.name, expectedTopology(SHOP_SPEC));
-    await backend.portal.waitUntilReady('audit');
-  });
-
-  afterEach(async () => {
-    await backend?.stop();
-    await proxy?.close();
+    await env.backend.portal.waitUntilReady('audit');
   });
 
   const vhost = () => encodeURIComponent(rabbit.name);
   const wholeListings = (from: number) =>
-    proxy.requests.filter(
+    env.proxy.requests.filter(
       r =>
         r.seq > from &&
         r.method === 'GET' &&
@@ -58,7 +39,7 @@ describe('incremental passes between full resyncs', () => {
         // A listing filtered by name reads only the named queues.
         !new URLSearchParams(r.query).has('name'),
     );
-  const since = (from: number) => proxy.requests.filter(r => r.seq > from);
+  const since = (from: number) => env.proxy.requests.filter(r => r.seq > from);
 
   it('applies an approval and a revocation with targeted reads and one write each', async () => {
     const withAudit = {
@@ -72,14 +53,14 @@ describe('incremental passes between full resyncs', () => {
       `${PREFIX}shipping`,
     )}/q/${encodeURIComponent(`${PREFIX}audit`)}`;
 
-    let from = lastSeq(proxy);
-    const approved = await backend.api.post(ALICE, '/subscriptions/{id}/approve', {
+    let from = lastSeq(env.proxy);
+    const approved = await env.backend.api.post(ALICE, '/subscriptions/{id}/approve', {
       params: { id: shop.subscriptions.auditShipped.id },
       body: { generation: shop.subscriptions.auditShipped.generation },
       expect: 200,
     });
     await waitForTopology(rabbit.management, rabbit.name, expectedTopology(withAudit));
-    await backend.portal.waitUntilReady('audit');
+    await env.backend.portal.waitUntilReady('audit');
     expect(wholeListings(from)).toEqual([]);
     expect(since(from).filter(r => r.method !== 'GET').map(r => `${r.method} ${r.path}`)).toEqual(
       [`POST ${pair}`],
@@ -88,8 +69,8 @@ describe('incremental passes between full resyncs', () => {
       [...new Set(since(from).filter(r => r.method === 'GET').map(r => r.path))].sort(),
     ).toEqual([pair, `/api/vhosts/${vhost()}`].sort());
 
-    from = lastSeq(proxy);
-    await backend.portal.revoke(approved.body);
+    from = lastSeq(env.proxy);
+    await env.backend.portal.revoke(approved.body);
     await waitForTopology(rabbit.management, rabbit.name, expectedTopology(SHOP_SPEC));
     expect(wholeListings(from)).toEqual([]);
     const writes = since(from).filter(r => r.method !== 'GET');
@@ -99,8 +80,8 @@ describe('incremental passes between full resyncs', () => {
   });
 
   it('deletes an application incrementally, then finalizes it with one full pass', async () => {
-    const from = lastSeq(proxy);
-    await backend.portal.deleteApplication(BOB, 'audit');
+    const from = lastSeq(env.proxy);
+    await env.backend.portal.deleteApplication(BOB, 'audit');
     await waitForTopology(
       rabbit.management,
       rabbit.name,
@@ -111,7 +92,7 @@ describe('incremental passes between full resyncs', () => {
     );
     await pollUntil(
       async () => {
-        const res = await backend.api.get(BOB, '/applications/{name}', {
+        const res = await env.backend.api.get(BOB, '/applications/{name}', {
           params: { name: 'audit' },
         });
         return res.status === 404 ? true : undefined;

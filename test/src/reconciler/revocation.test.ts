@@ -1,12 +1,7 @@
 import amqplib from 'amqplib';
 import { useRabbitVhost } from '../rabbitmq/testRabbit';
 import { pollUntil } from '../process';
-import {
-  BOB,
-  ReconcilerTestBackend,
-  startReconcilerBackend,
-} from './__utils__/bromBackend';
-import { ManagementProxy } from './__utils__/ManagementProxy';
+import { BOB, useReconcilerBackend } from './__utils__/bromBackend';
 import { PREFIX, waitForTopology } from './__utils__/scenario';
 import { expectedTopology } from './__utils__/topology';
 
@@ -21,29 +16,17 @@ import { expectedTopology } from './__utils__/topology';
 const rabbit = useRabbitVhost();
 
 describe('revoking a subscription', () => {
-  let proxy: ManagementProxy;
-  let backend: ReconcilerTestBackend;
+  const env = useReconcilerBackend(rabbit);
   const users: string[] = [];
 
-  beforeEach(async () => {
-    proxy = await ManagementProxy.start({ target: rabbit.rabbit.managementUrl });
-    backend = await startReconcilerBackend({
-      managementUrl: proxy.url,
-      vhost: rabbit.name,
-      ...rabbit.rabbit.admin,
-    });
-  });
-
   afterEach(async () => {
-    await backend?.stop();
-    await proxy?.close();
     for (const user of users.splice(0)) {
       await rabbit.management.deleteUser(user, { ignoreNotFound: true });
     }
   });
 
   it("closes the consumer's live AMQP connection", async () => {
-    const { portal } = backend;
+    const { portal } = env.backend;
     const [orderCreated] = await portal.createProducer('orders', [
       { name: 'order-created', pattern: 'order.*.created' },
     ]);
@@ -114,7 +97,7 @@ describe('revoking a subscription', () => {
       expect(String((closeError as Error | undefined)?.message)).toMatch(/BROM/);
       expect(closedAt! - revokedAt).toBeLessThan(30_000);
       expect(
-        proxy.requests.some(
+        env.proxy.requests.some(
           r => r.method === 'DELETE' && r.path.startsWith('/api/connections/'),
         ),
       ).toBe(true);

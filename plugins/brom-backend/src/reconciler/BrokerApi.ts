@@ -48,8 +48,13 @@ export interface BrokerApi {
   deleteQueue(vhost: string, name: string): Promise<void>;
   deletePolicy(vhost: string, name: string): Promise<void>;
   deleteBinding(vhost: string, binding: ObservedBinding): Promise<void>;
-  listConnections(vhost: string): Promise<BrokerConnection[]>;
-  closeConnection(name: string, reason: string): Promise<void>;
+  /**
+   * The user's open connections, from the broker's connection tracking: unlike the
+   * statistics-based listings it shows a connection as soon as it is open.
+   */
+  listUserConnections(username: string): Promise<BrokerConnection[]>;
+  /** Closes every connection of the user (`DELETE /api/connections/username/{name}`). */
+  closeUserConnections(username: string, reason: string): Promise<void>;
 }
 
 /** The broker answered with an error status. */

@@ -209,9 +209,9 @@ export class ManagementBrokerApi implements BrokerApi {
     );
   }
 
-  async listConnections(vhost: string): Promise<BrokerConnection[]> {
+  async listUserConnections(username: string): Promise<BrokerConnection[]> {
     return translate(async () =>
-      (await this.#client.listConnections(vhost)).map(c => ({
+      (await this.#client.listUserConnections(username)).map(c => ({
         name: c.name,
         user: c.user,
         vhost: c.vhost,
@@ -219,8 +219,8 @@ export class ManagementBrokerApi implements BrokerApi {
     );
   }
 
-  async closeConnection(name: string, reason: string): Promise<void> {
-    await translate(() => this.#client.closeConnection(name, reason, { ignoreNotFound: true }));
+  async closeUserConnections(username: string, reason: string): Promise<void> {
+    await translate(() => this.#client.closeUserConnections(username, reason));
   }
 }
 

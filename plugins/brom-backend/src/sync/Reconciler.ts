@@ -38,10 +38,9 @@ export interface ReconcilerOptions {
    */
   sidecarVersions?: () => Promise<number[]>;
   /**
-   * How long after a revocation its connections are still looked for and closed. The
-   * management API lists connections from its statistics, which lag the broker by up to
-   * `collect_statistics_interval` (5 s by default): a client that connected just before
-   * the revocation is not listed yet on the first look. Default 15 s.
+   * How long after a revocation its users' connections are still looked for and closed,
+   * once a second. A client whose login the broker was still completing when the sidecars
+   * took the new snapshot opens its connection just after the first look. Default 15 s.
    */
   revocationGraceMs?: number;
   metrics?: ReconcilerMetrics;
@@ -676,38 +675,34 @@ export class Reconciler {
     if (versions.some(v => v < snapshot.input.version)) return { waitingForSidecars: pending };
     const recheckAt = now.getTime() + RECHECK_REVOCATIONS_MS;
 
-    const usernames = new Set([
-      ...snapshot.revokedUsers.map(u => u.username),
-      ...snapshot.revokedSubscriptions.flatMap(s => s.usernames),
-    ]);
-    const byUser = new Map<string, string[]>();
-    if (usernames.size > 0) {
-      try {
-        for (const c of await this.#broker.listConnections(this.#topology.vhost)) {
-          if (!usernames.has(c.user)) continue;
-          const list = byUser.get(c.user) ?? [];
-          list.push(c.name);
-          byUser.set(c.user, list);
-        }
-      } catch (error) {
-        logger.debug(`Listing connections failed, revocations wait: ${classifyWriteError(error).message}`);
-        return { waitingForSidecars: 0, recheckAt };
+    // Per user, from the broker's connection tracking: a connection is seen as soon as it is
+    // open (the statistics-based listings lag by up to `collect_statistics_interval`).
+    const outcomes = new Map<string, Promise<boolean>>();
+    /** True once the user has no open connection left (none found, or all closed). */
+    const close = (username: string, reason: string): Promise<boolean> => {
+      let outcome = outcomes.get(username);
+      if (!outcome) {
+        outcome = (async () => {
+          try {
+            const open = await this.#broker.listUserConnections(username);
+            if (open.length === 0) return true;
+            await this.#broker.closeUserConnections(username, `BROM: ${reason}`);
+            logger.info(
+              `Closed ${open.length} connection(s) of ${username}: ${reason} (${open
+                .map(c => c.name)
+                .join(', ')})`,
+            );
+            return true;
+          } catch (error) {
+            logger.debug(
+              `Closing the connections of ${username} failed: ${classifyWriteError(error).message}`,
+            );
+            return false;
+          }
+        })();
+        outcomes.set(username, outcome);
       }
-    }
-    /** True once every listed connection of the user is closed (or none was listed). */
-    const close = async (username: string, reason: string): Promise<boolean> => {
-      let closedAll = true;
-      for (const name of byUser.get(username) ?? []) {
-        try {
-          await this.#broker.closeConnection(name, `BROM: ${reason}`);
-          logger.info(`Closed connection ${name} of ${username}: ${reason}`);
-        } catch (error) {
-          closedAll = false;
-          logger.debug(`Closing connection ${name} failed: ${classifyWriteError(error).message}`);
-        }
-      }
-      byUser.delete(username);
-      return closedAll;
+      return outcome;
     };
     const settled = (since: string) =>
       now.getTime() - Date.parse(since) >= this.#revocationGraceMs;

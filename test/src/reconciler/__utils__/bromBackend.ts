@@ -2,6 +2,8 @@ import type { ApplicationStatus, NotificationType, Subscription } from '@interna
 import knexFactory, { Knex } from 'knex';
 import { createTestDatabase, TestDatabase } from '../../postgres';
 import { pollUntil } from '../../process';
+import type { RabbitVhostFixture } from '../../rabbitmq/testRabbit';
+import { ManagementProxy } from './ManagementProxy';
 import {
   ALICE,
   BOB,
@@ -254,4 +256,50 @@ export async function startApiBackend(
     await knex.destroy().catch(() => undefined);
     throw error;
   }
+}
+
+/** What {@link useReconcilerBackend} gives each test; valid inside a test. */
+export interface ReconcilerBackendFixture {
+  readonly proxy: ManagementProxy;
+  readonly backend: ReconcilerTestBackend;
+}
+
+/**
+ * Gives each test a fresh reconciling backend (fresh database) that reaches the test's
+ * vhost through a request-counting proxy, and stops both after the test. Call it inside
+ * the `describe`, after `useRabbitVhost`, so the backend stops before the vhost goes.
+ */
+export function useReconcilerBackend(
+  rabbit: RabbitVhostFixture,
+  settings?: ReconcilerTestSettings,
+): ReconcilerBackendFixture {
+  let proxy: ManagementProxy | undefined;
+  let backend: ReconcilerTestBackend | undefined;
+  beforeEach(async () => {
+    proxy = await ManagementProxy.start({ target: rabbit.rabbit.managementUrl });
+    backend = await startReconcilerBackend({
+      managementUrl: proxy.url,
+      vhost: rabbit.name,
+      ...rabbit.rabbit.admin,
+      settings,
+    });
+  });
+  afterEach(async () => {
+    await backend?.stop();
+    await proxy?.close();
+    backend = undefined;
+    proxy = undefined;
+  });
+  const current = <T>(value: T | undefined, what: string): T => {
+    if (!value) throw new Error(`no ${what}: use it inside a test`);
+    return value;
+  };
+  return {
+    get proxy() {
+      return current(proxy, 'proxy');
+    },
+    get backend() {
+      return current(backend, 'backend');
+    },
+  };
 }
