@@ -173,7 +173,15 @@ async function main() {
       totalmem() / 2 ** 30,
     )} GiB, node ${process.version}, scale ${options.scale}`,
   );
-  const node = await RabbitNode.start();
+  // The floor is one HTTP request that runs for minutes at full scale: keep the management
+  // listener (Cowboy) from closing the connection under it.
+  const node = await RabbitNode.start({
+    config: {
+      'management.tcp.idle_timeout': '1800000',
+      'management.tcp.inactivity_timeout': '1800000',
+      'management.tcp.request_timeout': '1800000',
+    },
+  });
   let database: TestDatabase | undefined;
   let knex: Knex | undefined;
   const closers: Array<() => Promise<unknown>> = [];
