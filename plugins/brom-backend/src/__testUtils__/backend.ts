@@ -21,6 +21,7 @@ import permissionPlugin from '@backstage/plugin-permission-backend';
 import { Knex } from 'knex';
 import { bromPermissionPolicyModule } from '../permissions/policy';
 import bromPlugin from '../index';
+import { BromTestClient } from './client';
 
 export const TEAM_A = 'group:default/team-a';
 export const TEAM_B = 'group:default/team-b';
@@ -195,6 +196,55 @@ export async function startBromTestBackend(
     server: backend.server,
     knex,
     stop: () => backend.stop(),
+  };
+}
+
+/** What {@link useBromTestBackend} gives the tests of a suite; valid inside a test or hook. */
+export interface BromTestBackendFixture {
+  readonly backend: BromTestBackend;
+  /** An OpenAPI-checked client of the backend. */
+  readonly api: BromTestClient;
+}
+
+/**
+ * One BROM backend (see {@link startBromTestBackend}) on `databaseId` for all the tests of
+ * the enclosing `describe`: started before the first and stopped after the last. Call it
+ * inside the `describe` and read `backend` and `api` inside the tests.
+ */
+export function useBromTestBackend(
+  databases: TestDatabases,
+  databaseId: TestDatabaseId,
+  options: { brom?: Record<string, unknown> } = {},
+): BromTestBackendFixture {
+  let backend: BromTestBackend | undefined;
+  let api: BromTestClient | undefined;
+  beforeAll(async () => {
+    backend = await startBromTestBackend(
+      await databases.init(databaseId),
+      options,
+    );
+    api = new BromTestClient(backend.server);
+  });
+  afterAll(async () => {
+    await backend?.stop();
+    backend = undefined;
+    api = undefined;
+  });
+  const current = <T>(value: T | undefined, what: string): T => {
+    if (!value) {
+      throw new Error(
+        `No BROM test ${what} on ${databaseId}: use it inside a test or hook of the describe that called useBromTestBackend`,
+      );
+    }
+    return value;
+  };
+  return {
+    get backend() {
+      return current(backend, 'backend');
+    },
+    get api() {
+      return current(api, 'client');
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import {
   Subscription,
 } from '@internal/plugin-brom-common';
 import { Knex } from 'knex';
+import { ALICE, BOB, TEAM_A, TEAM_B } from './backend';
 import { BromTestClient, uniqueName } from './client';
 
 /** Registers an application owned by `owner`, as `who`. */
@@ -59,6 +60,14 @@ export async function requestSubscription(
   });
   return res.body;
 }
+
+/** The usual sides of a subscription: Alice's team produces, Bob's team consumes. */
+export const ALICE_PRODUCES_BOB_CONSUMES = {
+  producer: ALICE,
+  producerOwner: TEAM_A,
+  consumer: BOB,
+  consumerOwner: TEAM_B,
+};
 
 /** A producer of `producerOwner`, one type, and a consumer of `consumerOwner` with a pending request. */
 export async function pendingSubscription(

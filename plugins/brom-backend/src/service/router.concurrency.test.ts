@@ -1,15 +1,13 @@
 import {
   ALICE,
   BOB,
-  BromTestBackend,
   CAROL,
   TEAM_A,
-  TEAM_B,
   createTestDatabases,
-  startBromTestBackend,
+  useBromTestBackend,
 } from '../__testUtils__/backend';
-import { BromTestClient } from '../__testUtils__/client';
 import {
+  ALICE_PRODUCES_BOB_CONSUMES,
   createApplication,
   pendingSubscription,
 } from '../__testUtils__/fixtures';
@@ -25,43 +23,31 @@ if (ids.length === 0) {
 }
 
 describe.each(ids)('concurrent decisions on %s', databaseId => {
-  let backend: BromTestBackend;
-  let api: BromTestClient;
-
-  beforeAll(async () => {
-    backend = await startBromTestBackend(await databases.init(databaseId));
-    api = new BromTestClient(backend.server);
-  });
-
-  afterAll(async () => {
-    await backend?.stop();
-  });
+  const brom = useBromTestBackend(databases, databaseId);
 
   async function stateVersion() {
-    const row = await backend.knex('brom_state_version').where('id', 1).first();
+    const row = await brom.backend
+      .knex('brom_state_version')
+      .where('id', 1)
+      .first();
     return Number(row.version);
   }
 
   it('lets exactly one of 20 concurrent approvals and rejections win', async () => {
     const { producer, consumer, subscription } = await pendingSubscription(
-      api,
-      {
-        producer: ALICE,
-        producerOwner: TEAM_A,
-        consumer: BOB,
-        consumerOwner: TEAM_B,
-      },
+      brom.api,
+      ALICE_PRODUCES_BOB_CONSUMES,
     );
     const versionBefore = await stateVersion();
 
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         i % 2 === 0
-          ? api.post(ALICE, '/subscriptions/{id}/approve', {
+          ? brom.api.post(ALICE, '/subscriptions/{id}/approve', {
               params: { id: subscription.id },
               body: { generation: 1 },
             })
-          : api.post(CAROL, '/subscriptions/{id}/reject', {
+          : brom.api.post(CAROL, '/subscriptions/{id}/reject', {
               params: { id: subscription.id },
               body: { generation: 1, reason: `Rejection ${i}` },
             }),
@@ -73,14 +59,14 @@ describe.each(ids)('concurrent decisions on %s', databaseId => {
     const winner = responses.find(r => r.status === 200)!.body;
     expect(winner.generation).toBe(2);
 
-    const current = await api.get(BOB, '/subscriptions/{id}', {
+    const current = await brom.api.get(BOB, '/subscriptions/{id}', {
       params: { id: subscription.id },
       expect: 200,
     });
     expect(current.body).toEqual(winner);
 
     for (const application of [producer.name, consumer.name]) {
-      const decisions = await backend
+      const decisions = await brom.backend
         .knex('brom_audit_events')
         .where({ application, target_id: subscription.id })
         .whereIn('action', ['subscription.approved', 'subscription.rejected']);
@@ -92,16 +78,16 @@ describe.each(ids)('concurrent decisions on %s', databaseId => {
   });
 
   it('never lets concurrent requests create more than two live credentials', async () => {
-    const app = await createApplication(api, ALICE, TEAM_A);
+    const app = await createApplication(brom.api, ALICE, TEAM_A);
     const responses = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        i % 2 === 0
-          ? api.post(ALICE, '/applications/{name}/credentials', {
-              params: { name: app.name },
-            })
-          : api.post(CAROL, '/applications/{name}/credentials', {
-              params: { name: app.name },
-            }),
+        brom.api.post(
+          i % 2 === 0 ? ALICE : CAROL,
+          '/applications/{name}/credentials',
+          {
+            params: { name: app.name },
+          },
+        ),
       ),
     );
     expect(responses.map(r => r.status).sort()).toEqual([
@@ -109,7 +95,7 @@ describe.each(ids)('concurrent decisions on %s', databaseId => {
       201,
       ...Array(8).fill(409),
     ]);
-    const rows = await backend
+    const rows = await brom.backend
       .knex('brom_credentials')
       .join(
         'brom_applications',

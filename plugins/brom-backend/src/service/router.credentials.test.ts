@@ -1,18 +1,17 @@
 // The client's `expect` option asserts the status (and the body against openapi.yaml).
-/* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "expectRefused", "api.*"] }] */
+/* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "brom.api.*"] }] */
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { createHash } from 'node:crypto';
 import {
   ALICE,
-  BromTestBackend,
   CAROL,
   TEAM_A,
   createTestDatabases,
   dumpAllBromTables,
   dumpDomainTables,
-  startBromTestBackend,
+  useBromTestBackend,
 } from '../__testUtils__/backend';
-import { BromTestClient, Caller } from '../__testUtils__/client';
+import { CallOptions, Caller } from '../__testUtils__/client';
 import { createApplication } from '../__testUtils__/fixtures';
 
 const databases = createTestDatabases();
@@ -31,38 +30,52 @@ function sha256Hex(saltHex: string, secret: string) {
 describe.each(databases.eachSupportedId())(
   'credentials on %s',
   (databaseId: TestDatabaseId) => {
-    let backend: BromTestBackend;
-    let api: BromTestClient;
+    const brom = useBromTestBackend(databases, databaseId);
 
-    beforeAll(async () => {
-      backend = await startBromTestBackend(await databases.init(databaseId));
-      api = new BromTestClient(backend.server);
-    });
-
-    afterAll(async () => {
-      await backend?.stop();
-    });
+    /** The credential routes of one application, called by `who` (Alice unless said). */
+    function credentialsOf(name: string, who: string = ALICE) {
+      type Options = Pick<CallOptions, 'body' | 'expect'>;
+      return {
+        issue: (options: Options) =>
+          brom.api.post(who, '/applications/{name}/credentials', {
+            params: { name },
+            ...options,
+          }),
+        rotate: (options: Options) =>
+          brom.api.post(who, '/applications/{name}/credentials/rotate', {
+            params: { name },
+            ...options,
+          }),
+        revoke: (id: string, expect: number) =>
+          brom.api.post(who, '/applications/{name}/credentials/{id}/revoke', {
+            params: { name, id },
+            expect,
+          }),
+        list: () =>
+          brom.api.get(who, '/applications/{name}/credentials', {
+            params: { name },
+            expect: 200,
+          }),
+      };
+    }
 
     /** Everything a user or another plugin can read about the application, as text. */
     async function everythingReadable(application: string) {
       const responses = await Promise.all([
-        api.get(ALICE, '/applications/{name}/credentials', {
-          params: { name: application },
-          expect: 200,
-        }),
-        api.get(ALICE, '/audit-events', {
+        credentialsOf(application).list(),
+        brom.api.get(ALICE, '/audit-events', {
           query: { application, limit: 500 },
           expect: 200,
         }),
-        api.get(ALICE, '/applications/{name}', {
+        brom.api.get(ALICE, '/applications/{name}', {
           params: { name: application },
           expect: 200,
         }),
-        api.get(ALICE, '/applications', {
+        brom.api.get(ALICE, '/applications', {
           query: { q: application },
           expect: 200,
         }),
-        api.get(ALICE, '/applications/{name}/status', {
+        brom.api.get(ALICE, '/applications/{name}/status', {
           params: { name: application },
           expect: 200,
         }),
@@ -71,11 +84,8 @@ describe.each(databases.eachSupportedId())(
     }
 
     it('shows the secret once, stores only a salted hash, and never lists it', async () => {
-      const app = await createApplication(api, ALICE, TEAM_A);
-      const issued = await api.post(ALICE, '/applications/{name}/credentials', {
-        params: { name: app.name },
-        expect: 201,
-      });
+      const app = await createApplication(brom.api, ALICE, TEAM_A);
+      const issued = await credentialsOf(app.name).issue({ expect: 201 });
       expect(issued.headers['cache-control']).toBe('no-store');
       const { credential, secret } = issued.body;
       expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -87,7 +97,7 @@ describe.each(databases.eachSupportedId())(
       });
       expect(credential.username.startsWith(`${app.name}.`)).toBe(true);
 
-      const row = await backend
+      const row = await brom.backend
         .knex('brom_credentials')
         .where('id', credential.id)
         .first();
@@ -96,39 +106,28 @@ describe.each(databases.eachSupportedId())(
       expect(row.hash).toBe(sha256Hex(row.salt, secret));
       expect(Object.values(row)).not.toContain(secret);
 
-      const listed = await api.get(CAROL, '/applications/{name}/credentials', {
-        params: { name: app.name },
-        expect: 200,
-      });
+      const listed = await credentialsOf(app.name, CAROL).list();
       expect(listed.body).toEqual({ items: [credential] });
 
       expect(await everythingReadable(app.name)).not.toContain(secret);
-      const audit = await backend
+      const audit = await brom.backend
         .knex('brom_audit_events')
         .where('target_id', credential.id);
       expect(audit.map(r => r.action)).toEqual(['credential.created']);
       expect(JSON.stringify(audit)).not.toContain(secret);
       expect(JSON.stringify(audit)).not.toContain(row.hash);
-      expect(await dumpAllBromTables(backend.knex)).not.toContain(secret);
+      expect(await dumpAllBromTables(brom.backend.knex)).not.toContain(secret);
     });
 
     it('rotates with overlap, allows two live credentials at most, and revokes', async () => {
-      const app = await createApplication(api, ALICE, TEAM_A);
-      const first = await api.post(ALICE, '/applications/{name}/credentials', {
-        params: { name: app.name },
-        body: {},
+      const app = await createApplication(brom.api, ALICE, TEAM_A);
+      const credentials = credentialsOf(app.name);
+      const first = await credentials.issue({ body: {}, expect: 201 });
+
+      const rotated = await credentialsOf(app.name, CAROL).rotate({
+        body: { overlapSeconds: 600 },
         expect: 201,
       });
-
-      const rotated = await api.post(
-        CAROL,
-        '/applications/{name}/credentials/rotate',
-        {
-          params: { name: app.name },
-          body: { overlapSeconds: 600 },
-          expect: 201,
-        },
-      );
       expect(rotated.headers['cache-control']).toBe('no-store');
       const second = rotated.body;
       expect(second.secret).not.toBe(first.body.secret);
@@ -136,10 +135,7 @@ describe.each(databases.eachSupportedId())(
         first.body.credential.username,
       );
 
-      const listed = await api.get(ALICE, '/applications/{name}/credentials', {
-        params: { name: app.name },
-        expect: 200,
-      });
+      const listed = await credentials.list();
       const old = listed.body.items.find(
         (c: any) => c.id === first.body.credential.id,
       );
@@ -150,7 +146,7 @@ describe.each(databases.eachSupportedId())(
       );
       expect(old.revokedAt).toBeNull();
       const audit = (
-        await backend
+        await brom.backend
           .knex('brom_audit_events')
           .where('application', app.name)
           .orderBy('id')
@@ -163,95 +159,55 @@ describe.each(databases.eachSupportedId())(
       ]);
 
       // Two live credentials: a third is refused either way, and nothing changes.
-      const before = await dumpDomainTables(backend.knex);
-      const again = await api.post(
-        ALICE,
-        '/applications/{name}/credentials/rotate',
-        {
-          params: { name: app.name },
-          expect: 409,
-        },
-      );
+      const before = await dumpDomainTables(brom.backend.knex);
+      const again = await credentials.rotate({ expect: 409 });
       expect(again.body.error.message).toMatch(/2 live credentials/);
-      await api.post(ALICE, '/applications/{name}/credentials', {
-        params: { name: app.name },
-        expect: 409,
-      });
-      expect(await dumpDomainTables(backend.knex)).toEqual(before);
+      await credentials.issue({ expect: 409 });
+      expect(await dumpDomainTables(brom.backend.knex)).toEqual(before);
 
-      const revoked = await api.post(
-        ALICE,
-        '/applications/{name}/credentials/{id}/revoke',
-        {
-          params: { name: app.name, id: first.body.credential.id },
-          expect: 200,
-        },
-      );
+      const revoked = await credentials.revoke(first.body.credential.id, 200);
       expect(revoked.body).toMatchObject({
         id: first.body.credential.id,
         revokedBy: ALICE,
       });
       expect(revoked.body.revokedAt).not.toBeNull();
-      await api.post(ALICE, '/applications/{name}/credentials/{id}/revoke', {
-        params: { name: app.name, id: first.body.credential.id },
-        expect: 409,
-      });
-      await api.post(ALICE, '/applications/{name}/credentials/{id}/revoke', {
-        params: { name: app.name, id: 'no-such-credential' },
-        expect: 404,
-      });
+      await credentials.revoke(first.body.credential.id, 409);
+      await credentials.revoke('no-such-credential', 404);
 
       // One live credential again: rotation works and shortens the remaining one.
-      const third = await api.post(
-        ALICE,
-        '/applications/{name}/credentials/rotate',
-        {
-          params: { name: app.name },
-          body: { overlapSeconds: 0 },
-          expect: 201,
-        },
-      );
-      const after = await api.get(ALICE, '/applications/{name}/credentials', {
-        params: { name: app.name },
-        expect: 200,
+      const third = await credentials.rotate({
+        body: { overlapSeconds: 0 },
+        expect: 201,
       });
+      const after = await credentials.list();
       expect(
         after.body.items.find((c: any) => c.id === second.credential.id)
           .expiresAt,
       ).toBe(third.body.credential.createdAt);
 
+      const secrets = [first.body.secret, second.secret, third.body.secret];
       const readable = await everythingReadable(app.name);
-      for (const secret of [
-        first.body.secret,
-        second.secret,
-        third.body.secret,
-      ]) {
+      for (const secret of secrets) {
         expect(readable).not.toContain(secret);
       }
-      const stored = await dumpAllBromTables(backend.knex);
-      for (const secret of [
-        first.body.secret,
-        second.secret,
-        third.body.secret,
-      ]) {
+      const stored = await dumpAllBromTables(brom.backend.knex);
+      for (const secret of secrets) {
         expect(stored).not.toContain(secret);
       }
     });
 
     it('takes an expiry in the future only', async () => {
-      const app = await createApplication(api, ALICE, TEAM_A);
-      const before = await dumpDomainTables(backend.knex);
-      const past = await api.post(ALICE, '/applications/{name}/credentials', {
-        params: { name: app.name },
+      const app = await createApplication(brom.api, ALICE, TEAM_A);
+      const before = await dumpDomainTables(brom.backend.knex);
+      const past = await credentialsOf(app.name).issue({
         body: { expiresAt: '2000-01-01T00:00:00Z' },
         expect: 400,
       });
       expect(past.body.error.message).toMatch(/future/);
-      expect(await dumpDomainTables(backend.knex)).toEqual(before);
+      expect(await dumpDomainTables(brom.backend.knex)).toEqual(before);
 
       const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
-      const issued = await api.post(ALICE, '/applications/{name}/credentials', {
-        params: { name: app.name },
+      const issued = await credentialsOf(app.name).issue({
         body: { expiresAt },
         expect: 201,
       });
@@ -260,22 +216,15 @@ describe.each(databases.eachSupportedId())(
 
     describe('authz snapshot feed', () => {
       it('carries the hash of a live credential, never the secret, and drops it once revoked', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        const issued = await api.post(
-          ALICE,
-          '/applications/{name}/credentials',
-          {
-            params: { name: app.name },
-            expect: 201,
-          },
-        );
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        const issued = await credentialsOf(app.name).issue({ expect: 201 });
         const { credential, secret } = issued.body;
-        const row = await backend
+        const row = await brom.backend
           .knex('brom_credentials')
           .where('id', credential.id)
           .first();
 
-        const feed = await api.get(SIDECAR, '/authz/snapshot', {
+        const feed = await brom.api.get(SIDECAR, '/authz/snapshot', {
           query: { sidecar: 'test-1' },
           expect: 200,
         });
@@ -294,17 +243,14 @@ describe.each(databases.eachSupportedId())(
         const etag = feed.headers.etag;
         expect(etag).toBe(`"${feed.body.version}"`);
 
-        const unchanged = await api.get(SIDECAR, '/authz/snapshot', {
+        const unchanged = await brom.api.get(SIDECAR, '/authz/snapshot', {
           query: { sidecar: 'test-1', waitSeconds: 0 },
           headers: { 'If-None-Match': etag },
         });
         expect([200, 304]).toContain(unchanged.status);
 
-        await api.post(ALICE, '/applications/{name}/credentials/{id}/revoke', {
-          params: { name: app.name, id: credential.id },
-          expect: 200,
-        });
-        const changed = await api.get(SIDECAR, '/authz/snapshot', {
+        await credentialsOf(app.name).revoke(credential.id, 200);
+        const changed = await brom.api.get(SIDECAR, '/authz/snapshot', {
           query: { sidecar: 'test-1' },
           headers: { 'If-None-Match': etag },
           expect: 200,
@@ -316,11 +262,11 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('answers 304 when nothing changed since the version the sidecar holds', async () => {
-        const feed = await api.get(SIDECAR, '/authz/snapshot', {
+        const feed = await brom.api.get(SIDECAR, '/authz/snapshot', {
           query: { sidecar: 'test-2' },
           expect: 200,
         });
-        await api.get(SIDECAR, '/authz/snapshot', {
+        await brom.api.get(SIDECAR, '/authz/snapshot', {
           query: { sidecar: 'test-2', waitSeconds: 0 },
           headers: { 'If-None-Match': feed.headers.etag },
           expect: 304,
@@ -328,19 +274,23 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('is only for the sidecars', async () => {
-        await api.get(ALICE, '/authz/snapshot', {
+        await brom.api.get(ALICE, '/authz/snapshot', {
           query: { sidecar: 'x' },
           expect: 403,
         });
-        await api.get({ service: 'external:someone-else' }, '/authz/snapshot', {
-          query: { sidecar: 'x' },
-          expect: 403,
-        });
-        await api.get('anonymous', '/authz/snapshot', {
+        await brom.api.get(
+          { service: 'external:someone-else' },
+          '/authz/snapshot',
+          {
+            query: { sidecar: 'x' },
+            expect: 403,
+          },
+        );
+        await brom.api.get('anonymous', '/authz/snapshot', {
           query: { sidecar: 'x' },
           expect: 401,
         });
-        await api.get(SIDECAR, '/authz/snapshot', { expect: 400 });
+        await brom.api.get(SIDECAR, '/authz/snapshot', { expect: 400 });
       });
     });
   },

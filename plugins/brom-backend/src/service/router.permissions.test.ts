@@ -1,16 +1,16 @@
 // The client's `expect` option asserts the status (and the body against openapi.yaml).
-/* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "expectRefused", "api.*"] }] */
+/* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "brom.api.*"] }] */
 import { TestDatabaseId } from '@backstage/backend-test-utils';
+import { Application, NotificationType } from '@internal/plugin-brom-common';
 import {
   ALICE,
   BOB,
-  BromTestBackend,
   MALLORY,
   TEAM_A,
   TEAM_B,
   createTestDatabases,
   dumpDomainTables,
-  startBromTestBackend,
+  useBromTestBackend,
 } from '../__testUtils__/backend';
 import {
   ANONYMOUS,
@@ -20,6 +20,7 @@ import {
   uniqueName,
 } from '../__testUtils__/client';
 import {
+  ALICE_PRODUCES_BOB_CONSUMES,
   createApplication,
   createNotificationType,
   pendingSubscription,
@@ -29,24 +30,49 @@ import { HTTP_METHODS, loadOpenApiDocument } from '../__testUtils__/openapi';
 const databases = createTestDatabases();
 
 type Method = 'POST' | 'PATCH' | 'DELETE';
+type Request = Omit<CallOptions, 'expect'>;
 
 interface MutationCase {
   method: Method;
   path: string;
   /** Builds fresh objects and returns the one request both callers send. */
-  setup(api: BromTestClient): Promise<Omit<CallOptions, 'expect'>>;
+  setup(api: BromTestClient): Promise<Request>;
   owner: string;
   /** A signed-in user who does not own what the request acts on. */
   nonOwner: string;
   status: number;
 }
 
-const aliceProducesBobConsumes = {
-  producer: ALICE,
-  producerOwner: TEAM_A,
-  consumer: BOB,
-  consumerOwner: TEAM_B,
-};
+/** A setup on a fresh application of Alice's team: `request` builds the request from it. */
+function onNewApplication(
+  request: (
+    app: Application,
+    api: BromTestClient,
+  ) => Request | Promise<Request>,
+) {
+  return async (api: BromTestClient) =>
+    request(await createApplication(api, ALICE, TEAM_A), api);
+}
+
+/** A setup on a fresh notification type of a fresh application of Alice's team. */
+function onNewNotificationType(
+  request: (app: Application, type: NotificationType) => Request,
+) {
+  return onNewApplication(async (app, api) =>
+    request(app, await createNotificationType(api, ALICE, app.name)),
+  );
+}
+
+/** A setup on a fresh pending request of Bob's consumer to Alice's producer: `body` is sent. */
+function onPendingSubscription(body: Record<string, unknown>) {
+  return async (api: BromTestClient): Promise<Request> => {
+    const { subscription } = await pendingSubscription(
+      api,
+      ALICE_PRODUCES_BOB_CONSUMES,
+    );
+    return { params: { id: subscription.id }, body };
+  };
+}
 
 /** Every mutating route, with a request its owner may send and a non-owner may not. */
 const MUTATIONS: MutationCase[] = [
@@ -61,13 +87,10 @@ const MUTATIONS: MutationCase[] = [
   {
     method: 'PATCH',
     path: '/applications/{name}',
-    setup: async api => {
-      const app = await createApplication(api, ALICE, TEAM_A);
-      return {
-        params: { name: app.name },
-        body: { generation: 1, title: 'Renamed' },
-      };
-    },
+    setup: onNewApplication(app => ({
+      params: { name: app.name },
+      body: { generation: 1, title: 'Renamed' },
+    })),
     owner: ALICE,
     nonOwner: BOB,
     status: 200,
@@ -75,10 +98,10 @@ const MUTATIONS: MutationCase[] = [
   {
     method: 'DELETE',
     path: '/applications/{name}',
-    setup: async api => {
-      const app = await createApplication(api, ALICE, TEAM_A);
-      return { params: { name: app.name }, query: { generation: 1 } };
-    },
+    setup: onNewApplication(app => ({
+      params: { name: app.name },
+      query: { generation: 1 },
+    })),
     owner: ALICE,
     nonOwner: BOB,
     status: 200,
@@ -86,15 +109,14 @@ const MUTATIONS: MutationCase[] = [
   {
     method: 'POST',
     path: '/applications/{name}/queue-deletion-confirmation',
-    setup: async api => {
-      const app = await createApplication(api, ALICE, TEAM_A);
+    setup: onNewApplication(async (app, api) => {
       await api.delete(ALICE, '/applications/{name}', {
         params: { name: app.name },
         query: { generation: 1 },
         expect: 200,
       });
       return { params: { name: app.name }, body: { generation: 2 } };
-    },
+    }),
     owner: ALICE,
     nonOwner: BOB,
     status: 200,
@@ -102,17 +124,14 @@ const MUTATIONS: MutationCase[] = [
   {
     method: 'POST',
     path: '/applications/{name}/notification-types',
-    setup: async api => {
-      const app = await createApplication(api, ALICE, TEAM_A);
-      return {
-        params: { name: app.name },
-        body: {
-          name: 'thing-happened',
-          routingKeyPattern: 'thing.*',
-          description: 'A thing happened',
-        },
-      };
-    },
+    setup: onNewApplication(app => ({
+      params: { name: app.name },
+      body: {
+        name: 'thing-happened',
+        routingKeyPattern: 'thing.*',
+        description: 'A thing happened',
+      },
+    })),
     owner: ALICE,
     nonOwner: BOB,
     status: 201,
@@ -120,14 +139,10 @@ const MUTATIONS: MutationCase[] = [
   {
     method: 'PATCH',
     path: '/applications/{name}/notification-types/{type}',
-    setup: async api => {
-      const app = await createApplication(api, ALICE, TEAM_A);
-      const type = await createNotificationType(api, ALICE, app.name);
-      return {
-        params: { name: app.name, type: type.name },
-        body: { generation: 1, description: 'Changed' },
-      };
-    },
+    setup: onNewNotificationType((app, type) => ({
+      params: { name: app.name, type: type.name },
+      body: { generation: 1, description: 'Changed' },
+    })),
     owner: ALICE,
     nonOwner: BOB,
     status: 200,
@@ -135,14 +150,10 @@ const MUTATIONS: MutationCase[] = [
   {
     method: 'DELETE',
     path: '/applications/{name}/notification-types/{type}',
-    setup: async api => {
-      const app = await createApplication(api, ALICE, TEAM_A);
-      const type = await createNotificationType(api, ALICE, app.name);
-      return {
-        params: { name: app.name, type: type.name },
-        query: { generation: 1 },
-      };
-    },
+    setup: onNewNotificationType((app, type) => ({
+      params: { name: app.name, type: type.name },
+      query: { generation: 1 },
+    })),
     owner: ALICE,
     nonOwner: BOB,
     status: 200,
@@ -171,13 +182,7 @@ const MUTATIONS: MutationCase[] = [
   {
     method: 'POST',
     path: '/subscriptions/{id}/approve',
-    setup: async api => {
-      const { subscription } = await pendingSubscription(
-        api,
-        aliceProducesBobConsumes,
-      );
-      return { params: { id: subscription.id }, body: { generation: 1 } };
-    },
+    setup: onPendingSubscription({ generation: 1 }),
     // The consumer's owner cannot approve their own request.
     owner: ALICE,
     nonOwner: BOB,
@@ -186,16 +191,7 @@ const MUTATIONS: MutationCase[] = [
   {
     method: 'POST',
     path: '/subscriptions/{id}/reject',
-    setup: async api => {
-      const { subscription } = await pendingSubscription(
-        api,
-        aliceProducesBobConsumes,
-      );
-      return {
-        params: { id: subscription.id },
-        body: { generation: 1, reason: 'No' },
-      };
-    },
+    setup: onPendingSubscription({ generation: 1, reason: 'No' }),
     owner: ALICE,
     nonOwner: BOB,
     status: 200,
@@ -203,16 +199,7 @@ const MUTATIONS: MutationCase[] = [
   {
     method: 'POST',
     path: '/subscriptions/{id}/revoke',
-    setup: async api => {
-      const { subscription } = await pendingSubscription(
-        api,
-        aliceProducesBobConsumes,
-      );
-      return {
-        params: { id: subscription.id },
-        body: { generation: 1, reason: 'Done' },
-      };
-    },
+    setup: onPendingSubscription({ generation: 1, reason: 'Done' }),
     owner: BOB,
     nonOwner: MALLORY,
     status: 200,
@@ -220,10 +207,7 @@ const MUTATIONS: MutationCase[] = [
   {
     method: 'POST',
     path: '/applications/{name}/credentials',
-    setup: async api => {
-      const app = await createApplication(api, ALICE, TEAM_A);
-      return { params: { name: app.name }, body: {} };
-    },
+    setup: onNewApplication(app => ({ params: { name: app.name }, body: {} })),
     owner: ALICE,
     nonOwner: BOB,
     status: 201,
@@ -231,14 +215,13 @@ const MUTATIONS: MutationCase[] = [
   {
     method: 'POST',
     path: '/applications/{name}/credentials/rotate',
-    setup: async api => {
-      const app = await createApplication(api, ALICE, TEAM_A);
+    setup: onNewApplication(async (app, api) => {
       await api.post(ALICE, '/applications/{name}/credentials', {
         params: { name: app.name },
         expect: 201,
       });
       return { params: { name: app.name }, body: { overlapSeconds: 60 } };
-    },
+    }),
     owner: ALICE,
     nonOwner: BOB,
     status: 201,
@@ -246,14 +229,13 @@ const MUTATIONS: MutationCase[] = [
   {
     method: 'POST',
     path: '/applications/{name}/credentials/{id}/revoke',
-    setup: async api => {
-      const app = await createApplication(api, ALICE, TEAM_A);
+    setup: onNewApplication(async (app, api) => {
       const issued = await api.post(ALICE, '/applications/{name}/credentials', {
         params: { name: app.name },
         expect: 201,
       });
       return { params: { name: app.name, id: issued.body.credential.id } };
-    },
+    }),
     owner: ALICE,
     nonOwner: BOB,
     status: 200,
@@ -266,26 +248,14 @@ function documentedMutations(): string[] {
   return Object.entries(document.paths).flatMap(([path, item]) =>
     HTTP_METHODS.filter(
       m => item[m] && m !== 'get' && !path.startsWith('/service/'),
-    ).map(
-      m => `${m.toUpperCase()} ${path}`,
-    ),
+    ).map(m => `${m.toUpperCase()} ${path}`),
   );
 }
 
 describe.each(databases.eachSupportedId())(
   'permissions on %s',
   (databaseId: TestDatabaseId) => {
-    let backend: BromTestBackend;
-    let api: BromTestClient;
-
-    beforeAll(async () => {
-      backend = await startBromTestBackend(await databases.init(databaseId));
-      api = new BromTestClient(backend.server);
-    });
-
-    afterAll(async () => {
-      await backend?.stop();
-    });
+    const brom = useBromTestBackend(databases, databaseId);
 
     it('covers every mutating route of the document', () => {
       expect(MUTATIONS.map(m => `${m.method} ${m.path}`).sort()).toEqual(
@@ -296,10 +266,10 @@ describe.each(databases.eachSupportedId())(
     it.each(MUTATIONS.map(m => [`${m.method} ${m.path}`, m] as const))(
       '%s: 403 for a non-owner with nothing changed, 2xx for the owner',
       async (_, mutation) => {
-        const request = await mutation.setup(api);
-        const before = await dumpDomainTables(backend.knex);
+        const request = await mutation.setup(brom.api);
+        const before = await dumpDomainTables(brom.backend.knex);
 
-        const refused = await api.call(
+        const refused = await brom.api.call(
           mutation.nonOwner,
           mutation.method,
           mutation.path,
@@ -309,13 +279,13 @@ describe.each(databases.eachSupportedId())(
           },
         );
         expect(refused.body.error.name).toBe('NotAllowedError');
-        expect(await dumpDomainTables(backend.knex)).toEqual(before);
+        expect(await dumpDomainTables(brom.backend.knex)).toEqual(before);
 
-        await api.call(mutation.owner, mutation.method, mutation.path, {
+        await brom.api.call(mutation.owner, mutation.method, mutation.path, {
           ...request,
           expect: mutation.status,
         });
-        const after = await dumpDomainTables(backend.knex);
+        const after = await dumpDomainTables(brom.backend.knex);
         expect(after).not.toEqual(before);
         expect(after.brom_audit_events.length).toBeGreaterThan(
           before.brom_audit_events.length,
@@ -324,23 +294,20 @@ describe.each(databases.eachSupportedId())(
     );
 
     it('keeps credentials and audit history to the owners', async () => {
-      const app = await createApplication(api, ALICE, TEAM_A);
-      await api.get(BOB, '/applications/{name}/credentials', {
-        params: { name: app.name },
-        expect: 403,
-      });
-      await api.get(BOB, '/audit-events', {
-        query: { application: app.name },
-        expect: 403,
-      });
-      await api.get(ALICE, '/applications/{name}/credentials', {
-        params: { name: app.name },
-        expect: 200,
-      });
-      await api.get(ALICE, '/audit-events', {
-        query: { application: app.name },
-        expect: 200,
-      });
+      const app = await createApplication(brom.api, ALICE, TEAM_A);
+      for (const [who, status] of [
+        [BOB, 403],
+        [ALICE, 200],
+      ] as const) {
+        await brom.api.get(who, '/applications/{name}/credentials', {
+          params: { name: app.name },
+          expect: status,
+        });
+        await brom.api.get(who, '/audit-events', {
+          query: { application: app.name },
+          expect: status,
+        });
+      }
     });
 
     /**
@@ -350,13 +317,17 @@ describe.each(databases.eachSupportedId())(
      */
     it('refuses service tokens and anonymous requests on every user route', async () => {
       const { producer, type, subscription } = await pendingSubscription(
-        api,
-        aliceProducesBobConsumes,
+        brom.api,
+        ALICE_PRODUCES_BOB_CONSUMES,
       );
-      const issued = await api.post(ALICE, '/applications/{name}/credentials', {
-        params: { name: producer.name },
-        expect: 201,
-      });
+      const issued = await brom.api.post(
+        ALICE,
+        '/applications/{name}/credentials',
+        {
+          params: { name: producer.name },
+          expect: 201,
+        },
+      );
       const params = {
         name: producer.name,
         type: type.name,
@@ -374,7 +345,7 @@ describe.each(databases.eachSupportedId())(
         '/authz/snapshot',
       ];
       const document = loadOpenApiDocument();
-      const before = await dumpDomainTables(backend.knex);
+      const before = await dumpDomainTables(brom.backend.knex);
       const checked: string[] = [];
       for (const [path, item] of Object.entries(document.paths)) {
         if (serviceRoutes.includes(path)) continue;
@@ -391,21 +362,20 @@ describe.each(databases.eachSupportedId())(
                 : undefined,
           };
           const upper = method.toUpperCase() as 'GET' | Method;
-          const asService = await api.call(SERVICE, upper, path, options);
-          expect([`${upper} ${path}`, asService.status]).toEqual([
-            `${upper} ${path}`,
-            403,
-          ]);
-          const asNobody = await api.call(ANONYMOUS, upper, path, options);
-          expect([`${upper} ${path}`, asNobody.status]).toEqual([
-            `${upper} ${path}`,
-            401,
-          ]);
-          checked.push(`${upper} ${path}`);
+          const route = `${upper} ${path}`;
+          for (const [caller, status] of [
+            [SERVICE, 403],
+            [ANONYMOUS, 401],
+          ] as const) {
+            const res = await brom.api.call(caller, upper, path, options);
+            // The route goes with the status, to name it when it fails.
+            expect([route, res.status]).toEqual([route, status]);
+          }
+          checked.push(route);
         }
       }
       expect(checked.length).toBeGreaterThanOrEqual(25);
-      expect(await dumpDomainTables(backend.knex)).toEqual(before);
+      expect(await dumpDomainTables(brom.backend.knex)).toEqual(before);
     });
   },
 );

@@ -1,22 +1,16 @@
 // The client's `expect` option asserts the status (and the body against openapi.yaml).
-/* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "expectRefused", "api.*"] }] */
+/* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "expectRefused", "brom.api.*"] }] */
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import {
   ALICE,
-  BOB,
-  BromTestBackend,
   TEAM_A,
-  TEAM_B,
   createTestDatabases,
   dumpDomainTables,
-  startBromTestBackend,
+  useBromTestBackend,
 } from '../__testUtils__/backend';
+import { CallOptions, uniqueName } from '../__testUtils__/client';
 import {
-  BromTestClient,
-  CallOptions,
-  uniqueName,
-} from '../__testUtils__/client';
-import {
+  ALICE_PRODUCES_BOB_CONSUMES,
   createApplication,
   createNotificationType,
   pendingSubscription,
@@ -30,17 +24,7 @@ const RIGHT_TO_LEFT_OVERRIDE = '\u202E';
 describe.each(databases.eachSupportedId())(
   'malformed input on %s',
   (databaseId: TestDatabaseId) => {
-    let backend: BromTestBackend;
-    let api: BromTestClient;
-
-    beforeAll(async () => {
-      backend = await startBromTestBackend(await databases.init(databaseId));
-      api = new BromTestClient(backend.server);
-    });
-
-    afterAll(async () => {
-      await backend?.stop();
-    });
+    const brom = useBromTestBackend(databases, databaseId);
 
     /** Sends the request, expects 400 with a message matching `message`, and checks nothing changed. */
     async function expectRefused(
@@ -49,14 +33,14 @@ describe.each(databases.eachSupportedId())(
       options: CallOptions,
       message: RegExp,
     ) {
-      const before = await dumpDomainTables(backend.knex);
-      const res = await api.call(ALICE, method, path, {
+      const before = await dumpDomainTables(brom.backend.knex);
+      const res = await brom.api.call(ALICE, method, path, {
         ...options,
         expect: 400,
       });
       expect(res.body.error.name).toBe('InputError');
       expect(res.body.error.message).toMatch(message);
-      expect(await dumpDomainTables(backend.knex)).toEqual(before);
+      expect(await dumpDomainTables(brom.backend.knex)).toEqual(before);
       return res;
     }
 
@@ -88,7 +72,7 @@ describe.each(databases.eachSupportedId())(
         const name = `${uniqueName('long')}-${'x'.repeat(40)}`
           .slice(0, 63)
           .replace(/-$/, 'y');
-        await api.post(ALICE, '/applications', {
+        await brom.api.post(ALICE, '/applications', {
           body: { name, owner: TEAM_A },
           expect: 201,
         });
@@ -114,12 +98,12 @@ describe.each(databases.eachSupportedId())(
           new RegExp(`${field}:.*zero-width or right-to-left`),
         );
         expect(
-          api.openapi.requestProblems('POST', '/applications', body),
+          brom.api.openapi.requestProblems('POST', '/applications', body),
         ).not.toEqual([]);
       });
 
       it('refuses them in notification type descriptions and decision reasons', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
         await expectRefused(
           'POST',
           '/applications/{name}/notification-types',
@@ -133,12 +117,10 @@ describe.each(databases.eachSupportedId())(
           },
           /description: .*right-to-left/,
         );
-        const { subscription } = await pendingSubscription(api, {
-          producer: ALICE,
-          producerOwner: TEAM_A,
-          consumer: BOB,
-          consumerOwner: TEAM_B,
-        });
+        const { subscription } = await pendingSubscription(
+          brom.api,
+          ALICE_PRODUCES_BOB_CONSUMES,
+        );
         await expectRefused(
           'POST',
           '/subscriptions/{id}/reject',
@@ -153,8 +135,8 @@ describe.each(databases.eachSupportedId())(
 
     describe('routing-key patterns', () => {
       it('refuses a pattern that overlaps another type of the same producer', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        await createNotificationType(api, ALICE, app.name, {
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        await createNotificationType(brom.api, ALICE, app.name, {
           name: 'order-created',
           routingKeyPattern: 'order.*.created',
         });
@@ -179,21 +161,21 @@ describe.each(databases.eachSupportedId())(
           );
         }
         // Disjoint patterns are fine, and so is the same pattern at another producer.
-        await createNotificationType(api, ALICE, app.name, {
+        await createNotificationType(brom.api, ALICE, app.name, {
           routingKeyPattern: 'order.*.cancelled',
         });
-        const other = await createApplication(api, ALICE, TEAM_A);
-        await createNotificationType(api, ALICE, other.name, {
+        const other = await createApplication(brom.api, ALICE, TEAM_A);
+        await createNotificationType(brom.api, ALICE, other.name, {
           routingKeyPattern: 'order.*.created',
         });
       });
 
       it('refuses an update that makes two patterns overlap', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        await createNotificationType(api, ALICE, app.name, {
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        await createNotificationType(brom.api, ALICE, app.name, {
           routingKeyPattern: 'a.*',
         });
-        const second = await createNotificationType(api, ALICE, app.name, {
+        const second = await createNotificationType(brom.api, ALICE, app.name, {
           routingKeyPattern: 'b.*',
         });
         await expectRefused(
@@ -215,7 +197,7 @@ describe.each(databases.eachSupportedId())(
         ['order.cr€ated', /"cr€ated".*a-z, 0-9/],
         ['x'.repeat(256), /at most 255/],
       ])('refuses the pattern %j', async (pattern, message) => {
-        const app = await createApplication(api, ALICE, TEAM_A);
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
         const body = {
           name: 'thing',
           routingKeyPattern: pattern,
@@ -228,7 +210,7 @@ describe.each(databases.eachSupportedId())(
           message,
         );
         expect(
-          api.openapi.requestProblems(
+          brom.api.openapi.requestProblems(
             'POST',
             '/applications/{name}/notification-types',
             body,
@@ -324,18 +306,18 @@ describe.each(databases.eachSupportedId())(
         ],
       ])('POST %s %j → 400', async (path, body, message) => {
         await expectRefused('POST', path, { body }, message);
-        expect(api.openapi.requestProblems('POST', path, body)).not.toEqual([]);
+        expect(
+          brom.api.openapi.requestProblems('POST', path, body),
+        ).not.toEqual([]);
       });
 
       it('refuses wrong types and unknown fields on updates and decisions', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        const type = await createNotificationType(api, ALICE, app.name);
-        const { subscription } = await pendingSubscription(api, {
-          producer: ALICE,
-          producerOwner: TEAM_A,
-          consumer: BOB,
-          consumerOwner: TEAM_B,
-        });
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        const type = await createNotificationType(brom.api, ALICE, app.name);
+        const { subscription } = await pendingSubscription(
+          brom.api,
+          ALICE_PRODUCES_BOB_CONSUMES,
+        );
         const cases: Array<
           [string, 'PATCH' | 'POST', Record<string, string>, unknown, RegExp]
         > = [
@@ -450,14 +432,14 @@ describe.each(databases.eachSupportedId())(
           expect([
             path,
             body,
-            api.openapi.requestProblems(method, path, body),
+            brom.api.openapi.requestProblems(method, path, body),
           ]).not.toEqual([path, body, []]);
         }
       });
 
       it('refuses a body on credential revocation', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        const issued = await api.post(
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        const issued = await brom.api.post(
           ALICE,
           '/applications/{name}/credentials',
           {
@@ -479,88 +461,37 @@ describe.each(databases.eachSupportedId())(
 
     describe('query parameters', () => {
       it('refuses bad paging and filters', async () => {
-        await expectRefused(
-          'GET',
-          '/applications',
-          { query: { limit: 0 } },
-          /limit/,
-        );
-        await expectRefused(
-          'GET',
-          '/applications',
-          { query: { limit: 501 } },
-          /limit/,
-        );
-        await expectRefused(
-          'GET',
-          '/applications',
-          { query: { offset: -1 } },
-          /offset/,
-        );
-        await expectRefused(
-          'GET',
-          '/applications',
-          { query: { limit: 'ten' } },
-          /limit/,
-        );
-        await expectRefused(
-          'GET',
-          '/applications',
-          { query: { mine: 'yes' } },
-          /mine/,
-        );
-        await expectRefused(
-          'GET',
-          '/subscriptions',
-          { query: { state: 'pending' } },
-          /state/,
-        );
-        await expectRefused(
-          'GET',
-          '/approvals',
-          { query: { limit: 1000 } },
-          /limit/,
-        );
-        await expectRefused(
-          'GET',
-          '/audit-events',
-          { query: { application: 'x', since: 'yesterday' } },
-          /since/,
-        );
+        const cases: Array<[string, CallOptions['query'], RegExp]> = [
+          ['/applications', { limit: 0 }, /limit/],
+          ['/applications', { limit: 501 }, /limit/],
+          ['/applications', { offset: -1 }, /offset/],
+          ['/applications', { limit: 'ten' }, /limit/],
+          ['/applications', { mine: 'yes' }, /mine/],
+          ['/subscriptions', { state: 'pending' }, /state/],
+          ['/approvals', { limit: 1000 }, /limit/],
+          ['/audit-events', { application: 'x', since: 'yesterday' }, /since/],
+        ];
+        for (const [path, query, message] of cases) {
+          await expectRefused('GET', path, { query }, message);
+        }
       });
 
       it('needs the generation to delete, and nothing else', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        await expectRefused(
-          'DELETE',
-          '/applications/{name}',
-          { params: { name: app.name } },
-          /generation/,
-        );
-        await expectRefused(
-          'DELETE',
-          '/applications/{name}',
-          { params: { name: app.name }, query: { generation: 'one' } },
-          /generation/,
-        );
-        await expectRefused(
-          'DELETE',
-          '/applications/{name}',
-          {
-            params: { name: app.name },
-            query: { generation: 1, cascade: 'true' },
-          },
-          /unknown field "cascade"/,
-        );
-        await expectRefused(
-          'DELETE',
-          '/applications/{name}',
-          {
-            params: { name: app.name },
-            query: { generation: 1, force: 'yes' },
-          },
-          /force/,
-        );
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        const cases: Array<[CallOptions['query'], RegExp]> = [
+          [undefined, /generation/],
+          [{ generation: 'one' }, /generation/],
+          [{ generation: 1, cascade: 'true' }, /unknown field "cascade"/],
+          [{ generation: 1, force: 'yes' }, /force/],
+        ];
+        for (const [query, message] of cases) {
+          await expectRefused(
+            'DELETE',
+            '/applications/{name}',
+            { params: { name: app.name }, query },
+            message,
+          );
+        }
       });
     });
   },

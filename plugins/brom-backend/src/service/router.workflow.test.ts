@@ -1,26 +1,21 @@
 // The client's `expect` option asserts the status (and the body against openapi.yaml).
-/* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "expectRefused", "api.*"] }] */
+/* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "approve", "reject", "revoke", "brom.api.*"] }] */
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import {
   ADMIN,
   ALICE,
   BOB,
-  BromTestBackend,
   CAROL,
   MALLORY,
   TEAM_A,
   TEAM_B,
   createTestDatabases,
   dumpDomainTables,
-  startBromTestBackend,
+  useBromTestBackend,
 } from '../__testUtils__/backend';
+import { CATALOG, SERVICE, uniqueName } from '../__testUtils__/client';
 import {
-  BromTestClient,
-  CATALOG,
-  SERVICE,
-  uniqueName,
-} from '../__testUtils__/client';
-import {
+  ALICE_PRODUCES_BOB_CONSUMES,
   auditRows,
   createApplication,
   createNotificationType,
@@ -30,25 +25,70 @@ import {
 
 const databases = createTestDatabases();
 
+/** Alice's team owns both sides, so Alice needs a team mate to approve. */
+const ALICE_ON_BOTH_SIDES = {
+  producer: ALICE,
+  producerOwner: TEAM_A,
+  consumer: ALICE,
+  consumerOwner: TEAM_A,
+};
+
 describe.each(databases.eachSupportedId())(
   'BROM workflow on %s',
   (databaseId: TestDatabaseId) => {
-    let backend: BromTestBackend;
-    let api: BromTestClient;
+    const brom = useBromTestBackend(databases, databaseId);
 
-    beforeAll(async () => {
-      backend = await startBromTestBackend(await databases.init(databaseId));
-      api = new BromTestClient(backend.server);
-    });
+    /** `who` approves the subscription at `generation`; the response must have `status`. */
+    function approve(
+      who: string,
+      subscription: { id: string },
+      generation: number,
+      status: number,
+    ) {
+      return brom.api.post(who, '/subscriptions/{id}/approve', {
+        params: { id: subscription.id },
+        body: { generation },
+        expect: status,
+      });
+    }
 
-    afterAll(async () => {
-      await backend?.stop();
-    });
+    /** `who` rejects or revokes the subscription at `generation`, giving `reason`; the response must have `status`. */
+    const decideWithReason =
+      (action: 'reject' | 'revoke') =>
+      (
+        who: string,
+        subscription: { id: string },
+        generation: number,
+        reason: string,
+        status: number,
+      ) =>
+        brom.api.post(who, `/subscriptions/{id}/${action}`, {
+          params: { id: subscription.id },
+          body: { generation, reason },
+          expect: status,
+        });
+    const reject = decideWithReason('reject');
+    const revoke = decideWithReason('revoke');
+
+    /** Bob's consumer asks for a type of Alice's producer, and `approver` approves it. */
+    async function approvedSubscription(approver: string) {
+      const pending = await pendingSubscription(
+        brom.api,
+        ALICE_PRODUCES_BOB_CONSUMES,
+      );
+      await approve(approver, pending.subscription, 1, 200);
+      return pending;
+    }
+
+    /** The actions of the audit rows `where` selects, oldest first. */
+    async function auditActions(where: Parameters<typeof auditRows>[1]) {
+      return (await auditRows(brom.backend.knex, where)).map(r => r.action);
+    }
 
     describe('applications', () => {
       it('registers an application and finds it again', async () => {
         const name = uniqueName('orders');
-        const created = await api.post(ALICE, '/applications', {
+        const created = await brom.api.post(ALICE, '/applications', {
           body: {
             name,
             title: '  Orders  ',
@@ -69,31 +109,33 @@ describe.each(databases.eachSupportedId())(
           deletedAt: null,
         });
 
-        const fetched = await api.get(BOB, '/applications/{name}', {
+        const fetched = await brom.api.get(BOB, '/applications/{name}', {
           params: { name },
           expect: 200,
         });
         expect(fetched.body).toEqual(created.body);
 
-        const search = await api.get(BOB, '/applications', {
+        const search = await brom.api.get(BOB, '/applications', {
           query: { q: name },
           expect: 200,
         });
         expect(search.body.items.map((a: any) => a.name)).toEqual([name]);
         expect(search.body.totalCount).toBe(1);
 
-        const mine = await api.get(CAROL, '/applications', {
+        const mine = await brom.api.get(CAROL, '/applications', {
           query: { mine: 'true', limit: 500 },
           expect: 200,
         });
         expect(mine.body.items.map((a: any) => a.name)).toContain(name);
-        const notMine = await api.get(BOB, '/applications', {
+        const notMine = await brom.api.get(BOB, '/applications', {
           query: { mine: 'true', limit: 500 },
           expect: 200,
         });
         expect(notMine.body.items.map((a: any) => a.name)).not.toContain(name);
 
-        expect(await auditRows(backend.knex, { application: name })).toEqual([
+        expect(
+          await auditRows(brom.backend.knex, { application: name }),
+        ).toEqual([
           expect.objectContaining({
             action: 'application.created',
             actor: ALICE,
@@ -102,8 +144,8 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('refuses a name that is taken', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        const res = await api.post(CAROL, '/applications', {
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        const res = await brom.api.post(CAROL, '/applications', {
           body: { name: app.name, owner: TEAM_A },
           expect: 409,
         });
@@ -111,8 +153,8 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('updates with the current generation and refuses a stale one', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        const updated = await api.patch(CAROL, '/applications/{name}', {
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        const updated = await brom.api.patch(CAROL, '/applications/{name}', {
           params: { name: app.name },
           body: {
             generation: 1,
@@ -127,37 +169,37 @@ describe.each(databases.eachSupportedId())(
           settings: { maxLength: 1000 },
         });
 
-        const before = await dumpDomainTables(backend.knex);
-        const stale = await api.patch(ALICE, '/applications/{name}', {
+        const before = await dumpDomainTables(brom.backend.knex);
+        const stale = await brom.api.patch(ALICE, '/applications/{name}', {
           params: { name: app.name },
           body: { generation: 1, description: 'Lost update' },
           expect: 409,
         });
         expect(stale.body.error.message).toMatch(/generation 2.*based on 1/);
         expect(stale.body.error.current).toMatchObject({ generation: 2 });
-        expect(await dumpDomainTables(backend.knex)).toEqual(before);
+        expect(await dumpDomainTables(brom.backend.knex)).toEqual(before);
       });
 
       it('hands an application only to a group the user belongs to', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        const res = await api.patch(ALICE, '/applications/{name}', {
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        const res = await brom.api.patch(ALICE, '/applications/{name}', {
           params: { name: app.name },
           body: { generation: 1, owner: TEAM_B },
           expect: 403,
         });
         expect(res.body.error.message).toContain(TEAM_B);
-        await api.patch(ADMIN, '/applications/{name}', {
+        await brom.api.patch(ADMIN, '/applications/{name}', {
           params: { name: app.name },
           body: { generation: 1, owner: TEAM_B },
           expect: 200,
         });
         // Now Bob's team owns it, and Alice's team no longer does.
-        await api.patch(ALICE, '/applications/{name}', {
+        await brom.api.patch(ALICE, '/applications/{name}', {
           params: { name: app.name },
           body: { generation: 2, description: 'x' },
           expect: 403,
         });
-        await api.patch(BOB, '/applications/{name}', {
+        await brom.api.patch(BOB, '/applications/{name}', {
           params: { name: app.name },
           body: { generation: 2, description: 'x' },
           expect: 200,
@@ -165,8 +207,8 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('reports sync status before the reconciler has seen the application', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        const res = await api.get(BOB, '/applications/{name}/status', {
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        const res = await brom.api.get(BOB, '/applications/{name}/status', {
           params: { name: app.name },
           expect: 200,
         });
@@ -176,31 +218,35 @@ describe.each(databases.eachSupportedId())(
           objects: [],
         });
         expect(res.body.summary).toMatch(/not synced yet/i);
-        await api.get(BOB, '/applications/{name}/status', {
+        await brom.api.get(BOB, '/applications/{name}/status', {
           params: { name: 'no-such-app' },
           expect: 404,
         });
       });
 
       it('answers 404 for applications, types and subscriptions that do not exist', async () => {
-        await api.get(ALICE, '/applications/{name}', {
+        await brom.api.get(ALICE, '/applications/{name}', {
           params: { name: 'no-such-app' },
           expect: 404,
         });
-        const app = await createApplication(api, ALICE, TEAM_A);
-        await api.get(ALICE, '/applications/{name}/notification-types/{type}', {
-          params: { name: app.name, type: 'no-such-type' },
-          expect: 404,
-        });
-        await api.get(ALICE, '/applications/{name}/notification-types', {
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        await brom.api.get(
+          ALICE,
+          '/applications/{name}/notification-types/{type}',
+          {
+            params: { name: app.name, type: 'no-such-type' },
+            expect: 404,
+          },
+        );
+        await brom.api.get(ALICE, '/applications/{name}/notification-types', {
           params: { name: 'no-such-app' },
           expect: 404,
         });
-        await api.get(ALICE, '/subscriptions/{id}', {
+        await brom.api.get(ALICE, '/subscriptions/{id}', {
           params: { id: 'no-such-id' },
           expect: 404,
         });
-        await api.patch(ALICE, '/applications/{name}', {
+        await brom.api.patch(ALICE, '/applications/{name}', {
           params: { name: 'no-such-app' },
           body: { generation: 1 },
           expect: 404,
@@ -210,8 +256,8 @@ describe.each(databases.eachSupportedId())(
 
     describe('notification types', () => {
       it('declares, lists, updates and deletes a type', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        const created = await api.post(
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        const created = await brom.api.post(
           ALICE,
           '/applications/{name}/notification-types',
           {
@@ -235,7 +281,7 @@ describe.each(databases.eachSupportedId())(
           generation: 1,
         });
 
-        const list = await api.get(
+        const list = await brom.api.get(
           BOB,
           '/applications/{name}/notification-types',
           {
@@ -244,13 +290,13 @@ describe.each(databases.eachSupportedId())(
           },
         );
         expect(list.body.items).toEqual([created.body]);
-        const search = await api.get(BOB, '/notification-types', {
+        const search = await brom.api.get(BOB, '/notification-types', {
           query: { application: app.name },
           expect: 200,
         });
         expect(search.body.items).toEqual([created.body]);
 
-        const updated = await api.patch(
+        const updated = await brom.api.patch(
           CAROL,
           '/applications/{name}/notification-types/{type}',
           {
@@ -268,7 +314,7 @@ describe.each(databases.eachSupportedId())(
           payloadSchema: null,
           generation: 2,
         });
-        await api.patch(
+        await brom.api.patch(
           CAROL,
           '/applications/{name}/notification-types/{type}',
           {
@@ -278,7 +324,7 @@ describe.each(databases.eachSupportedId())(
           },
         );
 
-        const deleted = await api.delete(
+        const deleted = await brom.api.delete(
           ALICE,
           '/applications/{name}/notification-types/{type}',
           {
@@ -288,7 +334,7 @@ describe.each(databases.eachSupportedId())(
           },
         );
         expect(deleted.body.deletedAt).not.toBeNull();
-        const after = await api.get(
+        const after = await brom.api.get(
           BOB,
           '/applications/{name}/notification-types',
           {
@@ -300,36 +346,34 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('shows private types only to the producer team', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        const type = await createNotificationType(api, ALICE, app.name, {
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        const type = await createNotificationType(brom.api, ALICE, app.name, {
           visibility: 'private',
         });
-        const forCarol = await api.get(CAROL, '/notification-types', {
+        const forCarol = await brom.api.get(CAROL, '/notification-types', {
           query: { application: app.name },
           expect: 200,
         });
         expect(forCarol.body.items.map((t: any) => t.name)).toEqual([
           type.name,
         ]);
-        const forBob = await api.get(BOB, '/notification-types', {
+        const forBob = await brom.api.get(BOB, '/notification-types', {
           query: { application: app.name },
           expect: 200,
         });
         expect(forBob.body.items).toEqual([]);
 
         // A consumer of another team cannot subscribe to it: it does not exist for them.
-        const consumer = await createApplication(api, BOB, TEAM_B);
-        await requestSubscription(api, BOB, consumer.name, type, 404);
+        const consumer = await createApplication(brom.api, BOB, TEAM_B);
+        await requestSubscription(brom.api, BOB, consumer.name, type, 404);
       });
 
       it('refuses to delete a type with subscribers, naming them', async () => {
-        const { producer, type, consumer } = await pendingSubscription(api, {
-          producer: ALICE,
-          producerOwner: TEAM_A,
-          consumer: BOB,
-          consumerOwner: TEAM_B,
-        });
-        const res = await api.delete(
+        const { producer, type, consumer } = await pendingSubscription(
+          brom.api,
+          ALICE_PRODUCES_BOB_CONSUMES,
+        );
+        const res = await brom.api.delete(
           ALICE,
           '/applications/{name}/notification-types/{type}',
           {
@@ -345,13 +389,8 @@ describe.each(databases.eachSupportedId())(
     describe('subscriptions', () => {
       it('requests and approves; the request is in the producer team inbox only', async () => {
         const { producer, consumer, subscription } = await pendingSubscription(
-          api,
-          {
-            producer: ALICE,
-            producerOwner: TEAM_A,
-            consumer: BOB,
-            consumerOwner: TEAM_B,
-          },
+          brom.api,
+          ALICE_PRODUCES_BOB_CONSUMES,
         );
         expect(subscription).toMatchObject({
           consumer: consumer.name,
@@ -363,21 +402,21 @@ describe.each(databases.eachSupportedId())(
           generation: 1,
         });
 
-        const carolsInbox = await api.get(CAROL, '/approvals', {
+        const carolsInbox = await brom.api.get(CAROL, '/approvals', {
           query: { limit: 500 },
           expect: 200,
         });
         expect(carolsInbox.body.items.map((s: any) => s.id)).toContain(
           subscription.id,
         );
-        const bobsInbox = await api.get(BOB, '/approvals', {
+        const bobsInbox = await brom.api.get(BOB, '/approvals', {
           query: { limit: 500 },
           expect: 200,
         });
         expect(bobsInbox.body.items.map((s: any) => s.id)).not.toContain(
           subscription.id,
         );
-        const bobsOwn = await api.get(BOB, '/subscriptions', {
+        const bobsOwn = await brom.api.get(BOB, '/subscriptions', {
           query: { mine: 'true', limit: 500 },
           expect: 200,
         });
@@ -385,18 +424,14 @@ describe.each(databases.eachSupportedId())(
           subscription.id,
         );
 
-        const approved = await api.post(ALICE, '/subscriptions/{id}/approve', {
-          params: { id: subscription.id },
-          body: { generation: 1 },
-          expect: 200,
-        });
+        const approved = await approve(ALICE, subscription, 1, 200);
         expect(approved.body).toMatchObject({
           state: 'approved',
           decidedBy: ALICE,
           generation: 2,
         });
 
-        const byState = await api.get(BOB, '/subscriptions', {
+        const byState = await brom.api.get(BOB, '/subscriptions', {
           query: { consumer: consumer.name, state: 'approved' },
           expect: 200,
         });
@@ -404,18 +439,16 @@ describe.each(databases.eachSupportedId())(
 
         // Both sides' histories show the decision.
         for (const application of [producer.name, consumer.name]) {
-          const actions = (
-            await auditRows(backend.knex, {
-              application,
-              targetId: subscription.id,
-            })
-          ).map(r => r.action);
+          const actions = await auditActions({
+            application,
+            targetId: subscription.id,
+          });
           expect(actions).toEqual([
             'subscription.requested',
             'subscription.approved',
           ]);
         }
-        const history = await api.get(BOB, '/audit-events', {
+        const history = await brom.api.get(BOB, '/audit-events', {
           query: { application: consumer.name },
           expect: 200,
         });
@@ -428,22 +461,13 @@ describe.each(databases.eachSupportedId())(
 
       it('rejects with a reason the requester sees, and a new request re-opens it (audited)', async () => {
         const { producer, consumer, subscription } = await pendingSubscription(
-          api,
-          {
-            producer: ALICE,
-            producerOwner: TEAM_A,
-            consumer: BOB,
-            consumerOwner: TEAM_B,
-          },
+          brom.api,
+          ALICE_PRODUCES_BOB_CONSUMES,
         );
         const reason = 'The payload carries personal data; talk to us first';
-        await api.post(ALICE, '/subscriptions/{id}/reject', {
-          params: { id: subscription.id },
-          body: { generation: 1, reason },
-          expect: 200,
-        });
+        await reject(ALICE, subscription, 1, reason, 200);
 
-        const seen = await api.get(BOB, '/subscriptions/{id}', {
+        const seen = await brom.api.get(BOB, '/subscriptions/{id}', {
           params: { id: subscription.id },
           expect: 200,
         });
@@ -452,7 +476,7 @@ describe.each(databases.eachSupportedId())(
           reason,
           decidedBy: ALICE,
         });
-        const listed = await api.get(BOB, '/subscriptions', {
+        const listed = await brom.api.get(BOB, '/subscriptions', {
           query: { mine: 'true', consumer: consumer.name },
           expect: 200,
         });
@@ -461,19 +485,11 @@ describe.each(databases.eachSupportedId())(
         ]);
 
         // Deciding again on the old generation is a conflict.
-        await api.post(ALICE, '/subscriptions/{id}/approve', {
-          params: { id: subscription.id },
-          body: { generation: 1 },
-          expect: 409,
-        });
+        await approve(ALICE, subscription, 1, 409);
         // A rejected request cannot be approved afterwards either.
-        await api.post(ALICE, '/subscriptions/{id}/approve', {
-          params: { id: subscription.id },
-          body: { generation: 2 },
-          expect: 409,
-        });
+        await approve(ALICE, subscription, 2, 409);
 
-        const again = await api.post(BOB, '/subscriptions', {
+        const again = await brom.api.post(BOB, '/subscriptions', {
           body: {
             consumer: consumer.name,
             producer: producer.name,
@@ -490,7 +506,7 @@ describe.each(databases.eachSupportedId())(
           justification: 'We only read the ids now',
           generation: 3,
         });
-        const rows = await auditRows(backend.knex, {
+        const rows = await auditRows(brom.backend.knex, {
           application: producer.name,
           targetId: subscription.id,
         });
@@ -507,14 +523,12 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('refuses a second request while one is pending', async () => {
-        const { consumer, type } = await pendingSubscription(api, {
-          producer: ALICE,
-          producerOwner: TEAM_A,
-          consumer: BOB,
-          consumerOwner: TEAM_B,
-        });
+        const { consumer, type } = await pendingSubscription(
+          brom.api,
+          ALICE_PRODUCES_BOB_CONSUMES,
+        );
         const refused: any = await requestSubscription(
-          api,
+          brom.api,
           BOB,
           consumer.name,
           type,
@@ -524,47 +538,20 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('lets the consumer revoke an approved subscription', async () => {
-        const { subscription } = await pendingSubscription(api, {
-          producer: ALICE,
-          producerOwner: TEAM_A,
-          consumer: BOB,
-          consumerOwner: TEAM_B,
-        });
-        await api.post(ALICE, '/subscriptions/{id}/approve', {
-          params: { id: subscription.id },
-          body: { generation: 1 },
-          expect: 200,
-        });
-        const revoked = await api.post(BOB, '/subscriptions/{id}/revoke', {
-          params: { id: subscription.id },
-          body: { generation: 2, reason: 'We retired the consumer' },
-          expect: 200,
-        });
+        const { subscription } = await approvedSubscription(ALICE);
+        const reason = 'We retired the consumer';
+        const revoked = await revoke(BOB, subscription, 2, reason, 200);
         expect(revoked.body).toMatchObject({
           state: 'revoked',
           decidedBy: BOB,
-          reason: 'We retired the consumer',
+          reason,
         });
       });
 
       it('lets the producer revoke an approved subscription, with a reason the consumer sees', async () => {
-        const { subscription } = await pendingSubscription(api, {
-          producer: ALICE,
-          producerOwner: TEAM_A,
-          consumer: BOB,
-          consumerOwner: TEAM_B,
-        });
-        await api.post(CAROL, '/subscriptions/{id}/approve', {
-          params: { id: subscription.id },
-          body: { generation: 1 },
-          expect: 200,
-        });
-        await api.post(ALICE, '/subscriptions/{id}/revoke', {
-          params: { id: subscription.id },
-          body: { generation: 2, reason: 'Abuse of the feed' },
-          expect: 200,
-        });
-        const seen = await api.get(BOB, '/subscriptions/{id}', {
+        const { subscription } = await approvedSubscription(CAROL);
+        await revoke(ALICE, subscription, 2, 'Abuse of the feed', 200);
+        const seen = await brom.api.get(BOB, '/subscriptions/{id}', {
           params: { id: subscription.id },
           expect: 200,
         });
@@ -574,22 +561,13 @@ describe.each(databases.eachSupportedId())(
           decidedBy: ALICE,
         });
         // Revoked is final until the consumer asks again.
-        await api.post(ALICE, '/subscriptions/{id}/revoke', {
-          params: { id: subscription.id },
-          body: { generation: 3, reason: 'again' },
-          expect: 409,
-        });
+        await revoke(ALICE, subscription, 3, 'again', 409);
       });
 
       it('approves at once when the type needs no approval (audited)', async () => {
         const { subscription, producer } = await pendingSubscription(
-          api,
-          {
-            producer: ALICE,
-            producerOwner: TEAM_A,
-            consumer: BOB,
-            consumerOwner: TEAM_B,
-          },
+          brom.api,
+          ALICE_PRODUCES_BOB_CONSUMES,
           { requiresApproval: false },
         );
         expect(subscription).toMatchObject({
@@ -599,12 +577,10 @@ describe.each(databases.eachSupportedId())(
         });
         expect(subscription.decidedAt).not.toBeNull();
         expect(subscription.reason).toMatch(/automatically/);
-        const actions = (
-          await auditRows(backend.knex, {
-            application: producer.name,
-            targetId: subscription.id,
-          })
-        ).map(r => r.action);
+        const actions = await auditActions({
+          application: producer.name,
+          targetId: subscription.id,
+        });
         expect(actions).toEqual([
           'subscription.requested',
           'subscription.auto-approved',
@@ -612,26 +588,16 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('needs a second pair of eyes when the requester owns the producer too', async () => {
-        const { subscription } = await pendingSubscription(api, {
-          producer: ALICE,
-          producerOwner: TEAM_A,
-          consumer: ALICE,
-          consumerOwner: TEAM_A,
-        });
-        const before = await dumpDomainTables(backend.knex);
-        const refused = await api.post(ALICE, '/subscriptions/{id}/approve', {
-          params: { id: subscription.id },
-          body: { generation: 1 },
-          expect: 403,
-        });
+        const { subscription } = await pendingSubscription(
+          brom.api,
+          ALICE_ON_BOTH_SIDES,
+        );
+        const before = await dumpDomainTables(brom.backend.knex);
+        const refused = await approve(ALICE, subscription, 1, 403);
         expect(refused.body.error.message).toMatch(/someone else/);
-        expect(await dumpDomainTables(backend.knex)).toEqual(before);
+        expect(await dumpDomainTables(brom.backend.knex)).toEqual(before);
 
-        const approved = await api.post(CAROL, '/subscriptions/{id}/approve', {
-          params: { id: subscription.id },
-          body: { generation: 1 },
-          expect: 200,
-        });
+        const approved = await approve(CAROL, subscription, 1, 200);
         expect(approved.body).toMatchObject({
           state: 'approved',
           requestedBy: ALICE,
@@ -640,69 +606,57 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('lets the requester who owns both sides reject or withdraw their own request', async () => {
-        const { subscription } = await pendingSubscription(api, {
-          producer: ALICE,
-          producerOwner: TEAM_A,
-          consumer: ALICE,
-          consumerOwner: TEAM_A,
-        });
-        await api.post(ALICE, '/subscriptions/{id}/revoke', {
-          params: { id: subscription.id },
-          body: { generation: 1, reason: 'Asked by mistake' },
-          expect: 200,
-        });
+        const { subscription } = await pendingSubscription(
+          brom.api,
+          ALICE_ON_BOTH_SIDES,
+        );
+        await revoke(ALICE, subscription, 1, 'Asked by mistake', 200);
       });
     });
 
     describe('deletion', () => {
       it('refuses to delete a producer with subscribers, naming them', async () => {
-        const { producer, consumer } = await pendingSubscription(api, {
-          producer: ALICE,
-          producerOwner: TEAM_A,
-          consumer: BOB,
-          consumerOwner: TEAM_B,
-        });
-        const before = await dumpDomainTables(backend.knex);
-        const res = await api.delete(ALICE, '/applications/{name}', {
+        const { producer, consumer } = await pendingSubscription(
+          brom.api,
+          ALICE_PRODUCES_BOB_CONSUMES,
+        );
+        const before = await dumpDomainTables(brom.backend.knex);
+        const res = await brom.api.delete(ALICE, '/applications/{name}', {
           params: { name: producer.name },
           query: { generation: 1 },
           expect: 409,
         });
         expect(res.body.error.message).toContain(consumer.name);
         expect(res.body.error.message).toMatch(/requested/);
-        expect(await dumpDomainTables(backend.knex)).toEqual(before);
+        expect(await dumpDomainTables(brom.backend.knex)).toEqual(before);
 
         // Only administrators may force it.
-        await api.delete(ALICE, '/applications/{name}', {
+        await brom.api.delete(ALICE, '/applications/{name}', {
           params: { name: producer.name },
           query: { generation: 1, force: 'true' },
           expect: 403,
         });
-        expect(await dumpDomainTables(backend.knex)).toEqual(before);
+        expect(await dumpDomainTables(brom.backend.knex)).toEqual(before);
       });
 
       it('lets an administrator force the deletion, revoking the subscriptions', async () => {
-        const { producer, subscription } = await pendingSubscription(api, {
-          producer: ALICE,
-          producerOwner: TEAM_A,
-          consumer: BOB,
-          consumerOwner: TEAM_B,
-        });
-        const deleted = await api.delete(ADMIN, '/applications/{name}', {
+        const { producer, subscription } = await pendingSubscription(
+          brom.api,
+          ALICE_PRODUCES_BOB_CONSUMES,
+        );
+        const deleted = await brom.api.delete(ADMIN, '/applications/{name}', {
           params: { name: producer.name },
           query: { generation: 1, force: 'true' },
           expect: 200,
         });
         expect(deleted.body.deletedAt).not.toBeNull();
-        const seen = await api.get(BOB, '/subscriptions/{id}', {
+        const seen = await brom.api.get(BOB, '/subscriptions/{id}', {
           params: { id: subscription.id },
           expect: 200,
         });
         expect(seen.body).toMatchObject({ state: 'revoked', decidedBy: ADMIN });
         expect(seen.body.reason).toContain(producer.name);
-        const actions = (
-          await auditRows(backend.knex, { application: producer.name })
-        ).map(r => r.action);
+        const actions = await auditActions({ application: producer.name });
         expect(actions).toEqual(
           expect.arrayContaining([
             'subscription.revoked',
@@ -712,8 +666,8 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('marks an application without subscribers deleted, then takes the queue confirmation', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        const early = await api.post(
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        const early = await brom.api.post(
           ALICE,
           '/applications/{name}/queue-deletion-confirmation',
           {
@@ -724,7 +678,7 @@ describe.each(databases.eachSupportedId())(
         );
         expect(early.body.error.message).toMatch(/not being deleted/);
 
-        const deleted = await api.delete(CAROL, '/applications/{name}', {
+        const deleted = await brom.api.delete(CAROL, '/applications/{name}', {
           params: { name: app.name },
           query: { generation: 1 },
           expect: 200,
@@ -735,29 +689,29 @@ describe.each(databases.eachSupportedId())(
         });
         expect(deleted.body.deletedAt).not.toBeNull();
 
-        const listed = await api.get(ALICE, '/applications', {
+        const listed = await brom.api.get(ALICE, '/applications', {
           query: { q: app.name },
           expect: 200,
         });
         expect(listed.body.items).toEqual([]);
-        const withDeleted = await api.get(ALICE, '/applications', {
+        const withDeleted = await brom.api.get(ALICE, '/applications', {
           query: { q: app.name, includeDeleted: 'true' },
           expect: 200,
         });
         expect(withDeleted.body.items).toEqual([deleted.body]);
 
         // A deleted application takes no more changes.
-        await api.patch(ALICE, '/applications/{name}', {
+        await brom.api.patch(ALICE, '/applications/{name}', {
           params: { name: app.name },
           body: { generation: 2, description: 'x' },
           expect: 409,
         });
-        await api.post(ALICE, '/applications/{name}/credentials', {
+        await brom.api.post(ALICE, '/applications/{name}/credentials', {
           params: { name: app.name },
           expect: 409,
         });
 
-        const confirmed = await api.post(
+        const confirmed = await brom.api.post(
           ALICE,
           '/applications/{name}/queue-deletion-confirmation',
           {
@@ -768,9 +722,7 @@ describe.each(databases.eachSupportedId())(
         );
         expect(confirmed.body).toMatchObject({ generation: 3 });
         expect(confirmed.body.queueDeletionConfirmedAt).not.toBeNull();
-        const actions = (
-          await auditRows(backend.knex, { application: app.name })
-        ).map(r => r.action);
+        const actions = await auditActions({ application: app.name });
         expect(actions).toEqual([
           'application.created',
           'application.deleted',
@@ -778,7 +730,7 @@ describe.each(databases.eachSupportedId())(
         ]);
 
         // The name stays taken until the reconciler has removed the broker objects.
-        const taken = await api.post(ALICE, '/applications', {
+        const taken = await brom.api.post(ALICE, '/applications', {
           body: { name: app.name, owner: TEAM_A },
           expect: 409,
         });
@@ -786,13 +738,13 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('refuses a stale generation on delete', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        await api.patch(ALICE, '/applications/{name}', {
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        await brom.api.patch(ALICE, '/applications/{name}', {
           params: { name: app.name },
           body: { generation: 1, title: 'New title' },
           expect: 200,
         });
-        await api.delete(ALICE, '/applications/{name}', {
+        await brom.api.delete(ALICE, '/applications/{name}', {
           params: { name: app.name },
           query: { generation: 1 },
           expect: 409,
@@ -802,8 +754,8 @@ describe.each(databases.eachSupportedId())(
 
     describe('audit history', () => {
       it('is readable by owners per application and by administrators in full', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
-        const own = await api.get(CAROL, '/audit-events', {
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
+        const own = await brom.api.get(CAROL, '/audit-events', {
           query: {
             application: app.name,
             action: 'application.created',
@@ -823,7 +775,7 @@ describe.each(databases.eachSupportedId())(
           }),
         ]);
         const since = new Date(Date.parse(app.createdAt) - 1000).toISOString();
-        const all = await api.get(ADMIN, '/audit-events', {
+        const all = await brom.api.get(ADMIN, '/audit-events', {
           query: { since, limit: 500 },
           expect: 200,
         });
@@ -831,13 +783,15 @@ describe.each(databases.eachSupportedId())(
           app.name,
         );
 
-        await api.get(MALLORY, '/audit-events', {
+        await brom.api.get(MALLORY, '/audit-events', {
           query: { application: app.name },
           expect: 403,
         });
-        const unscoped = await api.get(ALICE, '/audit-events', { expect: 400 });
+        const unscoped = await brom.api.get(ALICE, '/audit-events', {
+          expect: 400,
+        });
         expect(unscoped.body.error.message).toMatch(/Give an application/);
-        await api.get(ALICE, '/audit-events', {
+        await brom.api.get(ALICE, '/audit-events', {
           query: { application: 'no-such-app' },
           expect: 404,
         });
@@ -854,10 +808,10 @@ describe.each(databases.eachSupportedId())(
       }
 
       it('compares instants, whatever offset or precision the client writes them in', async () => {
-        const app = await createApplication(api, ALICE, TEAM_A);
+        const app = await createApplication(brom.api, ALICE, TEAM_A);
         const created = Date.parse(app.createdAt);
         const query = (q: Record<string, string>) =>
-          api.get(ALICE, '/audit-events', {
+          brom.api.get(ALICE, '/audit-events', {
             query: { application: app.name, ...q },
             expect: 200,
           });
@@ -887,19 +841,8 @@ describe.each(databases.eachSupportedId())(
 
     describe('service routes', () => {
       it('gives the catalog its export, and nobody else', async () => {
-        const { producer, type, consumer, subscription } =
-          await pendingSubscription(api, {
-            producer: ALICE,
-            producerOwner: TEAM_A,
-            consumer: BOB,
-            consumerOwner: TEAM_B,
-          });
-        await api.post(ALICE, '/subscriptions/{id}/approve', {
-          params: { id: subscription.id },
-          body: { generation: 1 },
-          expect: 200,
-        });
-        const res = await api.get(CATALOG, '/service/catalog-export', {
+        const { producer, type, consumer } = await approvedSubscription(ALICE);
+        const res = await brom.api.get(CATALOG, '/service/catalog-export', {
           expect: 200,
         });
         expect(res.body.broker).toEqual({
@@ -929,12 +872,12 @@ describe.each(databases.eachSupportedId())(
             },
           ]),
         );
-        await api.get(SERVICE, '/service/catalog-export', { expect: 403 });
-        await api.get(ALICE, '/service/catalog-export', { expect: 403 });
+        await brom.api.get(SERVICE, '/service/catalog-export', { expect: 403 });
+        await brom.api.get(ALICE, '/service/catalog-export', { expect: 403 });
       });
 
       it('answers the health check without credentials', async () => {
-        const res = await api.get('anonymous', '/health', { expect: 200 });
+        const res = await brom.api.get('anonymous', '/health', { expect: 200 });
         expect(res.body).toEqual({ status: 'ok' });
       });
     });
