@@ -381,6 +381,7 @@ async function main() {
         await new Promise(r => setTimeout(r, 5));
       }
     };
+    const trialsStarted = Date.now();
     for (let trial = 0; trial < options.trials; trial++) {
       const name = `lat-${trial}`;
       await portal.createApplication(BOB, { name, owner: TEAM_B });
@@ -454,7 +455,15 @@ async function main() {
       )}, max ${Math.max(...values)}, n ${values.length})`;
     log(`approve -> first message: ${summary(approveMs)}`);
     log(`revoke -> connection closed: ${summary(revokeMs)}`);
-    if (options.verbose) for (const steps of revokeSteps) log(`  revoke: ${steps}`);
+    if (options.verbose) {
+      for (const steps of revokeSteps) log(`  revoke: ${steps}`);
+      const slowest = proxy.requests
+        .filter(r => r.startedAt >= trialsStarted && r.finishedAt !== undefined)
+        .map(r => ({ what: `${r.method} ${decodeURIComponent(r.path)}`, ms: r.finishedAt! - r.startedAt }))
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 8);
+      log(`slowest reconciler requests during the trials: ${slowest.map(r => `${r.what} ${r.ms} ms`).join('; ')}`);
+    }
     log(
       `passes during the trials: ${passDurations.incremental.length} incremental (${summary(
         passDurations.incremental,

@@ -78,8 +78,8 @@ export interface PassResult {
 
 /** Whole-vhost observation for a full pass, taken before the pass (see {@link Reconciler.observe}). */
 export type Observation =
-  | { ok: true; observed: ObservedTopology }
-  | { ok: false; error: unknown };
+  | { ok: true; observed: ObservedTopology; startedAt: number }
+  | { ok: false; error: unknown; startedAt: number };
 
 export interface PassOptions {
   /**
@@ -136,6 +136,8 @@ export class Reconciler {
   readonly #refs = new Map<string, ObjectRef>();
   /** Keys whose last status was not Ready (failed, pending, blocked, conflicting, being deleted). */
   readonly #unsettled = new Set<string>();
+  /** Objects incremental passes found or made Ready since the last full pass: when they looked, and the definition. */
+  readonly #settled = new Map<string, { at: number; json: string }>();
 
   private constructor(options: ReconcilerOptions) {
     this.#store = options.store;
@@ -173,10 +175,11 @@ export class Reconciler {
 
   /** Observes the whole vhost, for a full pass that runs later; never throws. */
   async observe(): Promise<Observation> {
+    const startedAt = Date.now();
     try {
-      return { ok: true, observed: await this.#broker.observe(this.#topology.vhost) };
+      return { ok: true, observed: await this.#broker.observe(this.#topology.vhost), startedAt };
     } catch (error) {
-      return { ok: false, error };
+      return { ok: false, error, startedAt };
     }
   }
 
@@ -193,6 +196,7 @@ export class Reconciler {
     const brokerKey = vhostKey(this.#topology.vhost);
 
     let observed: ObservedTopology;
+    let observedAt = observation?.startedAt ?? Date.now();
     let scope: Set<string> | undefined;
     let observedObjects = 0;
     let failure: unknown;
@@ -212,6 +216,7 @@ export class Reconciler {
           finalized: 0,
         });
       }
+      observedAt = Date.now();
       try {
         const refs = [...scope].map(key => this.#refs.get(key)!);
         observed = await this.#broker.observeObjects(this.#topology.vhost, refs);
@@ -260,8 +265,12 @@ export class Reconciler {
     }
     this.#backoff.reset(brokerKey);
 
-    const inScope = (o: { key: string }) => !scope || scope.has(o.key);
-    const planned: BrokerTopology = scope
+    // A full pass leaves out what an incremental pass has looked at and settled since this
+    // observation began: its own look is newer, and re-putting a just-created quorum queue
+    // costs seconds on a large broker.
+    const newer = scope ? new Set<string>() : this.#settledSince(desired, observedAt);
+    const inScope = (o: { key: string }) => (scope ? scope.has(o.key) : !newer.has(o.key));
+    const planned: BrokerTopology = scope || newer.size
       ? {
           ...desired,
           exchanges: desired.exchanges.filter(inScope),
@@ -272,17 +281,21 @@ export class Reconciler {
       : desired;
     const managed = scope
       ? new Set([...snapshot.managed].filter(k => scope!.has(k) || k === brokerKey))
-      : snapshot.managed;
+      : new Set([...snapshot.managed].filter(k => !newer.has(k)));
     const plan = planChanges(planned, observed, managed, this.#topology);
     const outcome = await this.#apply(plan, planned, logger);
     timings.push(`apply ${Date.now() - started} ms`);
     const records = this.#statusRecords(snapshot, desired, plan, outcome, now);
     const keep = new Set(records.map(r => r.key));
     const remove = (scope ? [...scope] : [...snapshot.statuses.keys()]).filter(
-      key => snapshot.statuses.has(key) && !keep.has(key) && !key.startsWith('enforced:'),
+      key =>
+        snapshot.statuses.has(key) &&
+        !keep.has(key) &&
+        !newer.has(key) &&
+        !key.startsWith('enforced:'),
     );
     await this.#store.writeStatuses(records, remove, snapshot.statuses);
-    this.#updateBaseline(desired, records, scope, plan);
+    this.#updateBaseline(desired, records, scope, plan, observedAt);
     timings.push(`status ${Date.now() - started} ms`);
     // After the writes: a revoked subscription's binding is gone before its consumer's
     // connections are closed, so a reconnecting consumer gets nothing more through it.
@@ -342,6 +355,19 @@ export class Reconciler {
     };
   }
 
+  /** Objects an incremental pass settled after `since`, with the definition still desired. */
+  #settledSince(desired: BrokerTopology, since: number): Set<string> {
+    const keys = new Set<string>();
+    if (this.#settled.size === 0) return keys;
+    for (const object of allDesired(desired)) {
+      const settled = this.#settled.get(object.key);
+      if (settled && settled.at >= since && settled.json === JSON.stringify(object)) {
+        keys.add(object.key);
+      }
+    }
+    return keys;
+  }
+
   /** The keys an incremental pass looks at: changed or gone since the baseline, or unsettled. */
   #scope(desired: BrokerTopology): Set<string> {
     const baseline = this.#baseline!;
@@ -366,6 +392,7 @@ export class Reconciler {
     records: StatusRecord[],
     scope: Set<string> | undefined,
     plan: Plan,
+    observedAt: number,
   ) {
     const desiredByKey = new Map<string, Exclude<DesiredObject, { kind: 'vhost' }>>();
     for (const object of allDesired(desired)) {
@@ -375,6 +402,7 @@ export class Reconciler {
       this.#baseline = new Map();
       this.#refs.clear();
       this.#unsettled.clear();
+      this.#settled.clear();
     }
     const baseline = this.#baseline!;
     const touched = scope ?? new Set(desiredByKey.keys());
@@ -397,6 +425,10 @@ export class Reconciler {
     }
     for (const record of records) {
       if (record.kind === 'vhost') continue;
+      const object = desiredByKey.get(record.key);
+      if (scope && object && record.condition.status === 'True') {
+        this.#settled.set(record.key, { at: observedAt, json: baseline.get(record.key)! });
+      }
       if (record.condition.status !== 'True' && this.#refs.has(record.key)) {
         this.#unsettled.add(record.key);
       } else if (!desiredByKey.has(record.key)) {
