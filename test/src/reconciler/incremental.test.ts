@@ -20,7 +20,7 @@ import { expectedTopology } from './__utils__/topology';
 const rabbit = useRabbitVhost();
 
 describe('incremental passes between full resyncs', () => {
-  const env = useReconcilerBackend(rabbit, { resyncSeconds: 3_600 });
+  const env = useReconcilerBackend(rabbit, { resyncSeconds: 3_600, requestTimeoutMs: 30_000 });
   let shop: Shop;
 
   beforeEach(async () => {
@@ -107,5 +107,53 @@ describe('incremental passes between full resyncs', () => {
     for (const d of since(from).filter(r => r.method === 'DELETE')) {
       expect(decodeURIComponent(d.path)).toMatch(/brom\.audit/);
     }
+  });
+
+  it('lets a slow write finish in the background while the next change goes ahead', async () => {
+    // A policy write can take tens of seconds on a broker with thousands of queues; here
+    // the proxy holds the new consumer's policy until the test lets it go.
+    let release!: () => void;
+    const released = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    const heldPath = `/api/policies/${vhost()}/${encodeURIComponent(`${PREFIX}late`)}`;
+    env.proxy.setFaults(request =>
+      request.method === 'PUT' && request.path === heldPath
+        ? { kind: 'hold', until: released }
+        : undefined,
+    );
+    try {
+      // A consumer gets its queue group with its first subscription request.
+      await env.backend.portal.createConsumer('late');
+      await env.backend.portal.subscribe('late', shop.types.orderCreated, false);
+      await pollUntil(
+        async () => (env.proxy.requests.some(r => r.path === heldPath) ? true : undefined),
+        {
+          timeoutMs: 30_000,
+          describe: () =>
+            `the policy of late was never written: ${env.proxy.requests.slice(-8).map(r => `${r.method} ${r.path}`).join(', ')}`,
+        },
+      );
+
+      await env.backend.api.post(ALICE, '/subscriptions/{id}/approve', {
+        params: { id: shop.subscriptions.auditShipped.id },
+        body: { generation: shop.subscriptions.auditShipped.generation },
+        expect: 200,
+      });
+      await pollUntil(
+        async () =>
+          (await rabbit.management.listBindings(rabbit.name)).some(
+            b => b.source === `${PREFIX}shipping` && b.destination === `${PREFIX}audit`,
+          )
+            ? true
+            : undefined,
+        { timeoutMs: 30_000, describe: () => 'the approval waited for the held policy write' },
+      );
+      expect((await env.backend.portal.status('late')).ready).toBe(false);
+    } finally {
+      release();
+    }
+    await env.backend.portal.waitUntilReady('late');
+    await env.backend.portal.waitUntilReady('audit');
   });
 });

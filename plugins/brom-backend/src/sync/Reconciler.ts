@@ -9,6 +9,7 @@ import {
   DeleteAction,
   Plan,
   plan as planChanges,
+  plannedWrites,
   UpdateAction,
 } from '../reconciler/plan';
 import { desiredTopology } from '../reconciler/topology';
@@ -96,6 +97,14 @@ export interface PassOptions {
    * (and left alone): a slow observation never makes a change wait.
    */
   observation?: Observation;
+  /**
+   * How long the pass waits for its broker writes. Writes still running after that (a
+   * policy write takes tens of seconds on a broker with thousands of queues and policies)
+   * go on in the background: their objects are in flight, later passes leave them alone,
+   * and the listener given to {@link Reconciler.onBackgroundWritesDone} hears when they end.
+   * Default: wait for all.
+   */
+  writeBudgetMs?: number;
 }
 
 type WriteAction = CreateAction | UpdateAction | DeleteAction;
@@ -138,6 +147,10 @@ export class Reconciler {
   readonly #unsettled = new Set<string>();
   /** Objects incremental passes found or made Ready since the last full pass: when they looked, and the definition. */
   readonly #settled = new Map<string, { at: number; json: string }>();
+  /** Objects whose writes went on in the background after their pass ended. */
+  readonly #inFlight = new Set<string>();
+  readonly #background = new Set<Promise<void>>();
+  #backgroundDone: (() => void) | undefined;
 
   private constructor(options: ReconcilerOptions) {
     this.#store = options.store;
@@ -171,6 +184,16 @@ export class Reconciler {
     this.#baseline = undefined;
     this.#refs.clear();
     this.#unsettled.clear();
+  }
+
+  /** Called whenever writes that outlived their pass have ended (and their status is written). */
+  onBackgroundWritesDone(listener: () => void): void {
+    this.#backgroundDone = listener;
+  }
+
+  /** Waits for writes that outlived their pass. */
+  async drain(): Promise<void> {
+    while (this.#background.size > 0) await Promise.all([...this.#background]);
   }
 
   /** Observes the whole vhost, for a full pass that runs later; never throws. */
@@ -268,7 +291,9 @@ export class Reconciler {
     // A full pass leaves out what an incremental pass has looked at and settled since this
     // observation began: its own look is newer, and re-putting a just-created quorum queue
     // costs seconds on a large broker.
-    const newer = scope ? new Set<string>() : this.#settledSince(desired, observedAt);
+    const newer = scope
+      ? new Set<string>()
+      : new Set([...this.#settledSince(desired, observedAt), ...this.#inFlight]);
     const inScope = (o: { key: string }) => (scope ? scope.has(o.key) : !newer.has(o.key));
     const planned: BrokerTopology = scope || newer.size
       ? {
@@ -283,19 +308,34 @@ export class Reconciler {
       ? new Set([...snapshot.managed].filter(k => scope!.has(k) || k === brokerKey))
       : new Set([...snapshot.managed].filter(k => !newer.has(k)));
     const plan = planChanges(planned, observed, managed, this.#topology);
-    const outcome = await this.#apply(plan, planned, logger);
+    const { outcome, done } = this.#apply(plan, planned, logger);
+    const inFlight = await this.#awaitWrites(plan, outcome, done, options.writeBudgetMs);
     timings.push(`apply ${Date.now() - started} ms`);
-    const records = this.#statusRecords(snapshot, desired, plan, outcome, now);
+    const records = this.#statusRecords(snapshot, desired, plan, outcome, now, inFlight);
     const keep = new Set(records.map(r => r.key));
     const remove = (scope ? [...scope] : [...snapshot.statuses.keys()]).filter(
       key =>
         snapshot.statuses.has(key) &&
         !keep.has(key) &&
         !newer.has(key) &&
+        !inFlight.has(key) &&
         !key.startsWith('enforced:'),
     );
     await this.#store.writeStatuses(records, remove, snapshot.statuses);
-    this.#updateBaseline(desired, records, scope, plan, observedAt);
+    this.#updateBaseline(
+      desired,
+      records,
+      scope && inFlight.size ? new Set([...scope].filter(k => !inFlight.has(k))) : scope,
+      plan,
+      observedAt,
+    );
+    if (inFlight.size > 0) {
+      logger.info(`${inFlight.size} writes go on in the background: ${[...inFlight].slice(0, 5).join(', ')}`);
+      this.#continueInBackground(inFlight, done, () => {
+        const all = this.#statusRecords(snapshot, desired, plan, outcome, this.#clock(), new Set());
+        return all.filter(r => inFlight.has(r.key));
+      }, snapshot, desired, plan, observedAt, logger);
+    }
     timings.push(`status ${Date.now() - started} ms`);
     // After the writes: a revoked subscription's binding is gone before its consumer's
     // connections are closed, so a reconnecting consumer gets nothing more through it.
@@ -370,6 +410,12 @@ export class Reconciler {
 
   /** The keys an incremental pass looks at: changed or gone since the baseline, or unsettled. */
   #scope(desired: BrokerTopology): Set<string> {
+    const scope = this.#changedOrUnsettled(desired);
+    for (const key of this.#inFlight) scope.delete(key);
+    return scope;
+  }
+
+  #changedOrUnsettled(desired: BrokerTopology): Set<string> {
     const baseline = this.#baseline!;
     const scope = new Set<string>();
     const desiredKeys = new Set<string>();
@@ -440,15 +486,85 @@ export class Reconciler {
     }
   }
 
-  async #apply(
+  /**
+   * Waits for the writes, or for `budgetMs`; returns the keys whose writes had not ended
+   * by then (they go on).
+   */
+  async #awaitWrites(
+    plan: Plan,
+    outcome: ApplyOutcome,
+    done: Promise<void>,
+    budgetMs: number | undefined,
+  ): Promise<Set<string>> {
+    if (budgetMs === undefined) {
+      await done;
+      return new Set();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      done.then(() => true),
+      new Promise<boolean>(resolve => {
+        timer = setTimeout(() => resolve(false), budgetMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (finished) return new Set();
+    const pending = new Set<string>();
+    for (const action of plannedWrites(plan)) {
+      const key = action.key;
+      if (!outcome.succeeded.has(key) && !outcome.failed.has(key) && !outcome.skipped.has(key)) {
+        pending.add(key);
+      }
+    }
+    return pending;
+  }
+
+  /** Once writes that outlived their pass end: their status and baseline, then the listener. */
+  #continueInBackground(
+    keys: Set<string>,
+    done: Promise<void>,
+    recordsOf: () => StatusRecord[],
+    snapshot: ReconcilerSnapshot,
+    desired: BrokerTopology,
+    plan: Plan,
+    observedAt: number,
+    logger: LoggerService,
+  ) {
+    for (const key of keys) this.#inFlight.add(key);
+    const background: Promise<void> = done
+      .then(async () => {
+        const records = recordsOf();
+        const written = new Set(records.map(r => r.key));
+        const remove = [...keys].filter(k => snapshot.statuses.has(k) && !written.has(k));
+        await this.#store.writeStatuses(records, remove, snapshot.statuses);
+        if (this.#baseline) this.#updateBaseline(desired, records, keys, plan, observedAt);
+        logger.info(`Background writes ended: ${[...keys].slice(0, 5).join(', ')}`);
+      })
+      .catch(error => logger.warn(`Recording background writes failed: ${error}`))
+      .finally(() => {
+        for (const key of keys) this.#inFlight.delete(key);
+        this.#background.delete(background);
+        this.#backgroundDone?.();
+      });
+    this.#background.add(background);
+  }
+
+  #apply(
     plan: Plan,
     desired: BrokerTopology,
     logger: LoggerService,
-  ): Promise<ApplyOutcome> {
+  ): { outcome: ApplyOutcome; done: Promise<void> } {
+    const outcome: ApplyOutcome = { succeeded: new Set(), failed: new Map(), skipped: new Set() };
+    return { outcome, done: this.#applyWaves(plan, desired, logger, outcome) };
+  }
+
+  async #applyWaves(
+    plan: Plan,
+    desired: BrokerTopology,
+    logger: LoggerService,
+    { succeeded, failed, skipped }: ApplyOutcome,
+  ): Promise<void> {
     const generationOf = generations(desired);
-    const succeeded = new Set<string>();
-    const failed = new Map<string, { terminal: boolean; reason: string; message: string }>();
-    const skipped = new Set<string>();
     for (const wave of plan.waves) {
       const runnable = (wave.actions as WriteAction[]).filter(action => {
         const generation = generationOf.get(action.key) ?? 0;
@@ -476,7 +592,6 @@ export class Reconciler {
         }
       });
     }
-    return { succeeded, failed, skipped };
   }
 
   async #write(action: WriteAction): Promise<void> {
@@ -518,6 +633,7 @@ export class Reconciler {
     plan: Plan,
     outcome: ApplyOutcome,
     now: Date,
+    inFlight: ReadonlySet<string>,
   ): StatusRecord[] {
     const nowIso = now.toISOString();
     const records = new Map<string, StatusRecord>();
@@ -584,6 +700,12 @@ export class Reconciler {
               reason: failure.reason,
               message: `deleting failed: ${failure.message}`,
             });
+          } else if (inFlight.has(action.key)) {
+            record(action.key, true, {
+              status: 'False',
+              reason: 'InProgress',
+              message: 'the broker is still deleting it',
+            });
           } else if (!outcome.succeeded.has(action.key)) {
             // Not attempted while its backoff runs: still ours and still to be deleted.
             // Without the record the next pass would no longer own it and leave it behind.
@@ -609,6 +731,12 @@ export class Reconciler {
             status: 'False',
             reason: failure.reason,
             message: failure.message,
+          });
+        } else if (inFlight.has(action.key)) {
+          record(action.key, wasManaged, {
+            status: 'False',
+            reason: 'InProgress',
+            message: 'being written to the broker',
           });
         } else {
           const previous = snapshot.statuses.get(action.key);

@@ -16,6 +16,12 @@ export interface ReconcilerRunnerOptions {
   debounceMs?: number;
   /** Retry delay after a pass fails unexpectedly (not a broker error). */
   errorRetryMs?: number;
+  /**
+   * How long a pass waits for its broker writes before it lets them finish in the
+   * background, so one slow write (a policy on a large broker) does not hold up the next
+   * change. Default 1000 ms.
+   */
+  writeBudgetMs?: number;
 }
 
 /**
@@ -54,6 +60,7 @@ export class ReconcilerRunner {
       leaseRetryMs: options.leaseRetryMs ?? 2_000,
       debounceMs: options.debounceMs ?? 25,
       errorRetryMs: options.errorRetryMs ?? 1_000,
+      writeBudgetMs: options.writeBudgetMs ?? 1_000,
     };
   }
 
@@ -74,6 +81,7 @@ export class ReconcilerRunner {
   start() {
     if (this.#loop) return;
     this.#unsubscribe = this.#watcher.onChange(() => this.trigger());
+    this.#reconciler.onBackgroundWritesDone(() => this.trigger());
     this.#loop = this.#run();
   }
 
@@ -89,6 +97,7 @@ export class ReconcilerRunner {
     this.#wake?.();
     await this.#loop;
     await this.#observing;
+    await this.#reconciler.drain();
     await this.#lease.release();
   }
 
@@ -133,7 +142,9 @@ export class ReconcilerRunner {
         const observation = this.#observation;
         this.#observation = undefined;
         const result = await this.#reconciler.pass(
-          full ? { mode: 'full', observation } : { mode: 'incremental' },
+          full
+            ? { mode: 'full', observation, writeBudgetMs: this.#options.writeBudgetMs }
+            : { mode: 'incremental', writeBudgetMs: this.#options.writeBudgetMs },
         );
         this.#passes++;
         if (result.mode === 'full') {
