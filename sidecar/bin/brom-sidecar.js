@@ -1,20 +1,47 @@
 #!/usr/bin/env node
 /*
- * Runs the sidecar from its TypeScript sources. Backstage does not compile node-library
- * packages for runtime; its CLI ships the same SWC transform it uses to run backends from
- * source, registered here for every later require.
+ * Runs the sidecar: the compiled dist/main.js (`npm run build --workspace
+ * @internal/brom-sidecar`) when it exists and no source it was built from is newer, otherwise
+ * the TypeScript sources through Backstage's SWC node transform. The compiled file starts faster
+ * and about 60 MB smaller: the transform loads a native compiler, a module-hooks thread and
+ * inline source maps. BROM_SIDECAR_RUN_FROM_SOURCE=1 forces the sources.
  */
-require('@backstage/cli/config/nodeTransform.cjs');
+const { dirname, join } = require('node:path');
+const { chooseBuild } = require('./chooseBuild');
 
-require('../src/main')
-  .runFromEnvironment()
-  .catch(error => {
-    process.stderr.write(
-      `${JSON.stringify({
-        level: 'error',
-        msg: 'Sidecar failed to start',
-        error: error instanceof Error ? error.message : String(error),
-      })}\n`,
+const compiled = join(__dirname, '..', 'dist', 'main.js');
+
+function snapshotPackageSources() {
+  try {
+    return join(
+      dirname(require.resolve('@internal/brom-authz-snapshot/package.json')),
+      'src',
     );
-    process.exit(1);
-  });
+  } catch {
+    return undefined;
+  }
+}
+
+const build = chooseBuild({
+  compiled,
+  sourceDirectories: [join(__dirname, '..', 'src'), snapshotPackageSources()],
+  env: process.env,
+});
+let sidecar;
+if (build === 'compiled') {
+  sidecar = require(compiled);
+} else {
+  require('@backstage/cli/config/nodeTransform.cjs');
+  sidecar = require('../src/main');
+}
+
+sidecar.runFromEnvironment(process.env, { build }).catch(error => {
+  process.stderr.write(
+    `${JSON.stringify({
+      level: 'error',
+      msg: 'Sidecar failed to start',
+      error: error instanceof Error ? error.message : String(error),
+    })}\n`,
+  );
+  process.exit(1);
+});

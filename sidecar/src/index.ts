@@ -6,7 +6,7 @@
  */
 
 export { startSidecar, runFromEnvironment } from './main';
-export type { SidecarDependencies, SidecarHandle } from './main';
+export type { SidecarBuild, SidecarDependencies, SidecarHandle } from './main';
 export {
   CONFIG_DEFAULTS,
   DEFAULT_SNAPSHOT_PATH,

@@ -20,7 +20,12 @@ export interface SidecarDependencies {
   backoff?: Backoff;
   /** Waits out the drain window on stop; tests end the window when they choose. */
   drainWait?: (drainMs: number) => Promise<void>;
+  /** How the command runs the code (bin/brom-sidecar.js), named in the started log line. */
+  build?: SidecarBuild;
 }
+
+/** The compiled dist/main.js, or the TypeScript sources through the SWC transform. */
+export type SidecarBuild = 'compiled' | 'source';
 
 export interface SidecarHandle {
   /** Ports actually bound (differ from the configuration when it asked for port 0). */
@@ -99,16 +104,20 @@ export async function startSidecar(
     });
   };
 
-  const stored = await store.load();
-  if (stored) {
-    try {
-      install(stored.snapshot, 'disk');
-    } catch (error) {
-      logger.error('Cannot compile the snapshot on disk; ignoring it', {
-        error: errorMessage(error),
-      });
+  // In a function of its own, so nothing keeps the disk copy's parsed snapshot once compiled.
+  const installFromDisk = async () => {
+    const stored = await store.load();
+    if (stored) {
+      try {
+        install(stored.snapshot, 'disk');
+      } catch (error) {
+        logger.error('Cannot compile the snapshot on disk; ignoring it', {
+          error: errorMessage(error),
+        });
+      }
     }
-  }
+  };
+  await installFromDisk();
   if (!decider.index) {
     logger.warn(
       'No snapshot loaded yet; denying everything until the portal serves one',
@@ -129,9 +138,9 @@ export async function startSidecar(
       }),
     heldVersion: () => decider.index?.version,
     heldEpoch: () => decider.index?.epoch,
-    accept: (snapshot, text) => {
+    accept: (snapshot, bytes) => {
       install(snapshot, 'feed');
-      pendingSave = store.save(text);
+      pendingSave = store.save(bytes);
     },
     metrics,
     logger: logger.child({ component: 'feed' }),
@@ -195,6 +204,7 @@ export async function startSidecar(
     portalUrl: config.portalUrl,
     instanceId: config.instanceId,
     snapshotPath: config.snapshotPath,
+    ...(dependencies.build ? { build: dependencies.build } : {}),
   });
 
   let stopping: Promise<void> | undefined;
@@ -231,6 +241,7 @@ export async function startSidecar(
  */
 export async function runFromEnvironment(
   env: NodeJS.ProcessEnv = process.env,
+  options: { build?: SidecarBuild } = {},
 ): Promise<void> {
   let config: SidecarConfig;
   try {
@@ -249,7 +260,7 @@ export async function runFromEnvironment(
     }
     throw error;
   }
-  const handle = await startSidecar(config);
+  const handle = await startSidecar(config, { build: options.build });
   const onSignal = (signal: NodeJS.Signals) => {
     // A second signal during the drain means "now".
     process.once(signal, () => process.exit(1));

@@ -2,13 +2,15 @@
  * Part 3 of `npm run bench:sidecar`: the broker's own rates through each way of authorising —
  * a private RabbitMQ node (the harness of @internal/brom-test) whose HTTP auth backend calls the
  * real sidecar command, then the bare allow server (the floor) on the same port, then nobody,
- * with a user of the broker's internal backend. Rounds are interleaved (sidecar, floor,
- * internal, sidecar, …) and each HTTP variant runs in a fresh process on the node's auth port.
+ * with a user of the broker's internal backend. Rounds are interleaved, each starting with the
+ * next variant (sidecar, floor, internal; floor, internal, sidecar; …) after an unmeasured
+ * warm-up of the node, and each HTTP variant runs in a fresh process on the node's auth port.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RabbitNode } from '@internal/brom-test';
+import type { SidecarBuild } from '@internal/brom-sidecar';
 import amqp, { ChannelModel, ConfirmChannel } from 'amqplib';
 import { Spread, clearlyBelow, spread } from '../stats';
 import { ServerUnderTest, startFloor, startSidecarProcess } from './processes';
@@ -22,6 +24,9 @@ export interface BrokerOptions {
   rounds: number;
   warmupMs: number;
   durationMs: number;
+  sidecarBuild: SidecarBuild;
+  /** Another sidecar command to measure (see startSidecarProcess). */
+  sidecarBin?: string;
 }
 
 export interface BrokerRound {
@@ -250,6 +255,12 @@ async function publishOutcome(
   }
 }
 
+/** The items starting at position `by` (modulo their number), wrapping around. */
+export function rotate<T>(items: readonly T[], by: number): T[] {
+  const start = by % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms));
 }
@@ -327,15 +338,33 @@ export async function measureBroker(
       `Broker: RabbitMQ node ${node.nodeName}, AMQP 127.0.0.1:${node.ports.amqp}, auth backend calls 127.0.0.1:${node.ports.auth}`,
     );
 
+    // A node that has just booted is slower for its first seconds of work, which would count
+    // against whichever variant came first: warm it up through the internal backend, unmeasured.
+    {
+      const url = node.amqpUrl(
+        BENCH_VHOST,
+        internalUser.username,
+        internalUser.password,
+      );
+      await probe(url, publisher, false);
+      const warmup = { ...options, warmupMs: 0, durationMs: 1_000 };
+      await measurePublishes(url, publisher, warmup, -50_000_000);
+      await measureConnections(url, warmup);
+    }
+
     let keyOffset = 0;
     for (let round = 1; round <= options.rounds; round++) {
-      for (const variant of BROKER_VARIANTS) {
+      // Each round starts with another variant, so that none always runs first.
+      const order = rotate(BROKER_VARIANTS, round - 1);
+      for (const variant of order) {
         let server: ServerUnderTest | undefined;
         if (variant === 'sidecar') {
           server = await startSidecarProcess({
             portalUrl: portal.url,
             token,
             authPort: node.ports.auth,
+            build: options.sidecarBuild,
+            bin: options.sidecarBin,
             snapshotPath: join(dir, `broker-sidecar-${round}`, 'snapshot.json'),
           });
         } else if (variant === 'floor') {

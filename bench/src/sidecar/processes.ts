@@ -3,14 +3,31 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { SidecarBuild } from '@internal/brom-sidecar';
 import type { LoadJob, LoadResult } from './loadgen';
 
 const TRANSFORM = require.resolve('@backstage/cli/config/nodeTransform.cjs');
-const SIDECAR_BIN = join(
-  dirname(require.resolve('@internal/brom-sidecar/package.json')),
-  'bin',
-  'brom-sidecar.js',
+const SIDECAR_DIR = dirname(
+  require.resolve('@internal/brom-sidecar/package.json'),
 );
+const SIDECAR_BIN = join(SIDECAR_DIR, 'bin', 'brom-sidecar.js');
+/** Where this workspace's packages are installed (for a sidecar command outside it). */
+const WORKSPACE_NODE_MODULES = dirname(
+  dirname(require.resolve('undici/package.json')),
+);
+
+/**
+ * Compiles the sidecar (`npm run build` of @internal/brom-sidecar, i.e. sidecar/scripts/build.js)
+ * so that its command runs dist/main.js, as a production sidecar does. Returns how long it took.
+ */
+export function buildSidecar(): number {
+  const started = performance.now();
+  execFileSync(process.execPath, [join(SIDECAR_DIR, 'scripts', 'build.js')], {
+    cwd: SIDECAR_DIR,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return performance.now() - started;
+}
 
 /** A child process that speaks TypeScript from source through Backstage's SWC transform. */
 function forkTs(file: string, env?: NodeJS.ProcessEnv): ChildProcess {
@@ -137,21 +154,31 @@ function getStatus(port: number, path: string): Promise<number> {
 }
 
 /**
- * Spawns the real sidecar command (bin/brom-sidecar.js, from source) against a portal, waits
- * for its "Sidecar started" line to learn its ports, then polls /readyz every 2 ms until 200.
+ * Spawns the real sidecar command (bin/brom-sidecar.js) against a portal, waits for its
+ * "Sidecar started" line to learn its ports and which build it runs (refusing any other than
+ * the one asked for), then polls /readyz every 2 ms until 200.
  */
 export async function startSidecarProcess(options: {
   portalUrl: string;
   token: string;
   snapshotPath: string;
+  /** `compiled` needs buildSidecar() first; `source` forces the SWC transform. */
+  build: SidecarBuild;
+  /**
+   * Another sidecar command to run instead (an older checkout's `sidecar/bin/brom-sidecar.js`,
+   * for before/after figures); it resolves packages from this workspace, and whatever build it
+   * runs is accepted.
+   */
+  bin?: string;
   /** The auth port (a RabbitMQ node's); a free port when absent. */
   authPort?: number;
   readyTimeoutMs?: number;
 }): Promise<SidecarProcess> {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [SIDECAR_BIN], {
+  const child = spawn(process.execPath, [options.bin ?? SIDECAR_BIN], {
     env: {
       PATH: process.env.PATH,
+      ...(options.bin ? { NODE_PATH: WORKSPACE_NODE_MODULES } : {}),
       BROM_SIDECAR_PORTAL_URL: options.portalUrl,
       BROM_SIDECAR_TOKEN: options.token,
       BROM_SIDECAR_INSTANCE_ID: 'bench',
@@ -160,6 +187,9 @@ export async function startSidecarProcess(options: {
       BROM_SIDECAR_SNAPSHOT_PATH: options.snapshotPath,
       BROM_SIDECAR_DRAIN_SECONDS: '0',
       BROM_SIDECAR_LOG_LEVEL: 'info',
+      ...(options.build === 'source'
+        ? { BROM_SIDECAR_RUN_FROM_SOURCE: '1' }
+        : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -169,6 +199,7 @@ export async function startSidecarProcess(options: {
     at: number;
     authPort: number;
     adminPort: number;
+    build: unknown;
   }>((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(
@@ -193,6 +224,7 @@ export async function startSidecarProcess(options: {
               at: performance.now(),
               authPort: Number(String(entry.authAddress).split(':').pop()),
               adminPort: Number(String(entry.adminAddress).split(':').pop()),
+              build: entry.build,
             });
           }
         } catch {
@@ -205,6 +237,18 @@ export async function startSidecarProcess(options: {
       reject(new Error(`Sidecar exited (${code}): ${output}`));
     });
   });
+  if (!options.bin && started.build !== options.build) {
+    await stopChild(child);
+    throw new Error(
+      `The sidecar ran its ${String(started.build)} build, not the ${
+        options.build
+      } one the benchmark asked for${
+        options.build === 'compiled'
+          ? ' (is sidecar/dist/main.js older than a source file?)'
+          : ''
+      }`,
+    );
+  }
   const deadline = performance.now() + (options.readyTimeoutMs ?? 30_000);
   for (;;) {
     if ((await getStatus(started.adminPort, '/readyz')) === 200) {

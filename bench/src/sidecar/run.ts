@@ -5,20 +5,24 @@
  * and time. See bench/README.md for what is measured and the figures.
  *
  * Options: --rounds N (5), --warmup-ms N (1000), --duration-ms N (3000), --startup-rounds N (5),
- * --client raw|undici (raw), --parts 1,2,3 (all), --quick (2 rounds of short runs, for trying
- * the harness), --json FILE.
+ * --client raw|undici (raw), --parts 1,2,3 (all), --sidecar compiled|source (compiled: build
+ * sidecar/dist first and run that, as production does), --sidecar-bin FILE (measure another
+ * sidecar command, e.g. an older checkout's, for before/after figures), --quick (2 rounds of
+ * short runs, for trying the harness), --json FILE.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { median, spread, Spread } from '../stats';
-import { BrokerResults, brokerReport, measureBroker } from './broker';
+import { BrokerResults, brokerReport, measureBroker, rotate } from './broker';
+import type { SidecarBuild } from '@internal/brom-sidecar';
 import type { LoadClient, LoadResult } from './loadgen';
 import {
   LoadGenerator,
   ServerUnderTest,
   SidecarProcess,
+  buildSidecar,
   clockTicksPerSecond,
   peakRssKb,
   startFloor,
@@ -41,6 +45,10 @@ interface Options {
   client: LoadClient;
   /** Which parts run: 1 HTTP, 2 startup, 3 through a RabbitMQ node. */
   parts: Set<number>;
+  /** Which build of the sidecar command runs: dist/main.js (built first) or the sources. */
+  sidecarBuild: SidecarBuild;
+  /** Another sidecar command to measure instead of this workspace's (before/after figures). */
+  sidecarBin?: string;
   json?: string;
 }
 
@@ -52,6 +60,7 @@ function parseOptions(argv: string[]): Options {
     startupRounds: 5,
     client: 'raw',
     parts: new Set([1, 2, 3]),
+    sidecarBuild: 'compiled',
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -96,6 +105,17 @@ function parseOptions(argv: string[]): Options {
         options.parts = new Set(parts);
         break;
       }
+      case '--sidecar': {
+        const build = value();
+        if (build !== 'compiled' && build !== 'source') {
+          throw new Error('--sidecar must be compiled or source');
+        }
+        options.sidecarBuild = build;
+        break;
+      }
+      case '--sidecar-bin':
+        options.sidecarBin = resolvePath(value());
+        break;
       case '--quick':
         Object.assign(options, {
           rounds: 2,
@@ -185,13 +205,16 @@ async function measureHttp(
   const sidecars: StartupRound[] = [];
   try {
     for (let round = 1; round <= options.rounds; round++) {
-      for (const variant of VARIANTS) {
+      // Sidecar first in odd rounds, floor first in even ones: neither always runs first.
+      for (const variant of rotate(VARIANTS, round - 1)) {
         const sidecar: SidecarProcess | undefined =
           variant === 'sidecar'
             ? await startSidecarProcess({
                 portalUrl: portal.url,
                 token,
                 snapshotPath: join(dir, `sidecar-${round}`, 'snapshot.json'),
+                build: options.sidecarBuild,
+                bin: options.sidecarBin,
               })
             : undefined;
         const server: ServerUnderTest = sidecar ?? (await startFloor());
@@ -279,6 +302,8 @@ async function measureStartup(
         token,
         // A fresh path each round: the snapshot comes from the portal, not a disk copy.
         snapshotPath: join(dir, `startup-${round}`, 'snapshot.json'),
+        build: options.sidecarBuild,
+        bin: options.sidecarBin,
       });
       try {
         // Let the disk write and any collection after install happen; VmHWM keeps the peak.
@@ -306,6 +331,15 @@ async function measureStartup(
   return { rounds, snapshotBytes: Buffer.byteLength(text), shape };
 }
 
+function describeSidecar(options: Options): string {
+  if (options.sidecarBin) {
+    return `the command ${options.sidecarBin} (--sidecar-bin)`;
+  }
+  return options.sidecarBuild === 'compiled'
+    ? 'compiled build (sidecar/dist/main.js)'
+    : 'TypeScript sources through the SWC transform';
+}
+
 function pass(ok: boolean): string {
   return ok ? 'PASS' : 'FAIL';
 }
@@ -330,8 +364,15 @@ async function main(): Promise<void> {
       options.rounds
     } rounds × ${options.warmupMs} ms warm-up + ${
       options.durationMs
-    } ms measured`,
+    } ms measured; sidecar: ${describeSidecar(options)}`,
   );
+  if (options.sidecarBuild === 'compiled' && !options.sidecarBin) {
+    log(
+      `Compiled the sidecar (sidecar/scripts/build.js) in ${int(
+        buildSidecar(),
+      )} ms`,
+    );
+  }
   const dir = await mkdtemp(join(tmpdir(), 'brom-bench-sidecar-'));
   try {
     const http = options.parts.has(1)
@@ -415,7 +456,10 @@ function report(
   log(
     `Figures: median (min–max) over ${options.rounds} interleaved rounds${
       startup ? ` (startup: ${startup.rounds.length} rounds)` : ''
-    }; took ${((Date.now() - began) / 1000).toFixed(0)} s`,
+    }; sidecar: ${describeSidecar(options)}; took ${(
+      (Date.now() - began) /
+      1000
+    ).toFixed(0)} s`,
   );
   if (rows.length > 1) {
     log(table(rows));

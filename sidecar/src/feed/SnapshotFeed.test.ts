@@ -341,6 +341,51 @@ describe('snapshot feed', () => {
     );
   });
 
+  it('reads a snapshot sent without Content-Length, and keeps it when a later body is cut short', async () => {
+    const first = JSON.stringify(makeSnapshot(1));
+    const second = JSON.stringify(makeSnapshot(2));
+    let requests = 0;
+    const server = createServer((req, res) => {
+      requests++;
+      if (req.headers['if-none-match'] === undefined) {
+        // Chunked: the sidecar cannot know the size beforehand.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(first.slice(0, 100));
+        res.write(first.slice(100, 200));
+        res.end(first.slice(200));
+        return;
+      }
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(second),
+      });
+      res.write(second.slice(0, 50), () => res.destroy());
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      sidecar = await startSidecar(
+        testConfig({ portalUrl: `http://127.0.0.1:${port}`, snapshotPath }),
+        { logger: memoryLogger().logger, backoff: recordingBackoff() },
+      );
+      await waitFor(() => sidecar!.version === 1, 'version 1');
+      await waitFor(
+        async () => (await feedErrors(sidecar!, 'network')) >= 2,
+        'two cut-short bodies',
+      );
+      expect(requests).toBeGreaterThanOrEqual(3);
+      expect(sidecar.version).toBe(1);
+      expect(await producerAllowed(sidecar)).toBe(true);
+      await sidecar.flush();
+      expect(await fs.readFile(snapshotPath, 'utf8')).toBe(first);
+    } finally {
+      await sidecar?.stop({ drainMs: 0 });
+      sidecar = undefined;
+      server.closeAllConnections();
+      await new Promise<void>(resolve => server.close(() => resolve()));
+    }
+  });
+
   it('denies everything when no snapshot was ever loaded and there is no disk copy', async () => {
     sidecar = await startSidecar(
       testConfig({ portalUrl: await closedPortUrl(), snapshotPath }),

@@ -1,14 +1,46 @@
-import { Pool } from 'undici';
+import { Dispatcher, Pool } from 'undici';
 import {
   AUTHZ_SNAPSHOT_HTTP,
   AuthzSnapshot,
   formatAuthzSnapshotETag,
-  parseAuthzSnapshot,
   parseAuthzSnapshotETag,
 } from '@internal/brom-authz-snapshot';
 import { Logger, errorMessage } from '../logger';
 import { FeedErrorReason, SidecarMetrics } from '../metrics';
+import { parseSnapshotBytes } from '../snapshotBytes';
 import { Backoff } from './backoff';
+
+/**
+ * The whole body as one Buffer. With a Content-Length (what the portal sends) each chunk is
+ * copied into a buffer of that size as it arrives and dropped, instead of collecting every chunk
+ * and then concatenating them: a snapshot of 10,000 applications is about 8 MB, and the sidecar
+ * should not hold it twice, let alone three times with its text.
+ */
+async function readBody(
+  body: Dispatcher.ResponseData['body'],
+  declaredLength: number,
+): Promise<Buffer> {
+  if (!Number.isSafeInteger(declaredLength) || declaredLength < 0) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) {
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+  }
+  const bytes = Buffer.allocUnsafe(declaredLength);
+  let length = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (length + chunk.length > declaredLength) {
+      throw new Error('response body longer than its Content-Length');
+    }
+    chunk.copy(bytes, length);
+    length += chunk.length;
+  }
+  if (length !== declaredLength) {
+    throw new Error('response body shorter than its Content-Length');
+  }
+  return bytes;
+}
 
 class FeedError extends Error {
   readonly reason: FeedErrorReason;
@@ -31,7 +63,7 @@ export class SnapshotFeed {
   readonly #backoff: Backoff;
   readonly #heldVersion: () => number | undefined;
   readonly #heldEpoch: () => string | undefined;
-  readonly #accept: (snapshot: AuthzSnapshot, text: string) => void;
+  readonly #accept: (snapshot: AuthzSnapshot, bytes: Buffer) => void;
   readonly #metrics: SidecarMetrics;
   readonly #logger: Logger;
   readonly #now: () => number;
@@ -55,7 +87,7 @@ export class SnapshotFeed {
     backoff: Backoff;
     heldVersion: () => number | undefined;
     heldEpoch: () => string | undefined;
-    accept: (snapshot: AuthzSnapshot, text: string) => void;
+    accept: (snapshot: AuthzSnapshot, bytes: Buffer) => void;
     metrics: SidecarMetrics;
     logger: Logger;
     now: () => number;
@@ -87,8 +119,8 @@ export class SnapshotFeed {
     heldVersion: () => number | undefined;
     /** The epoch of the snapshot being served (sent so the portal can tell a new database). */
     heldEpoch?: () => string | undefined;
-    /** Called with each validated snapshot newer than the held one. */
-    accept: (snapshot: AuthzSnapshot, text: string) => void;
+    /** Called with each validated snapshot newer than the held one, and the bytes it came as. */
+    accept: (snapshot: AuthzSnapshot, bytes: Buffer) => void;
     metrics: SidecarMetrics;
     logger: Logger;
     now?: () => number;
@@ -200,7 +232,9 @@ export class SnapshotFeed {
       path:
         heldEpoch === undefined
           ? this.#path
-          : `${this.#path}&${AUTHZ_SNAPSHOT_HTTP.epochParam}=${encodeURIComponent(heldEpoch)}`,
+          : `${this.#path}&${
+              AUTHZ_SNAPSHOT_HTTP.epochParam
+            }=${encodeURIComponent(heldEpoch)}`,
       headers,
       signal: this.#abort.signal,
       reset: this.#closeAfterNextPoll,
@@ -219,10 +253,13 @@ export class SnapshotFeed {
       );
     }
 
-    const text = await response.body.text();
+    const bytes = await readBody(
+      response.body,
+      Number(response.headers['content-length']),
+    );
     let snapshot: AuthzSnapshot;
     try {
-      snapshot = parseAuthzSnapshot(JSON.parse(text));
+      snapshot = parseSnapshotBytes(bytes);
     } catch (error) {
       throw new FeedError('invalid_snapshot', errorMessage(error));
     }
@@ -264,7 +301,7 @@ export class SnapshotFeed {
       return 'same';
     }
     try {
-      this.#accept(snapshot, text);
+      this.#accept(snapshot, bytes);
     } catch (error) {
       throw new FeedError('invalid_snapshot', errorMessage(error));
     }

@@ -370,4 +370,83 @@ describe('AuthzDecider', () => {
       ).toBe(false);
     });
   });
+
+  it('decides the same for an application with many exchanges and queues', () => {
+    // Short lists are scanned, long ones hashed; both must give the same answers.
+    const names = (prefix: string) =>
+      Array.from({ length: 20 }, (_, i) => `${prefix}-${i}`);
+    const snapshot = makeSnapshot(1);
+    snapshot.applications[0] = {
+      name: 'orders',
+      write: names('brom.orders'),
+      read: names('brom.orders-in'),
+      topicWrite: names('brom.orders').map((exchange, i) => ({
+        exchange,
+        routingKeyPatterns: [`order.*.v${i}`],
+      })),
+    };
+    const { decider } = deciderFor(snapshot);
+    for (const i of [0, 7, 8, 19]) {
+      expect(
+        decider.resource(
+          'orders-1',
+          VHOST,
+          'exchange',
+          `brom.orders-${i}`,
+          'write',
+        ),
+      ).toBe(true);
+      expect(
+        decider.resource(
+          'orders-1',
+          VHOST,
+          'queue',
+          `brom.orders-in-${i}`,
+          'read',
+        ),
+      ).toBe(true);
+      expect(
+        decider.topic(
+          'orders-1',
+          VHOST,
+          'topic',
+          `brom.orders-${i}`,
+          'write',
+          `order.1.v${i}`,
+        ),
+      ).toBe(true);
+      expect(
+        decider.topic(
+          'orders-1',
+          VHOST,
+          'topic',
+          `brom.orders-${i}`,
+          'write',
+          `order.1.v${i + 1}`,
+        ),
+      ).toBe(false);
+    }
+    expect(
+      decider.resource(
+        'orders-1',
+        VHOST,
+        'exchange',
+        'brom.orders-20',
+        'write',
+      ),
+    ).toBe(false);
+    expect(
+      decider.resource('orders-1', VHOST, 'queue', 'brom.orders-0', 'read'),
+    ).toBe(false);
+    expect(
+      decider.topic(
+        'orders-1',
+        VHOST,
+        'topic',
+        'brom.orders-20',
+        'write',
+        'order.1.v20',
+      ),
+    ).toBe(false);
+  });
 });

@@ -1,10 +1,16 @@
 import { Logger } from '../logger';
 import { SidecarMetrics } from '../metrics';
-import { AuthzIndex, CompiledCredential } from './AuthzIndex';
+import {
+  AuthzIndex,
+  CompiledCredential,
+  hasName,
+  topicPatternsFor,
+} from './AuthzIndex';
 import { FailedAuthLimiter } from './FailedAuthLimiter';
 import { passwordMatches } from './hash';
+import { matchesTopic } from './topicMatcher';
 
-/** A parameter as URLSearchParams.get returns it. */
+/** A request parameter; null when the request does not carry it. */
 type Param = string | null;
 
 /**
@@ -70,7 +76,9 @@ export class AuthzDecider {
       // refused; their names are not logged, since people type passwords into username fields.
       return false;
     }
-    if (passwordMatches(credential.salt, credential.hash, password)) {
+    if (
+      passwordMatches(credential.secrets, credential.secretOffset, password)
+    ) {
       return true;
     }
     const budget = this.#limiter.recordFailure(
@@ -113,10 +121,10 @@ export class AuthzDecider {
       return false;
     }
     if (permission === 'write' && resource === 'exchange') {
-      return credential.application.write.has(name);
+      return hasName(credential.application.write, name);
     }
     if (permission === 'read' && resource === 'queue') {
-      return credential.application.read.has(name);
+      return hasName(credential.application.read, name);
     }
     return false;
   }
@@ -145,8 +153,8 @@ export class AuthzDecider {
     ) {
       return false;
     }
-    const matches = credential.application.topicWrite.get(name);
-    return matches !== undefined && matches(routingKey);
+    const patterns = topicPatternsFor(credential.application, name);
+    return patterns !== undefined && matchesTopic(patterns, routingKey);
   }
 
   #liveCredential(username: Param): CompiledCredential | undefined {
@@ -155,7 +163,12 @@ export class AuthzDecider {
       return undefined;
     }
     const credential = index.credentials.get(username);
-    if (credential === undefined || this.#now() >= credential.expiresAtMs) {
+    if (
+      credential === undefined ||
+      // Most credentials never expire; only the others need the clock.
+      (credential.expiresAtMs !== Infinity &&
+        this.#now() >= credential.expiresAtMs)
+    ) {
       return undefined;
     }
     return credential;

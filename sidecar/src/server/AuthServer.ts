@@ -8,14 +8,15 @@ import { performance } from 'node:perf_hooks';
 import { AuthzDecider } from '../index/AuthzDecider';
 import { Logger, errorMessage } from '../logger';
 import { EndpointIndex, SidecarMetrics } from '../metrics';
+import { AUTH_PARAM, AuthParams, readAuthParams } from './authParams';
 import { closeServer, listen } from './listen';
 
 /**
  * The port RabbitMQ's `rabbitmq_auth_backend_http` calls. Measured facts it follows
  * (AUTHZ-PROTOCOL.md): always HTTP 200 with exactly `allow` or `deny` and no newline (anything
- * else crashes channels in 3.10); GET query or POST form body, decoded with URLSearchParams;
- * keep-alive connections stay open (closing them per response cost about 3× throughput) while
- * one-shot `Connection: close` requests stay cheap.
+ * else crashes channels in 3.10); GET query or POST form body, decoded as URLSearchParams
+ * decodes it (authParams.ts); keep-alive connections stay open (closing them per response cost
+ * about 3× throughput) while one-shot `Connection: close` requests stay cheap.
  */
 
 const ALLOW = Buffer.from('allow');
@@ -29,6 +30,23 @@ const METHOD_NOT_ALLOWED_HEADERS = {
   'content-length': '0',
   allow: 'GET, POST',
 };
+
+/** The parameters each endpoint's decision reads, by EndpointIndex. */
+const WANTED: readonly number[] = [
+  AUTH_PARAM.username | AUTH_PARAM.password,
+  AUTH_PARAM.username | AUTH_PARAM.vhost,
+  AUTH_PARAM.username |
+    AUTH_PARAM.vhost |
+    AUTH_PARAM.resource |
+    AUTH_PARAM.name |
+    AUTH_PARAM.permission,
+  AUTH_PARAM.username |
+    AUTH_PARAM.vhost |
+    AUTH_PARAM.resource |
+    AUTH_PARAM.name |
+    AUTH_PARAM.permission |
+    AUTH_PARAM.routingKey,
+];
 
 const PATHS = new Map<string, EndpointIndex>([
   ['/auth/user', 0],
@@ -49,15 +67,37 @@ const KEEP_ALIVE_TIMEOUT_MS = 150_000;
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 
-/** Per-request state of a POST while its body arrives; the listeners are shared functions. */
-interface PendingBody {
-  readonly server: AuthServer;
-  readonly res: ServerResponse;
-  readonly endpoint: EndpointIndex;
-  readonly started: number;
-  chunks: Buffer[];
-  length: number;
-  done: boolean;
+/**
+ * Per-request state of a POST while its body arrives; the listeners are shared functions. The
+ * broker's body (a few hundred bytes) almost always comes in one chunk, kept without an array.
+ */
+class PendingBody {
+  first: Buffer | undefined = undefined;
+  more: Buffer[] | undefined = undefined;
+  length = 0;
+  done = false;
+
+  constructor(
+    readonly server: AuthServer,
+    readonly res: ServerResponse,
+    readonly endpoint: EndpointIndex,
+    readonly started: number,
+  ) {}
+
+  add(chunk: Buffer): void {
+    if (this.first === undefined) {
+      this.first = chunk;
+    } else {
+      (this.more ??= [this.first]).push(chunk);
+    }
+  }
+
+  text(): string {
+    if (this.more !== undefined) {
+      return Buffer.concat(this.more, this.length).toString('utf8');
+    }
+    return this.first === undefined ? '' : this.first.toString('utf8');
+  }
 }
 
 const PENDING = Symbol('brom.pendingBody');
@@ -78,30 +118,24 @@ function onBodyData(this: PendingRequest, chunk: Buffer): void {
     );
     return;
   }
-  pending.chunks.push(chunk);
+  pending.add(chunk);
 }
 
+// No 'error' listener: a request the broker abandons mid-body never ends, so it is never
+// answered, and without listeners IncomingMessage does not emit its error at all.
 function onBodyEnd(this: PendingRequest): void {
   const pending = this[PENDING]!;
   if (pending.done) {
     return;
   }
   pending.done = true;
-  const body =
-    pending.chunks.length === 1
-      ? pending.chunks[0].toString('utf8')
-      : Buffer.concat(pending.chunks, pending.length).toString('utf8');
   pending.server.answer(
     pending.res,
     pending.endpoint,
-    new URLSearchParams(body),
+    pending.text(),
+    0,
     pending.started,
   );
-}
-
-function onBodyError(this: PendingRequest): void {
-  // The broker went away mid-request; there is nobody left to answer.
-  this[PENDING]!.done = true;
 }
 
 export class AuthServer {
@@ -110,6 +144,8 @@ export class AuthServer {
   readonly #decider: AuthzDecider;
   readonly #metrics: SidecarMetrics;
   readonly #logger: Logger;
+  // Reused by every request: each is read and decided synchronously.
+  readonly #params = new AuthParams();
   #port = 0;
 
   private constructor(options: {
@@ -189,26 +225,22 @@ export class AuthServer {
         this.answerOversized(res, endpoint, started);
         return;
       }
-      const pending: PendingBody = {
-        server: this,
+      (req as PendingRequest)[PENDING] = new PendingBody(
+        this,
         res,
         endpoint,
         started,
-        chunks: [],
-        length: 0,
-        done: false,
-      };
-      (req as PendingRequest)[PENDING] = pending;
+      );
       req.on('data', onBodyData);
       req.on('end', onBodyEnd);
-      req.on('error', onBodyError);
       return;
     }
     if (req.method === 'GET') {
       this.answer(
         res,
         endpoint,
-        new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)),
+        queryAt === -1 ? '' : url,
+        queryAt + 1,
         started,
       );
       return;
@@ -217,16 +249,23 @@ export class AuthServer {
     res.end();
   };
 
-  /** Decides and writes the answer: one writeHead and one end with a preallocated body. */
+  /**
+   * Decides on the form text (a POST body, or a GET's URL with its query starting at `from`) and
+   * writes the answer: one writeHead and one end with a preallocated body.
+   */
   answer(
     res: ServerResponse,
     endpoint: EndpointIndex,
-    params: URLSearchParams,
+    form: string,
+    from: number,
     started: number,
   ): void {
     let allowed = false;
     try {
-      allowed = this.#decide(endpoint, params);
+      allowed = this.#decide(
+        endpoint,
+        readAuthParams(form, this.#params, from, WANTED[endpoint]),
+      );
     } catch (error) {
       this.#logger.error('Decision failed; denying', {
         error: errorMessage(error),
@@ -258,29 +297,29 @@ export class AuthServer {
     );
   }
 
-  #decide(endpoint: EndpointIndex, params: URLSearchParams): boolean {
+  #decide(endpoint: EndpointIndex, params: AuthParams): boolean {
     const decider = this.#decider;
     switch (endpoint) {
       case 0:
-        return decider.user(params.get('username'), params.get('password'));
+        return decider.user(params.username, params.password);
       case 1:
-        return decider.vhost(params.get('username'), params.get('vhost'));
+        return decider.vhost(params.username, params.vhost);
       case 2:
         return decider.resource(
-          params.get('username'),
-          params.get('vhost'),
-          params.get('resource'),
-          params.get('name'),
-          params.get('permission'),
+          params.username,
+          params.vhost,
+          params.resource,
+          params.name,
+          params.permission,
         );
       case 3:
         return decider.topic(
-          params.get('username'),
-          params.get('vhost'),
-          params.get('resource'),
-          params.get('name'),
-          params.get('permission'),
-          params.get('routing_key'),
+          params.username,
+          params.vhost,
+          params.resource,
+          params.name,
+          params.permission,
+          params.routingKey,
         );
       default:
         return false;

@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import {
-  AuthzSnapshot,
-  parseAuthzSnapshot,
-} from '@internal/brom-authz-snapshot';
+import { AuthzSnapshot } from '@internal/brom-authz-snapshot';
 import { Logger, errorMessage } from '../logger';
+import { parseSnapshotBytes } from '../snapshotBytes';
 
-/** A snapshot read back from disk, with the exact text that was validated. */
+/** A snapshot read back from disk. */
 export interface StoredSnapshot {
   snapshot: AuthzSnapshot;
-  text: string;
 }
 
 /**
@@ -25,7 +22,7 @@ export class SnapshotStore {
   // Saves run one at a time; a save requested while one runs replaces any queued one, since
   // only the newest snapshot is worth keeping.
   #running: Promise<void> | undefined;
-  #queued: string | undefined;
+  #queued: Uint8Array | undefined;
 
   private constructor(options: { path: string; logger: Logger }) {
     this.path = options.path;
@@ -41,7 +38,7 @@ export class SnapshotStore {
    * JSON, or not a valid snapshot). An unusable copy is logged and ignored, never trusted.
    */
   async load(): Promise<StoredSnapshot | undefined> {
-    let text: string;
+    let bytes: Buffer;
     try {
       const stat = await fs.stat(this.path);
       if ((stat.mode & 0o077) !== 0) {
@@ -53,7 +50,7 @@ export class SnapshotStore {
           },
         );
       }
-      text = await fs.readFile(this.path, 'utf8');
+      bytes = await fs.readFile(this.path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         this.#logger.info('No snapshot on disk', { path: this.path });
@@ -66,7 +63,7 @@ export class SnapshotStore {
       return undefined;
     }
     try {
-      return { snapshot: parseAuthzSnapshot(JSON.parse(text)), text };
+      return { snapshot: parseSnapshotBytes(bytes) };
     } catch (error) {
       this.#logger.error('Ignoring invalid snapshot on disk', {
         path: this.path,
@@ -77,12 +74,12 @@ export class SnapshotStore {
   }
 
   /**
-   * Persists the text of a validated snapshot. Resolves when it (or a newer one requested
-   * meanwhile) is on disk; never rejects: a failed write is logged, and the sidecar keeps
-   * serving from memory.
+   * Persists the bytes of a validated snapshot, as they came from the portal. Resolves when they
+   * (or a newer snapshot's, requested meanwhile) are on disk; never rejects: a failed write is
+   * logged, and the sidecar keeps serving from memory.
    */
-  save(text: string): Promise<void> {
-    this.#queued = text;
+  save(bytes: Uint8Array): Promise<void> {
+    this.#queued = bytes;
     if (!this.#running) {
       this.#running = this.#drain().finally(() => {
         this.#running = undefined;
@@ -93,10 +90,10 @@ export class SnapshotStore {
 
   async #drain(): Promise<void> {
     while (this.#queued !== undefined) {
-      const text = this.#queued;
+      const bytes = this.#queued;
       this.#queued = undefined;
       try {
-        await this.#write(text);
+        await this.#write(bytes);
       } catch (error) {
         this.#logger.error('Cannot write snapshot to disk', {
           path: this.path,
@@ -106,7 +103,7 @@ export class SnapshotStore {
     }
   }
 
-  async #write(text: string): Promise<void> {
+  async #write(bytes: Uint8Array): Promise<void> {
     const directory = dirname(this.path);
     await fs.mkdir(directory, { recursive: true, mode: 0o700 });
     const temporary = join(
@@ -117,7 +114,7 @@ export class SnapshotStore {
     );
     const file = await fs.open(temporary, 'wx', 0o600);
     try {
-      await file.writeFile(text, 'utf8');
+      await file.writeFile(bytes);
       await file.sync();
     } catch (error) {
       await file.close();
