@@ -4,22 +4,11 @@ import {
   routingKeyPatternProblem,
 } from '@internal/brom-authz-snapshot';
 import { compileTopicPatterns, matchesTopic } from './topicMatcher';
+import { seeded } from '../__testUtils__/seeded';
 
 function compileTopicMatcher(patterns: string[]): (key: string) => boolean {
   const compiled = compileTopicPatterns(patterns);
   return key => matchesTopic(compiled, key);
-}
-
-/** Deterministic, so a failure names a case that can be rerun. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 describe('compileTopicPatterns and matchesTopic', () => {

@@ -1,4 +1,5 @@
 import { AUTH_PARAM, AuthParams, readAuthParams } from './authParams';
+import { seeded } from '../__testUtils__/seeded';
 
 const FIELDS = [
   ['username', 'username'],
@@ -21,18 +22,6 @@ function reference(text: string): Record<string, string | null> {
 function read(text: string, from = 0): Record<string, string | null> {
   const params = readAuthParams(text, new AuthParams(), from);
   return Object.fromEntries(FIELDS.map(([field]) => [field, params[field]]));
-}
-
-/** Deterministic, so a failure names a case that can be rerun. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 describe('readAuthParams', () => {
