@@ -35,13 +35,8 @@ export class ManagementBrokerApi implements BrokerApi {
 
   async observe(vhost: string): Promise<ObservedTopology> {
     return translate(async () => {
-      try {
-        await this.#client.getVhost(vhost);
-      } catch (error) {
-        if (isNotFoundError(error)) {
-          return { vhost: null, exchanges: [], queues: [], bindings: [], policies: [] };
-        }
-        throw error;
+      if (!(await absentOn404(() => this.#client.getVhost(vhost)))) {
+        return { vhost: null, exchanges: [], queues: [], bindings: [], policies: [] };
       }
       const [exchanges, queues, bindings, policies] = await Promise.all([
         this.#client.listExchanges(vhost),

@@ -63,8 +63,6 @@ export interface PassResult {
   /** When the next pass is due for a retry, if any object is waiting on its backoff. */
   retryAt: number | undefined;
   writes: number;
-  /** Broker requests of the pass's observation: GETs of whole listings or of single objects. */
-  observedObjects: number;
   brokerAvailable: boolean;
   /** Deleted rows removed by this pass; another pass should follow. */
   finalized: number;
@@ -221,7 +219,6 @@ export class Reconciler {
     let observed: ObservedTopology;
     let observedAt = observation?.startedAt ?? Date.now();
     let scope: Set<string> | undefined;
-    let observedObjects = 0;
     let failure: unknown;
     if (incremental) {
       scope = this.#scope(desired);
@@ -235,7 +232,6 @@ export class Reconciler {
         return this.#result('incremental', revocations, {
           retryAt: undefined,
           writes: 0,
-          observedObjects: 0,
           finalized: 0,
         });
       }
@@ -243,14 +239,12 @@ export class Reconciler {
       try {
         const refs = [...scope].map(key => this.#refs.get(key)!);
         observed = await this.#broker.observeObjects(this.#topology.vhost, refs);
-        observedObjects = refs.length + 1;
       } catch (error) {
         failure = error;
         observed = undefined as never;
       }
     } else if (observation!.ok) {
       observed = observation!.observed;
-      observedObjects = 5;
     } else {
       failure = observation!.error;
       observed = undefined as never;
@@ -280,7 +274,6 @@ export class Reconciler {
         ...this.#result(incremental ? 'incremental' : 'full', { waitingForSidecars: 0 }, {
           retryAt: decision.retryAt,
           writes: 0,
-          observedObjects,
           finalized: 0,
         }),
         brokerAvailable: false,
@@ -318,7 +311,6 @@ export class Reconciler {
         snapshot.statuses.has(key) &&
         !keep.has(key) &&
         !newer.has(key) &&
-        !inFlight.has(key) &&
         !key.startsWith('enforced:'),
     );
     await this.#store.writeStatuses(records, remove, snapshot.statuses);
@@ -366,7 +358,6 @@ export class Reconciler {
     const result = this.#result(scope ? 'incremental' : 'full', revocations, {
       retryAt: this.#earliestRetry([...outcome.failed.keys(), ...outcome.skipped]),
       writes,
-      observedObjects,
       finalized,
     });
     result.fullPassWanted =
@@ -379,7 +370,7 @@ export class Reconciler {
   #result(
     mode: 'full' | 'incremental',
     revocations: { waitingForSidecars: number; recheckAt?: number },
-    figures: { retryAt: number | undefined; writes: number; observedObjects: number; finalized: number },
+    figures: { retryAt: number | undefined; writes: number; finalized: number },
   ): PassResult {
     const { retryAt } = figures;
     return {

@@ -44,7 +44,6 @@ export class ReconcilerRunner {
   #loop: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
   #passes = 0;
-  #fullPasses = 0;
   /** When the next full pass is due; 0 = now. */
   #fullDueAt = 0;
   #observing: Promise<void> | undefined;
@@ -71,11 +70,6 @@ export class ReconcilerRunner {
   /** Passes run so far by this replica. */
   get passes(): number {
     return this.#passes;
-  }
-
-  /** Full passes (whole-vhost observations) run so far by this replica. */
-  get fullPasses(): number {
-    return this.#fullPasses;
   }
 
   start() {
@@ -148,7 +142,6 @@ export class ReconcilerRunner {
         );
         this.#passes++;
         if (result.mode === 'full') {
-          this.#fullPasses++;
           this.#fullDueAt = Date.now() + this.#options.resyncMs;
         }
         retryAt = result.retryAt;
