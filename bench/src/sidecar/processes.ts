@@ -112,10 +112,17 @@ export interface ServerUnderTest {
   stop(): Promise<void>;
 }
 
-/** The floor on `listenPort` (a RabbitMQ node's auth port), or on a free port. */
-export async function startFloor(listenPort = 0): Promise<ServerUnderTest> {
+/**
+ * The floor on `listenPort` (a RabbitMQ node's auth port), or on a free port; `batched` makes
+ * it write its answers the way the sidecar does (see floorServer.ts).
+ */
+export async function startFloor(
+  listenPort = 0,
+  options: { batched?: boolean } = {},
+): Promise<ServerUnderTest> {
   const child = forkTs(require.resolve('./floorServer'), {
     BROM_BENCH_FLOOR_PORT: String(listenPort),
+    BROM_BENCH_FLOOR_BATCHED: options.batched ? '1' : '0',
   });
   const { port } = await nextMessage<{ type: string; port: number }>(
     child,
@@ -123,7 +130,7 @@ export async function startFloor(listenPort = 0): Promise<ServerUnderTest> {
     30_000,
   );
   return {
-    name: 'floor',
+    name: options.batched ? 'floor-batched' : 'floor',
     pid: child.pid!,
     authPort: port,
     stop: () => stopChild(child),

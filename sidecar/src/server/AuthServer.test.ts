@@ -252,6 +252,70 @@ describe('auth port', () => {
     }
   });
 
+  it('answers many connections at once, each its own answer, while others hang up unanswered', async () => {
+    // Answers of one event-loop turn are written together: each must still reach its own
+    // socket, a socket that is gone by then must not keep the others from theirs, and
+    // pipelined requests must be answered in order.
+    const userBody = (password: string) =>
+      `username=orders-1&password=${encodeURIComponent(password)}`;
+    const post = (body: string) =>
+      `POST /auth/user HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const open = async () => {
+      const socket = connect(sidecar.authPort, '127.0.0.1');
+      await new Promise<void>(resolve =>
+        socket.once('connect', () => resolve()),
+      );
+      return socket;
+    };
+    const sockets = await Promise.all(Array.from({ length: 40 }, open));
+    const leaving = await Promise.all(Array.from({ length: 10 }, open));
+    try {
+      const answers = Promise.all(
+        sockets.map((socket, i) =>
+          exchange(
+            socket,
+            post(userBody(i % 2 === 0 ? PRODUCER_SECRET : 'wrong')),
+            i % 2 === 0 ? 'allow' : 'deny',
+          ).then(raw => raw.slice(raw.indexOf('\r\n\r\n') + 4)),
+        ),
+      );
+      for (const socket of leaving) {
+        socket.write(post(userBody(PRODUCER_SECRET)));
+        socket.destroy();
+      }
+      expect(await answers).toEqual(
+        sockets.map((_, i) => (i % 2 === 0 ? 'allow' : 'deny')),
+      );
+
+      const pipelined = await new Promise<string>((resolve, reject) => {
+        let received = '';
+        const socket = sockets[0];
+        socket.on('data', chunk => {
+          received += chunk.toString('latin1');
+          if ((received.match(/HTTP\/1\.1 200/g) ?? []).length === 3) {
+            resolve(received);
+          }
+        });
+        socket.once('close', () => reject(new Error(`closed: ${received}`)));
+        socket.write(
+          post(userBody(PRODUCER_SECRET)) +
+            post(userBody('wrong')) +
+            post(userBody(PRODUCER_SECRET)),
+        );
+      });
+      expect(
+        pipelined
+          .split(/HTTP\/1\.1 200 OK\r\n/)
+          .slice(1)
+          .map(response => response.slice(response.indexOf('\r\n\r\n') + 4)),
+      ).toEqual(['allow', 'deny', 'allow']);
+    } finally {
+      for (const socket of sockets) {
+        socket.destroy();
+      }
+    }
+  });
+
   it('serves one-shot Connection: close requests too', async () => {
     const responses = await Promise.all(
       Array.from({ length: 50 }, () =>

@@ -17,6 +17,14 @@ import { closeServer, listen } from './listen';
  * else crashes channels in 3.10); GET query or POST form body, decoded as URLSearchParams
  * decodes it (authParams.ts); keep-alive connections stay open (closing them per response cost
  * about 3× throughput) while one-shot `Connection: close` requests stay cheap.
+ *
+ * Answers are decided at once but written together: every answer decided in one turn of the
+ * event loop waits in a queue until its check phase (setImmediate), and then all of them go out
+ * in a row. The broker asks over many connections at once, and writing one answer per socket
+ * as each request completes made the kernel wake the broker's side once per answer; written in
+ * a burst, most answers find it awake. Measured on /auth/topic at 64 connections (bench/README.md):
+ * the sidecar's system time per request fell from about 8.6 to 4.7 µs and its requests/s rose
+ * by about 40 %. An answer waits at most for the rest of the requests read in the same turn.
  */
 
 const ALLOW = Buffer.from('allow');
@@ -146,6 +154,11 @@ export class AuthServer {
   readonly #logger: Logger;
   // Reused by every request: each is read and decided synchronously.
   readonly #params = new AuthParams();
+  /**
+   * Answers decided in this turn of the event loop and not yet written, three slots each: the
+   * response, its outcome (endpoint × 2, + 1 when allowed) and when its request arrived.
+   */
+  readonly #unwritten: Array<ServerResponse | number> = [];
   #port = 0;
 
   private constructor(options: {
@@ -205,6 +218,8 @@ export class AuthServer {
   }
 
   close(): Promise<void> {
+    // Answers already decided go out before the connections are closed.
+    this.#writeAnswers();
     return closeServer(this.#server);
   }
 
@@ -251,7 +266,7 @@ export class AuthServer {
 
   /**
    * Decides on the form text (a POST body, or a GET's URL with its query starting at `from`) and
-   * writes the answer: one writeHead and one end with a preallocated body.
+   * queues the answer, which #writeAnswers writes in this turn's check phase.
    */
   answer(
     res: ServerResponse,
@@ -271,14 +286,46 @@ export class AuthServer {
         error: errorMessage(error),
       });
     }
-    res.writeHead(200, allowed ? ALLOW_HEADERS : DENY_HEADERS);
-    res.end(allowed ? ALLOW : DENY);
-    this.#metrics.recordDecision(
-      endpoint,
-      allowed,
-      (performance.now() - started) / 1000,
-    );
+    const unwritten = this.#unwritten;
+    if (unwritten.length === 0) {
+      setImmediate(this.#writeAnswers);
+    }
+    unwritten.push(res, endpoint * 2 + (allowed ? 1 : 0), started);
   }
+
+  /**
+   * Writes every queued answer (one writeHead and one end with a preallocated body each) and
+   * records it. A socket the broker closed meanwhile takes the write without effect.
+   */
+  readonly #writeAnswers = (): void => {
+    const unwritten = this.#unwritten;
+    const count = unwritten.length;
+    if (count === 0) {
+      return;
+    }
+    const now = performance.now();
+    for (let i = 0; i < count; i += 3) {
+      const res = unwritten[i] as ServerResponse;
+      const outcome = unwritten[i + 1] as number;
+      const allowed = (outcome & 1) === 1;
+      try {
+        res.writeHead(200, allowed ? ALLOW_HEADERS : DENY_HEADERS);
+        res.end(allowed ? ALLOW : DENY);
+      } catch (error) {
+        // One failed write must not keep the answers after it from the broker.
+        this.#logger.error('Writing an answer failed', {
+          error: errorMessage(error),
+        });
+        res.destroy();
+      }
+      this.#metrics.recordDecision(
+        (outcome >> 1) as EndpointIndex,
+        allowed,
+        (now - (unwritten[i + 2] as number)) / 1000,
+      );
+    }
+    unwritten.length = 0;
+  };
 
   answerOversized(
     res: ServerResponse,
