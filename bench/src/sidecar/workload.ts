@@ -6,6 +6,7 @@ import {
   JsonLogger,
   hashSecret,
 } from '@internal/brom-sidecar';
+import { seeded } from '@internal/brom-sidecar/testUtils';
 
 /**
  * A synthetic but realistically shaped policy and the requests RabbitMQ would send about it.
@@ -99,18 +100,6 @@ const EVENTS = [
 ];
 const USERNAME_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 
-/** mulberry32: a small seeded PRNG, so every run benchmarks the same policy and requests. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)];
 }
@@ -137,7 +126,7 @@ export function buildPolicy(
   shape: SnapshotShape,
   options: { version?: number; now?: number } = {},
 ): BenchPolicy {
-  const random = seededRandom(shape.seed);
+  const random = seeded(shape.seed);
   const now = options.now ?? Date.now();
   const applications: BenchApplication[] = [];
   for (let i = 0; i < shape.applications; i++) {
@@ -327,7 +316,7 @@ export function buildRequests(
   count: number,
   seed: number,
 ): { resource: RequestSet; topic: RequestSet } {
-  const random = seededRandom(seed);
+  const random = seeded(seed);
   const { producers, consumers } = policy;
   const unknown = () =>
     `${pick(random, DOMAINS)}-retired-${Math.floor(random() * 1e6)}.x`;

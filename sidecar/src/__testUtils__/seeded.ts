@@ -1,6 +1,7 @@
 /**
- * A seeded pseudo-random generator (mulberry32) for fuzz tests: deterministic, so a failure
- * names a case that can be rerun.
+ * A seeded pseudo-random generator (mulberry32) for fuzz tests and the benchmark's workload:
+ * deterministic, so a failure names a case that can be rerun and every benchmark run measures
+ * the same policy and requests.
  */
 export function seeded(seed: number): () => number {
   let state = seed >>> 0;
