@@ -174,15 +174,7 @@ describe('the reconciler against a real broker', () => {
     await waitForTopology(m, rabbit.name, remaining);
 
     // The row goes once the broker objects are gone: the API no longer knows it.
-    await pollUntil(
-      async () => {
-        const res = await env.backend.api.get(BOB, '/applications/{name}', {
-          params: { name: 'billing' },
-        });
-        return res.status === 404 ? true : undefined;
-      },
-      { timeoutMs: 30_000, describe: () => 'billing was not finalized' },
-    );
+    await env.backend.portal.waitUntilFinalized('billing');
     // Every delete named one of billing's objects; nothing was deleted twice.
     const deletes = env.proxy.requests.filter(r => r.seq > from && r.method === 'DELETE');
     expect(deletes.length).toBeGreaterThan(0);

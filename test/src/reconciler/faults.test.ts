@@ -96,15 +96,7 @@ describe('the reconciler under injected faults', () => {
     for (const name of ['orders', 'shipping', 'billing', 'analytics', 'reports', 'search', 'mailer']) {
       await env.backend.portal.waitUntilReady(name);
     }
-    await pollUntil(
-      async () => {
-        const res = await env.backend.api.get(BOB, '/applications/{name}', {
-          params: { name: 'audit' },
-        });
-        return res.status === 404 ? true : undefined;
-      },
-      { timeoutMs: 30_000, describe: () => 'audit was not finalized' },
-    );
+    await env.backend.portal.waitUntilFinalized('audit');
     // And the broker stays as it is.
     await waitForTopology(rabbit.management, rabbit.name, desired, 5_000);
   });

@@ -90,15 +90,7 @@ describe('incremental passes between full resyncs', () => {
         consumers: SHOP_SPEC.consumers.filter(c => c.name !== 'audit'),
       }),
     );
-    await pollUntil(
-      async () => {
-        const res = await env.backend.api.get(BOB, '/applications/{name}', {
-          params: { name: 'audit' },
-        });
-        return res.status === 404 ? true : undefined;
-      },
-      { timeoutMs: 30_000, describe: () => 'audit was not finalized' },
-    );
+    await env.backend.portal.waitUntilFinalized('audit');
     // Finalizing needs one look at the whole vhost (each listing read once or twice: the
     // observation may have started before the last deletion), not one per resync.
     const listings = wholeListings(from).map(r => r.path);

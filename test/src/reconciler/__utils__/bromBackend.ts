@@ -178,6 +178,22 @@ export class PortalDriver {
     return res.body;
   }
 
+  /**
+   * Waits until a deleted application is finalized: its broker objects are gone and the API no
+   * longer knows it (404).
+   */
+  async waitUntilFinalized(name: string, withinMs = 30_000): Promise<void> {
+    await pollUntil(
+      async () => {
+        const res = await this.api.get(BOB, '/applications/{name}', {
+          params: { name },
+        });
+        return res.status === 404 ? true : undefined;
+      },
+      { timeoutMs: withinMs, describe: () => `${name} was not finalized` },
+    );
+  }
+
   /** Waits until the status endpoint reports every object of the application ready. */
   async waitUntilReady(name: string, withinMs = 30_000): Promise<ApplicationStatus> {
     let last: ApplicationStatus | undefined;
