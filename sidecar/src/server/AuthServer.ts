@@ -13,7 +13,7 @@ import { closeServer, listen } from './listen';
 
 /**
  * The port RabbitMQ's `rabbitmq_auth_backend_http` calls. Measured facts it follows
- * (AUTHZ-PROTOCOL.md): always HTTP 200 with exactly `allow` or `deny` and no newline (anything
+ * (docs/authz-protocol.md): always HTTP 200 with exactly `allow` or `deny` and no newline (anything
  * else crashes channels in 3.10); GET query or POST form body, decoded as URLSearchParams
  * decodes it (authParams.ts); keep-alive connections stay open (closing them per response cost
  * about 3× throughput) while one-shot `Connection: close` requests stay cheap.

@@ -45,7 +45,7 @@ const STOP_GRACE_MS = 30_000;
  * A private, throwaway RabbitMQ node: its own HOME and Erlang cookie, node
  * name, ports, epmd and data directory, so it runs beside the system
  * RabbitMQ and beside other test nodes without touching either. See
- * AUTHZ-PROTOCOL.md ("Running a private test node").
+ * test/README.md ("How a node is isolated").
  */
 export class RabbitNode extends RabbitEndpoint {
   readonly dataDir: string;

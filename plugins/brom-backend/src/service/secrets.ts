@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Credential secrets are 256 random bits, so a salted SHA-256 is as strong as any KDF
- * against guessing and keeps a reconnect storm cheap (see ARCHITECTURE.md). The sidecar
+ * against guessing and keeps a reconnect storm cheap (docs/decisions/0013). The sidecar
  * computes the same: hex(sha256(salt bytes || utf8(secret))).
  */
 export function hashSecret(saltHex: string, secret: string): string {

@@ -114,7 +114,7 @@ export interface TopologySpec {
 }
 
 /**
- * What ARCHITECTURE.md ("Broker topology") and the reconciler README ("Naming") say the
+ * What docs/architecture.md ("Broker topology") and the reconciler README ("Naming") say the
  * broker should hold, written out independently of the reconciler's own naming code.
  */
 export function expectedTopology(spec: TopologySpec): TopologySnapshot {
