@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
   CONFIG_DEFAULTS,
+  DEVELOPMENT_SIDECAR_TOKEN,
   SidecarConfigError,
   readSidecarConfig,
 } from './config';
@@ -122,6 +123,31 @@ describe('readSidecarConfig', () => {
   ])('refuses %j', (env, message) => {
     expect(() => readSidecarConfig(env)).toThrow(SidecarConfigError);
     expect(() => readSidecarConfig(env)).toThrow(message);
+  });
+
+  it('refuses the development default token, from the variable or a file', async () => {
+    expect(() =>
+      readSidecarConfig({
+        ...REQUIRED,
+        BROM_SIDECAR_TOKEN: DEVELOPMENT_SIDECAR_TOKEN,
+      }),
+    ).toThrow(
+      new SidecarConfigError(
+        'BROM_SIDECAR_TOKEN holds the development default token from app-config.yaml; give the portal and its sidecars a generated one',
+      ),
+    );
+    const dir = await temporaryDirectory();
+    try {
+      writeFileSync(`${dir.path}/token`, `${DEVELOPMENT_SIDECAR_TOKEN}\n`);
+      expect(() =>
+        readSidecarConfig({
+          BROM_SIDECAR_PORTAL_URL: 'https://portal.example.org',
+          BROM_SIDECAR_TOKEN_FILE: `${dir.path}/token`,
+        }),
+      ).toThrow('BROM_SIDECAR_TOKEN_FILE holds the development default token');
+    } finally {
+      await dir.remove();
+    }
   });
 
   it('never puts the token in an error message', () => {

@@ -32,6 +32,14 @@ export interface SidecarConfig {
   logLevel: LogLevel;
 }
 
+/**
+ * The sidecar token app-config.yaml falls back to when BROM_SIDECAR_TOKEN is unset, so a
+ * development portal runs without setup. Anyone with the repository knows it, so a sidecar never
+ * accepts it: `npm start` generates a token for its development sidecar.
+ */
+export const DEVELOPMENT_SIDECAR_TOKEN =
+  'development-only-sidecar-token-change-me';
+
 export const DEFAULT_SNAPSHOT_PATH =
   '/var/lib/brom-sidecar/authz-snapshot.json';
 
@@ -140,6 +148,13 @@ export function readSidecarConfig(env: Env = process.env): SidecarConfig {
   if (!token) {
     throw new SidecarConfigError(
       'BROM_SIDECAR_TOKEN or BROM_SIDECAR_TOKEN_FILE is required (and must not be empty)',
+    );
+  }
+  if (token === DEVELOPMENT_SIDECAR_TOKEN) {
+    throw new SidecarConfigError(
+      `${
+        tokenFile ? 'BROM_SIDECAR_TOKEN_FILE' : 'BROM_SIDECAR_TOKEN'
+      } holds the development default token from app-config.yaml; give the portal and its sidecars a generated one`,
     );
   }
 

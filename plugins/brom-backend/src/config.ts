@@ -37,6 +37,9 @@ export interface BromConfig {
 }
 
 export function readBromConfig(config: Config): BromConfig {
+  if (process.env.NODE_ENV === 'production') {
+    assertProductionConfig(config);
+  }
   const brokerUsername =
     config.getOptionalString('brom.broker.username') ?? 'brom-reconciler';
   return {
@@ -76,4 +79,73 @@ function readQueueType(value: string | undefined): 'quorum' | 'classic' {
   if (value === undefined || value === 'quorum') return 'quorum';
   if (value === 'classic') return 'classic';
   throw new Error(`brom.broker.queueType must be quorum or classic, not ${value}`);
+}
+
+/**
+ * Secrets that app-config.yaml and `npm start` fall back to so that a development portal runs
+ * without setup. They are public (they are in this repository), so production refuses each of
+ * them in every secret setting.
+ */
+export const DEVELOPMENT_SECRETS: readonly string[] = [
+  'development-only-sidecar-token-change-me',
+  'brom-development-only',
+  'no-broker-installed',
+];
+
+/**
+ * Refuses configuration fit only for development: a secret that is missing or left at a
+ * development default, or a sign-in provider that signs anyone in. The error names every
+ * setting at fault, never a secret's value.
+ */
+export function assertProductionConfig(config: Config): void {
+  const problems: string[] = [];
+  const checkSecret = (path: string, value: string | undefined) => {
+    if (!value) {
+      problems.push(`${path} must be set`);
+    } else if (DEVELOPMENT_SECRETS.includes(value)) {
+      problems.push(`${path} is a development default`);
+    }
+  };
+
+  for (const provider of ['guest', 'development']) {
+    if (config.has(`auth.providers.${provider}`)) {
+      problems.push(
+        `auth.providers.${provider} signs in without credentials and must not be configured`,
+      );
+    }
+  }
+
+  const sidecarSubjects = config.getOptionalStringArray('brom.authz.sidecarSubjects') ?? [
+    'brom-sidecar',
+  ];
+  (config.getOptionalConfigArray('backend.auth.externalAccess') ?? []).forEach((access, index) => {
+    const subject = access.getOptionalString('options.subject');
+    if (
+      access.getOptionalString('type') === 'static' &&
+      subject &&
+      sidecarSubjects.includes(subject)
+    ) {
+      checkSecret(
+        `backend.auth.externalAccess[${index}].options.token`,
+        access.getOptionalString('options.token'),
+      );
+    }
+  });
+
+  if (config.getOptionalBoolean('brom.reconciler.enabled') ?? true) {
+    checkSecret('brom.broker.password', config.getOptionalString('brom.broker.password'));
+  }
+
+  const environment = config.getOptionalString('auth.environment') ?? 'development';
+  if (config.has('auth.providers.feide')) {
+    const path = `auth.providers.feide.${environment}.clientSecret`;
+    checkSecret(path, config.getOptionalString(path));
+  }
+  if (config.has('auth.session.secret')) {
+    checkSecret('auth.session.secret', config.getOptionalString('auth.session.secret'));
+  }
+
+  if (problems.length > 0) {
+    throw new Error(`BROM refuses to start in production: ${problems.join('; ')}`);
+  }
 }
