@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import {
   CONFIG_DEFAULTS,
@@ -148,6 +149,12 @@ describe('readSidecarConfig', () => {
     } finally {
       await dir.remove();
     }
+  });
+
+  it('knows the token app-config.yaml falls back to', () => {
+    expect(
+      readFileSync(join(__dirname, '../../app-config.yaml'), 'utf8'),
+    ).toContain(`\${BROM_SIDECAR_TOKEN:-${DEVELOPMENT_SIDECAR_TOKEN}}`);
   });
 
   it('never puts the token in an error message', () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigReader } from '@backstage/config';
 import { DEVELOPMENT_SECRETS, assertProductionConfig, readBromConfig } from './config';
 
@@ -116,5 +118,16 @@ describe('assertProductionConfig', () => {
     } finally {
       process.env.NODE_ENV = nodeEnv;
     }
+  });
+});
+
+describe('DEVELOPMENT_SECRETS', () => {
+  it('holds every development secret app-config.yaml falls back to', () => {
+    const development = readFileSync(join(__dirname, '../../../app-config.yaml'), 'utf8');
+    const defaults = [...development.matchAll(/\$\{[A-Z0-9_]+:-([^}]*development[^}]*)\}/g)].map(
+      match => match[1],
+    );
+    expect(defaults).toEqual(['development-only-sidecar-token-change-me', 'brom-development-only']);
+    expect(DEVELOPMENT_SECRETS).toEqual(expect.arrayContaining(defaults));
   });
 });
