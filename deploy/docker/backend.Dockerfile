@@ -24,13 +24,14 @@ COPY . .
 RUN npm ci --omit=dev --workspace backend --no-audit --no-fund
 
 FROM node:20-bookworm-slim
-RUN groupadd --system brom \
- && useradd --system --gid brom --no-create-home --home-dir /nonexistent brom
+# A numeric user, so Kubernetes can check runAsNonRoot.
+RUN groupadd --system --gid 10001 brom \
+ && useradd --system --uid 10001 --gid brom --no-create-home --home-dir /nonexistent brom
 WORKDIR /app
 COPY --from=dependencies /app /app
 COPY --from=build /src/packages/backend/dist /app/packages/backend/dist
 COPY --from=build /src/packages/app/dist /app/packages/app/dist
-USER brom
+USER 10001:10001
 ENV NODE_ENV=production
 EXPOSE 7007
 # Backstage's readiness: 200 once every plugin has started.

@@ -17,15 +17,16 @@ RUN npm run build
 
 # The compiled sidecar needs only undici (no dependencies of its own) beside it.
 FROM node:20-bookworm-slim
-RUN groupadd --system brom-sidecar \
- && useradd --system --gid brom-sidecar --no-create-home --home-dir /nonexistent brom-sidecar \
+# A numeric user, so Kubernetes can check runAsNonRoot.
+RUN groupadd --system --gid 10002 brom-sidecar \
+ && useradd --system --uid 10002 --gid brom-sidecar --no-create-home --home-dir /nonexistent brom-sidecar \
  && install -d -o brom-sidecar -g brom-sidecar -m 0700 /var/lib/brom-sidecar
 WORKDIR /app
 COPY --from=build /src/node_modules/undici /app/node_modules/undici
 COPY --from=build /src/sidecar/package.json /app/sidecar/package.json
 COPY --from=build /src/sidecar/bin /app/sidecar/bin
 COPY --from=build /src/sidecar/dist /app/sidecar/dist
-USER brom-sidecar
+USER 10002:10002
 # The broker calls the auth port over loopback, so it must share the container's network
 # (a Kubernetes pod, or docker run --network container:<rabbitmq>); probes and metrics reach
 # the admin port from outside.

@@ -69,12 +69,14 @@ describe('deploy/docker', () => {
     '%s: runs as its own non-root user, with a health check',
     image => {
       const final = stages(image).at(-1)!;
+      // Numeric, so Kubernetes' runAsNonRoot can check it; created by the stage itself.
       const users = instructionsOf(final, 'USER');
       expect(users).toHaveLength(1);
-      expect(users[0]).not.toMatch(/^(root|0)(:|$)/);
-      expect(instructionsOf(final, 'RUN').join('\n')).toContain(
-        `useradd --system --gid ${users[0]} `,
-      );
+      const [uid, gid] = users[0].split(':');
+      expect(uid).toMatch(/^[1-9]\d+$/);
+      const setup = instructionsOf(final, 'RUN').join('\n');
+      expect(setup).toContain(`useradd --system --uid ${uid} `);
+      expect(setup).toContain(`groupadd --system --gid ${gid} `);
       const [healthcheck] = instructionsOf(final, 'HEALTHCHECK');
       expect(healthcheck).toMatch(/ CMD \[/);
       const [cmd] = instructionsOf(final, 'CMD');
