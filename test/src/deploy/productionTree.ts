@@ -9,8 +9,11 @@ import {
 } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 
-/** The repository root, where package-lock.json and the workspaces are. */
-export const REPO_ROOT = join(__dirname, '..', '..', '..');
+/** The repository root, where package-lock.json and the workspaces are (this package is test/). */
+export const REPO_ROOT = join(
+  dirname(require.resolve('@internal/brom-test/package.json')),
+  '..',
+);
 
 /** What `npm run build` leaves for production, relative to the repository root. */
 export const BUILD_ARTIFACTS = [
