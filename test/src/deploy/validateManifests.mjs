@@ -11,9 +11,14 @@ import { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 
 const rabbitmqClusterSchema = JSON.parse(
-  readFileSync(new URL('./rabbitmqClusterSchema.json', import.meta.url), 'utf8'),
+  readFileSync(
+    new URL('./rabbitmqClusterSchema.json', import.meta.url),
+    'utf8',
+  ),
 );
-const validateRabbitmqCluster = new Ajv({ allErrors: true }).compile(rabbitmqClusterSchema);
+const validateRabbitmqCluster = new Ajv({ allErrors: true }).compile(
+  rabbitmqClusterSchema,
+);
 
 function message(error) {
   return error instanceof Error ? error.message : String(error);
@@ -52,7 +57,9 @@ async function validateCluster(document) {
 for (const file of process.argv.slice(2)) {
   for (const parsed of parseAllDocuments(readFileSync(file, 'utf8'))) {
     const document = parsed.toJS();
-    let errors = parsed.errors.length ? parsed.errors.map(message).join('; ') : null;
+    let errors = parsed.errors.length
+      ? parsed.errors.map(message).join('; ')
+      : null;
     if (!errors) {
       try {
         if (document.apiVersion === 'rabbitmq.com/v1beta1') {
@@ -65,7 +72,12 @@ for (const file of process.argv.slice(2)) {
       }
     }
     process.stdout.write(
-      `${JSON.stringify({ file, kind: document?.kind, name: document?.metadata?.name, errors })}\n`,
+      `${JSON.stringify({
+        file,
+        kind: document?.kind,
+        name: document?.metadata?.name,
+        errors,
+      })}\n`,
     );
   }
 }
