@@ -31,7 +31,7 @@ describe('the production build', () => {
   let backend: RunningBackend | undefined;
 
   beforeAll(async () => {
-    ensureBuilt();
+    await ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'brom-production-'));
     layOutProductionBackend(dir);
     database = await createTestDatabase();

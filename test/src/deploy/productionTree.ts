@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -22,19 +23,51 @@ export const BUILD_ARTIFACTS = [
   'sidecar/dist/main.js',
 ];
 
+function built(): boolean {
+  return BUILD_ARTIFACTS.every(path => existsSync(join(REPO_ROOT, path)));
+}
+
+const BUILD_TIMEOUT_MS = 15 * 60_000;
+
 /**
  * Runs the README's `npm run build` when an artifact is missing, so `npm test` on a fresh
  * clone tests what production runs. CI builds first (.ci/run), so there it finds them all.
+ * Test files run in parallel workers: a lock directory lets one of them build while the
+ * others wait for it.
  */
-export function ensureBuilt(): void {
-  if (BUILD_ARTIFACTS.every(path => existsSync(join(REPO_ROOT, path)))) {
-    return;
+export async function ensureBuilt(): Promise<void> {
+  const lock = join(REPO_ROOT, 'node_modules', '.brom-build-lock');
+  const deadline = Date.now() + BUILD_TIMEOUT_MS;
+  while (!built()) {
+    try {
+      mkdirSync(lock);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw error;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Waited too long for another test's npm run build (lock ${lock})`,
+        );
+      }
+      await new Promise(resolve => setTimeout(resolve, 1000));
+      continue;
+    }
+    try {
+      if (!built()) {
+        // Jest's NODE_ENV=test would select no browserslist environment of packages/app.
+        const { NODE_ENV: _jest, ...env } = process.env;
+        execFileSync('npm', ['run', 'build'], {
+          cwd: REPO_ROOT,
+          env,
+          stdio: 'inherit',
+          timeout: BUILD_TIMEOUT_MS,
+        });
+      }
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
   }
-  execFileSync('npm', ['run', 'build'], {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-    timeout: 15 * 60_000,
-  });
 }
 
 interface LockEntry {

@@ -32,8 +32,8 @@ function analyze(args: string[]) {
 describe('deploy/systemd', () => {
   let dir: string;
 
-  beforeAll(() => {
-    ensureBuilt();
+  beforeAll(async () => {
+    await ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'brom-systemd-'));
     for (const unit of UNITS) {
       const text = readFileSync(join(REPO_ROOT, 'deploy/systemd', unit), 'utf8')
@@ -43,7 +43,11 @@ describe('deploy/systemd', () => {
     }
   }, 20 * 60_000);
 
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    if (dir) {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('verifies cleanly, with every file ExecStart runs in place', () => {
     const result = analyze([
