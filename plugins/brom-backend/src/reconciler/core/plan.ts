@@ -126,8 +126,6 @@ export interface Plan {
   blocked: BlockedAction[];
   /** Desired, observed, managed and equal. */
   inSync: string[];
-  /** Managed records of objects that are neither desired nor on the broker: drop the record. */
-  forgotten: string[];
   /** Deleted rows whose managed broker objects are all gone: the finalizer may remove them. */
   finalizable: { applicationIds: string[]; notificationTypeIds: string[] };
 }
@@ -345,13 +343,11 @@ export function plan(
 
   const attribution = ApplicationAttribution.of(desired, options);
   const deletions: DeleteAction[] = [];
-  const forgotten: string[] = [];
+  // A managed key neither desired nor observed gets no outcome: its record is dropped.
   for (const key of [...managed].sort()) {
     if (desiredKeys.has(key)) continue;
     const found = observedByKey.get(key);
-    if (!found) {
-      forgotten.push(key);
-    } else if (found.kind !== 'vhost') {
+    if (found && found.kind !== 'vhost') {
       // The vhost is configuration, not something an application asked for: never deleted.
       deletions.push({ action: 'delete', ...found });
     }
@@ -403,7 +399,6 @@ export function plan(
     terminal: terminal.sort(byKey),
     blocked: blocked.sort(byKey),
     inSync: inSync.sort(),
-    forgotten,
     finalizable,
   };
 }
@@ -415,11 +410,6 @@ export function plannedWrites(
   return p.waves.flatMap(
     (wave): Array<CreateAction | UpdateAction | DeleteAction> => wave.actions,
   );
-}
-
-/** True when the plan writes nothing to the broker. */
-export function planIsEmpty(p: Plan): boolean {
-  return p.waves.length === 0;
 }
 
 function byKey(a: { key: string }, b: { key: string }): number {

@@ -1,9 +1,9 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ManagementClient } from '@internal/rabbitmq-management';
-import { sidecarVersions } from '../authz/createAuthzFeedRouter';
-import { BromConfig } from '../config';
-import { BromStore } from '../store/BromStore';
-import { StateWatcher } from '../store/StateWatcher';
+import { sidecarVersions } from '../../authz/createAuthzFeedRouter';
+import { BromConfig } from '../../config';
+import { BromStore } from '../../store/BromStore';
+import { StateWatcher } from '../../store/StateWatcher';
 import { DatabaseLeaderLease } from './LeaderLease';
 import { ManagementBrokerApi } from './ManagementBrokerApi';
 import { createReconcilerMetrics } from './metrics';

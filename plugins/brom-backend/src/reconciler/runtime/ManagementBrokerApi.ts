@@ -8,8 +8,8 @@ import {
   BrokerConnection,
   BrokerRequestError,
   ObjectRef,
-} from '../reconciler/BrokerApi';
-import { escapeRegex } from '../reconciler/naming';
+} from '../core/BrokerApi';
+import { escapeRegex } from '../core/naming';
 import {
   DesiredBinding,
   DesiredExchange,
@@ -17,7 +17,7 @@ import {
   DesiredQueue,
   ObservedBinding,
   ObservedTopology,
-} from '../reconciler/types';
+} from '../core/types';
 
 /** {@link BrokerApi} over the RabbitMQ management API client. */
 export class ManagementBrokerApi implements BrokerApi {

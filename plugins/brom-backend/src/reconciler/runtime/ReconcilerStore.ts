@@ -1,7 +1,7 @@
 import { Condition } from '@internal/plugin-brom-common';
-import { BromStore } from '../store/BromStore';
-import { SyncStatusRow } from '../store/tables';
-import { ReconcilerInput } from '../reconciler/types';
+import { BromStore } from '../../store/BromStore';
+import { SyncStatusRow } from '../../store/tables';
+import { ReconcilerInput } from '../core/types';
 
 /** What a pass reads in one transaction: the desired state and what the store knows of the broker. */
 export interface ReconcilerSnapshot {

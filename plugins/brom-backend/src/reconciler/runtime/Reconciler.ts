@@ -1,9 +1,9 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Condition } from '@internal/plugin-brom-common';
 import { randomUUID } from 'node:crypto';
-import { Backoff } from '../reconciler/backoff';
-import { BrokerApi, classifyWriteError, ObjectRef } from '../reconciler/BrokerApi';
-import { describeKey, vhostKey } from '../reconciler/naming';
+import { Backoff } from '../core/backoff';
+import { BrokerApi, classifyWriteError, ObjectRef } from '../core/BrokerApi';
+import { describeKey, vhostKey } from '../core/naming';
 import {
   CreateAction,
   DeleteAction,
@@ -11,14 +11,14 @@ import {
   plan as planChanges,
   plannedWrites,
   UpdateAction,
-} from '../reconciler/plan';
-import { desiredTopology } from '../reconciler/topology';
+} from '../core/plan';
+import { desiredTopology } from '../core/topology';
 import {
   BrokerTopology,
   DesiredObject,
   ObservedTopology,
   TopologyOptions,
-} from '../reconciler/types';
+} from '../core/types';
 import { ReconcilerSnapshot, ReconcilerStore, StatusRecord } from './ReconcilerStore';
 
 export interface ReconcilerOptions {

@@ -70,17 +70,6 @@ export class BrokerRequestError extends Error {
   }
 }
 
-/** Retrying cannot help until the spec changes, e.g. a queue with inequivalent arguments. */
-export class TerminalBrokerError extends Error {
-  readonly reason: string;
-
-  constructor(reason: string, message: string) {
-    super(message);
-    this.name = 'TerminalBrokerError';
-    this.reason = reason;
-  }
-}
-
 /**
  * Sorts a write failure into terminal (the broker refuses the definition: PRECONDITION_FAILED
  * on a declare) or retryable (anything else, including 5xx, resets and timeouts).
@@ -90,9 +79,6 @@ export function classifyWriteError(error: unknown): {
   reason: string;
   message: string;
 } {
-  if (error instanceof TerminalBrokerError) {
-    return { terminal: true, reason: error.reason, message: error.message };
-  }
   if (error instanceof BrokerRequestError) {
     const text = `${error.body}`.toLowerCase();
     if ((error.status === 400 || error.status === 406) && text.includes('inequivalent')) {

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { StateWatcher } from '../store/StateWatcher';
+import { StateWatcher } from '../../store/StateWatcher';
 import { LeaderLease } from './LeaderLease';
 import { Observation, Reconciler } from './Reconciler';
 
