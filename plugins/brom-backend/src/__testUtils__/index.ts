@@ -16,4 +16,4 @@ export { DatabaseLeaderLease } from '../reconciler/runtime/LeaderLease';
 export { ManagementBrokerApi } from '../reconciler/runtime/ManagementBrokerApi';
 export { Reconciler } from '../reconciler/runtime/Reconciler';
 export { ReconcilerRunner } from '../reconciler/runtime/ReconcilerRunner';
-export { ReconcilerStore } from '../reconciler/runtime/ReconcilerStore';
+export { DatabaseReconcilerStore } from '../reconciler/runtime/ReconcilerStore';

@@ -96,11 +96,34 @@ function sameRow(row: SyncStatusRow, stored: SyncStatusRow | undefined): boolean
   });
 }
 
+/** What the reconciler reads from and writes to BROM's store. */
+export interface ReconcilerStore {
+  /** The desired state and what the store knows of the broker, in one transaction. */
+  read(now: Date): Promise<ReconcilerSnapshot>;
+  /**
+   * Writes status records and removes the `remove` keys. With `previous` (the rows read at
+   * the start of the pass), records identical to their stored row need not be written again.
+   */
+  writeStatuses(
+    records: StatusRecord[],
+    remove: string[],
+    previous?: ReadonlyMap<string, SyncStatusRow>,
+  ): Promise<void>;
+  /** Remembers that revoked access was cut off at the broker, so it is done once. */
+  recordEnforced(keys: string[], now: Date): Promise<void>;
+  /**
+   * The finalizer's last step: removes deleted rows whose broker objects are gone. This is
+   * a change of desired state, so it bumps the version (and audits it).
+   */
+  finalize(applicationIds: string[], notificationTypeIds: string[], now: Date): Promise<void>;
+}
+
 /**
- * The reconciler's view of BROM's store. Status writes do not bump the state version:
- * they describe the broker, not the desired state, and must not wake the reconciler.
+ * {@link ReconcilerStore} over BROM's database. Status writes do not bump the state
+ * version: they describe the broker, not the desired state, and must not wake the
+ * reconciler.
  */
-export class ReconcilerStore {
+export class DatabaseReconcilerStore implements ReconcilerStore {
   readonly #store: BromStore;
 
   private constructor(store: BromStore) {
@@ -108,7 +131,7 @@ export class ReconcilerStore {
   }
 
   static create(store: BromStore) {
-    return new ReconcilerStore(store);
+    return new DatabaseReconcilerStore(store);
   }
 
   async read(now: Date): Promise<ReconcilerSnapshot> {
