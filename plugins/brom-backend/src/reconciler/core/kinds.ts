@@ -326,13 +326,7 @@ export function filterTopology(
 export function observedObjects(observed: ObservedTopology): ObservedObject[] {
   const objects: ObservedObject[] = [];
   for (const k of KINDS) {
-    const found =
-      k.stage === 'vhost'
-        ? observed.vhost
-          ? [observed.vhost]
-          : []
-        : (observed[k.stage] as ObservedOf<BrokerObjectKind>[]);
-    for (const object of found) {
+    for (const object of observedOfKind(observed, k.stage)) {
       const key = k.keyOf(object);
       if (key !== undefined) {
         objects.push({ kind: k.kind, key, observed: object } as ObservedObject);
@@ -358,6 +352,14 @@ export function refOf(object: DesiredObject | ObservedObject): ObjectRef | undef
   return 'observed' in object
     ? observe.refOfObserved(object.observed, object.key)
     : observe.ref(object);
+}
+
+function observedOfKind(
+  observed: ObservedTopology,
+  stage: PlanStage,
+): ObservedOf<BrokerObjectKind>[] {
+  if (stage !== 'vhost') return observed[stage];
+  return observed.vhost ? [observed.vhost] : [];
 }
 
 function desiredOfKind(topology: BrokerTopology, stage: PlanStage): DesiredObject[] {

@@ -62,6 +62,31 @@ const STATUS_COLUMNS = [
   'next_attempt_at',
 ] as const;
 
+/** The records that remember which revocations were enforced (`keys`), at `now`. */
+export function enforcementRecords(keys: string[], now: Date): StatusRecord[] {
+  const at = now.toISOString();
+  return keys.map(key => ({
+    key: `${ENFORCED_PREFIX}${key}`,
+    kind: 'enforcement',
+    name: key,
+    applicationId: null,
+    subscriptionId: null,
+    managed: false,
+    desiredGeneration: 0,
+    condition: {
+      type: 'Ready',
+      status: 'True',
+      reason: 'ConnectionsClosed',
+      message: 'live connections of the revoked access were closed',
+      observedGeneration: 0,
+      lastTransitionTime: at,
+    },
+    attempts: 0,
+    lastAttemptAt: at,
+    nextAttemptAt: null,
+  }));
+}
+
 function toRow(r: StatusRecord): SyncStatusRow {
   return {
     key: r.key,
@@ -254,32 +279,8 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
     });
   }
 
-  /** Remembers that revoked access was cut off at the broker, so it is done once. */
   async recordEnforced(keys: string[], now: Date): Promise<void> {
-    const at = now.toISOString();
-    await this.writeStatuses(
-      keys.map(key => ({
-        key: `${ENFORCED_PREFIX}${key}`,
-        kind: 'enforcement',
-        name: key,
-        applicationId: null,
-        subscriptionId: null,
-        managed: false,
-        desiredGeneration: 0,
-        condition: {
-          type: 'Ready',
-          status: 'True',
-          reason: 'ConnectionsClosed',
-          message: 'live connections of the revoked access were closed',
-          observedGeneration: 0,
-          lastTransitionTime: at,
-        },
-        attempts: 0,
-        lastAttemptAt: at,
-        nextAttemptAt: null,
-      })),
-      [],
-    );
+    await this.writeStatuses(enforcementRecords(keys, now), []);
   }
 
   /**
