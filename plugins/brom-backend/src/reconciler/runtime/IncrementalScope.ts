@@ -1,4 +1,4 @@
-import { desiredObjects, ObjectRef, refOf } from '../core/kinds';
+import { desiredObjects, filterTopology, ObjectRef, refOf } from '../core/kinds';
 import { Plan, plannedWrites } from '../core/plan';
 import { BrokerTopology, DesiredObject } from '../core/types';
 import { StatusRecord } from './ReconcilerStore';
@@ -80,7 +80,7 @@ export class IncrementalScope {
   }
 
   /** Objects an incremental pass settled at or after `since`, with the definition still desired. */
-  settledSince(desired: BrokerTopology, since: number): Set<string> {
+  #settledSince(desired: BrokerTopology, since: number): Set<string> {
     const keys = new Set<string>();
     if (this.#settled.size === 0) return keys;
     for (const object of desiredObjects(desired)) {
@@ -90,6 +90,35 @@ export class IncrementalScope {
       }
     }
     return keys;
+  }
+
+  /**
+   * What a pass plans. An incremental pass: the objects of its scope, and the vhost's
+   * ownership record. A full pass leaves out what an incremental pass has looked at and
+   * settled since its observation began (its own look is newer, and re-putting a
+   * just-created quorum queue costs seconds on a large broker) and what is in flight:
+   * those keys are `leftAlone`, their records kept as they are.
+   */
+  narrow({ desired, managed, scope, observedAt, inFlight, vhostKey }: {
+    desired: BrokerTopology;
+    managed: ReadonlySet<string>;
+    /** The incremental pass's keys; `undefined` for a full pass. */
+    scope: ReadonlySet<string> | undefined;
+    observedAt: number;
+    inFlight: ReadonlySet<string>;
+    vhostKey: string;
+  }): { planned: BrokerTopology; managed: Set<string>; leftAlone: Set<string> } {
+    const leftAlone = scope
+      ? new Set<string>()
+      : new Set([...this.#settledSince(desired, observedAt), ...inFlight]);
+    const inScope = (key: string) => (scope ? scope.has(key) : !leftAlone.has(key));
+    return {
+      planned: scope || leftAlone.size ? filterTopology(desired, o => inScope(o.key)) : desired,
+      managed: new Set(
+        [...managed].filter(k => inScope(k) || (scope !== undefined && k === vhostKey)),
+      ),
+      leftAlone,
+    };
   }
 
   /** After a pass: what it saw desired becomes the baseline; what is not Ready stays unsettled. */

@@ -2,16 +2,15 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { randomUUID } from 'node:crypto';
 import { Backoff, Clock, systemClock } from '../core/backoff';
 import { BrokerApi, classifyWriteError } from '../core/BrokerApi';
-import { filterTopology } from '../core/kinds';
 import { vhostKey } from '../core/naming';
-import { plan as planChanges } from '../core/plan';
+import { Plan, plan as planChanges } from '../core/plan';
 import { desiredTopology } from '../core/topology';
-import { ObservedTopology, TopologyOptions } from '../core/types';
-import { Applier } from './Applier';
+import { BrokerTopology, ObservedTopology, TopologyOptions } from '../core/types';
+import { Applied, Applier } from './Applier';
 import { IncrementalScope } from './IncrementalScope';
 import { ReconcilerMetrics } from './metrics';
 import { observeObjects, observeVhost } from './observation';
-import { ReconcilerStore } from './ReconcilerStore';
+import { ReconcilerSnapshot, ReconcilerStore } from './ReconcilerStore';
 import { Enforcement, RevocationEnforcer } from './RevocationEnforcer';
 import { StatusRecorder } from './StatusRecorder';
 
@@ -93,6 +92,34 @@ export interface PassOptions {
 const MAX_INCREMENTAL_OBJECTS = 300;
 
 const NO_FINALIZERS = { applicationIds: [], notificationTypeIds: [] };
+
+/** How long each step of a pass took, counted from its start, for the pass's log line. */
+class PassTimings {
+  readonly #clock: Clock;
+  readonly #started: number;
+  readonly #marks: string[] = [];
+
+  private constructor(clock: Clock) {
+    this.#clock = clock;
+    this.#started = clock.now();
+  }
+
+  static start(clock: Clock): PassTimings {
+    return new PassTimings(clock);
+  }
+
+  elapsedMs(): number {
+    return this.#clock.now() - this.#started;
+  }
+
+  mark(step: string): void {
+    this.#marks.push(`${step} ${this.elapsedMs()} ms`);
+  }
+
+  toString(): string {
+    return this.#marks.join(', ');
+  }
+}
 
 /**
  * One reconciliation pass, level-triggered: read the desired state, observe the broker,
@@ -179,15 +206,14 @@ export class Reconciler {
 
   async pass(options: PassOptions = {}): Promise<PassResult> {
     const logger = this.#logger.child({ reconcileId: randomUUID().slice(0, 8) });
-    const started = this.#clock.now();
-    const elapsed = () => `${this.#clock.now() - started} ms`;
+    const timings = PassTimings.start(this.#clock);
     const incremental = options.mode === 'incremental' && this.#scope.hasBaseline;
+    const mode = incremental ? 'incremental' : 'full';
     let observation = incremental ? undefined : options.observation ?? (await this.observe());
     const now = new Date(this.#clock.now());
     const snapshot = await this.#store.read(now);
-    const timings = [`read ${elapsed()}`];
+    timings.mark('read');
     const desired = desiredTopology(snapshot.input, this.#topology);
-    const mode = incremental ? 'incremental' : 'full';
 
     let scope: Set<string> | undefined;
     if (incremental) {
@@ -197,7 +223,7 @@ export class Reconciler {
         return this.pass({ mode: 'full' });
       }
       if (scope.size === 0) {
-        this.#metrics?.pass('ok', this.#clock.now() - started, mode);
+        this.#metrics?.pass('ok', timings.elapsedMs(), mode);
         const revocations = await this.#revocations.enforce(snapshot, now, logger);
         return passResult(mode, revocations, { retryAt: undefined, writes: 0, finalized: 0 });
       }
@@ -206,77 +232,32 @@ export class Reconciler {
         observeObjects(this.#broker, this.#topology.vhost, refs),
       );
     }
-    timings.push(`observe ${elapsed()}`);
-
-    const brokerKey = vhostKey(this.#topology.vhost);
+    timings.mark('observe');
     if (!observation!.ok) {
-      const { message } = classifyWriteError(observation!.error);
-      const decision = this.#backoff.failure(brokerKey);
-      await this.#status.recordBrokerUnavailable(snapshot, now, { message, ...decision });
-      // What happened to the broker meanwhile is unknown: the next pass looks at everything.
-      this.#scope.reset();
-      logger.debug(`Broker unavailable, retrying in ${decision.delayMs} ms: ${message}`);
-      this.#metrics?.pass('failed', this.#clock.now() - started, mode);
-      return {
-        ...passResult(mode, { waitingForSidecars: 0 }, {
-          retryAt: decision.retryAt,
-          writes: 0,
-          finalized: 0,
-        }),
-        brokerAvailable: false,
-      };
+      return this.#brokerUnavailable({ snapshot, now, error: observation!.error, mode, timings, logger });
     }
-    this.#backoff.reset(brokerKey);
-    const { observed, startedAt: observedAt } = observation!;
+    this.#backoff.reset(vhostKey(this.#topology.vhost));
 
-    // A full pass leaves out what an incremental pass has looked at and settled since this
-    // observation began: its own look is newer, and re-putting a just-created quorum queue
-    // costs seconds on a large broker.
-    const newer = scope
-      ? new Set<string>()
-      : new Set([...this.#scope.settledSince(desired, observedAt), ...this.#applier.inFlight]);
-    const inScope = (key: string) => (scope ? scope.has(key) : !newer.has(key));
-    const planned = scope || newer.size ? filterTopology(desired, o => inScope(o.key)) : desired;
-    const managed = new Set(
-      [...snapshot.managed].filter(k => inScope(k) || (scope !== undefined && k === brokerKey)),
-    );
+    const { observed, startedAt: observedAt } = observation!;
+    const { planned, managed, leftAlone } = this.#scope.narrow({
+      desired,
+      managed: snapshot.managed,
+      scope,
+      observedAt,
+      inFlight: this.#applier.inFlight,
+      vhostKey: vhostKey(this.#topology.vhost),
+    });
     const plan = planChanges(planned, observed, managed, this.#topology);
-    const { outcome, pending, done } = await this.#applier.apply({
+    const applied = await this.#applier.apply({
       plan,
       desired: planned,
       logger,
       writeBudgetMs: options.writeBudgetMs,
     });
-    timings.push(`apply ${elapsed()}`);
-
-    const status = { snapshot, desired, plan, outcome, inFlight: pending, now };
-    const records = await this.#status.recordPass(status, {
-      looked: scope ?? snapshot.statuses.keys(),
-      leftAlone: newer,
-    });
-    this.#scope.update({
-      desired,
-      records,
-      touched: scope && pending.size ? new Set([...scope].filter(k => !pending.has(k))) : scope,
-      plan,
-      observedAt,
-    });
-    if (pending.size > 0) {
-      logger.info(`${pending.size} writes go on in the background: ${[...pending].slice(0, 5).join(', ')}`);
-      this.#applier.continueInBackground({
-        keys: pending,
-        done,
-        logger,
-        record: async () => {
-          const ended = await this.#status.recordEnded(status, pending);
-          if (this.#scope.hasBaseline) {
-            this.#scope.update({ desired, records: ended, touched: pending, plan, observedAt });
-          }
-          logger.info(`Background writes ended: ${[...pending].slice(0, 5).join(', ')}`);
-        },
-      });
-    }
-    timings.push(`status ${elapsed()}`);
+    timings.mark('apply');
+    const { outcome } = applied;
+    await this.#record({ snapshot, desired, plan, applied, now, scope, leftAlone, observedAt, logger });
+    timings.mark('status');
     // After the writes: a revoked subscription's binding is gone before its consumer's
     // connections are closed, so a reconnecting consumer gets nothing more through it.
     const revocations = await this.#revocations.enforce(snapshot, now, logger);
@@ -289,23 +270,95 @@ export class Reconciler {
     const writes = outcome.succeeded.size + outcome.failed.size;
     if (writes > 0 || finalized > 0) {
       logger.info(
-        `Reconciled version ${snapshot.input.version} (${scope ? `incremental, ${scope.size} objects` : 'full'}): ${outcome.succeeded.size} writes applied, ${outcome.failed.size} failed, ${plan.conflicts.length} conflicts, ${finalized} finalized; ${timings.join(', ')}`,
+        `Reconciled version ${snapshot.input.version} (${scope ? `incremental, ${scope.size} objects` : 'full'}): ${outcome.succeeded.size} writes applied, ${outcome.failed.size} failed, ${plan.conflicts.length} conflicts, ${finalized} finalized; ${timings}`,
       );
     } else {
-      logger.debug(`Pass over version ${snapshot.input.version} wrote nothing; ${timings.join(', ')}`);
+      logger.debug(`Pass over version ${snapshot.input.version} wrote nothing; ${timings}`);
     }
-    this.#metrics?.pass(outcome.failed.size ? 'failed' : 'ok', this.#clock.now() - started, mode);
+    this.#metrics?.pass(outcome.failed.size ? 'failed' : 'ok', timings.elapsedMs(), mode);
     this.#metrics?.pending(outcome.failed.size + outcome.skipped.size);
-    const result = passResult(mode, revocations, {
-      retryAt: this.#applier.earliestRetry([...outcome.failed.keys(), ...outcome.skipped]),
-      writes,
-      finalized,
+    return {
+      ...passResult(mode, revocations, {
+        retryAt: this.#applier.earliestRetry([...outcome.failed.keys(), ...outcome.skipped]),
+        writes,
+        finalized,
+      }),
+      fullPassWanted:
+        incremental &&
+        plan.waves.some(w => w.operation === 'delete') &&
+        (desired.applications.some(a => a.deleted) || desired.deletedNotificationTypes.length > 0),
+    };
+  }
+
+  /**
+   * Records the pass's status and moves the scope on; writes still in flight are recorded,
+   * and move the scope on, when they end.
+   */
+  async #record(pass: {
+    snapshot: ReconcilerSnapshot;
+    desired: BrokerTopology;
+    plan: Plan;
+    applied: Applied;
+    now: Date;
+    scope: Set<string> | undefined;
+    leftAlone: ReadonlySet<string>;
+    observedAt: number;
+    logger: LoggerService;
+  }): Promise<void> {
+    const { snapshot, desired, plan, now, scope, observedAt, logger } = pass;
+    const { outcome, pending, done } = pass.applied;
+    const status = { snapshot, desired, plan, outcome, inFlight: pending, now };
+    const records = await this.#status.recordPass(status, {
+      looked: scope ?? snapshot.statuses.keys(),
+      leftAlone: pass.leftAlone,
     });
-    result.fullPassWanted =
-      incremental &&
-      plan.waves.some(w => w.operation === 'delete') &&
-      (desired.applications.some(a => a.deleted) || desired.deletedNotificationTypes.length > 0);
-    return result;
+    this.#scope.update({
+      desired,
+      records,
+      touched: scope && pending.size ? new Set([...scope].filter(k => !pending.has(k))) : scope,
+      plan,
+      observedAt,
+    });
+    if (pending.size === 0) return;
+    logger.info(`${pending.size} writes go on in the background: ${[...pending].slice(0, 5).join(', ')}`);
+    this.#applier.continueInBackground({
+      keys: pending,
+      done,
+      logger,
+      record: async () => {
+        const ended = await this.#status.recordEnded(status, pending);
+        if (this.#scope.hasBaseline) {
+          this.#scope.update({ desired, records: ended, touched: pending, plan, observedAt });
+        }
+        logger.info(`Background writes ended: ${[...pending].slice(0, 5).join(', ')}`);
+      },
+    });
+  }
+
+  /** Records that the broker could not be read and backs off; the next pass is full. */
+  async #brokerUnavailable(failed: {
+    snapshot: ReconcilerSnapshot;
+    now: Date;
+    error: unknown;
+    mode: PassResult['mode'];
+    timings: PassTimings;
+    logger: LoggerService;
+  }): Promise<PassResult> {
+    const { message } = classifyWriteError(failed.error);
+    const decision = this.#backoff.failure(vhostKey(this.#topology.vhost));
+    await this.#status.recordBrokerUnavailable(failed.snapshot, failed.now, { message, ...decision });
+    // What happened to the broker meanwhile is unknown: the next pass looks at everything.
+    this.#scope.reset();
+    failed.logger.debug(`Broker unavailable, retrying in ${decision.delayMs} ms: ${message}`);
+    this.#metrics?.pass('failed', failed.timings.elapsedMs(), failed.mode);
+    return {
+      ...passResult(failed.mode, { waitingForSidecars: 0 }, {
+        retryAt: decision.retryAt,
+        writes: 0,
+        finalized: 0,
+      }),
+      brokerAvailable: false,
+    };
   }
 
   async #observing(read: () => Promise<ObservedTopology>): Promise<Observation> {
