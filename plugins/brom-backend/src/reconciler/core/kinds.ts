@@ -50,8 +50,9 @@ type RefOf<K extends BrokerObjectKind> = Extract<ObjectRef, { kind: K }>;
  * Everything the reconciler knows about one kind of broker object, in the shape of the
  * topology operator's per-kind reconcilers: how it is keyed, observed, compared, written and
  * deleted. `plan`, the applier, the observation and status look kinds up here; none of them
- * switches on a kind. Adding a kind is one entry in {@link KINDS} (plus its `BrokerApi`
- * calls and its naming in `desiredTopology`).
+ * switches on a kind. Adding a kind is one entry in {@link KINDS}, plus what only it can
+ * say: its desired and observed types, its `BrokerApi` calls and its naming in
+ * `desiredTopology`.
  */
 export interface ObjectKind<K extends BrokerObjectKind = BrokerObjectKind> {
   kind: K;
