@@ -1,23 +1,12 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
 import { OPTIONS, application, sampleInput } from '../__testUtils__/fakeBroker';
 import { FakeBrokerApi } from '../__testUtils__/fakeBrokerApi';
+import { silentLogger } from '../__testUtils__/logger';
 import { MemoryReconcilerStore } from '../__testUtils__/memoryStore';
 import { Reconciler, ReconcilerOptions } from './Reconciler';
 
 const START = Date.parse('2026-03-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 const SHIPPING_BINDING = 'binding:brom.orders->queue:brom.shipping:order.#';
-
-function silentLogger(): LoggerService {
-  const logger: LoggerService = {
-    child: () => logger,
-    debug: () => undefined,
-    info: () => undefined,
-    warn: () => undefined,
-    error: () => undefined,
-  };
-  return logger;
-}
 
 /**
  * A reconciler over the sample (orders produces; billing subscribes; shipping asked) with

@@ -6,7 +6,8 @@ import { Observation, Reconciler } from './Reconciler';
 
 export interface ReconcilerRunnerOptions {
   reconciler: Reconciler;
-  watcher: StateWatcher;
+  /** Tells of committed changes (only `onChange` is used). */
+  watcher: Pick<StateWatcher, 'onChange'>;
   lease: LeaderLease;
   logger: LoggerService;
   /** Full resync period: repairs drift nobody told us about. Default 60 s. */
@@ -41,7 +42,7 @@ export class ReconcilerRunner {
   >;
   readonly #clock: Clock;
   readonly #reconciler: Reconciler;
-  readonly #watcher: StateWatcher;
+  readonly #watcher: Pick<StateWatcher, 'onChange'>;
   readonly #lease: LeaderLease;
   readonly #logger: LoggerService;
   #stopped = false;
