@@ -23,11 +23,11 @@ import {
   Actor,
   BromStore,
   DatabaseLeaderLease,
+  DatabaseReconcilerStore,
   ManagementBrokerApi,
   PortalService,
   Reconciler,
   ReconcilerRunner,
-  ReconcilerStore,
   StateWatcher,
   TopologyOptions,
   desiredTopology,
@@ -214,7 +214,7 @@ async function main() {
       queueType: 'quorum',
       policyPriority: 10,
     });
-    const reconcilerStore = ReconcilerStore.create(store);
+    const reconcilerStore = DatabaseReconcilerStore.create(store);
     const snapshot = await reconcilerStore.read(new Date());
     const desired = desiredTopology(snapshot.input, topologyOptions(floorVhost));
     const counts = {

@@ -18,7 +18,7 @@ import { seedExampleData } from './service/seed';
 import { BromStore } from './store/BromStore';
 import { toApplication } from './store/mappers';
 import { StateWatcher } from './store/StateWatcher';
-import { createReconcilerRunner } from './sync/createReconcilerRunner';
+import { createReconcilerRunner } from './reconciler/runtime/createReconcilerRunner';
 
 /**
  * BROM: self-service RabbitMQ notification infrastructure.

@@ -6,14 +6,14 @@ export * from './backend';
 export * from './client';
 
 // The plugin's internals, assembled by benchmarks the way plugin.ts assembles them.
-export { desiredTopology } from '../reconciler/topology';
-export type { TopologyOptions } from '../reconciler/types';
+export { desiredTopology } from '../reconciler/core/topology';
+export type { TopologyOptions } from '../reconciler/core/types';
 export type { Actor } from '../service/Actor';
 export { PortalService } from '../service/PortalService';
 export { BromStore } from '../store/BromStore';
 export { StateWatcher } from '../store/StateWatcher';
-export { DatabaseLeaderLease } from '../sync/LeaderLease';
-export { ManagementBrokerApi } from '../sync/ManagementBrokerApi';
-export { Reconciler } from '../sync/Reconciler';
-export { ReconcilerRunner } from '../sync/ReconcilerRunner';
-export { ReconcilerStore } from '../sync/ReconcilerStore';
+export { DatabaseLeaderLease } from '../reconciler/runtime/LeaderLease';
+export { ManagementBrokerApi } from '../reconciler/runtime/ManagementBrokerApi';
+export { Reconciler } from '../reconciler/runtime/Reconciler';
+export { ReconcilerRunner } from '../reconciler/runtime/ReconcilerRunner';
+export { DatabaseReconcilerStore } from '../reconciler/runtime/ReconcilerStore';

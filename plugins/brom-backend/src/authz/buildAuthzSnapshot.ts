@@ -4,7 +4,7 @@ import {
   AuthzSnapshot,
 } from '@internal/brom-authz-snapshot';
 import { BromTransaction } from '../store/BromStore';
-import { applicationObjectNames } from '../reconciler/naming';
+import { applicationObjectNames } from '../reconciler/core/naming';
 
 /**
  * Derives the authorisation policy from the desired state, in the caller's transaction:

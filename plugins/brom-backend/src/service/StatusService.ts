@@ -2,7 +2,7 @@ import { NotFoundError } from '@backstage/errors';
 import { ApplicationStatus, ObjectStatus } from '@internal/plugin-brom-common';
 import { BromStore } from '../store/BromStore';
 import { SyncStatusRow } from '../store/tables';
-import { summariseApplication } from '../reconciler/conditions';
+import { summariseApplication } from '../reconciler/core/conditions';
 
 /** Reads what the reconciler recorded about an application's broker objects. */
 export class StatusService {

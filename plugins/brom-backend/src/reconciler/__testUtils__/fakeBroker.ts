@@ -1,10 +1,10 @@
-import { Plan } from '../plan';
+import { Plan } from '../core/plan';
 import {
   DesiredObject,
   ObservedTopology,
   ReconcilerInput,
   TopologyOptions,
-} from '../types';
+} from '../core/types';
 
 export const OPTIONS: TopologyOptions = {
   vhost: 'brom',
@@ -110,7 +110,6 @@ export class FakeBroker {
       }
     }
     for (const adoption of p.adoptions) this.managed.add(adoption.key);
-    for (const key of p.forgotten) this.managed.delete(key);
   }
 
   put(object: DesiredObject): void {

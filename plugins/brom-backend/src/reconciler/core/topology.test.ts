@@ -1,4 +1,4 @@
-import { OPTIONS, application, sampleInput } from './__testUtils__/fakeBroker';
+import { OPTIONS, application, sampleInput } from '../__testUtils__/fakeBroker';
 import { escapeRegex, exactNamePattern } from './naming';
 import { desiredTopology } from './topology';
 

@@ -1,5 +1,14 @@
 import { metrics } from '@opentelemetry/api';
-import { ReconcilerMetrics } from './Reconciler';
+
+export interface ReconcilerMetrics {
+  /**
+   * A pass ended. A full pass's duration leaves out a whole-vhost observation taken before
+   * it, in the background.
+   */
+  pass(outcome: 'ok' | 'failed', durationMs: number, mode: 'full' | 'incremental'): void;
+  write(kind: string, operation: string, outcome: 'ok' | 'failed', reason?: string): void;
+  pending(count: number): void;
+}
 
 /**
  * Reconciler metrics through OpenTelemetry, which Backstage exports when the host

@@ -1,7 +1,7 @@
 import { Condition } from '@internal/plugin-brom-common';
-import { BromStore } from '../store/BromStore';
-import { SyncStatusRow } from '../store/tables';
-import { ReconcilerInput } from '../reconciler/types';
+import { BromStore } from '../../store/BromStore';
+import { SyncStatusRow } from '../../store/tables';
+import { ReconcilerInput } from '../core/types';
 
 /** What a pass reads in one transaction: the desired state and what the store knows of the broker. */
 export interface ReconcilerSnapshot {
@@ -62,6 +62,31 @@ const STATUS_COLUMNS = [
   'next_attempt_at',
 ] as const;
 
+/** The records that remember which revocations were enforced (`keys`), at `now`. */
+export function enforcementRecords(keys: string[], now: Date): StatusRecord[] {
+  const at = now.toISOString();
+  return keys.map(key => ({
+    key: `${ENFORCED_PREFIX}${key}`,
+    kind: 'enforcement',
+    name: key,
+    applicationId: null,
+    subscriptionId: null,
+    managed: false,
+    desiredGeneration: 0,
+    condition: {
+      type: 'Ready',
+      status: 'True',
+      reason: 'ConnectionsClosed',
+      message: 'live connections of the revoked access were closed',
+      observedGeneration: 0,
+      lastTransitionTime: at,
+    },
+    attempts: 0,
+    lastAttemptAt: at,
+    nextAttemptAt: null,
+  }));
+}
+
 function toRow(r: StatusRecord): SyncStatusRow {
   return {
     key: r.key,
@@ -96,11 +121,34 @@ function sameRow(row: SyncStatusRow, stored: SyncStatusRow | undefined): boolean
   });
 }
 
+/** What the reconciler reads from and writes to BROM's store. */
+export interface ReconcilerStore {
+  /** The desired state and what the store knows of the broker, in one transaction. */
+  read(now: Date): Promise<ReconcilerSnapshot>;
+  /**
+   * Writes status records and removes the `remove` keys. With `previous` (the rows read at
+   * the start of the pass), records identical to their stored row need not be written again.
+   */
+  writeStatuses(
+    records: StatusRecord[],
+    remove: string[],
+    previous?: ReadonlyMap<string, SyncStatusRow>,
+  ): Promise<void>;
+  /** Remembers that revoked access was cut off at the broker, so it is done once. */
+  recordEnforced(keys: string[], now: Date): Promise<void>;
+  /**
+   * The finalizer's last step: removes deleted rows whose broker objects are gone. This is
+   * a change of desired state, so it bumps the version (and audits it).
+   */
+  finalize(applicationIds: string[], notificationTypeIds: string[], now: Date): Promise<void>;
+}
+
 /**
- * The reconciler's view of BROM's store. Status writes do not bump the state version:
- * they describe the broker, not the desired state, and must not wake the reconciler.
+ * {@link ReconcilerStore} over BROM's database. Status writes do not bump the state
+ * version: they describe the broker, not the desired state, and must not wake the
+ * reconciler.
  */
-export class ReconcilerStore {
+export class DatabaseReconcilerStore implements ReconcilerStore {
   readonly #store: BromStore;
 
   private constructor(store: BromStore) {
@@ -108,7 +156,7 @@ export class ReconcilerStore {
   }
 
   static create(store: BromStore) {
-    return new ReconcilerStore(store);
+    return new DatabaseReconcilerStore(store);
   }
 
   async read(now: Date): Promise<ReconcilerSnapshot> {
@@ -231,32 +279,8 @@ export class ReconcilerStore {
     });
   }
 
-  /** Remembers that revoked access was cut off at the broker, so it is done once. */
   async recordEnforced(keys: string[], now: Date): Promise<void> {
-    const at = now.toISOString();
-    await this.writeStatuses(
-      keys.map(key => ({
-        key: `${ENFORCED_PREFIX}${key}`,
-        kind: 'enforcement',
-        name: key,
-        applicationId: null,
-        subscriptionId: null,
-        managed: false,
-        desiredGeneration: 0,
-        condition: {
-          type: 'Ready',
-          status: 'True',
-          reason: 'ConnectionsClosed',
-          message: 'live connections of the revoked access were closed',
-          observedGeneration: 0,
-          lastTransitionTime: at,
-        },
-        attempts: 0,
-        lastAttemptAt: at,
-        nextAttemptAt: null,
-      })),
-      [],
-    );
+    await this.writeStatuses(enforcementRecords(keys, now), []);
   }
 
   /**

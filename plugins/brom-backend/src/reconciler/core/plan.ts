@@ -1,26 +1,18 @@
+import { desiredObjects, KINDS, kindOf, ObservedOf, observedObjects, PlanStage } from './kinds';
 import {
   applicationObjectNames,
   bindingKey,
-  bindingWithArgumentsKey,
   compareCodeUnits,
+  describeKey,
   exchangeKey,
   policyKey,
   queueKey,
-  vhostKey,
 } from './naming';
 import {
-  BrokerArguments,
   BrokerObjectKind,
   BrokerTopology,
-  DesiredExchange,
   DesiredObject,
-  DesiredPolicy,
-  DesiredQueue,
-  JsonValue,
-  ObservedExchange,
   ObservedObject,
-  ObservedPolicy,
-  ObservedQueue,
   ObservedTopology,
   TopologyOptions,
 } from './types';
@@ -32,12 +24,12 @@ export interface CreateAction {
   object: DesiredObject;
 }
 
-/** Re-put a managed object that can change in place (only policies can). */
+/** Re-put a managed object that can change in place (see `updatable` in `kinds.ts`). */
 export interface UpdateAction {
   action: 'update';
   key: string;
-  object: DesiredPolicy;
-  observed: ObservedPolicy;
+  object: DesiredObject;
+  observed: ObservedOf<BrokerObjectKind>;
   differences: string[];
 }
 
@@ -73,7 +65,7 @@ export interface TerminalAction {
   key: string;
   reason: 'InequivalentArguments';
   message: string;
-  object: DesiredExchange | DesiredQueue;
+  object: DesiredObject;
   observed: ObservedObject;
   differences: string[];
 }
@@ -92,13 +84,6 @@ export interface BlockedAction {
   heldBack: CreateAction | UpdateAction | DeleteAction;
 }
 
-export type PlanStage =
-  | 'vhost'
-  | 'exchanges'
-  | 'queues'
-  | 'policies'
-  | 'bindings';
-
 /** Writes that do not depend on each other: an applier may run them concurrently. */
 export type PlanWave =
   | {
@@ -114,7 +99,7 @@ export type PlanWave =
 
 export interface Plan {
   /**
-   * Broker writes in the order they must happen: puts in dependency order (vhost,
+   * Broker writes in the order they must happen: puts in the order of `KINDS` (vhost,
    * exchanges, policies, queues, bindings), then deletions in reverse. Puts come first so
    * that a binding whose routing key changed is replaced make-before-break. Empty when the
    * broker already matches.
@@ -126,37 +111,9 @@ export interface Plan {
   blocked: BlockedAction[];
   /** Desired, observed, managed and equal. */
   inSync: string[];
-  /** Managed records of objects that are neither desired nor on the broker: drop the record. */
-  forgotten: string[];
   /** Deleted rows whose managed broker objects are all gone: the finalizer may remove them. */
   finalizable: { applicationIds: string[]; notificationTypeIds: string[] };
 }
-
-// Policies go before the queues they are for: a queue is then declared with its
-// dead-lettering, TTL and length limit already in force (no window in which messages
-// arrive without them), and policy writes stay fast: written after thousands of quorum
-// queues, each took over a second (bench/README.md, "bench:reconciler"). A policy's
-// pattern names exactly one queue, so creating it first affects nothing else.
-const PUT_ORDER: PlanStage[] = [
-  'vhost',
-  'exchanges',
-  'policies',
-  'queues',
-  'bindings',
-];
-const DELETE_ORDER: Exclude<PlanStage, 'vhost'>[] = [
-  'bindings',
-  'queues',
-  'policies',
-  'exchanges',
-];
-const STAGE_OF: Record<BrokerObjectKind, PlanStage> = {
-  vhost: 'vhost',
-  exchange: 'exchanges',
-  queue: 'queues',
-  policy: 'policies',
-  binding: 'bindings',
-};
 
 /**
  * Which applications' names a broker object carries. Ownership is the managed record; this
@@ -165,9 +122,8 @@ const STAGE_OF: Record<BrokerObjectKind, PlanStage> = {
  */
 class ApplicationAttribution {
   private constructor(
-    private readonly exchanges: Map<string, string>,
-    private readonly queues: Map<string, string>,
-    private readonly policies: Map<string, string>,
+    /** Application id by the key of each named object made for it. */
+    private readonly named: Map<string, string>,
     private readonly queueGroupMembers: Map<string, string>,
     readonly confirmed: Set<string>,
     readonly names: Map<string, string>,
@@ -177,17 +133,19 @@ class ApplicationAttribution {
     desired: BrokerTopology,
     options: TopologyOptions,
   ): ApplicationAttribution {
-    const exchanges = new Map<string, string>();
-    const queues = new Map<string, string>();
-    const policies = new Map<string, string>();
+    const named = new Map<string, string>();
     const queueGroupMembers = new Map<string, string>();
     for (const application of desired.applications) {
       const names = applicationObjectNames(options.prefix, application.name);
-      exchanges.set(names.exchange, application.id);
-      exchanges.set(names.deadLetterExchange, application.id);
-      queues.set(names.queue, application.id);
-      queues.set(names.deadLetterQueue, application.id);
-      policies.set(names.policy, application.id);
+      for (const key of [
+        exchangeKey(names.exchange),
+        exchangeKey(names.deadLetterExchange),
+        queueKey(names.queue),
+        queueKey(names.deadLetterQueue),
+        policyKey(names.policy),
+      ]) {
+        named.set(key, application.id);
+      }
       for (const key of [
         queueKey(names.queue),
         queueKey(names.deadLetterQueue),
@@ -204,9 +162,7 @@ class ApplicationAttribution {
       }
     }
     return new ApplicationAttribution(
-      exchanges,
-      queues,
-      policies,
+      named,
       queueGroupMembers,
       new Set(
         desired.applications
@@ -218,29 +174,10 @@ class ApplicationAttribution {
   }
 
   applicationsOf(object: ObservedObject): string[] {
-    const found: (string | undefined)[] = [];
-    switch (object.kind) {
-      case 'vhost':
-        break;
-      case 'exchange':
-        found.push(this.exchanges.get(object.observed.name));
-        break;
-      case 'queue':
-        found.push(this.queues.get(object.observed.name));
-        break;
-      case 'policy':
-        found.push(this.policies.get(object.observed.name));
-        break;
-      case 'binding':
-        found.push(this.exchanges.get(object.observed.source));
-        if (object.observed.destination_type === 'queue') {
-          found.push(this.queues.get(object.observed.destination));
-        }
-        break;
-      default:
-        return unreachable(object);
-    }
-    return found.filter((id): id is string => id !== undefined);
+    return kindOf(object.kind)
+      .madeFor(object.observed)
+      .map(key => this.named.get(key))
+      .filter((id): id is string => id !== undefined);
   }
 
   /**
@@ -264,15 +201,9 @@ export function plan(
   managed: ReadonlySet<string>,
   options: TopologyOptions,
 ): Plan {
-  const observedByKey = indexObserved(observed);
-  const desiredObjects: DesiredObject[] = [
-    desired.vhost,
-    ...desired.exchanges,
-    ...desired.queues,
-    ...desired.policies,
-    ...desired.bindings,
-  ];
-  const desiredKeys = new Set(desiredObjects.map(o => o.key));
+  const observedByKey = new Map(observedObjects(observed).map(o => [o.key, o]));
+  const wanted = desiredObjects(desired);
+  const desiredKeys = new Set(wanted.map(o => o.key));
 
   const puts: Array<CreateAction | UpdateAction> = [];
   const adoptions: AdoptAction[] = [];
@@ -281,18 +212,19 @@ export function plan(
   const blocked: BlockedAction[] = [];
   const inSync: string[] = [];
 
-  for (const object of desiredObjects) {
+  for (const object of wanted) {
     const found = observedByKey.get(object.key);
     if (!found) {
       puts.push({ action: 'create', key: object.key, object });
       continue;
     }
-    const differences = differencesFrom(object, found);
+    const compare = kindOf(object.kind).compare;
+    const differences = compare?.differences(object, found.observed) ?? [];
     const summary = differences.join('; ');
     if (managed.has(object.key)) {
       if (differences.length === 0) {
         inSync.push(object.key);
-      } else if (object.kind === 'policy' && found.kind === 'policy') {
+      } else if (compare?.updatable) {
         puts.push({
           action: 'update',
           key: object.key,
@@ -300,12 +232,13 @@ export function plan(
           observed: found.observed,
           differences,
         });
-      } else if (object.kind === 'exchange' || object.kind === 'queue') {
+      } else {
+        const { kind, name } = describeKey(object.key);
         terminal.push({
           action: 'terminal',
           key: object.key,
           reason: 'InequivalentArguments',
-          message: `${object.kind} ${object.name} cannot be changed in place: ${summary}`,
+          message: `${kind} ${name} cannot be changed in place: ${summary}`,
           object,
           observed: found,
           differences,
@@ -345,15 +278,12 @@ export function plan(
 
   const attribution = ApplicationAttribution.of(desired, options);
   const deletions: DeleteAction[] = [];
-  const forgotten: string[] = [];
+  // A managed key neither desired nor observed gets no outcome: its record is dropped.
   for (const key of [...managed].sort()) {
     if (desiredKeys.has(key)) continue;
     const found = observedByKey.get(key);
-    if (!found) {
-      forgotten.push(key);
-    } else if (found.kind !== 'vhost') {
-      // The vhost is configuration, not something an application asked for: never deleted.
-      deletions.push({ action: 'delete', ...found });
+    if (found && kindOf(found.kind).remove) {
+      deletions.push({ action: 'delete', ...found } as DeleteAction);
     }
   }
   const unblockedDeletions = holdBackNonEmptyQueues(
@@ -363,15 +293,16 @@ export function plan(
   );
 
   const waves: PlanWave[] = [];
-  for (const stage of PUT_ORDER) {
+  for (const { kind, stage } of KINDS) {
     const actions = unblockedPuts
-      .filter(a => STAGE_OF[a.object.kind] === stage)
+      .filter(a => a.object.kind === kind)
       .sort(byKey);
     if (actions.length > 0) waves.push({ stage, operation: 'put', actions });
   }
-  for (const stage of DELETE_ORDER) {
+  for (const { kind, stage, remove } of [...KINDS].reverse()) {
+    if (!remove || stage === 'vhost') continue;
     const actions = unblockedDeletions
-      .filter(a => STAGE_OF[a.kind] === stage)
+      .filter(a => a.kind === kind)
       .sort(byKey);
     if (actions.length > 0) waves.push({ stage, operation: 'delete', actions });
   }
@@ -403,7 +334,6 @@ export function plan(
     terminal: terminal.sort(byKey),
     blocked: blocked.sort(byKey),
     inSync: inSync.sort(),
-    forgotten,
     finalizable,
   };
 }
@@ -417,55 +347,8 @@ export function plannedWrites(
   );
 }
 
-/** True when the plan writes nothing to the broker. */
-export function planIsEmpty(p: Plan): boolean {
-  return p.waves.length === 0;
-}
-
 function byKey(a: { key: string }, b: { key: string }): number {
   return compareCodeUnits(a.key, b.key);
-}
-
-function indexObserved(
-  observed: ObservedTopology,
-): Map<string, ObservedObject> {
-  const index = new Map<string, ObservedObject>();
-  if (observed.vhost) {
-    const key = vhostKey(observed.vhost.name);
-    index.set(key, { kind: 'vhost', key, observed: observed.vhost });
-  }
-  for (const exchange of observed.exchanges) {
-    const key = exchangeKey(exchange.name);
-    index.set(key, { kind: 'exchange', key, observed: exchange });
-  }
-  for (const queue of observed.queues) {
-    const key = queueKey(queue.name);
-    index.set(key, { kind: 'queue', key, observed: queue });
-  }
-  for (const policy of observed.policies) {
-    const key = policyKey(policy.name);
-    index.set(key, { kind: 'policy', key, observed: policy });
-  }
-  for (const binding of observed.bindings) {
-    // The default exchange's implicit binding to every queue cannot be managed or removed.
-    if (binding.source === '') continue;
-    const key = isEmpty(binding.arguments)
-      ? bindingKey(
-          binding.source,
-          binding.destination_type,
-          binding.destination,
-          binding.routing_key,
-        )
-      : bindingWithArgumentsKey(
-          binding.source,
-          binding.destination_type,
-          binding.destination,
-          binding.routing_key,
-          binding.properties_key,
-        );
-    index.set(key, { kind: 'binding', key, observed: binding });
-  }
-  return index;
 }
 
 /**
@@ -522,142 +405,4 @@ function holdBackNonEmptyQueues(
     });
     return false;
   });
-}
-
-function differencesFrom(
-  desired: DesiredObject,
-  found: ObservedObject,
-): string[] {
-  switch (desired.kind) {
-    case 'vhost':
-      return [];
-    case 'exchange':
-      return found.kind === 'exchange'
-        ? exchangeDifferences(desired, found.observed)
-        : [];
-    case 'queue':
-      return found.kind === 'queue'
-        ? queueDifferences(desired, found.observed)
-        : [];
-    case 'policy':
-      return found.kind === 'policy'
-        ? policyDifferences(desired, found.observed)
-        : [];
-    case 'binding':
-      // A binding's definition is its identity, which the key already holds.
-      return [];
-    default:
-      return unreachable(desired);
-  }
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unexpected broker object ${JSON.stringify(value)}`);
-}
-
-function exchangeDifferences(
-  desired: DesiredExchange,
-  observed: ObservedExchange,
-): string[] {
-  return [
-    ...field('type', observed.type, desired.type),
-    ...field('durable', observed.durable, desired.durable),
-    ...field('auto_delete', observed.auto_delete ?? false, desired.autoDelete),
-    ...field('internal', observed.internal ?? false, desired.internal),
-    ...argumentDifferences(
-      'arguments',
-      observed.arguments ?? {},
-      desired.arguments,
-    ),
-  ];
-}
-
-function queueDifferences(
-  desired: DesiredQueue,
-  observed: ObservedQueue,
-): string[] {
-  // Brokers differ in whether `arguments` repeats the type they report in `type`; a queue
-  // declared without one is classic.
-  const observedArguments: BrokerArguments = {
-    'x-queue-type': observed.type ?? 'classic',
-    ...(observed.arguments ?? {}),
-  };
-  const desiredArguments: BrokerArguments = {
-    'x-queue-type': 'classic',
-    ...desired.arguments,
-  };
-  return [
-    ...field('durable', observed.durable, desired.durable),
-    ...field('auto_delete', observed.auto_delete ?? false, desired.autoDelete),
-    ...field('exclusive', observed.exclusive ?? false, desired.exclusive),
-    ...argumentDifferences('arguments', observedArguments, desiredArguments),
-  ];
-}
-
-function policyDifferences(
-  desired: DesiredPolicy,
-  observed: ObservedPolicy,
-): string[] {
-  return [
-    ...field('pattern', observed.pattern, desired.pattern),
-    ...field('apply-to', observed['apply-to'] ?? 'all', desired.applyTo),
-    ...field('priority', observed.priority ?? 0, desired.priority),
-    ...argumentDifferences(
-      'definition',
-      observed.definition,
-      desired.definition as unknown as Record<string, JsonValue>,
-    ),
-  ];
-}
-
-function field(
-  name: string,
-  observed: JsonValue,
-  desired: JsonValue,
-): string[] {
-  return canonicalJson(observed) === canonicalJson(desired)
-    ? []
-    : [
-        `${name} is ${canonicalJson(observed)} on the broker, ${canonicalJson(
-          desired,
-        )} desired`,
-      ];
-}
-
-function argumentDifferences(
-  name: string,
-  observed: Record<string, JsonValue>,
-  desired: Record<string, JsonValue>,
-): string[] {
-  const keys = [
-    ...new Set([...Object.keys(observed), ...Object.keys(desired)]),
-  ].sort();
-  return keys.flatMap(key => {
-    const has = (record: Record<string, JsonValue>) =>
-      Object.prototype.hasOwnProperty.call(record, key);
-    const describe = (record: Record<string, JsonValue>) =>
-      has(record) ? canonicalJson(record[key]) : 'absent';
-    return describe(observed) === describe(desired)
-      ? []
-      : [
-          `${name}.${key} is ${describe(observed)} on the broker, ${describe(
-            desired,
-          )} desired`,
-        ];
-  });
-}
-
-/** JSON with object keys sorted, so that key order never makes two values differ. */
-function canonicalJson(value: JsonValue | undefined): string {
-  if (value === undefined) return 'undefined';
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  return `{${Object.keys(value)
-    .sort()
-    .map(k => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
-    .join(',')}}`;
-}
-
-function isEmpty(record: Record<string, unknown> | undefined): boolean {
-  return record === undefined || Object.keys(record).length === 0;
 }

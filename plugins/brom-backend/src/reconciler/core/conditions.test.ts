@@ -1,4 +1,4 @@
-import { FakeBroker, OPTIONS, sampleInput } from './__testUtils__/fakeBroker';
+import { FakeBroker, OPTIONS, sampleInput } from '../__testUtils__/fakeBroker';
 import {
   Condition,
   nextCondition,

@@ -4,7 +4,9 @@ import {
   DesiredPolicy,
   DesiredQueue,
   ObservedBinding,
-  ObservedTopology,
+  ObservedExchange,
+  ObservedPolicy,
+  ObservedQueue,
 } from './types';
 
 /** A live AMQP connection as the reconciler needs to see it. */
@@ -14,39 +16,40 @@ export interface BrokerConnection {
   vhost: string;
 }
 
-/** Names one broker object for a targeted read; its `key` is the planner's key. */
-export type ObjectRef =
-  | { kind: 'exchange' | 'queue' | 'policy'; key: string; name: string }
-  | {
-      kind: 'binding';
-      key: string;
-      source: string;
-      destination: string;
-      destinationType: 'queue' | 'exchange';
-      routingKey: string;
-    };
-
 /**
- * The broker operations the applier needs: the only way the reconciler talks to RabbitMQ.
+ * The broker operations the reconciler needs: the only way it talks to RabbitMQ. One read,
+ * write and delete per object kind; the kind table (`kinds.ts`) decides which to call.
  * Implementations throw {@link BrokerRequestError} for HTTP answers and plain errors for
- * network failures and timeouts.
+ * network failures and timeouts; reads of one object answer `undefined` when it is absent.
  */
 export interface BrokerApi {
-  /** Everything in the vhost: what a full pass plans against. */
-  observe(vhost: string): Promise<ObservedTopology>;
-  /**
-   * The vhost and just the named objects (those that exist), for a pass that only looks at
-   * what a change touched. Other objects may come along (e.g. bindings between the same pair).
-   */
-  observeObjects(vhost: string, objects: ObjectRef[]): Promise<ObservedTopology>;
+  hasVhost(vhost: string): Promise<boolean>;
   putVhost(vhost: string): Promise<void>;
+  listExchanges(vhost: string): Promise<ObservedExchange[]>;
+  getExchange(vhost: string, name: string): Promise<ObservedExchange | undefined>;
   putExchange(vhost: string, exchange: DesiredExchange): Promise<void>;
-  putQueue(vhost: string, queue: DesiredQueue): Promise<void>;
-  putPolicy(vhost: string, policy: DesiredPolicy): Promise<void>;
-  createBinding(vhost: string, binding: DesiredBinding): Promise<void>;
   deleteExchange(vhost: string, name: string): Promise<void>;
+  listQueues(vhost: string): Promise<ObservedQueue[]>;
+  /**
+   * Those of the named queues that exist, with their message counts (a queue's own GET
+   * omits a quorum queue's, which the deletion guard needs).
+   */
+  listQueuesNamed(vhost: string, names: string[]): Promise<ObservedQueue[]>;
+  putQueue(vhost: string, queue: DesiredQueue): Promise<void>;
   deleteQueue(vhost: string, name: string): Promise<void>;
+  listPolicies(vhost: string): Promise<ObservedPolicy[]>;
+  getPolicy(vhost: string, name: string): Promise<ObservedPolicy | undefined>;
+  putPolicy(vhost: string, policy: DesiredPolicy): Promise<void>;
   deletePolicy(vhost: string, name: string): Promise<void>;
+  listBindings(vhost: string): Promise<ObservedBinding[]>;
+  /** The bindings from `source` to `destination`, whatever their routing keys. */
+  listBindingsBetween(
+    vhost: string,
+    source: string,
+    destination: string,
+    destinationType: 'queue' | 'exchange',
+  ): Promise<ObservedBinding[]>;
+  createBinding(vhost: string, binding: DesiredBinding): Promise<void>;
   deleteBinding(vhost: string, binding: ObservedBinding): Promise<void>;
   /**
    * The user's open connections, from the broker's connection tracking: unlike the
@@ -70,17 +73,6 @@ export class BrokerRequestError extends Error {
   }
 }
 
-/** Retrying cannot help until the spec changes, e.g. a queue with inequivalent arguments. */
-export class TerminalBrokerError extends Error {
-  readonly reason: string;
-
-  constructor(reason: string, message: string) {
-    super(message);
-    this.name = 'TerminalBrokerError';
-    this.reason = reason;
-  }
-}
-
 /**
  * Sorts a write failure into terminal (the broker refuses the definition: PRECONDITION_FAILED
  * on a declare) or retryable (anything else, including 5xx, resets and timeouts).
@@ -90,9 +82,6 @@ export function classifyWriteError(error: unknown): {
   reason: string;
   message: string;
 } {
-  if (error instanceof TerminalBrokerError) {
-    return { terminal: true, reason: error.reason, message: error.message };
-  }
   if (error instanceof BrokerRequestError) {
     const text = `${error.body}`.toLowerCase();
     if ((error.status === 400 || error.status === 406) && text.includes('inequivalent')) {

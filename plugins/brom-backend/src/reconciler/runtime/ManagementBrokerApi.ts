@@ -7,17 +7,18 @@ import {
   BrokerApi,
   BrokerConnection,
   BrokerRequestError,
-  ObjectRef,
-} from '../reconciler/BrokerApi';
-import { escapeRegex } from '../reconciler/naming';
+} from '../core/BrokerApi';
+import { escapeRegex } from '../core/naming';
 import {
   DesiredBinding,
   DesiredExchange,
   DesiredPolicy,
   DesiredQueue,
   ObservedBinding,
-  ObservedTopology,
-} from '../reconciler/types';
+  ObservedExchange,
+  ObservedPolicy,
+  ObservedQueue,
+} from '../core/types';
 
 /** {@link BrokerApi} over the RabbitMQ management API client. */
 export class ManagementBrokerApi implements BrokerApi {
@@ -33,94 +34,70 @@ export class ManagementBrokerApi implements BrokerApi {
     return new ManagementBrokerApi(options.client, options.username);
   }
 
-  async observe(vhost: string): Promise<ObservedTopology> {
+  async hasVhost(vhost: string): Promise<boolean> {
+    return translate(async () => (await absentOn404(() => this.#client.getVhost(vhost))) !== undefined);
+  }
+
+  async listExchanges(vhost: string): Promise<ObservedExchange[]> {
+    return translate(async () => (await this.#client.listExchanges(vhost)) as ObservedExchange[]);
+  }
+
+  async getExchange(vhost: string, name: string): Promise<ObservedExchange | undefined> {
+    return translate(
+      async () =>
+        (await absentOn404(() => this.#client.getExchange(vhost, name))) as
+          | ObservedExchange
+          | undefined,
+    );
+  }
+
+  async listQueues(vhost: string): Promise<ObservedQueue[]> {
+    // Without per-queue statistics the listing is much cheaper; the totals keep `messages`.
+    return translate(
+      async () => (await this.#client.listQueues(vhost, { disableStats: true })) as ObservedQueue[],
+    );
+  }
+
+  async listQueuesNamed(vhost: string, names: string[]): Promise<ObservedQueue[]> {
     return translate(async () => {
-      if (!(await absentOn404(() => this.#client.getVhost(vhost)))) {
-        return { vhost: null, exchanges: [], queues: [], bindings: [], policies: [] };
-      }
-      const [exchanges, queues, bindings, policies] = await Promise.all([
-        this.#client.listExchanges(vhost),
-        // Without per-queue statistics the listing is much cheaper; the totals keep `messages`.
-        this.#client.listQueues(vhost, { disableStats: true }),
-        this.#client.listBindings(vhost),
-        this.#client.listPolicies(vhost),
-      ]);
-      return {
-        vhost: { name: vhost },
-        exchanges: exchanges as ObservedTopology['exchanges'],
-        queues: queues as ObservedTopology['queues'],
-        bindings: bindings as ObservedTopology['bindings'],
-        policies: policies as ObservedTopology['policies'],
-      };
+      const wanted = new Set(names);
+      const queues = await this.#client.listQueues(vhost, {
+        disableStats: true,
+        namePattern: `^(${names.map(escapeRegex).join('|')})$`,
+      });
+      return (queues as ObservedQueue[]).filter(q => wanted.has(q.name));
     });
   }
 
-  async observeObjects(vhost: string, objects: ObjectRef[]): Promise<ObservedTopology> {
-    return translate(async () => {
-      const found: ObservedTopology = {
-        vhost: { name: vhost },
-        exchanges: [],
-        queues: [],
-        bindings: [],
-        policies: [],
-      };
-      const vhostFound = await absentOn404(() => this.#client.getVhost(vhost));
-      if (!vhostFound) return { ...found, vhost: null };
-      // A queue's own GET omits a quorum queue's message count, which the deletion guard
-      // needs; the listing filtered by name has it, and reads many queues at once.
-      const queueNames = objects.flatMap(o => (o.kind === 'queue' ? [o.name] : []));
-      const reads: Array<() => Promise<void>> = [];
-      for (let i = 0; i < queueNames.length; i += 40) {
-        const names = queueNames.slice(i, i + 40);
-        reads.push(async () => {
-          const wanted = new Set(names);
-          const queues = await this.#client.listQueues(vhost, {
-            disableStats: true,
-            namePattern: `^(${names.map(escapeRegex).join('|')})$`,
-          });
-          for (const q of queues) {
-            if (wanted.has(q.name)) found.queues.push(q as ObservedTopology['queues'][number]);
-          }
-        });
-      }
-      for (const ref of objects) {
-        if (ref.kind !== 'queue') reads.push(() => this.#observeOne(vhost, ref, found));
-      }
-      let next = 0;
-      const worker = async () => {
-        while (next < reads.length) await reads[next++]();
-      };
-      await Promise.all(Array.from({ length: Math.min(8, reads.length) }, worker));
-      return found;
-    });
+  async listPolicies(vhost: string): Promise<ObservedPolicy[]> {
+    return translate(async () => (await this.#client.listPolicies(vhost)) as ObservedPolicy[]);
   }
 
-  async #observeOne(vhost: string, ref: ObjectRef, found: ObservedTopology): Promise<void> {
-    switch (ref.kind) {
-      case 'exchange': {
-        const e = await absentOn404(() => this.#client.getExchange(vhost, ref.name));
-        if (e) found.exchanges.push(e as ObservedTopology['exchanges'][number]);
-        return;
-      }
-      case 'policy': {
-        const p = await absentOn404(() => this.#client.getPolicy(vhost, ref.name));
-        if (p) found.policies.push(p as ObservedTopology['policies'][number]);
-        return;
-      }
-      case 'binding': {
-        const list = await absentOn404(() =>
-          this.#client.listBindingsBetween(vhost, ref.source, ref.destination, ref.destinationType),
-        );
-        for (const b of list ?? []) {
-          if (b.routing_key === ref.routingKey) {
-            found.bindings.push(b as ObservedTopology['bindings'][number]);
-          }
-        }
-        return;
-      }
-      default:
-        throw new Error(`cannot observe ${ref.key} on its own`);
-    }
+  async getPolicy(vhost: string, name: string): Promise<ObservedPolicy | undefined> {
+    return translate(
+      async () =>
+        (await absentOn404(() => this.#client.getPolicy(vhost, name))) as
+          | ObservedPolicy
+          | undefined,
+    );
+  }
+
+  async listBindings(vhost: string): Promise<ObservedBinding[]> {
+    return translate(async () => (await this.#client.listBindings(vhost)) as ObservedBinding[]);
+  }
+
+  async listBindingsBetween(
+    vhost: string,
+    source: string,
+    destination: string,
+    destinationType: 'queue' | 'exchange',
+  ): Promise<ObservedBinding[]> {
+    return translate(
+      async () =>
+        ((await absentOn404(() =>
+          this.#client.listBindingsBetween(vhost, source, destination, destinationType),
+        )) ?? []) as ObservedBinding[],
+    );
   }
 
   /** Creates the vhost and gives the reconciler's own user full rights in it. */

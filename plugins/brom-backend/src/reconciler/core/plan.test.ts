@@ -3,8 +3,8 @@ import {
   OPTIONS,
   emptyBroker,
   sampleInput,
-} from './__testUtils__/fakeBroker';
-import { Plan, plan, planIsEmpty, plannedWrites } from './plan';
+} from '../__testUtils__/fakeBroker';
+import { Plan, plan, plannedWrites } from './plan';
 import { desiredTopology } from './topology';
 import { ReconcilerInput } from './types';
 
@@ -29,6 +29,20 @@ function convergedBroker(input: ReconcilerInput = sampleInput()): FakeBroker {
   return broker;
 }
 
+/** Every key the plan gives an outcome (a status record follows from each). */
+function outcomeKeys(p: Plan): string[] {
+  return [
+    ...plannedWrites(p),
+    ...p.adoptions,
+    ...p.conflicts,
+    ...p.terminal,
+    ...p.blocked,
+  ]
+    .map(a => a.key)
+    .concat(p.inSync)
+    .sort();
+}
+
 function waveSummary(p: Plan): string[] {
   return p.waves.map(
     w => `${w.operation} ${w.stage}: ${w.actions.map(a => a.key).join(', ')}`,
@@ -49,18 +63,17 @@ describe('plan', () => {
     expect(plannedWrites(p).every(a => a.action === 'create')).toBe(true);
     expect(p.adoptions).toEqual([]);
     expect(p.conflicts).toEqual([]);
-    expect(planIsEmpty(p)).toBe(false);
+    expect(p.waves).not.toEqual([]);
   });
 
   it('plans nothing on the second pass, once the broker matches and everything is managed', () => {
     const broker = convergedBroker();
     const p = planFor(sampleInput(), broker);
 
-    expect(planIsEmpty(p)).toBe(true);
     expect(p.waves).toEqual([]);
     expect(p.adoptions).toEqual([]);
     expect(p.blocked).toEqual([]);
-    expect(p.forgotten).toEqual([]);
+    expect(outcomeKeys(p)).toEqual([...broker.managed].sort());
     expect(p.inSync).toHaveLength(13);
     expect(p.inSync).toEqual([...broker.managed].sort());
   });
@@ -87,7 +100,7 @@ describe('plan', () => {
       properties_key: 'brom.billing',
     });
 
-    expect(planIsEmpty(planFor(sampleInput(), broker))).toBe(true);
+    expect(planFor(sampleInput(), broker).waves).toEqual([]);
   });
 
   it('treats a classic queue declared without x-queue-type as classic', () => {
@@ -113,7 +126,7 @@ describe('plan', () => {
       broker.managed,
       options,
     );
-    expect(planIsEmpty(p)).toBe(true);
+    expect(p.waves).toEqual([]);
     expect(p.terminal).toEqual([]);
   });
 
@@ -143,7 +156,7 @@ describe('plan', () => {
     ]);
 
     broker.apply(p);
-    expect(planIsEmpty(planFor(input, broker))).toBe(true);
+    expect(planFor(input, broker).waves).toEqual([]);
   });
 
   it('updates policies when the configured priority changes', () => {
@@ -187,7 +200,7 @@ describe('plan', () => {
 
     broker.apply(p);
     const after = planFor(input, broker);
-    expect(planIsEmpty(after)).toBe(true);
+    expect(after.waves).toEqual([]);
     expect(after.finalizable.applicationIds).toEqual(['app-billing']);
   });
 
@@ -261,14 +274,16 @@ describe('plan', () => {
     ]);
   });
 
-  it('forgets managed records of objects that are gone and no longer desired', () => {
+  it('gives managed records of objects that are gone and no longer desired no outcome, so their records go', () => {
     const broker = convergedBroker();
     broker.managed.add('queue:brom.renamed');
     broker.managed.add('vhost:old-vhost');
     const p = planFor(sampleInput(), broker);
 
-    expect(planIsEmpty(p)).toBe(true);
-    expect(p.forgotten).toEqual(['queue:brom.renamed', 'vhost:old-vhost']);
+    expect(p.waves).toEqual([]);
+    expect(outcomeKeys(p)).not.toContain('queue:brom.renamed');
+    expect(outcomeKeys(p)).not.toContain('vhost:old-vhost');
+    expect(outcomeKeys(p)).toHaveLength(13);
   });
 
   it('adopts objects that already match exactly without writing them', () => {
@@ -276,7 +291,7 @@ describe('plan', () => {
     broker.managed.clear();
     const p = planFor(sampleInput(), broker);
 
-    expect(planIsEmpty(p)).toBe(true);
+    expect(p.waves).toEqual([]);
     expect(p.adoptions.map(a => a.key)).toHaveLength(13);
     expect(p.adoptions.map(a => a.key)).toContain('exchange:brom.orders');
     expect(p.adoptions.map(a => a.key)).toContain('vhost:brom');
@@ -321,7 +336,7 @@ describe('plan', () => {
       ['policy:brom.billing', 'DependencyConflict'],
     ]);
     expect(p.blocked[0].message).toContain('queue:brom.billing');
-    expect(planIsEmpty(p)).toBe(true);
+    expect(p.waves).toEqual([]);
   });
 
   it('reports an unmanaged policy with our name and another definition as a conflict', () => {
@@ -331,7 +346,7 @@ describe('plan', () => {
     const p = planFor(sampleInput(), broker);
 
     expect(p.conflicts.map(c => c.key)).toEqual(['policy:brom.billing']);
-    expect(planIsEmpty(p)).toBe(true);
+    expect(p.waves).toEqual([]);
   });
 
   it('stops with InequivalentArguments when a managed queue has other arguments, instead of recreating it', () => {
@@ -349,7 +364,7 @@ describe('plan', () => {
           'queue brom.billing cannot be changed in place: arguments.x-queue-type is "classic" on the broker, "quorum" desired',
       }),
     ]);
-    expect(planIsEmpty(p)).toBe(true);
+    expect(p.waves).toEqual([]);
   });
 
   it('stops with InequivalentArguments when a managed exchange changed type or durability', () => {
@@ -370,7 +385,7 @@ describe('plan', () => {
         ],
       ],
     ]);
-    expect(planIsEmpty(p)).toBe(true);
+    expect(p.waves).toEqual([]);
   });
 
   it('never touches unmanaged objects inside the prefix', () => {
@@ -414,7 +429,7 @@ describe('plan', () => {
     );
     const p = planFor(sampleInput(), broker);
 
-    expect(planIsEmpty(p)).toBe(true);
+    expect(p.waves).toEqual([]);
     expect(p.conflicts).toEqual([]);
     expect(p.adoptions).toEqual([]);
     expect(p.blocked).toEqual([]);
@@ -524,7 +539,7 @@ describe('plan', () => {
         ['queue:brom.renamed', 'QueueNotEmpty'],
       ]);
       expect(p.blocked[0].message).toContain('belongs to no application');
-      expect(planIsEmpty(p)).toBe(true);
+      expect(p.waves).toEqual([]);
     });
 
     it('deletes an empty queue without confirmation', () => {
@@ -576,7 +591,7 @@ describe('plan', () => {
     ]);
 
     broker.apply(p);
-    expect(planIsEmpty(planFor(input, broker))).toBe(true);
+    expect(planFor(input, broker).waves).toEqual([]);
   });
 
   it('creates the vhost first when it is missing and adopts it when it exists', () => {

@@ -1,11 +1,13 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { StateWatcher } from '../store/StateWatcher';
+import { StateWatcher } from '../../store/StateWatcher';
+import { Clock, systemClock } from '../core/backoff';
 import { LeaderLease } from './LeaderLease';
 import { Observation, Reconciler } from './Reconciler';
 
 export interface ReconcilerRunnerOptions {
   reconciler: Reconciler;
-  watcher: StateWatcher;
+  /** Tells of committed changes (only `onChange` is used). */
+  watcher: Pick<StateWatcher, 'onChange'>;
   lease: LeaderLease;
   logger: LoggerService;
   /** Full resync period: repairs drift nobody told us about. Default 60 s. */
@@ -22,6 +24,8 @@ export interface ReconcilerRunnerOptions {
    * change. Default 1000 ms.
    */
   writeBudgetMs?: number;
+  /** Decides when passes are due; its sleeps are timers, so fake timers drive tests. */
+  clock?: Clock;
 }
 
 /**
@@ -33,9 +37,12 @@ export interface ReconcilerRunnerOptions {
  *   reads the store and plans against it, so a change never waits for a slow observation.
  */
 export class ReconcilerRunner {
-  readonly #options: Required<Omit<ReconcilerRunnerOptions, 'reconciler' | 'watcher' | 'lease' | 'logger'>>;
+  readonly #options: Required<
+    Omit<ReconcilerRunnerOptions, 'reconciler' | 'watcher' | 'lease' | 'logger' | 'clock'>
+  >;
+  readonly #clock: Clock;
   readonly #reconciler: Reconciler;
-  readonly #watcher: StateWatcher;
+  readonly #watcher: Pick<StateWatcher, 'onChange'>;
   readonly #lease: LeaderLease;
   readonly #logger: LoggerService;
   #stopped = false;
@@ -54,6 +61,7 @@ export class ReconcilerRunner {
     this.#watcher = options.watcher;
     this.#lease = options.lease;
     this.#logger = options.logger;
+    this.#clock = options.clock ?? systemClock;
     this.#options = {
       resyncMs: options.resyncMs ?? 60_000,
       leaseRetryMs: options.leaseRetryMs ?? 2_000,
@@ -111,7 +119,7 @@ export class ReconcilerRunner {
         this.#observation = undefined;
         this.#fullDueAt = 0;
       }
-      if (!this.#observing && !this.#observation && Date.now() >= this.#fullDueAt) {
+      if (!this.#observing && !this.#observation && this.#clock.now() >= this.#fullDueAt) {
         this.#observing = this.#reconciler.observe().then(observation => {
           this.#observation = observation;
           this.#observing = undefined;
@@ -119,10 +127,10 @@ export class ReconcilerRunner {
         });
       }
       const full = this.#observation !== undefined;
-      const due = retryAt !== undefined && Date.now() >= retryAt;
+      const due = retryAt !== undefined && this.#clock.now() >= retryAt;
       if (!full && !((this.#dirty || due) && this.#reconciler.hasBaseline)) {
         // Nothing to do until a change, a retry, the full pass's observation, or its start.
-        const now = Date.now();
+        const now = this.#clock.now();
         const waits = [this.#options.resyncMs];
         if (retryAt !== undefined) waits.push(retryAt - now);
         if (!this.#observing) waits.push(this.#fullDueAt - now);
@@ -142,11 +150,11 @@ export class ReconcilerRunner {
         );
         this.#passes++;
         if (result.mode === 'full') {
-          this.#fullDueAt = Date.now() + this.#options.resyncMs;
+          this.#fullDueAt = this.#clock.now() + this.#options.resyncMs;
         }
         retryAt = result.retryAt;
         if (result.revocationsPending > 0) {
-          retryAt = Math.min(retryAt ?? Infinity, Date.now() + 250);
+          retryAt = Math.min(retryAt ?? Infinity, this.#clock.now() + 250);
         }
         if (result.finalized > 0 || result.fullPassWanted || !result.brokerAvailable) {
           // A follow-up full pass: finalizing, or starting over after the broker was away
@@ -155,7 +163,7 @@ export class ReconcilerRunner {
         }
       } catch (error) {
         this.#logger.warn(`Reconciliation pass failed: ${error}`);
-        retryAt = Date.now() + this.#options.errorRetryMs;
+        retryAt = this.#clock.now() + this.#options.errorRetryMs;
         this.#fullDueAt = Math.min(this.#fullDueAt, retryAt);
       }
       if (this.#dirty && !this.#stopped) await this.#sleep(this.#options.debounceMs, false);

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { BromStore } from '../store/BromStore';
+import { BromStore } from '../../store/BromStore';
 
 /** Decides which backend replica reconciles: exactly one at a time. */
 export interface LeaderLease {

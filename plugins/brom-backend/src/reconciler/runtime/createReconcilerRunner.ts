@@ -1,15 +1,16 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ManagementClient } from '@internal/rabbitmq-management';
-import { sidecarVersions } from '../authz/createAuthzFeedRouter';
-import { BromConfig } from '../config';
-import { BromStore } from '../store/BromStore';
-import { StateWatcher } from '../store/StateWatcher';
+import { sidecarVersions } from '../../authz/createAuthzFeedRouter';
+import { BromConfig } from '../../config';
+import { systemClock } from '../core/backoff';
+import { BromStore } from '../../store/BromStore';
+import { StateWatcher } from '../../store/StateWatcher';
 import { DatabaseLeaderLease } from './LeaderLease';
 import { ManagementBrokerApi } from './ManagementBrokerApi';
 import { createReconcilerMetrics } from './metrics';
 import { Reconciler } from './Reconciler';
 import { ReconcilerRunner } from './ReconcilerRunner';
-import { ReconcilerStore } from './ReconcilerStore';
+import { DatabaseReconcilerStore } from './ReconcilerStore';
 
 /** Builds the reconciler from config, or explains in the log why this backend runs none. */
 export function createReconcilerRunner(options: {
@@ -38,8 +39,9 @@ export function createReconcilerRunner(options: {
     bodyTimeoutMs: config.broker.requestTimeoutMs,
     connectTimeoutMs: Math.min(config.broker.requestTimeoutMs, 5000),
   });
+  const clock = systemClock;
   const reconciler = Reconciler.create({
-    store: ReconcilerStore.create(store),
+    store: DatabaseReconcilerStore.create(store),
     broker: ManagementBrokerApi.create({ client, username: config.broker.username }),
     logger,
     topology: {
@@ -54,12 +56,13 @@ export function createReconcilerRunner(options: {
     sidecarVersions: async () =>
       (
         await sidecarVersions(store, {
-          now: new Date(),
+          now: new Date(clock.now()),
           withinMs: config.reconciler.sidecarStaleMs,
         })
       ).map(s => s.version),
     revocationGraceMs: config.reconciler.revocationGraceMs,
     metrics: createReconcilerMetrics(),
+    clock,
   });
   return ReconcilerRunner.create({
     reconciler,
@@ -67,5 +70,6 @@ export function createReconcilerRunner(options: {
     lease: DatabaseLeaderLease.create({ store, logger }),
     logger,
     resyncMs: config.reconciler.resyncMs,
+    clock,
   });
 }

@@ -68,7 +68,7 @@ export function plannedReadiness(p: Plan): Map<string, Readiness> {
     readiness.set(adoption.key, {
       status: 'True',
       reason: 'Adopted',
-      message: 'an identical object already existed and is now managed',
+      message: 'an identical object already existed and is now managed by BROM',
     });
   }
   for (const wave of p.waves) {

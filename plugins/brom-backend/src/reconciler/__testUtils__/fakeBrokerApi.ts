@@ -1,0 +1,209 @@
+import { BrokerApi, BrokerConnection, BrokerRequestError } from '../core/BrokerApi';
+import {
+  DesiredBinding,
+  DesiredExchange,
+  DesiredPolicy,
+  DesiredQueue,
+  ObservedBinding,
+} from '../core/types';
+import { FakeBroker } from './fakeBroker';
+
+/** A write the test holds until it lets it end. */
+export interface HeldWrite {
+  /** Resolves once the write has begun. */
+  started: Promise<void>;
+  release(): void;
+}
+
+/**
+ * {@link BrokerApi} over a {@link FakeBroker}: every call is logged in `calls` (e.g.
+ * `putPolicy brom.billing`), a call can be made to fail or to wait for the test, and users'
+ * connections are a map the test fills.
+ */
+export class FakeBrokerApi implements BrokerApi {
+  readonly broker: FakeBroker;
+  readonly calls: string[] = [];
+  /** Open connection names by username. */
+  readonly connections = new Map<string, string[]>();
+  readonly #failures = new Map<string, Error[]>();
+  readonly #held = new Map<string, { started: () => void; released: Promise<void> }>();
+  #down: Error | undefined;
+
+  constructor(broker: FakeBroker = new FakeBroker()) {
+    this.broker = broker;
+  }
+
+  /** The next `times` calls logged as `call` fail with the broker's HTTP `status` and `body`. */
+  failNext(
+    call: string,
+    status: number,
+    { times = 1, body = 'failed on purpose' }: { times?: number; body?: string } = {},
+  ): void {
+    const errors = this.#failures.get(call) ?? [];
+    for (let i = 0; i < times; i++) {
+      errors.push(new BrokerRequestError(`HTTP ${status}`, status, body));
+    }
+    this.#failures.set(call, errors);
+  }
+
+  /** Every call fails as a refused connection does, until `up()`. */
+  down(): void {
+    this.#down = new Error('connect ECONNREFUSED 127.0.0.1:15672');
+  }
+
+  up(): void {
+    this.#down = undefined;
+  }
+
+  /** The next call logged as `call` waits until the test releases it. */
+  hold(call: string): HeldWrite {
+    let started!: () => void;
+    let release!: () => void;
+    const startedPromise = new Promise<void>(resolve => {
+      started = resolve;
+    });
+    const released = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    this.#held.set(call, { started, released });
+    return { started: startedPromise, release };
+  }
+
+  async hasVhost(vhost: string) {
+    await this.#call(`hasVhost ${vhost}`);
+    return this.broker.observed.vhost?.name === vhost;
+  }
+
+  async putVhost(vhost: string) {
+    await this.#call(`putVhost ${vhost}`);
+    this.broker.put({ kind: 'vhost', key: `vhost:${vhost}`, name: vhost, dependsOn: [], owner: null });
+  }
+
+  async listExchanges(vhost: string) {
+    await this.#call(`listExchanges ${vhost}`);
+    return [...this.broker.observed.exchanges];
+  }
+
+  async getExchange(_vhost: string, name: string) {
+    await this.#call(`getExchange ${name}`);
+    return this.broker.observed.exchanges.find(e => e.name === name);
+  }
+
+  async putExchange(_vhost: string, exchange: DesiredExchange) {
+    await this.#call(`putExchange ${exchange.name}`);
+    this.broker.put(exchange);
+  }
+
+  async deleteExchange(_vhost: string, name: string) {
+    await this.#call(`deleteExchange ${name}`);
+    const observed = this.broker.observed.exchanges.find(e => e.name === name);
+    if (observed) this.broker.remove({ action: 'delete', kind: 'exchange', key: '', observed });
+  }
+
+  async listQueues(vhost: string) {
+    await this.#call(`listQueues ${vhost}`);
+    return [...this.broker.observed.queues];
+  }
+
+  async listQueuesNamed(_vhost: string, names: string[]) {
+    await this.#call(`listQueuesNamed ${names.join(',')}`);
+    return this.broker.observed.queues.filter(q => names.includes(q.name));
+  }
+
+  async putQueue(_vhost: string, queue: DesiredQueue) {
+    await this.#call(`putQueue ${queue.name}`);
+    this.broker.put(queue);
+  }
+
+  async deleteQueue(_vhost: string, name: string) {
+    await this.#call(`deleteQueue ${name}`);
+    const observed = this.broker.observed.queues.find(q => q.name === name);
+    if (observed) this.broker.remove({ action: 'delete', kind: 'queue', key: '', observed });
+  }
+
+  async listPolicies(vhost: string) {
+    await this.#call(`listPolicies ${vhost}`);
+    return [...this.broker.observed.policies];
+  }
+
+  async getPolicy(_vhost: string, name: string) {
+    await this.#call(`getPolicy ${name}`);
+    return this.broker.observed.policies.find(p => p.name === name);
+  }
+
+  async putPolicy(_vhost: string, policy: DesiredPolicy) {
+    await this.#call(`putPolicy ${policy.name}`);
+    this.broker.put(policy);
+  }
+
+  async deletePolicy(_vhost: string, name: string) {
+    await this.#call(`deletePolicy ${name}`);
+    const observed = this.broker.observed.policies.find(p => p.name === name);
+    if (observed) this.broker.remove({ action: 'delete', kind: 'policy', key: '', observed });
+  }
+
+  async listBindings(vhost: string) {
+    await this.#call(`listBindings ${vhost}`);
+    return [...this.broker.observed.bindings];
+  }
+
+  async listBindingsBetween(
+    _vhost: string,
+    source: string,
+    destination: string,
+    destinationType: 'queue' | 'exchange',
+  ) {
+    await this.#call(`listBindingsBetween ${source}->${destinationType}:${destination}`);
+    return this.broker.observed.bindings.filter(
+      b =>
+        b.source === source &&
+        b.destination === destination &&
+        b.destination_type === destinationType,
+    );
+  }
+
+  async createBinding(_vhost: string, binding: DesiredBinding) {
+    await this.#call(`createBinding ${binding.key}`);
+    this.broker.put(binding);
+  }
+
+  async deleteBinding(_vhost: string, binding: ObservedBinding) {
+    await this.#call(
+      `deleteBinding ${binding.source}->${binding.destination_type}:${binding.destination}:${binding.routing_key}`,
+    );
+    const observed = this.broker.observed.bindings.find(
+      b =>
+        b.source === binding.source &&
+        b.destination === binding.destination &&
+        b.properties_key === binding.properties_key,
+    );
+    if (observed) this.broker.remove({ action: 'delete', kind: 'binding', key: '', observed });
+  }
+
+  async listUserConnections(username: string): Promise<BrokerConnection[]> {
+    await this.#call(`listUserConnections ${username}`);
+    return (this.connections.get(username) ?? []).map(name => ({
+      name,
+      user: username,
+      vhost: this.broker.observed.vhost?.name ?? '',
+    }));
+  }
+
+  async closeUserConnections(username: string) {
+    await this.#call(`closeUserConnections ${username}`);
+    this.connections.delete(username);
+  }
+
+  async #call(call: string): Promise<void> {
+    this.calls.push(call);
+    if (this.#down) throw this.#down;
+    const held = this.#held.get(call);
+    if (held) {
+      this.#held.delete(call);
+      held.started();
+      await held.released;
+    }
+    const failure = this.#failures.get(call)?.shift();
+    if (failure) throw failure;
+  }
+}

@@ -1,0 +1,376 @@
+import { BrokerApi } from './BrokerApi';
+import { argumentDifferences, fieldDifference } from './compare';
+import {
+  bindingKey,
+  bindingWithArgumentsKey,
+  exchangeKey,
+  policyKey,
+  queueKey,
+  vhostKey,
+} from './naming';
+import {
+  BrokerArguments,
+  BrokerObjectKind,
+  BrokerTopology,
+  DesiredObject,
+  JsonValue,
+  ObservedObject,
+  ObservedTopology,
+} from './types';
+
+/**
+ * Where a kind's objects sit in a topology, and the name of the wave its writes go in.
+ * Every kind but the vhost is a list in `BrokerTopology` and `ObservedTopology`.
+ */
+export type PlanStage = 'vhost' | 'exchanges' | 'queues' | 'policies' | 'bindings';
+
+export type DesiredOf<K extends BrokerObjectKind> = Extract<DesiredObject, { kind: K }>;
+export type ObservedOf<K extends BrokerObjectKind> = Extract<
+  ObservedObject,
+  { kind: K }
+>['observed'];
+
+/** Names one broker object for a targeted read; its `key` is the planner's key. */
+export type ObjectRef =
+  | { kind: 'exchange'; key: string; name: string }
+  | { kind: 'queue'; key: string; name: string }
+  | { kind: 'policy'; key: string; name: string }
+  | {
+      kind: 'binding';
+      key: string;
+      source: string;
+      destination: string;
+      destinationType: 'queue' | 'exchange';
+      routingKey: string;
+    };
+
+type RefOf<K extends BrokerObjectKind> = Extract<ObjectRef, { kind: K }>;
+
+/**
+ * Everything the reconciler knows about one kind of broker object, in the shape of the
+ * topology operator's per-kind reconcilers: how it is keyed, observed, compared, written and
+ * deleted. `plan`, the applier, the observation and status look kinds up here; none of them
+ * switches on a kind. Adding a kind is one entry in {@link KINDS}, plus what only it can
+ * say: its desired and observed types, its `BrokerApi` calls and its naming in
+ * `desiredTopology`.
+ */
+export interface ObjectKind<K extends BrokerObjectKind = BrokerObjectKind> {
+  kind: K;
+  stage: PlanStage;
+  /**
+   * The key an observed object would have if we managed it; `undefined` for objects that
+   * can never be managed.
+   */
+  keyOf(observed: ObservedOf<K>): string | undefined;
+  /**
+   * Keys of the named objects an observed one is made for, to tell which application a
+   * managed object belongs to (a binding: its source exchange and destination queue).
+   */
+  madeFor(observed: ObservedOf<K>): string[];
+  /**
+   * How a pass reads this kind. Absent for the vhost: it is read before anything else,
+   * since nothing exists in a vhost that does not.
+   */
+  observe?: {
+    /** All objects of the kind in the vhost, for a full pass. */
+    list(broker: BrokerApi, vhost: string): Promise<ObservedOf<K>[]>;
+    /**
+     * Targeted reads for an incremental pass, each a request the caller runs within its
+     * concurrency limit; what they find may include objects beyond the named ones.
+     */
+    reads(
+      broker: BrokerApi,
+      vhost: string,
+      refs: RefOf<K>[],
+    ): Array<() => Promise<ObservedOf<K>[]>>;
+    ref(desired: DesiredOf<K>): RefOf<K>;
+    refOfObserved(observed: ObservedOf<K>, key: string): RefOf<K>;
+  };
+  /**
+   * How a managed object is compared with its definition. Absent when the key is the
+   * whole definition (nothing else can differ).
+   */
+  compare?: {
+    /** What differs, one human-readable line each; empty when equivalent. */
+    differences(desired: DesiredOf<K>, observed: ObservedOf<K>): string[];
+    /** True when a differing object is updated by writing it again, false when that is terminal. */
+    updatable: boolean;
+  };
+  put(broker: BrokerApi, vhost: string, desired: DesiredOf<K>): Promise<void>;
+  /** Absent when objects of this kind are never deleted. */
+  remove?(broker: BrokerApi, vhost: string, observed: ObservedOf<K>): Promise<void>;
+}
+
+/** Queues per targeted listing: the name pattern stays well under URL length limits. */
+const QUEUES_PER_READ = 40;
+
+const vhost: ObjectKind<'vhost'> = {
+  kind: 'vhost',
+  stage: 'vhost',
+  keyOf: observed => vhostKey(observed.name),
+  madeFor: () => [],
+  put: (broker, name) => broker.putVhost(name),
+  // The vhost is configuration, not something an application asked for: never deleted.
+};
+
+const exchange: ObjectKind<'exchange'> = {
+  kind: 'exchange',
+  stage: 'exchanges',
+  keyOf: observed => exchangeKey(observed.name),
+  madeFor: observed => [exchangeKey(observed.name)],
+  observe: {
+    list: (broker, name) => broker.listExchanges(name),
+    reads: (broker, name, refs) =>
+      refs.map(ref => async () => optional(await broker.getExchange(name, ref.name))),
+    ref: desired => ({ kind: 'exchange', key: desired.key, name: desired.name }),
+    refOfObserved: (observed, key) => ({ kind: 'exchange', key, name: observed.name }),
+  },
+  compare: {
+    differences: (desired, observed) => [
+      ...fieldDifference('type', observed.type, desired.type),
+      ...fieldDifference('durable', observed.durable, desired.durable),
+      ...fieldDifference('auto_delete', observed.auto_delete ?? false, desired.autoDelete),
+      ...fieldDifference('internal', observed.internal ?? false, desired.internal),
+      ...argumentDifferences('arguments', observed.arguments ?? {}, desired.arguments),
+    ],
+    updatable: false,
+  },
+  put: (broker, name, desired) => broker.putExchange(name, desired),
+  remove: (broker, name, observed) => broker.deleteExchange(name, observed.name),
+};
+
+const queue: ObjectKind<'queue'> = {
+  kind: 'queue',
+  stage: 'queues',
+  keyOf: observed => queueKey(observed.name),
+  madeFor: observed => [queueKey(observed.name)],
+  observe: {
+    list: (broker, name) => broker.listQueues(name),
+    reads: (broker, name, refs) => {
+      const reads: Array<() => Promise<ObservedOf<'queue'>[]>> = [];
+      for (let i = 0; i < refs.length; i += QUEUES_PER_READ) {
+        const names = refs.slice(i, i + QUEUES_PER_READ).map(ref => ref.name);
+        reads.push(() => broker.listQueuesNamed(name, names));
+      }
+      return reads;
+    },
+    ref: desired => ({ kind: 'queue', key: desired.key, name: desired.name }),
+    refOfObserved: (observed, key) => ({ kind: 'queue', key, name: observed.name }),
+  },
+  compare: {
+    differences: (desired, observed) => {
+      // Brokers differ in whether `arguments` repeats the type they report in `type`; a
+      // queue declared without one is classic.
+      const observedArguments: BrokerArguments = {
+        'x-queue-type': observed.type ?? 'classic',
+        ...(observed.arguments ?? {}),
+      };
+      const desiredArguments: BrokerArguments = {
+        'x-queue-type': 'classic',
+        ...desired.arguments,
+      };
+      return [
+        ...fieldDifference('durable', observed.durable, desired.durable),
+        ...fieldDifference('auto_delete', observed.auto_delete ?? false, desired.autoDelete),
+        ...fieldDifference('exclusive', observed.exclusive ?? false, desired.exclusive),
+        ...argumentDifferences('arguments', observedArguments, desiredArguments),
+      ];
+    },
+    // Queue arguments are fixed at declaration: the broker refuses a different one.
+    updatable: false,
+  },
+  put: (broker, name, desired) => broker.putQueue(name, desired),
+  remove: (broker, name, observed) => broker.deleteQueue(name, observed.name),
+};
+
+const policy: ObjectKind<'policy'> = {
+  kind: 'policy',
+  stage: 'policies',
+  keyOf: observed => policyKey(observed.name),
+  madeFor: observed => [policyKey(observed.name)],
+  observe: {
+    list: (broker, name) => broker.listPolicies(name),
+    reads: (broker, name, refs) =>
+      refs.map(ref => async () => optional(await broker.getPolicy(name, ref.name))),
+    ref: desired => ({ kind: 'policy', key: desired.key, name: desired.name }),
+    refOfObserved: (observed, key) => ({ kind: 'policy', key, name: observed.name }),
+  },
+  compare: {
+    differences: (desired, observed) => [
+      ...fieldDifference('pattern', observed.pattern, desired.pattern),
+      ...fieldDifference('apply-to', observed['apply-to'] ?? 'all', desired.applyTo),
+      ...fieldDifference('priority', observed.priority ?? 0, desired.priority),
+      ...argumentDifferences(
+        'definition',
+        observed.definition,
+        desired.definition as unknown as Record<string, JsonValue>,
+      ),
+    ],
+    updatable: true,
+  },
+  put: (broker, name, desired) => broker.putPolicy(name, desired),
+  remove: (broker, name, observed) => broker.deletePolicy(name, observed.name),
+};
+
+const binding: ObjectKind<'binding'> = {
+  kind: 'binding',
+  stage: 'bindings',
+  keyOf: observed => {
+    // The default exchange's implicit binding to every queue cannot be managed or removed.
+    if (observed.source === '') return undefined;
+    // Bindings with arguments are never ours: a key of their own kind, never desired.
+    return isEmpty(observed.arguments)
+      ? bindingKey(
+          observed.source,
+          observed.destination_type,
+          observed.destination,
+          observed.routing_key,
+        )
+      : bindingWithArgumentsKey(
+          observed.source,
+          observed.destination_type,
+          observed.destination,
+          observed.routing_key,
+          observed.properties_key,
+        );
+  },
+  madeFor: observed =>
+    observed.destination_type === 'queue'
+      ? [exchangeKey(observed.source), queueKey(observed.destination)]
+      : [exchangeKey(observed.source)],
+  observe: {
+    list: (broker, name) => broker.listBindings(name),
+    reads: (broker, name, refs) =>
+      refs.map(ref => async () =>
+        (
+          await broker.listBindingsBetween(
+            name,
+            ref.source,
+            ref.destination,
+            ref.destinationType,
+          )
+        ).filter(b => b.routing_key === ref.routingKey),
+      ),
+    ref: desired => ({
+      kind: 'binding',
+      key: desired.key,
+      source: desired.source,
+      destination: desired.destination,
+      destinationType: desired.destinationType,
+      routingKey: desired.routingKey,
+    }),
+    refOfObserved: (observed, key) => ({
+      kind: 'binding',
+      key,
+      source: observed.source,
+      destination: observed.destination,
+      destinationType: observed.destination_type,
+      routingKey: observed.routing_key,
+    }),
+  },
+  // A binding's definition is its identity, which the key already holds: no `compare`.
+  put: (broker, name, desired) => broker.createBinding(name, desired),
+  remove: (broker, name, observed) => broker.deleteBinding(name, observed),
+};
+
+/**
+ * Every kind, in the order puts happen; deletions run in reverse. Policies go before the
+ * queues they are for: a queue is then declared with its dead-lettering, TTL and length
+ * limit already in force (no window in which messages arrive without them), and policy
+ * writes stay fast: written after thousands of quorum queues, each took over a second
+ * (bench/README.md, "bench:reconciler"). A policy's pattern names exactly one queue, so
+ * creating it first affects nothing else.
+ */
+export const KINDS: readonly ObjectKind[] = [
+  vhost,
+  exchange,
+  policy,
+  queue,
+  binding,
+  // Each entry is typed by its own kind; lookups go by `kind`, so the union view is sound.
+] as ObjectKind<any>[];
+
+const BY_KIND = new Map<BrokerObjectKind, ObjectKind>(KINDS.map(k => [k.kind, k]));
+
+/** The description of one kind. */
+export function kindOf(kind: BrokerObjectKind): ObjectKind {
+  return BY_KIND.get(kind)!;
+}
+
+/** The desired objects of a topology, the vhost first. */
+export function desiredObjects(topology: BrokerTopology): DesiredObject[] {
+  return KINDS.flatMap(k => desiredOfKind(topology, k.stage));
+}
+
+/** The generation each desired object derives from, by key (the topology's version for the vhost). */
+export function desiredGenerations(topology: BrokerTopology): Map<string, number> {
+  return new Map(
+    desiredObjects(topology).map(o => [o.key, o.owner?.generation ?? topology.version]),
+  );
+}
+
+/** The topology with only the objects `keep` accepts (the vhost always stays). */
+export function filterTopology(
+  topology: BrokerTopology,
+  keep: (object: DesiredObject) => boolean,
+): BrokerTopology {
+  const filtered = { ...topology };
+  for (const { stage } of KINDS) {
+    if (stage !== 'vhost') {
+      (filtered as Record<string, unknown>)[stage] = topology[stage].filter(keep);
+    }
+  }
+  return filtered;
+}
+
+/** Every observed object with the key it would have if we managed it. */
+export function observedObjects(observed: ObservedTopology): ObservedObject[] {
+  const objects: ObservedObject[] = [];
+  for (const k of KINDS) {
+    for (const object of observedOfKind(observed, k.stage)) {
+      const key = k.keyOf(object);
+      if (key !== undefined) {
+        objects.push({ kind: k.kind, key, observed: object } as ObservedObject);
+      }
+    }
+  }
+  return objects;
+}
+
+/** An observation with nothing in it, to which reads add what they find. */
+export function emptyObservation(vhostName: string | null): ObservedTopology {
+  const observed: Record<string, unknown> = {
+    vhost: vhostName === null ? null : { name: vhostName },
+  };
+  for (const { stage } of KINDS) if (stage !== 'vhost') observed[stage] = [];
+  return observed as unknown as ObservedTopology;
+}
+
+/** How to read an object that is desired or observed, for targeted reads. */
+export function refOf(object: DesiredObject | ObservedObject): ObjectRef | undefined {
+  const observe = kindOf(object.kind).observe;
+  if (!observe) return undefined;
+  return 'observed' in object
+    ? observe.refOfObserved(object.observed, object.key)
+    : observe.ref(object);
+}
+
+function observedOfKind(
+  observed: ObservedTopology,
+  stage: PlanStage,
+): ObservedOf<BrokerObjectKind>[] {
+  if (stage !== 'vhost') return observed[stage];
+  return observed.vhost ? [observed.vhost] : [];
+}
+
+function desiredOfKind(topology: BrokerTopology, stage: PlanStage): DesiredObject[] {
+  return stage === 'vhost' ? [topology.vhost] : topology[stage];
+}
+
+function optional<T>(found: T | undefined): T[] {
+  return found === undefined ? [] : [found];
+}
+
+function isEmpty(record: Record<string, unknown> | undefined): boolean {
+  return record === undefined || Object.keys(record).length === 0;
+}

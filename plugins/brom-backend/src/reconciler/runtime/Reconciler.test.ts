@@ -1,0 +1,419 @@
+import { OPTIONS, application, sampleInput } from '../__testUtils__/fakeBroker';
+import { FakeBrokerApi } from '../__testUtils__/fakeBrokerApi';
+import { silentLogger } from '../__testUtils__/logger';
+import { MemoryReconcilerStore } from '../__testUtils__/memoryStore';
+import { Reconciler, ReconcilerOptions } from './Reconciler';
+
+const START = Date.parse('2026-03-01T12:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+const SHIPPING_BINDING = 'binding:brom.orders->queue:brom.shipping:order.#';
+
+/**
+ * A reconciler over the sample (orders produces; billing subscribes; shipping asked) with
+ * an empty fake broker, an in-memory store and a clock that moves only when the test says.
+ * Backoff: 1 s base, and a jitter of one half, so the n-th retry waits 2^(n-1) × 500 ms.
+ */
+function setup(options: Partial<ReconcilerOptions> = {}) {
+  const clock = { ms: START, now: () => clock.ms };
+  const store = new MemoryReconcilerStore(sampleInput());
+  const api = new FakeBrokerApi();
+  const reconciler = Reconciler.create({
+    store,
+    broker: api,
+    logger: silentLogger(),
+    topology: OPTIONS,
+    clock,
+    random: () => 0.5,
+    backoffBaseMs: 1_000,
+    backoffCapMs: 60_000,
+    ...options,
+  });
+  return { clock, store, api, reconciler };
+}
+
+/** Shipping's requested subscription to every order event is approved. */
+function approveShipping(store: MemoryReconcilerStore) {
+  store.input.subscriptions = store.input.subscriptions.map(s =>
+    s.id === 'sub-shipping' ? { ...s, state: 'approved', generation: 2 } : s,
+  );
+  store.input.version += 1;
+}
+
+describe('Reconciler', () => {
+  afterEach(() => jest.useRealTimers());
+
+  describe('full and incremental passes', () => {
+    it('runs a full pass until there is a baseline, then incremental passes read and write only what changed', async () => {
+      const { store, api, reconciler } = setup();
+
+      const first = await reconciler.pass({ mode: 'incremental' });
+      expect(first).toMatchObject({ mode: 'full', writes: 13, brokerAvailable: true });
+      expect(first.retryAt).toBeUndefined();
+      expect(reconciler.hasBaseline).toBe(true);
+      expect(store.rows.get('queue:brom.billing')).toMatchObject({
+        status: 'True',
+        reason: 'Created',
+        managed: true,
+      });
+
+      api.calls.length = 0;
+      const idle = await reconciler.pass({ mode: 'incremental' });
+      expect(idle).toMatchObject({ mode: 'incremental', writes: 0 });
+      expect(api.calls).toEqual([]);
+
+      approveShipping(store);
+      const approved = await reconciler.pass({ mode: 'incremental' });
+      expect(approved).toMatchObject({ mode: 'incremental', writes: 1 });
+      expect(api.calls).toEqual([
+        'hasVhost brom',
+        'listBindingsBetween brom.orders->queue:brom.shipping',
+        `createBinding ${SHIPPING_BINDING}`,
+      ]);
+      expect(store.rows.get(SHIPPING_BINDING)).toMatchObject({
+        status: 'True',
+        reason: 'Created',
+        managed: true,
+        observed_generation: 2,
+        subscription_id: 'sub-shipping',
+      });
+    });
+
+    it('observes the whole vhost in a full pass and writes nothing over a converged broker', async () => {
+      const { api, reconciler } = setup();
+      await reconciler.pass();
+
+      api.calls.length = 0;
+      const again = await reconciler.pass();
+      expect(again).toMatchObject({ mode: 'full', writes: 0 });
+      expect([...api.calls].sort()).toEqual([
+        'hasVhost brom',
+        'listBindings brom',
+        'listExchanges brom',
+        'listPolicies brom',
+        'listQueues brom',
+      ]);
+    });
+
+    it('leaves out of a full pass what an incremental pass settled after its observation began', async () => {
+      const { clock, store, api, reconciler } = setup();
+      await reconciler.pass();
+      const observation = await reconciler.observe();
+
+      clock.ms += 10;
+      approveShipping(store);
+      await reconciler.pass({ mode: 'incremental' });
+      expect(store.rows.get(SHIPPING_BINDING)).toMatchObject({ status: 'True' });
+
+      api.calls.length = 0;
+      const full = await reconciler.pass({ mode: 'full', observation });
+      expect(full).toMatchObject({ mode: 'full', writes: 0 });
+      expect(api.calls).not.toContain(`createBinding ${SHIPPING_BINDING}`);
+      expect(store.rows.get(SHIPPING_BINDING)).toMatchObject({ status: 'True', reason: 'Created' });
+    });
+
+    it('drops the records of managed objects that are neither desired nor on the broker', async () => {
+      const { store, reconciler } = setup();
+      await reconciler.pass();
+      store.rows.set('queue:brom.renamed', {
+        ...store.rows.get('queue:brom.billing')!,
+        key: 'queue:brom.renamed',
+        name: 'brom.renamed',
+      });
+
+      await reconciler.pass();
+      expect(store.rows.has('queue:brom.renamed')).toBe(false);
+      expect(store.rows.get('queue:brom.billing')).toMatchObject({ managed: true });
+    });
+
+    it('asks for a full pass to finalize after an incremental pass deleted objects of a deleted application', async () => {
+      const { store, api, reconciler } = setup();
+      await reconciler.pass();
+
+      store.input.applications = store.input.applications.map(a =>
+        a.id === 'app-shipping' ? { ...a, deletedAt: iso(START), generation: 2 } : a,
+      );
+      store.input.version += 1;
+      const incremental = await reconciler.pass({ mode: 'incremental' });
+      expect(incremental).toMatchObject({ mode: 'incremental', finalized: 0, fullPassWanted: true });
+      expect(api.calls).toContain('deleteQueue brom.shipping');
+      expect(store.finalized).toEqual([]);
+
+      const full = await reconciler.pass();
+      expect(full).toMatchObject({ mode: 'full', finalized: 1 });
+      expect(store.finalized).toEqual(['app-shipping']);
+    });
+  });
+
+  describe('backoff', () => {
+    it('retries a failed write once its backoff is over, doubling the delay, and resets it on success', async () => {
+      const { clock, store, api, reconciler } = setup();
+      api.failNext('putPolicy brom.billing', 503, { times: 2 });
+
+      const first = await reconciler.pass();
+      expect(first.retryAt).toBe(START + 500);
+      expect(store.rows.get('policy:brom.billing')).toMatchObject({
+        status: 'False',
+        reason: 'BrokerError',
+        message: 'HTTP 503: failed on purpose',
+        managed: false,
+        attempts: 1,
+        last_attempt_at: iso(START),
+        next_attempt_at: iso(START + 500),
+      });
+      expect(store.rows.get('queue:brom.billing')).toMatchObject({ status: 'True' });
+
+      clock.ms = START + 499;
+      api.calls.length = 0;
+      const early = await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).toEqual(['hasVhost brom', 'getPolicy brom.billing']);
+      expect(early.retryAt).toBe(START + 500);
+      expect(store.rows.get('policy:brom.billing')).toMatchObject({
+        status: 'False',
+        reason: 'BrokerError',
+        attempts: 1,
+        last_attempt_at: iso(START),
+      });
+
+      clock.ms = START + 500;
+      const second = await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).toContain('putPolicy brom.billing');
+      expect(second.retryAt).toBe(START + 500 + 1_000);
+      expect(store.rows.get('policy:brom.billing')).toMatchObject({
+        status: 'False',
+        attempts: 2,
+        next_attempt_at: iso(START + 1_500),
+      });
+
+      clock.ms = START + 1_500;
+      const third = await reconciler.pass({ mode: 'incremental' });
+      expect(third.retryAt).toBeUndefined();
+      expect(store.rows.get('policy:brom.billing')).toMatchObject({
+        status: 'True',
+        reason: 'Created',
+        managed: true,
+        attempts: 0,
+        next_attempt_at: null,
+      });
+    });
+
+    it('does not retry a write the broker refuses as inequivalent until the object changes', async () => {
+      const { clock, store, api, reconciler } = setup();
+      api.failNext('putQueue brom.billing', 406, {
+        body: "PRECONDITION_FAILED - inequivalent arg 'x-queue-type'",
+      });
+
+      const first = await reconciler.pass();
+      expect(first.retryAt).toBeUndefined();
+      expect(store.rows.get('queue:brom.billing')).toMatchObject({
+        status: 'False',
+        reason: 'InequivalentArguments',
+        attempts: 0,
+        next_attempt_at: null,
+      });
+
+      clock.ms += 60_000;
+      api.calls.length = 0;
+      await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).not.toContain('putQueue brom.billing');
+      expect(store.rows.get('queue:brom.billing')).toMatchObject({ reason: 'InequivalentArguments' });
+
+      store.input.applications = store.input.applications.map(a =>
+        a.id === 'app-billing' ? { ...a, generation: 2 } : a,
+      );
+      store.input.version += 1;
+      await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).toContain('putQueue brom.billing');
+      expect(store.rows.get('queue:brom.billing')).toMatchObject({ status: 'True', reason: 'Created' });
+    });
+  });
+
+  describe('status', () => {
+    it('moves lastTransitionTime only when the status moves', async () => {
+      const { clock, store, api, reconciler } = setup();
+      api.failNext('putPolicy brom.billing', 503, { times: 2 });
+      await reconciler.pass();
+      expect(store.rows.get('policy:brom.billing')).toMatchObject({
+        status: 'False',
+        last_transition_time: iso(START),
+      });
+
+      clock.ms = START + 500;
+      await reconciler.pass({ mode: 'incremental' });
+      expect(store.rows.get('policy:brom.billing')).toMatchObject({
+        status: 'False',
+        attempts: 2,
+        last_attempt_at: iso(START + 500),
+        last_transition_time: iso(START),
+      });
+
+      clock.ms = START + 1_500;
+      await reconciler.pass({ mode: 'incremental' });
+      expect(store.rows.get('policy:brom.billing')).toMatchObject({
+        status: 'True',
+        last_transition_time: iso(START + 1_500),
+      });
+
+      // The reason moves (the next full pass finds it in sync); the status, and so the time, does not.
+      clock.ms = START + 60_000;
+      await reconciler.pass();
+      expect(store.rows.get('policy:brom.billing')).toMatchObject({
+        status: 'True',
+        reason: 'InSync',
+        last_transition_time: iso(START + 1_500),
+      });
+    });
+
+    it('records the broker as unavailable, backs off, and starts over with a full pass', async () => {
+      const { clock, store, api, reconciler } = setup();
+      await reconciler.pass();
+
+      api.down();
+      clock.ms = START + 1_000;
+      const down = await reconciler.pass();
+      expect(down).toMatchObject({ brokerAvailable: false, retryAt: START + 1_500 });
+      expect(store.rows.get('vhost:brom')).toMatchObject({
+        status: 'False',
+        reason: 'BrokerUnavailable',
+        message: 'The broker cannot be reached: connect ECONNREFUSED 127.0.0.1:15672',
+        attempts: 1,
+        next_attempt_at: iso(START + 1_500),
+        last_transition_time: iso(START + 1_000),
+      });
+      expect(reconciler.hasBaseline).toBe(false);
+
+      api.up();
+      clock.ms = START + 1_500;
+      const back = await reconciler.pass({ mode: 'incremental' });
+      expect(back).toMatchObject({ mode: 'full', brokerAvailable: true, writes: 0 });
+      expect(store.rows.get('vhost:brom')).toMatchObject({
+        status: 'True',
+        reason: 'BrokerAvailable',
+        attempts: 0,
+        next_attempt_at: null,
+        last_transition_time: iso(START + 1_500),
+      });
+    });
+  });
+
+  describe('writes past the budget', () => {
+    it('lets writes that outlive the budget go on in the background, left alone by later passes', async () => {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+      const { store, api, reconciler } = setup();
+      const backgroundDone = jest.fn();
+      reconciler.onBackgroundWritesDone(backgroundDone);
+      const policy = api.hold('putPolicy brom.billing');
+
+      const passing = reconciler.pass({ writeBudgetMs: 1_000 });
+      await policy.started;
+      await jest.advanceTimersByTimeAsync(1_000);
+      const result = await passing;
+
+      // The policy, and the queues and bindings whose waves come after it, are in flight.
+      expect(result.mode).toBe('full');
+      for (const key of ['policy:brom.billing', 'queue:brom.billing', 'binding:brom.billing.dlx->queue:brom.billing.dlq:']) {
+        expect(store.rows.get(key)).toMatchObject({
+          status: 'False',
+          reason: 'InProgress',
+          message: 'being written to the broker',
+        });
+      }
+      expect(store.rows.get('exchange:brom.orders')).toMatchObject({ status: 'True' });
+
+      store.input.applications.push(application('app-invoicing', 'invoicing'));
+      store.input.notificationTypes.push({
+        id: 'type-invoice',
+        applicationId: 'app-invoicing',
+        name: 'invoice-sent',
+        routingKeyPattern: 'invoice.sent',
+        generation: 1,
+        deletedAt: null,
+      });
+      store.input.version += 1;
+      api.calls.length = 0;
+      const meanwhile = await reconciler.pass({ mode: 'incremental', writeBudgetMs: 1_000 });
+      expect(meanwhile).toMatchObject({ mode: 'incremental', writes: 1 });
+      expect(api.calls).toEqual([
+        'hasVhost brom',
+        'getExchange brom.invoicing',
+        'putExchange brom.invoicing',
+      ]);
+      expect(store.rows.get('policy:brom.billing')).toMatchObject({ reason: 'InProgress' });
+      expect(backgroundDone).not.toHaveBeenCalled();
+
+      policy.release();
+      await reconciler.drain();
+      expect(backgroundDone).toHaveBeenCalledTimes(1);
+      for (const key of ['policy:brom.billing', 'queue:brom.billing', 'binding:brom.billing.dlx->queue:brom.billing.dlq:']) {
+        expect(store.rows.get(key)).toMatchObject({ status: 'True', reason: 'Created', managed: true });
+      }
+
+      api.calls.length = 0;
+      const after = await reconciler.pass({ mode: 'incremental' });
+      expect(after.writes).toBe(0);
+      expect(api.calls).toEqual([]);
+    });
+  });
+
+  describe('revocations', () => {
+    it("closes a revoked user's connections once every sidecar has the revocation, and looks again through the grace period", async () => {
+      let sidecars = [6];
+      const { clock, store, api, reconciler } = setup({
+        sidecarVersions: async () => sidecars,
+        revocationGraceMs: 15_000,
+      });
+      await reconciler.pass();
+      store.revokedUsers = [
+        { credentialId: 'cred-1', username: 'billing-1', reason: 'credential revoked', since: iso(START) },
+      ];
+      api.connections.set('billing-1', ['conn-a']);
+
+      api.calls.length = 0;
+      const waiting = await reconciler.pass({ mode: 'incremental' });
+      expect(waiting.revocationsPending).toBe(1);
+      expect(api.calls).toEqual([]);
+
+      sidecars = [7];
+      const closing = await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).toEqual(['listUserConnections billing-1', 'closeUserConnections billing-1']);
+      expect(closing).toMatchObject({ revocationsPending: 0, retryAt: START + 1_000 });
+      expect(store.rows.has('enforced:credential:cred-1')).toBe(false);
+
+      clock.ms = START + 15_000;
+      api.calls.length = 0;
+      const enforced = await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).toEqual(['listUserConnections billing-1']);
+      expect(enforced.retryAt).toBeUndefined();
+      expect(store.rows.get('enforced:credential:cred-1')).toMatchObject({
+        status: 'True',
+        reason: 'ConnectionsClosed',
+        last_attempt_at: iso(START + 15_000),
+      });
+
+      api.calls.length = 0;
+      await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).toEqual([]);
+    });
+
+    it('keeps a revocation waiting when closing fails, and enforces a revoked subscription without users at once', async () => {
+      const { store, api, reconciler } = setup({ sidecarVersions: async () => [7] });
+      await reconciler.pass();
+      store.revokedUsers = [
+        { credentialId: 'cred-1', username: 'billing-1', reason: 'credential revoked', since: iso(START - 60_000) },
+      ];
+      store.revokedSubscriptions = [
+        { id: 'sub-billing', generation: 3, usernames: [], since: iso(START) },
+      ];
+      api.connections.set('billing-1', ['conn-a']);
+      api.failNext('closeUserConnections billing-1', 500);
+
+      const failed = await reconciler.pass({ mode: 'incremental' });
+      expect(failed.retryAt).toBe(START + 1_000);
+      expect(store.rows.has('enforced:credential:cred-1')).toBe(false);
+      expect(store.rows.has('enforced:subscription:sub-billing:3')).toBe(true);
+
+      await reconciler.pass({ mode: 'incremental' });
+      expect(store.rows.has('enforced:credential:cred-1')).toBe(true);
+      expect(api.connections.has('billing-1')).toBe(false);
+    });
+  });
+});

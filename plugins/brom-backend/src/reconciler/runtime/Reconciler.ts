@@ -1,0 +1,391 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { randomUUID } from 'node:crypto';
+import { Backoff, Clock, systemClock } from '../core/backoff';
+import { BrokerApi, classifyWriteError } from '../core/BrokerApi';
+import { vhostKey } from '../core/naming';
+import { Plan, plan as planChanges } from '../core/plan';
+import { desiredTopology } from '../core/topology';
+import { BrokerTopology, ObservedTopology, TopologyOptions } from '../core/types';
+import { Applied, Applier } from './Applier';
+import { IncrementalScope } from './IncrementalScope';
+import { ReconcilerMetrics } from './metrics';
+import { observeObjects, observeVhost } from './observation';
+import { ReconcilerSnapshot, ReconcilerStore } from './ReconcilerStore';
+import { Enforcement, RevocationEnforcer } from './RevocationEnforcer';
+import { StatusRecorder } from './StatusRecorder';
+
+export interface ReconcilerOptions {
+  store: ReconcilerStore;
+  broker: BrokerApi;
+  logger: LoggerService;
+  topology: TopologyOptions;
+  /** Writes in flight at once within one wave. */
+  concurrency?: number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  clock?: Clock;
+  random?: () => number;
+  /**
+   * Versions the live sidecars hold. Revoked access is cut off at the broker only once all
+   * of them serve a snapshot at least as new as the pass, so a client cannot reconnect
+   * through a stale sidecar.
+   */
+  sidecarVersions?: () => Promise<number[]>;
+  /**
+   * How long after a revocation its users' connections are still looked for and closed,
+   * once a second. A client whose login the broker was still completing when the sidecars
+   * took the new snapshot opens its connection just after the first look. Default 15 s.
+   */
+  revocationGraceMs?: number;
+  metrics?: ReconcilerMetrics;
+}
+
+export interface PassResult {
+  /** What ran: a full pass observes the whole vhost, an incremental one only what changed. */
+  mode: 'full' | 'incremental';
+  /** When the next pass is due for a retry, if any object is waiting on its backoff. */
+  retryAt: number | undefined;
+  writes: number;
+  brokerAvailable: boolean;
+  /** Deleted rows removed by this pass; another pass should follow. */
+  finalized: number;
+  /**
+   * Only a full pass can finalize deleted rows (it needs to see that none of their objects
+   * is left anywhere): set when an incremental pass deleted objects of a deleted row.
+   */
+  fullPassWanted: boolean;
+  /** Revocations waiting for the sidecars to catch up. */
+  revocationsPending: number;
+}
+
+/** An observation of the broker, taken when `startedAt` says (by the injected clock); never thrown. */
+export type Observation =
+  | { ok: true; observed: ObservedTopology; startedAt: number }
+  | { ok: false; error: unknown; startedAt: number };
+
+export interface PassOptions {
+  /**
+   * `full` (the default) observes the whole vhost and plans everything. `incremental` reads
+   * and writes only the objects whose desired definition changed since the last pass, plus
+   * those still failing or pending; it falls back to a full pass when there is no baseline
+   * yet or the change is large.
+   */
+  mode?: 'full' | 'incremental';
+  /**
+   * A whole-vhost observation taken before this full pass. The store is read after it, so
+   * writes made in between by incremental passes are either seen in the store as managed
+   * (and re-put idempotently, since the observation predates them) or no longer managed
+   * (and left alone): a slow observation never makes a change wait.
+   */
+  observation?: Observation;
+  /**
+   * How long the pass waits for its broker writes. Writes still running after that (a
+   * policy write takes tens of seconds on a broker with thousands of queues and policies)
+   * go on in the background: their objects are in flight, later passes leave them alone,
+   * and the listener given to {@link Reconciler.onBackgroundWritesDone} hears when they end.
+   * Default: wait for all.
+   */
+  writeBudgetMs?: number;
+}
+
+/** Above this many objects to look at, an incremental pass becomes a full one. */
+const MAX_INCREMENTAL_OBJECTS = 300;
+
+const NO_FINALIZERS = { applicationIds: [], notificationTypeIds: [] };
+
+/** How long each step of a pass took, counted from its start, for the pass's log line. */
+class PassTimings {
+  readonly #clock: Clock;
+  readonly #started: number;
+  readonly #marks: string[] = [];
+
+  private constructor(clock: Clock) {
+    this.#clock = clock;
+    this.#started = clock.now();
+  }
+
+  static start(clock: Clock): PassTimings {
+    return new PassTimings(clock);
+  }
+
+  elapsedMs(): number {
+    return this.#clock.now() - this.#started;
+  }
+
+  mark(step: string): void {
+    this.#marks.push(`${step} ${this.elapsedMs()} ms`);
+  }
+
+  toString(): string {
+    return this.#marks.join(', ');
+  }
+}
+
+/**
+ * One reconciliation pass, level-triggered: read the desired state, observe the broker,
+ * plan, apply in dependency order, and record status. The work is done by its parts: the
+ * incremental scope (baseline and what changed), the applier (waves, backoff, background
+ * writes), the status recorder and the revocation enforcer; this class runs them in order.
+ */
+export class Reconciler {
+  readonly #store: ReconcilerStore;
+  readonly #broker: BrokerApi;
+  readonly #logger: LoggerService;
+  readonly #topology: TopologyOptions;
+  readonly #clock: Clock;
+  readonly #backoff: Backoff;
+  readonly #metrics?: ReconcilerMetrics;
+  readonly #scope = IncrementalScope.create();
+  readonly #applier: Applier;
+  readonly #status: StatusRecorder;
+  readonly #revocations: RevocationEnforcer;
+
+  private constructor(options: ReconcilerOptions) {
+    this.#store = options.store;
+    this.#broker = options.broker;
+    this.#logger = options.logger;
+    this.#topology = options.topology;
+    this.#clock = options.clock ?? systemClock;
+    this.#metrics = options.metrics;
+    this.#backoff = Backoff.create({
+      baseMs: options.backoffBaseMs,
+      capMs: options.backoffCapMs,
+      random: options.random,
+      clock: this.#clock,
+    });
+    this.#applier = Applier.create({
+      broker: options.broker,
+      vhost: options.topology.vhost,
+      backoff: this.#backoff,
+      concurrency: options.concurrency ?? 8,
+      metrics: options.metrics,
+    });
+    this.#status = StatusRecorder.create({
+      store: options.store,
+      vhost: options.topology.vhost,
+      backoff: this.#backoff,
+      clock: this.#clock,
+    });
+    this.#revocations = RevocationEnforcer.create({
+      broker: options.broker,
+      store: options.store,
+      clock: this.#clock,
+      sidecarVersions: options.sidecarVersions ?? (async () => []),
+      graceMs: options.revocationGraceMs ?? 15_000,
+    });
+  }
+
+  static create(options: ReconcilerOptions): Reconciler {
+    return new Reconciler(options);
+  }
+
+  /** True once a full pass has run: incremental passes can then work from its baseline. */
+  get hasBaseline(): boolean {
+    return this.#scope.hasBaseline;
+  }
+
+  /** Forgets the baseline, e.g. after another replica may have reconciled: the next pass is full. */
+  resetBaseline(): void {
+    this.#scope.reset();
+  }
+
+  /** Called whenever writes that outlived their pass have ended (and their status is written). */
+  onBackgroundWritesDone(listener: () => void): void {
+    this.#applier.onBackgroundWritesDone(listener);
+  }
+
+  /** Waits for writes that outlived their pass. */
+  drain(): Promise<void> {
+    return this.#applier.drain();
+  }
+
+  /** Observes the whole vhost, for a full pass that runs later; never throws. */
+  observe(): Promise<Observation> {
+    return this.#observing(() => observeVhost(this.#broker, this.#topology.vhost));
+  }
+
+  async pass(options: PassOptions = {}): Promise<PassResult> {
+    const logger = this.#logger.child({ reconcileId: randomUUID().slice(0, 8) });
+    const timings = PassTimings.start(this.#clock);
+    const incremental = options.mode === 'incremental' && this.#scope.hasBaseline;
+    const mode = incremental ? 'incremental' : 'full';
+    let observation = incremental ? undefined : options.observation ?? (await this.observe());
+    const now = new Date(this.#clock.now());
+    const snapshot = await this.#store.read(now);
+    timings.mark('read');
+    const desired = desiredTopology(snapshot.input, this.#topology);
+
+    let scope: Set<string> | undefined;
+    if (incremental) {
+      scope = this.#scope.changed(desired, this.#applier.inFlight);
+      if (scope.size > MAX_INCREMENTAL_OBJECTS) {
+        logger.debug(`${scope.size} objects changed: a full pass instead of an incremental one`);
+        return this.pass({ mode: 'full' });
+      }
+      if (scope.size === 0) {
+        this.#metrics?.pass('ok', timings.elapsedMs(), mode);
+        const revocations = await this.#revocations.enforce(snapshot, now, logger);
+        return passResult(mode, revocations, { retryAt: undefined, writes: 0, finalized: 0 });
+      }
+      const refs = this.#scope.refs(scope);
+      observation = await this.#observing(() =>
+        observeObjects(this.#broker, this.#topology.vhost, refs),
+      );
+    }
+    timings.mark('observe');
+    if (!observation!.ok) {
+      return this.#brokerUnavailable({ snapshot, now, error: observation!.error, mode, timings, logger });
+    }
+    this.#backoff.reset(vhostKey(this.#topology.vhost));
+
+    const { observed, startedAt: observedAt } = observation!;
+    const { planned, managed, leftAlone } = this.#scope.narrow({
+      desired,
+      managed: snapshot.managed,
+      scope,
+      observedAt,
+      inFlight: this.#applier.inFlight,
+      vhostKey: vhostKey(this.#topology.vhost),
+    });
+    const plan = planChanges(planned, observed, managed, this.#topology);
+    const applied = await this.#applier.apply({
+      plan,
+      desired: planned,
+      logger,
+      writeBudgetMs: options.writeBudgetMs,
+    });
+    timings.mark('apply');
+    const { outcome } = applied;
+    await this.#record({ snapshot, desired, plan, applied, now, scope, leftAlone, observedAt, logger });
+    timings.mark('status');
+    // After the writes: a revoked subscription's binding is gone before its consumer's
+    // connections are closed, so a reconnecting consumer gets nothing more through it.
+    const revocations = await this.#revocations.enforce(snapshot, now, logger);
+
+    // Finalizing needs to know that no object of a deleted row is left anywhere: full only.
+    const finalizable = scope ? NO_FINALIZERS : plan.finalizable;
+    const finalized = finalizable.applicationIds.length + finalizable.notificationTypeIds.length;
+    await this.#store.finalize(finalizable.applicationIds, finalizable.notificationTypeIds, now);
+
+    const writes = outcome.succeeded.size + outcome.failed.size;
+    if (writes > 0 || finalized > 0) {
+      logger.info(
+        `Reconciled version ${snapshot.input.version} (${scope ? `incremental, ${scope.size} objects` : 'full'}): ${outcome.succeeded.size} writes applied, ${outcome.failed.size} failed, ${plan.conflicts.length} conflicts, ${finalized} finalized; ${timings}`,
+      );
+    } else {
+      logger.debug(`Pass over version ${snapshot.input.version} wrote nothing; ${timings}`);
+    }
+    this.#metrics?.pass(outcome.failed.size ? 'failed' : 'ok', timings.elapsedMs(), mode);
+    this.#metrics?.pending(outcome.failed.size + outcome.skipped.size);
+    return {
+      ...passResult(mode, revocations, {
+        retryAt: this.#applier.earliestRetry([...outcome.failed.keys(), ...outcome.skipped]),
+        writes,
+        finalized,
+      }),
+      fullPassWanted:
+        incremental &&
+        plan.waves.some(w => w.operation === 'delete') &&
+        (desired.applications.some(a => a.deleted) || desired.deletedNotificationTypes.length > 0),
+    };
+  }
+
+  /**
+   * Records the pass's status and moves the scope on; writes still in flight are recorded,
+   * and move the scope on, when they end.
+   */
+  async #record(pass: {
+    snapshot: ReconcilerSnapshot;
+    desired: BrokerTopology;
+    plan: Plan;
+    applied: Applied;
+    now: Date;
+    scope: Set<string> | undefined;
+    leftAlone: ReadonlySet<string>;
+    observedAt: number;
+    logger: LoggerService;
+  }): Promise<void> {
+    const { snapshot, desired, plan, now, scope, observedAt, logger } = pass;
+    const { outcome, pending, done } = pass.applied;
+    const status = { snapshot, desired, plan, outcome, inFlight: pending, now };
+    const records = await this.#status.recordPass(status, {
+      looked: scope ?? snapshot.statuses.keys(),
+      leftAlone: pass.leftAlone,
+    });
+    this.#scope.update({
+      desired,
+      records,
+      touched: scope && pending.size ? new Set([...scope].filter(k => !pending.has(k))) : scope,
+      plan,
+      observedAt,
+    });
+    if (pending.size === 0) return;
+    logger.info(`${pending.size} writes go on in the background: ${[...pending].slice(0, 5).join(', ')}`);
+    this.#applier.continueInBackground({
+      keys: pending,
+      done,
+      logger,
+      record: async () => {
+        const ended = await this.#status.recordEnded(status, pending);
+        if (this.#scope.hasBaseline) {
+          this.#scope.update({ desired, records: ended, touched: pending, plan, observedAt });
+        }
+        logger.info(`Background writes ended: ${[...pending].slice(0, 5).join(', ')}`);
+      },
+    });
+  }
+
+  /** Records that the broker could not be read and backs off; the next pass is full. */
+  async #brokerUnavailable(failed: {
+    snapshot: ReconcilerSnapshot;
+    now: Date;
+    error: unknown;
+    mode: PassResult['mode'];
+    timings: PassTimings;
+    logger: LoggerService;
+  }): Promise<PassResult> {
+    const { message } = classifyWriteError(failed.error);
+    const decision = this.#backoff.failure(vhostKey(this.#topology.vhost));
+    await this.#status.recordBrokerUnavailable(failed.snapshot, failed.now, { message, ...decision });
+    // What happened to the broker meanwhile is unknown: the next pass looks at everything.
+    this.#scope.reset();
+    failed.logger.debug(`Broker unavailable, retrying in ${decision.delayMs} ms: ${message}`);
+    this.#metrics?.pass('failed', failed.timings.elapsedMs(), failed.mode);
+    return {
+      ...passResult(failed.mode, { waitingForSidecars: 0 }, {
+        retryAt: decision.retryAt,
+        writes: 0,
+        finalized: 0,
+      }),
+      brokerAvailable: false,
+    };
+  }
+
+  async #observing(read: () => Promise<ObservedTopology>): Promise<Observation> {
+    const startedAt = this.#clock.now();
+    try {
+      return { ok: true, observed: await read(), startedAt };
+    } catch (error) {
+      return { ok: false, error, startedAt };
+    }
+  }
+}
+
+function passResult(
+  mode: 'full' | 'incremental',
+  revocations: Enforcement,
+  figures: { retryAt: number | undefined; writes: number; finalized: number },
+): PassResult {
+  const { retryAt } = figures;
+  return {
+    mode,
+    ...figures,
+    retryAt:
+      revocations.recheckAt !== undefined && (retryAt === undefined || revocations.recheckAt < retryAt)
+        ? revocations.recheckAt
+        : retryAt,
+    brokerAvailable: true,
+    fullPassWanted: false,
+    revocationsPending: revocations.waitingForSidecars,
+  };
+}

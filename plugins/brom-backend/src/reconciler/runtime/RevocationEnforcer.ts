@@ -1,0 +1,120 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Clock } from '../core/backoff';
+import { BrokerApi, classifyWriteError } from '../core/BrokerApi';
+import { ReconcilerSnapshot, ReconcilerStore } from './ReconcilerStore';
+
+/** How often connections of a recent revocation are looked for again. */
+const RECHECK_REVOCATIONS_MS = 1_000;
+
+export interface RevocationEnforcerOptions {
+  broker: BrokerApi;
+  store: ReconcilerStore;
+  clock: Clock;
+  /**
+   * Versions the live sidecars hold. Revoked access is cut off at the broker only once all
+   * of them serve a snapshot at least as new as the pass, so a client cannot reconnect
+   * through a stale sidecar.
+   */
+  sidecarVersions: () => Promise<number[]>;
+  /** How long after a revocation its users' connections are still looked for and closed. */
+  graceMs: number;
+}
+
+export interface Enforcement {
+  /** Revocations waiting for the sidecars to catch up. */
+  waitingForSidecars: number;
+  /** When to look again for connections of revocations still in their grace period. */
+  recheckAt?: number;
+}
+
+/**
+ * Closes live connections of users whose access ended, once every sidecar serves a
+ * snapshot without that access. A revocation counts as enforced once its grace period
+ * is over and every connection found was closed; until then each pass looks again
+ * (`recheckAt`). A broker error leaves revocations waiting; it never aborts the pass
+ * (the finalizer and the status still need it).
+ */
+export class RevocationEnforcer {
+  readonly #broker: BrokerApi;
+  readonly #store: ReconcilerStore;
+  readonly #clock: Clock;
+  readonly #sidecarVersions: () => Promise<number[]>;
+  readonly #graceMs: number;
+
+  private constructor(options: RevocationEnforcerOptions) {
+    this.#broker = options.broker;
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#sidecarVersions = options.sidecarVersions;
+    this.#graceMs = options.graceMs;
+  }
+
+  static create(options: RevocationEnforcerOptions): RevocationEnforcer {
+    return new RevocationEnforcer(options);
+  }
+
+  /** `now` is when the pass read `snapshot`. */
+  async enforce(
+    snapshot: ReconcilerSnapshot,
+    now: Date,
+    logger: LoggerService,
+  ): Promise<Enforcement> {
+    const pending = snapshot.revokedUsers.length + snapshot.revokedSubscriptions.length;
+    if (pending === 0) return { waitingForSidecars: 0 };
+    const versions = await this.#sidecarVersions();
+    if (versions.some(v => v < snapshot.input.version)) return { waitingForSidecars: pending };
+    const recheckAt = now.getTime() + RECHECK_REVOCATIONS_MS;
+
+    // Per user, from the broker's connection tracking: a connection is seen as soon as it is
+    // open (the statistics-based listings lag by up to `collect_statistics_interval`).
+    const outcomes = new Map<string, Promise<boolean>>();
+    /** True once the user has no open connection left (none found, or all closed). */
+    const close = (username: string, reason: string): Promise<boolean> => {
+      let outcome = outcomes.get(username);
+      if (!outcome) {
+        outcome = this.#close(username, reason, logger);
+        outcomes.set(username, outcome);
+      }
+      return outcome;
+    };
+    const settled = (since: string) => now.getTime() - Date.parse(since) >= this.#graceMs;
+    const enforced: string[] = [];
+    for (const user of snapshot.revokedUsers) {
+      if ((await close(user.username, user.reason)) && settled(user.since)) {
+        enforced.push(`credential:${user.credentialId}`);
+      }
+    }
+    for (const subscription of snapshot.revokedSubscriptions) {
+      let closedAll = true;
+      for (const username of subscription.usernames) {
+        closedAll = (await close(username, 'subscription revoked')) && closedAll;
+      }
+      if (closedAll && (subscription.usernames.length === 0 || settled(subscription.since))) {
+        enforced.push(`subscription:${subscription.id}:${subscription.generation}`);
+      }
+    }
+    if (enforced.length) {
+      await this.#store.recordEnforced(enforced, new Date(this.#clock.now()));
+    }
+    return enforced.length < pending ? { waitingForSidecars: 0, recheckAt } : { waitingForSidecars: 0 };
+  }
+
+  async #close(username: string, reason: string, logger: LoggerService): Promise<boolean> {
+    try {
+      const open = await this.#broker.listUserConnections(username);
+      if (open.length === 0) return true;
+      await this.#broker.closeUserConnections(username, `BROM: ${reason}`);
+      logger.info(
+        `Closed ${open.length} connection(s) of ${username}: ${reason} (${open
+          .map(c => c.name)
+          .join(', ')})`,
+      );
+      return true;
+    } catch (error) {
+      logger.debug(
+        `Closing the connections of ${username} failed: ${classifyWriteError(error).message}`,
+      );
+      return false;
+    }
+  }
+}
