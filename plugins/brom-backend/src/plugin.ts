@@ -13,7 +13,13 @@ import { readBromConfig } from './config';
 import { createMembershipsRouter } from './memberships';
 import { createPortalServices } from './service/createPortalServices';
 import { createRouter } from './service/router';
+import {
+  DomainEventDispatcher,
+  DomainEventHandler,
+} from './service/events/DomainEventDispatcher';
+import { bromDomainEventsExtensionPoint } from './service/events/extensionPoint';
 import { seedExampleData } from './service/seed';
+import { DatabaseDomainEventCursorStore } from './store/DomainEventStore';
 import { BromStore } from './store/BromStore';
 import { StateWatcher } from './store/StateWatcher';
 import { createReconcilerRunner } from './sync/createReconcilerRunner';
@@ -26,6 +32,15 @@ import { createReconcilerRunner } from './sync/createReconcilerRunner';
 export const bromPlugin = createBackendPlugin({
   pluginId: 'brom',
   register(env) {
+    const eventSubscribers = new Map<string, DomainEventHandler>();
+    env.registerExtensionPoint(bromDomainEventsExtensionPoint, {
+      subscribe(name, handler) {
+        if (eventSubscribers.has(name)) {
+          throw new Error(`A domain event subscriber named "${name}" already exists`);
+        }
+        eventSubscribers.set(name, handler);
+      },
+    });
     env.registerInit({
       deps: {
         logger: coreServices.logger,
@@ -67,6 +82,17 @@ export const bromPlugin = createBackendPlugin({
           },
           onCommit: version => watcher.notifyLocal(version),
         });
+
+        const events = DomainEventDispatcher.create({
+          cursors: DatabaseDomainEventCursorStore.create({ store }),
+          logger: logger.child({ component: 'domain-events' }),
+          onCommit: listener => watcher.onChange(() => listener()),
+        });
+        for (const [name, handler] of eventSubscribers) {
+          await events.subscribe(name, handler);
+        }
+        lifecycle.addStartupHook(() => events.start());
+        lifecycle.addShutdownHook(() => events.stop());
 
         permissionsRegistry.addPermissions([bromApplicationCreatePermission]);
         permissionsRegistry.addResourceType({
