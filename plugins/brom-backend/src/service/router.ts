@@ -78,7 +78,8 @@ const bodyErrors: ErrorRequestHandler = (error, _req, _res, next) => {
 
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
   const { httpAuth, userInfo, permissions, status } = options;
-  const { applications, notificationTypes, subscriptions, credentials, audit } = options;
+  const { applications, notificationTypes, subscriptions, audit } = options;
+  const credentialService = options.credentials;
   const admins = new Set(options.admins);
   const router = Router();
   router.use(express.json({ limit: BODY_LIMIT }));
@@ -304,27 +305,27 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/applications/:name/credentials', async (req, res) => {
     const actor = await actorOf(req);
-    res.json({ items: await credentials.listCredentials(actor, req.params.name) });
+    res.json({ items: await credentialService.listCredentials(actor, req.params.name) });
   });
 
   router.post('/applications/:name/credentials', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(createCredentialRequestSchema, req.body ?? {});
     res.setHeader('Cache-Control', 'no-store');
-    res.status(201).json(await credentials.createCredential(actor, req.params.name, body));
+    res.status(201).json(await credentialService.createCredential(actor, req.params.name, body));
   });
 
   router.post('/applications/:name/credentials/rotate', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(rotateCredentialRequestSchema, req.body ?? {});
     res.setHeader('Cache-Control', 'no-store');
-    res.status(201).json(await credentials.rotateCredential(actor, req.params.name, body));
+    res.status(201).json(await credentialService.rotateCredential(actor, req.params.name, body));
   });
 
   router.post('/applications/:name/credentials/:id/revoke', async (req, res) => {
     const actor = await actorOf(req);
     parse(z.object({}).strict(), req.body ?? {});
-    res.json(await credentials.revokeCredential(actor, req.params.name, req.params.id));
+    res.json(await credentialService.revokeCredential(actor, req.params.name, req.params.id));
   });
 
   // ------------------------------------------------------------------- audit

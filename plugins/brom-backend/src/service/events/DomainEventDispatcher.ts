@@ -157,29 +157,35 @@ export class DomainEventDispatcher implements DomainEvents {
   }
 
   async #deliver(name: string, handler: DomainEventHandler) {
-    let full = true;
-    while (full) {
-      full = false;
-      await this.#cursors.claim(name, this.#batchSize, async (cursor, events) => {
-        const now = this.#clock().getTime();
-        if (cursor.nextAttemptAt && Date.parse(cursor.nextAttemptAt) > now) {
-          this.#scheduleRetry(Date.parse(cursor.nextAttemptAt) - now);
-          return undefined;
-        }
-        if (events.length === 0) return undefined;
-        let position = cursor.position;
-        for (const event of events) {
-          try {
-            await handler(event);
-          } catch (error) {
-            return this.#backOff(name, cursor.attempts + 1, position, event, error, now);
-          }
-          position = event.sequence;
-        }
-        full = events.length === this.#batchSize;
-        return { position, attempts: 0, nextAttemptAt: null, lastError: null };
-      });
+    let more = true;
+    while (more) {
+      more = await this.#deliverBatch(name, handler);
     }
+  }
+
+  /** Delivers one batch; true when it was full, so more may wait. */
+  async #deliverBatch(name: string, handler: DomainEventHandler): Promise<boolean> {
+    let full = false;
+    await this.#cursors.claim(name, this.#batchSize, async (cursor, events) => {
+      const now = this.#clock().getTime();
+      if (cursor.nextAttemptAt && Date.parse(cursor.nextAttemptAt) > now) {
+        this.#scheduleRetry(Date.parse(cursor.nextAttemptAt) - now);
+        return undefined;
+      }
+      if (events.length === 0) return undefined;
+      let position = cursor.position;
+      for (const event of events) {
+        try {
+          await handler(event);
+        } catch (error) {
+          return this.#backOff(name, cursor.attempts + 1, position, event, error, now);
+        }
+        position = event.sequence;
+      }
+      full = events.length === this.#batchSize;
+      return { position, attempts: 0, nextAttemptAt: null, lastError: null };
+    });
+    return full;
   }
 
   #backOff(
