@@ -25,7 +25,7 @@ import {
   DatabaseLeaderLease,
   DatabaseReconcilerStore,
   ManagementBrokerApi,
-  PortalService,
+  createPortalServices,
   Reconciler,
   ReconcilerRunner,
   StateWatcher,
@@ -355,15 +355,15 @@ async function main() {
     passDurations.incremental.length = 0;
     runner.start();
     closers.push(() => runner.stop());
-    const portal = PortalService.create({
+    const portal = createPortalServices({
       store,
       permissions: mockServices.permissions(),
-      logger,
       reservedNames: [],
+      broker: { vhost, prefix: 'brom.', amqpUrl: null },
       onCommit: v => watcher.notifyLocal(v),
     });
-    await portal.createApplication(ALICE, { name: 'lat-producer', owner: TEAM_A });
-    const tick = await portal.createNotificationType(ALICE, 'lat-producer', {
+    await portal.applications.createApplication(ALICE, { name: 'lat-producer', owner: TEAM_A });
+    const tick = await portal.notificationTypes.createNotificationType(ALICE, 'lat-producer', {
       name: 'tick',
       routingKeyPattern: 'tick.*',
       description: 'ticks',
@@ -384,8 +384,8 @@ async function main() {
     const trialsStarted = Date.now();
     for (let trial = 0; trial < options.trials; trial++) {
       const name = `lat-${trial}`;
-      await portal.createApplication(BOB, { name, owner: TEAM_B });
-      const requested = await portal.requestSubscription(BOB, {
+      await portal.applications.createApplication(BOB, { name, owner: TEAM_B });
+      const requested = await portal.subscriptions.requestSubscription(BOB, {
         consumer: name,
         producer: 'lat-producer',
         notificationType: tick.name,
@@ -395,7 +395,7 @@ async function main() {
         () => admin.getQueue(vhost, `brom.${name}`).then(() => true, () => false),
         `queue of ${name}`,
       );
-      const issued = await portal.createCredential(BOB, name, {});
+      const issued = await portal.credentials.createCredential(BOB, name, {});
       const username = issued.credential.username;
       await admin.putUser(username, { password: 'bench', tags: '' });
       await admin.putPermissions(vhost, username, { configure: '^$', write: '^$', read: `^brom\\.${name}$` });
@@ -422,16 +422,16 @@ async function main() {
         2,
       );
       let approvedAt = Date.now();
-      await portal.approveSubscription(ALICE, requested.id, { generation: requested.generation });
+      await portal.subscriptions.approveSubscription(ALICE, requested.id, { generation: requested.generation });
       try {
         await poll(async () => receivedAt !== undefined, `${name} received a message`);
       } finally {
         clearInterval(publishing);
       }
       approveMs.push(receivedAt! - approvedAt);
-      const current = await portal.getSubscription(requested.id);
+      const current = await portal.subscriptions.getSubscription(requested.id);
       approvedAt = Date.now();
-      await portal.revokeSubscription(ALICE, requested.id, {
+      await portal.subscriptions.revokeSubscription(ALICE, requested.id, {
         generation: current.generation,
         reason: 'bench',
       });

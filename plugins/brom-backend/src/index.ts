@@ -13,3 +13,13 @@ export {
   createBromApplicationConditionalDecision,
   isApplicationOwner,
 } from './permissions/rules';
+export {
+  bromDomainEventsExtensionPoint,
+  type BromDomainEventsExtensionPoint,
+} from './service/events/extensionPoint';
+export type { DomainEventHandler } from './service/events/DomainEventDispatcher';
+export type {
+  DeliveredDomainEvent,
+  DomainEvent,
+  DomainEventType,
+} from './service/events/DomainEvent';

@@ -11,12 +11,16 @@ import { bromApplicationResourceRef, bromApplicationRules } from './permissions/
 import { createAuthzFeedRouter } from './authz/createAuthzFeedRouter';
 import { readBromConfig } from './config';
 import { createMembershipsRouter } from './memberships';
-import { PortalService } from './service/PortalService';
+import { createPortalServices } from './service/createPortalServices';
 import { createRouter } from './service/router';
-import { StatusService } from './service/StatusService';
+import {
+  DomainEventDispatcher,
+  DomainEventHandler,
+} from './service/events/DomainEventDispatcher';
+import { bromDomainEventsExtensionPoint } from './service/events/extensionPoint';
 import { seedExampleData } from './service/seed';
+import { DatabaseDomainEventCursorStore } from './store/DomainEventStore';
 import { BromStore } from './store/BromStore';
-import { toApplication } from './store/mappers';
 import { StateWatcher } from './store/StateWatcher';
 import { createReconcilerRunner } from './reconciler/runtime/createReconcilerRunner';
 
@@ -28,6 +32,15 @@ import { createReconcilerRunner } from './reconciler/runtime/createReconcilerRun
 export const bromPlugin = createBackendPlugin({
   pluginId: 'brom',
   register(env) {
+    const eventSubscribers = new Map<string, DomainEventHandler>();
+    env.registerExtensionPoint(bromDomainEventsExtensionPoint, {
+      subscribe(name, handler) {
+        if (eventSubscribers.has(name)) {
+          throw new Error(`A domain event subscriber named "${name}" already exists`);
+        }
+        eventSubscribers.set(name, handler);
+      },
+    });
     env.registerInit({
       deps: {
         logger: coreServices.logger,
@@ -58,33 +71,39 @@ export const bromPlugin = createBackendPlugin({
         const feedShutdown = new AbortController();
         lifecycle.addShutdownHook(() => feedShutdown.abort());
 
+        const portal = createPortalServices({
+          store,
+          permissions,
+          reservedNames: bromConfig.reservedNames,
+          broker: {
+            vhost: bromConfig.vhost,
+            prefix: bromConfig.prefix,
+            amqpUrl: bromConfig.amqpUrl,
+          },
+          onCommit: version => watcher.notifyLocal(version),
+        });
+
+        const events = DomainEventDispatcher.create({
+          cursors: DatabaseDomainEventCursorStore.create({ store }),
+          logger: logger.child({ component: 'domain-events' }),
+          onCommit: listener => watcher.onChange(() => listener()),
+        });
+        for (const [name, handler] of eventSubscribers) {
+          await events.subscribe(name, handler);
+        }
+        lifecycle.addStartupHook(() => events.start());
+        lifecycle.addShutdownHook(() => events.stop());
+
         permissionsRegistry.addPermissions([bromApplicationCreatePermission]);
         permissionsRegistry.addResourceType({
           resourceRef: bromApplicationResourceRef,
           permissions: bromApplicationPermissions,
           rules: Object.values(bromApplicationRules),
-          getResources: async names => {
-            const rows = await store.db
-              .selectFrom('brom_applications')
-              .selectAll()
-              .where('name', 'in', names.length ? names : [''])
-              .execute();
-            return names.map(name => {
-              const row = rows.find(r => r.name === name);
-              return row ? toApplication(row) : undefined;
-            });
-          },
+          getResources: names => portal.applications.getApplications(names),
         });
 
-        const portal = PortalService.create({
-          store,
-          permissions,
-          logger,
-          reservedNames: bromConfig.reservedNames,
-          onCommit: version => watcher.notifyLocal(version),
-        });
         if (bromConfig.seedExampleData) {
-          await seedExampleData({ store, logger });
+          await seedExampleData({ work: portal.work, logger });
         }
 
         httpRouter.use(
@@ -92,18 +111,17 @@ export const bromPlugin = createBackendPlugin({
             httpAuth,
             userInfo,
             permissions,
-            portal,
-            status: StatusService.create({ store }),
+            applications: portal.applications,
+            notificationTypes: portal.notificationTypes,
+            subscriptions: portal.subscriptions,
+            credentials: portal.credentials,
+            audit: portal.audit,
+            status: portal.status,
             admins: bromConfig.admins,
             transformConditions: createConditionTransformer(
               permissionsRegistry.getPermissionRuleset(bromApplicationResourceRef),
             ),
-            catalogExport: () =>
-              portal.catalogExport({
-                vhost: bromConfig.vhost,
-                prefix: bromConfig.prefix,
-                amqpUrl: bromConfig.amqpUrl,
-              }),
+            catalogExport: () => portal.catalog.catalogExport(),
             extraRoutes: [
               createAuthzFeedRouter({
                 httpAuth,
@@ -117,14 +135,6 @@ export const bromPlugin = createBackendPlugin({
               }),
               createMembershipsRouter({ httpAuth, store, logger }),
             ],
-            listOwners: async () =>
-              (
-                await store.db
-                  .selectFrom('brom_applications')
-                  .select('owner')
-                  .distinct()
-                  .execute()
-              ).map(r => r.owner),
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

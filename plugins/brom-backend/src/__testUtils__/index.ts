@@ -9,7 +9,7 @@ export * from './client';
 export { desiredTopology } from '../reconciler/core/topology';
 export type { TopologyOptions } from '../reconciler/core/types';
 export type { Actor } from '../service/Actor';
-export { PortalService } from '../service/PortalService';
+export { createPortalServices } from '../service/createPortalServices';
 export { BromStore } from '../store/BromStore';
 export { StateWatcher } from '../store/StateWatcher';
 export { DatabaseLeaderLease } from '../reconciler/runtime/LeaderLease';

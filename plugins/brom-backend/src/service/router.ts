@@ -6,15 +6,9 @@ import {
 import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
-  PermissionCriteria,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
-import {
-  ConditionTransformer,
-  isAndCriteria,
-  isNotCriteria,
-  isOrCriteria,
-} from '@backstage/plugin-permission-node';
+import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import {
   CatalogExport,
   approveSubscriptionRequestSchema,
@@ -36,22 +30,29 @@ import express, { ErrorRequestHandler, Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { ApplicationQuery } from '../permissions/rules';
+import { OwnerFilter } from '../store/queries';
 import { Actor } from './Actor';
-import { PortalService } from './PortalService';
+import { ApplicationService } from './ApplicationService';
+import { AuditService } from './AuditService';
+import { CredentialService } from './CredentialService';
+import { NotificationTypeService } from './NotificationTypeService';
 import { StatusService } from './StatusService';
+import { SubscriptionService } from './SubscriptionService';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   permissions: PermissionsService;
-  portal: PortalService;
+  applications: ApplicationService;
+  notificationTypes: NotificationTypeService;
+  subscriptions: SubscriptionService;
+  credentials: CredentialService;
+  audit: AuditService;
   status: StatusService;
   /** Group refs whose members administer BROM (`brom.admins`). */
   admins: string[];
   /** Turns conditional permission decisions into owner filters (the `toQuery` of our rules). */
   transformConditions: ConditionTransformer<ApplicationQuery>;
-  /** Lists the distinct owners of applications, to evaluate owner criteria in SQL. */
-  listOwners: () => Promise<string[]>;
   catalogExport: () => Promise<CatalogExport>;
   /** Extra routes mounted by other features of the plugin (the authz feed). */
   extraRoutes?: express.Router[];
@@ -76,7 +77,9 @@ const bodyErrors: ErrorRequestHandler = (error, _req, _res, next) => {
 };
 
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, userInfo, permissions, portal, status } = options;
+  const { httpAuth, userInfo, permissions, status } = options;
+  const { applications, notificationTypes, subscriptions, audit } = options;
+  const credentialService = options.credentials;
   const admins = new Set(options.admins);
   const router = Router();
   router.use(express.json({ limit: BODY_LIMIT }));
@@ -94,19 +97,17 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     };
   }
 
-  /** Owners whose applications the actor holds `permission` on, or undefined for all. */
+  /** Criteria on the owners of applications the actor holds `permission` on, or undefined for all. */
   async function ownersAllowed(
     actor: Actor,
     permission: ResourcePermission<'brom-application'>,
-  ): Promise<string[] | undefined> {
+  ): Promise<OwnerFilter> {
     const [decision] = await permissions.authorizeConditional([{ permission }], {
       credentials: actor.credentials,
     });
     if (decision.result === AuthorizeResult.ALLOW) return undefined;
-    if (decision.result !== AuthorizeResult.CONDITIONAL) return [];
-    const criteria = options.transformConditions(decision.conditions);
-    const owners = await options.listOwners();
-    return owners.filter(owner => matchesOwner(criteria, owner));
+    if (decision.result !== AuthorizeResult.CONDITIONAL) return { ownerIn: [] };
+    return options.transformConditions(decision.conditions);
   }
 
   router.get('/health', (_req, res) => {
@@ -134,7 +135,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       req.query,
     );
     res.json(
-      await portal.listApplications({
+      await applications.listApplications({
         q: query.q,
         owner: query.owner,
         ownedBy: query.mine === 'true' ? actor.ownershipEntityRefs : undefined,
@@ -148,30 +149,30 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.post('/applications', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(createApplicationRequestSchema, req.body);
-    res.status(201).json(await portal.createApplication(actor, body));
+    res.status(201).json(await applications.createApplication(actor, body));
   });
 
   router.get('/applications/:name', async (req, res) => {
     await actorOf(req);
-    res.json(await portal.getApplication(req.params.name));
+    res.json(await applications.getApplication(req.params.name));
   });
 
   router.patch('/applications/:name', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(updateApplicationRequestSchema, req.body);
-    res.json(await portal.updateApplication(actor, req.params.name, body));
+    res.json(await applications.updateApplication(actor, req.params.name, body));
   });
 
   router.delete('/applications/:name', async (req, res) => {
     const actor = await actorOf(req);
     const query = parse(deleteRequestSchema, req.query);
-    res.json(await portal.deleteApplication(actor, req.params.name, query));
+    res.json(await applications.deleteApplication(actor, req.params.name, query));
   });
 
   router.post('/applications/:name/queue-deletion-confirmation', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(confirmQueueDeletionRequestSchema, req.body);
-    res.json(await portal.confirmQueueDeletion(actor, req.params.name, body));
+    res.json(await applications.confirmQueueDeletion(actor, req.params.name, body));
   });
 
   router.get('/applications/:name/status', async (req, res) => {
@@ -188,16 +189,16 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       req.query,
     );
     res.json(
-      await portal.listNotificationTypes({ ...query, viewer: viewerClaims(actor) }),
+      await notificationTypes.listNotificationTypes({ ...query, viewer: viewerClaims(actor) }),
     );
   });
 
   router.get('/applications/:name/notification-types', async (req, res) => {
     const actor = await actorOf(req);
     const query = parse(pageQuerySchema, req.query);
-    await portal.getApplication(req.params.name);
+    await applications.getApplication(req.params.name);
     res.json(
-      await portal.listNotificationTypes({
+      await notificationTypes.listNotificationTypes({
         ...query,
         application: req.params.name,
         viewer: viewerClaims(actor),
@@ -210,19 +211,19 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const body = parse(createNotificationTypeRequestSchema, req.body);
     res
       .status(201)
-      .json(await portal.createNotificationType(actor, req.params.name, body));
+      .json(await notificationTypes.createNotificationType(actor, req.params.name, body));
   });
 
   router.get('/applications/:name/notification-types/:type', async (req, res) => {
     await actorOf(req);
-    res.json(await portal.getNotificationType(req.params.name, req.params.type));
+    res.json(await notificationTypes.getNotificationType(req.params.name, req.params.type));
   });
 
   router.patch('/applications/:name/notification-types/:type', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(updateNotificationTypeRequestSchema, req.body);
     res.json(
-      await portal.updateNotificationType(actor, req.params.name, req.params.type, body),
+      await notificationTypes.updateNotificationType(actor, req.params.name, req.params.type, body),
     );
   });
 
@@ -230,7 +231,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const actor = await actorOf(req);
     const query = parse(deleteRequestSchema, req.query);
     res.json(
-      await portal.deleteNotificationType(actor, req.params.name, req.params.type, query),
+      await notificationTypes.deleteNotificationType(actor, req.params.name, req.params.type, query),
     );
   });
 
@@ -248,9 +249,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const actor = await actorOf(req);
     const query = parse(subscriptionListQuery, req.query);
     res.json(
-      await portal.listSubscriptions({
+      await subscriptions.listSubscriptions({
         ...query,
-        consumerOwnedBy:
+        consumerAllowed:
           query.mine === 'true'
             ? await ownersAllowed(actor, bromSubscriptionRequestPermission)
             : undefined,
@@ -263,10 +264,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const actor = await actorOf(req);
     const query = parse(pageQuerySchema, req.query);
     res.json(
-      await portal.listSubscriptions({
+      await subscriptions.listSubscriptions({
         ...query,
         state: 'requested',
-        producerOwnedBy: await ownersAllowed(actor, bromSubscriptionDecidePermission),
+        producerAllowed: await ownersAllowed(actor, bromSubscriptionDecidePermission),
       }),
     );
   });
@@ -274,57 +275,57 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.post('/subscriptions', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(requestSubscriptionRequestSchema, req.body);
-    res.status(201).json(await portal.requestSubscription(actor, body));
+    res.status(201).json(await subscriptions.requestSubscription(actor, body));
   });
 
   router.get('/subscriptions/:id', async (req, res) => {
     await actorOf(req);
-    res.json(await portal.getSubscription(req.params.id));
+    res.json(await subscriptions.getSubscription(req.params.id));
   });
 
   router.post('/subscriptions/:id/approve', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(approveSubscriptionRequestSchema, req.body);
-    res.json(await portal.approveSubscription(actor, req.params.id, body));
+    res.json(await subscriptions.approveSubscription(actor, req.params.id, body));
   });
 
   router.post('/subscriptions/:id/reject', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(reasonedDecisionRequestSchema, req.body);
-    res.json(await portal.rejectSubscription(actor, req.params.id, body));
+    res.json(await subscriptions.rejectSubscription(actor, req.params.id, body));
   });
 
   router.post('/subscriptions/:id/revoke', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(reasonedDecisionRequestSchema, req.body);
-    res.json(await portal.revokeSubscription(actor, req.params.id, body));
+    res.json(await subscriptions.revokeSubscription(actor, req.params.id, body));
   });
 
   // ------------------------------------------------------------- credentials
 
   router.get('/applications/:name/credentials', async (req, res) => {
     const actor = await actorOf(req);
-    res.json({ items: await portal.listCredentials(actor, req.params.name) });
+    res.json({ items: await credentialService.listCredentials(actor, req.params.name) });
   });
 
   router.post('/applications/:name/credentials', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(createCredentialRequestSchema, req.body ?? {});
     res.setHeader('Cache-Control', 'no-store');
-    res.status(201).json(await portal.createCredential(actor, req.params.name, body));
+    res.status(201).json(await credentialService.createCredential(actor, req.params.name, body));
   });
 
   router.post('/applications/:name/credentials/rotate', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(rotateCredentialRequestSchema, req.body ?? {});
     res.setHeader('Cache-Control', 'no-store');
-    res.status(201).json(await portal.rotateCredential(actor, req.params.name, body));
+    res.status(201).json(await credentialService.rotateCredential(actor, req.params.name, body));
   });
 
   router.post('/applications/:name/credentials/:id/revoke', async (req, res) => {
     const actor = await actorOf(req);
     parse(z.object({}).strict(), req.body ?? {});
-    res.json(await portal.revokeCredential(actor, req.params.name, req.params.id));
+    res.json(await credentialService.revokeCredential(actor, req.params.name, req.params.id));
   });
 
   // ------------------------------------------------------------------- audit
@@ -341,7 +342,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       }),
       req.query,
     );
-    res.json(await portal.listAuditEvents(actor, query));
+    res.json(await audit.listAuditEvents(actor, query));
   });
 
   router.use(bodyErrors);
@@ -351,16 +352,6 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 /** Claims under which private notification types are visible: the viewer's own groups. */
 function viewerClaims(actor: Actor): string[] {
   return actor.ownershipEntityRefs;
-}
-
-function matchesOwner(
-  criteria: PermissionCriteria<ApplicationQuery>,
-  owner: string,
-): boolean {
-  if (isAndCriteria(criteria)) return criteria.allOf.every(c => matchesOwner(c, owner));
-  if (isOrCriteria(criteria)) return criteria.anyOf.some(c => matchesOwner(c, owner));
-  if (isNotCriteria(criteria)) return !matchesOwner(criteria.not, owner);
-  return criteria.ownerIn.includes(owner);
 }
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {

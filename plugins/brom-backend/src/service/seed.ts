@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { randomUUID } from 'node:crypto';
-import { BromStore } from '../store/BromStore';
+import { Application, NotificationType } from '@internal/plugin-brom-common';
+import { BromUnitOfWork } from '../store/BromRepositories';
 
 const SEEDER = 'brom:example-data';
 
@@ -141,103 +142,89 @@ const SUBSCRIPTIONS: Array<{
 /**
  * Fills an empty store with two teams' producers, consumers and subscriptions in every
  * state, so `npm start` shows a working portal. Does nothing when any application exists.
+ * Example data is a starting state, not a change anyone made, so it records no domain events.
  */
 export async function seedExampleData(options: {
-  store: BromStore;
+  work: BromUnitOfWork;
   logger: LoggerService;
 }): Promise<void> {
-  const { store, logger } = options;
-  const seeded = await store.write(async tx => {
-    const existing = await tx
-      .selectFrom('brom_applications')
-      .select('id')
-      .limit(1)
-      .executeTakeFirst();
-    if (existing) return false;
+  const { work, logger } = options;
+  const seeded = await work.write(async repositories => {
+    const existing = await repositories.applications.list({ offset: 0, limit: 1 });
+    if (existing.totalCount > 0) return false;
     const now = new Date().toISOString();
-    const appIds = new Map<string, string>();
-    const typeIds = new Map<string, string>();
-    for (const app of APPLICATIONS) {
-      const id = randomUUID();
-      appIds.set(app.name, id);
-      await tx
-        .insertInto('brom_applications')
-        .values({
-          id,
-          name: app.name,
-          title: app.title,
-          description: app.description,
-          owner: app.owner,
-          entity_ref: app.entityRef ?? null,
-          message_ttl_ms: null,
-          max_length: null,
+    const applications = new Map<string, Application>();
+    const types = new Map<string, NotificationType>();
+    for (const seed of APPLICATIONS) {
+      const application: Application = {
+        id: randomUUID(),
+        name: seed.name,
+        title: seed.title,
+        description: seed.description,
+        owner: seed.owner,
+        entityRef: seed.entityRef ?? null,
+        settings: { messageTtlMs: null, maxLength: null },
+        generation: 1,
+        createdAt: now,
+        updatedAt: now,
+        deletedAt: null,
+        queueDeletionConfirmedAt: null,
+      };
+      applications.set(seed.name, application);
+      await repositories.applications.insert(application, { createdBy: SEEDER });
+      for (const seedType of seed.types ?? []) {
+        const type: NotificationType = {
+          id: randomUUID(),
+          application: seed.name,
+          name: seedType.name,
+          routingKeyPattern: seedType.pattern,
+          description: seedType.description,
+          payloadSchema: seedType.payloadSchema ?? null,
+          visibility: 'public',
+          requiresApproval: seedType.requiresApproval ?? true,
           generation: 1,
-          created_at: now,
-          created_by: SEEDER,
-          updated_at: now,
-          deleted_at: null,
-          deleted_by: null,
-          queue_deletion_confirmed_at: null,
-          queue_deletion_confirmed_by: null,
-        })
-        .execute();
-      for (const type of app.types ?? []) {
-        const typeId = randomUUID();
-        typeIds.set(`${app.name}/${type.name}`, typeId);
-        await tx
-          .insertInto('brom_notification_types')
-          .values({
-            id: typeId,
-            application_id: id,
-            name: type.name,
-            routing_key_pattern: type.pattern,
-            description: type.description,
-            payload_schema: type.payloadSchema ? JSON.stringify(type.payloadSchema) : null,
-            visibility: 'public',
-            requires_approval: type.requiresApproval ?? true,
-            generation: 1,
-            created_at: now,
-            updated_at: now,
-            deleted_at: null,
-            deleted_by: null,
-          })
-          .execute();
+          createdAt: now,
+          updatedAt: now,
+          deletedAt: null,
+        };
+        types.set(`${seed.name}/${seedType.name}`, type);
+        await repositories.notificationTypes.insert(type, { applicationId: application.id });
       }
     }
     for (const s of SUBSCRIPTIONS) {
-      await tx
-        .insertInto('brom_subscriptions')
-        .values({
+      const type = types.get(`${s.producer}/${s.type}`)!;
+      await repositories.subscriptions.insert(
+        {
           id: randomUUID(),
-          consumer_application_id: appIds.get(s.consumer)!,
-          notification_type_id: typeIds.get(`${s.producer}/${s.type}`)!,
+          consumer: s.consumer,
+          producer: s.producer,
+          notificationType: s.type,
+          routingKeyPattern: type.routingKeyPattern,
           state: s.state,
           justification: s.justification,
-          requested_by: s.requestedBy,
-          requested_at: now,
-          decided_by: s.decidedBy ?? null,
-          decided_at: s.state === 'requested' ? null : now,
+          requestedBy: s.requestedBy,
+          requestedAt: now,
+          decidedBy: s.decidedBy ?? null,
+          decidedAt: s.state === 'requested' ? null : now,
           reason: s.reason ?? null,
           generation: 1,
-          updated_at: now,
-        })
-        .execute();
+          updatedAt: now,
+        },
+        { consumerId: applications.get(s.consumer)!.id, typeId: type.id },
+      );
     }
-    await tx
-      .insertInto('brom_audit_events')
-      .values(
-        APPLICATIONS.map(app => ({
-          at: now,
-          actor: SEEDER,
-          action: 'application.created',
-          target_kind: 'application',
-          target_id: appIds.get(app.name)!,
-          application: app.name,
-          before: null,
-          after: JSON.stringify({ name: app.name, owner: app.owner, seeded: true }),
-        })),
-      )
-      .execute();
+    for (const seed of APPLICATIONS) {
+      await repositories.audit.append({
+        at: now,
+        actor: SEEDER,
+        action: 'application.created',
+        targetKind: 'application',
+        targetId: applications.get(seed.name)!.id,
+        application: seed.name,
+        before: null,
+        after: { name: seed.name, owner: seed.owner, seeded: true },
+      });
+    }
     return true;
   });
   if (seeded) logger.info('Seeded example BROM applications, types and subscriptions');

@@ -78,7 +78,10 @@ export class BromStore {
     return this.#dialect;
   }
 
-  /** The underlying Knex client, for the PostgreSQL change listener. */
+  /**
+   * The underlying Knex client, for repositories and the PostgreSQL change listener only;
+   * domain code goes through the repositories.
+   */
   get knex(): Knex {
     return this.#knex;
   }
@@ -130,7 +133,11 @@ export class BromStore {
     return readVersion(this.#db);
   }
 
-  /** For queries that need no transaction (single statements). */
+  /**
+   * For repositories only (the portal's in this folder, the reconciler's and the
+   * memberships' own), for queries that need no transaction; domain code goes through the
+   * repositories.
+   */
   get db(): BromDb {
     return this.#db;
   }

@@ -7,6 +7,7 @@ import {
   Subscription,
   SubscriptionState,
 } from '@internal/plugin-brom-common';
+import { Selectable } from 'kysely';
 import {
   ApplicationRow,
   AuditEventRow,
@@ -90,7 +91,7 @@ export function toCredential(row: CredentialRow, application: string): Credentia
   };
 }
 
-export function toAuditEvent(row: AuditEventRow & { id: number }): AuditEvent {
+export function toAuditEvent(row: Selectable<AuditEventRow>): AuditEvent {
   return {
     id: Number(row.id),
     at: row.at,

@@ -10,6 +10,27 @@ export interface BromTables {
   brom_audit_events: AuditEventRow;
   brom_sync_status: SyncStatusRow;
   brom_sidecar_feed: { instance: string; version: number | string; seen_at: string };
+  brom_domain_events: DomainEventRow;
+  brom_domain_event_cursors: DomainEventCursorRow;
+}
+
+export interface DomainEventRow {
+  /** PostgreSQL returns a bigint as a string. */
+  sequence: Generated<number | string>;
+  type: string;
+  aggregate_kind: string;
+  aggregate_id: string;
+  /** The whole event as JSON. */
+  payload: string;
+  recorded_at: string;
+}
+
+export interface DomainEventCursorRow {
+  subscriber: string;
+  position: number | string;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
 }
 
 export interface ApplicationRow {

@@ -1,0 +1,280 @@
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
+import {
+  Application,
+  bromApplicationCreatePermission,
+  bromApplicationDeletePermission,
+  bromApplicationUpdatePermission,
+  CreateApplicationRequest,
+  Page,
+  UpdateApplicationRequest,
+} from '@internal/plugin-brom-common';
+import { randomUUID } from 'node:crypto';
+import { ApplicationListQuery } from '../store/ApplicationStore';
+import { BromRepositories, BromUnitOfWork } from '../store/BromRepositories';
+import { Actor, actsFor } from './Actor';
+import {
+  ApplicationAccess,
+  applicationForWrite,
+  getApplication,
+} from './ApplicationAccess';
+import { recordAudit } from './AuditService';
+import { assertGeneration, nextGeneration } from './concurrency';
+import { DomainEvent } from './events/DomainEvent';
+import { softDelete } from './softDelete';
+import { SubscriptionService } from './SubscriptionService';
+
+export interface ApplicationServiceOptions {
+  work: BromUnitOfWork;
+  access: ApplicationAccess;
+  subscriptions: SubscriptionService;
+  /** Names an application may not take: broker users and RabbitMQ's own. */
+  reservedNames: string[];
+  clock: () => Date;
+}
+
+/** Teams register applications, which produce and consume notifications. */
+export class ApplicationService {
+  readonly #work: BromUnitOfWork;
+  readonly #access: ApplicationAccess;
+  readonly #subscriptions: SubscriptionService;
+  readonly #reserved: Set<string>;
+  readonly #clock: () => Date;
+
+  private constructor(options: ApplicationServiceOptions) {
+    this.#work = options.work;
+    this.#access = options.access;
+    this.#subscriptions = options.subscriptions;
+    this.#reserved = new Set(options.reservedNames);
+    this.#clock = options.clock;
+  }
+
+  static create(options: ApplicationServiceOptions): ApplicationService {
+    return new ApplicationService(options);
+  }
+
+  listApplications(query: ApplicationListQuery): Promise<Page<Application>> {
+    return this.#work.repositories.applications.list(query);
+  }
+
+  getApplication(name: string): Promise<Application> {
+    return getApplication(this.#work.repositories.applications, name);
+  }
+
+  /** The applications of the given names, undefined where there is none (permission lookups). */
+  async getApplications(names: string[]): Promise<Array<Application | undefined>> {
+    const found = await this.#work.repositories.applications.findByNames(names);
+    return names.map(name => found.find(a => a.name === name));
+  }
+
+  async createApplication(
+    actor: Actor,
+    request: CreateApplicationRequest,
+  ): Promise<Application> {
+    await this.#access.authorize(actor, bromApplicationCreatePermission);
+    this.#assertNameAllowed(request.name);
+    if (!actsFor(actor, request.owner)) {
+      throw new NotAllowedError(
+        `You can only register applications for a group you belong to; you are not a member of ${request.owner}`,
+      );
+    }
+    const now = this.#now();
+    const application: Application = {
+      id: randomUUID(),
+      name: request.name,
+      title: request.title?.trim() || request.name,
+      description: request.description ?? '',
+      owner: request.owner,
+      entityRef: request.entityRef ?? null,
+      settings: {
+        messageTtlMs: request.settings?.messageTtlMs ?? null,
+        maxLength: request.settings?.maxLength ?? null,
+      },
+      generation: 1,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+      queueDeletionConfirmedAt: null,
+    };
+    return this.#work.write(async repositories => {
+      const existing = await repositories.applications.findByName(request.name);
+      if (existing) {
+        throw new ConflictError(
+          existing.deletedAt
+            ? `Application "${request.name}" is being deleted; choose another name or wait until its broker objects are removed`
+            : `Application "${request.name}" already exists`,
+        );
+      }
+      await repositories.applications.insert(application, {
+        createdBy: actor.userEntityRef,
+      });
+      await this.#recordChange(repositories, actor, 'application.created', {
+        after: application,
+        event: { type: 'application.registered' },
+      });
+      return application;
+    });
+  }
+
+  async updateApplication(
+    actor: Actor,
+    name: string,
+    request: UpdateApplicationRequest,
+  ): Promise<Application> {
+    const seen = await this.#access.authorizeOn(actor, bromApplicationUpdatePermission, name);
+    if (request.owner && request.owner !== seen.owner && !actsFor(actor, request.owner)) {
+      throw new NotAllowedError(
+        `You can only hand an application to a group you belong to; you are not a member of ${request.owner}`,
+      );
+    }
+    return this.#work.write(async repositories => {
+      const before = await applicationForWrite(repositories.applications, name, seen);
+      assertGeneration(`Application "${name}"`, before, request.generation);
+      const after = nextGeneration(before, this.#now(), {
+        title:
+          request.title?.trim() || (request.title === undefined ? before.title : before.name),
+        description: request.description ?? before.description,
+        owner: request.owner ?? before.owner,
+        entityRef: request.entityRef === undefined ? before.entityRef : request.entityRef,
+        settings: {
+          messageTtlMs:
+            request.settings?.messageTtlMs === undefined
+              ? before.settings.messageTtlMs
+              : request.settings.messageTtlMs,
+          maxLength:
+            request.settings?.maxLength === undefined
+              ? before.settings.maxLength
+              : request.settings.maxLength,
+        },
+      });
+      await repositories.applications.update(after);
+      await this.#recordChange(repositories, actor, 'application.updated', {
+        before,
+        after,
+        event: { type: 'application.updated' },
+      });
+      return after;
+    });
+  }
+
+  async deleteApplication(
+    actor: Actor,
+    name: string,
+    request: { generation: number; force: boolean },
+  ): Promise<Application> {
+    const seen = await this.#access.authorizeOn(actor, bromApplicationDeletePermission, name);
+    if (request.force && !actor.isAdmin) {
+      throw new NotAllowedError('Only BROM administrators can force a deletion');
+    }
+    return this.#work.write(async repositories => {
+      const before = await applicationForWrite(repositories.applications, name, seen);
+      const now = this.#now();
+      const subscribers = await repositories.subscriptions.listLive({
+        producerId: before.id,
+      });
+      const after = await softDelete({
+        what: `Application "${name}"`,
+        current: before,
+        request,
+        // Its own subscriptions to its own types go with it.
+        subscribers: subscribers.filter(s => s.consumer !== name),
+        revoke: subscription =>
+          this.#subscriptions.forceRevoke(
+            repositories,
+            actor,
+            subscription,
+            `Producer "${name}" was deleted by an administrator`,
+          ),
+        save: next =>
+          repositories.applications.update(next, { deletedBy: actor.userEntityRef }),
+        now,
+      });
+      await this.#recordChange(
+        repositories,
+        actor,
+        request.force ? 'application.force-deleted' : 'application.deleted',
+        {
+          before,
+          after,
+          event: { type: 'application.deleted', forced: request.force },
+        },
+      );
+      return after;
+    });
+  }
+
+  /** Records that the owner accepts losing the messages still in the consumer's queue. */
+  async confirmQueueDeletion(
+    actor: Actor,
+    name: string,
+    request: { generation: number },
+  ): Promise<Application> {
+    const seen = await this.#access.authorizeOn(actor, bromApplicationDeletePermission, name);
+    return this.#work.write(async repositories => {
+      const before = await applicationForWrite(repositories.applications, name, seen, {
+        live: false,
+      });
+      if (!before.deletedAt) {
+        throw new ConflictError(
+          `Application "${name}" is not being deleted; delete it first, then confirm the deletion of its queue`,
+        );
+      }
+      assertGeneration(`Application "${name}"`, before, request.generation);
+      const now = this.#now();
+      const after = nextGeneration(before, now, { queueDeletionConfirmedAt: now });
+      await repositories.applications.update(after, {
+        queueDeletionConfirmedBy: actor.userEntityRef,
+      });
+      await this.#recordChange(repositories, actor, 'application.queue-deletion-confirmed', {
+        before,
+        after,
+        event: { type: 'application.queueDeletionConfirmed' },
+      });
+      return after;
+    });
+  }
+
+  async #recordChange(
+    repositories: BromRepositories,
+    actor: Actor,
+    action: string,
+    change: {
+      before?: Application;
+      after: Application;
+      event: DistributiveOmit<
+        Extract<DomainEvent, { aggregate: { kind: 'application' } }>,
+        'aggregate' | 'actor' | 'at' | 'application'
+      >;
+    },
+  ) {
+    const at = this.#now();
+    await recordAudit(repositories.audit, {
+      actor,
+      at,
+      action,
+      target: change.after,
+      before: change.before ?? null,
+      after: change.after,
+    });
+    await repositories.events.append({
+      ...change.event,
+      aggregate: { kind: 'application', id: change.after.id },
+      actor: actor.userEntityRef,
+      at,
+      application: change.after,
+    });
+  }
+
+  #now(): string {
+    return this.#clock().toISOString();
+  }
+
+  #assertNameAllowed(name: string) {
+    if (this.#reserved.has(name) || name.startsWith('amq')) {
+      throw new InputError(
+        `Application name "${name}" is reserved (guest, admin, the portal's broker user and names starting with "amq" are); choose another`,
+      );
+    }
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

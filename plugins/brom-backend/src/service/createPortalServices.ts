@@ -1,0 +1,63 @@
+import { PermissionsService } from '@backstage/backend-plugin-api';
+import { CatalogExport } from '@internal/plugin-brom-common';
+import { BromUnitOfWork, DatabaseUnitOfWork } from '../store/BromRepositories';
+import { BromStore } from '../store/BromStore';
+import { ApplicationAccess } from './ApplicationAccess';
+import { ApplicationService } from './ApplicationService';
+import { AuditService } from './AuditService';
+import { CatalogExportService } from './CatalogExportService';
+import { CredentialService } from './CredentialService';
+import { NotificationTypeService } from './NotificationTypeService';
+import { StatusService } from './StatusService';
+import { SubscriptionService } from './SubscriptionService';
+
+/** The portal's services, one per aggregate, over one set of repositories. */
+export interface PortalServices {
+  work: BromUnitOfWork;
+  applications: ApplicationService;
+  notificationTypes: NotificationTypeService;
+  subscriptions: SubscriptionService;
+  credentials: CredentialService;
+  audit: AuditService;
+  status: StatusService;
+  catalog: CatalogExportService;
+}
+
+/** Assembles the portal's services, for the plugin and for benchmarks that drive them directly. */
+export function createPortalServices(options: {
+  store: BromStore;
+  permissions: PermissionsService;
+  /** Names an application may not take: broker users and RabbitMQ's own. */
+  reservedNames: string[];
+  broker: CatalogExport['broker'];
+  clock?: () => Date;
+  /** Called after each committed write with the new state version. */
+  onCommit?: (version: number) => void;
+}): PortalServices {
+  const clock = options.clock ?? (() => new Date());
+  const work = DatabaseUnitOfWork.create({
+    store: options.store,
+    onCommit: options.onCommit,
+  });
+  const access = ApplicationAccess.create({
+    permissions: options.permissions,
+    applications: work.repositories.applications,
+  });
+  const subscriptions = SubscriptionService.create({ work, access, clock });
+  return {
+    work,
+    applications: ApplicationService.create({
+      work,
+      access,
+      subscriptions,
+      reservedNames: options.reservedNames,
+      clock,
+    }),
+    notificationTypes: NotificationTypeService.create({ work, access, subscriptions, clock }),
+    subscriptions,
+    credentials: CredentialService.create({ work, access, clock }),
+    audit: AuditService.create({ work, access }),
+    status: StatusService.create({ work }),
+    catalog: CatalogExportService.create({ work, broker: options.broker }),
+  };
+}

@@ -1,0 +1,61 @@
+import {
+  Application,
+  Credential,
+  NotificationType,
+  Subscription,
+} from '@internal/plugin-brom-common';
+
+/** Who made a change and when, common to every domain event. */
+interface EventEnvelope<K extends string> {
+  /** The aggregate the event belongs to; events of one aggregate are delivered in order. */
+  aggregate: { kind: K; id: string };
+  /** User entity ref of who made the change. */
+  actor: string;
+  at: string;
+}
+
+type ApplicationEvent<T extends string, X = {}> = EventEnvelope<'application'> & {
+  type: T;
+  application: Application;
+} & X;
+
+type NotificationTypeEvent<T extends string, X = {}> = EventEnvelope<'notificationType'> & {
+  type: T;
+  notificationType: NotificationType;
+} & X;
+
+type SubscriptionEvent<T extends string, X = {}> = EventEnvelope<'subscription'> & {
+  type: T;
+  subscription: Subscription;
+} & X;
+
+type CredentialEvent<T extends string, X = {}> = EventEnvelope<'credential'> & {
+  type: T;
+  /** Metadata only: a secret is never part of an event. */
+  credential: Credential;
+} & X;
+
+/**
+ * A change of the portal's state, recorded in the transaction that makes it and delivered to
+ * subscribers after commit (see DomainEventDispatcher).
+ */
+export type DomainEvent =
+  | ApplicationEvent<'application.registered'>
+  | ApplicationEvent<'application.updated'>
+  | ApplicationEvent<'application.deleted', { forced: boolean }>
+  | ApplicationEvent<'application.queueDeletionConfirmed'>
+  | NotificationTypeEvent<'notificationType.declared'>
+  | NotificationTypeEvent<'notificationType.updated'>
+  | NotificationTypeEvent<'notificationType.deleted', { forced: boolean }>
+  | SubscriptionEvent<'subscription.requested', { reRequested: boolean }>
+  | SubscriptionEvent<'subscription.approved', { automatic: boolean }>
+  | SubscriptionEvent<'subscription.rejected'>
+  | SubscriptionEvent<'subscription.revoked'>
+  | CredentialEvent<'credential.created'>
+  | CredentialEvent<'credential.rotated', { shortened: Credential[] }>
+  | CredentialEvent<'credential.revoked'>;
+
+export type DomainEventType = DomainEvent['type'];
+
+/** A domain event as delivered: with its position in the outbox. */
+export type DeliveredDomainEvent = DomainEvent & { sequence: number };

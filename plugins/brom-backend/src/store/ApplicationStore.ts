@@ -1,0 +1,140 @@
+import { Application, Page } from '@internal/plugin-brom-common';
+import { Kysely } from 'kysely';
+import { toApplication } from './mappers';
+import {
+  countRows,
+  emptyPage,
+  matchesSearch,
+  OwnerFilter,
+  ownerCriteria,
+} from './queries';
+import { ApplicationRow, BromTables } from './tables';
+
+export interface ApplicationListQuery {
+  q?: string;
+  owner?: string;
+  /** Only applications owned by one of these refs (the user's claims). */
+  ownedBy?: string[];
+  /** Only applications whose owner the permission criteria allow. */
+  allowed?: OwnerFilter;
+  includeDeleted?: boolean;
+  offset: number;
+  limit: number;
+}
+
+/** Who made the changes the domain object does not carry. */
+export interface ApplicationChangeBy {
+  createdBy?: string;
+  deletedBy?: string;
+  queueDeletionConfirmedBy?: string;
+}
+
+/** Applications, live and soft-deleted. */
+export interface ApplicationStore {
+  list(query: ApplicationListQuery): Promise<Page<Application>>;
+  findByName(name: string): Promise<Application | undefined>;
+  findByNames(names: string[]): Promise<Application[]>;
+  insert(application: Application, by: { createdBy: string }): Promise<void>;
+  update(application: Application, by?: ApplicationChangeBy): Promise<void>;
+}
+
+export class DatabaseApplicationStore implements ApplicationStore {
+  readonly #db: Kysely<BromTables>;
+
+  private constructor(db: Kysely<BromTables>) {
+    this.#db = db;
+  }
+
+  static create(options: { db: Kysely<BromTables> }): ApplicationStore {
+    return new DatabaseApplicationStore(options.db);
+  }
+
+  async list(query: ApplicationListQuery): Promise<Page<Application>> {
+    if (query.ownedBy?.length === 0) return emptyPage(query);
+    let base = this.#db.selectFrom('brom_applications');
+    if (!query.includeDeleted) base = base.where('deleted_at', 'is', null);
+    if (query.owner) base = base.where('owner', '=', query.owner);
+    if (query.ownedBy) base = base.where('owner', 'in', query.ownedBy);
+    const allowed = query.allowed;
+    if (allowed) base = base.where(eb => ownerCriteria(eb, 'owner', allowed));
+    if (query.q) {
+      base = base.where(matchesSearch(query.q, ['name', 'title', 'description']));
+    }
+    const count = await countRows(base);
+    const rows = await base
+      .selectAll()
+      .orderBy('name')
+      .offset(query.offset)
+      .limit(query.limit)
+      .execute();
+    return {
+      items: rows.map(toApplication),
+      totalCount: count,
+      offset: query.offset,
+      limit: query.limit,
+    };
+  }
+
+  async findByName(name: string): Promise<Application | undefined> {
+    const row = await this.#db
+      .selectFrom('brom_applications')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && toApplication(row);
+  }
+
+  async findByNames(names: string[]): Promise<Application[]> {
+    if (names.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('brom_applications')
+      .selectAll()
+      .where('name', 'in', names)
+      .execute();
+    return rows.map(toApplication);
+  }
+
+  async insert(application: Application, by: { createdBy: string }) {
+    await this.#db
+      .insertInto('brom_applications')
+      .values({
+        ...toColumns(application),
+        id: application.id,
+        name: application.name,
+        created_at: application.createdAt,
+        created_by: by.createdBy,
+        deleted_by: null,
+        queue_deletion_confirmed_by: null,
+      })
+      .execute();
+  }
+
+  async update(application: Application, by: ApplicationChangeBy = {}) {
+    await this.#db
+      .updateTable('brom_applications')
+      .set({
+        ...toColumns(application),
+        ...(by.deletedBy ? { deleted_by: by.deletedBy } : {}),
+        ...(by.queueDeletionConfirmedBy
+          ? { queue_deletion_confirmed_by: by.queueDeletionConfirmedBy }
+          : {}),
+      })
+      .where('id', '=', application.id)
+      .execute();
+  }
+}
+
+function toColumns(application: Application) {
+  return {
+    title: application.title,
+    description: application.description,
+    owner: application.owner,
+    entity_ref: application.entityRef,
+    message_ttl_ms: application.settings.messageTtlMs,
+    max_length: application.settings.maxLength,
+    generation: application.generation,
+    updated_at: application.updatedAt,
+    deleted_at: application.deletedAt,
+    queue_deletion_confirmed_at: application.queueDeletionConfirmedAt,
+  } satisfies Partial<ApplicationRow>;
+}

@@ -1,0 +1,131 @@
+import { Application, NotificationType, Page } from '@internal/plugin-brom-common';
+import { Kysely } from 'kysely';
+import { toNotificationType } from './mappers';
+import { countRows, matchesSearch } from './queries';
+import { BromTables, NotificationTypeRow } from './tables';
+
+export interface NotificationTypeListQuery {
+  application?: string;
+  q?: string;
+  owner?: string;
+  /** Claims under which private types are visible. */
+  viewer: string[];
+  offset: number;
+  limit: number;
+}
+
+/** Notification types of producing applications, live and soft-deleted. */
+export interface NotificationTypeStore {
+  /** Live types of live applications that are public or owned by the viewer. */
+  list(query: NotificationTypeListQuery): Promise<Page<NotificationType>>;
+  find(application: Application, name: string): Promise<NotificationType | undefined>;
+  /** All types of the application, the soft-deleted ones too. */
+  listOf(application: Application): Promise<NotificationType[]>;
+  insert(type: NotificationType, of: { applicationId: string }): Promise<void>;
+  update(type: NotificationType, by?: { deletedBy?: string }): Promise<void>;
+}
+
+export class DatabaseNotificationTypeStore implements NotificationTypeStore {
+  readonly #db: Kysely<BromTables>;
+
+  private constructor(db: Kysely<BromTables>) {
+    this.#db = db;
+  }
+
+  static create(options: { db: Kysely<BromTables> }): NotificationTypeStore {
+    return new DatabaseNotificationTypeStore(options.db);
+  }
+
+  async list(query: NotificationTypeListQuery): Promise<Page<NotificationType>> {
+    let base = this.#db
+      .selectFrom('brom_notification_types as t')
+      .innerJoin('brom_applications as a', 'a.id', 't.application_id')
+      .where('t.deleted_at', 'is', null)
+      .where('a.deleted_at', 'is', null)
+      .where(eb =>
+        eb.or([
+          eb('t.visibility', '=', 'public'),
+          ...(query.viewer.length ? [eb('a.owner', 'in', query.viewer)] : []),
+        ]),
+      );
+    if (query.application) base = base.where('a.name', '=', query.application);
+    if (query.owner) base = base.where('a.owner', '=', query.owner);
+    if (query.q) {
+      base = base.where(
+        matchesSearch(query.q, ['t.name', 't.description', 't.routing_key_pattern', 'a.name']),
+      );
+    }
+    const count = await countRows(base);
+    const rows = await base
+      .selectAll('t')
+      .select('a.name as application_name')
+      .orderBy('a.name')
+      .orderBy('t.name')
+      .offset(query.offset)
+      .limit(query.limit)
+      .execute();
+    return {
+      items: rows.map(r => toNotificationType(r, r.application_name)),
+      totalCount: count,
+      offset: query.offset,
+      limit: query.limit,
+    };
+  }
+
+  async find(application: Application, name: string) {
+    const row = await this.#db
+      .selectFrom('brom_notification_types')
+      .selectAll()
+      .where('application_id', '=', application.id)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && toNotificationType(row, application.name);
+  }
+
+  async listOf(application: Application) {
+    const rows = await this.#db
+      .selectFrom('brom_notification_types')
+      .selectAll()
+      .where('application_id', '=', application.id)
+      .execute();
+    return rows.map(row => toNotificationType(row, application.name));
+  }
+
+  async insert(type: NotificationType, of: { applicationId: string }) {
+    await this.#db
+      .insertInto('brom_notification_types')
+      .values({
+        ...toColumns(type),
+        id: type.id,
+        application_id: of.applicationId,
+        name: type.name,
+        created_at: type.createdAt,
+        deleted_by: null,
+      })
+      .execute();
+  }
+
+  async update(type: NotificationType, by: { deletedBy?: string } = {}) {
+    await this.#db
+      .updateTable('brom_notification_types')
+      .set({
+        ...toColumns(type),
+        ...(by.deletedBy ? { deleted_by: by.deletedBy } : {}),
+      })
+      .where('id', '=', type.id)
+      .execute();
+  }
+}
+
+function toColumns(type: NotificationType) {
+  return {
+    routing_key_pattern: type.routingKeyPattern,
+    description: type.description,
+    payload_schema: type.payloadSchema ? JSON.stringify(type.payloadSchema) : null,
+    visibility: type.visibility,
+    requires_approval: type.requiresApproval,
+    generation: type.generation,
+    updated_at: type.updatedAt,
+    deleted_at: type.deletedAt,
+  } satisfies Partial<NotificationTypeRow>;
+}

@@ -1,0 +1,226 @@
+import {
+  Application,
+  NotificationType,
+  Page,
+  Subscription,
+  SubscriptionState,
+} from '@internal/plugin-brom-common';
+import { Kysely } from 'kysely';
+import { toApplication, toNotificationType, toSubscription } from './mappers';
+import { countRows, OwnerFilter, ownerCriteria } from './queries';
+import { BromTables, SubscriptionRow } from './tables';
+
+/** A subscription is live while it is requested or approved. */
+export const LIVE_SUBSCRIPTION_STATES: SubscriptionState[] = ['requested', 'approved'];
+
+export interface SubscriptionListQuery {
+  consumer?: string;
+  producer?: string;
+  notificationType?: string;
+  state?: SubscriptionState;
+  /** Only subscriptions of consumers whose owner the permission criteria allow. */
+  consumerAllowed?: OwnerFilter;
+  /** Only subscriptions to producers whose owner the permission criteria allow. */
+  producerAllowed?: OwnerFilter;
+  offset: number;
+  limit: number;
+}
+
+/** A subscription with the applications and the type it joins. */
+export interface SubscriptionContext {
+  subscription: Subscription;
+  consumer: Application;
+  producer: Application;
+  type: NotificationType;
+}
+
+export interface SubscriptionStore {
+  list(query: SubscriptionListQuery): Promise<Page<Subscription>>;
+  findContext(id: string): Promise<SubscriptionContext | undefined>;
+  /** The subscription of a consumer to a type, in whatever state. */
+  findOf(consumer: Application, type: NotificationType): Promise<Subscription | undefined>;
+  /** Live subscriptions to a producer's types or to one type, by consumer name. */
+  listLive(of: { producerId: string } | { typeId: string }): Promise<Subscription[]>;
+  insert(
+    subscription: Subscription,
+    of: { consumerId: string; typeId: string },
+  ): Promise<void>;
+  /**
+   * Writes the subscription's new state if it is still at `fromGeneration`; false when a
+   * concurrent change got there first.
+   */
+  update(subscription: Subscription, fromGeneration: number): Promise<boolean>;
+}
+
+export class DatabaseSubscriptionStore implements SubscriptionStore {
+  readonly #db: Kysely<BromTables>;
+
+  private constructor(db: Kysely<BromTables>) {
+    this.#db = db;
+  }
+
+  static create(options: { db: Kysely<BromTables> }): SubscriptionStore {
+    return new DatabaseSubscriptionStore(options.db);
+  }
+
+  #joined() {
+    return this.#db
+      .selectFrom('brom_subscriptions as s')
+      .innerJoin('brom_applications as c', 'c.id', 's.consumer_application_id')
+      .innerJoin('brom_notification_types as t', 't.id', 's.notification_type_id')
+      .innerJoin('brom_applications as p', 'p.id', 't.application_id');
+  }
+
+  async list(query: SubscriptionListQuery): Promise<Page<Subscription>> {
+    let base = this.#joined();
+    if (query.consumer) base = base.where('c.name', '=', query.consumer);
+    if (query.producer) base = base.where('p.name', '=', query.producer);
+    if (query.notificationType) base = base.where('t.name', '=', query.notificationType);
+    if (query.state) base = base.where('s.state', '=', query.state);
+    for (const [column, allowed] of [
+      ['c.owner', query.consumerAllowed],
+      ['p.owner', query.producerAllowed],
+    ] as const) {
+      if (!allowed) continue;
+      base = base.where(eb => ownerCriteria(eb, column, allowed));
+    }
+    const count = await countRows(base);
+    const rows = await base
+      .selectAll('s')
+      .select([
+        'c.name as consumer_name',
+        'p.name as producer_name',
+        't.name as type_name',
+        't.routing_key_pattern as type_pattern',
+      ])
+      .orderBy('s.updated_at', 'desc')
+      .orderBy('s.id')
+      .offset(query.offset)
+      .limit(query.limit)
+      .execute();
+    return {
+      items: rows.map(r =>
+        toSubscription(r, {
+          consumer: r.consumer_name,
+          producer: r.producer_name,
+          notificationType: r.type_name,
+          routingKeyPattern: r.type_pattern,
+        }),
+      ),
+      totalCount: count,
+      offset: query.offset,
+      limit: query.limit,
+    };
+  }
+
+  async findContext(id: string): Promise<SubscriptionContext | undefined> {
+    const row = await this.#db
+      .selectFrom('brom_subscriptions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const type = await this.#db
+      .selectFrom('brom_notification_types')
+      .selectAll()
+      .where('id', '=', row.notification_type_id)
+      .executeTakeFirstOrThrow();
+    const apps = await this.#db
+      .selectFrom('brom_applications')
+      .selectAll()
+      .where('id', 'in', [row.consumer_application_id, type.application_id])
+      .execute();
+    const consumer = toApplication(apps.find(a => a.id === row.consumer_application_id)!);
+    const producer = toApplication(apps.find(a => a.id === type.application_id)!);
+    return {
+      subscription: toSubscription(row, {
+        consumer: consumer.name,
+        producer: producer.name,
+        notificationType: type.name,
+        routingKeyPattern: type.routing_key_pattern,
+      }),
+      consumer,
+      producer,
+      type: toNotificationType(type, producer.name),
+    };
+  }
+
+  async findOf(consumer: Application, type: NotificationType) {
+    const row = await this.#db
+      .selectFrom('brom_subscriptions')
+      .selectAll()
+      .where('consumer_application_id', '=', consumer.id)
+      .where('notification_type_id', '=', type.id)
+      .executeTakeFirst();
+    return (
+      row &&
+      toSubscription(row, {
+        consumer: consumer.name,
+        producer: type.application,
+        notificationType: type.name,
+        routingKeyPattern: type.routingKeyPattern,
+      })
+    );
+  }
+
+  async listLive(of: { producerId: string } | { typeId: string }) {
+    let query = this.#joined()
+      .selectAll('s')
+      .select([
+        'c.name as consumer_name',
+        'p.name as producer_name',
+        't.name as type_name',
+        't.routing_key_pattern as type_pattern',
+      ])
+      .where('s.state', 'in', LIVE_SUBSCRIPTION_STATES);
+    query =
+      'producerId' in of
+        ? query.where('t.application_id', '=', of.producerId)
+        : query.where('t.id', '=', of.typeId);
+    const rows = await query.orderBy('c.name').execute();
+    return rows.map(r =>
+      toSubscription(r, {
+        consumer: r.consumer_name,
+        producer: r.producer_name,
+        notificationType: r.type_name,
+        routingKeyPattern: r.type_pattern,
+      }),
+    );
+  }
+
+  async insert(subscription: Subscription, of: { consumerId: string; typeId: string }) {
+    await this.#db
+      .insertInto('brom_subscriptions')
+      .values({
+        ...toColumns(subscription),
+        id: subscription.id,
+        consumer_application_id: of.consumerId,
+        notification_type_id: of.typeId,
+      })
+      .execute();
+  }
+
+  async update(subscription: Subscription, fromGeneration: number) {
+    const result = await this.#db
+      .updateTable('brom_subscriptions')
+      .set(toColumns(subscription))
+      .where('id', '=', subscription.id)
+      .where('generation', '=', fromGeneration)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+}
+
+function toColumns(subscription: Subscription) {
+  return {
+    state: subscription.state,
+    justification: subscription.justification,
+    requested_by: subscription.requestedBy,
+    requested_at: subscription.requestedAt,
+    decided_by: subscription.decidedBy,
+    decided_at: subscription.decidedAt,
+    reason: subscription.reason,
+    generation: subscription.generation,
+    updated_at: subscription.updatedAt,
+  } satisfies Partial<SubscriptionRow>;
+}
