@@ -2,27 +2,59 @@
  * Routing-key patterns, defined once for the backend (overlap checks, broker bindings) and the
  * sidecar (topic authorisation).
  *
- * A pattern is a dot-separated list of words. A word is `[a-z0-9_-]+`, `*` (exactly one word)
- * or `#` (zero or more words, allowed only as the last word). `#` alone matches every key,
- * including the empty key (zero words); `a.#` matches `a`, `a.b` and `a.b.c`.
+ * A pattern is a dot-separated list of words. A word is a literal (one or more Unicode letters,
+ * combining marks or digits, `_` or `-`: see ROUTING_KEY_WORD), `*` (exactly one word) or `#`
+ * (zero or more words, allowed only as the last word). A pattern is at most 255 bytes of UTF-8,
+ * as a binding key is.
  *
- * Routing keys published by clients are arbitrary strings. A key matches only when it has the
- * pattern's word structure and every one of its words is itself a `[a-z0-9_-]+` word, so a key
- * with empty words (`a..b`, `.a`), upper case, spaces or non-ASCII characters matches no
- * pattern, not even `#`. That is stricter than the broker's own topic routing on purpose: the
- * authorisation answer must never be wider than the language the portal lets owners declare.
+ * Keys are matched as RabbitMQ's topic exchange routes them: a key is split on every `.` into
+ * words, each of which may be empty or hold any character (`order.01HXYZ.created`, `a..b`,
+ * `ø.x`), and the empty key is zero words. `*` matches any one word, empty included; a final
+ * `#` any number of words. A literal matches only a word equal to it, character for character:
+ * no case folding, no Unicode normalisation, exactly as the exchange compares bytes. So the
+ * answer for a key is always the exchange's: a key is authorised exactly when a binding with
+ * one of the patterns would route it.
  */
 
-/** The characters a routing-key word may contain. */
-export const ROUTING_KEY_WORD = /^[a-z0-9_-]+$/;
+/**
+ * A literal word: the characters people name events with in any script, and nothing that reads
+ * as syntax (`.`, `*`, `#`), space or punctuation.
+ */
+export const ROUTING_KEY_WORD = /^[\p{L}\p{M}\p{N}_-]+$/u;
 
 /**
- * AMQP 0-9-1 carries routing keys as a short string (at most 255 bytes), so no key the broker
- * asks about is longer; patterns are held to the same bound.
+ * AMQP 0-9-1 carries routing keys and binding keys as a short string (at most 255 bytes), so no
+ * key the broker asks about is longer; patterns are held to the same bound, in UTF-8 bytes.
  */
 export const MAX_ROUTING_KEY_LENGTH = 255;
 
-const WORD_SOURCE = '[a-z0-9_-]+';
+/** The number of bytes the string takes in UTF-8 (lone surrogates count as U+FFFD's 3). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) {
+      bytes += 1;
+    } else if (code < 0x800) {
+      bytes += 2;
+    } else if (
+      code >= 0xd800 &&
+      code <= 0xdbff &&
+      i + 1 < text.length &&
+      text.charCodeAt(i + 1) >= 0xdc00 &&
+      text.charCodeAt(i + 1) <= 0xdfff
+    ) {
+      bytes += 4;
+      i++;
+    } else {
+      bytes += 3;
+    }
+  }
+  return bytes;
+}
+
+/** Any one word of a key: everything up to the next dot, possibly nothing. */
+const ANY_WORD_SOURCE = '[^.]*';
 
 /** Thrown for a pattern outside the language described above. */
 export class RoutingKeyPatternError extends Error {
@@ -43,8 +75,8 @@ export function routingKeyPatternProblem(pattern: string): string | undefined {
   if (pattern.length === 0) {
     return 'must not be empty';
   }
-  if (pattern.length > MAX_ROUTING_KEY_LENGTH) {
-    return `must be at most ${MAX_ROUTING_KEY_LENGTH} characters`;
+  if (utf8Length(pattern) > MAX_ROUTING_KEY_LENGTH) {
+    return `must be at most ${MAX_ROUTING_KEY_LENGTH} bytes of UTF-8`;
   }
   const words = pattern.split('.');
   for (let i = 0; i < words.length; i++) {
@@ -64,7 +96,7 @@ export function routingKeyPatternProblem(pattern: string): string | undefined {
     if (!ROUTING_KEY_WORD.test(word)) {
       return `word ${i + 1} (${JSON.stringify(
         word,
-      )}) must be "*", "#" or consist of a-z, 0-9, "_" and "-"`;
+      )}) must be "*", "#" or consist of letters, digits, "_" and "-"`;
     }
   }
   return undefined;
@@ -82,24 +114,24 @@ function assertValid(pattern: string): void {
 }
 
 /**
- * The regular-expression source (without anchors) for one valid pattern. Every quantified part
- * is separated by a literal dot, so matching is linear in the key length: there is no
- * backtracking blow-up on long or hostile keys.
+ * The regular-expression source (without anchors) for one valid pattern; it is matched with
+ * the `s` flag, so `.` in it stands for any character. A pattern with a fixed word needs at
+ * least one word, and the empty key has none, hence the lookahead. Every quantified part is
+ * separated by a literal dot or runs to the end, so matching is linear in the key length: there
+ * is no backtracking blow-up on long or hostile keys.
  */
 function patternSource(pattern: string): string {
   const words = pattern.split('.');
   const last = words[words.length - 1];
   const fixed = last === '#' ? words.slice(0, -1) : words;
-  const fixedSource = fixed
-    .map(word => (word === '*' ? WORD_SOURCE : word))
-    .join('\\.');
-  if (last !== '#') {
-    return fixedSource;
-  }
   if (fixed.length === 0) {
-    return `(?:${WORD_SOURCE}(?:\\.${WORD_SOURCE})*)?`;
+    return '.*';
   }
-  return `${fixedSource}(?:\\.${WORD_SOURCE})*`;
+  // Literal words hold no character that is special in a RegExp.
+  const fixedSource = fixed
+    .map(word => (word === '*' ? ANY_WORD_SOURCE : word))
+    .join('\\.');
+  return `(?=.)${fixedSource}${last === '#' ? '(?:\\..*)?' : ''}`;
 }
 
 /**
@@ -116,9 +148,8 @@ export function routingKeyPatternsToRegExp(
   for (const pattern of patterns) {
     assertValid(pattern);
   }
-  // Literal words contain only [a-z0-9_-], none of which is special in a RegExp.
   const alternatives = [...new Set(patterns)].map(patternSource);
-  return new RegExp(`^(?:${alternatives.join('|')})$`);
+  return new RegExp(`^(?:${alternatives.join('|')})$`, 's');
 }
 
 /** A predicate for one pattern. Throws RoutingKeyPatternError for an invalid pattern. */
@@ -130,7 +161,9 @@ export function compileRoutingKeyPattern(
 
 /**
  * A predicate that is true when the key matches any of the patterns; one RegExp test per call
- * whatever the number of patterns. Throws RoutingKeyPatternError for an invalid pattern.
+ * whatever the number of patterns. A key of more than 255 characters is more than 255 bytes,
+ * which AMQP cannot carry, and matches nothing. Throws RoutingKeyPatternError for an invalid
+ * pattern.
  */
 export function compileRoutingKeyPatterns(
   patterns: readonly string[],

@@ -29,16 +29,33 @@ describe('compileTopicPatterns and matchesTopic', () => {
     expect(matches('payment.paid')).toBe(false);
   });
 
-  it('matches no key with empty words, other characters or over 255 characters, not even with `#`', () => {
+  it('matches what the topic exchange routes: any characters between dots, empty words too, up to 255 characters', () => {
     const everything = compileTopicMatcher(['#']);
     expect(everything('')).toBe(true);
     expect(everything('a.b-c_1')).toBe(true);
     for (const key of ['a..b', '.a', 'a.', '.', 'A', 'a b', 'é', 'a*', 'a#']) {
-      expect(everything(key)).toBe(false);
+      expect(everything(key)).toBe(true);
     }
     expect(everything('a'.repeat(255))).toBe(true);
     expect(everything('a'.repeat(256))).toBe(false);
     expect(compileTopicMatcher(['*'])('')).toBe(false);
+    expect(compileTopicMatcher(['*'])('.')).toBe(false);
+    expect(compileTopicMatcher(['*.*'])('.')).toBe(true);
+
+    const ulid = compileTopicMatcher(['order.*.created']);
+    expect(ulid('order.01HXYZ3K8Q9V.created')).toBe(true);
+    expect(ulid('order.ø.created')).toBe(true);
+    expect(ulid('order..created')).toBe(true);
+    expect(ulid('Order.01HXYZ.created')).toBe(false);
+    expect(ulid('order.01HXYZ.Created')).toBe(false);
+
+    const literal = compileTopicMatcher(['Ordre.ø.*', 'заказ.#']);
+    expect(literal('Ordre.ø.1')).toBe(true);
+    expect(literal('ordre.ø.1')).toBe(false);
+    expect(literal('Ordre.o\u0338.1')).toBe(false);
+    expect(literal('заказ')).toBe(true);
+    expect(literal('заказ.создан')).toBe(true);
+    expect(literal('заказы')).toBe(false);
   });
 
   it('matches nothing for no patterns and refuses invalid patterns', () => {
@@ -46,7 +63,13 @@ describe('compileTopicPatterns and matchesTopic', () => {
     expect(() => compileTopicMatcher(['a.#.b'])).toThrow(
       RoutingKeyPatternError,
     );
-    expect(() => compileTopicMatcher(['A'])).toThrow(RoutingKeyPatternError);
+    expect(() => compileTopicMatcher(['a b'])).toThrow(RoutingKeyPatternError);
+    expect(() => compileTopicMatcher(['\u{1F600}'])).toThrow(
+      RoutingKeyPatternError,
+    );
+    expect(() => compileTopicMatcher(['é'.repeat(128)])).toThrow(
+      RoutingKeyPatternError,
+    );
   });
 
   it('accepts exactly the patterns the snapshot package accepts', () => {
@@ -63,6 +86,11 @@ describe('compileTopicPatterns and matchesTopic', () => {
       'A',
       ' ',
       'é',
+      'ø',
+      'Ж',
+      '\u0301',
+      '\u{1F600}',
+      '\uD800',
       '**',
       '#a',
     ];
@@ -77,6 +105,8 @@ describe('compileTopicPatterns and matchesTopic', () => {
       'a..b',
       '.a',
       'a.',
+      'é'.repeat(127),
+      'é'.repeat(128),
     ];
     for (let n = 0; n < 5_000; n++) {
       let pattern = '';
@@ -105,7 +135,20 @@ describe('compileTopicPatterns and matchesTopic', () => {
 
   it('agrees with the snapshot package’s RegExp matcher on 30,000 random keys', () => {
     const random = seeded(4);
-    const words = ['a', 'b', 'ab', 'order', 'created', '1f', '-', '_x'];
+    const words = [
+      'a',
+      'b',
+      'ab',
+      'order',
+      'created',
+      '1f',
+      '-',
+      '_x',
+      'A',
+      'ø',
+      'Ж',
+      '01HXYZ',
+    ];
     const pick = <T>(items: readonly T[]) =>
       items[Math.floor(random() * items.length)];
     const pattern = () => {
@@ -119,7 +162,19 @@ describe('compileTopicPatterns and matchesTopic', () => {
       }
       return random() < 0.05 ? '#' : parts.join('.');
     };
-    const keyPieces = [...words, '.', '.', '', 'A', ' ', 'é', '*', '#'];
+    const keyPieces = [
+      ...words,
+      '.',
+      '.',
+      '',
+      'A',
+      ' ',
+      'é',
+      '*',
+      '#',
+      '\u{1F600}',
+      '\uFFFD',
+    ];
     const disagreements: unknown[] = [];
     for (let set = 0; set < 300; set++) {
       const patterns = Array.from(

@@ -6,10 +6,10 @@ import {
 
 /**
  * Routing-key matching for `/auth/topic`, with the semantics of
- * `compileRoutingKeyPatterns` of `@internal/brom-authz-snapshot` (see routingKey.ts there): a
- * key matches when it is a dot-separated list of `[a-z0-9_-]+` words (or empty, for `#`) that
- * fits one of the patterns, where `*` is one word and a final `#` any number of words, none
- * included.
+ * `compileRoutingKeyPatterns` of `@internal/brom-authz-snapshot` (see routingKey.ts there),
+ * which are the topic exchange's: the key is split on every dot into words of any characters
+ * (possibly empty; the empty key is no words), `*` is one word, a final `#` any number of words,
+ * none included, and a literal word matches only an equal word.
  *
  * Compiled into one RegExp per exchange, the patterns cost the broker's topic checks more than
  * anything else the sidecar did: hundreds of separately compiled expressions, each cold in the
@@ -28,37 +28,18 @@ const DOT = 0x2e;
 const STAR = 0x2a;
 const HASH = 0x23;
 
-/** 1 for the characters a routing-key word may contain: a-z, 0-9, `_` and `-`. */
+/** 1 for the ASCII characters a literal word may contain: letters, digits, `_` and `-`. */
 const WORD_CHARACTER = new Uint8Array(128);
-for (const character of 'abcdefghijklmnopqrstuvwxyz0123456789_-') {
+for (const character of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-') {
   WORD_CHARACTER[character.charCodeAt(0)] = 1;
-}
-
-/** Whether the key is empty or a list of non-empty words of allowed characters. */
-function isWordList(key: string): boolean {
-  const length = key.length;
-  let wordLength = 0;
-  for (let i = 0; i < length; i++) {
-    const code = key.charCodeAt(i);
-    if (code === DOT) {
-      if (wordLength === 0) {
-        return false;
-      }
-      wordLength = 0;
-    } else if (code < 128 && WORD_CHARACTER[code] === 1) {
-      wordLength++;
-    } else {
-      return false;
-    }
-  }
-  return length === 0 || wordLength > 0;
 }
 
 /**
  * Whether the pattern is in the language routingKeyPatternProblem accepts (non-empty, at most
- * 255 characters, words of allowed characters, `*`, or `#` as the last word), in one pass
- * without allocating: a large snapshot has a hundred thousand patterns, already validated once
- * by parseAuthzSnapshot.
+ * 255 bytes, literal words, `*`, or `#` as the last word). An ASCII pattern is checked in one
+ * pass without allocating: a large snapshot has a hundred thousand patterns, already validated
+ * once by parseAuthzSnapshot. One with another character is left to the snapshot package,
+ * which knows Unicode's letters.
  */
 function isValidPattern(pattern: string): boolean {
   const length = pattern.length;
@@ -80,7 +61,9 @@ function isValidPattern(pattern: string): boolean {
         }
       }
       wordStart = i + 1;
-    } else if (!(code < 128 && WORD_CHARACTER[code] === 1)) {
+    } else if (code >= 128) {
+      return routingKeyPatternProblem(pattern) === undefined;
+    } else if (WORD_CHARACTER[code] !== 1) {
       const single =
         i === wordStart &&
         (i + 1 === length || pattern.charCodeAt(i + 1) === DOT);
@@ -93,8 +76,9 @@ function isValidPattern(pattern: string): boolean {
 }
 
 /**
- * Whether a valid pattern matches a key already known to be a word list: walks both word by
- * word, comparing literal words character by character.
+ * Whether a valid pattern matches a key: walks both word by word, comparing literal words
+ * character by character (code units: two strings decoded from UTF-8 are equal exactly when
+ * their bytes are).
  */
 function patternMatches(pattern: string, key: string): boolean {
   const patternLength = pattern.length;
@@ -146,9 +130,12 @@ function patternMatches(pattern: string, key: string): boolean {
 /** Stands for a first word that is `*` or `#`: such a pattern is tried on every key. */
 const ANY_HEAD = -1;
 
-/** The first word's length and first character, as one small integer (words are ASCII). */
+/**
+ * The first word's length and first code unit, as one small integer (a key's first word is at
+ * most 255 code units). A key with an empty first word has head 0, which no literal has.
+ */
 function head(text: string, wordEnd: number): number {
-  return wordEnd === 0 ? 0 : (wordEnd << 7) | text.charCodeAt(0);
+  return wordEnd === 0 ? 0 : (wordEnd << 16) | text.charCodeAt(0);
 }
 
 function firstWordEnd(text: string): number {
@@ -158,11 +145,8 @@ function firstWordEnd(text: string): number {
 
 /** Whether the routing key matches any of the patterns. */
 export function matchesTopic(patterns: TopicPatterns, key: string): boolean {
-  if (
-    typeof key !== 'string' ||
-    key.length > MAX_ROUTING_KEY_LENGTH ||
-    !isWordList(key)
-  ) {
+  // Longer than 255 characters is longer than the 255 bytes AMQP can carry.
+  if (typeof key !== 'string' || key.length > MAX_ROUTING_KEY_LENGTH) {
     return false;
   }
   const keyHead = head(key, firstWordEnd(key));
