@@ -181,6 +181,7 @@ export async function startSidecar(
     metrics,
     logger: logger.child({ component: 'auth' }),
     maxBodyBytes: config.maxBodyBytes,
+    now,
   });
   let admin: AdminServer;
   try {

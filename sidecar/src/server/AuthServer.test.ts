@@ -3,6 +3,7 @@ import { startSidecar, SidecarHandle } from '../main';
 import { hashSecret } from '../index/hash';
 import { FakePortal } from '../__testUtils__/FakePortal';
 import {
+  NOW,
   PRODUCER_SECRET,
   VHOST,
   askPost,
@@ -331,6 +332,141 @@ describe('auth port', () => {
     );
   });
 });
+
+describe('malformed requests on the auth port', () => {
+  let portal: FakePortal;
+  let sidecar: SidecarHandle;
+  let dir: { path: string; remove: () => Promise<void> };
+  let clock = NOW;
+  let lines: string[];
+
+  beforeAll(async () => {
+    dir = await temporaryDirectory();
+    portal = await FakePortal.start();
+    portal.publish(makeSnapshot(1));
+    const memory = memoryLogger();
+    lines = memory.lines;
+    sidecar = await startSidecar(
+      testConfig({
+        portalUrl: portal.url,
+        snapshotPath: `${dir.path}/snapshot.json`,
+      }),
+      { logger: memory.logger, now: () => clock },
+    );
+    await waitFor(() => sidecar.version === 1, 'the first snapshot');
+  });
+
+  afterAll(async () => {
+    await sidecar.stop({ drainMs: 0 });
+    await portal.close();
+    await dir.remove();
+  });
+
+  const warnings = () =>
+    lines
+      .map(line => JSON.parse(line))
+      .filter(entry => entry.msg.startsWith('Malformed request'));
+
+  it('answers 400 with a short reason, or 431 for oversized headers, and closes the connection', async () => {
+    const garbage = await sendRaw(
+      sidecar.authPort,
+      'BREW /auth/user HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(garbage).toMatch(/\r\nconnection: close\r\n/i);
+    expect(garbage).toMatch(
+      /\r\n\r\nmalformed HTTP request \(HPE_INVALID_METHOD\)\n$/,
+    );
+
+    const badHeader = await sendRaw(
+      sidecar.authPort,
+      'POST /auth/user HTTP/1.1\r\nHost: x\r\nContent Length: 3\r\n\r\nabc',
+    );
+    expect(badHeader).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(badHeader).toContain(
+      'malformed HTTP request (HPE_INVALID_HEADER_TOKEN)',
+    );
+
+    const hugeHeader = await sendRaw(
+      sidecar.authPort,
+      `GET /auth/user?username=orders-1&password=${encodeURIComponent(
+        PRODUCER_SECRET,
+      )} HTTP/1.1\r\nHost: x\r\nX-Padding: ${'x'.repeat(10 * 1024)}\r\n\r\n`,
+    );
+    expect(hugeHeader).toMatch(
+      /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/,
+    );
+    expect(hugeHeader).not.toContain('allow');
+  });
+
+  it('never lets a malformed request turn an earlier answer on the connection into an allow', async () => {
+    const valid = `GET /auth/user?username=orders-1&password=${encodeURIComponent(
+      PRODUCER_SECRET,
+    )} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    // Answered one at a time, the valid request gets its allow and the garbage its 400.
+    const socket = connect(sidecar.authPort, '127.0.0.1');
+    await new Promise<void>(resolve => socket.once('connect', () => resolve()));
+    try {
+      expect(await exchange(socket, valid, 'allow')).toMatch(/\r\n\r\nallow$/);
+    } finally {
+      socket.destroy();
+    }
+    // Sent together, the garbage is refused while the allow still waits to be written: the
+    // connection gets the 400 and nothing after it.
+    const together = await sendRaw(
+      sidecar.authPort,
+      `${valid}BREW / HTTP/1.1\r\n\r\n`,
+    );
+    expect(together).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(together).not.toContain('allow');
+  });
+
+  it('warns at most once per 10 seconds, counting the requests it did not log', async () => {
+    const before = warnings().length;
+    clock += 60_000;
+    for (let i = 0; i < 3; i++) {
+      await sendRaw(sidecar.authPort, 'BREW / HTTP/1.1\r\n\r\n');
+    }
+    expect(warnings().slice(before)).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        answered: true,
+        code: 'HPE_INVALID_METHOD',
+        error: 'Parse Error: Invalid method encountered',
+        suppressedSinceLast: expect.any(Number),
+      }),
+    ]);
+
+    clock += 9_999;
+    await sendRaw(sidecar.authPort, 'BREW / HTTP/1.1\r\n\r\n');
+    expect(warnings().length).toBe(before + 1);
+
+    clock += 1;
+    await sendRaw(sidecar.authPort, 'BREW / HTTP/1.1\r\n\r\n');
+    expect(warnings().slice(before + 1)).toEqual([
+      expect.objectContaining({ level: 'warn', suppressedSinceLast: 3 }),
+    ]);
+    // A well-formed request is still an ordinary 200 answer.
+    expect(
+      await askPost(sidecar.authPort, 'vhost', {
+        username: 'orders-1',
+        vhost: VHOST,
+      }),
+    ).toBe('allow');
+  });
+});
+
+/** Writes raw bytes on a new connection and resolves with everything read until it closes. */
+function sendRaw(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', chunk => (received += chunk.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received));
+    socket.write(request);
+  });
+}
 
 /** Writes one request and reads until the response ends with the expected body. */
 function exchange(

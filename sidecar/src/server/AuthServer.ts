@@ -2,14 +2,17 @@ import {
   IncomingMessage,
   Server,
   ServerResponse,
+  STATUS_CODES,
   createServer,
 } from 'node:http';
+import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { AuthzDecider } from '../index/AuthzDecider';
 import { Logger, errorMessage } from '../logger';
 import { EndpointIndex, SidecarMetrics } from '../metrics';
 import { AUTH_PARAM, AuthParams, readAuthParams } from './authParams';
 import { closeServer, listen } from './listen';
+import { ThrottledWarning } from './ThrottledWarning';
 
 /**
  * The port RabbitMQ's `rabbitmq_auth_backend_http` calls. Measured facts it follows
@@ -62,6 +65,33 @@ const PATHS = new Map<string, EndpointIndex>([
   ['/auth/resource', 2],
   ['/auth/topic', 3],
 ]);
+
+/**
+ * The raw answers to a request the HTTP parser refused (node's own choice of status per error,
+ * from `_http_server.js`), each with a short text body saying what was wrong. No request
+ * reaches the decider, so none of them can be an allow.
+ */
+function clientErrorResponse(code: string | undefined): Buffer {
+  let status = 400;
+  let body = `malformed HTTP request${code ? ` (${code})` : ''}\n`;
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    body = 'request headers too large\n';
+  } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    body = 'request not received in time\n';
+  }
+  return Buffer.from(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      'content-type: text/plain\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      'connection: close\r\n\r\n' +
+      body,
+  );
+}
+
+/** At most one warning line per this interval about malformed requests. */
+const MALFORMED_WARNING_INTERVAL_MS = 10_000;
 
 /** The broker's parameters are a few hundred bytes; anything near this is not the broker. */
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024;
@@ -152,6 +182,7 @@ export class AuthServer {
   readonly #decider: AuthzDecider;
   readonly #metrics: SidecarMetrics;
   readonly #logger: Logger;
+  readonly #malformed: ThrottledWarning;
   // Reused by every request: each is read and decided synchronously.
   readonly #params = new AuthParams();
   /**
@@ -166,11 +197,19 @@ export class AuthServer {
     metrics: SidecarMetrics;
     logger: Logger;
     maxBodyBytes: number;
+    now: () => number;
   }) {
     this.#decider = options.decider;
     this.#metrics = options.metrics;
     this.#logger = options.logger;
     this.maxBodyBytes = options.maxBodyBytes;
+    this.#malformed = ThrottledWarning.create({
+      logger: options.logger,
+      message:
+        'Malformed request on the auth port; refused it and closed the connection',
+      intervalMs: MALFORMED_WARNING_INTERVAL_MS,
+      now: options.now,
+    });
     this.#server = createServer(
       {
         headersTimeout: HEADERS_TIMEOUT_MS,
@@ -185,12 +224,7 @@ export class AuthServer {
     );
     this.#server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     this.#server.timeout = 0;
-    this.#server.on('clientError', (error: Error, socket) => {
-      this.#logger.debug('Client error on auth port', {
-        error: errorMessage(error),
-      });
-      socket.destroy();
-    });
+    this.#server.on('clientError', this.#onClientError);
   }
 
   /** Creates the server and starts listening. */
@@ -201,12 +235,15 @@ export class AuthServer {
     metrics: SidecarMetrics;
     logger: Logger;
     maxBodyBytes?: number;
+    /** Milliseconds, for rate-limiting warnings; tests pass a fake clock. */
+    now?: () => number;
   }): Promise<AuthServer> {
     const server = new AuthServer({
       decider: options.decider,
       metrics: options.metrics,
       logger: options.logger,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      now: options.now ?? (() => performance.now()),
     });
     server.#port = await listen(server.#server, options.host, options.port);
     return server;
@@ -262,6 +299,45 @@ export class AuthServer {
     }
     res.writeHead(405, METHOD_NOT_ALLOWED_HEADERS);
     res.end();
+  };
+
+  /**
+   * A request the HTTP parser refused (or one that timed out) gets a status and a short reason,
+   * so whoever sent it can tell what went wrong, as node's default handler would, had the
+   * server no listener. Like node, it answers only when nothing of an earlier response on the
+   * connection went out yet (`_httpMessage` is node's record of the response in flight, the one
+   * its own handler checks); the connection is closed either way. A peer that hung up
+   * (ECONNRESET) is no one's mistake and gets nothing.
+   */
+  readonly #onClientError = (
+    error: Error & { code?: string },
+    socket: Socket & { _httpMessage?: { headersSent: boolean } | null },
+  ): void => {
+    if (error.code === 'ECONNRESET') {
+      this.#logger.debug('Client hung up on the auth port', {
+        error: errorMessage(error),
+      });
+      socket.destroy();
+      return;
+    }
+    if (socket.writableEnded) {
+      // The parser reports its error again for every later chunk; the first one was answered.
+      socket.destroy();
+      return;
+    }
+    const answerable = socket.writable && !socket._httpMessage?.headersSent;
+    if (answerable) {
+      socket.end(clientErrorResponse(error.code));
+    } else {
+      socket.destroy();
+    }
+    // The parser's code and message only: its error also holds the raw bytes, which may carry a
+    // password.
+    this.#malformed.warn({
+      code: error.code ?? null,
+      error: error.message,
+      answered: answerable,
+    });
   };
 
   /**
