@@ -17,7 +17,7 @@ const REQUIRED = {
 describe('readSidecarConfig', () => {
   it('applies the documented defaults, binding loopback only', () => {
     expect(readSidecarConfig(REQUIRED)).toEqual({
-      portalUrl: 'https://portal.example.org',
+      portalUrls: ['https://portal.example.org'],
       token: 'service-token',
       instanceId: hostname(),
       authHost: '127.0.0.1',
@@ -29,7 +29,8 @@ describe('readSidecarConfig', () => {
       waitSeconds: 30,
       drainSeconds: 5,
       backoffInitialMs: 500,
-      backoffMaxMs: 30_000,
+      // Capped low so the feed takes news within about 4 s of the portal answering again.
+      backoffMaxMs: 4_000,
       failedAuthBurst: 10,
       failedAuthRefillPerSecond: 0.1,
       maxBodyBytes: 8192,
@@ -77,7 +78,32 @@ describe('readSidecarConfig', () => {
     }
   });
 
+  it('reads a comma-separated list of portal URLs, in order', () => {
+    expect(
+      readSidecarConfig({
+        ...REQUIRED,
+        BROM_SIDECAR_PORTAL_URL:
+          ' https://portal-a.example.org , https://portal-b.example.org/backstage',
+      }).portalUrls,
+    ).toEqual([
+      'https://portal-a.example.org',
+      'https://portal-b.example.org/backstage',
+    ]);
+  });
+
   it.each<[Record<string, string>, string]>([
+    [
+      { ...REQUIRED, BROM_SIDECAR_PORTAL_URL: 'https://a,ftp://b' },
+      'BROM_SIDECAR_PORTAL_URL entry 2 must be an http or https URL',
+    ],
+    [
+      { ...REQUIRED, BROM_SIDECAR_PORTAL_URL: 'https://a,' },
+      'BROM_SIDECAR_PORTAL_URL entry 2 is not a valid URL',
+    ],
+    [
+      { ...REQUIRED, BROM_SIDECAR_PORTAL_URL: 'https://a,https://A/' },
+      'BROM_SIDECAR_PORTAL_URL entry 2 is listed twice',
+    ],
     [{ BROM_SIDECAR_TOKEN: 't' }, 'BROM_SIDECAR_PORTAL_URL is required'],
     [{ ...REQUIRED, BROM_SIDECAR_PORTAL_URL: 'portal' }, 'not a valid URL'],
     [{ ...REQUIRED, BROM_SIDECAR_PORTAL_URL: 'ftp://portal' }, 'http or https'],

@@ -4,8 +4,11 @@ import { AUTHZ_SNAPSHOT_HTTP } from '@internal/brom-authz-snapshot';
 import { LogLevel, isLogLevel } from './logger';
 
 export interface SidecarConfig {
-  /** Base URL of the portal serving the snapshot feed. */
-  portalUrl: string;
+  /**
+   * Base URLs of the portal's replicas serving the snapshot feed, in order of preference: the
+   * feed follows one and moves to the next when a poll fails.
+   */
+  portalUrls: string[];
   /** Bearer token of the sidecars' service identity. Never logged. */
   token: string;
   /** Names this sidecar to the portal, which tracks the version each instance serves. */
@@ -53,7 +56,7 @@ export const CONFIG_DEFAULTS = {
   BROM_SIDECAR_WAIT_SECONDS: 30,
   BROM_SIDECAR_DRAIN_SECONDS: 5,
   BROM_SIDECAR_BACKOFF_INITIAL_MS: 500,
-  BROM_SIDECAR_BACKOFF_MAX_MS: 30_000,
+  BROM_SIDECAR_BACKOFF_MAX_MS: 4_000,
   BROM_SIDECAR_FAILED_AUTH_BURST: 10,
   BROM_SIDECAR_FAILED_AUTH_REFILL_PER_SECOND: 0.1,
   BROM_SIDECAR_MAX_BODY_BYTES: 8192,
@@ -102,30 +105,48 @@ function number(
 const PORT = { min: 0, max: 65535, integer: true };
 
 /**
+ * The portal URLs: one, or several separated by commas (a base URL needs no comma of its own).
+ * Each must be http or https without credentials, and none may be listed twice.
+ */
+function portalUrlList(raw: string | undefined): string[] {
+  if (!raw) {
+    throw new SidecarConfigError('BROM_SIDECAR_PORTAL_URL is required');
+  }
+  const urls = raw.split(',').map(url => url.trim());
+  const seen = new Set<string>();
+  urls.forEach((url, i) => {
+    const which =
+      urls.length === 1
+        ? 'BROM_SIDECAR_PORTAL_URL'
+        : `BROM_SIDECAR_PORTAL_URL entry ${i + 1}`;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new SidecarConfigError(`${which} is not a valid URL`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new SidecarConfigError(`${which} must be an http or https URL`);
+    }
+    if (parsed.username || parsed.password) {
+      throw new SidecarConfigError(
+        `${which} must not carry credentials; use BROM_SIDECAR_TOKEN(_FILE)`,
+      );
+    }
+    if (seen.has(parsed.href)) {
+      throw new SidecarConfigError(`${which} is listed twice`);
+    }
+    seen.add(parsed.href);
+  });
+  return urls;
+}
+
+/**
  * Reads the configuration from environment variables (see README.md). Reads the token file if
  * one is named. Throws SidecarConfigError naming the variable at fault.
  */
 export function readSidecarConfig(env: Env = process.env): SidecarConfig {
-  const portalUrl = text(env, 'BROM_SIDECAR_PORTAL_URL');
-  if (!portalUrl) {
-    throw new SidecarConfigError('BROM_SIDECAR_PORTAL_URL is required');
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(portalUrl);
-  } catch {
-    throw new SidecarConfigError('BROM_SIDECAR_PORTAL_URL is not a valid URL');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new SidecarConfigError(
-      'BROM_SIDECAR_PORTAL_URL must be an http or https URL',
-    );
-  }
-  if (parsed.username || parsed.password) {
-    throw new SidecarConfigError(
-      'BROM_SIDECAR_PORTAL_URL must not carry credentials; use BROM_SIDECAR_TOKEN(_FILE)',
-    );
-  }
+  const portalUrls = portalUrlList(text(env, 'BROM_SIDECAR_PORTAL_URL'));
 
   const tokenFile = text(env, 'BROM_SIDECAR_TOKEN_FILE');
   let token = text(env, 'BROM_SIDECAR_TOKEN');
@@ -184,7 +205,7 @@ export function readSidecarConfig(env: Env = process.env): SidecarConfig {
   }
 
   return {
-    portalUrl,
+    portalUrls,
     token,
     instanceId: text(env, 'BROM_SIDECAR_INSTANCE_ID') ?? hostname(),
     authHost:

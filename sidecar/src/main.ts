@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { AuthzSnapshot } from '@internal/brom-authz-snapshot';
 import { SidecarConfig, SidecarConfigError, readSidecarConfig } from './config';
 import { Backoff, exponentialBackoff } from './feed/backoff';
-import { SnapshotFeed } from './feed/SnapshotFeed';
+import { FeedTimers, SnapshotFeed } from './feed/SnapshotFeed';
 import { AuthzDecider } from './index/AuthzDecider';
 import { AuthzIndex } from './index/AuthzIndex';
 import { JsonLogger, Logger, errorMessage } from './logger';
@@ -18,6 +18,8 @@ export interface SidecarDependencies {
   now?: () => number;
   /** Replaces the exponential backoff built from the configuration. */
   backoff?: Backoff;
+  /** The timers the feed waits out its backoff with; tests pass a fake clock's. */
+  feedTimers?: FeedTimers;
   /** Waits out the drain window on stop; tests end the window when they choose. */
   drainWait?: (drainMs: number) => Promise<void>;
   /** How the command runs the code (bin/brom-sidecar.js), named in the started log line. */
@@ -125,7 +127,7 @@ export async function startSidecar(
   }
 
   const feed = SnapshotFeed.create({
-    portalUrl: config.portalUrl,
+    portalUrls: config.portalUrls,
     token: config.token,
     instanceId: config.instanceId,
     waitSeconds: config.waitSeconds,
@@ -145,6 +147,7 @@ export async function startSidecar(
     metrics,
     logger: logger.child({ component: 'feed' }),
     now,
+    timers: dependencies.feedTimers,
   });
 
   const status = (): SidecarStatus => {
@@ -202,7 +205,7 @@ export async function startSidecar(
   logger.info('Sidecar started', {
     authAddress: `${config.authHost}:${auth.port}`,
     adminAddress: `${config.adminHost}:${admin.port}`,
-    portalUrl: config.portalUrl,
+    portalUrls: config.portalUrls.join(','),
     instanceId: config.instanceId,
     snapshotPath: config.snapshotPath,
     ...(dependencies.build ? { build: dependencies.build } : {}),

@@ -115,7 +115,7 @@ export async function temporaryDirectory(): Promise<{
 
 export function testConfig(overrides: Partial<SidecarConfig>): SidecarConfig {
   return {
-    portalUrl: 'http://127.0.0.1:9',
+    portalUrls: ['http://127.0.0.1:9'],
     token: 'test-service-token',
     instanceId: 'sidecar-test',
     authHost: '127.0.0.1',

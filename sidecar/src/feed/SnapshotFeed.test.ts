@@ -3,7 +3,9 @@ import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { AUTHZ_SNAPSHOT_HTTP } from '@internal/brom-authz-snapshot';
 import { SidecarHandle, startSidecar } from '../main';
+import { CONFIG_DEFAULTS } from '../config';
 import { FakePortal } from '../__testUtils__/FakePortal';
+import { ManualTimers } from '../__testUtils__/ManualTimers';
 import {
   PRODUCER_SECRET,
   askPost,
@@ -93,7 +95,7 @@ describe('snapshot feed', () => {
     const { logger, lines } = memoryLogger();
     sidecar = await startSidecar(
       testConfig({
-        portalUrl: portal.url,
+        portalUrls: [portal.url],
         snapshotPath,
         instanceId: 'node-a',
         waitSeconds: 25,
@@ -129,7 +131,7 @@ describe('snapshot feed', () => {
     portal = await FakePortal.start({ holdMs: 20 });
     portal.publish(makeSnapshot(1));
     sidecar = await startSidecar(
-      testConfig({ portalUrl: portal.url, snapshotPath }),
+      testConfig({ portalUrls: [portal.url], snapshotPath }),
       {
         logger: memoryLogger().logger,
       },
@@ -150,7 +152,7 @@ describe('snapshot feed', () => {
     const { logger, lines } = memoryLogger();
     const backoff = recordingBackoff();
     sidecar = await startSidecar(
-      testConfig({ portalUrl: portal.url, snapshotPath }),
+      testConfig({ portalUrls: [portal.url], snapshotPath }),
       {
         logger,
         backoff,
@@ -174,10 +176,13 @@ describe('snapshot feed', () => {
     portal = await FakePortal.start({ holdMs: 60_000 });
     portal.publish(makeSnapshot(3, { epoch: 'database-a' }));
     const { logger, lines } = memoryLogger();
-    sidecar = await startSidecar(testConfig({ portalUrl: portal.url, snapshotPath }), {
-      logger,
-      backoff: recordingBackoff(),
-    });
+    sidecar = await startSidecar(
+      testConfig({ portalUrls: [portal.url], snapshotPath }),
+      {
+        logger,
+        backoff: recordingBackoff(),
+      },
+    );
     await waitFor(() => sidecar!.version === 3, 'version 3 of database-a');
     const rebuilt = makeSnapshot(1, { epoch: 'database-b' });
     rebuilt.credentials = [];
@@ -193,7 +198,7 @@ describe('snapshot feed', () => {
     portal.publish(makeSnapshot(1));
     const { logger, lines } = memoryLogger();
     sidecar = await startSidecar(
-      testConfig({ portalUrl: portal.url, snapshotPath }),
+      testConfig({ portalUrls: [portal.url], snapshotPath }),
       {
         logger,
         backoff: recordingBackoff(),
@@ -225,7 +230,7 @@ describe('snapshot feed', () => {
     portal.publish(makeSnapshot(1));
     const backoff = recordingBackoff();
     sidecar = await startSidecar(
-      testConfig({ portalUrl: portal.url, snapshotPath }),
+      testConfig({ portalUrls: [portal.url], snapshotPath }),
       {
         logger: memoryLogger().logger,
         backoff,
@@ -249,7 +254,7 @@ describe('snapshot feed', () => {
     portal = await FakePortal.start({ holdMs: 60_000 });
     portal.publish(makeSnapshot(1));
     sidecar = await startSidecar(
-      testConfig({ portalUrl: portal.url, snapshotPath }),
+      testConfig({ portalUrls: [portal.url], snapshotPath }),
       { logger: memoryLogger().logger, backoff: recordingBackoff() },
     );
     await waitFor(() => sidecar!.version === 1, 'version 1');
@@ -277,6 +282,90 @@ describe('snapshot feed', () => {
     expect(holdingThree.connection).toBe('keep-alive');
   });
 
+  it('takes news within 4 s of a down portal answering again, polling it every 2 to 4 s meanwhile', async () => {
+    portal = await FakePortal.start({ holdMs: 60_000 });
+    portal.publish(makeSnapshot(1));
+    const timers = new ManualTimers();
+    sidecar = await startSidecar(
+      testConfig({
+        portalUrls: [portal.url],
+        snapshotPath,
+        backoffInitialMs: CONFIG_DEFAULTS.BROM_SIDECAR_BACKOFF_INITIAL_MS,
+        backoffMaxMs: CONFIG_DEFAULTS.BROM_SIDECAR_BACKOFF_MAX_MS,
+      }),
+      { logger: memoryLogger().logger, feedTimers: timers },
+    );
+    await waitFor(
+      () => portal!.polls.find(p => p.ifNoneMatch === '"1"'),
+      'a poll naming "1"',
+    );
+    portal.failWith(503);
+    portal.publish(makeSnapshot(2)); // releases the held poll; the next ones fail
+    await waitFor(() => sidecar!.version === 2, 'version 2');
+    for (let i = 0; i < 12; i++) {
+      await waitFor(() => timers.pending === 1, `backoff wait ${i + 1}`);
+      timers.fireNext();
+    }
+    await waitFor(() => timers.pending === 1, 'the wait after 12 failures');
+    // Never more than 4 s between polls, and once the backoff reaches its cap, never less
+    // than 2 s: one cheap request per 2 to 4 s per sidecar is all a down portal sees.
+    expect(Math.max(...timers.requested)).toBeLessThanOrEqual(4_000);
+    expect(timers.requested.slice(4).every(ms => ms >= 2_000)).toBe(true);
+
+    portal.failWith(undefined);
+    portal.publish(makeSnapshot(3));
+    const healthyAtMs = timers.now;
+    timers.fireNext();
+    await waitFor(() => sidecar!.version === 3, 'version 3 after recovery');
+    expect(timers.now - healthyAtMs).toBeLessThanOrEqual(4_000);
+  });
+
+  it('moves to the next portal at once when one fails, and takes no older snapshot from any', async () => {
+    const first = await FakePortal.start({ holdMs: 60_000 });
+    portal = await FakePortal.start({ holdMs: 60_000 });
+    try {
+      first.publish(makeSnapshot(1));
+      portal.publish(makeSnapshot(1));
+      const timers = new ManualTimers();
+      const { logger, lines } = memoryLogger();
+      sidecar = await startSidecar(
+        testConfig({ portalUrls: [first.url, portal.url], snapshotPath }),
+        { logger, feedTimers: timers },
+      );
+      await waitFor(
+        () => first.polls.find(p => p.ifNoneMatch === '"1"'),
+        'a poll held by the first portal',
+      );
+      expect(portal.polls).toEqual([]);
+
+      // The first portal stops, cutting the poll it held: the second is asked without a wait.
+      await first.close();
+      portal.publish(makeSnapshot(2));
+      await waitFor(() => sidecar!.version === 2, 'version 2 from the second');
+      expect(timers.requested).toEqual([]);
+      expect(
+        lines.some(l => l.includes('trying the next portal at once')),
+      ).toBe(true);
+      expect(lines.some(l => l.includes('Following another portal'))).toBe(
+        true,
+      );
+
+      // A replica serving an older version is refused; the other one is down, so the round
+      // has failed and the feed backs off, still serving version 2.
+      const older = makeSnapshot(1);
+      older.credentials = [];
+      portal.publish(older);
+      await waitFor(() => timers.pending === 1, 'a backoff wait');
+      expect(timers.requested).toHaveLength(1);
+      expect(sidecar.version).toBe(2);
+      expect(await producerAllowed(sidecar)).toBe(true);
+      expect(await feedErrors(sidecar, 'older_version')).toBe(1);
+      expect(await feedErrors(sidecar, 'network')).toBe(2);
+    } finally {
+      await first.close();
+    }
+  });
+
   it('backs off exponentially with jitter up to the cap', () => {
     const low = exponentialBackoff({
       initialMs: 100,
@@ -300,7 +389,7 @@ describe('snapshot feed', () => {
     portal = await FakePortal.start({ holdMs: 60_000 });
     portal.publish(makeSnapshot(4));
     sidecar = await startSidecar(
-      testConfig({ portalUrl: portal.url, snapshotPath }),
+      testConfig({ portalUrls: [portal.url], snapshotPath }),
       {
         logger: memoryLogger().logger,
       },
@@ -319,7 +408,7 @@ describe('snapshot feed', () => {
 
     const { logger, lines } = memoryLogger();
     sidecar = await startSidecar(
-      testConfig({ portalUrl: await closedPortUrl(), snapshotPath }),
+      testConfig({ portalUrls: [await closedPortUrl()], snapshotPath }),
       { logger, backoff: recordingBackoff() },
     );
     // Loaded before the ports opened, without waiting for the portal.
@@ -365,7 +454,7 @@ describe('snapshot feed', () => {
     try {
       const { port } = server.address() as AddressInfo;
       sidecar = await startSidecar(
-        testConfig({ portalUrl: `http://127.0.0.1:${port}`, snapshotPath }),
+        testConfig({ portalUrls: [`http://127.0.0.1:${port}`], snapshotPath }),
         { logger: memoryLogger().logger, backoff: recordingBackoff() },
       );
       await waitFor(() => sidecar!.version === 1, 'version 1');
@@ -388,7 +477,7 @@ describe('snapshot feed', () => {
 
   it('denies everything when no snapshot was ever loaded and there is no disk copy', async () => {
     sidecar = await startSidecar(
-      testConfig({ portalUrl: await closedPortUrl(), snapshotPath }),
+      testConfig({ portalUrls: [await closedPortUrl()], snapshotPath }),
       { logger: memoryLogger().logger, backoff: recordingBackoff() },
     );
     expect(sidecar.version).toBeUndefined();
@@ -415,7 +504,7 @@ describe('snapshot feed', () => {
       await fs.writeFile(snapshotPath, text, { mode: 0o600 });
       const { logger, lines } = memoryLogger();
       sidecar = await startSidecar(
-        testConfig({ portalUrl: await closedPortUrl(), snapshotPath }),
+        testConfig({ portalUrls: [await closedPortUrl()], snapshotPath }),
         { logger, backoff: recordingBackoff() },
       );
       expect(sidecar.version).toBeUndefined();
@@ -435,7 +524,7 @@ describe('snapshot feed', () => {
     portal.publish(makeSnapshot(6));
     const { logger, lines } = memoryLogger();
     sidecar = await startSidecar(
-      testConfig({ portalUrl: portal.url, snapshotPath }),
+      testConfig({ portalUrls: [portal.url], snapshotPath }),
       { logger },
     );
     expect(lines.some(l => l.includes('readable by others'))).toBe(true);

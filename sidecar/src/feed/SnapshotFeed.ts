@@ -42,6 +42,33 @@ async function readBody(
   return bytes;
 }
 
+/** The timer functions the feed waits with; tests pass a fake clock's. */
+export interface FeedTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const SYSTEM_TIMERS: FeedTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: handle => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** One portal replica the feed can poll. */
+interface PortalTarget {
+  /** The URL's origin, for logs (its path is in `path`). */
+  readonly origin: string;
+  readonly pool: Pool;
+  /** The feed's path and fixed query on this portal. */
+  readonly path: string;
+  /**
+   * Set after a failed poll: the next one closes its connection once answered. A portal that is
+   * shutting down answers 503 on the kept-alive connection (Backstage's lifecycle middleware)
+   * and cannot finish closing its server while we keep reusing that connection; after a
+   * failure a new connection costs nothing next to the backoff.
+   */
+  closeAfterNextPoll: boolean;
+}
+
 class FeedError extends Error {
   readonly reason: FeedErrorReason;
 
@@ -54,11 +81,14 @@ class FeedError extends Error {
 /**
  * Long-polls the portal for new snapshots. Each poll names the version the sidecar holds in
  * `If-None-Match`; the portal answers 200 with a newer snapshot or 304 when its wait runs out.
- * Failures back off exponentially and never stop the sidecar from serving what it holds.
+ * Failures never stop the sidecar from serving what it holds.
+ *
+ * With several portal URLs (replicas of one portal), the feed follows one of them and, when a
+ * poll fails, tries the next at once; only when every one has failed in a row does it back off.
+ * Whichever replica answers, a snapshot older than the one held (within an epoch) is refused.
  */
 export class SnapshotFeed {
-  readonly #pool: Pool;
-  readonly #path: string;
+  readonly #targets: readonly PortalTarget[];
   readonly #token: string;
   readonly #backoff: Backoff;
   readonly #heldVersion: () => number | undefined;
@@ -67,22 +97,19 @@ export class SnapshotFeed {
   readonly #metrics: SidecarMetrics;
   readonly #logger: Logger;
   readonly #now: () => number;
+  readonly #timers: FeedTimers;
+  /** Index in #targets of the portal being followed. */
+  #current = 0;
+  /** The portal that answered last, so a change of portal is logged once. */
+  #lastAnswered: PortalTarget | undefined;
   #lastSuccessMs: number | undefined;
   #stopped = false;
   #loop: Promise<void> | undefined;
   #abort: AbortController | undefined;
   #wake: (() => void) | undefined;
-  /**
-   * Set after a failed poll: the next one closes its connection once answered. A portal that is
-   * shutting down answers 503 on the kept-alive connection (Backstage's lifecycle middleware)
-   * and cannot finish closing its server while we keep reusing that connection; after a
-   * failure a new connection costs nothing next to the backoff.
-   */
-  #closeAfterNextPoll = false;
 
   private constructor(options: {
-    pool: Pool;
-    path: string;
+    targets: readonly PortalTarget[];
     token: string;
     backoff: Backoff;
     heldVersion: () => number | undefined;
@@ -91,9 +118,9 @@ export class SnapshotFeed {
     metrics: SidecarMetrics;
     logger: Logger;
     now: () => number;
+    timers: FeedTimers;
   }) {
-    this.#pool = options.pool;
-    this.#path = options.path;
+    this.#targets = options.targets;
     this.#token = options.token;
     this.#backoff = options.backoff;
     this.#heldVersion = options.heldVersion;
@@ -102,11 +129,15 @@ export class SnapshotFeed {
     this.#metrics = options.metrics;
     this.#logger = options.logger;
     this.#now = options.now;
+    this.#timers = options.timers;
   }
 
   static create(options: {
-    /** Base URL of the portal, e.g. `https://backstage.example.org`. */
-    portalUrl: string;
+    /**
+     * Base URLs of the portal's replicas, e.g. `https://backstage.example.org`, in order of
+     * preference.
+     */
+    portalUrls: readonly string[];
     /** Bearer token of the sidecars' service identity. */
     token: string;
     instanceId: string;
@@ -124,31 +155,45 @@ export class SnapshotFeed {
     metrics: SidecarMetrics;
     logger: Logger;
     now?: () => number;
+    timers?: FeedTimers;
   }): SnapshotFeed {
-    const base = new URL(options.portalUrl);
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-      throw new Error(`Portal URL must be http or https, got ${base.protocol}`);
+    if (options.portalUrls.length === 0) {
+      throw new Error('At least one portal URL is needed');
+    }
+    const bases = options.portalUrls.map(url => new URL(url));
+    for (const base of bases) {
+      if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+        throw new Error(
+          `Portal URL must be http or https, got ${base.protocol}`,
+        );
+      }
     }
     const query = new URLSearchParams({
       [AUTHZ_SNAPSHOT_HTTP.sidecarParam]: options.instanceId,
       [AUTHZ_SNAPSHOT_HTTP.waitSecondsParam]: String(options.waitSeconds),
     });
-    const pool = new Pool(base.origin, {
-      connections: 1,
-      connect: {
-        timeout: 10_000,
-        ...(options.ca !== undefined ? { ca: options.ca } : {}),
-      },
-      // The portal holds each poll for waitSeconds before its headers come.
-      headersTimeout: (options.waitSeconds + 15) * 1000,
-      bodyTimeout: 60_000,
-      keepAliveTimeout: 60_000,
-    });
+    const targets = bases.map(
+      (base): PortalTarget => ({
+        origin: base.origin,
+        pool: new Pool(base.origin, {
+          connections: 1,
+          connect: {
+            timeout: 10_000,
+            ...(options.ca !== undefined ? { ca: options.ca } : {}),
+          },
+          // The portal holds each poll for waitSeconds before its headers come.
+          headersTimeout: (options.waitSeconds + 15) * 1000,
+          bodyTimeout: 60_000,
+          keepAliveTimeout: 60_000,
+        }),
+        path: `${base.pathname.replace(/\/+$/, '')}${
+          AUTHZ_SNAPSHOT_HTTP.path
+        }?${query}`,
+        closeAfterNextPoll: false,
+      }),
+    );
     return new SnapshotFeed({
-      pool,
-      path: `${base.pathname.replace(/\/+$/, '')}${
-        AUTHZ_SNAPSHOT_HTTP.path
-      }?${query}`,
+      targets,
       token: options.token,
       backoff: options.backoff,
       heldVersion: options.heldVersion,
@@ -157,6 +202,7 @@ export class SnapshotFeed {
       metrics: options.metrics,
       logger: options.logger,
       now: options.now ?? Date.now,
+      timers: options.timers ?? SYSTEM_TIMERS,
     });
   }
 
@@ -171,24 +217,36 @@ export class SnapshotFeed {
     }
   }
 
-  /** Ends the poll in flight and any backoff wait, and closes the connection pool. */
+  /** Ends the poll in flight and any backoff wait, and closes the connection pools. */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#abort?.abort();
     this.#wake?.();
     await this.#loop;
-    await this.#pool.destroy();
+    await Promise.all(this.#targets.map(target => target.pool.destroy()));
   }
 
   async #run(): Promise<void> {
-    let failures = 0;
+    // Rounds in a row in which every portal failed; what the backoff grows with.
+    let failedRounds = 0;
+    // Portals that failed in a row in the current round.
+    let failedInRound = 0;
     while (!this.#stopped) {
+      const target = this.#targets[this.#current];
       try {
-        const outcome = await this.#poll();
+        const outcome = await this.#poll(target);
         this.#lastSuccessMs = this.#now();
         this.#metrics.recordFeedSuccess(this.#lastSuccessMs);
-        failures = 0;
-        this.#closeAfterNextPoll = false;
+        failedRounds = 0;
+        failedInRound = 0;
+        target.closeAfterNextPoll = false;
+        if (this.#lastAnswered !== undefined && this.#lastAnswered !== target) {
+          this.#logger.info('Following another portal', {
+            portal: target.origin,
+            previous: this.#lastAnswered.origin,
+          });
+        }
+        this.#lastAnswered = target;
         if (outcome === 'same') {
           // A portal that answers 200 with the version we hold would otherwise be polled in
           // a tight loop.
@@ -198,24 +256,38 @@ export class SnapshotFeed {
         if (this.#stopped) {
           break;
         }
-        failures++;
-        this.#closeAfterNextPoll = true;
+        target.closeAfterNextPoll = true;
         const reason = error instanceof FeedError ? error.reason : 'network';
         this.#metrics.recordFeedError(reason);
-        const delayMs = this.#backoff.delayMs(failures);
-        this.#logger.warn('Snapshot poll failed; keeping the snapshot held', {
+        this.#current = (this.#current + 1) % this.#targets.length;
+        failedInRound++;
+        const fields = {
+          portal: target.origin,
           reason,
           error: errorMessage(error),
-          failures,
-          retryInMs: Math.round(delayMs),
           heldVersion: this.#heldVersion() ?? null,
+        };
+        if (failedInRound < this.#targets.length) {
+          this.#logger.warn(
+            'Snapshot poll failed; trying the next portal at once',
+            { ...fields, next: this.#targets[this.#current].origin },
+          );
+          continue;
+        }
+        failedInRound = 0;
+        failedRounds++;
+        const delayMs = this.#backoff.delayMs(failedRounds);
+        this.#logger.warn('Snapshot poll failed; keeping the snapshot held', {
+          ...fields,
+          failures: failedRounds,
+          retryInMs: Math.round(delayMs),
         });
         await this.#sleep(delayMs);
       }
     }
   }
 
-  async #poll(): Promise<'newer' | 'same' | 'unchanged'> {
+  async #poll(target: PortalTarget): Promise<'newer' | 'same' | 'unchanged'> {
     const held = this.#heldVersion();
     const heldEpoch = this.#heldEpoch();
     const headers: Record<string, string> = {
@@ -227,17 +299,17 @@ export class SnapshotFeed {
         formatAuthzSnapshotETag(held);
     }
     this.#abort = new AbortController();
-    const response = await this.#pool.request({
+    const response = await target.pool.request({
       method: 'GET',
       path:
         heldEpoch === undefined
-          ? this.#path
-          : `${this.#path}&${
+          ? target.path
+          : `${target.path}&${
               AUTHZ_SNAPSHOT_HTTP.epochParam
             }=${encodeURIComponent(heldEpoch)}`,
       headers,
       signal: this.#abort.signal,
-      reset: this.#closeAfterNextPoll,
+      reset: target.closeAfterNextPoll,
     });
 
     if (response.statusCode === AUTHZ_SNAPSHOT_HTTP.notModifiedStatus) {
@@ -312,14 +384,15 @@ export class SnapshotFeed {
     if (this.#stopped) {
       return Promise.resolve();
     }
+    const timers = this.#timers;
     return new Promise(resolve => {
-      let timer: NodeJS.Timeout | undefined = undefined;
+      let timer: unknown = undefined;
       const done = () => {
-        clearTimeout(timer);
+        timers.clearTimeout(timer);
         this.#wake = undefined;
         resolve();
       };
-      timer = setTimeout(done, ms);
+      timer = timers.setTimeout(done, ms);
       this.#wake = done;
     });
   }

@@ -35,7 +35,10 @@ describe('admin port', () => {
 
   it('is live at once, ready only once a snapshot is loaded, and reports its version and age', async () => {
     sidecar = await startSidecar(
-      testConfig({ portalUrl: portal.url, snapshotPath: `${dir.path}/s.json` }),
+      testConfig({
+        portalUrls: [portal.url],
+        snapshotPath: `${dir.path}/s.json`,
+      }),
       { logger: memoryLogger().logger, now: () => NOW },
     );
     expect(
@@ -78,7 +81,10 @@ describe('admin port', () => {
   it('exposes Prometheus metrics for decisions, latency, snapshot and feed', async () => {
     portal.publish(makeSnapshot(3));
     sidecar = await startSidecar(
-      testConfig({ portalUrl: portal.url, snapshotPath: `${dir.path}/s.json` }),
+      testConfig({
+        portalUrls: [portal.url],
+        snapshotPath: `${dir.path}/s.json`,
+      }),
       { logger: memoryLogger().logger, now: () => NOW },
     );
     await waitFor(() => sidecar!.version === 3, 'version 3');
@@ -155,7 +161,7 @@ describe('admin port', () => {
     let drainRequestedMs: number | undefined;
     sidecar = await startSidecar(
       testConfig({
-        portalUrl: portal.url,
+        portalUrls: [portal.url],
         snapshotPath: `${dir.path}/s.json`,
         drainSeconds: 5,
       }),

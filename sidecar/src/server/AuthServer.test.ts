@@ -41,7 +41,7 @@ describe('auth port', () => {
     portal.publish(snapshot);
     sidecar = await startSidecar(
       testConfig({
-        portalUrl: portal.url,
+        portalUrls: [portal.url],
         snapshotPath: `${dir.path}/snapshot.json`,
       }),
       { logger: memoryLogger().logger },
@@ -348,7 +348,7 @@ describe('malformed requests on the auth port', () => {
     lines = memory.lines;
     sidecar = await startSidecar(
       testConfig({
-        portalUrl: portal.url,
+        portalUrls: [portal.url],
         snapshotPath: `${dir.path}/snapshot.json`,
       }),
       { logger: memory.logger, now: () => clock },
