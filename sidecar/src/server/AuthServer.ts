@@ -81,13 +81,13 @@ function clientErrorResponse(code: string | undefined): Buffer {
     status = 408;
     body = 'request not received in time\n';
   }
-  return Buffer.from(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-      'content-type: text/plain\r\n' +
-      `content-length: ${Buffer.byteLength(body)}\r\n` +
-      'connection: close\r\n\r\n' +
-      body,
-  );
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    'content-type: text/plain',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'connection: close',
+  ];
+  return Buffer.from(`${head.join('\r\n')}\r\n\r\n${body}`);
 }
 
 /** At most one warning line per this interval about malformed requests. */
