@@ -191,7 +191,10 @@ describe.each(databases.eachSupportedId())(
 
       it('accepts literal words in any case and script', async () => {
         const app = await createApplication(brom.api, ALICE, TEAM_A);
-        for (const routingKeyPattern of ['Order.01HXYZ.*', 'ordre.bekreftet.ø']) {
+        for (const routingKeyPattern of [
+          'Order.01HXYZ.*',
+          'ordre.bekreftet.ø',
+        ]) {
           const type = await createNotificationType(brom.api, ALICE, app.name, {
             routingKeyPattern,
           });
