@@ -178,7 +178,9 @@ export class SnapshotFeed {
         pool: new Pool(base.origin, {
           connections: 1,
           connect: {
-            timeout: 10_000,
+            // A portal accepts in milliseconds; a host that is gone (dropping packets) must not
+            // hold up the next portal, or the next try, for longer than this.
+            timeout: 3_000,
             ...(options.ca !== undefined ? { ca: options.ca } : {}),
           },
           // The portal holds each poll for waitSeconds before its headers come.

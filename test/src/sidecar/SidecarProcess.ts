@@ -20,11 +20,17 @@ export interface SidecarReadiness {
 }
 
 export interface SidecarProcessOptions {
+  /** One portal URL, or several separated by commas. */
   portalUrl: string;
   token: string;
   /** The port the broker's HTTP auth backend calls. */
   authPort: number;
   snapshotPath: string;
+  /**
+   * Keeps the feed's backoff at the sidecar's defaults, for a test that measures recovery as a
+   * deployment sees it; otherwise it is short, to keep tests quick when a portal goes away.
+   */
+  defaultBackoff?: boolean;
 }
 
 /**
@@ -58,10 +64,13 @@ export class SidecarProcess {
         BROM_SIDECAR_AUTH_PORT: String(options.authPort),
         BROM_SIDECAR_ADMIN_PORT: '0',
         BROM_SIDECAR_SNAPSHOT_PATH: options.snapshotPath,
-        // Short long polls and backoff keep the test quick when the portal goes away.
         BROM_SIDECAR_WAIT_SECONDS: '5',
-        BROM_SIDECAR_BACKOFF_INITIAL_MS: '100',
-        BROM_SIDECAR_BACKOFF_MAX_MS: '1000',
+        ...(options.defaultBackoff
+          ? {}
+          : {
+              BROM_SIDECAR_BACKOFF_INITIAL_MS: '100',
+              BROM_SIDECAR_BACKOFF_MAX_MS: '1000',
+            }),
         BROM_SIDECAR_DRAIN_SECONDS: '0',
         BROM_SIDECAR_LOG_LEVEL: 'info',
       },

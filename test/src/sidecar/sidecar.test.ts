@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { pollUntil } from '../process';
 import { useTestDatabase } from '../postgres';
 import { useDedicatedRabbitNode } from '../rabbitmq/testRabbit';
+import { PortalDoor } from './PortalDoor';
 import { SidecarProcess } from './SidecarProcess';
 
 /*
@@ -76,6 +77,8 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
   let otherProducer: Issued;
   let otherConsumer: Issued;
   let revoked: Issued | undefined;
+  /** A second replica of the portal, until it becomes `backend`. */
+  let replica: Awaited<ReturnType<typeof startTestBackend>> | undefined;
 
   const amqpUrl = (username: string, password: string, vhost = VHOST) =>
     node().amqpUrl(vhost, username, password);
@@ -265,9 +268,10 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
     }
   }
 
-  beforeAll(async () => {
+  /** A BROM backend on the test's database; a second one is another replica of the portal. */
+  function startPortal() {
     const db = database();
-    backend = await startTestBackend({
+    return startTestBackend({
       features: [
         bromPlugin,
         permissionPlugin,
@@ -295,6 +299,10 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
         httpAuthFactory,
       ],
     });
+  }
+
+  beforeAll(async () => {
+    backend = await startPortal();
     portalUrl = `http://127.0.0.1:${backend.server.port()}`;
 
     // A producer and a consumer with an approved subscription, and one more of each, owned by
@@ -392,6 +400,7 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
 
   afterAll(async () => {
     await sidecar?.kill();
+    await replica?.stop();
     await backend?.stop();
     if (snapshotDir) {
       await rm(snapshotDir, { recursive: true, force: true });
@@ -408,6 +417,47 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
       // Unique keys: each one is a new /auth/topic question, never a cached answer.
       for (const key of ['order.43.created', 'order.44.created']) {
         expect(await publish(connection, 'brom.orders', key)).toBe('ok');
+      }
+      // `*` takes whatever the exchange routes to `order.*.created`: ULIDs, other scripts, UTF-8
+      // the broker sends percent-encoded, even an empty word.
+      const wildcardKeys = [
+        'order.01HXYZ3K8Q9VRT6WJ5N2C4B7DE.created',
+        'order.ØRE-7.created',
+        'order.注文.created',
+        'order..created',
+      ];
+      for (const key of wildcardKeys) {
+        expect([
+          key,
+          await publish(connection, 'brom.orders', key, `wildcard ${key}`),
+        ]).toEqual([key, 'ok']);
+      }
+      // And the exchange routed each of them to the subscriber's queue (taken from it here, so
+      // the consumer's test finds only numbered orders).
+      const reader = await connectOrFail(consumer);
+      try {
+        const routed = await receiveUntil(
+          reader,
+          'brom.billing',
+          `wildcard ${wildcardKeys[wildcardKeys.length - 1]}`,
+        );
+        expect(
+          routed
+            .filter(message => message.body.startsWith('wildcard '))
+            .map(message => message.routingKey),
+        ).toEqual(wildcardKeys);
+      } finally {
+        await reader.close();
+      }
+      // Literal words are compared exactly, as the exchange compares them.
+      for (const key of [
+        'Order.1.created',
+        'order.1.Created',
+        'order.1.créated',
+      ]) {
+        expect(await publish(connection, 'brom.orders', key)).toMatch(
+          ACCESS_REFUSED,
+        );
       }
 
       const notDeclared = await publish(
@@ -588,6 +638,70 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
     expect(await connectOutcome(consumer.username, consumer.secret)).toBe(
       'connected',
     );
+  });
+
+  it('follows a second portal when the first stops, and takes news within 5 s of a portal answering again', async () => {
+    replica = await startPortal();
+    const replicaUrl = `http://127.0.0.1:${replica.server.port()}`;
+    // The sidecar reaches the replica through a door the test can shut and open again.
+    const door = await PortalDoor.open(replica.server.port());
+    try {
+      await sidecar!.kill();
+      sidecar = await SidecarProcess.start({
+        portalUrl: `${portalUrl},${door.url}`,
+        token: SIDECAR_TOKEN,
+        authPort: node().ports.auth,
+        snapshotPath,
+        defaultBackoff: true,
+      });
+      // Loaded from disk; ready to follow once a portal has answered.
+      const before = await sidecar.waitUntilReady(
+        r => r.feedLastSuccessAgeSeconds !== undefined,
+      );
+
+      // The first portal stops; what changes through the replica reaches the broker.
+      await backend!.stop();
+      backend = replica;
+      replica = undefined;
+      portalUrl = replicaUrl;
+      const afterFailover = await issueCredential(ALICE, 'tracking');
+      const issuedAt = Date.now();
+      const failedOver = await sidecar.waitUntilReady(
+        r => r.snapshot!.version > before.snapshot!.version,
+      );
+      const failoverMs = Date.now() - issuedAt;
+      await waitUntilConnects(afterFailover);
+      expect(sidecar.output).toContain('Following another portal');
+
+      // Both portals unreachable, long enough for the backoff to reach its cap (four rounds:
+      // about 0.4 + 0.8 + 1.5 + 3 s).
+      await door.shut();
+      const outageStart = sidecar.output.length;
+      await pollUntil(
+        async () =>
+          sidecar!.output.slice(outageStart).split('keeping the snapshot held')
+            .length > 4
+            ? true
+            : undefined,
+        {
+          timeoutMs: PROPAGATION_MS,
+          describe: () => `four failed rounds:\n${sidecar!.output}`,
+        },
+      );
+      const duringOutage = await issueCredential(BOB, 'shipping');
+      await door.reopen();
+      const reopenedAt = Date.now();
+      await sidecar.waitUntilReady(
+        r => r.snapshot!.version > failedOver.snapshot!.version,
+      );
+      const recoveryMs = Date.now() - reopenedAt;
+      await waitUntilConnects(duringOutage);
+
+      expect(failoverMs).toBeLessThan(5_000);
+      expect(recoveryMs).toBeLessThan(5_000);
+    } finally {
+      await door.shut();
+    }
   });
 
   it('keeps deciding with the portal down, also after a restart from its disk copy', async () => {
