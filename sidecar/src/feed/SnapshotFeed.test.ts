@@ -237,6 +237,11 @@ describe('snapshot feed', () => {
       },
     );
     await waitFor(() => sidecar!.version === 1, 'version 1');
+    // Only a poll the portal holds gets version 2 once it fails: wait until there is one.
+    await waitFor(
+      () => portal!.polls.find(p => p.ifNoneMatch === '"1"'),
+      'a poll naming "1"',
+    );
     portal.failWith(500);
     portal.publish(makeSnapshot(2)); // releases the held poll; the next ones fail
     await waitFor(() => sidecar!.version === 2, 'version 2');
