@@ -356,3 +356,174 @@ describe('ManagementClient', () => {
     );
   });
 });
+
+describe('ManagementClient with several base URLs', () => {
+  const brokers: Array<Awaited<ReturnType<typeof startFakeBroker>>> = [];
+  let client: ManagementClient | undefined;
+
+  afterEach(async () => {
+    await client?.close();
+    await Promise.all(brokers.splice(0).map(broker => broker.close()));
+    client = undefined;
+  });
+
+  async function cluster(...handlers: Handler[]) {
+    for (const handler of handlers) {
+      brokers.push(await startFakeBroker(handler));
+    }
+    return brokers;
+  }
+
+  function connect(
+    baseUrl: string[],
+    extra: Partial<Parameters<typeof ManagementClient.create>[0]> = {},
+  ) {
+    client = ManagementClient.create({
+      baseUrl,
+      username: 'admin',
+      password: 'secret',
+      ...extra,
+    });
+    return client;
+  }
+
+  const answers =
+    (name: string): Handler =>
+    (_req, res) =>
+      json(res, 200, { name });
+
+  it('sends to the first URL while it answers', async () => {
+    const [first, second] = await cluster(answers('first'), answers('second'));
+    const c = connect([first.baseUrl, second.baseUrl]);
+
+    await expect(c.getVhost('a')).resolves.toEqual({ name: 'first' });
+    await expect(c.getVhost('b')).resolves.toEqual({ name: 'first' });
+
+    expect(first.seen.map(r => r.url)).toEqual(['/api/vhosts/a', '/api/vhosts/b']);
+    expect(second.seen).toEqual([]);
+  });
+
+  it('fails over on a refused connection and stays on the node that answered', async () => {
+    const [stopped, second, third] = await cluster(
+      answers('stopped'),
+      answers('second'),
+      answers('third'),
+    );
+    const stoppedUrl = stopped.baseUrl;
+    await stopped.close();
+    brokers.shift();
+    const c = connect([stoppedUrl, second.baseUrl, third.baseUrl]);
+
+    await c.putVhost('brom');
+    await expect(c.getVhost('brom')).resolves.toEqual({ name: 'second' });
+
+    expect(second.seen.map(r => `${r.method} ${r.url} ${r.body}`)).toEqual([
+      'PUT /api/vhosts/brom {}',
+      'GET /api/vhosts/brom ',
+    ]);
+    expect(third.seen).toEqual([]);
+  });
+
+  it('fails over on 503 and keeps the answering node current', async () => {
+    const [booting, second] = await cluster(
+      (_req, res) => json(res, 503, { error: 'not_ready' }),
+      answers('second'),
+    );
+    const c = connect([booting.baseUrl, second.baseUrl]);
+
+    await expect(c.getOverview()).resolves.toEqual({ name: 'second' });
+    await expect(c.getOverview()).resolves.toEqual({ name: 'second' });
+
+    expect(booting.seen).toHaveLength(1);
+    expect(second.seen).toHaveLength(2);
+  });
+
+  it('fails over on a headers timeout', async () => {
+    const [hung, second] = await cluster(() => {
+      // never answers
+    }, answers('second'));
+    const c = connect([hung.baseUrl, second.baseUrl], { headersTimeoutMs: 200 });
+
+    await expect(c.listQueues('/')).resolves.toEqual({ name: 'second' });
+    expect(hung.seen).toHaveLength(1);
+  });
+
+  it('goes round to the first URL when a later current node fails', async () => {
+    let secondUp = true;
+    const [first, second] = await cluster(
+      (() => {
+        let calls = 0;
+        return (_req, res) =>
+          calls++ === 0
+            ? json(res, 503, { error: 'not_ready' })
+            : json(res, 200, { name: 'first' });
+      })(),
+      (_req, res) =>
+        secondUp
+          ? json(res, 200, { name: 'second' })
+          : json(res, 503, { error: 'shutting_down' }),
+    );
+    const c = connect([first.baseUrl, second.baseUrl]);
+
+    await expect(c.getOverview()).resolves.toEqual({ name: 'second' });
+    secondUp = false;
+    await expect(c.getOverview()).resolves.toEqual({ name: 'first' });
+    await expect(c.getOverview()).resolves.toEqual({ name: 'first' });
+
+    expect(first.seen).toHaveLength(3);
+    expect(second.seen).toHaveLength(2);
+  });
+
+  it.each([400, 401, 404, 409, 500])(
+    'does not fail over on %i: another node would answer the same',
+    async status => {
+      const [first, second] = await cluster(
+        (_req, res) => json(res, status, { error: 'e', reason: 'r' }),
+        answers('second'),
+      );
+      const c = connect([first.baseUrl, second.baseUrl]);
+
+      const error = await c.getQueue('brom', 'q').catch(e => e);
+
+      expect(error).toBeInstanceOf(ManagementApiError);
+      expect(error.status).toBe(status);
+      expect(second.seen).toEqual([]);
+    },
+  );
+
+  it('throws the last node’s error when no node answers', async () => {
+    const [first, second] = await cluster(
+      (_req, res) => json(res, 503, { error: 'not_ready' }),
+      () => undefined,
+    );
+    const secondUrl = second.baseUrl;
+    await second.close();
+    brokers.pop();
+    const c = connect([first.baseUrl, secondUrl]);
+
+    const error = await c.deleteQueue('brom', 'q').catch(e => e);
+
+    expect(error).toBeInstanceOf(ManagementRequestError);
+    expect(error.code).toBe('ECONNREFUSED');
+    expect(first.seen).toHaveLength(1);
+  });
+
+  it('keeps each URL’s own path prefix', async () => {
+    const [first, second] = await cluster(
+      (_req, res) => json(res, 503, {}),
+      answers('second'),
+    );
+    const c = connect([`${first.baseUrl}/one/`, `${second.baseUrl}/two`]);
+
+    await c.listVhosts();
+
+    expect(first.seen.map(r => r.url)).toEqual(['/one/api/vhosts']);
+    expect(second.seen.map(r => r.url)).toEqual(['/two/api/vhosts']);
+  });
+
+  it('refuses an empty list of URLs', () => {
+    expect(() =>
+      ManagementClient.create({ baseUrl: [], username: 'a', password: 'b' }),
+    ).toThrow(/lists no URL/);
+  });
+});

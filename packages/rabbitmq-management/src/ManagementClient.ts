@@ -30,10 +30,12 @@ import type {
 /** @public */
 export interface ManagementClientOptions {
   /**
-   * Where the management plugin listens, e.g. `http://127.0.0.1:15672`. A path
+   * Where the management plugin listens, e.g. `http://127.0.0.1:15672`: one
+   * URL (a single node, or a load balancer in front of a cluster) or one per
+   * node of a cluster, tried in order (see {@link ManagementClient}). A path
    * (for `management.path_prefix`) is kept and put in front of `/api/…`.
    */
-  baseUrl: string;
+  baseUrl: string | readonly string[];
   username: string;
   password: string;
   /** Upper bound on parallel connections to the broker. Default 4. */
@@ -97,6 +99,12 @@ interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/** One management listener: a node of the cluster, or a load balancer. */
+interface Endpoint {
+  readonly pool: Pool;
+  readonly pathPrefix: string;
+}
+
 interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -106,48 +114,65 @@ interface RawResponse {
 /**
  * A typed client for the RabbitMQ management HTTP API.
  *
- * One instance holds one connection pool; share it and call {@link close}
- * when done.
+ * Every node of a cluster serves the whole cluster's management API, so with
+ * several base URLs the client sends each request to the current one and, when
+ * that node cannot answer (connection refused or reset, a timeout, or 503 from
+ * a node that is booting or shutting down), repeats it on the next, which then
+ * becomes current. An answer from the broker, 4xx included, is never retried
+ * elsewhere: another node would give the same one. Repeating a request is safe
+ * because the API's writes are declarations (PUT, DELETE, and POSTs that are
+ * no-ops when repeated).
+ *
+ * One instance holds one connection pool per base URL; share it and call
+ * {@link close} when done.
  *
  * @public
  */
 export class ManagementClient {
-  readonly #pool: Pool;
-  readonly #pathPrefix: string;
+  readonly #endpoints: readonly Endpoint[];
   readonly #authorization: string;
+  #current = 0;
 
   static create(options: ManagementClientOptions): ManagementClient {
-    const url = new URL(options.baseUrl);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TypeError(
-        `RabbitMQ management baseUrl must be http(s), got ${options.baseUrl}`,
-      );
+    const baseUrls =
+      typeof options.baseUrl === 'string' ? [options.baseUrl] : options.baseUrl;
+    if (baseUrls.length === 0) {
+      throw new TypeError('RabbitMQ management baseUrl lists no URL');
     }
-    const pool = new Pool(url.origin, {
-      connections: options.connections ?? 4,
-      headersTimeout: options.headersTimeoutMs ?? 15_000,
-      bodyTimeout: options.bodyTimeoutMs ?? 30_000,
-      connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+    const endpoints = baseUrls.map(baseUrl => {
+      const url = new URL(baseUrl);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new TypeError(
+          `RabbitMQ management baseUrl must be http(s), got ${baseUrl}`,
+        );
+      }
+      return { url, pathPrefix: url.pathname.replace(/\/+$/, '') };
     });
     const authorization = `Basic ${Buffer.from(
       `${options.username}:${options.password}`,
     ).toString('base64')}`;
     return new ManagementClient(
-      pool,
-      url.pathname.replace(/\/+$/, ''),
+      endpoints.map(({ url, pathPrefix }) => ({
+        pool: new Pool(url.origin, {
+          connections: options.connections ?? 4,
+          headersTimeout: options.headersTimeoutMs ?? 15_000,
+          bodyTimeout: options.bodyTimeoutMs ?? 30_000,
+          connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+        }),
+        pathPrefix,
+      })),
       authorization,
     );
   }
 
-  private constructor(pool: Pool, pathPrefix: string, authorization: string) {
-    this.#pool = pool;
-    this.#pathPrefix = pathPrefix;
+  private constructor(endpoints: readonly Endpoint[], authorization: string) {
+    this.#endpoints = endpoints;
     this.#authorization = authorization;
   }
 
   /** Waits for requests in flight, then closes the connections. */
   async close(): Promise<void> {
-    await this.#pool.close();
+    await Promise.all(this.#endpoints.map(endpoint => endpoint.pool.close()));
   }
 
   // Cluster
@@ -562,11 +587,45 @@ export class ManagementClient {
     path: string,
     options: RequestOptions = {},
   ): Promise<RawResponse> {
+    const first = this.#current;
+    let failure: Error | undefined;
+    for (let attempt = 0; attempt < this.#endpoints.length; attempt++) {
+      const index = (first + attempt) % this.#endpoints.length;
+      const outcome = await this.#sendTo(
+        this.#endpoints[index],
+        method,
+        path,
+        options,
+      );
+      if (outcome instanceof Error && isUnavailable(outcome)) {
+        failure = outcome;
+        continue;
+      }
+      // A request that was already in flight when another one moved on must
+      // not move the client back to the node that failed.
+      if (this.#current === first) {
+        this.#current = index;
+      }
+      if (outcome instanceof Error) {
+        throw outcome;
+      }
+      return outcome;
+    }
+    throw failure!;
+  }
+
+  /** One attempt on one endpoint; the error is returned, so the caller can go on to the next. */
+  async #sendTo(
+    endpoint: Endpoint,
+    method: HttpMethod,
+    path: string,
+    options: RequestOptions,
+  ): Promise<RawResponse | ManagementApiError | ManagementRequestError> {
     const search =
       options.query && Object.keys(options.query).length > 0
         ? `?${new URLSearchParams(options.query).toString()}`
         : '';
-    const fullPath = `${this.#pathPrefix}${path}${search}`;
+    const fullPath = `${endpoint.pathPrefix}${path}${search}`;
     const headers: Record<string, string> = {
       authorization: this.#authorization,
       accept: 'application/json',
@@ -582,7 +641,7 @@ export class ManagementClient {
     let responseHeaders: RawResponse['headers'];
     let text: string;
     try {
-      const response = await this.#pool.request({
+      const response = await endpoint.pool.request({
         method,
         path: fullPath,
         headers,
@@ -595,7 +654,7 @@ export class ManagementClient {
       // body timeout.
       text = await response.body.text();
     } catch (error) {
-      throw new ManagementRequestError({
+      return new ManagementRequestError({
         method,
         path: fullPath,
         cause: error,
@@ -603,7 +662,7 @@ export class ManagementClient {
     }
 
     if (status < 200 || status >= 300) {
-      throw new ManagementApiError({
+      return new ManagementApiError({
         status,
         method,
         path: fullPath,
@@ -612,4 +671,15 @@ export class ManagementClient {
     }
     return { status, headers: responseHeaders, text };
   }
+}
+
+/**
+ * Whether another node may answer where this one could not: no answer at all,
+ * or 503 (a node booting, shutting down, or cut off from the cluster's majority).
+ */
+function isUnavailable(error: Error): boolean {
+  return (
+    error instanceof ManagementRequestError ||
+    (error instanceof ManagementApiError && error.status === 503)
+  );
 }
