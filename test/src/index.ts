@@ -5,6 +5,8 @@
 
 export { RabbitNode, startRabbitNode } from './rabbitmq/RabbitNode';
 export type { RabbitNodeOptions } from './rabbitmq/RabbitNode';
+export { RabbitCluster, startRabbitCluster } from './rabbitmq/RabbitCluster';
+export type { RabbitClusterOptions } from './rabbitmq/RabbitCluster';
 export { RabbitEndpoint } from './rabbitmq/RabbitEndpoint';
 export type { Credentials, RabbitNodeInfo } from './rabbitmq/RabbitEndpoint';
 export {
@@ -12,6 +14,7 @@ export {
   getTestRabbit,
   parseRabbitNodeInfo,
   useDedicatedRabbitNode,
+  useRabbitCluster,
   useRabbitVhost,
 } from './rabbitmq/testRabbit';
 export type { RabbitVhostFixture } from './rabbitmq/testRabbit';

@@ -94,6 +94,10 @@ export interface Queue {
   messages_ready?: number;
   messages_unacknowledged?: number;
   consumers?: number;
+  /** Quorum queues: the nodes holding a replica, those of them running, and the leader's. */
+  members?: string[];
+  online?: string[];
+  leader?: string;
   [key: string]: unknown;
 }
 

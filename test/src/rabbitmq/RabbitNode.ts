@@ -13,7 +13,7 @@ import {
   runCommand,
   startWatchdog,
 } from '../process';
-import { RabbitEndpoint, RabbitNodeInfo } from './RabbitEndpoint';
+import { Credentials, RabbitEndpoint, RabbitNodeInfo } from './RabbitEndpoint';
 
 export interface RabbitNodeOptions {
   /**
@@ -35,6 +35,19 @@ export interface RabbitNodeOptions {
   bootTimeoutMs?: number;
   /** Where `rabbitmq-server` and `rabbitmqctl` are; default `$BROM_TEST_RABBITMQ_BIN_DIR` or Debian's `/usr/lib/rabbitmq/bin`. */
   binDir?: string;
+  /**
+   * For a node that joins others (RabbitCluster): the cluster's Erlang
+   * cookie (random by default), ...
+   */
+  erlangCookie?: string;
+  /**
+   * ... the port of the epmd another node of the cluster runs (nodes find each
+   * other's distribution ports there; by default the node starts an epmd of
+   * its own), ...
+   */
+  epmdPort?: number;
+  /** ... and the cluster's administrator (random by default), whom joining keeps. */
+  admin?: Credentials;
 }
 
 const ADMIN_USERNAME = 'brom-test-admin';
@@ -96,7 +109,9 @@ export class RabbitNode extends RabbitEndpoint {
       bootTimeoutMs: options.bootTimeoutMs ?? 120_000,
     });
     try {
-      await node.#startEpmd();
+      if (options.epmdPort === undefined) {
+        await node.#startEpmd();
+      }
       await node.startBroker();
     } catch (error) {
       await node.stop();
@@ -195,6 +210,18 @@ export class RabbitNode extends RabbitEndpoint {
     }
     await server.terminate('SIGTERM', STOP_GRACE_MS);
     this.#server = undefined;
+  }
+
+  /**
+   * Makes this node a member of `seed`'s cluster (`stop_app`, `join_cluster`,
+   * `start_app`), dropping its own data; started with the seed's cookie, epmd
+   * and administrator. Resolves once its management API answers again.
+   */
+  async joinCluster(seed: RabbitEndpoint): Promise<void> {
+    await this.rabbitmqctl(['stop_app']);
+    await this.rabbitmqctl(['join_cluster', seed.nodeName]);
+    await this.rabbitmqctl(['start_app'], this.#bootTimeoutMs);
+    await this.#waitForManagementApi();
   }
 
   async restart(): Promise<void> {
@@ -327,9 +354,11 @@ async function prepareNodeDirectory(
 ): Promise<PreparedNode> {
   const groupsDir = join(dataDir, 'groups');
   await mkdir(groupsDir);
-  const [amqp, management, dist, epmd, freeAuthPort] = await findFreePorts(5);
+  const [amqp, management, dist, freeEpmdPort, freeAuthPort] =
+    await findFreePorts(5);
+  const epmd = options.epmdPort ?? freeEpmdPort;
   const nodeName = `brom-test-${randomBytes(4).toString('hex')}@localhost`;
-  const admin = {
+  const admin = options.admin ?? {
     username: ADMIN_USERNAME,
     password: randomBytes(18).toString('base64url'),
   };
@@ -339,7 +368,10 @@ async function prepareNodeDirectory(
   await mkdir(home);
   await mkdir(join(dataDir, 'log'));
   const cookieFile = join(home, '.erlang.cookie');
-  await writeFile(cookieFile, randomBytes(20).toString('hex').toUpperCase());
+  await writeFile(
+    cookieFile,
+    options.erlangCookie ?? randomErlangCookie(),
+  );
   await chmod(cookieFile, 0o400);
 
   const files = {
@@ -432,6 +464,11 @@ async function prepareNodeDirectory(
     groupsDir,
     env,
   };
+}
+
+/** A random Erlang cookie, for one node or one cluster. */
+export function randomErlangCookie(): string {
+  return randomBytes(20).toString('hex').toUpperCase();
 }
 
 function renderConfig(
