@@ -29,10 +29,23 @@ export interface Config {
       vhost?: string;
       /** Prefix of every managed exchange, queue and policy. Default `brom.`. */
       prefix?: string;
-      /** AMQP URL applications connect to, e.g. amqp://127.0.0.1:5672. */
+      /**
+       * AMQP URL applications connect to, e.g. amqp://127.0.0.1:5672: a single node's, or a
+       * load balancer's in front of a cluster. Use `amqpUrls` to list a cluster's nodes.
+       */
       amqpUrl?: string;
-      /** Management API base URL, e.g. http://127.0.0.1:15672. */
+      /** AMQP URL of each node of a cluster, shown to applications in this order (instead of `amqpUrl`). */
+      amqpUrls?: string[];
+      /**
+       * Management API base URL, e.g. http://127.0.0.1:15672: a single node's, or a load
+       * balancer's. Use `managementUrls` to list a cluster's nodes.
+       */
       managementUrl?: string;
+      /**
+       * Management API base URL of each node of a cluster (instead of `managementUrl`): the
+       * reconciler sends to one and moves to the next when it does not answer or answers 503.
+       */
+      managementUrls?: string[];
       /** The reconciler's own broker user (internal backend). Default `brom-reconciler`. */
       username?: string;
       /**

@@ -359,7 +359,7 @@ async function main() {
       store,
       permissions: mockServices.permissions(),
       reservedNames: [],
-      broker: { vhost, prefix: 'brom.', amqpUrl: null },
+      broker: { vhost, prefix: 'brom.', amqpUrls: [] },
       onCommit: v => watcher.notifyLocal(v),
     });
     await portal.applications.createApplication(ALICE, { name: 'lat-producer', owner: TEAM_A });

@@ -11,12 +11,16 @@ export interface BromConfig {
   brokerUsername: string;
   reservedNames: string[];
   seedExampleData: boolean;
-  /** The AMQP URL applications connect to, shown in docs and connection settings. */
-  amqpUrl: string | null;
+  /**
+   * Where applications connect, shown in docs and connection settings: one AMQP URL per
+   * node of the cluster, or one load balancer's. Empty when not configured.
+   */
+  amqpUrls: string[];
   /** Service principal subjects of the sidecars (their static external-access tokens). */
   sidecarSubjects: string[];
   broker: {
-    managementUrl: string | null;
+    /** The management API of each node (the reconciler fails over between them), or of a load balancer. */
+    managementUrls: string[];
     username: string;
     password: string | null;
     queueType: 'quorum' | 'classic';
@@ -49,12 +53,16 @@ export function readBromConfig(config: Config): BromConfig {
     brokerUsername,
     reservedNames: ['guest', 'admin', brokerUsername],
     seedExampleData: config.getOptionalBoolean('brom.seedExampleData') ?? false,
-    amqpUrl: config.getOptionalString('brom.broker.amqpUrl') ?? null,
+    amqpUrls: readUrls(config, 'brom.broker.amqpUrls', 'brom.broker.amqpUrl'),
     sidecarSubjects: config.getOptionalStringArray('brom.authz.sidecarSubjects') ?? [
       'brom-sidecar',
     ],
     broker: {
-      managementUrl: config.getOptionalString('brom.broker.managementUrl') ?? null,
+      managementUrls: readUrls(
+        config,
+        'brom.broker.managementUrls',
+        'brom.broker.managementUrl',
+      ),
       username: brokerUsername,
       password: config.getOptionalString('brom.broker.password') ?? null,
       queueType: readQueueType(config.getOptionalString('brom.broker.queueType')),
@@ -73,6 +81,17 @@ export function readBromConfig(config: Config): BromConfig {
         (config.getOptionalNumber('brom.reconciler.revocationGraceSeconds') ?? 15) * 1000,
     },
   };
+}
+
+/** A list of URLs, or the single-URL form of the same setting; not both. */
+function readUrls(config: Config, listKey: string, singleKey: string): string[] {
+  const list = config.getOptionalStringArray(listKey);
+  const single = config.getOptionalString(singleKey);
+  if (list !== undefined && single !== undefined) {
+    throw new Error(`Set ${listKey} or ${singleKey}, not both`);
+  }
+  if (list !== undefined) return list;
+  return single === undefined ? [] : [single];
 }
 
 function readQueueType(value: string | undefined): 'quorum' | 'classic' {

@@ -78,7 +78,7 @@ export const bromPlugin = createBackendPlugin({
           broker: {
             vhost: bromConfig.vhost,
             prefix: bromConfig.prefix,
-            amqpUrl: bromConfig.amqpUrl,
+            amqpUrls: bromConfig.amqpUrls,
           },
           onCommit: version => watcher.notifyLocal(version),
         });

@@ -143,8 +143,8 @@ export interface CatalogExport {
     vhost: string;
     /** Prefix of exchange and queue names; a producer `p` publishes to exchange `${prefix}p`. */
     prefix: string;
-    /** AMQP URL clients connect to, when configured. */
-    amqpUrl: string | null;
+    /** AMQP URLs clients connect to (each node of a cluster, or one load balancer); empty when not configured. */
+    amqpUrls: string[];
   };
   applications: Array<
     Pick<Application, 'name' | 'title' | 'description' | 'owner' | 'entityRef'>

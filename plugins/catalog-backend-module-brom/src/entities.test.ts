@@ -6,7 +6,7 @@ const longName = `a${'b'.repeat(61)}c`;
 
 const data: CatalogExport = {
   version: 7,
-  broker: { vhost: 'brom', prefix: 'brom.', amqpUrl: 'amqp://broker.example:5672' },
+  broker: { vhost: 'brom', prefix: 'brom.', amqpUrls: ['amqp://broker.example:5672'] },
   applications: [
     {
       name: longName,
@@ -86,6 +86,28 @@ describe('entitiesFromExport', () => {
     expect(channel.address).toBe('order.*.created');
     expect(channel.bindings.amqp.exchange.name).toBe(`brom.${longName}`);
     expect((Object.values(channel.messages)[0] as any).payload.required).toEqual(['orderId']);
+  });
+
+  it('names the broker as a server, or each node of a cluster', () => {
+    const serversOf = (amqpUrls: string[]) => {
+      const api = entitiesFromExport({ ...data, broker: { ...data.broker, amqpUrls } }, {
+        portalUrl: 'http://portal/brom',
+      }).find(
+        e => e.kind === 'API',
+      )!;
+      return JSON.parse(api.spec!.definition as string).servers;
+    };
+    expect(serversOf(['amqp://broker.example:5672'])).toEqual({
+      broker: { host: 'broker.example:5672', protocol: 'amqp', pathname: '/brom' },
+    });
+    expect(
+      serversOf(['amqp://rabbit-1.example:5672', 'amqps://rabbit-2.example', 'amqp://rabbit-3.example']),
+    ).toEqual({
+      'broker-1': { host: 'rabbit-1.example:5672', protocol: 'amqp', pathname: '/brom' },
+      'broker-2': { host: 'rabbit-2.example', protocol: 'amqp', pathname: '/brom' },
+      'broker-3': { host: 'rabbit-3.example', protocol: 'amqp', pathname: '/brom' },
+    });
+    expect(serversOf([])).toBeUndefined();
   });
 
   it('emits Components with relations only for applications not linked to the catalog', () => {

@@ -44,15 +44,14 @@ export function asyncApiDocument(type: ExportedType, data: Export, title: string
         'approved subscriptions are bound to your queue.',
     },
     defaultContentType: 'application/json',
-    ...(data.broker.amqpUrl
+    ...(data.broker.amqpUrls.length > 0
       ? {
-          servers: {
-            broker: {
-              host: hostOf(data.broker.amqpUrl),
-              protocol: 'amqp',
-              pathname: `/${data.broker.vhost}`,
-            },
-          },
+          servers: Object.fromEntries(
+            data.broker.amqpUrls.map((url, i, all) => [
+              all.length === 1 ? 'broker' : `broker-${i + 1}`,
+              { host: hostOf(url), protocol: 'amqp', pathname: `/${data.broker.vhost}` },
+            ]),
+          ),
         }
       : {}),
     channels: {

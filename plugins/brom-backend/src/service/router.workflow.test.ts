@@ -848,7 +848,7 @@ describe.each(databases.eachSupportedId())(
         expect(res.body.broker).toEqual({
           vhost: 'brom',
           prefix: 'brom.',
-          amqpUrl: null,
+          amqpUrls: [],
         });
         expect(res.body.applications).toEqual(
           expect.arrayContaining([

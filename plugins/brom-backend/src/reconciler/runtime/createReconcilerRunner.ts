@@ -25,14 +25,14 @@ export function createReconcilerRunner(options: {
     logger.info('The reconciler is disabled (brom.reconciler.enabled: false)');
     return undefined;
   }
-  if (!config.broker.managementUrl || !config.broker.password) {
+  if (config.broker.managementUrls.length === 0 || !config.broker.password) {
     logger.warn(
-      'No broker configured (brom.broker.managementUrl and password): nothing is synced to RabbitMQ',
+      'No broker configured (brom.broker.managementUrl(s) and password): nothing is synced to RabbitMQ',
     );
     return undefined;
   }
   const client = ManagementClient.create({
-    baseUrl: config.broker.managementUrl,
+    baseUrl: config.broker.managementUrls,
     username: config.broker.username,
     password: config.broker.password,
     headersTimeoutMs: config.broker.requestTimeoutMs,

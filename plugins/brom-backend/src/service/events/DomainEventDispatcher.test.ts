@@ -61,7 +61,7 @@ function portalOn(store: BromStore, onCommit?: (version: number) => void) {
     store,
     permissions: mockServices.permissions(),
     reservedNames: [],
-    broker: { vhost: '/', prefix: 'brom.', amqpUrl: null },
+    broker: { vhost: '/', prefix: 'brom.', amqpUrls: [] },
     onCommit,
   });
 }
