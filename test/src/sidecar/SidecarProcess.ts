@@ -31,6 +31,8 @@ export interface SidecarProcessOptions {
    * deployment sees it; otherwise it is short, to keep tests quick when a portal goes away.
    */
   defaultBackoff?: boolean;
+  /** How the sidecar names itself to the portal; one per sidecar when several run. */
+  instanceId?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ export class SidecarProcess {
         PATH: process.env.PATH,
         BROM_SIDECAR_PORTAL_URL: options.portalUrl,
         BROM_SIDECAR_TOKEN: options.token,
-        BROM_SIDECAR_INSTANCE_ID: 'integration-test',
+        BROM_SIDECAR_INSTANCE_ID: options.instanceId ?? 'integration-test',
         BROM_SIDECAR_AUTH_PORT: String(options.authPort),
         BROM_SIDECAR_ADMIN_PORT: '0',
         BROM_SIDECAR_SNAPSHOT_PATH: options.snapshotPath,

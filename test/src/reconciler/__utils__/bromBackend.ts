@@ -1,5 +1,6 @@
 import type { ApplicationStatus, NotificationType, Subscription } from '@internal/plugin-brom-common';
 import knexFactory, { Knex } from 'knex';
+import type { AddressInfo } from 'node:net';
 import { createTestDatabase, TestDatabase } from '../../postgres';
 import { pollUntil } from '../../process';
 import type { RabbitVhostFixture } from '../../rabbitmq/testRabbit';
@@ -35,7 +36,8 @@ export const FAST: Required<Omit<ReconcilerTestSettings, 'prefix'>> = {
 
 /** The `brom` config section that points BROM at a test broker (usually through a proxy). */
 export function bromBrokerConfig(options: {
-  managementUrl: string;
+  /** One URL, or one per node of a cluster. */
+  managementUrl: string | string[];
   vhost: string;
   username: string;
   password: string;
@@ -44,7 +46,9 @@ export function bromBrokerConfig(options: {
   const s = { ...FAST, ...options.settings };
   return {
     broker: {
-      managementUrl: options.managementUrl,
+      ...(typeof options.managementUrl === 'string'
+        ? { managementUrl: options.managementUrl }
+        : { managementUrls: options.managementUrl }),
       username: options.username,
       password: options.password,
       vhost: options.vhost,
@@ -213,6 +217,8 @@ export class PortalDriver {
 
 export interface ReconcilerTestBackend {
   api: BromTestClient;
+  /** Where the backend listens, e.g. for sidecars polling its snapshot feed. */
+  url: string;
   portal: PortalDriver;
   knex: Knex;
   database: TestDatabase;
@@ -257,8 +263,10 @@ export async function startApiBackend(
   try {
     const backend = await startBromTestBackend(knex, { brom });
     const api = new BromTestClient(backend.server);
+    const { port } = backend.server.address() as AddressInfo;
     return {
       api,
+      url: `http://127.0.0.1:${port}`,
       portal: new PortalDriver(api),
       knex,
       database,
