@@ -7,6 +7,11 @@ export interface Config {
        */
       amqpUrl?: string;
       /**
+       * AMQP URL of each node of a cluster (instead of `amqpUrl`), all shown in connection settings.
+       * @visibility frontend
+       */
+      amqpUrls?: string[];
+      /**
        * The vhost BROM manages.
        * @visibility frontend
        */

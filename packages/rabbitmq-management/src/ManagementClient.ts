@@ -588,22 +588,21 @@ export class ManagementClient {
     options: RequestOptions = {},
   ): Promise<RawResponse> {
     const first = this.#current;
-    let failure: Error | undefined;
-    for (let attempt = 0; attempt < this.#endpoints.length; attempt++) {
-      const index = (first + attempt) % this.#endpoints.length;
+    for (let attempt = 1; ; attempt++) {
+      const index = (first + attempt - 1) % this.#endpoints.length;
       const outcome = await this.#sendTo(
         this.#endpoints[index],
         method,
         path,
         options,
       );
-      if (outcome instanceof Error && isUnavailable(outcome)) {
-        failure = outcome;
+      const unavailable = outcome instanceof Error && isUnavailable(outcome);
+      if (unavailable && attempt < this.#endpoints.length) {
         continue;
       }
       // A request that was already in flight when another one moved on must
       // not move the client back to the node that failed.
-      if (this.#current === first) {
+      if (!unavailable && this.#current === first) {
         this.#current = index;
       }
       if (outcome instanceof Error) {
@@ -611,7 +610,6 @@ export class ManagementClient {
       }
       return outcome;
     }
-    throw failure!;
   }
 
   /** One attempt on one endpoint; the error is returned, so the caller can go on to the next. */

@@ -39,6 +39,8 @@ abstract class ReconnectingClient {
   readonly reconnects: Reconnect[] = [];
   #running = true;
   #connection: ChannelModel | undefined;
+  /** When and from which node the last connection dropped, until the next one is ready. */
+  #lost: { at: number; node: number } | undefined;
   #loop: Promise<void> | undefined;
 
   protected constructor(readonly urls: readonly string[], readonly firstNode: number) {}
@@ -63,7 +65,6 @@ abstract class ReconnectingClient {
 
   async #run() {
     let node = this.firstNode;
-    let lostAt: { at: number; node: number } | undefined;
     while (this.#running) {
       let connected: { connection: ChannelModel; node: number };
       try {
@@ -74,26 +75,33 @@ abstract class ReconnectingClient {
       }
       this.#connection = connected.connection;
       node = connected.node;
-      const closed = new Promise<void>(resolve =>
-        connected.connection.once('close', () => {
-          lostAt ??= { at: Date.now(), node: connected.node };
-          resolve();
-        }),
-      );
       try {
-        await this.session(connected.connection, closed, () => {
-          if (lostAt) {
-            this.reconnects.push({ from: lostAt.node, to: node, ms: Date.now() - lostAt.at });
-            lostAt = undefined;
-          }
-        });
+        await this.session(connected.connection, this.#closeOf(connected), () =>
+          this.#connected(connected.node),
+        );
       } catch {
         // The connection failed under the session; the next node is tried.
       }
       await connected.connection.close().catch(() => undefined);
       this.#connection = undefined;
       node = (node + 1) % this.urls.length;
-      if (!this.#running) lostAt = undefined;
+    }
+    this.#lost = undefined;
+  }
+
+  #closeOf(connected: { connection: ChannelModel; node: number }): Promise<void> {
+    return new Promise<void>(resolve =>
+      connected.connection.once('close', () => {
+        this.#lost ??= { at: Date.now(), node: connected.node };
+        resolve();
+      }),
+    );
+  }
+
+  #connected(node: number) {
+    if (this.#lost) {
+      this.reconnects.push({ from: this.#lost.node, to: node, ms: Date.now() - this.#lost.at });
+      this.#lost = undefined;
     }
   }
 

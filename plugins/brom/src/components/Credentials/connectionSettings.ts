@@ -2,7 +2,10 @@ import { IssuedCredential } from '@internal/plugin-brom-common';
 import { BrokerSettings } from '../common/useBrokerSettings';
 
 export interface ConnectionSettings {
-  /** `AMQP_URL=…` with the credential in it, for an environment file or a secret store. */
+  /**
+   * `AMQP_URL=…` with the credential in it, for an environment file or a secret store;
+   * `AMQP_URLS=…,…` (one per node) for a cluster.
+   */
   environment: string;
   /** An amqplib client that consumes from the application's queue and publishes to its exchange. */
   amqplibSnippet: string;
@@ -18,20 +21,38 @@ export function connectionSettings(
   application: string,
   issued: IssuedCredential,
 ): ConnectionSettings {
-  const match = /^(amqps?):\/\/(?:[^@/]*@)?([^/?#]+)/.exec(broker.amqpUrl);
-  const scheme = match?.[1] ?? 'amqps';
-  const host = match?.[2] ?? broker.amqpUrl;
-  const url = `${scheme}://${encodeURIComponent(
-    issued.credential.username,
-  )}:${encodeURIComponent(issued.secret)}@${host}/${encodeURIComponent(
-    broker.vhost,
-  )}`;
+  const urls = broker.amqpUrls.map(amqpUrl => {
+    const match = /^(amqps?):\/\/(?:[^@/]*@)?([^/?#]+)/.exec(amqpUrl);
+    const scheme = match?.[1] ?? 'amqps';
+    const host = match?.[2] ?? amqpUrl;
+    return `${scheme}://${encodeURIComponent(
+      issued.credential.username,
+    )}:${encodeURIComponent(issued.secret)}@${host}/${encodeURIComponent(
+      broker.vhost,
+    )}`;
+  });
+  const clustered = urls.length > 1;
+  // encodeURIComponent leaves no comma in a URL, so a comma can separate them.
+  const environment = clustered
+    ? `AMQP_URLS=${urls.join(',')}`
+    : `AMQP_URL=${urls[0]}`;
+  const connect = clustered
+    ? `// AMQP_URLS lists every node of the cluster: use the first that accepts.
+  let connection;
+  for (const url of process.env.AMQP_URLS.split(',')) {
+    connection = await amqp.connect(url).catch(() => undefined);
+    if (connection) break;
+  }
+  if (!connection) throw new Error('no RabbitMQ node accepted the connection');`
+    : 'const connection = await amqp.connect(process.env.AMQP_URL);';
   const name = `${broker.prefix}${application}`;
-  const amqplibSnippet = `// npm install amqplib — AMQP_URL comes from the line above, kept in your secret store
+  const amqplibSnippet = `// npm install amqplib — ${
+    clustered ? 'AMQP_URLS' : 'AMQP_URL'
+  } comes from the line above, kept in your secret store
 const amqp = require('amqplib');
 
 async function main() {
-  const connection = await amqp.connect(process.env.AMQP_URL);
+  ${connect}
   const channel = await connection.createChannel();
 
   // Consume: BROM owns the queue, so check it (passive declare) instead of asserting it.
@@ -53,5 +74,5 @@ async function main() {
 
 main();
 `;
-  return { environment: `AMQP_URL=${url}`, amqplibSnippet };
+  return { environment, amqplibSnippet };
 }
