@@ -65,6 +65,13 @@ export interface SubscriptionStore {
   ): Promise<boolean>;
 }
 
+/** The columns of `#joined()` the visibility rule reads. */
+const VISIBILITY_COLUMNS = {
+  visibility: 't.visibility',
+  producerOwner: 'p.owner',
+  consumerOwner: 'c.owner',
+};
+
 export class DatabaseSubscriptionStore implements SubscriptionStore {
   readonly #db: Kysely<BromTables>;
 
@@ -248,12 +255,6 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
     return Number(result.numUpdatedRows) === 1;
   }
 }
-
-const VISIBILITY_COLUMNS = {
-  visibility: 't.visibility',
-  producerOwner: 'p.owner',
-  consumerOwner: 'c.owner',
-};
 
 function toColumns(subscription: Subscription) {
   return {

@@ -36,13 +36,13 @@ const application = (id: string, name: string) => ({
   queue_deletion_confirmed_by: null,
 });
 
-const audit = (application: string, action: string, targetId: string) => ({
+const audit = (name: string, action: string, targetId: string) => ({
   at: AT,
   actor: 'user:default/alice',
   action,
   target_kind: action.startsWith('application.') ? 'application' : 'notificationType',
   target_id: targetId,
-  application,
+  application: name,
   before: null,
   after: null,
 });
