@@ -429,7 +429,7 @@ async function main() {
         clearInterval(publishing);
       }
       approveMs.push(receivedAt! - approvedAt);
-      const current = await portal.subscriptions.getSubscription(requested.id);
+      const current = await portal.subscriptions.getSubscription(ALICE, requested.id);
       approvedAt = Date.now();
       await portal.subscriptions.revokeSubscription(ALICE, requested.id, {
         generation: current.generation,

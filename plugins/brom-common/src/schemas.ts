@@ -83,11 +83,38 @@ export const updateApplicationRequestSchema = z
   })
   .strict();
 
-const jsonSchemaObject = z
-  .record(z.string(), z.unknown())
-  .refine(s => JSON.stringify(s).length <= 64 * 1024, {
-    message: 'must be at most 64 KiB as JSON',
-  });
+/** How deeply objects and arrays may nest in a payload schema, the outermost counting 1. */
+export const PAYLOAD_SCHEMA_MAX_DEPTH = 32;
+/** The largest payload schema, in characters of its JSON. */
+export const PAYLOAD_SCHEMA_MAX_LENGTH = 64 * 1024;
+
+/**
+ * Whether JSON nests deeper than `max`, found without recursion: anything that walks JSON
+ * recursively (JSON.stringify, a schema validator) runs out of stack on deep enough input,
+ * so the depth is bounded before anything else looks at it.
+ */
+export function jsonNestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (next.value === null || typeof next.value !== 'object') continue;
+    if (next.depth > max) return true;
+    for (const child of Object.values(next.value)) {
+      pending.push({ value: child, depth: next.depth + 1 });
+    }
+  }
+  return false;
+}
+
+const jsonSchemaObject = z.record(z.string(), z.unknown()).superRefine((schema, ctx) => {
+  if (jsonNestsDeeperThan(schema, PAYLOAD_SCHEMA_MAX_DEPTH)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must not nest objects and arrays more than ${PAYLOAD_SCHEMA_MAX_DEPTH} levels deep`,
+    });
+  } else if (JSON.stringify(schema).length > PAYLOAD_SCHEMA_MAX_LENGTH) {
+    ctx.addIssue({ code: 'custom', message: 'must be at most 64 KiB as JSON' });
+  }
+});
 
 export const createNotificationTypeRequestSchema = z
   .object({

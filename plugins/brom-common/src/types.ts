@@ -102,7 +102,13 @@ export interface AuditEvent {
   action: string;
   targetKind: 'application' | 'notificationType' | 'subscription' | 'credential';
   targetId: string;
+  /** The name of the application whose history the event belongs to. */
   application: string;
+  /**
+   * The identity of that application: a name registered again after a deletion starts
+   * a new history. Null for old events whose application could not be established.
+   */
+  applicationId: string | null;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
 }

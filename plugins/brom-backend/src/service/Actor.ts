@@ -2,6 +2,7 @@ import {
   BackstageCredentials,
   BackstageUserPrincipal,
 } from '@backstage/backend-plugin-api';
+import { Viewer } from '../store/visibility';
 
 /** The signed-in user a request acts for. */
 export interface Actor {
@@ -15,4 +16,9 @@ export interface Actor {
 
 export function actsFor(actor: Actor, owner: string): boolean {
   return actor.isAdmin || actor.ownershipEntityRefs.includes(owner);
+}
+
+/** The actor as a reader of things whose visibility depends on who asks. */
+export function viewerOf(actor: Actor): Viewer {
+  return { claims: actor.ownershipEntityRefs, isAdmin: actor.isAdmin };
 }

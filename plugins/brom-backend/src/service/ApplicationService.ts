@@ -252,6 +252,7 @@ export class ApplicationService {
       at,
       action,
       target: change.after,
+      applications: [change.after],
       before: change.before ?? null,
       after: change.after,
     });

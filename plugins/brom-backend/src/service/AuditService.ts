@@ -1,12 +1,13 @@
-import { InputError } from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
+  Application,
   AuditEvent,
   bromAuditReadPermission,
   Page,
 } from '@internal/plugin-brom-common';
 import { AuditListQuery, AuditStore } from '../store/AuditStore';
 import { BromUnitOfWork } from '../store/BromRepositories';
-import { Actor } from './Actor';
+import { Actor, actsFor } from './Actor';
 import { ApplicationAccess } from './ApplicationAccess';
 
 /** Audit target kinds by the prefix of the action, e.g. `subscription.approved`. */
@@ -17,17 +18,11 @@ const TARGET_KINDS: Record<string, AuditEvent['targetKind']> = {
   credential: 'credential',
 };
 
-/** What an audit row is about: an application, or something of one or two applications. */
-export type AuditTarget = { id: string } & (
-  | { name: string; owner: string }
-  | { application: string }
-  | { consumer: string; producer: string }
-);
-
 /**
- * Appends the audit rows of one change in the caller's transaction. Subscriptions are
- * audited under the producer, whose owners decide on them, and under the consumer, whose
- * history shows them too.
+ * Appends the audit rows of one change in the caller's transaction, one per application
+ * whose history shows it: a subscription is audited under the producer, whose owners decide
+ * on it, and under the consumer. Rows are filed under the application's identity, so a name
+ * registered again starts a history of its own.
  */
 export async function recordAudit(
   audit: AuditStore,
@@ -35,35 +30,43 @@ export async function recordAudit(
     actor: Actor;
     at: string;
     action: string;
-    target: AuditTarget;
+    target: { id: string };
+    applications: Array<Pick<Application, 'id' | 'name'>>;
     before?: object | null;
     after?: object | null;
   },
 ) {
-  const { target } = entry;
   const targetKind =
     TARGET_KINDS[entry.action.slice(0, entry.action.indexOf('.'))] ?? 'credential';
-  let application: string;
-  if ('producer' in target) application = target.producer;
-  else if ('application' in target) application = target.application;
-  else application = target.name;
-  const applications = new Set([application]);
-  if ('consumer' in target) applications.add(target.consumer);
-  for (const name of applications) {
+  const seen = new Set<string>();
+  for (const application of entry.applications) {
+    if (seen.has(application.id)) continue;
+    seen.add(application.id);
     await audit.append({
       at: entry.at,
       actor: entry.actor.userEntityRef,
       action: entry.action,
       targetKind,
-      targetId: target.id,
-      application: name,
+      targetId: entry.target.id,
+      application: application.name,
+      applicationId: application.id,
       before: entry.before ? { ...entry.before } : null,
       after: entry.after ? { ...entry.after } : null,
     });
   }
 }
 
-/** Reads the audit history: an application's for its owners, all of it for administrators. */
+export type AuditEventsQuery = Omit<AuditListQuery, 'applicationIds' | 'applicationName'> & {
+  application?: string;
+  /** With `application`: the histories of earlier applications of that name too. */
+  includeDeleted?: boolean;
+};
+
+/**
+ * Reads the audit history: an application's for its owners, all of it for administrators.
+ * The history of a deleted application stays with its identity, readable by its owners at
+ * the time (and administrators) through `includeDeleted`, never by a later holder of its name.
+ */
 export class AuditService {
   readonly #work: BromUnitOfWork;
   readonly #access: ApplicationAccess;
@@ -77,16 +80,51 @@ export class AuditService {
     return new AuditService(options);
   }
 
-  async listAuditEvents(actor: Actor, query: AuditListQuery): Promise<Page<AuditEvent>> {
-    if (query.application) {
-      await this.#access.authorizeOn(actor, bromAuditReadPermission, query.application, {
+  async listAuditEvents(actor: Actor, query: AuditEventsQuery): Promise<Page<AuditEvent>> {
+    const { application: name, includeDeleted, ...filters } = query;
+    const { audit } = this.#work.repositories;
+    if (!name) {
+      if (!actor.isAdmin) {
+        throw new InputError(
+          'Give an application to read its audit history; only administrators can read all of it',
+        );
+      }
+      return audit.list(filters);
+    }
+    if (!includeDeleted) {
+      const application = await this.#access.authorizeOn(actor, bromAuditReadPermission, name, {
         includeDeleted: true,
       });
-    } else if (!actor.isAdmin) {
-      throw new InputError(
-        'Give an application to read its audit history; only administrators can read all of it',
-      );
+      return audit.list({ ...filters, applicationIds: [application.id] });
     }
-    return this.#work.repositories.audit.list(query);
+    if (actor.isAdmin) return audit.list({ ...filters, applicationName: name });
+    return audit.list({ ...filters, applicationIds: await this.#readableNamed(actor, name) });
+  }
+
+  /** The applications, present and former, of a name whose history the actor may read. */
+  async #readableNamed(actor: Actor, name: string): Promise<string[]> {
+    const { applications, audit } = this.#work.repositories;
+    const current = await applications.findByName(name);
+    const readable: string[] = [];
+    if (current && (await this.#access.isAllowed(actor, bromAuditReadPermission, name))) {
+      readable.push(current.id);
+    }
+    // A former application is no resource the permission policy can resolve any more (its
+    // name may be another's now), so its owners at the time are asked for directly.
+    const former = (await audit.applicationsNamed(name)).filter(
+      a => a.applicationId !== current?.id,
+    );
+    for (const application of former) {
+      if (application.owner && actsFor(actor, application.owner)) {
+        readable.push(application.applicationId);
+      }
+    }
+    if (readable.length > 0) return readable;
+    if (!current && former.length === 0) {
+      throw new NotFoundError(`Application "${name}" does not exist and never did`);
+    }
+    throw new NotAllowedError(
+      `Only the owners of an application named "${name}", present or former, or BROM administrators can read its history`,
+    );
   }
 }

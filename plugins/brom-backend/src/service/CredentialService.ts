@@ -103,6 +103,7 @@ export class CredentialService {
         at: now,
         action: 'credential.revoked',
         target: after,
+        applications: [app],
         before,
         after,
       });
@@ -156,6 +157,7 @@ export class CredentialService {
             at: now,
             action: 'credential.expiry-shortened',
             target: next,
+            applications: [app],
             before: old,
             after: next,
           });
@@ -182,6 +184,7 @@ export class CredentialService {
         at: now,
         action: overlapSeconds === undefined ? 'credential.created' : 'credential.rotated',
         target: credential,
+        applications: [app],
         after: credential,
       });
       const envelope = {

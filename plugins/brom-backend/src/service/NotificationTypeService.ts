@@ -16,7 +16,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { BromRepositories, BromUnitOfWork } from '../store/BromRepositories';
 import { NotificationTypeListQuery } from '../store/NotificationTypeStore';
-import { Actor } from './Actor';
+import { Actor, viewerOf } from './Actor';
 import {
   ApplicationAccess,
   applicationForWrite,
@@ -25,6 +25,7 @@ import {
 } from './ApplicationAccess';
 import { recordAudit } from './AuditService';
 import { assertGeneration, nextGeneration } from './concurrency';
+import { assertValidPayloadSchema } from './payloadSchema';
 import { softDelete } from './softDelete';
 import { SubscriptionService } from './SubscriptionService';
 
@@ -53,14 +54,25 @@ export class NotificationTypeService {
     return new NotificationTypeService(options);
   }
 
-  listNotificationTypes(query: NotificationTypeListQuery): Promise<Page<NotificationType>> {
-    return this.#work.repositories.notificationTypes.list(query);
+  /** Types the actor may see: public ones, and private ones of their own applications. */
+  listNotificationTypes(
+    actor: Actor,
+    query: Omit<NotificationTypeListQuery, 'viewer'>,
+  ): Promise<Page<NotificationType>> {
+    return this.#work.repositories.notificationTypes.list({ ...query, viewer: viewerOf(actor) });
   }
 
-  async getNotificationType(application: string, name: string): Promise<NotificationType> {
+  /** A type hidden from the actor answers as one that does not exist. */
+  async getNotificationType(
+    actor: Actor,
+    application: string,
+    name: string,
+  ): Promise<NotificationType> {
     const { repositories } = this.#work;
     const app = await getApplication(repositories.applications, application);
-    return getType(repositories, app, name);
+    const type = await repositories.notificationTypes.findVisible(app, name, viewerOf(actor));
+    if (!type) throw typeNotFound(application, name);
+    return type;
   }
 
   async createNotificationType(
@@ -68,6 +80,7 @@ export class NotificationTypeService {
     application: string,
     request: CreateNotificationTypeRequest,
   ): Promise<NotificationType> {
+    assertValidPayloadSchema(request.payloadSchema);
     const seen = await this.#access.authorizeOn(
       actor,
       bromApplicationUpdatePermission,
@@ -101,7 +114,7 @@ export class NotificationTypeService {
         deletedAt: null,
       };
       await repositories.notificationTypes.insert(type, { applicationId: app.id });
-      await this.#recordChange(repositories, actor, 'notification-type.created', {
+      await this.#recordChange(repositories, actor, app, 'notification-type.created', {
         after: type,
         event: { type: 'notificationType.declared' },
       });
@@ -115,6 +128,7 @@ export class NotificationTypeService {
     name: string,
     request: UpdateNotificationTypeRequest,
   ): Promise<NotificationType> {
+    assertValidPayloadSchema(request.payloadSchema);
     const seen = await this.#access.authorizeOn(
       actor,
       bromApplicationUpdatePermission,
@@ -141,7 +155,7 @@ export class NotificationTypeService {
         requiresApproval: request.requiresApproval ?? before.requiresApproval,
       });
       await repositories.notificationTypes.update(after);
-      await this.#recordChange(repositories, actor, 'notification-type.updated', {
+      await this.#recordChange(repositories, actor, app, 'notification-type.updated', {
         before,
         after,
         event: { type: 'notificationType.updated' },
@@ -187,6 +201,7 @@ export class NotificationTypeService {
       await this.#recordChange(
         repositories,
         actor,
+        app,
         request.force ? 'notification-type.force-deleted' : 'notification-type.deleted',
         {
           before,
@@ -201,6 +216,7 @@ export class NotificationTypeService {
   async #recordChange(
     repositories: BromRepositories,
     actor: Actor,
+    application: Application,
     action: string,
     change: {
       before?: NotificationType;
@@ -216,6 +232,7 @@ export class NotificationTypeService {
       at,
       action,
       target: change.after,
+      applications: [application],
       before: change.before ?? null,
       after: change.after,
     });
@@ -239,10 +256,12 @@ async function getType(
   name: string,
 ): Promise<NotificationType> {
   const type = await repositories.notificationTypes.find(application, name);
-  if (!type) {
-    throw new NotFoundError(`Notification type "${application.name}/${name}" does not exist`);
-  }
+  if (!type) throw typeNotFound(application.name, name);
   return type;
+}
+
+function typeNotFound(application: string, name: string) {
+  return new NotFoundError(`Notification type "${application}/${name}" does not exist`);
 }
 
 function assertNoOverlap(pattern: string, siblings: NotificationType[]) {

@@ -15,12 +15,13 @@ import {
 } from '@internal/plugin-brom-common';
 import { randomUUID } from 'node:crypto';
 import { BromRepositories, BromUnitOfWork } from '../store/BromRepositories';
+import { Viewer } from '../store/visibility';
 import {
   LIVE_SUBSCRIPTION_STATES,
   SubscriptionContext,
   SubscriptionListQuery,
 } from '../store/SubscriptionStore';
-import { Actor } from './Actor';
+import { Actor, viewerOf } from './Actor';
 import {
   ApplicationAccess,
   applicationBeingDeleted,
@@ -61,12 +62,16 @@ export class SubscriptionService {
     return new SubscriptionService(options);
   }
 
-  listSubscriptions(query: SubscriptionListQuery): Promise<Page<Subscription>> {
-    return this.#work.repositories.subscriptions.list(query);
+  /** Subscriptions the actor may see: to types visible to them, or of their consumers. */
+  listSubscriptions(
+    actor: Actor,
+    query: Omit<SubscriptionListQuery, 'viewer'>,
+  ): Promise<Page<Subscription>> {
+    return this.#work.repositories.subscriptions.list({ ...query, viewer: viewerOf(actor) });
   }
 
-  async getSubscription(id: string): Promise<Subscription> {
-    return (await getContext(this.#work.repositories, id)).subscription;
+  async getSubscription(actor: Actor, id: string): Promise<Subscription> {
+    return (await getContext(this.#work.repositories, id, viewerOf(actor))).subscription;
   }
 
   async requestSubscription(
@@ -86,9 +91,11 @@ export class SubscriptionService {
       );
       const producer = await getApplication(repositories.applications, request.producer);
       if (producer.deletedAt) throw applicationBeingDeleted(producer.name);
-      const type = await repositories.notificationTypes.find(
+      // The consumer's owners must be able to see the type, whoever asks for them.
+      const type = await repositories.notificationTypes.findVisible(
         producer,
         request.notificationType,
+        { claims: [consumer.owner], isAdmin: false },
       );
       if (!type) {
         throw new NotFoundError(
@@ -96,11 +103,6 @@ export class SubscriptionService {
         );
       }
       if (type.deletedAt) throw typeBeingDeleted(producer.name, type.name);
-      if (type.visibility === 'private' && producer.owner !== consumer.owner) {
-        throw new NotFoundError(
-          `Notification type "${request.producer}/${request.notificationType}" does not exist`,
-        );
-      }
       const now = this.#clock().toISOString();
       const autoApprove = !type.requiresApproval;
       const existing = await repositories.subscriptions.findOf(consumer, type);
@@ -128,11 +130,14 @@ export class SubscriptionService {
         updatedAt: now,
       };
       if (existing) {
-        await repositories.subscriptions.update(subscription, existing.generation);
+        await repositories.subscriptions.update(subscription, existing.generation, {
+          requiresApproval: type.requiresApproval,
+        });
       } else {
         await repositories.subscriptions.insert(subscription, {
           consumerId: consumer.id,
           typeId: type.id,
+          requiresApproval: type.requiresApproval,
         });
       }
       await recordAudit(repositories.audit, {
@@ -140,6 +145,7 @@ export class SubscriptionService {
         at: now,
         action: existing ? 'subscription.re-requested' : 'subscription.requested',
         target: subscription,
+        applications: [producer, consumer],
         before: existing ?? null,
         after: subscription,
       });
@@ -160,6 +166,7 @@ export class SubscriptionService {
           at: now,
           action: 'subscription.auto-approved',
           target: subscription,
+          applications: [producer, consumer],
           after: subscription,
         });
         await repositories.events.append({
@@ -201,13 +208,14 @@ export class SubscriptionService {
    * Revokes a live subscription whose producer or type an administrator deletes by force,
    * in the deleting transaction: the revoke path of a decision without its checks.
    */
-  forceRevoke(
+  async forceRevoke(
     repositories: BromRepositories,
     actor: Actor,
     subscription: Subscription,
     reason: string,
   ): Promise<Subscription> {
-    return this.#transition(repositories, actor, subscription, 'revoke', reason);
+    const context = await getContext(repositories, subscription.id);
+    return this.#transition(repositories, actor, context, 'revoke', reason);
   }
 
   async #decide(
@@ -217,7 +225,8 @@ export class SubscriptionService {
     decision: Decision,
     reason: string | null,
   ): Promise<Subscription> {
-    const seen = await getContext(this.#work.repositories, id);
+    // A subscription to a type hidden from the actor does not exist for them.
+    const seen = await getContext(this.#work.repositories, id, viewerOf(actor));
     if (decision === 'revoke') {
       const [asProducer, asConsumer] = await Promise.all([
         this.#access.isAllowed(actor, bromSubscriptionDecidePermission, seen.producer.name),
@@ -242,26 +251,29 @@ export class SubscriptionService {
           `The subscription is ${subscription.state}; only a ${allowedFrom.join(' or ')} subscription can be ${STATE_AFTER[decision]}`,
         );
       }
+      // The rule the request was made under, not the type's current one: switching the
+      // type's rule off and on again must not let the requester decide.
       if (
-        decision === 'approve' &&
-        current.type.requiresApproval &&
+        decision !== 'revoke' &&
+        current.requiresApproval &&
         subscription.requestedBy === actor.userEntityRef
       ) {
         throw new NotAllowedError(
-          'You requested this subscription, so someone else from the producer\u2019s team must approve it',
+          `You requested this subscription, so someone else from the producer\u2019s team must ${decision} it`,
         );
       }
-      return this.#transition(repositories, actor, subscription, decision, reason);
+      return this.#transition(repositories, actor, current, decision, reason);
     });
   }
 
   async #transition(
     repositories: BromRepositories,
     actor: Actor,
-    subscription: Subscription,
+    context: SubscriptionContext,
     decision: Decision,
     reason: string | null,
   ): Promise<Subscription> {
+    const { subscription } = context;
     const now = this.#clock().toISOString();
     const state = STATE_AFTER[decision];
     const next = nextGeneration(subscription, now, {
@@ -281,6 +293,7 @@ export class SubscriptionService {
       at: now,
       action: `subscription.${state}`,
       target: next,
+      applications: [context.producer, context.consumer],
       before: subscription,
       after: next,
     });
@@ -302,8 +315,9 @@ export class SubscriptionService {
 async function getContext(
   repositories: BromRepositories,
   id: string,
+  visibleTo?: Viewer,
 ): Promise<SubscriptionContext> {
-  const context = await repositories.subscriptions.findContext(id);
+  const context = await repositories.subscriptions.findContext(id, { visibleTo });
   if (!context) throw new NotFoundError(`Subscription ${id} does not exist`);
   return context;
 }

@@ -189,7 +189,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       req.query,
     );
     res.json(
-      await notificationTypes.listNotificationTypes({ ...query, viewer: viewerClaims(actor) }),
+      await notificationTypes.listNotificationTypes(actor, query),
     );
   });
 
@@ -198,10 +198,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const query = parse(pageQuerySchema, req.query);
     await applications.getApplication(req.params.name);
     res.json(
-      await notificationTypes.listNotificationTypes({
+      await notificationTypes.listNotificationTypes(actor, {
         ...query,
         application: req.params.name,
-        viewer: viewerClaims(actor),
       }),
     );
   });
@@ -215,8 +214,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/applications/:name/notification-types/:type', async (req, res) => {
-    await actorOf(req);
-    res.json(await notificationTypes.getNotificationType(req.params.name, req.params.type));
+    const actor = await actorOf(req);
+    res.json(
+      await notificationTypes.getNotificationType(actor, req.params.name, req.params.type),
+    );
   });
 
   router.patch('/applications/:name/notification-types/:type', async (req, res) => {
@@ -249,7 +250,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const actor = await actorOf(req);
     const query = parse(subscriptionListQuery, req.query);
     res.json(
-      await subscriptions.listSubscriptions({
+      await subscriptions.listSubscriptions(actor, {
         ...query,
         consumerAllowed:
           query.mine === 'true'
@@ -264,7 +265,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const actor = await actorOf(req);
     const query = parse(pageQuerySchema, req.query);
     res.json(
-      await subscriptions.listSubscriptions({
+      await subscriptions.listSubscriptions(actor, {
         ...query,
         state: 'requested',
         producerAllowed: await ownersAllowed(actor, bromSubscriptionDecidePermission),
@@ -279,8 +280,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/subscriptions/:id', async (req, res) => {
-    await actorOf(req);
-    res.json(await subscriptions.getSubscription(req.params.id));
+    const actor = await actorOf(req);
+    res.json(await subscriptions.getSubscription(actor, req.params.id));
   });
 
   router.post('/subscriptions/:id/approve', async (req, res) => {
@@ -339,19 +340,20 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         action: z.string().max(64).optional(),
         since: z.iso.datetime({ offset: true }).optional(),
         until: z.iso.datetime({ offset: true }).optional(),
+        includeDeleted: z.enum(['true', 'false']).optional(),
       }),
       req.query,
     );
-    res.json(await audit.listAuditEvents(actor, query));
+    res.json(
+      await audit.listAuditEvents(actor, {
+        ...query,
+        includeDeleted: query.includeDeleted === 'true',
+      }),
+    );
   });
 
   router.use(bodyErrors);
   return router;
-}
-
-/** Claims under which private notification types are visible: the viewer's own groups. */
-function viewerClaims(actor: Actor): string[] {
-  return actor.ownershipEntityRefs;
 }
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {

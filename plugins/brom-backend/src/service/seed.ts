@@ -210,7 +210,11 @@ export async function seedExampleData(options: {
           generation: 1,
           updatedAt: now,
         },
-        { consumerId: applications.get(s.consumer)!.id, typeId: type.id },
+        {
+          consumerId: applications.get(s.consumer)!.id,
+          typeId: type.id,
+          requiresApproval: type.requiresApproval,
+        },
       );
     }
     for (const seed of APPLICATIONS) {
@@ -221,6 +225,7 @@ export async function seedExampleData(options: {
         targetKind: 'application',
         targetId: applications.get(seed.name)!.id,
         application: seed.name,
+        applicationId: applications.get(seed.name)!.id,
         before: null,
         after: { name: seed.name, owner: seed.owner, seeded: true },
       });

@@ -3,22 +3,29 @@ import { Kysely } from 'kysely';
 import { toNotificationType } from './mappers';
 import { countRows, matchesSearch } from './queries';
 import { BromTables, NotificationTypeRow } from './tables';
+import { typeVisibleTo, Viewer } from './visibility';
 
 export interface NotificationTypeListQuery {
   application?: string;
   q?: string;
   owner?: string;
-  /** Claims under which private types are visible. */
-  viewer: string[];
+  /** Private types are listed only if this viewer may see them. */
+  viewer: Viewer;
   offset: number;
   limit: number;
 }
 
 /** Notification types of producing applications, live and soft-deleted. */
 export interface NotificationTypeStore {
-  /** Live types of live applications that are public or owned by the viewer. */
+  /** Live types of live applications that the viewer may see. */
   list(query: NotificationTypeListQuery): Promise<Page<NotificationType>>;
   find(application: Application, name: string): Promise<NotificationType | undefined>;
+  /** The type if it exists and the viewer may see it. */
+  findVisible(
+    application: Application,
+    name: string,
+    viewer: Viewer,
+  ): Promise<NotificationType | undefined>;
   /** All types of the application, the soft-deleted ones too. */
   listOf(application: Application): Promise<NotificationType[]>;
   insert(type: NotificationType, of: { applicationId: string }): Promise<void>;
@@ -43,10 +50,7 @@ export class DatabaseNotificationTypeStore implements NotificationTypeStore {
       .where('t.deleted_at', 'is', null)
       .where('a.deleted_at', 'is', null)
       .where(eb =>
-        eb.or([
-          eb('t.visibility', '=', 'public'),
-          ...(query.viewer.length ? [eb('a.owner', 'in', query.viewer)] : []),
-        ]),
+        typeVisibleTo(eb, query.viewer, { visibility: 't.visibility', producerOwner: 'a.owner' }),
       );
     if (query.application) base = base.where('a.name', '=', query.application);
     if (query.owner) base = base.where('a.owner', '=', query.owner);
@@ -78,6 +82,20 @@ export class DatabaseNotificationTypeStore implements NotificationTypeStore {
       .selectAll()
       .where('application_id', '=', application.id)
       .where('name', '=', name)
+      .executeTakeFirst();
+    return row && toNotificationType(row, application.name);
+  }
+
+  async findVisible(application: Application, name: string, viewer: Viewer) {
+    const row = await this.#db
+      .selectFrom('brom_notification_types as t')
+      .innerJoin('brom_applications as a', 'a.id', 't.application_id')
+      .selectAll('t')
+      .where('t.application_id', '=', application.id)
+      .where('t.name', '=', name)
+      .where(eb =>
+        typeVisibleTo(eb, viewer, { visibility: 't.visibility', producerOwner: 'a.owner' }),
+      )
       .executeTakeFirst();
     return row && toNotificationType(row, application.name);
   }

@@ -9,6 +9,7 @@ import { Kysely } from 'kysely';
 import { toApplication, toNotificationType, toSubscription } from './mappers';
 import { countRows, OwnerFilter, ownerCriteria } from './queries';
 import { BromTables, SubscriptionRow } from './tables';
+import { subscriptionVisibleTo, Viewer } from './visibility';
 
 /** A subscription is live while it is requested or approved. */
 export const LIVE_SUBSCRIPTION_STATES: SubscriptionState[] = ['requested', 'approved'];
@@ -18,6 +19,8 @@ export interface SubscriptionListQuery {
   producer?: string;
   notificationType?: string;
   state?: SubscriptionState;
+  /** Only subscriptions this viewer may see. */
+  viewer: Viewer;
   /** Only subscriptions of consumers whose owner the permission criteria allow. */
   consumerAllowed?: OwnerFilter;
   /** Only subscriptions to producers whose owner the permission criteria allow. */
@@ -32,25 +35,42 @@ export interface SubscriptionContext {
   consumer: Application;
   producer: Application;
   type: NotificationType;
+  /** Whether the request was made under the type's "requires approval" rule. */
+  requiresApproval: boolean;
 }
 
 export interface SubscriptionStore {
   list(query: SubscriptionListQuery): Promise<Page<Subscription>>;
-  findContext(id: string): Promise<SubscriptionContext | undefined>;
+  /** The subscription, if it exists and, given a viewer, the viewer may see it. */
+  findContext(
+    id: string,
+    options?: { visibleTo?: Viewer },
+  ): Promise<SubscriptionContext | undefined>;
   /** The subscription of a consumer to a type, in whatever state. */
   findOf(consumer: Application, type: NotificationType): Promise<Subscription | undefined>;
   /** Live subscriptions to a producer's types or to one type, by consumer name. */
   listLive(of: { producerId: string } | { typeId: string }): Promise<Subscription[]>;
   insert(
     subscription: Subscription,
-    of: { consumerId: string; typeId: string },
+    of: { consumerId: string; typeId: string; requiresApproval: boolean },
   ): Promise<void>;
   /**
    * Writes the subscription's new state if it is still at `fromGeneration`; false when a
-   * concurrent change got there first.
+   * concurrent change got there first. A new request gives the rule it is made under.
    */
-  update(subscription: Subscription, fromGeneration: number): Promise<boolean>;
+  update(
+    subscription: Subscription,
+    fromGeneration: number,
+    request?: { requiresApproval: boolean },
+  ): Promise<boolean>;
 }
+
+/** The columns of `#joined()` the visibility rule reads. */
+const VISIBILITY_COLUMNS = {
+  visibility: 't.visibility',
+  producerOwner: 'p.owner',
+  consumerOwner: 'c.owner',
+};
 
 export class DatabaseSubscriptionStore implements SubscriptionStore {
   readonly #db: Kysely<BromTables>;
@@ -77,6 +97,7 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
     if (query.producer) base = base.where('p.name', '=', query.producer);
     if (query.notificationType) base = base.where('t.name', '=', query.notificationType);
     if (query.state) base = base.where('s.state', '=', query.state);
+    base = base.where(eb => subscriptionVisibleTo(eb, query.viewer, VISIBILITY_COLUMNS));
     for (const [column, allowed] of [
       ['c.owner', query.consumerAllowed],
       ['p.owner', query.producerAllowed],
@@ -113,7 +134,19 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
     };
   }
 
-  async findContext(id: string): Promise<SubscriptionContext | undefined> {
+  async findContext(
+    id: string,
+    options: { visibleTo?: Viewer } = {},
+  ): Promise<SubscriptionContext | undefined> {
+    const viewer = options.visibleTo;
+    if (viewer) {
+      const visible = await this.#joined()
+        .select('s.id')
+        .where('s.id', '=', id)
+        .where(eb => subscriptionVisibleTo(eb, viewer, VISIBILITY_COLUMNS))
+        .executeTakeFirst();
+      if (!visible) return undefined;
+    }
     const row = await this.#db
       .selectFrom('brom_subscriptions')
       .selectAll()
@@ -142,6 +175,7 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
       consumer,
       producer,
       type: toNotificationType(type, producer.name),
+      requiresApproval: Boolean(row.requires_approval),
     };
   }
 
@@ -188,7 +222,10 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
     );
   }
 
-  async insert(subscription: Subscription, of: { consumerId: string; typeId: string }) {
+  async insert(
+    subscription: Subscription,
+    of: { consumerId: string; typeId: string; requiresApproval: boolean },
+  ) {
     await this.#db
       .insertInto('brom_subscriptions')
       .values({
@@ -196,14 +233,22 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
         id: subscription.id,
         consumer_application_id: of.consumerId,
         notification_type_id: of.typeId,
+        requires_approval: of.requiresApproval,
       })
       .execute();
   }
 
-  async update(subscription: Subscription, fromGeneration: number) {
+  async update(
+    subscription: Subscription,
+    fromGeneration: number,
+    request?: { requiresApproval: boolean },
+  ) {
     const result = await this.#db
       .updateTable('brom_subscriptions')
-      .set(toColumns(subscription))
+      .set({
+        ...toColumns(subscription),
+        ...(request ? { requires_approval: request.requiresApproval } : {}),
+      })
       .where('id', '=', subscription.id)
       .where('generation', '=', fromGeneration)
       .executeTakeFirst();

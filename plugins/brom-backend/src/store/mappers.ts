@@ -100,6 +100,7 @@ export function toAuditEvent(row: Selectable<AuditEventRow>): AuditEvent {
     targetKind: row.target_kind as AuditEvent['targetKind'],
     targetId: row.target_id,
     application: row.application,
+    applicationId: row.application_id,
     before: row.before ? JSON.parse(row.before) : null,
     after: row.after ? JSON.parse(row.after) : null,
   };

@@ -82,6 +82,8 @@ export interface SubscriptionRow {
   reason: string | null;
   generation: number;
   updated_at: string;
+  /** The type's approval rule when the request was made; PostgreSQL boolean, SQLite 0 or 1. */
+  requires_approval: boolean | number;
 }
 
 export interface CredentialRow {
@@ -105,6 +107,8 @@ export interface AuditEventRow {
   target_kind: string;
   target_id: string;
   application: string;
+  /** The application's identity; NULL for rows from before it was recorded that no backfill could place. */
+  application_id: string | null;
   before: string | null;
   after: string | null;
 }

@@ -145,6 +145,7 @@ export function auditEvent(
     targetKind: 'notificationType',
     targetId: `t${id}`,
     application: 'payments-api',
+    applicationId: 'b0e1c6a2-0000-4000-8000-000000000001',
     before: null,
     after: { application: 'payments-api', name: `type-${id}` },
     ...overrides,

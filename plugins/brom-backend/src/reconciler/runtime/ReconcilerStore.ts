@@ -295,7 +295,7 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
         const types = await tx
           .selectFrom('brom_notification_types as t')
           .innerJoin('brom_applications as a', 'a.id', 't.application_id')
-          .select(['t.id', 't.name', 'a.name as application'])
+          .select(['t.id', 't.name', 'a.name as application', 't.application_id'])
           .where('t.id', 'in', notificationTypeIds)
           .where('t.deleted_at', 'is not', null)
           .execute();
@@ -310,6 +310,7 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
               target_kind: 'notificationType',
               target_id: t.id,
               application: t.application,
+              application_id: t.application_id,
               before: JSON.stringify({ name: t.name }),
               after: null,
             })
@@ -353,6 +354,7 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
               target_kind: 'application',
               target_id: a.id,
               application: a.name,
+              application_id: a.id,
               before: JSON.stringify({ name: a.name }),
               after: null,
             })
