@@ -15,6 +15,7 @@ import {
 } from '@backstage/core-components';
 import { configApiRef, SignInPageProps, useApi } from '@backstage/core-plugin-api';
 import { createApp } from '@backstage/app-defaults';
+import CssBaseline from '@material-ui/core/CssBaseline';
 import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 import { BromPage } from '@internal/plugin-brom';
 import { apis, feideAuthApiRef } from './apis';
@@ -73,8 +74,12 @@ const routes = (
   </FlatRoutes>
 );
 
+// The theme provider no longer brings Material UI's baseline: without it the body keeps
+// the browser's 8 px margin and boxes size content-box, so the sidebar's padding is added
+// to a full-width page and every page scrolls sideways.
 export default app.createRoot(
   <>
+    <CssBaseline />
     <AlertDisplay />
     <OAuthRequestDialog />
     <AppRouter>

@@ -3,11 +3,22 @@ import { join, resolve } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { pollUntil } from '../process';
 import { PortalUnderTest } from './PortalUnderTest';
+import {
+  accessibilityViolations,
+  Action,
+  layoutProblems,
+  rawEntityRefs,
+  recordConsoleErrors,
+  VIEWPORTS,
+} from './pageChecks';
 
 /*
  * The whole product in a real browser: the production build of the app served by the
  * backend, the reconciler syncing a private RabbitMQ node, and the sidecar deciding the
- * node's authorisation. Screenshots of every step go to test/e2e-output/.
+ * node's authorisation. Screenshots of every step go to test/e2e-output/, and of every BROM
+ * page at 1280 and 800 px (page-<width>-<page>.png), where pageChecks.ts checks the layout,
+ * that people and teams are named rather than referenced, axe-core's serious and critical
+ * findings, and that nothing was logged to the console as an error.
  */
 
 const outputDir = resolve(__dirname, '../../e2e-output');
@@ -21,6 +32,7 @@ let browser: Browser;
 let alice: Page;
 let bob: Page;
 let step = 0;
+const consoleErrors: string[] = [];
 
 async function shot(page: Page, name: string) {
   step += 1;
@@ -35,9 +47,10 @@ async function shot(page: Page, name: string) {
 async function signIn(context: BrowserContext, who: 'Alice' | 'Bob'): Promise<Page> {
   const page = await context.newPage();
   page.setDefaultTimeout(UI_TIMEOUT);
+  recordConsoleErrors(page, consoleErrors);
   await page.goto('/brom');
   await page.getByRole('button', { name: `Sign in as ${who}` }).click();
-  await page.getByRole('tab', { name: 'Producer catalogue' }).waitFor();
+  await page.getByRole('tab', { name: 'Producers' }).waitFor();
   return page;
 }
 
@@ -72,7 +85,7 @@ async function addNotificationType(page: Page, app: string, name: string, patter
 
 async function requestSubscription(page: Page, consumer: string, type: string) {
   await page.goto('/brom');
-  await page.getByRole('tab', { name: 'Producer catalogue' }).click();
+  await page.getByRole('tab', { name: 'Producers' }).click();
   const row = page.getByRole('row').filter({ hasText: type });
   await row.getByRole('button', { name: 'Subscribe' }).click();
   const dialog = page.getByRole('dialog');
@@ -220,6 +233,113 @@ describe('the self-service loop in a browser', () => {
     await openApplication(bob, consumer);
     await bob.getByText('Cancellations are internal; use order-created').first().waitFor();
     await shot(bob, 'rejection-reason-visible');
+  });
+
+  it('fits every BROM page at 1280 and 800 px, with names instead of references and no console error', async () => {
+    // A request left waiting, so the inbox and the producer's page have decisions to offer.
+    await addNotificationType(alice, producer, 'order-shipped', 'order.*.shipped');
+    await requestSubscription(bob, consumer, 'order-shipped');
+
+    const pages: Array<{ who: Page; path: string; name: string; ready: Action; actions: Action[] }> = [
+      {
+        who: alice,
+        path: '/brom',
+        name: 'producer-catalogue',
+        ready: { role: 'button', name: 'Subscribe' },
+        actions: [{ role: 'button', name: 'Subscribe' }, { role: 'tab', name: /^Approvals/ }],
+      },
+      {
+        who: alice,
+        path: '/brom/consumers',
+        name: 'consumer-catalogue',
+        ready: { role: 'link', name: consumer },
+        actions: [{ role: 'link', name: consumer }, { role: 'tab', name: /^Approvals/ }],
+      },
+      {
+        who: alice,
+        path: '/brom/mine',
+        name: 'my-applications',
+        ready: { role: 'link', name: producer },
+        actions: [{ role: 'button', name: 'Register application' }, { role: 'link', name: producer }],
+      },
+      {
+        who: alice,
+        path: '/brom/approvals',
+        name: 'approvals',
+        ready: { role: 'button', name: 'Approve' },
+        actions: [
+          { role: 'button', name: 'Approve' },
+          { role: 'button', name: 'Reject' },
+        ],
+      },
+      {
+        who: alice,
+        path: `/brom/applications/${producer}`,
+        name: 'producer-application',
+        ready: { role: 'button', name: 'Revoke' },
+        actions: [
+          { role: 'button', name: 'Delete application' },
+          { role: 'button', name: 'Refresh status' },
+          { role: 'button', name: 'Add notification type' },
+          { role: 'button', name: 'Edit' },
+          { role: 'button', name: 'Approve' },
+          { role: 'button', name: 'Reject' },
+          { role: 'button', name: 'Revoke' },
+          { role: 'button', name: 'Create credential' },
+          { role: 'button', name: 'Rotate credentials' },
+        ],
+      },
+      {
+        who: bob,
+        path: `/brom/applications/${consumer}`,
+        name: 'consumer-application',
+        ready: { role: 'button', name: 'Unsubscribe' },
+        actions: [
+          { role: 'button', name: 'Request subscription' },
+          { role: 'button', name: 'Unsubscribe' },
+          { role: 'button', name: 'Withdraw request' },
+          { role: 'button', name: 'Create credential' },
+        ],
+      },
+      {
+        who: bob,
+        path: '/brom/applications/no-such-application',
+        name: 'unknown-application',
+        ready: { role: 'link', name: 'Back to my applications' },
+        actions: [{ role: 'link', name: 'Back to my applications' }],
+      },
+    ];
+
+    const problems: string[] = [];
+    for (const viewport of VIEWPORTS) {
+      for (const { who, path, name, ready, actions } of pages) {
+        await who.setViewportSize(viewport);
+        await who.goto(path);
+        await who.getByRole(ready.role, { name: ready.name, exact: true }).first().waitFor();
+        await who.mouse.move(viewport.width - 10, viewport.height - 10);
+        await who.screenshot({
+          path: join(outputDir, `page-${viewport.width}-${name}.png`),
+          fullPage: true,
+        });
+        const where = `${name} at ${viewport.width} px`;
+        for (const problem of await layoutProblems(who, actions)) {
+          problems.push(`${where}: ${problem}`);
+        }
+        for (const line of await rawEntityRefs(who)) {
+          problems.push(`${where}: shows the raw reference in "${line}"`);
+        }
+        if (viewport === VIEWPORTS[0]) {
+          for (const violation of await accessibilityViolations(who)) {
+            problems.push(`${where}: ${violation}`);
+          }
+        }
+      }
+    }
+    for (const page of [alice, bob]) {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+    expect(problems).toEqual([]);
+    expect(consoleErrors).toEqual([]);
   });
 
   it('never shows a secret again after navigating away', async () => {

@@ -4,6 +4,7 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/test-utils';
+import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { ReactElement } from 'react';
 import { BromApi, bromApiRef } from '../api/BromApi';
 import { rootRouteRef } from '../routes';
@@ -26,7 +27,10 @@ export interface RenderOptions {
   routeEntries?: string[];
 }
 
-/** Renders a BROM component in a test app with the portal mounted at /brom. */
+/**
+ * Renders a BROM component in a test app with the portal mounted at /brom and the catalog's
+ * entity pages, which names of people and teams link to.
+ */
 export function renderWithBrom(
   ui: ReactElement,
   api: BromApi,
@@ -49,7 +53,10 @@ export function renderWithBrom(
       {ui}
     </TestApiProvider>,
     {
-      mountedRoutes: { '/brom': rootRouteRef },
+      mountedRoutes: {
+        '/brom': rootRouteRef,
+        '/catalog/:namespace/:kind/:name': entityRouteRef,
+      },
       routeEntries: options.routeEntries,
     },
   );

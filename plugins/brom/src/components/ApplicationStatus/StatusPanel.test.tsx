@@ -30,7 +30,7 @@ describe('StatusPanel', () => {
     expect(screen.getByTestId('progress')).toBeInTheDocument();
   });
 
-  it('shows the backend error', async () => {
+  it('shows the backend error with a way to try again', async () => {
     await renderWithBrom(
       <StatusPanel
         application={application()}
@@ -42,8 +42,9 @@ describe('StatusPanel', () => {
           .mockRejectedValue(new Error('status unavailable')),
       }),
     );
+    expect(await screen.findByText('status unavailable')).toBeInTheDocument();
     expect(
-      await screen.findByText('Error: status unavailable'),
+      screen.getByRole('button', { name: 'Try again' }),
     ).toBeInTheDocument();
   });
 
@@ -66,6 +67,75 @@ describe('StatusPanel', () => {
     );
     expect(await screen.findByText(/^Not synced yet/)).toBeInTheDocument();
     expect(screen.getByText('No broker objects yet')).toBeInTheDocument();
+  });
+
+  it('tells a new application without types or subscriptions what to do, not that it failed', async () => {
+    const broker = objectStatus({
+      key: 'vhost:brom',
+      kind: 'vhost',
+      name: 'brom',
+      application: null,
+      condition: { ...failingCondition, status: 'True', reason: 'InSync' },
+    });
+    await renderWithBrom(
+      <StatusPanel
+        application={application()}
+        onApplicationChange={jest.fn()}
+      />,
+      bromApi({
+        getApplicationStatus: jest
+          .fn()
+          .mockResolvedValue(
+            applicationStatus(
+              [broker],
+              'Not synced yet: the reconciler has not created any broker objects for this application',
+            ),
+          ),
+      }),
+    );
+    const headline = await screen.findByText(
+      'Nothing to set up on the broker yet',
+    );
+    expect(headline.closest('[aria-label="Status error"]')).toBeNull();
+    expect(headline.closest('[aria-label="Status pending"]')).not.toBeNull();
+    expect(
+      screen.getByText(/^Add a notification type to publish/),
+    ).toBeInTheDocument();
+    // The technical summary stays available for operators.
+    expect(screen.getByText(/^Not synced yet/)).toBeInTheDocument();
+  });
+
+  it('says the broker is unreachable and that nothing is for the user to do', async () => {
+    const broker = objectStatus({
+      key: 'vhost:brom',
+      kind: 'vhost',
+      name: 'brom',
+      application: null,
+      condition: failingCondition,
+    });
+    await renderWithBrom(
+      <StatusPanel
+        application={application()}
+        onApplicationChange={jest.fn()}
+      />,
+      bromApi({
+        getApplicationStatus: jest
+          .fn()
+          .mockResolvedValue(
+            applicationStatus(
+              [broker, objectStatus()],
+              'Not ready: connection refused',
+            ),
+          ),
+      }),
+    );
+    expect(
+      await screen.findByText('The broker cannot be reached right now'),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/^Nothing for you to do/)).toBeInTheDocument();
+    expect(
+      screen.getByText('Not ready: connection refused'),
+    ).toBeInTheDocument();
   });
 
   it('describes every object in plain words with the summary', async () => {

@@ -2,10 +2,10 @@ import {
   EmptyState,
   InfoCard,
   Progress,
-  ResponseErrorPanel,
   StatusError,
   StatusOK,
   StatusPending,
+  StatusWarning,
   Table,
   TableColumn,
 } from '@backstage/core-components';
@@ -17,12 +17,17 @@ import { Application, ObjectStatus } from '@internal/plugin-brom-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import useInterval from 'react-use/esm/useInterval';
 import { bromApiRef } from '../../api/BromApi';
+import { LoadError } from '../common/LoadError';
 import { formatTime } from '../common/time';
+import { useTableColumns } from '../common/tableLayout';
 import { QueueDeletionConfirmation } from './QueueDeletionConfirmation';
 import {
+  ApplicationStatusWords,
+  describeApplicationStatus,
   describeLastAttempt,
   describeNextAttempt,
   describeObject,
+  describePurpose,
   describeReadiness,
   QUEUE_DELETION_REASONS,
 } from './statusWords';
@@ -43,23 +48,73 @@ const ReadinessIcon = ({
   return <StatusPending>{children}</StatusPending>;
 };
 
-/** Nothing synced yet is pending, not failing: the reconciler has not had its first pass. */
-const SummaryIcon = (props: {
-  ready: boolean;
-  synced: boolean;
-  children: string;
-}) => {
-  if (props.ready) return <StatusOK>{props.children}</StatusOK>;
-  if (!props.synced) return <StatusPending>{props.children}</StatusPending>;
-  return <StatusError>{props.children}</StatusError>;
+/** Only a failure the user's application suffers is red; waiting for a first type is not. */
+const TONE_ICON: Record<ApplicationStatusWords['tone'], typeof StatusOK> = {
+  ready: StatusOK,
+  idle: StatusPending,
+  pending: StatusPending,
+  warning: StatusWarning,
+  failing: StatusError,
 };
+
+const Detail = ({ label, children }: { label: string; children: string }) => (
+  <Typography variant="caption" component="div" color="textSecondary">
+    {label}: <span>{children}</span>
+  </Typography>
+);
+
+// Stable columns (material-table resets its state when they change); the render
+// functions read the clock each time, so the 10-second refresh keeps "ago" current.
+const columns: TableColumn<ObjectStatus>[] = [
+  {
+    title: 'Object',
+    render: row => (
+      <Box style={{ overflowWrap: 'anywhere' }}>
+        {describeObject(row)}
+        <Typography variant="caption" component="div" color="textSecondary">
+          {describePurpose(row)}
+        </Typography>
+      </Box>
+    ),
+  },
+  {
+    title: 'State',
+    render: row => (
+      <ReadinessIcon object={row}>
+        {describeReadiness(row, new Date())}
+      </ReadinessIcon>
+    ),
+  },
+  {
+    title: 'Details',
+    render: row => (
+      <>
+        <Detail label="Reason">{row.condition.reason}</Detail>
+        <Detail label="Last attempt">
+          {describeLastAttempt(row, new Date())}
+        </Detail>
+        {row.nextAttemptAt && (
+          <Detail label="Next retry">
+            {describeNextAttempt(row, new Date())}
+          </Detail>
+        )}
+        <Detail label="Since">
+          {formatTime(row.condition.lastTransitionTime)}
+        </Detail>
+      </>
+    ),
+  },
+];
 
 export interface StatusPanelProps {
   application: Application;
   onApplicationChange: (application: Application) => void;
 }
 
-/** What the reconciler last saw of each broker object of the application, in plain words. */
+/**
+ * How the application stands on the broker and what to do about it, then what the
+ * reconciler last saw of each broker object, with its technical reason for operators.
+ */
 export const StatusPanel = ({
   application,
   onApplicationChange,
@@ -70,34 +125,21 @@ export const StatusPanel = ({
     [api, application.name, application.generation],
   );
   useInterval(retry, REFRESH_MS);
-  const now = new Date();
-
-  const columns: TableColumn<ObjectStatus>[] = [
-    { title: 'Object', render: row => describeObject(row) },
-    {
-      title: 'State',
-      render: row => (
-        <ReadinessIcon object={row}>
-          {describeReadiness(row, now)}
-        </ReadinessIcon>
-      ),
-    },
-    { title: 'Reason', field: 'condition.reason' },
-    { title: 'Last attempt', render: row => describeLastAttempt(row, now) },
-    { title: 'Next retry', render: row => describeNextAttempt(row, now) },
-    {
-      title: 'Since',
-      render: row => formatTime(row.condition.lastTransitionTime),
-    },
-  ];
+  const shownColumns = useTableColumns(columns);
 
   const renderStatus = () => {
     if (loading && !value) return <Progress />;
-    if (error) return <ResponseErrorPanel error={error} />;
+    if (error) {
+      return (
+        <LoadError error={error} what="the broker status" onRetry={retry} />
+      );
+    }
     if (!value) return null;
     const heldBack = value.objects.filter(o =>
       QUEUE_DELETION_REASONS.includes(o.condition.reason),
     );
+    const words = describeApplicationStatus(value);
+    const Icon = TONE_ICON[words.tone];
     return (
       <>
         {application.deletedAt &&
@@ -111,10 +153,10 @@ export const StatusPanel = ({
           )}
         <Box mb={2}>
           <Typography variant="subtitle1" component="div">
-            <SummaryIcon ready={value.ready} synced={value.objects.length > 0}>
-              {value.summary}
-            </SummaryIcon>
+            <Icon>{words.headline}</Icon>
           </Typography>
+          <Typography variant="body2">{words.advice}</Typography>
+          <Detail label="Details">{value.summary}</Detail>
         </Box>
         {value.objects.length === 0 ? (
           <EmptyState
@@ -130,8 +172,8 @@ export const StatusPanel = ({
               toolbar: false,
               padding: 'dense',
             }}
-            columns={columns}
-            data={value.objects}
+            columns={shownColumns}
+            data={value.objects.map(o => ({ ...o, id: o.key }))}
           />
         )}
       </>

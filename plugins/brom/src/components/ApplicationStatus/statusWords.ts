@@ -1,4 +1,4 @@
-import { ObjectStatus } from '@internal/plugin-brom-common';
+import { ApplicationStatus, ObjectStatus } from '@internal/plugin-brom-common';
 import { durationInWords } from '../common/time';
 
 /** Reasons that mean the owner must confirm the deletion of a queue that still holds messages. */
@@ -62,4 +62,81 @@ export function describeNextAttempt(object: ObjectStatus, now: Date): string {
   if (!object.nextAttemptAt) return '—';
   const wait = new Date(object.nextAttemptAt).getTime() - now.getTime();
   return wait <= 0 ? 'Now' : `In ${durationInWords(wait)}`;
+}
+
+/** What an object is for the application's developer, e.g. "you publish here". */
+export function describePurpose(object: ObjectStatus): string {
+  if (object.subscriptionId) {
+    return 'delivers a subscribed notification type to the consumer’s queue';
+  }
+  const deadLetter = /\.dl[xq]$/.test(object.name);
+  switch (object.kind) {
+    case 'vhost':
+      return 'the broker itself';
+    case 'exchange':
+      return deadLetter
+        ? 'collects the messages your consumer rejects'
+        : 'your application publishes here';
+    case 'queue':
+      return deadLetter
+        ? 'keeps the messages your consumer rejects, for you to inspect'
+        : 'your application receives from here';
+    case 'binding':
+      return 'sends rejected messages to the queue that keeps them';
+    case 'policy':
+      return 'limits and time-to-live settings of the queues';
+    default:
+      return '';
+  }
+}
+
+/** How the application stands on the broker as a whole, and what, if anything, to do. */
+export interface ApplicationStatusWords {
+  tone: 'ready' | 'idle' | 'pending' | 'warning' | 'failing';
+  headline: string;
+  advice: string;
+}
+
+export function describeApplicationStatus(
+  status: ApplicationStatus,
+): ApplicationStatusWords {
+  const broker = status.objects.find(o => o.kind === 'vhost');
+  const own = status.objects.filter(o => o.kind !== 'vhost');
+  if (broker && broker.condition.status !== 'True') {
+    return {
+      tone: 'warning',
+      headline: 'The broker cannot be reached right now',
+      advice:
+        'Nothing for you to do: BROM keeps retrying and applies your changes once the broker answers. If this lasts, tell the BROM operators.',
+    };
+  }
+  if (own.length === 0) {
+    return {
+      tone: 'idle',
+      headline: 'Nothing to set up on the broker yet',
+      advice:
+        'Add a notification type to publish, or request a subscription to receive notifications. BROM then creates what the application needs on the broker within seconds.',
+    };
+  }
+  if (own.some(o => o.condition.status === 'False')) {
+    return {
+      tone: 'failing',
+      headline: 'Part of the broker setup is failing',
+      advice:
+        'BROM retries on its own. If it still fails after a few minutes, ask the BROM operators and quote the details below.',
+    };
+  }
+  if (own.every(o => o.condition.status === 'True')) {
+    return {
+      tone: 'ready',
+      headline: 'Ready: everything is set up on the broker',
+      advice: 'The application can connect with its credentials.',
+    };
+  }
+  return {
+    tone: 'pending',
+    headline: 'Being set up on the broker',
+    advice:
+      'This usually takes a few seconds; the status refreshes every 10 seconds.',
+  };
 }

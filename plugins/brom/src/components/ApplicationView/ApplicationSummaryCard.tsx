@@ -6,6 +6,7 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Button from '@material-ui/core/Button';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import { Application } from '@internal/plugin-brom-common';
 import { useState } from 'react';
@@ -56,8 +57,12 @@ export const ApplicationSummaryCard = ({
         metadata={{
           name: application.name,
           description: application.description || '—',
-          owner: application.owner,
-          'catalog component': application.entityRef ?? '—',
+          owner: <EntityRefLink entityRef={application.owner} />,
+          'catalog component': application.entityRef ? (
+            <EntityRefLink entityRef={application.entityRef} />
+          ) : (
+            '—'
+          ),
           state: lifecycle(application),
           registered: formatTime(application.createdAt),
         }}

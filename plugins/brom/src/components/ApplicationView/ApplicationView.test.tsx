@@ -72,6 +72,28 @@ describe('ApplicationView', () => {
     expect(
       await screen.findAllByText(/Application "nope" does not exist/),
     ).not.toHaveLength(0);
+    expect(
+      screen.getByRole('link', { name: 'Back to my applications' }),
+    ).toHaveAttribute('href', '/brom/mine');
+  });
+
+  it('loads the application again when asked after a failure', async () => {
+    const getApplication = jest
+      .fn()
+      .mockRejectedValueOnce(
+        await responseError(503, 'The database is not answering'),
+      )
+      .mockResolvedValue(application());
+    await renderWithBrom(
+      <ApplicationView name="payments-api" />,
+      applicationApi({ getApplication }),
+    );
+    expect(
+      await screen.findByText(/The BROM backend is not answering right now/),
+    ).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByText('Payments API')).toBeInTheDocument();
+    expect(getApplication).toHaveBeenCalledTimes(2);
   });
 
   it('shows types, subscribers, subscriptions, credentials, status and history', async () => {
@@ -80,7 +102,12 @@ describe('ApplicationView', () => {
       applicationApi(),
     );
     expect(await screen.findByText('Payments API')).toBeInTheDocument();
-    expect(screen.getByText('group:default/payments')).toBeInTheDocument();
+    // The owner by the name the catalog gives it, linking to the team's page.
+    expect(screen.getByRole('link', { name: /^payments$/ })).toHaveAttribute(
+      'href',
+      '/catalog/default/group/payments',
+    );
+    expect(screen.queryByText(/group:default\//)).not.toBeInTheDocument();
     expect(await screen.findByText('1 of 1 objects ready')).toBeInTheDocument();
     expect(await screen.findByText('payment.*.completed')).toBeInTheDocument();
     expect(

@@ -1,8 +1,11 @@
-import { Progress, ResponseErrorPanel } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
+import { EmptyState, Link, Progress } from '@backstage/core-components';
+import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import Grid from '@material-ui/core/Grid';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
+import { rootRouteRef } from '../../routes';
+import { describeError, statusCodeOf } from '../common/errors';
+import { LoadError } from '../common/LoadError';
 import { StatusPanel } from '../ApplicationStatus';
 import { AuditHistory } from '../AuditHistory';
 import { CredentialsCard } from '../Credentials';
@@ -22,8 +25,25 @@ export const ApplicationView = ({ name }: { name: string }) => {
     error,
     retry,
   } = useAsyncRetry(() => api.getApplication(name), [api, name]);
+  const rootLink = useRouteRef(rootRouteRef);
   if (loading && !application) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
+  if (error && statusCodeOf(error) === 404) {
+    return (
+      <EmptyState
+        missing="info"
+        title={`No application called “${name}”`}
+        description={`${describeError(
+          error,
+        )}. It may have been deleted, or the address may be mistyped.`}
+        action={<Link to={`${rootLink()}/mine`}>Back to my applications</Link>}
+      />
+    );
+  }
+  if (error) {
+    return (
+      <LoadError error={error} what={`application ${name}`} onRetry={retry} />
+    );
+  }
   if (!application) return null;
   return (
     <Grid container spacing={3}>

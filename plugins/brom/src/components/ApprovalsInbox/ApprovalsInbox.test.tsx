@@ -36,7 +36,7 @@ describe('ApprovalsInbox', () => {
     ).toBeInTheDocument();
   });
 
-  it('shows the backend error', async () => {
+  it('shows the backend error with a way to try again', async () => {
     await renderWithBrom(
       <ApprovalsInbox />,
       bromApi({
@@ -45,8 +45,9 @@ describe('ApprovalsInbox', () => {
           .mockRejectedValue(new Error('backend is down')),
       }),
     );
+    expect(await screen.findByText('backend is down')).toBeInTheDocument();
     expect(
-      await screen.findByText('Error: backend is down'),
+      screen.getByRole('button', { name: 'Try again' }),
     ).toBeInTheDocument();
   });
 
@@ -62,7 +63,10 @@ describe('ApprovalsInbox', () => {
     expect(
       screen.getByText('payments-api/payment-completed'),
     ).toBeInTheDocument();
-    expect(screen.getByText('user:default/bob')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: /^bob$/ })).toHaveAttribute(
+      'href',
+      '/catalog/default/user/bob',
+    );
   });
 
   it('approves with an optional reason and the generation it was shown at', async () => {
@@ -116,13 +120,19 @@ describe('ApprovalsInbox', () => {
       }),
     );
     const dialog = await openDecision('Reject');
-    await userEvent.click(
+    // Disabled, with the reason right under the field, until there is a reason.
+    expect(
       within(dialog).getByRole('button', { name: 'Reject' }),
-    );
+    ).toBeDisabled();
     expect(
       within(dialog).getByText('must tell the requester why'),
     ).toBeInTheDocument();
+    await userEvent.type(within(dialog).getByLabelText('Reason'), '   ');
+    expect(
+      within(dialog).getByRole('button', { name: 'Reject' }),
+    ).toBeDisabled();
     expect(rejectSubscription).not.toHaveBeenCalled();
+    await userEvent.clear(within(dialog).getByLabelText('Reason'));
 
     await userEvent.type(
       within(dialog).getByLabelText('Reason'),

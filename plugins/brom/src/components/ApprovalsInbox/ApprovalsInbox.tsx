@@ -1,19 +1,26 @@
 import {
   EmptyState,
   Progress,
-  ResponseErrorPanel,
   Table,
   TableColumn,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
+import Typography from '@material-ui/core/Typography';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import Alert from '@material-ui/lab/Alert';
 import { Subscription } from '@internal/plugin-brom-common';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { ApplicationLink } from '../common/ApplicationLink';
+import { LoadError } from '../common/LoadError';
+import {
+  ACTIONS_CELL,
+  BreakableName,
+  useTableColumns,
+} from '../common/tableLayout';
 import { formatTime } from '../common/time';
 import {
   SubscriptionDecision,
@@ -38,60 +45,74 @@ export const ApprovalsInbox = ({ onDecided }: ApprovalsInboxProps) => {
   }>();
   const [decided, setDecided] = useState<Subscription>();
 
-  if (loading && !value) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
+  // Stable columns: material-table resets its state when they change.
+  const columns = useMemo(
+    (): TableColumn<Subscription>[] => [
+      {
+        title: 'Consumer',
+        field: 'consumer',
+        render: row => <ApplicationLink name={row.consumer} />,
+      },
+      {
+        title: 'Notification type',
+        field: 'notificationType',
+        render: row => (
+          <>
+            {row.producer}/{row.notificationType}
+            <Typography variant="body2" component="div">
+              <BreakableName name={row.routingKeyPattern} />
+            </Typography>
+          </>
+        ),
+      },
+      { title: 'Justification', field: 'justification' },
+      {
+        title: 'Requested',
+        field: 'requestedAt',
+        render: row => (
+          <>
+            {formatTime(row.requestedAt)} by{' '}
+            <EntityRefLink entityRef={row.requestedBy} />
+          </>
+        ),
+      },
+      {
+        title: 'Actions',
+        sorting: false,
+        cellStyle: ACTIONS_CELL,
+        render: row => (
+          <Box display="flex" style={{ gap: 8 }}>
+            <Button
+              size="small"
+              variant="outlined"
+              color="primary"
+              onClick={() =>
+                setDeciding({ subscription: row, decision: 'approve' })
+              }
+            >
+              Approve
+            </Button>
+            <Button
+              size="small"
+              variant="outlined"
+              onClick={() =>
+                setDeciding({ subscription: row, decision: 'reject' })
+              }
+            >
+              Reject
+            </Button>
+          </Box>
+        ),
+      },
+    ],
+    [],
+  );
+  const shownColumns = useTableColumns(columns, ['Justification']);
 
-  const columns: TableColumn<Subscription>[] = [
-    {
-      title: 'Consumer',
-      field: 'consumer',
-      render: row => <ApplicationLink name={row.consumer} />,
-    },
-    {
-      title: 'Notification type',
-      field: 'notificationType',
-      render: row => `${row.producer}/${row.notificationType}`,
-    },
-    {
-      title: 'Routing key',
-      field: 'routingKeyPattern',
-      render: row => <code>{row.routingKeyPattern}</code>,
-    },
-    { title: 'Justification', field: 'justification' },
-    { title: 'Requested by', field: 'requestedBy' },
-    {
-      title: 'Requested',
-      field: 'requestedAt',
-      render: row => formatTime(row.requestedAt),
-    },
-    {
-      title: 'Actions',
-      sorting: false,
-      render: row => (
-        <Box display="flex" style={{ gap: 8 }}>
-          <Button
-            size="small"
-            variant="outlined"
-            color="primary"
-            onClick={() =>
-              setDeciding({ subscription: row, decision: 'approve' })
-            }
-          >
-            Approve
-          </Button>
-          <Button
-            size="small"
-            variant="outlined"
-            onClick={() =>
-              setDeciding({ subscription: row, decision: 'reject' })
-            }
-          >
-            Reject
-          </Button>
-        </Box>
-      ),
-    },
-  ];
+  if (loading && !value) return <Progress />;
+  if (error) {
+    return <LoadError error={error} what="the approvals" onRetry={retry} />;
+  }
 
   return (
     <>
@@ -117,7 +138,7 @@ export const ApprovalsInbox = ({ onDecided }: ApprovalsInboxProps) => {
             pageSize: 20,
             search: false,
           }}
-          columns={columns}
+          columns={shownColumns}
           data={value.items}
         />
       )}

@@ -7,12 +7,14 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import TablePagination from '@material-ui/core/TablePagination';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { AuditEvent } from '@internal/plugin-brom-common';
 import { useState } from 'react';
-import useAsync from 'react-use/esm/useAsync';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { LoadError } from '../common/LoadError';
 import { formatTime } from '../common/time';
+import { useTableColumns } from '../common/tableLayout';
 
 const PAGE_SIZES = [20, 50, 100];
 
@@ -43,7 +45,11 @@ export function describeTarget(event: AuditEvent): string {
 
 const columns: TableColumn<AuditEvent>[] = [
   { title: 'Time', field: 'at', render: row => formatTime(row.at) },
-  { title: 'Actor', field: 'actor' },
+  {
+    title: 'Actor',
+    field: 'actor',
+    render: row => <EntityRefLink entityRef={row.actor} />,
+  },
   { title: 'Action', field: 'action' },
   { title: 'Target', render: row => describeTarget(row) },
 ];
@@ -51,9 +57,10 @@ const columns: TableColumn<AuditEvent>[] = [
 /** Who changed what in an application, newest first, a page at a time. */
 export const AuditHistory = ({ application }: { application: string }) => {
   const api = useApi(bromApiRef);
+  const shownColumns = useTableColumns(columns);
   const [page, setPage] = useState(0);
   const [pageSize, setPageSize] = useState(PAGE_SIZES[0]);
-  const { value, loading, error } = useAsync(
+  const { value, loading, error, retry } = useAsyncRetry(
     () =>
       api.listAuditEvents({
         application,
@@ -65,7 +72,11 @@ export const AuditHistory = ({ application }: { application: string }) => {
 
   const renderHistory = () => {
     if (loading && !value) return <Progress />;
-    if (error) return <LoadError error={error} />;
+    if (error) {
+      return (
+        <LoadError error={error} what="the audit history" onRetry={retry} />
+      );
+    }
     if (!value || value.totalCount === 0) {
       return (
         <EmptyState
@@ -85,7 +96,7 @@ export const AuditHistory = ({ application }: { application: string }) => {
             toolbar: false,
             padding: 'dense',
           }}
-          columns={columns}
+          columns={shownColumns}
           data={value.items}
         />
         <TablePagination

@@ -32,9 +32,10 @@ describe('BromPage', () => {
     expect(
       await screen.findByRole('tab', { name: 'Approvals (2)' }),
     ).toBeInTheDocument();
-    expect(
-      screen.getByRole('tab', { name: 'Producer catalogue' }),
-    ).toHaveAttribute('aria-selected', 'true');
+    expect(screen.getByRole('tab', { name: 'Producers' })).toHaveAttribute(
+      'aria-selected',
+      'true',
+    );
     expect(await screen.findByText('payment-completed')).toBeInTheDocument();
 
     await userEvent.click(screen.getByRole('tab', { name: 'My applications' }));
@@ -47,9 +48,7 @@ describe('BromPage', () => {
       await screen.findByText('Waiting for your decision (2)'),
     ).toBeInTheDocument();
 
-    await userEvent.click(
-      screen.getByRole('tab', { name: 'Consumer catalogue' }),
-    );
+    await userEvent.click(screen.getByRole('tab', { name: 'Consumers' }));
     expect(await screen.findByText('No consumers yet')).toBeInTheDocument();
   });
 

@@ -6,6 +6,7 @@ import {
   TabbedLayout,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
+import { makeStyles } from '@material-ui/core/styles';
 import { Route, Routes } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
@@ -28,7 +29,16 @@ function useApprovalsLabel() {
   };
 }
 
+const useStyles = makeStyles(theme => ({
+  // Four tabs fit beside the pinned sidebar in an 800 px window: Material UI's 160 px
+  // minimum per tab would push "Approvals" behind a scroll arrow.
+  tabs: {
+    '& [role="tab"]': { minWidth: 0, padding: theme.spacing(2, 1) },
+  },
+}));
+
 const BromHome = () => {
+  const classes = useStyles();
   const approvals = useApprovalsLabel();
   return (
     <Page themeId="tool">
@@ -42,12 +52,12 @@ const BromHome = () => {
           bindings on RabbitMQ.
         </SupportButton>
       </Header>
-      <Content>
+      <Content className={classes.tabs}>
         <TabbedLayout>
-          <TabbedLayout.Route path="/" title="Producer catalogue">
+          <TabbedLayout.Route path="/" title="Producers">
             <ProducerCatalogue />
           </TabbedLayout.Route>
-          <TabbedLayout.Route path="/consumers" title="Consumer catalogue">
+          <TabbedLayout.Route path="/consumers" title="Consumers">
             <ConsumerCatalogue />
           </TabbedLayout.Route>
           <TabbedLayout.Route path="/mine" title="My applications">

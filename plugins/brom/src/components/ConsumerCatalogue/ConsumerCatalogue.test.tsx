@@ -37,7 +37,7 @@ describe('ConsumerCatalogue', () => {
     expect(await screen.findByText('No consumers yet')).toBeInTheDocument();
   });
 
-  it('shows the backend error', async () => {
+  it('shows the backend error with a way to try again', async () => {
     await renderWithBrom(
       <ConsumerCatalogue />,
       bromApi({
@@ -47,8 +47,9 @@ describe('ConsumerCatalogue', () => {
           .mockRejectedValue(new Error('database is locked')),
       }),
     );
+    expect(await screen.findByText('database is locked')).toBeInTheDocument();
     expect(
-      await screen.findByText('Error: database is locked'),
+      screen.getByRole('button', { name: 'Try again' }),
     ).toBeInTheDocument();
   });
 

@@ -1,18 +1,22 @@
 import {
   EmptyState,
   Progress,
-  ResponseErrorPanel,
   Table,
   TableColumn,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Chip from '@material-ui/core/Chip';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { Application, Subscription } from '@internal/plugin-brom-common';
-import useAsync from 'react-use/esm/useAsync';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { ApplicationLink } from '../common/ApplicationLink';
+import { LoadError } from '../common/LoadError';
+import { useTableColumns } from '../common/tableLayout';
 
 interface ConsumerRow {
+  /** The application's id: material-table keeps its row state by it. */
+  id: string;
   application: Application;
   subscriptions: Subscription[];
 }
@@ -24,7 +28,11 @@ const columns: TableColumn<ConsumerRow>[] = [
     render: row => <ApplicationLink name={row.application.name} />,
   },
   { title: 'Title', field: 'application.title' },
-  { title: 'Owner', field: 'application.owner' },
+  {
+    title: 'Owner',
+    field: 'application.owner',
+    render: row => <EntityRefLink entityRef={row.application.owner} />,
+  },
   {
     title: 'Receives',
     sorting: false,
@@ -43,13 +51,15 @@ const columns: TableColumn<ConsumerRow>[] = [
 /** Applications that receive notifications, each with the subscriptions approved for it. */
 export const ConsumerCatalogue = () => {
   const api = useApi(bromApiRef);
-  const { value, loading, error } = useAsync(async () => {
+  const shownColumns = useTableColumns(columns, ['Title']);
+  const { value, loading, error, retry } = useAsyncRetry(async () => {
     const [applications, approved] = await Promise.all([
       api.listApplications({ limit: 500 }),
       api.listSubscriptions({ state: 'approved', limit: 500 }),
     ]);
     return applications.items
       .map(application => ({
+        id: application.id,
         application,
         subscriptions: approved.items.filter(
           s => s.consumer === application.name,
@@ -59,7 +69,11 @@ export const ConsumerCatalogue = () => {
   }, [api]);
 
   if (loading) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
+  if (error) {
+    return (
+      <LoadError error={error} what="the consumer catalogue" onRetry={retry} />
+    );
+  }
   if (!value || value.length === 0) {
     return (
       <EmptyState
@@ -73,7 +87,7 @@ export const ConsumerCatalogue = () => {
     <Table
       title={`Consumers (${value.length})`}
       options={{ paging: value.length > 20, pageSize: 20, search: true }}
-      columns={columns}
+      columns={shownColumns}
       data={value}
     />
   );

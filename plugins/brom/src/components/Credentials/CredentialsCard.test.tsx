@@ -1,6 +1,5 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { rotateCredentialRequestSchema } from '@internal/plugin-brom-common';
 import {
   application,
   credential,
@@ -29,7 +28,7 @@ describe('CredentialsCard', () => {
     expect(await screen.findByText('No credentials yet')).toBeInTheDocument();
   });
 
-  it('shows the backend error', async () => {
+  it('shows the backend error with a way to try again', async () => {
     await renderWithBrom(
       <CredentialsCard application={application()} />,
       bromApi({
@@ -38,8 +37,9 @@ describe('CredentialsCard', () => {
           .mockRejectedValue(new Error('backend is down')),
       }),
     );
+    expect(await screen.findByText('backend is down')).toBeInTheDocument();
     expect(
-      await screen.findByText('Error: backend is down'),
+      screen.getByRole('button', { name: 'Try again' }),
     ).toBeInTheDocument();
   });
 
@@ -147,22 +147,26 @@ describe('CredentialsCard', () => {
     const dialog = await screen.findByRole('dialog', {
       name: 'Rotate credentials',
     });
-    const overlap = within(dialog).getByLabelText('Overlap (seconds)');
+    // One hour unless chosen otherwise, in human units; more than 30 days is refused as the
+    // backend would, with Rotate disabled.
+    const overlap = within(dialog).getByLabelText('Overlap');
+    const unit = within(dialog).getByLabelText('Unit');
+    expect(overlap).toHaveValue(1);
+    expect(unit).toHaveDisplayValue('hours');
     await userEvent.clear(overlap);
-    await userEvent.type(overlap, '99999999');
-    await userEvent.click(
-      within(dialog).getByRole('button', { name: 'Rotate' }),
-    );
-    const tooLong = rotateCredentialRequestSchema.safeParse({
-      overlapSeconds: 99999999,
-    });
+    await userEvent.type(overlap, '31');
+    await userEvent.selectOptions(unit, 'days');
     expect(
-      within(dialog).getByText(tooLong.error!.issues[0].message),
+      within(dialog).getByText('must be at most 30 days'),
     ).toBeInTheDocument();
+    expect(
+      within(dialog).getByRole('button', { name: 'Rotate' }),
+    ).toBeDisabled();
     expect(rotateCredential).not.toHaveBeenCalled();
 
     await userEvent.clear(overlap);
-    await userEvent.type(overlap, '600');
+    await userEvent.type(overlap, '10');
+    await userEvent.selectOptions(unit, 'minutes');
     await userEvent.click(
       within(dialog).getByRole('button', { name: 'Rotate' }),
     );

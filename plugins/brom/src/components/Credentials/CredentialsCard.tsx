@@ -12,12 +12,13 @@ import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import DialogContentText from '@material-ui/core/DialogContentText';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   Application,
   Credential,
   IssuedCredential,
 } from '@internal/plugin-brom-common';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
@@ -25,6 +26,11 @@ import { ConfirmDialog } from '../common/ConfirmDialog';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { LoadError } from '../common/LoadError';
 import { formatTime } from '../common/time';
+import {
+  ACTIONS_CELL,
+  useNarrowWindow,
+  useTableColumns,
+} from '../common/tableLayout';
 import { IssuedSecretDialog } from './IssuedSecretDialog';
 import { RotateCredentialsDialog } from './RotateCredentialsDialog';
 
@@ -69,42 +75,73 @@ export const CredentialsCard = ({
     credentials.retry();
   }, [api, application.name, credentials.retry]);
   const live = !application.deletedAt;
+  // Stacked in a narrow window, where side by side they would be cut off by the card.
+  const narrow = useNarrowWindow();
 
-  const columns: TableColumn<Credential>[] = [
-    {
-      title: 'Username',
-      field: 'username',
-      render: row => <code>{row.username}</code>,
-    },
-    { title: 'State', render: row => <CredentialState credential={row} /> },
-    {
-      title: 'Created',
-      field: 'createdAt',
-      render: row => `${formatTime(row.createdAt)} by ${row.createdBy}`,
-    },
-    {
-      title: 'Revoked',
-      field: 'revokedAt',
-      render: row =>
-        row.revokedAt
-          ? `${formatTime(row.revokedAt)} by ${row.revokedBy}`
-          : '—',
-    },
-    {
-      title: 'Actions',
-      sorting: false,
-      render: row =>
-        isLive(row) && (
-          <Button size="small" onClick={() => setRevoking(row)}>
-            Revoke
-          </Button>
+  // Stable columns: material-table resets its state when they change.
+  const columns = useMemo(
+    (): TableColumn<Credential>[] => [
+      {
+        title: 'Username',
+        field: 'username',
+        render: row => <code>{row.username}</code>,
+      },
+      { title: 'State', render: row => <CredentialState credential={row} /> },
+      {
+        title: 'Created',
+        field: 'createdAt',
+        render: row => (
+          <>
+            {formatTime(row.createdAt)} by{' '}
+            <EntityRefLink entityRef={row.createdBy} />
+          </>
         ),
-    },
-  ];
+      },
+      {
+        title: 'Revoked',
+        field: 'revokedAt',
+        render: row =>
+          row.revokedAt ? (
+            <>
+              {formatTime(row.revokedAt)}
+              {row.revokedBy && (
+                <>
+                  {' '}
+                  by <EntityRefLink entityRef={row.revokedBy} />
+                </>
+              )}
+            </>
+          ) : (
+            '—'
+          ),
+      },
+      {
+        title: 'Actions',
+        sorting: false,
+        cellStyle: ACTIONS_CELL,
+        render: row =>
+          isLive(row) && (
+            <Button size="small" onClick={() => setRevoking(row)}>
+              Revoke
+            </Button>
+          ),
+      },
+    ],
+    [],
+  );
+  const shownColumns = useTableColumns(columns, ['Revoked']);
 
   const renderCredentials = () => {
     if (credentials.loading && !credentials.value) return <Progress />;
-    if (credentials.error) return <LoadError error={credentials.error} />;
+    if (credentials.error) {
+      return (
+        <LoadError
+          error={credentials.error}
+          what="the credentials"
+          onRetry={credentials.retry}
+        />
+      );
+    }
     if (!credentials.value || credentials.value.length === 0) {
       return (
         <EmptyState
@@ -117,7 +154,7 @@ export const CredentialsCard = ({
     return (
       <Table
         options={{ paging: false, search: false, toolbar: false }}
-        columns={columns}
+        columns={shownColumns}
         data={credentials.value}
       />
     );
@@ -129,7 +166,11 @@ export const CredentialsCard = ({
       subheader="Each credential is its own broker user; up to two are live at once, so rotation has an overlap"
       action={
         live && (
-          <Box display="flex" style={{ gap: 8 }}>
+          <Box
+            display="flex"
+            flexDirection={narrow ? 'column' : 'row'}
+            style={{ gap: 8 }}
+          >
             <Button
               color="primary"
               variant="outlined"

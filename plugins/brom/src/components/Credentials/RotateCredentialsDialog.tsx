@@ -1,4 +1,5 @@
 import { useApi } from '@backstage/core-plugin-api';
+import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
@@ -14,7 +15,12 @@ import { useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { bromApiRef } from '../../api/BromApi';
 import { ErrorAlert } from '../common/ErrorAlert';
-import { fieldErrorsOf } from '../common/validation';
+
+const UNITS = [
+  { label: 'minutes', seconds: 60 },
+  { label: 'hours', seconds: 3600 },
+  { label: 'days', seconds: 24 * 3600 },
+];
 
 export interface RotateCredentialsDialogProps {
   application: string;
@@ -29,23 +35,25 @@ export const RotateCredentialsDialog = ({
   onRotated,
 }: RotateCredentialsDialogProps) => {
   const api = useApi(bromApiRef);
-  const [overlap, setOverlap] = useState('3600');
-  const [overlapError, setOverlapError] = useState<string>();
+  const [amount, setAmount] = useState('1');
+  const [unitSeconds, setUnitSeconds] = useState(3600);
+  // Checked as the backend checks it while typing, so a disabled Rotate says why.
+  const parsed = rotateCredentialRequestSchema.safeParse({
+    overlapSeconds: Math.round(Number(amount) * unitSeconds),
+  });
+  let overlapProblem: string | undefined;
+  if (amount.trim() === '' || Number.isNaN(Number(amount))) {
+    overlapProblem = 'must be a number';
+  } else if (!parsed.success) {
+    overlapProblem =
+      Number(amount) < 0 ? 'must not be negative' : 'must be at most 30 days';
+  }
 
   const [{ loading, error }, rotate] = useAsyncFn(async () => {
-    const parsed = rotateCredentialRequestSchema.safeParse({
-      overlapSeconds: Number(overlap),
-    });
-    if (!parsed.success || overlap.trim() === '') {
-      setOverlapError(
-        parsed.success
-          ? 'must be a number of seconds'
-          : fieldErrorsOf(parsed.error).overlapSeconds,
-      );
-      return;
+    if (parsed.success) {
+      onRotated(await api.rotateCredential(application, parsed.data));
     }
-    onRotated(await api.rotateCredential(application, parsed.data));
-  }, [api, application, overlap, onRotated]);
+  }, [api, application, parsed, onRotated]);
 
   const titleId = 'brom-rotate-credentials-title';
   return (
@@ -63,23 +71,37 @@ export const RotateCredentialsDialog = ({
           overlap, so you can deploy the new secret without a gap; then they
           expire.
         </DialogContentText>
-        <TextField
-          id="brom-rotate-overlap"
-          label="Overlap (seconds)"
-          type="number"
-          value={overlap}
-          onChange={e => {
-            setOverlap(e.target.value);
-            setOverlapError(undefined);
-          }}
-          error={Boolean(overlapError)}
-          helperText={
-            overlapError ??
-            'How long the current credentials keep working (at most 30 days)'
-          }
-          fullWidth
-          margin="normal"
-        />
+        <Box display="flex" style={{ gap: 16 }}>
+          <TextField
+            id="brom-rotate-overlap"
+            label="Overlap"
+            type="number"
+            inputProps={{ min: 0 }}
+            value={amount}
+            onChange={e => setAmount(e.target.value)}
+            error={Boolean(overlapProblem)}
+            helperText={
+              overlapProblem ??
+              'How long the current credentials keep working (at most 30 days)'
+            }
+            margin="normal"
+          />
+          <TextField
+            select
+            SelectProps={{ native: true }}
+            id="brom-rotate-overlap-unit"
+            label="Unit"
+            value={unitSeconds}
+            onChange={e => setUnitSeconds(Number(e.target.value))}
+            margin="normal"
+          >
+            {UNITS.map(unit => (
+              <option key={unit.label} value={unit.seconds}>
+                {unit.label}
+              </option>
+            ))}
+          </TextField>
+        </Box>
         <ErrorAlert error={error} />
       </DialogContent>
       <DialogActions>
@@ -87,7 +109,7 @@ export const RotateCredentialsDialog = ({
         <Button
           color="primary"
           variant="contained"
-          disabled={loading}
+          disabled={loading || Boolean(overlapProblem)}
           onClick={() => rotate()}
         >
           Rotate

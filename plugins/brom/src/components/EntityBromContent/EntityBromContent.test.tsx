@@ -69,7 +69,7 @@ describe('EntityBromContent', () => {
     expect(screen.getByTestId('progress')).toBeInTheDocument();
   });
 
-  it('shows the backend error', async () => {
+  it('shows the backend error with a way to try again', async () => {
     await renderWithBrom(
       <EntityProvider entity={component('orders')}>
         <EntityBromContent />
@@ -80,8 +80,9 @@ describe('EntityBromContent', () => {
           .mockRejectedValue(new Error('backend is down')),
       }),
     );
+    expect(await screen.findByText('backend is down')).toBeInTheDocument();
     expect(
-      await screen.findByText('Error: backend is down'),
+      screen.getByRole('button', { name: 'Try again' }),
     ).toBeInTheDocument();
   });
 

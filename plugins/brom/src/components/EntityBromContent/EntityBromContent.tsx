@@ -1,14 +1,11 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import {
-  EmptyState,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { EmptyState, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import useAsync from 'react-use/esm/useAsync';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { ApplicationView } from '../ApplicationView';
+import { LoadError } from '../common/LoadError';
 import { BROM_APPLICATION_ANNOTATION } from './isBromApplicationAvailable';
 
 /**
@@ -24,14 +21,19 @@ export const EntityBromContent = () => {
     value: name,
     loading,
     error,
-  } = useAsync(async () => {
+    retry,
+  } = useAsyncRetry(async () => {
     if (annotated) return annotated;
     const applications = await api.listApplications({ limit: 500 });
     return applications.items.find(a => a.entityRef === entityRef)?.name;
   }, [api, annotated, entityRef]);
 
   if (loading) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
+  if (error) {
+    return (
+      <LoadError error={error} what="the BROM applications" onRetry={retry} />
+    );
+  }
   if (!name) {
     return (
       <EmptyState

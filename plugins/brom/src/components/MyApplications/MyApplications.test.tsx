@@ -41,7 +41,7 @@ describe('MyApplications', () => {
     ).toBeInTheDocument();
   });
 
-  it('shows the backend error', async () => {
+  it('shows the backend error with a way to try again', async () => {
     await renderWithBrom(
       <MyApplications />,
       bromApi({
@@ -50,8 +50,9 @@ describe('MyApplications', () => {
           .mockRejectedValue(new Error('backend is down')),
       }),
     );
+    expect(await screen.findByText('backend is down')).toBeInTheDocument();
     expect(
-      await screen.findByText('Error: backend is down'),
+      screen.getByRole('button', { name: 'Try again' }),
     ).toBeInTheDocument();
   });
 
@@ -95,6 +96,11 @@ describe('MyApplications', () => {
       within(owner)
         .getAllByRole('option')
         .map(o => o.textContent),
+    ).toEqual(['payments', 'platform']);
+    expect(
+      within(owner)
+        .getAllByRole('option')
+        .map(o => (o as HTMLOptionElement).value),
     ).toEqual(['group:default/payments', 'group:default/platform']);
     await userEvent.type(within(dialog).getByLabelText('Name'), 'Orders_API');
     await userEvent.click(

@@ -1,7 +1,6 @@
 import {
   EmptyState,
   Progress,
-  ResponseErrorPanel,
   StatusOK,
   StatusWarning,
   Table,
@@ -10,12 +9,15 @@ import {
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import Alert from '@material-ui/lab/Alert';
 import { Application } from '@internal/plugin-brom-common';
 import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { ApplicationLink } from '../common/ApplicationLink';
+import { LoadError } from '../common/LoadError';
+import { useTableColumns } from '../common/tableLayout';
 import { RegisterApplicationDialog } from './RegisterApplicationDialog';
 
 const columns: TableColumn<Application>[] = [
@@ -25,7 +27,11 @@ const columns: TableColumn<Application>[] = [
     render: row => <ApplicationLink name={row.name} />,
   },
   { title: 'Title', field: 'title' },
-  { title: 'Owner', field: 'owner' },
+  {
+    title: 'Owner',
+    field: 'owner',
+    render: row => <EntityRefLink entityRef={row.owner} />,
+  },
   { title: 'Description', field: 'description' },
   {
     title: 'State',
@@ -47,6 +53,7 @@ export const MyApplications = () => {
       api.listApplications({ mine: true, includeDeleted: true, limit: 500 }),
     [api],
   );
+  const shownColumns = useTableColumns(columns, ['Description']);
   const [registering, setRegistering] = useState(false);
   const [registered, setRegistered] = useState<Application>();
 
@@ -65,7 +72,11 @@ export const MyApplications = () => {
 
   const renderList = () => {
     if (loading) return <Progress />;
-    if (error) return <ResponseErrorPanel error={error} />;
+    if (error) {
+      return (
+        <LoadError error={error} what="your applications" onRetry={retry} />
+      );
+    }
     if (!value || value.items.length === 0) {
       return (
         <EmptyState
@@ -83,7 +94,7 @@ export const MyApplications = () => {
           pageSize: 20,
           search: true,
         }}
-        columns={columns}
+        columns={shownColumns}
         data={value.items}
       />
     );

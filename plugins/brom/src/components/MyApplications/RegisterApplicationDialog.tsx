@@ -15,6 +15,7 @@ import {
 import { useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { bromApiRef } from '../../api/BromApi';
+import { EntityOption } from '../common/EntityOption';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { useOwnedGroups } from '../common/useOwnedGroups';
 import { FieldErrors, fieldErrorsOf } from '../common/validation';
@@ -107,7 +108,7 @@ export const RegisterApplicationDialog = ({
         <TextField
           {...field('description', 'Description', 'What the application does')}
           multiline
-          minRows={2}
+          rows={3}
         />
         <TextField
           {...field(
@@ -120,9 +121,7 @@ export const RegisterApplicationDialog = ({
           SelectProps={{ native: true }}
         >
           {groups.value.map(group => (
-            <option key={group} value={group}>
-              {group}
-            </option>
+            <EntityOption key={group} entityRef={group} />
           ))}
         </TextField>
         <TextField

@@ -154,7 +154,7 @@ export const NotificationTypeDialog = ({
             'When it is published and what it carries'
           }
           multiline
-          minRows={2}
+          rows={3}
         />
         <TextField
           select
@@ -199,7 +199,7 @@ export const NotificationTypeDialog = ({
             'Published in the catalog as the AsyncAPI payload'
           }
           multiline
-          minRows={3}
+          rows={4}
           inputProps={{ style: { fontFamily: 'monospace' } }}
         />
         <ErrorAlert error={error} />

@@ -35,7 +35,7 @@ describe('NotificationTypesCard', () => {
     ).toBeInTheDocument();
   });
 
-  it('shows the backend error', async () => {
+  it('shows the backend error with a way to try again', async () => {
     await renderWithBrom(
       <NotificationTypesCard application={application()} />,
       bromApi({
@@ -44,8 +44,9 @@ describe('NotificationTypesCard', () => {
           .mockRejectedValue(new Error('backend is down')),
       }),
     );
+    expect(await screen.findByText('backend is down')).toBeInTheDocument();
     expect(
-      await screen.findByText('Error: backend is down'),
+      screen.getByRole('button', { name: 'Try again' }),
     ).toBeInTheDocument();
   });
 

@@ -4,13 +4,14 @@ import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import { Application, NotificationType } from '@internal/plugin-brom-common';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { ConfirmDialog } from '../common/ConfirmDialog';
 import { useBrokerSettings } from '../common/useBrokerSettings';
 import { NotificationTypeDialog } from './NotificationTypeDialog';
 import { CardTable } from '../common/CardTable';
+import { BreakableName, ACTIONS_CELL } from '../common/tableLayout';
 
 type Editing =
   | { mode: 'add' }
@@ -37,45 +38,55 @@ export const NotificationTypesCard = ({
   };
   const live = !application.deletedAt;
 
-  const columns: TableColumn<NotificationType>[] = [
-    { title: 'Name', field: 'name' },
-    {
-      title: 'Routing key',
-      field: 'routingKeyPattern',
-      render: row => <code>{row.routingKeyPattern}</code>,
-    },
-    { title: 'Description', field: 'description' },
-    {
-      title: 'Visibility',
-      field: 'visibility',
-      render: row => (row.visibility === 'public' ? 'Public' : 'Private'),
-    },
-    {
-      title: 'Approval',
-      field: 'requiresApproval',
-      render: row => (row.requiresApproval ? 'Owners approve' : 'Automatic'),
-    },
-    {
-      title: 'Actions',
-      sorting: false,
-      render: row => (
-        <Box display="flex" style={{ gap: 8 }}>
-          <Button
-            size="small"
-            onClick={() => setEditing({ mode: 'edit', type: row })}
-          >
-            Edit
-          </Button>
-          <Button
-            size="small"
-            onClick={() => setEditing({ mode: 'delete', type: row })}
-          >
-            Delete
-          </Button>
-        </Box>
-      ),
-    },
-  ];
+  // Stable columns: material-table resets its state when they change.
+  const columns = useMemo(
+    (): TableColumn<NotificationType>[] => [
+      { title: 'Name', field: 'name' },
+      {
+        title: 'Routing key',
+        field: 'routingKeyPattern',
+        render: row => <BreakableName name={row.routingKeyPattern} />,
+      },
+      { title: 'Description', field: 'description' },
+      {
+        title: 'Visibility',
+        field: 'visibility',
+        render: row => (row.visibility === 'public' ? 'Public' : 'Private'),
+      },
+      {
+        title: 'Approval',
+        field: 'requiresApproval',
+        render: row => (row.requiresApproval ? 'Owners approve' : 'Automatic'),
+      },
+      {
+        title: 'Actions',
+        sorting: false,
+        cellStyle: ACTIONS_CELL,
+        render: row => (
+          <Box display="flex" style={{ gap: 8 }}>
+            <Button
+              size="small"
+              onClick={() => setEditing({ mode: 'edit', type: row })}
+            >
+              Edit
+            </Button>
+            <Button
+              size="small"
+              onClick={() => setEditing({ mode: 'delete', type: row })}
+            >
+              Delete
+            </Button>
+          </Box>
+        ),
+      },
+    ],
+    [],
+  );
+
+  const shownColumns = useMemo(
+    () => (live ? columns : columns.slice(0, -1)),
+    [columns, live],
+  );
 
   return (
     <InfoCard
@@ -94,10 +105,13 @@ export const NotificationTypesCard = ({
       }
     >
       <CardTable
+        what="the notification types"
         loading={loading}
         error={error}
+        onRetry={retry}
         items={value?.items}
-        columns={live ? columns : columns.slice(0, -1)}
+        columns={shownColumns}
+        secondary={['Description', 'Visibility']}
         empty={{
           missing: 'content',
           title: 'Publishes no notification types',

@@ -67,7 +67,7 @@ describe('ProducerCatalogue', () => {
     expect(screen.getByText(/add a notification type/)).toBeInTheDocument();
   });
 
-  it('shows the backend error', async () => {
+  it('shows the backend error with a way to try again', async () => {
     await renderWithBrom(
       <ProducerCatalogue />,
       catalogueApi({
@@ -76,8 +76,9 @@ describe('ProducerCatalogue', () => {
           .mockRejectedValue(new Error('backend is down')),
       }),
     );
+    expect(await screen.findByText('backend is down')).toBeInTheDocument();
     expect(
-      await screen.findByText('Error: backend is down'),
+      screen.getByRole('button', { name: 'Try again' }),
     ).toBeInTheDocument();
   });
 

@@ -1,20 +1,28 @@
 import {
   EmptyState,
   Progress,
-  ResponseErrorPanel,
   Table,
   TableColumn,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import Button from '@material-ui/core/Button';
 import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { NotificationType } from '@internal/plugin-brom-common';
 import { useMemo, useState } from 'react';
-import useAsync from 'react-use/esm/useAsync';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { ApplicationLink } from '../common/ApplicationLink';
+import { EntityOption } from '../common/EntityOption';
+import { LoadError } from '../common/LoadError';
+import {
+  ACTIONS_CELL,
+  BreakableName,
+  useTableColumns,
+} from '../common/tableLayout';
 import {
   describeRequested,
   RequestSubscriptionDialog,
@@ -36,7 +44,7 @@ function matches(row: CatalogueRow, search: string) {
 /** Every notification type the signed-in user may subscribe to, searchable by text and owner. */
 export const ProducerCatalogue = () => {
   const api = useApi(bromApiRef);
-  const catalogue = useAsync(async () => {
+  const catalogue = useAsyncRetry(async () => {
     const [types, applications] = await Promise.all([
       api.listNotificationTypes({ limit: 500 }),
       api.listApplications({ limit: 500 }),
@@ -60,8 +68,74 @@ export const ProducerCatalogue = () => {
     [catalogue.value],
   );
 
+  // Stable columns: material-table resets its state when they change.
+  const columns = useMemo(
+    (): TableColumn<CatalogueRow>[] => [
+      {
+        title: 'Producer',
+        field: 'application',
+        render: row => (
+          <>
+            <ApplicationLink name={row.application} />
+            {row.owner && (
+              <Typography variant="body2" component="div">
+                <EntityRefLink entityRef={row.owner} />
+              </Typography>
+            )}
+          </>
+        ),
+      },
+      {
+        title: 'Notification type',
+        field: 'name',
+        render: row => (
+          <>
+            {row.name}
+            <Typography variant="body2" component="div">
+              <BreakableName name={row.routingKeyPattern} />
+            </Typography>
+          </>
+        ),
+      },
+      { title: 'Description', field: 'description' },
+      {
+        title: 'Approval',
+        field: 'requiresApproval',
+        render: row => (row.requiresApproval ? 'Owners approve' : 'Automatic'),
+      },
+      {
+        title: 'Actions',
+        sorting: false,
+        cellStyle: ACTIONS_CELL,
+        render: row => (
+          <Button
+            size="small"
+            variant="outlined"
+            color="primary"
+            onClick={() => {
+              setRequested(undefined);
+              setSubscribingTo(row);
+            }}
+          >
+            Subscribe
+          </Button>
+        ),
+      },
+    ],
+    [],
+  );
+  const shownColumns = useTableColumns(columns, ['Description', 'Approval']);
+
   if (catalogue.loading) return <Progress />;
-  if (catalogue.error) return <ResponseErrorPanel error={catalogue.error} />;
+  if (catalogue.error) {
+    return (
+      <LoadError
+        error={catalogue.error}
+        what="the producer catalogue"
+        onRetry={catalogue.retry}
+      />
+    );
+  }
   const rows = catalogue.value ?? [];
   if (rows.length === 0) {
     return (
@@ -73,43 +147,6 @@ export const ProducerCatalogue = () => {
     );
   }
 
-  const columns: TableColumn<CatalogueRow>[] = [
-    {
-      title: 'Producer',
-      field: 'application',
-      render: row => <ApplicationLink name={row.application} />,
-    },
-    { title: 'Owner', field: 'owner' },
-    { title: 'Notification type', field: 'name' },
-    {
-      title: 'Routing key',
-      field: 'routingKeyPattern',
-      render: row => <code>{row.routingKeyPattern}</code>,
-    },
-    { title: 'Description', field: 'description' },
-    {
-      title: 'Approval',
-      field: 'requiresApproval',
-      render: row => (row.requiresApproval ? 'Owners approve' : 'Automatic'),
-    },
-    {
-      title: 'Actions',
-      sorting: false,
-      render: row => (
-        <Button
-          size="small"
-          variant="outlined"
-          color="primary"
-          onClick={() => {
-            setRequested(undefined);
-            setSubscribingTo(row);
-          }}
-        >
-          Subscribe
-        </Button>
-      ),
-    },
-  ];
   const shown = rows.filter(
     row => (!owner || row.owner === owner) && matches(row, search),
   );
@@ -145,16 +182,14 @@ export const ProducerCatalogue = () => {
         >
           <option value="">All owners</option>
           {owners.map(o => (
-            <option key={o} value={o}>
-              {o}
-            </option>
+            <EntityOption key={o} entityRef={o} />
           ))}
         </TextField>
       </Box>
       <Table
         title={`Notification types (${shown.length})`}
         options={{ paging: shown.length > 20, pageSize: 20, search: false }}
-        columns={columns}
+        columns={shownColumns}
         data={shown}
         emptyContent={
           <Box p={2}>

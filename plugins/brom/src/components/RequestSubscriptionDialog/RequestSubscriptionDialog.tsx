@@ -165,7 +165,7 @@ export const RequestSubscriptionDialog = (
             'Why your application needs these notifications'
           }
           multiline
-          minRows={3}
+          rows={4}
           fullWidth
           margin="normal"
         />

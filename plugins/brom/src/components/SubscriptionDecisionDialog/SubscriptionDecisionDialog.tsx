@@ -28,10 +28,19 @@ export type SubscriptionDecision =
   | 'withdraw'
   | 'unsubscribe';
 
-const WORDING: Record<
-  SubscriptionDecision,
-  { title: string; action: string; reasonLabel: string; explanation: string }
-> = {
+interface Wording {
+  title: string;
+  action: string;
+  reasonLabel: string;
+  explanation: string;
+  /**
+   * Sent when the consumer's own owners leave the note empty: withdrawing or unsubscribing
+   * needs no justification to anyone, but the backend records a reason with every revocation.
+   */
+  defaultReason?: string;
+}
+
+const WORDING: Record<SubscriptionDecision, Wording> = {
   approve: {
     title: 'Approve subscription',
     action: 'Approve',
@@ -55,17 +64,33 @@ const WORDING: Record<
   withdraw: {
     title: 'Withdraw subscription request',
     action: 'Withdraw request',
-    reasonLabel: 'Reason',
+    reasonLabel: 'Note (optional)',
     explanation: 'The producer’s owners no longer see this request.',
+    defaultReason: 'Withdrawn by the consumer',
   },
   unsubscribe: {
     title: 'Unsubscribe',
     action: 'Unsubscribe',
-    reasonLabel: 'Reason',
+    reasonLabel: 'Note (optional)',
     explanation:
       'Your queue stops receiving these notifications once the broker is synced.',
+    defaultReason: 'Unsubscribed by the consumer',
   },
 };
+
+/** What is wrong with the reason that would be sent, in the backend's words. */
+function reasonProblemOf(
+  decision: SubscriptionDecision,
+  generation: number,
+  reason: string | undefined,
+) {
+  const schema =
+    decision === 'approve'
+      ? approveSubscriptionRequestSchema
+      : reasonedDecisionRequestSchema;
+  const parsed = schema.safeParse({ generation, reason });
+  return parsed.success ? undefined : fieldErrorsOf(parsed.error).reason;
+}
 
 export interface SubscriptionDecisionDialogProps {
   subscription: Subscription;
@@ -84,35 +109,31 @@ export const SubscriptionDecisionDialog = ({
   const api = useApi(bromApiRef);
   const wording = WORDING[decision];
   const [reason, setReason] = useState('');
-  const [reasonError, setReasonError] = useState<string>();
+  // What is sent: an approval's reason is optional; the consumer's own owners may leave
+  // theirs empty. Checked as the backend checks it while typing, so a disabled button
+  // says why right under the field.
+  const sentReason =
+    decision === 'approve'
+      ? reason.trim() || undefined
+      : (reason.trim() && reason) || wording.defaultReason || reason;
+  const reasonProblem = reasonProblemOf(
+    decision,
+    subscription.generation,
+    sentReason,
+  );
 
   const [{ loading, error }, submit] = useAsyncFn(async () => {
     const { id, generation } = subscription;
     let decided: Subscription;
     if (decision === 'approve') {
-      const request = { generation, reason: reason.trim() || undefined };
-      const parsed = approveSubscriptionRequestSchema.safeParse(request);
-      if (!parsed.success) {
-        setReasonError(fieldErrorsOf(parsed.error).reason);
-        return;
-      }
-      decided = await api.approveSubscription(id, generation, request.reason);
+      decided = await api.approveSubscription(id, generation, sentReason);
+    } else if (decision === 'reject') {
+      decided = await api.rejectSubscription(id, generation, sentReason!);
     } else {
-      const parsed = reasonedDecisionRequestSchema.safeParse({
-        generation,
-        reason,
-      });
-      if (!parsed.success) {
-        setReasonError(fieldErrorsOf(parsed.error).reason);
-        return;
-      }
-      decided =
-        decision === 'reject'
-          ? await api.rejectSubscription(id, generation, reason)
-          : await api.revokeSubscription(id, generation, reason);
+      decided = await api.revokeSubscription(id, generation, sentReason!);
     }
     onDecided(decided);
-  }, [api, subscription, decision, reason, onDecided]);
+  }, [api, subscription, decision, sentReason, onDecided]);
 
   const titleId = `brom-decision-${subscription.id}`;
   return (
@@ -138,14 +159,11 @@ export const SubscriptionDecisionDialog = ({
           id="brom-decision-reason"
           label={wording.reasonLabel}
           value={reason}
-          onChange={e => {
-            setReason(e.target.value);
-            setReasonError(undefined);
-          }}
-          error={Boolean(reasonError)}
-          helperText={reasonError}
+          onChange={e => setReason(e.target.value)}
+          error={Boolean(reason) && Boolean(reasonProblem)}
+          helperText={reasonProblem}
           multiline
-          minRows={2}
+          rows={3}
           fullWidth
           margin="normal"
         />
@@ -156,7 +174,7 @@ export const SubscriptionDecisionDialog = ({
         <Button
           color="primary"
           variant="contained"
-          disabled={loading}
+          disabled={loading || Boolean(reasonProblem)}
           onClick={() => submit()}
         >
           {wording.action}

@@ -51,7 +51,7 @@ describe('ConsumerSubscriptionsCard', () => {
     ).toBeInTheDocument();
   });
 
-  it('shows the backend error', async () => {
+  it('shows the backend error with a way to try again', async () => {
     await renderWithBrom(
       <ConsumerSubscriptionsCard application={invoicing} />,
       bromApi({
@@ -60,8 +60,9 @@ describe('ConsumerSubscriptionsCard', () => {
           .mockRejectedValue(new Error('backend is down')),
       }),
     );
+    expect(await screen.findByText('backend is down')).toBeInTheDocument();
     expect(
-      await screen.findByText('Error: backend is down'),
+      screen.getByRole('button', { name: 'Try again' }),
     ).toBeInTheDocument();
   });
 
@@ -88,7 +89,7 @@ describe('ConsumerSubscriptionsCard', () => {
     });
   });
 
-  it('withdraws a pending request with a reason', async () => {
+  it('withdraws a pending request with an optional note', async () => {
     const revokeSubscription = jest
       .fn()
       .mockResolvedValue({ ...requested, state: 'revoked' });
@@ -106,7 +107,7 @@ describe('ConsumerSubscriptionsCard', () => {
       name: 'Withdraw subscription request',
     });
     await userEvent.type(
-      within(dialog).getByLabelText('Reason'),
+      within(dialog).getByLabelText('Note (optional)'),
       'Not needed after all',
     );
     await userEvent.click(

@@ -2,9 +2,10 @@ import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import Alert from '@material-ui/lab/Alert';
 import { Application, Subscription } from '@internal/plugin-brom-common';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { ApplicationLink } from '../common/ApplicationLink';
@@ -20,6 +21,7 @@ import {
   SubscriptionDecisionDialog,
 } from '../SubscriptionDecisionDialog';
 import { CardTable } from '../common/CardTable';
+import { BreakableName, ACTIONS_CELL } from '../common/tableLayout';
 
 /** What the application receives: its subscriptions as a consumer, in every state. */
 export const ConsumerSubscriptionsCard = ({
@@ -41,61 +43,76 @@ export const ConsumerSubscriptionsCard = ({
   }>();
   const live = !application.deletedAt;
 
-  const columns: TableColumn<Subscription>[] = [
-    {
-      title: 'Producer',
-      field: 'producer',
-      render: row => <ApplicationLink name={row.producer} />,
-    },
-    { title: 'Notification type', field: 'notificationType' },
-    {
-      title: 'Routing key',
-      field: 'routingKeyPattern',
-      render: row => <code>{row.routingKeyPattern}</code>,
-    },
-    {
-      title: 'State',
-      field: 'state',
-      render: row => <SubscriptionState subscription={row} />,
-    },
-    { title: 'Justification', field: 'justification' },
-    {
-      title: 'Requested',
-      field: 'requestedAt',
-      render: row => `${formatTime(row.requestedAt)} by ${row.requestedBy}`,
-    },
-    {
-      title: 'Actions',
-      sorting: false,
-      render: row => {
-        if (row.state === 'requested') {
-          return (
-            <Button
-              size="small"
-              onClick={() =>
-                setDeciding({ subscription: row, decision: 'withdraw' })
-              }
-            >
-              Withdraw request
-            </Button>
-          );
-        }
-        if (row.state === 'approved') {
-          return (
-            <Button
-              size="small"
-              onClick={() =>
-                setDeciding({ subscription: row, decision: 'unsubscribe' })
-              }
-            >
-              Unsubscribe
-            </Button>
-          );
-        }
-        return null;
+  // Stable columns: material-table resets its state when they change.
+  const columns = useMemo(
+    (): TableColumn<Subscription>[] => [
+      {
+        title: 'Producer',
+        field: 'producer',
+        render: row => <ApplicationLink name={row.producer} />,
       },
-    },
-  ];
+      { title: 'Notification type', field: 'notificationType' },
+      {
+        title: 'Routing key',
+        field: 'routingKeyPattern',
+        render: row => <BreakableName name={row.routingKeyPattern} />,
+      },
+      {
+        title: 'State',
+        field: 'state',
+        render: row => <SubscriptionState subscription={row} />,
+      },
+      { title: 'Justification', field: 'justification' },
+      {
+        title: 'Requested',
+        field: 'requestedAt',
+        render: row => (
+          <>
+            {formatTime(row.requestedAt)} by{' '}
+            <EntityRefLink entityRef={row.requestedBy} />
+          </>
+        ),
+      },
+      {
+        title: 'Actions',
+        sorting: false,
+        cellStyle: ACTIONS_CELL,
+        render: row => {
+          if (row.state === 'requested') {
+            return (
+              <Button
+                size="small"
+                onClick={() =>
+                  setDeciding({ subscription: row, decision: 'withdraw' })
+                }
+              >
+                Withdraw request
+              </Button>
+            );
+          }
+          if (row.state === 'approved') {
+            return (
+              <Button
+                size="small"
+                onClick={() =>
+                  setDeciding({ subscription: row, decision: 'unsubscribe' })
+                }
+              >
+                Unsubscribe
+              </Button>
+            );
+          }
+          return null;
+        },
+      },
+    ],
+    [],
+  );
+
+  const shownColumns = useMemo(
+    () => (live ? columns : columns.slice(0, -1)),
+    [columns, live],
+  );
 
   return (
     <InfoCard
@@ -124,10 +141,14 @@ export const ConsumerSubscriptionsCard = ({
         </Box>
       )}
       <CardTable
+        what="the subscriptions"
         loading={loading}
         error={error}
+        onRetry={retry}
         items={value?.items}
-        columns={live ? columns : columns.slice(0, -1)}
+        columns={shownColumns}
+        secondary={['Routing key', 'Justification', 'Requested']}
+        narrowerThan={1440}
         empty={{
           missing: 'data',
           title: 'Receives no notifications',

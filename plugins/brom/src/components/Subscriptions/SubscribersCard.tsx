@@ -2,8 +2,9 @@ import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { Application, Subscription } from '@internal/plugin-brom-common';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { ApplicationLink } from '../common/ApplicationLink';
@@ -14,6 +15,7 @@ import {
   SubscriptionDecisionDialog,
 } from '../SubscriptionDecisionDialog';
 import { CardTable } from '../common/CardTable';
+import { ACTIONS_CELL } from '../common/tableLayout';
 
 /** Who receives the application's notifications, and deciding on their requests. */
 export const SubscribersCard = ({
@@ -30,72 +32,93 @@ export const SubscribersCard = ({
     subscription: Subscription;
     decision: SubscriptionDecision;
   }>();
-  const decide =
-    (subscription: Subscription, decision: SubscriptionDecision) => () =>
-      setDeciding({ subscription, decision });
-
-  const columns: TableColumn<Subscription>[] = [
-    {
-      title: 'Consumer',
-      field: 'consumer',
-      render: row => <ApplicationLink name={row.consumer} />,
-    },
-    { title: 'Notification type', field: 'notificationType' },
-    {
-      title: 'State',
-      field: 'state',
-      render: row => <SubscriptionState subscription={row} />,
-    },
-    { title: 'Justification', field: 'justification' },
-    {
-      title: 'Requested',
-      field: 'requestedAt',
-      render: row => `${formatTime(row.requestedAt)} by ${row.requestedBy}`,
-    },
-    {
-      title: 'Decided',
-      field: 'decidedAt',
-      render: row =>
-        row.decidedAt
-          ? `${formatTime(row.decidedAt)} by ${row.decidedBy ?? 'BROM'}`
-          : '—',
-    },
-    {
-      title: 'Actions',
-      sorting: false,
-      render: row => (
-        <Box display="flex" style={{ gap: 8 }}>
-          {row.state === 'requested' && (
+  // Stable columns: material-table resets its state when they change.
+  const columns = useMemo((): TableColumn<Subscription>[] => {
+    const decide =
+      (subscription: Subscription, decision: SubscriptionDecision) => () =>
+        setDeciding({ subscription, decision });
+    return [
+      {
+        title: 'Consumer',
+        field: 'consumer',
+        render: row => <ApplicationLink name={row.consumer} />,
+      },
+      { title: 'Notification type', field: 'notificationType' },
+      {
+        title: 'State',
+        field: 'state',
+        render: row => <SubscriptionState subscription={row} />,
+      },
+      { title: 'Justification', field: 'justification' },
+      {
+        title: 'Requested',
+        field: 'requestedAt',
+        render: row => (
+          <>
+            {formatTime(row.requestedAt)} by{' '}
+            <EntityRefLink entityRef={row.requestedBy} />
+          </>
+        ),
+      },
+      {
+        title: 'Decided',
+        field: 'decidedAt',
+        render: row =>
+          row.decidedAt ? (
             <>
-              <Button
-                size="small"
-                color="primary"
-                onClick={decide(row, 'approve')}
-              >
-                Approve
-              </Button>
-              <Button size="small" onClick={decide(row, 'reject')}>
-                Reject
-              </Button>
+              {formatTime(row.decidedAt)} by{' '}
+              {row.decidedBy ? (
+                <EntityRefLink entityRef={row.decidedBy} />
+              ) : (
+                'BROM'
+              )}
             </>
-          )}
-          {row.state === 'approved' && (
-            <Button size="small" onClick={decide(row, 'revoke')}>
-              Revoke
-            </Button>
-          )}
-        </Box>
-      ),
-    },
-  ];
+          ) : (
+            '—'
+          ),
+      },
+      {
+        title: 'Actions',
+        sorting: false,
+        cellStyle: ACTIONS_CELL,
+        render: row => (
+          <Box display="flex" style={{ gap: 8 }}>
+            {row.state === 'requested' && (
+              <>
+                <Button
+                  size="small"
+                  color="primary"
+                  onClick={decide(row, 'approve')}
+                >
+                  Approve
+                </Button>
+                <Button size="small" onClick={decide(row, 'reject')}>
+                  Reject
+                </Button>
+              </>
+            )}
+            {row.state === 'approved' && (
+              <Button size="small" onClick={decide(row, 'revoke')}>
+                Revoke
+              </Button>
+            )}
+          </Box>
+        ),
+      },
+    ];
+  }, []);
 
   return (
     <InfoCard title="Subscribers">
       <CardTable
+        what="the subscribers"
         loading={loading}
         error={error}
+        onRetry={retry}
         items={value?.items}
         columns={columns}
+        secondary={['Justification', 'Requested', 'Decided']}
+        narrowerThan={1440}
         empty={{
           missing: 'data',
           title: 'No subscribers yet',

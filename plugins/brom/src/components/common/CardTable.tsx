@@ -1,25 +1,39 @@
 import {
   EmptyState,
   Progress,
-  ResponseErrorPanel,
   Table,
   TableColumn,
 } from '@backstage/core-components';
+import { LoadError } from './LoadError';
+import { useTableColumns } from './tableLayout';
 
 /**
  * The table inside an application view card, with the states every card shares: a
- * progress bar on first load, the backend's error, or an empty state that says what to do.
+ * progress bar on first load, the backend's error with a way to try again, or an empty
+ * state that says what to do. Rows carry an `id` so the table keeps its state across reloads.
  */
-export function CardTable<T extends object>(props: {
+export function CardTable<T extends { id: string | number }>(props: {
   loading: boolean;
   error?: Error;
+  onRetry: () => void;
+  /** What the table lists, for its error, e.g. "the subscribers". */
+  what: string;
   items?: T[];
+  /** Stable (memoised) columns; those titled in `secondary` are left out in narrow windows. */
   columns: TableColumn<T>[];
+  secondary?: string[];
+  /** Window width (px) below which `secondary` columns are left out; `md` by default. */
+  narrowerThan?: number;
   empty: { title: string; description: string; missing?: 'content' | 'data' };
 }) {
-  const { loading, error, items, columns, empty } = props;
+  const { loading, error, onRetry, what, items, empty } = props;
+  const columns = useTableColumns(
+    props.columns,
+    props.secondary,
+    props.narrowerThan,
+  );
   if (loading && !items) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
+  if (error) return <LoadError error={error} what={what} onRetry={onRetry} />;
   if (!items || items.length === 0) {
     return (
       <EmptyState
