@@ -8,6 +8,14 @@ export interface Config {
     admins?: string[];
     /** Insert example applications, types and subscriptions into an empty store (development). */
     seedExampleData?: boolean;
+    api?: {
+      /**
+       * Check every JSON response against the plugin's openapi.yaml and answer 500 on a
+       * mismatch (requests are always checked). For tests; it costs a schema validation per
+       * response. Default false.
+       */
+      validateResponses?: boolean;
+    };
     catalog?: {
       /** How often the catalog module replaces all BROM entities. Default 600 s. */
       fullRefreshSeconds?: number;

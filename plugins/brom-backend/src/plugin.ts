@@ -118,6 +118,7 @@ export const bromPlugin = createBackendPlugin({
             audit: portal.audit,
             status: portal.status,
             admins: bromConfig.admins,
+            validateResponses: bromConfig.validateResponses,
             transformConditions: createConditionTransformer(
               permissionsRegistry.getPermissionRuleset(bromApplicationResourceRef),
             ),
