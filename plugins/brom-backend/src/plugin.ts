@@ -122,6 +122,9 @@ export const bromPlugin = createBackendPlugin({
             transformConditions: createConditionTransformer(
               permissionsRegistry.getPermissionRuleset(bromApplicationResourceRef),
             ),
+            stateVersion: () => store.version(),
+            watcher,
+            shutdown: feedShutdown.signal,
             catalogExport: () => portal.catalog.catalogExport(),
             extraRoutes: [
               createAuthzFeedRouter({

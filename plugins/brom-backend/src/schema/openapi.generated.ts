@@ -106,6 +106,80 @@ export const spec = {
         }
       }
     },
+    "/service/catalog-version": {
+      "get": {
+        "operationId": "waitForCatalogChange",
+        "tags": [
+          "Service"
+        ],
+        "summary": "Long-poll for the catalog module; answers when BROM's state moves on.",
+        "description": "Only the catalog plugin's own service identity (`plugin:catalog`) may call it. Answers\nat once when BROM's state version is not `after` (the version of the export the catalog\nholds), otherwise as soon as it moves past it, or after `waitSeconds` with `after`\nitself: no change. The catalog module fetches the export only when the version moved.\n",
+        "parameters": [
+          {
+            "name": "after",
+            "in": "query",
+            "required": true,
+            "description": "The state version of the export the caller holds.",
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          {
+            "name": "waitSeconds",
+            "in": "query",
+            "required": false,
+            "description": "How long to wait for a change; default 0, at most 60.",
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 60
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The current state version; equal to `after` when nothing changed.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": false,
+                  "required": [
+                    "version"
+                  ],
+                  "properties": {
+                    "version": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "503": {
+            "description": "The portal is shutting down; polls held when the shutdown began are answered at\nonce with the version unchanged and `Connection: close`.\n",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorResponse"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/service/memberships/{userEntityRef}": {
       "put": {
         "operationId": "replaceMemberships",

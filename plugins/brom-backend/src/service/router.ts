@@ -31,6 +31,7 @@ import { z } from 'zod';
 import { ApplicationQuery } from '../permissions/rules';
 import { createOpenApiRouter } from '../schema/openapi.generated';
 import { OwnerFilter } from '../store/queries';
+import { StateWatcher } from '../store/StateWatcher';
 import { Actor } from './Actor';
 import { ApplicationService } from './ApplicationService';
 import { AuditService } from './AuditService';
@@ -54,6 +55,15 @@ export interface RouterOptions {
   /** Turns conditional permission decisions into owner filters (the `toQuery` of our rules). */
   transformConditions: ConditionTransformer<ApplicationQuery>;
   catalogExport: () => Promise<CatalogExport>;
+  /** BROM's state version, read from the store. */
+  stateVersion: () => Promise<number>;
+  /** Tells when the state version moves past a given one (the catalog's long-poll waits on it). */
+  watcher: Pick<StateWatcher, 'waitForVersionAfter'>;
+  /**
+   * Aborted when the backend shuts down: a held long-poll is answered at once, with
+   * `Connection: close`, so it does not keep the server from closing.
+   */
+  shutdown?: AbortSignal;
   /** Extra routes mounted by other features of the plugin (the authz feed). */
   extraRoutes?: express.Router[];
   /**
@@ -100,6 +110,11 @@ const auditEventQuery = pageQuerySchema.extend({
 });
 
 const emptyBody = z.object({}).strict();
+
+const catalogChangeQuery = z.object({
+  after: z.coerce.number().int().min(0),
+  waitSeconds: z.coerce.number().int().min(0).max(60).default(0),
+});
 
 /**
  * The schemas each operation's handler parses its input with, by the operationId in
@@ -208,13 +223,38 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.json({ status: 'ok' });
   });
 
-  /** BROM's state for the catalog module; only the catalog's own service identity may read it. */
-  router.get('/service/catalog-export', async (req, res) => {
+  /** Only the catalog's own service identity may read BROM's state for the catalog. */
+  async function requireCatalog(req: HttpRequest) {
     const credentials = await httpAuth.credentials(req, { allow: ['service'] });
     if (credentials.principal.subject !== 'plugin:catalog') {
       throw new NotAllowedError('Only the catalog plugin may read the catalog export');
     }
+  }
+
+  router.get('/service/catalog-export', async (req, res) => {
+    await requireCatalog(req);
     res.json(await options.catalogExport());
+  });
+
+  /** The catalog's long-poll, so that it downloads the export only after a change. */
+  router.get('/service/catalog-version', async (req, res) => {
+    await requireCatalog(req);
+    const { after, waitSeconds } = parse(catalogChangeQuery, req.query);
+    let version = await options.stateVersion();
+    if (version === after && waitSeconds > 0) {
+      const closed = new AbortController();
+      req.on('close', () => closed.abort());
+      version = await options.watcher.waitForVersionAfter(
+        after,
+        waitSeconds * 1000,
+        options.shutdown
+          ? AbortSignal.any([closed.signal, options.shutdown])
+          : closed.signal,
+      );
+      if (closed.signal.aborted) return;
+    }
+    if (options.shutdown?.aborted) res.setHeader('Connection', 'close');
+    res.json({ version });
   });
 
   // ------------------------------------------------------------ applications
