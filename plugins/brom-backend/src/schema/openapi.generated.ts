@@ -276,7 +276,7 @@ export const spec = {
             "name": "waitSeconds",
             "in": "query",
             "required": false,
-            "description": "How long to wait for a version newer than the one in `If-None-Match`; default 0.\nBoth sides agree on at most 60: larger values are treated as 60.\n",
+            "description": "How long to wait for a version newer than the one in `If-None-Match`; default 0,\nat most 60 (`AUTHZ_SNAPSHOT_HTTP.maxWaitSeconds`, which both sides share).\n",
             "schema": {
               "type": "number",
               "minimum": 0,
