@@ -346,6 +346,7 @@ describe.each(databases.eachSupportedId())(
       const serviceRoutes = [
         '/health',
         '/service/catalog-export',
+        '/service/catalog-version',
         '/service/memberships/{userEntityRef}',
         '/service/org-export',
         '/authz/snapshot',
