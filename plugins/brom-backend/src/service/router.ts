@@ -184,6 +184,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       // plugin that registers permissions; they are not part of BROM's API.
       ignoreUndocumented: false,
       ignorePaths: /^\/\.well-known\//,
+      // Backstage's httpAuth authenticates every request (a user cookie as well as a token);
+      // the document's security scheme describes that, it is not checked twice.
+      validateSecurity: false,
       validateResponses: options.validateResponses ?? false,
     },
   });
