@@ -8,11 +8,25 @@ export interface Config {
     admins?: string[];
     /** Insert example applications, types and subscriptions into an empty store (development). */
     seedExampleData?: boolean;
+    api?: {
+      /**
+       * Check every JSON response against the plugin's openapi.yaml and answer 500 on a
+       * mismatch (requests are always checked). For tests; it costs a schema validation per
+       * response. Default false.
+       */
+      validateResponses?: boolean;
+    };
     catalog?: {
       /** How often the catalog module replaces all BROM entities. Default 600 s. */
       fullRefreshSeconds?: number;
-      /** How often it checks BROM's state version for changes. Default 3 s. */
+      /**
+       * Shortest interval between the starts of two long-polls on BROM's state version (one
+       * that waited for nothing is followed at once by the next); the export is downloaded
+       * only when the version moved. Default 3 s.
+       */
       pollSeconds?: number;
+      /** How long one long-poll waits for a change; at most 60. Default 30 s. */
+      changeWaitSeconds?: number;
       /** How often the catalog module replaces users and groups from sign-ins. Default 5 s. */
       orgRefreshSeconds?: number;
     };

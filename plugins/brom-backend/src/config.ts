@@ -11,6 +11,8 @@ export interface BromConfig {
   brokerUsername: string;
   reservedNames: string[];
   seedExampleData: boolean;
+  /** Check every JSON response against openapi.yaml (the API tests do). */
+  validateResponses: boolean;
   /**
    * Where applications connect, shown in docs and connection settings: one AMQP URL per
    * node of the cluster, or one load balancer's. Empty when not configured.
@@ -53,6 +55,7 @@ export function readBromConfig(config: Config): BromConfig {
     brokerUsername,
     reservedNames: ['guest', 'admin', brokerUsername],
     seedExampleData: config.getOptionalBoolean('brom.seedExampleData') ?? false,
+    validateResponses: config.getOptionalBoolean('brom.api.validateResponses') ?? false,
     amqpUrls: readUrls(config, 'brom.broker.amqpUrls', 'brom.broker.amqpUrl'),
     sidecarSubjects: config.getOptionalStringArray('brom.authz.sidecarSubjects') ?? [
       'brom-sidecar',

@@ -118,9 +118,13 @@ export const bromPlugin = createBackendPlugin({
             audit: portal.audit,
             status: portal.status,
             admins: bromConfig.admins,
+            validateResponses: bromConfig.validateResponses,
             transformConditions: createConditionTransformer(
               permissionsRegistry.getPermissionRuleset(bromApplicationResourceRef),
             ),
+            stateVersion: () => store.version(),
+            watcher,
+            shutdown: feedShutdown.signal,
             catalogExport: () => portal.catalog.catalogExport(),
             extraRoutes: [
               createAuthzFeedRouter({

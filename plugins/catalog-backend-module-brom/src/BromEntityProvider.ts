@@ -21,12 +21,17 @@ import { entitiesFromExport } from './entities';
 
 const PROVIDER_NAME = 'brom';
 
+/** BROM holds a long-poll for at most this long. */
+const MAX_CHANGE_WAIT_SECONDS = 60;
+
 /**
  * Mirrors BROM's applications and notification types into the catalog. It reads BROM's
  * service API with a plugin-to-plugin token (a module cannot reach another plugin's
- * database): a full mutation on the configured schedule, and a delta within seconds of a
- * change, found by polling BROM's state version. Linked Components (not emitted here)
- * are refreshed so {@link BromRelationsProcessor} re-adds their relations.
+ * database). A long-poll on BROM's state version tells it when something changed; only then
+ * does it download the export (megabytes at scale) and apply a delta of the entities that
+ * differ from what it last emitted. A full mutation on a slow schedule is the safety net.
+ * Linked Components (not emitted here) are refreshed so {@link BromRelationsProcessor}
+ * re-adds their relations.
  */
 export class BromEntityProvider implements EntityProvider {
   readonly #logger: LoggerService;
@@ -36,6 +41,8 @@ export class BromEntityProvider implements EntityProvider {
   readonly #portalUrl: string;
   readonly fullRefreshSeconds: number;
   readonly pollSeconds: number;
+  /** How long one long-poll waits for a change before it answers "none". */
+  readonly changeWaitSeconds: number;
   #connection?: EntityProviderConnection;
   #latest?: CatalogExport;
   #emitted = new Map<string, string>();
@@ -49,6 +56,7 @@ export class BromEntityProvider implements EntityProvider {
     portalUrl: string;
     fullRefreshSeconds: number;
     pollSeconds: number;
+    changeWaitSeconds: number;
   }) {
     this.#logger = options.logger.child({ provider: PROVIDER_NAME });
     this.#discovery = options.discovery;
@@ -57,6 +65,7 @@ export class BromEntityProvider implements EntityProvider {
     this.#portalUrl = options.portalUrl;
     this.fullRefreshSeconds = options.fullRefreshSeconds;
     this.pollSeconds = options.pollSeconds;
+    this.changeWaitSeconds = options.changeWaitSeconds;
   }
 
   static fromConfig(
@@ -75,6 +84,10 @@ export class BromEntityProvider implements EntityProvider {
       fullRefreshSeconds:
         config.getOptionalNumber('brom.catalog.fullRefreshSeconds') ?? 600,
       pollSeconds: config.getOptionalNumber('brom.catalog.pollSeconds') ?? 3,
+      changeWaitSeconds: Math.min(
+        config.getOptionalNumber('brom.catalog.changeWaitSeconds') ?? 30,
+        MAX_CHANGE_WAIT_SECONDS,
+      ),
     });
   }
 
@@ -120,10 +133,16 @@ export class BromEntityProvider implements EntityProvider {
     await this.#accept(data);
   }
 
-  /** Applies what changed since the last mutation, if BROM's version moved. */
-  async poll(): Promise<void> {
+  /**
+   * Waits up to {@link BromEntityProvider.changeWaitSeconds} for BROM's state to move past the
+   * export last read; if it moved, downloads the export and applies what changed since the
+   * last mutation.
+   */
+  async poll(signal?: AbortSignal): Promise<void> {
     const connection = this.#requireConnection();
-    const data = await this.#fetchExport();
+    const held = this.#latest?.version;
+    if (held !== undefined && (await this.#waitForChange(held, signal)) === held) return;
+    const data = await this.#fetchExport(signal);
     if (this.#latest && data.version === this.#latest.version) return;
     const entities = this.read(data);
     const next = new Map(entities.map(e => [stringifyEntityRef(e), JSON.stringify(e)]));
@@ -171,16 +190,34 @@ export class BromEntityProvider implements EntityProvider {
     return this.#connection;
   }
 
-  async #fetchExport(): Promise<CatalogExport> {
+  /** BROM's state version once it is not `after`, or `after` when the wait ran out. */
+  async #waitForChange(after: number, signal?: AbortSignal): Promise<number> {
+    const query = new URLSearchParams({
+      after: String(after),
+      waitSeconds: String(this.changeWaitSeconds),
+    });
+    const { version } = await this.#get<{ version: number }>(
+      `/service/catalog-version?${query}`,
+      signal,
+    );
+    return version;
+  }
+
+  #fetchExport(signal?: AbortSignal): Promise<CatalogExport> {
+    return this.#get<CatalogExport>('/service/catalog-export', signal);
+  }
+
+  async #get<T>(path: string, signal?: AbortSignal): Promise<T> {
     const { token } = await this.#auth.getPluginRequestToken({
       onBehalfOf: await this.#auth.getOwnServiceCredentials(),
       targetPluginId: 'brom',
     });
     const baseUrl = await this.#discovery.getBaseUrl('brom');
-    const res = await fetch(`${baseUrl}/service/catalog-export`, {
+    const res = await fetch(`${baseUrl}${path}`, {
       headers: { Authorization: `Bearer ${token}` },
+      signal,
     });
     if (!res.ok) throw await ResponseError.fromResponse(res);
-    return (await res.json()) as CatalogExport;
+    return (await res.json()) as T;
   }
 }

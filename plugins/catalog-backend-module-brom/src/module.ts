@@ -47,10 +47,11 @@ export const catalogModuleBrom = createBackendModule({
         await scheduler.scheduleTask({
           id: 'brom:poll',
           frequency: { seconds: provider.pollSeconds },
-          timeout: { minutes: 1 },
+          // One run holds a long-poll for up to changeWaitSeconds.
+          timeout: { seconds: provider.changeWaitSeconds + 60 },
           initialDelay: { seconds: 2 },
           scope: 'local',
-          fn: () => provider.poll(),
+          fn: signal => provider.poll(signal),
         });
         await registerBromOrgProvider({
           catalogProcessing,

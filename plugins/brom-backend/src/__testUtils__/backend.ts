@@ -47,7 +47,8 @@ const GROUPS: Record<string, string[]> = {
 
 export const TEST_CONFIG = {
   permission: { enabled: true },
-  brom: { admins: [ADMINS] },
+  // Every response of the API tests is checked against openapi.yaml.
+  brom: { admins: [ADMINS], api: { validateResponses: true } },
 };
 
 /**

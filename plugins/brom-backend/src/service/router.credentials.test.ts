@@ -1,4 +1,5 @@
-// The client's `expect` option asserts the status (and the body against openapi.yaml).
+// The client's `expect` option asserts the status; the test backend checks every request and
+// response against openapi.yaml.
 /* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "brom.api.*"] }] */
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { createHash } from 'node:crypto';

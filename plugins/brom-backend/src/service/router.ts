@@ -26,11 +26,12 @@ import {
   updateApplicationRequestSchema,
   updateNotificationTypeRequestSchema,
 } from '@internal/plugin-brom-common';
-import express, { ErrorRequestHandler, Request } from 'express';
-import Router from 'express-promise-router';
+import express, { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { ApplicationQuery } from '../permissions/rules';
+import { createOpenApiRouter } from '../schema/openapi.generated';
 import { OwnerFilter } from '../store/queries';
+import { StateWatcher } from '../store/StateWatcher';
 import { Actor } from './Actor';
 import { ApplicationService } from './ApplicationService';
 import { AuditService } from './AuditService';
@@ -54,9 +55,26 @@ export interface RouterOptions {
   /** Turns conditional permission decisions into owner filters (the `toQuery` of our rules). */
   transformConditions: ConditionTransformer<ApplicationQuery>;
   catalogExport: () => Promise<CatalogExport>;
+  /** BROM's state version, read from the store. */
+  stateVersion: () => Promise<number>;
+  /** Tells when the state version moves past a given one (the catalog's long-poll waits on it). */
+  watcher: Pick<StateWatcher, 'waitForVersionAfter'>;
+  /**
+   * Aborted when the backend shuts down: a held long-poll is answered at once, with
+   * `Connection: close`, so it does not keep the server from closing.
+   */
+  shutdown?: AbortSignal;
   /** Extra routes mounted by other features of the plugin (the authz feed). */
   extraRoutes?: express.Router[];
+  /**
+   * Check every JSON response against openapi.yaml too, answering 500 on a mismatch. The API
+   * tests turn it on; it costs a schema validation per response.
+   */
+  validateResponses?: boolean;
 }
+
+/** Any request of the typed router, whatever its documented parameters and body. */
+type HttpRequest = Parameters<HttpAuthService['credentials']>[0];
 
 const BODY_LIMIT = '256kb';
 
@@ -65,28 +83,122 @@ const searchQuerySchema = pageQuerySchema.extend({
   owner: z.string().max(255).optional(),
 });
 
-/** Body-parser failures are the client's mistake: answer 400 with what to fix. */
-const bodyErrors: ErrorRequestHandler = (error, _req, _res, next) => {
-  if (error?.type === 'entity.too.large') {
-    next(new InputError(`Request body is larger than ${BODY_LIMIT}`));
-  } else if (error?.type === 'entity.parse.failed') {
-    next(new InputError(`Request body is not valid JSON: ${error.message}`));
-  } else {
-    next(error);
-  }
+const applicationListQuery = searchQuerySchema.extend({
+  mine: z.enum(['true', 'false']).optional(),
+  includeDeleted: z.enum(['true', 'false']).optional(),
+});
+
+const notificationTypeListQuery = searchQuerySchema.extend({
+  application: z.string().max(63).optional(),
+});
+
+const subscriptionListQuery = pageQuerySchema.extend({
+  consumer: z.string().max(63).optional(),
+  producer: z.string().max(63).optional(),
+  notificationType: z.string().max(63).optional(),
+  state: z.enum(['requested', 'approved', 'rejected', 'revoked']).optional(),
+  mine: z.enum(['true', 'false']).optional(),
+});
+
+const auditEventQuery = pageQuerySchema.extend({
+  application: z.string().max(63).optional(),
+  actor: z.string().max(255).optional(),
+  action: z.string().max(64).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  includeDeleted: z.enum(['true', 'false']).optional(),
+});
+
+const emptyBody = z.object({}).strict();
+
+const catalogChangeQuery = z.object({
+  after: z.coerce.number().int().min(0),
+  waitSeconds: z.coerce.number().int().min(0).max(60).default(0),
+});
+
+/**
+ * The schemas each operation's handler parses its input with, by the operationId in
+ * openapi.yaml: they say in words what the document's patterns and bounds refuse.
+ */
+const REQUEST_SCHEMAS: Record<string, { body?: z.ZodType; query?: z.ZodType }> = {
+  listApplications: { query: applicationListQuery },
+  createApplication: { body: createApplicationRequestSchema },
+  updateApplication: { body: updateApplicationRequestSchema },
+  deleteApplication: { query: deleteRequestSchema },
+  confirmQueueDeletion: { body: confirmQueueDeletionRequestSchema },
+  listNotificationTypes: { query: notificationTypeListQuery },
+  listApplicationNotificationTypes: { query: pageQuerySchema },
+  createNotificationType: { body: createNotificationTypeRequestSchema },
+  updateNotificationType: { body: updateNotificationTypeRequestSchema },
+  deleteNotificationType: { query: deleteRequestSchema },
+  listSubscriptions: { query: subscriptionListQuery },
+  listApprovals: { query: pageQuerySchema },
+  requestSubscription: { body: requestSubscriptionRequestSchema },
+  approveSubscription: { body: approveSubscriptionRequestSchema },
+  rejectSubscription: { body: reasonedDecisionRequestSchema },
+  revokeSubscription: { body: reasonedDecisionRequestSchema },
+  createCredential: { body: createCredentialRequestSchema },
+  rotateCredential: { body: rotateCredentialRequestSchema },
+  revokeCredential: { body: emptyBody },
+  listAuditEvents: { query: auditEventQuery },
 };
+
+/** The operation's own schemas' account of what is wrong with a request, if they refuse it too. */
+function explanation(
+  schemas: { body?: z.ZodType; query?: z.ZodType },
+  req: express.Request,
+): string | undefined {
+  for (const [part, schema] of Object.entries(schemas)) {
+    const result = schema.safeParse(part === 'body' ? req.body ?? {} : req.query);
+    if (!result.success) return describeZodError(result.error);
+  }
+  return undefined;
+}
+
+const jsonBody = express.json({ limit: BODY_LIMIT });
+
+/** Body-parser failures are the client's mistake: answer 400 with what to fix. */
+const parseJsonBody: RequestHandler = (req, res, next) =>
+  jsonBody(req, res, error => {
+    if (error?.type === 'entity.too.large') {
+      next(new InputError(`Request body is larger than ${BODY_LIMIT}`));
+    } else if (error?.type === 'entity.parse.failed') {
+      next(new InputError(`Request body is not valid JSON: ${error.message}`));
+    } else {
+      next(error);
+    }
+  });
 
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
   const { httpAuth, userInfo, permissions, status } = options;
   const { applications, notificationTypes, subscriptions, audit } = options;
   const credentialService = options.credentials;
   const admins = new Set(options.admins);
-  const router = Router();
-  router.use(express.json({ limit: BODY_LIMIT }));
+  // Requests are validated against openapi.yaml before a handler runs; the handlers' zod
+  // parsing then adds the rules a schema cannot say (and the defaults).
+  const router = await createOpenApiRouter({
+    middleware: [parseJsonBody],
+    validatorOptions: {
+      // A route the document does not describe is refused, so none can be served by mistake.
+      // Backstage's permission framework serves its own routes under /.well-known on every
+      // plugin that registers permissions; they are not part of BROM's API.
+      ignoreUndocumented: false,
+      ignorePaths: /^\/\.well-known\//,
+      // Backstage's httpAuth authenticates every request (a user cookie as well as a token);
+      // the document's security scheme describes that, it is not checked twice.
+      validateSecurity: false,
+      validateResponses: options.validateResponses ?? false,
+    },
+  });
+  // Errors raised past this point come from handlers, not from the document's validator.
+  router.use((_req, res, next) => {
+    res.locals.requestValidated = true;
+    next();
+  });
 
   for (const extra of options.extraRoutes ?? []) router.use(extra);
 
-  async function actorOf(req: Request): Promise<Actor> {
+  async function actorOf(req: HttpRequest): Promise<Actor> {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const info = await userInfo.getUserInfo(credentials);
     return {
@@ -114,26 +226,45 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.json({ status: 'ok' });
   });
 
-  /** BROM's state for the catalog module; only the catalog's own service identity may read it. */
-  router.get('/service/catalog-export', async (req, res) => {
+  /** Only the catalog's own service identity may read BROM's state for the catalog. */
+  async function requireCatalog(req: HttpRequest) {
     const credentials = await httpAuth.credentials(req, { allow: ['service'] });
     if (credentials.principal.subject !== 'plugin:catalog') {
       throw new NotAllowedError('Only the catalog plugin may read the catalog export');
     }
+  }
+
+  router.get('/service/catalog-export', async (req, res) => {
+    await requireCatalog(req);
     res.json(await options.catalogExport());
+  });
+
+  /** The catalog's long-poll, so that it downloads the export only after a change. */
+  router.get('/service/catalog-version', async (req, res) => {
+    await requireCatalog(req);
+    const { after, waitSeconds } = parse(catalogChangeQuery, req.query);
+    let version = await options.stateVersion();
+    if (version === after && waitSeconds > 0) {
+      const closed = new AbortController();
+      req.on('close', () => closed.abort());
+      version = await options.watcher.waitForVersionAfter(
+        after,
+        waitSeconds * 1000,
+        options.shutdown
+          ? AbortSignal.any([closed.signal, options.shutdown])
+          : closed.signal,
+      );
+      if (closed.signal.aborted) return;
+    }
+    if (options.shutdown?.aborted) res.setHeader('Connection', 'close');
+    res.json({ version });
   });
 
   // ------------------------------------------------------------ applications
 
   router.get('/applications', async (req, res) => {
     const actor = await actorOf(req);
-    const query = parse(
-      searchQuerySchema.extend({
-        mine: z.enum(['true', 'false']).optional(),
-        includeDeleted: z.enum(['true', 'false']).optional(),
-      }),
-      req.query,
-    );
+    const query = parse(applicationListQuery, req.query);
     res.json(
       await applications.listApplications({
         q: query.q,
@@ -184,10 +315,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/notification-types', async (req, res) => {
     const actor = await actorOf(req);
-    const query = parse(
-      searchQuerySchema.extend({ application: z.string().max(63).optional() }),
-      req.query,
-    );
+    const query = parse(notificationTypeListQuery, req.query);
     res.json(
       await notificationTypes.listNotificationTypes(actor, query),
     );
@@ -237,14 +365,6 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   // ----------------------------------------------------------- subscriptions
-
-  const subscriptionListQuery = pageQuerySchema.extend({
-    consumer: z.string().max(63).optional(),
-    producer: z.string().max(63).optional(),
-    notificationType: z.string().max(63).optional(),
-    state: z.enum(['requested', 'approved', 'rejected', 'revoked']).optional(),
-    mine: z.enum(['true', 'false']).optional(),
-  });
 
   router.get('/subscriptions', async (req, res) => {
     const actor = await actorOf(req);
@@ -325,7 +445,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.post('/applications/:name/credentials/:id/revoke', async (req, res) => {
     const actor = await actorOf(req);
-    parse(z.object({}).strict(), req.body ?? {});
+    parse(emptyBody, req.body ?? {});
     res.json(await credentialService.revokeCredential(actor, req.params.name, req.params.id));
   });
 
@@ -333,17 +453,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/audit-events', async (req, res) => {
     const actor = await actorOf(req);
-    const query = parse(
-      pageQuerySchema.extend({
-        application: z.string().max(63).optional(),
-        actor: z.string().max(255).optional(),
-        action: z.string().max(64).optional(),
-        since: z.iso.datetime({ offset: true }).optional(),
-        until: z.iso.datetime({ offset: true }).optional(),
-        includeDeleted: z.enum(['true', 'false']).optional(),
-      }),
-      req.query,
-    );
+    const query = parse(auditEventQuery, req.query);
     res.json(
       await audit.listAuditEvents(actor, {
         ...query,
@@ -352,7 +462,26 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     );
   });
 
-  router.use(bodyErrors);
+  /**
+   * openapi.yaml decides which requests are well-formed, and its validator's message names the
+   * rule ("must match pattern ..."). Before a user operation's refusal is answered, the caller
+   * is checked as its handler would (a service token is refused whatever it sent); then, when
+   * the operation's own schema refuses the request too, its words ("lower-case letters, digits
+   * and single dashes") become the message and the document's stays as the cause.
+   */
+  const explainRefusal: ErrorRequestHandler = (error, req, res, next) => {
+    const operationId: string | undefined = (req as any).openapi?.schema?.operationId;
+    const schemas = operationId ? REQUEST_SCHEMAS[operationId] : undefined;
+    if (!(error instanceof InputError) || !schemas || res.locals.requestValidated) {
+      next(error);
+      return;
+    }
+    httpAuth.credentials(req, { allow: ['user'] }).then(() => {
+      const words = explanation(schemas, req);
+      next(words ? new InputError(words, error) : error);
+    }, next);
+  };
+  router.use(explainRefusal);
   return router;
 }
 

@@ -1,4 +1,5 @@
-// The client's `expect` option asserts the status (and the body against openapi.yaml).
+// The client's `expect` option asserts the status; the test backend checks every request and
+// response against openapi.yaml.
 /* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "expectRefused", "brom.api.*"] }] */
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import {
@@ -42,6 +43,18 @@ describe.each(databases.eachSupportedId())(
       expect(res.body.error.message).toMatch(message);
       expect(await dumpDomainTables(brom.backend.knex)).toEqual(before);
       return res;
+    }
+
+    /**
+     * The validated router's message for a request openapi.yaml refuses: the error itself, or
+     * its cause when the operation's schema explained the refusal in words.
+     */
+    function documentRefusal(res: { body: any }): string | undefined {
+      const { error } = res.body;
+      return [error.cause?.message, error.message].find(
+        (message): message is string =>
+          typeof message === 'string' && message.startsWith('request/'),
+      );
     }
 
     describe('application names', () => {
@@ -91,15 +104,13 @@ describe.each(databases.eachSupportedId())(
           owner: TEAM_A,
           [field]: `Pay${char}ments`,
         };
-        await expectRefused(
+        const res = await expectRefused(
           'POST',
           '/applications',
           { body },
           new RegExp(`${field}:.*zero-width or right-to-left`),
         );
-        expect(
-          brom.api.openapi.requestProblems('POST', '/applications', body),
-        ).not.toEqual([]);
+        expect(documentRefusal(res)).toBeDefined();
       });
 
       it('refuses them in notification type descriptions and decision reasons', async () => {
@@ -217,19 +228,13 @@ describe.each(databases.eachSupportedId())(
           routingKeyPattern: pattern,
           description: 'x',
         };
-        await expectRefused(
+        const res = await expectRefused(
           'POST',
           '/applications/{name}/notification-types',
           { params: { name: app.name }, body },
           message,
         );
-        expect(
-          brom.api.openapi.requestProblems(
-            'POST',
-            '/applications/{name}/notification-types',
-            body,
-          ),
-        ).not.toEqual([]);
+        expect(documentRefusal(res)).toBeDefined();
       });
     });
 
@@ -319,10 +324,8 @@ describe.each(databases.eachSupportedId())(
           /justification/,
         ],
       ])('POST %s %j → 400', async (path, body, message) => {
-        await expectRefused('POST', path, { body }, message);
-        expect(
-          brom.api.openapi.requestProblems('POST', path, body),
-        ).not.toEqual([]);
+        const res = await expectRefused('POST', path, { body }, message);
+        expect(documentRefusal(res)).toBeDefined();
       });
 
       it('refuses wrong types and unknown fields on updates and decisions', async () => {
@@ -442,12 +445,17 @@ describe.each(databases.eachSupportedId())(
           ],
         ];
         for (const [path, method, params, body, message] of cases) {
-          await expectRefused(method, path, { params, body }, message);
-          expect([
+          const res = await expectRefused(
+            method,
+            path,
+            { params, body },
+            message,
+          );
+          expect([path, body, documentRefusal(res)]).not.toEqual([
             path,
             body,
-            brom.api.openapi.requestProblems(method, path, body),
-          ]).not.toEqual([path, body, []]);
+            undefined,
+          ]);
         }
       });
 

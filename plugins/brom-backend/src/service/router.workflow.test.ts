@@ -1,4 +1,5 @@
-// The client's `expect` option asserts the status (and the body against openapi.yaml).
+// The client's `expect` option asserts the status; the test backend checks every request and
+// response against openapi.yaml.
 /* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "approve", "reject", "revoke", "brom.api.*"] }] */
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import {
@@ -874,6 +875,42 @@ describe.each(databases.eachSupportedId())(
         );
         await brom.api.get(SERVICE, '/service/catalog-export', { expect: 403 });
         await brom.api.get(ALICE, '/service/catalog-export', { expect: 403 });
+      });
+
+      it('lets the catalog wait for a change of state, and nobody else', async () => {
+        const now = await brom.api.get(CATALOG, '/service/catalog-version', {
+          query: { after: 0 },
+          expect: 200,
+        });
+        const held: number = now.body.version;
+        expect(held).toBeGreaterThan(0);
+
+        const idle = await brom.api.get(CATALOG, '/service/catalog-version', {
+          query: { after: held, waitSeconds: 1 },
+          expect: 200,
+        });
+        expect(idle.body).toEqual({ version: held });
+
+        const waiting = brom.api.get(CATALOG, '/service/catalog-version', {
+          query: { after: held, waitSeconds: 60 },
+          expect: 200,
+        });
+        await createApplication(brom.api, ALICE, TEAM_A);
+        expect((await waiting).body.version).toBeGreaterThan(held);
+
+        for (const caller of [SERVICE, ALICE]) {
+          await brom.api.get(caller, '/service/catalog-version', {
+            query: { after: held },
+            expect: 403,
+          });
+        }
+        await brom.api.get(CATALOG, '/service/catalog-version', {
+          query: { after: held, waitSeconds: 61 },
+          expect: 400,
+        });
+        await brom.api.get(CATALOG, '/service/catalog-version', {
+          expect: 400,
+        });
       });
 
       it('answers the health check without credentials', async () => {

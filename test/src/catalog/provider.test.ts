@@ -1,0 +1,192 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import bromPlugin, {
+  bromPermissionPolicyModule,
+} from '@internal/plugin-brom-backend';
+import {
+  ADMINS,
+  ALICE,
+  authFactory,
+  httpAuthFactory,
+  TEAM_A,
+  userInfoFactory,
+} from '@internal/plugin-brom-backend/testUtils';
+import { BromEntityProvider } from '@internal/plugin-catalog-backend-module-brom';
+import request from 'supertest';
+
+/*
+ * BROM's entity provider against the real BROM backend, driven by hand instead of by the
+ * catalog's scheduler: what it downloads and which mutations it applies.
+ */
+
+type Connection = Parameters<BromEntityProvider['connect']>[0];
+type Mutation = Parameters<Connection['applyMutation']>[0];
+
+let provider: BromEntityProvider;
+const mutations: Mutation[] = [];
+let server: any;
+let stop: () => Promise<void>;
+
+/** Stands in for the catalog plugin: its own service identity, `plugin:catalog`, reads BROM. */
+const catalogStandIn = createBackendPlugin({
+  pluginId: 'catalog',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
+      },
+      async init({ config, logger, discovery, auth }) {
+        provider = BromEntityProvider.fromConfig(config, {
+          logger,
+          discovery,
+          auth,
+        });
+      },
+    });
+  },
+});
+
+const fetchSpy = jest.spyOn(globalThis, 'fetch');
+
+/** The BROM routes the provider called since the spy was last cleared. */
+function bromCalls(): string[] {
+  return fetchSpy.mock.calls.map(([input]) =>
+    new URL(String(input)).pathname.replace(/^\/api\/brom/, ''),
+  );
+}
+
+beforeAll(async () => {
+  const backend = await startTestBackend({
+    features: [
+      bromPlugin,
+      catalogStandIn,
+      permissionPlugin,
+      bromPermissionPolicyModule,
+      userInfoFactory,
+      authFactory,
+      httpAuthFactory,
+      mockServices.rootConfig.factory({
+        data: {
+          app: { baseUrl: 'http://localhost:3000' },
+          permission: { enabled: true },
+          brom: { admins: [ADMINS], catalog: { changeWaitSeconds: 1 } },
+        },
+      }),
+    ],
+  });
+  server = backend.server;
+  stop = () => backend.stop();
+  await provider.connect({
+    applyMutation: async mutation => {
+      mutations.push(mutation);
+    },
+    refresh: async () => {},
+  });
+});
+
+afterAll(async () => {
+  fetchSpy.mockRestore();
+  await stop?.();
+});
+
+async function brom(
+  method: 'post' | 'get' | 'delete',
+  path: string,
+  body?: object,
+) {
+  const res = await request(server)
+    [method](`/api/brom${path}`)
+    .set('Authorization', mockCredentials.user.header(ALICE))
+    .send(body);
+  if (res.status >= 300) {
+    throw new Error(`${method} ${path} → ${res.status}: ${res.text}`);
+  }
+  return res.body;
+}
+
+const refs = (entities: Array<{ entity: Entity }>) =>
+  entities.map(e => stringifyEntityRef(e.entity)).sort();
+
+describe('BromEntityProvider', () => {
+  it('starts with a full mutation of the export', async () => {
+    await brom('post', '/applications', { name: 'orders', owner: TEAM_A });
+    await brom('post', '/applications', { name: 'billing', owner: TEAM_A });
+    fetchSpy.mockClear();
+    await provider.fullRefresh();
+    expect(bromCalls()).toEqual(['/service/catalog-export']);
+    expect(mutations).toHaveLength(1);
+    const [full] = mutations;
+    expect(full.type).toBe('full');
+    expect(full.type === 'full' && refs(full.entities)).toEqual([
+      'component:default/billing',
+      'component:default/orders',
+    ]);
+  });
+
+  it('does not download the export while nothing changes', async () => {
+    fetchSpy.mockClear();
+    await provider.poll();
+    await provider.poll();
+    expect(bromCalls()).toEqual([
+      '/service/catalog-version',
+      '/service/catalog-version',
+    ]);
+    expect(mutations).toHaveLength(1);
+  });
+
+  it('applies a change as a delta of only the entities that changed', async () => {
+    const pattern = { routingKeyPattern: 'order.created', description: 'x' };
+    await brom('post', '/applications/orders/notification-types', {
+      name: 'order-created',
+      ...pattern,
+    });
+    fetchSpy.mockClear();
+    await provider.poll();
+    expect(bromCalls()).toEqual([
+      '/service/catalog-version',
+      '/service/catalog-export',
+    ]);
+    expect(mutations).toHaveLength(2);
+    const added = mutations[1];
+    expect(added.type).toBe('delta');
+    // billing did not change, so it is not sent again.
+    expect(added.type === 'delta' && refs(added.added)).toEqual([
+      'api:default/orders.order-created',
+      'component:default/orders',
+    ]);
+    expect(added.type === 'delta' && added.removed).toEqual([]);
+
+    const type = await brom(
+      'get',
+      '/applications/orders/notification-types/order-created',
+    );
+    await brom(
+      'delete',
+      `/applications/orders/notification-types/order-created?generation=${type.generation}`,
+    );
+    await provider.poll();
+    expect(mutations).toHaveLength(3);
+    const removed = mutations[2];
+    expect(removed.type === 'delta' && refs(removed.added)).toEqual([
+      'component:default/orders',
+    ]);
+    expect(
+      removed.type === 'delta' &&
+        removed.removed.map(r =>
+          'entityRef' in r ? r.entityRef : stringifyEntityRef(r.entity),
+        ),
+    ).toEqual(['api:default/orders.order-created']);
+  });
+});
