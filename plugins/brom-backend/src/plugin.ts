@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
 import {
+  bromAdministrationPermissions,
   bromApplicationCreatePermission,
   bromApplicationPermissions,
 } from '@internal/plugin-brom-common';
@@ -94,7 +95,10 @@ export const bromPlugin = createBackendPlugin({
         lifecycle.addStartupHook(() => events.start());
         lifecycle.addShutdownHook(() => events.stop());
 
-        permissionsRegistry.addPermissions([bromApplicationCreatePermission]);
+        permissionsRegistry.addPermissions([
+          bromApplicationCreatePermission,
+          ...bromAdministrationPermissions,
+        ]);
         permissionsRegistry.addResourceType({
           resourceRef: bromApplicationResourceRef,
           permissions: bromApplicationPermissions,
@@ -117,7 +121,6 @@ export const bromPlugin = createBackendPlugin({
             credentials: portal.credentials,
             audit: portal.audit,
             status: portal.status,
-            admins: bromConfig.admins,
             transformConditions: createConditionTransformer(
               permissionsRegistry.getPermissionRuleset(bromApplicationResourceRef),
             ),

@@ -66,9 +66,51 @@ export const bromAuditReadPermission: ResourcePermission<
   resourceType: BROM_APPLICATION_RESOURCE_TYPE,
 });
 
+/**
+ * Delete an application or a notification type that still has live subscribers, revoking
+ * their subscriptions. BROM's policy grants it to members of a `brom.admins` group.
+ */
+export const bromForceDeletePermission = createPermission({
+  name: 'brom.application.force-delete',
+  attributes: { action: 'delete' },
+});
+
+/** Read the audit history of every application at once. BROM's policy grants it to `brom.admins`. */
+export const bromAuditReadAllPermission = createPermission({
+  name: 'brom.audit.read-all',
+  attributes: { action: 'read' },
+});
+
+/**
+ * Register an application for, or hand one over to, a group the user is not a member of.
+ * BROM's policy grants it to `brom.admins`.
+ */
+export const bromApplicationAnyOwnerPermission = createPermission({
+  name: 'brom.application.any-owner',
+  attributes: { action: 'update' },
+});
+
+/**
+ * See every notification type and subscription, private ones included. BROM's policy grants
+ * it to `brom.admins`.
+ */
+export const bromNotificationTypeReadAllPermission = createPermission({
+  name: 'brom.notification-type.read-all',
+  attributes: { action: 'read' },
+});
+
+/** The administration rights: permissions on no particular application. */
+export const bromAdministrationPermissions = [
+  bromForceDeletePermission,
+  bromNotificationTypeReadAllPermission,
+  bromAuditReadAllPermission,
+  bromApplicationAnyOwnerPermission,
+];
+
 /** Every permission BROM declares, for registration with the permissions registry. */
 export const bromPermissions = [
   bromApplicationCreatePermission,
+  ...bromAdministrationPermissions,
   bromApplicationUpdatePermission,
   bromApplicationDeletePermission,
   bromCredentialManagePermission,

@@ -49,8 +49,6 @@ export interface RouterOptions {
   credentials: CredentialService;
   audit: AuditService;
   status: StatusService;
-  /** Group refs whose members administer BROM (`brom.admins`). */
-  admins: string[];
   /** Turns conditional permission decisions into owner filters (the `toQuery` of our rules). */
   transformConditions: ConditionTransformer<ApplicationQuery>;
   catalogExport: () => Promise<CatalogExport>;
@@ -80,7 +78,6 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   const { httpAuth, userInfo, permissions, status } = options;
   const { applications, notificationTypes, subscriptions, audit } = options;
   const credentialService = options.credentials;
-  const admins = new Set(options.admins);
   const router = Router();
   router.use(express.json({ limit: BODY_LIMIT }));
 
@@ -93,7 +90,6 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       credentials,
       userEntityRef: info.userEntityRef,
       ownershipEntityRefs: info.ownershipEntityRefs,
-      isAdmin: info.ownershipEntityRefs.some(ref => admins.has(ref)),
     };
   }
 
