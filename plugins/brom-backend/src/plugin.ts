@@ -11,7 +11,6 @@ import {
 import { bromApplicationResourceRef, bromApplicationRules } from './permissions/rules';
 import { createAuthzFeedRouter } from './authz/createAuthzFeedRouter';
 import { readBromConfig } from './config';
-import { createMembershipsRouter } from './memberships';
 import { createPortalServices } from './service/createPortalServices';
 import { createRouter } from './service/router';
 import {
@@ -136,7 +135,6 @@ export const bromPlugin = createBackendPlugin({
                 prefix: bromConfig.prefix,
                 shutdown: feedShutdown.signal,
               }),
-              createMembershipsRouter({ httpAuth, store, logger }),
             ],
           }),
         );

@@ -59,6 +59,15 @@ const FRAMEWORK_ROUTES = [
   'POST /.well-known/backstage/permissions/apply-conditions',
 ];
 
+/**
+ * Routes of this document that a module of the plugin serves on the plugin's router:
+ * `@internal/plugin-brom-backend-module-memberships`, whose tests run them.
+ */
+const MODULE_ROUTES = [
+  'PUT /service/memberships/:userEntityRef',
+  'GET /service/org-export',
+];
+
 function documentedRoutes(): string[] {
   const document = loadOpenApiDocument();
   const routes: string[] = [];
@@ -131,7 +140,9 @@ describe('openapi.yaml', () => {
     const undocumented = served.filter(
       r => !documented.includes(r) && !FRAMEWORK_ROUTES.includes(r),
     );
-    const notServed = documented.filter(r => !served.includes(r));
+    const notServed = documented.filter(
+      r => !served.includes(r) && !MODULE_ROUTES.includes(r),
+    );
     expect({ undocumented, notServed }).toEqual({
       undocumented: [],
       notServed: [],

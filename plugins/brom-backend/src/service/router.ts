@@ -19,6 +19,7 @@ import {
   createCredentialRequestSchema,
   createNotificationTypeRequestSchema,
   deleteRequestSchema,
+  describeZodError,
   pageQuerySchema,
   reasonedDecisionRequestSchema,
   requestSubscriptionRequestSchema,
@@ -356,18 +357,4 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (!result.success) throw new InputError(describeZodError(result.error));
   return result.data;
-}
-
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map(issue => {
-      const path = issue.path.join('.');
-      if (issue.code === 'unrecognized_keys') {
-        return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys
-          .map(k => `"${k}"`)
-          .join(', ')}${path ? ` in ${path}` : ''}`;
-      }
-      return path ? `${path}: ${issue.message}` : issue.message;
-    })
-    .join('; ');
 }
