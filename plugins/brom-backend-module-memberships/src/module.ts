@@ -22,7 +22,9 @@ export const bromModuleMemberships = createBackendModule({
       },
       async init({ database, httpRouter, httpAuth, logger }) {
         const memberships = await MembershipStore.create({ database });
-        httpRouter.use(createMembershipsRouter({ httpAuth, memberships, logger }));
+        httpRouter.use(
+          createMembershipsRouter({ httpAuth, memberships, logger }),
+        );
       },
     });
   },

@@ -82,7 +82,10 @@ describe.each(databases.eachSupportedId())(
         params: { id: first.subscription.id },
         expect: 200,
       });
-      expect(revoked.body).toMatchObject({ state: 'revoked', decidedBy: ALICE });
+      expect(revoked.body).toMatchObject({
+        state: 'revoked',
+        decidedBy: ALICE,
+      });
 
       const second = await pendingSubscription(
         brom.api,
@@ -101,7 +104,11 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('lets a non-administrator holding the right read the whole audit history', async () => {
-      const bobs = await createApplication(brom.api, BOB, 'group:default/team-b');
+      const bobs = await createApplication(
+        brom.api,
+        BOB,
+        'group:default/team-b',
+      );
       const all = await brom.api.get(ALICE, '/audit-events', {
         query: { action: 'application.created', actor: BOB, limit: 500 },
         expect: 200,
