@@ -4,7 +4,10 @@ import {
   startTestBackend,
   TestDatabaseId,
 } from '@backstage/backend-test-utils';
+// The module is tested on its plugin, whose migrations create its tables.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import bromPlugin from '@internal/plugin-brom-backend';
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import { createTestDatabases } from '@internal/plugin-brom-backend/testUtils';
 import request from 'supertest';
 import bromModuleMemberships from './index';
