@@ -1,5 +1,8 @@
 import { mockApis } from '@backstage/test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  EvaluatePermissionRequest,
+} from '@backstage/plugin-permission-common';
 import { PermissionApi } from '@backstage/plugin-permission-react';
 import {
   bromApplicationDeletePermission,
@@ -35,8 +38,8 @@ function renderButton(
 
 describe('PermittedButton', () => {
   it('asks about the application and, when allowed, acts on click', async () => {
-    const authorize = jest.fn(async () => ({
-      result: AuthorizeResult.ALLOW as const,
+    const authorize = jest.fn(async (_request: EvaluatePermissionRequest) => ({
+      result: AuthorizeResult.ALLOW,
     }));
     const onClick = jest.fn();
     await renderButton(
