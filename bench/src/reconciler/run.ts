@@ -82,7 +82,6 @@ const actor = (ref: string, group: string): Actor => ({
   credentials: mockCredentials.user(ref) as Actor['credentials'],
   userEntityRef: ref,
   ownershipEntityRefs: [ref, group],
-  isAdmin: false,
 });
 const ALICE = actor('user:default/alice', TEAM_A);
 const BOB = actor('user:default/bob', TEAM_B);

@@ -29,6 +29,14 @@ export {
   routingKeyPatternsToRegExp,
 } from './routingKey';
 export {
+  CREDENTIAL_HASH_BYTES,
+  CREDENTIAL_HASH_TEST_VECTOR,
+  CREDENTIAL_SALT_BYTES,
+  credentialDigest,
+  credentialHash,
+} from './credentialHash';
+export type { Sha256 } from './credentialHash';
+export {
   AUTHZ_SNAPSHOT_HTTP,
   formatAuthzSnapshotETag,
   parseAuthzSnapshotETag,

@@ -29,8 +29,8 @@ export interface AuthzSnapshot {
  * One credential of an application. Each credential has a broker username of its own, so that
  * revoking one never touches the connections made with the other during rotation.
  *
- * Hash algorithm (both the backend and the sidecar implement it; this module stays free of
- * runtime dependencies): `hash = lowercase hex( SHA-256( salt bytes || UTF-8 bytes of secret ) )`
+ * Hash algorithm (`credentialHash` in `credentialHash.ts`, which the backend and the sidecar
+ * both call with Node's SHA-256): `hash = lowercase hex( SHA-256( salt bytes || UTF-8 bytes of secret ) )`
  * where `salt` is 16 random bytes, written here as 32 lowercase hex characters. Secrets are
  * 256-bit random values, so a fast salted hash compared in constant time is the right choice;
  * a slow KDF would add nothing and turn a reconnect storm into a CPU storm.

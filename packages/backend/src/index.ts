@@ -21,5 +21,6 @@ backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(bromPermissionPolicyModule);
 
 backend.add(import('@internal/plugin-brom-backend'));
+backend.add(import('@internal/plugin-brom-backend-module-memberships'));
 
 backend.start();

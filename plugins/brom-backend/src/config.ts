@@ -1,8 +1,6 @@
 import { Config } from '@backstage/config';
 
 export interface BromConfig {
-  /** Group refs whose members administer every application. */
-  admins: string[];
   /** The vhost BROM manages. */
   vhost: string;
   /** Prefix of every broker object BROM manages. */
@@ -49,7 +47,6 @@ export function readBromConfig(config: Config): BromConfig {
   const brokerUsername =
     config.getOptionalString('brom.broker.username') ?? 'brom-reconciler';
   return {
-    admins: config.getOptionalStringArray('brom.admins') ?? [],
     vhost: config.getOptionalString('brom.broker.vhost') ?? 'brom',
     prefix: config.getOptionalString('brom.broker.prefix') ?? 'brom.',
     brokerUsername,

@@ -4,13 +4,13 @@ import {
 } from '@backstage/backend-plugin-api';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
 import {
+  bromAdministrationPermissions,
   bromApplicationCreatePermission,
   bromApplicationPermissions,
 } from '@internal/plugin-brom-common';
 import { bromApplicationResourceRef, bromApplicationRules } from './permissions/rules';
 import { createAuthzFeedRouter } from './authz/createAuthzFeedRouter';
 import { readBromConfig } from './config';
-import { createMembershipsRouter } from './memberships';
 import { createPortalServices } from './service/createPortalServices';
 import { createRouter } from './service/router';
 import {
@@ -94,7 +94,10 @@ export const bromPlugin = createBackendPlugin({
         lifecycle.addStartupHook(() => events.start());
         lifecycle.addShutdownHook(() => events.stop());
 
-        permissionsRegistry.addPermissions([bromApplicationCreatePermission]);
+        permissionsRegistry.addPermissions([
+          bromApplicationCreatePermission,
+          ...bromAdministrationPermissions,
+        ]);
         permissionsRegistry.addResourceType({
           resourceRef: bromApplicationResourceRef,
           permissions: bromApplicationPermissions,
@@ -117,7 +120,6 @@ export const bromPlugin = createBackendPlugin({
             credentials: portal.credentials,
             audit: portal.audit,
             status: portal.status,
-            admins: bromConfig.admins,
             validateResponses: bromConfig.validateResponses,
             transformConditions: createConditionTransformer(
               permissionsRegistry.getPermissionRuleset(bromApplicationResourceRef),
@@ -137,7 +139,6 @@ export const bromPlugin = createBackendPlugin({
                 prefix: bromConfig.prefix,
                 shutdown: feedShutdown.signal,
               }),
-              createMembershipsRouter({ httpAuth, store, logger }),
             ],
           }),
         );

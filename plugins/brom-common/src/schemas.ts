@@ -194,6 +194,21 @@ export const pageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
+/** A zod error as one line a client can act on: each issue with the path it is about. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map(issue => {
+      const path = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') {
+        return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys
+          .map(k => `"${k}"`)
+          .join(', ')}${path ? ` in ${path}` : ''}`;
+      }
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
 export type CreateApplicationRequest = z.infer<typeof createApplicationRequestSchema>;
 export type UpdateApplicationRequest = z.infer<typeof updateApplicationRequestSchema>;
 export type CreateNotificationTypeRequest = z.infer<

@@ -34,20 +34,6 @@ function deciderFor(
   return { decider, lines };
 }
 
-describe('hashSecret', () => {
-  it('is SHA-256 over the salt bytes followed by the UTF-8 secret, as lowercase hex', () => {
-    // sha256(0x00 0x01 || "abc"), computed independently with `printf '\x00\x01abc' | sha256sum`
-    expect(hashSecret('0001', 'abc')).toBe(
-      'c038ae3bc0bc351d1a67b5446f000f21df05e24bdfd434e905afd2c3eaf801e4',
-    );
-    expect(hashSecret(Buffer.from([0, 1]), 'abc')).toBe(
-      hashSecret('0001', 'abc'),
-    );
-    expect(hashSecret('0001', 'abc')).not.toBe(hashSecret('0002', 'abc'));
-    expect(hashSecret('0001', 'æ')).not.toBe(hashSecret('0001', 'ae'));
-  });
-});
-
 describe('AuthzDecider', () => {
   describe('before any snapshot', () => {
     it('denies everything', () => {

@@ -1,22 +1,23 @@
+import {
+  CREDENTIAL_HASH_BYTES,
+  CREDENTIAL_SALT_BYTES,
+  credentialDigest,
+  credentialHash,
+} from '@internal/brom-authz-snapshot';
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** Sizes of a credential's salt and of its SHA-256, in bytes. */
-export const SALT_BYTES = 16;
-export const HASH_BYTES = 32;
+export const SALT_BYTES = CREDENTIAL_SALT_BYTES;
+export const HASH_BYTES = CREDENTIAL_HASH_BYTES;
 
 /**
- * The credential hash of the snapshot format: lowercase hex of
- * SHA-256(salt bytes || UTF-8 bytes of the secret). The backend implements the same function;
- * the shared format package describes it but stays free of runtime dependencies.
+ * The credential hash of the snapshot format (see `credentialHash` in the format package),
+ * for test fixtures and tools that write snapshots.
  *
- * @param salt - the salt as bytes, or as the snapshot's 32 lowercase hex characters
+ * @param saltHex - the salt as the snapshot's 32 lowercase hex characters
  */
-export function hashSecret(salt: Buffer | string, secret: string): string {
-  const saltBytes = typeof salt === 'string' ? Buffer.from(salt, 'hex') : salt;
-  return createHash('sha256')
-    .update(saltBytes)
-    .update(secret, 'utf8')
-    .digest('hex');
+export function hashSecret(saltHex: string, secret: string): string {
+  return credentialHash(createHash('sha256'), saltHex, secret);
 }
 
 /**
@@ -29,10 +30,11 @@ export function passwordMatches(
   offset: number,
   password: string,
 ): boolean {
-  const actual = createHash('sha256')
-    .update(secrets.subarray(offset, offset + SALT_BYTES))
-    .update(password, 'utf8')
-    .digest();
+  const actual = credentialDigest(
+    createHash('sha256'),
+    secrets.subarray(offset, offset + SALT_BYTES),
+    password,
+  );
   // Both digests are 32 bytes, so timingSafeEqual never throws on a length mismatch here.
   return timingSafeEqual(
     actual,

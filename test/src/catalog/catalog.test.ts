@@ -4,6 +4,7 @@ import { Entity } from '@backstage/catalog-model';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import bromPlugin, { bromPermissionPolicyModule } from '@internal/plugin-brom-backend';
+import bromModuleMemberships from '@internal/plugin-brom-backend-module-memberships';
 import catalogModuleBrom from '@internal/plugin-catalog-backend-module-brom';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,6 +54,7 @@ beforeAll(async () => {
       catalogPlugin,
       catalogModuleBrom,
       bromPlugin,
+      bromModuleMemberships,
       permissionPlugin,
       bromPermissionPolicyModule,
       schedulerServiceFactory,

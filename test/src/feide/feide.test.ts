@@ -12,6 +12,7 @@ import permissionPlugin from '@backstage/plugin-permission-backend';
 import bromPlugin, {
   bromPermissionPolicyModule,
 } from '@internal/plugin-brom-backend';
+import bromModuleMemberships from '@internal/plugin-brom-backend-module-memberships';
 import catalogModuleBrom from '@internal/plugin-catalog-backend-module-brom';
 import {
   authModuleFeideProvider,
@@ -122,6 +123,7 @@ describe('Sign-in with Feide and group-based ownership', () => {
         permissionPlugin,
         bromPermissionPolicyModule,
         bromPlugin,
+        bromModuleMemberships,
         catalogPlugin,
         catalogModuleBrom,
       ],

@@ -2,6 +2,7 @@ import {
   AuthService,
   BackstageCredentials,
   coreServices,
+  createBackendModule,
   createServiceFactory,
   HttpAuthService,
 } from '@backstage/backend-plugin-api';
@@ -18,6 +19,8 @@ import {
   NotAllowedError,
 } from '@backstage/errors';
 import permissionPlugin from '@backstage/plugin-permission-backend';
+import { PermissionPolicy } from '@backstage/plugin-permission-node';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import { Knex } from 'knex';
 import { bromPermissionPolicyModule } from '../permissions/policy';
 import bromPlugin from '../index';
@@ -162,20 +165,39 @@ export const httpAuthFactory = createServiceFactory({
   },
 });
 
+/** Installs `policy` as the permission backend's policy, in place of BROM's. */
+function permissionPolicyModule(policy: PermissionPolicy) {
+  return createBackendModule({
+    pluginId: 'permission',
+    moduleId: 'test-policy',
+    register(reg) {
+      reg.registerInit({
+        deps: { policies: policyExtensionPoint },
+        async init({ policies }) {
+          policies.setPolicy(policy);
+        },
+      });
+    },
+  });
+}
+
+export interface BromTestBackendOptions {
+  /** Merged over the test defaults (e.g. `broker` to run the reconciler against a test node). */
+  brom?: Record<string, unknown>;
+  /** A permission policy in place of BROM's own (`bromPermissionPolicyModule`). */
+  policy?: PermissionPolicy;
+}
+
 export interface BromTestBackend {
   server: any;
   knex: Knex;
   stop(): Promise<void>;
 }
 
-/**
- * BROM with the real permission backend and BROM's policy, on the given database.
- * `brom` settings given here are merged over the test defaults (e.g. `broker` to run
- * the reconciler against a test node).
- */
+/** BROM with the real permission backend and BROM's policy (or `policy`), on the given database. */
 export async function startBromTestBackend(
   knex: Knex,
-  options: { brom?: Record<string, unknown> } = {},
+  options: BromTestBackendOptions = {},
 ): Promise<BromTestBackend> {
   const data = {
     ...TEST_CONFIG,
@@ -185,7 +207,9 @@ export async function startBromTestBackend(
     features: [
       bromPlugin,
       permissionPlugin,
-      bromPermissionPolicyModule,
+      options.policy
+        ? permissionPolicyModule(options.policy)
+        : bromPermissionPolicyModule,
       mockServices.rootConfig.factory({ data }),
       mockServices.database.factory({ knex }),
       userInfoFactory,
@@ -215,7 +239,7 @@ export interface BromTestBackendFixture {
 export function useBromTestBackend(
   databases: TestDatabases,
   databaseId: TestDatabaseId,
-  options: { brom?: Record<string, unknown> } = {},
+  options: BromTestBackendOptions = {},
 ): BromTestBackendFixture {
   let backend: BromTestBackend | undefined;
   let api: BromTestClient | undefined;

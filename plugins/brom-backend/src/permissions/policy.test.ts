@@ -6,6 +6,7 @@ import {
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
   Application,
+  bromAdministrationPermissions,
   bromApplicationCreatePermission,
   bromApplicationPermissions,
 } from '@internal/plugin-brom-common';
@@ -27,6 +28,7 @@ describe('BromPermissionPolicy', () => {
   it('denies requests without a user', async () => {
     for (const permission of [
       bromApplicationCreatePermission,
+      ...bromAdministrationPermissions,
       ...bromApplicationPermissions,
     ]) {
       expect(await policy.handle({ permission })).toEqual({
@@ -40,6 +42,19 @@ describe('BromPermissionPolicy', () => {
     for (const permission of bromApplicationPermissions) {
       expect(await policy.handle({ permission }, admin)).toEqual({
         result: AuthorizeResult.ALLOW,
+      });
+    }
+  });
+
+  it('gives the administration rights to administrators only', async () => {
+    const admin = user('user:default/admin', [ADMINS]);
+    const alice = user('user:default/alice', ['group:default/team-a']);
+    for (const permission of bromAdministrationPermissions) {
+      expect(await policy.handle({ permission }, admin)).toEqual({
+        result: AuthorizeResult.ALLOW,
+      });
+      expect(await policy.handle({ permission }, alice)).toEqual({
+        result: AuthorizeResult.DENY,
       });
     }
   });

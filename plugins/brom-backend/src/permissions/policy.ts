@@ -10,15 +10,21 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import { BROM_APPLICATION_RESOURCE_TYPE } from '@internal/plugin-brom-common';
+import {
+  BROM_APPLICATION_RESOURCE_TYPE,
+  bromAdministrationPermissions,
+} from '@internal/plugin-brom-common';
 import {
   bromApplicationConditions,
   createBromApplicationConditionalDecision,
 } from './rules';
 
+const ADMINISTRATION = new Set(bromAdministrationPermissions.map(p => p.name));
+
 /**
  * BROM's default policy: owners act on their applications, members of a `brom.admins`
- * group on every application, and any signed-in user may browse and register. Requests
+ * group on every application and hold the administration rights (force-delete, the whole
+ * audit history, any owner), and any signed-in user may browse and register. Requests
  * without a user are denied; other plugins' permissions are allowed for signed-in users,
  * as Backstage's allow-all policy would.
  */
@@ -36,6 +42,9 @@ export class BromPermissionPolicy implements PermissionPolicy {
     if (!user) return { result: AuthorizeResult.DENY };
     const claims = user.info.ownershipEntityRefs;
     const isAdmin = claims.some(ref => this.#admins.has(ref));
+    if (ADMINISTRATION.has(request.permission.name)) {
+      return { result: isAdmin ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+    }
     if (isResourcePermission(request.permission, BROM_APPLICATION_RESOURCE_TYPE)) {
       if (isAdmin) return { result: AuthorizeResult.ALLOW };
       return createBromApplicationConditionalDecision(

@@ -77,6 +77,13 @@ function schemaPointers(node: unknown, pointer = '#'): string[] {
   });
 }
 
+/**
+ * Paths of this document that a module of the plugin serves on the plugin's router:
+ * `@internal/plugin-brom-backend-module-memberships`, whose own tests run them against the
+ * plugin (it is not mounted here: the module depends on this package, not the reverse).
+ */
+const MODULE_PATHS = ['/service/memberships/{userEntityRef}', '/service/org-export'];
+
 describe('openapi.yaml', () => {
   let mounted: Awaited<ReturnType<typeof mountedPlugin>>;
   beforeAll(async () => {
@@ -216,7 +223,7 @@ describe('openapi.yaml', () => {
         '/service/catalog-version': { after: '0' },
       };
       const reads = Object.entries(document.paths).filter(
-        ([, item]) => item.get,
+        ([path, item]) => item.get && !MODULE_PATHS.includes(path),
       );
       expect(reads.length).toBeGreaterThanOrEqual(15);
       for (const [template] of reads) {

@@ -7,9 +7,12 @@ import {
 } from '@backstage/plugin-permission-common';
 import {
   Application,
+  bromApplicationAnyOwnerPermission,
   bromApplicationDeletePermission,
+  bromNotificationTypeReadAllPermission,
 } from '@internal/plugin-brom-common';
 import { ApplicationStore } from '../store/ApplicationStore';
+import { Viewer } from '../store/visibility';
 import { Actor } from './Actor';
 
 /**
@@ -48,13 +51,38 @@ export class ApplicationAccess {
     return decision.result === AuthorizeResult.ALLOW;
   }
 
-  async authorize(actor: Actor, permission: BasicPermission) {
+  /** Whether a permission on no particular application (e.g. an administration right) is granted. */
+  async isGranted(actor: Actor, permission: BasicPermission): Promise<boolean> {
     const [decision] = await this.#permissions.authorize([{ permission }], {
       credentials: actor.credentials,
     });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`You are not allowed to ${permission.name}`);
+    return decision.result === AuthorizeResult.ALLOW;
+  }
+
+  async authorize(
+    actor: Actor,
+    permission: BasicPermission,
+    deniedMessage = `You are not allowed to ${permission.name}`,
+  ) {
+    if (!(await this.isGranted(actor, permission))) {
+      throw new NotAllowedError(deniedMessage);
     }
+  }
+
+  /** The actor as a reader of things whose visibility depends on who asks. */
+  async viewerOf(actor: Actor): Promise<Viewer> {
+    return {
+      claims: actor.ownershipEntityRefs,
+      isAdmin: await this.isGranted(actor, bromNotificationTypeReadAllPermission),
+    };
+  }
+
+  /** Whether the actor may make `owner` an application's owner: their own group, or any with the right. */
+  async actsFor(actor: Actor, owner: string): Promise<boolean> {
+    return (
+      actor.ownershipEntityRefs.includes(owner) ||
+      this.isGranted(actor, bromApplicationAnyOwnerPermission)
+    );
   }
 
   /**

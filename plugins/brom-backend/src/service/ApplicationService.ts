@@ -4,6 +4,7 @@ import {
   bromApplicationCreatePermission,
   bromApplicationDeletePermission,
   bromApplicationUpdatePermission,
+  bromForceDeletePermission,
   CreateApplicationRequest,
   Page,
   UpdateApplicationRequest,
@@ -11,7 +12,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { ApplicationListQuery } from '../store/ApplicationStore';
 import { BromRepositories, BromUnitOfWork } from '../store/BromRepositories';
-import { Actor, actsFor } from './Actor';
+import { Actor } from './Actor';
 import {
   ApplicationAccess,
   applicationForWrite,
@@ -72,7 +73,7 @@ export class ApplicationService {
   ): Promise<Application> {
     await this.#access.authorize(actor, bromApplicationCreatePermission);
     this.#assertNameAllowed(request.name);
-    if (!actsFor(actor, request.owner)) {
+    if (!(await this.#access.actsFor(actor, request.owner))) {
       throw new NotAllowedError(
         `You can only register applications for a group you belong to; you are not a member of ${request.owner}`,
       );
@@ -121,7 +122,11 @@ export class ApplicationService {
     request: UpdateApplicationRequest,
   ): Promise<Application> {
     const seen = await this.#access.authorizeOn(actor, bromApplicationUpdatePermission, name);
-    if (request.owner && request.owner !== seen.owner && !actsFor(actor, request.owner)) {
+    if (
+      request.owner &&
+      request.owner !== seen.owner &&
+      !(await this.#access.actsFor(actor, request.owner))
+    ) {
       throw new NotAllowedError(
         `You can only hand an application to a group you belong to; you are not a member of ${request.owner}`,
       );
@@ -162,8 +167,12 @@ export class ApplicationService {
     request: { generation: number; force: boolean },
   ): Promise<Application> {
     const seen = await this.#access.authorizeOn(actor, bromApplicationDeletePermission, name);
-    if (request.force && !actor.isAdmin) {
-      throw new NotAllowedError('Only BROM administrators can force a deletion');
+    if (request.force) {
+      await this.#access.authorize(
+        actor,
+        bromForceDeletePermission,
+        'Only BROM administrators can force a deletion',
+      );
     }
     return this.#work.write(async repositories => {
       const before = await applicationForWrite(repositories.applications, name, seen);

@@ -2,12 +2,13 @@ import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   Application,
   AuditEvent,
+  bromAuditReadAllPermission,
   bromAuditReadPermission,
   Page,
 } from '@internal/plugin-brom-common';
 import { AuditListQuery, AuditStore } from '../store/AuditStore';
 import { BromUnitOfWork } from '../store/BromRepositories';
-import { Actor, actsFor } from './Actor';
+import { Actor } from './Actor';
 import { ApplicationAccess } from './ApplicationAccess';
 
 /** Audit target kinds by the prefix of the action, e.g. `subscription.approved`. */
@@ -84,7 +85,7 @@ export class AuditService {
     const { application: name, includeDeleted, ...filters } = query;
     const { audit } = this.#work.repositories;
     if (!name) {
-      if (!actor.isAdmin) {
+      if (!(await this.#access.isGranted(actor, bromAuditReadAllPermission))) {
         throw new InputError(
           'Give an application to read its audit history; only administrators can read all of it',
         );
@@ -97,7 +98,9 @@ export class AuditService {
       });
       return audit.list({ ...filters, applicationIds: [application.id] });
     }
-    if (actor.isAdmin) return audit.list({ ...filters, applicationName: name });
+    if (await this.#access.isGranted(actor, bromAuditReadAllPermission)) {
+      return audit.list({ ...filters, applicationName: name });
+    }
     return audit.list({ ...filters, applicationIds: await this.#readableNamed(actor, name) });
   }
 
@@ -115,7 +118,7 @@ export class AuditService {
       a => a.applicationId !== current?.id,
     );
     for (const application of former) {
-      if (application.owner && actsFor(actor, application.owner)) {
+      if (application.owner && actor.ownershipEntityRefs.includes(application.owner)) {
         readable.push(application.applicationId);
       }
     }

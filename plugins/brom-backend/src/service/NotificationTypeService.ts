@@ -1,12 +1,12 @@
 import {
   ConflictError,
   InputError,
-  NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
 import {
   Application,
   bromApplicationUpdatePermission,
+  bromForceDeletePermission,
   CreateNotificationTypeRequest,
   NotificationType,
   Page,
@@ -16,7 +16,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { BromRepositories, BromUnitOfWork } from '../store/BromRepositories';
 import { NotificationTypeListQuery } from '../store/NotificationTypeStore';
-import { Actor, viewerOf } from './Actor';
+import { Actor } from './Actor';
 import {
   ApplicationAccess,
   applicationForWrite,
@@ -55,11 +55,14 @@ export class NotificationTypeService {
   }
 
   /** Types the actor may see: public ones, and private ones of their own applications. */
-  listNotificationTypes(
+  async listNotificationTypes(
     actor: Actor,
     query: Omit<NotificationTypeListQuery, 'viewer'>,
   ): Promise<Page<NotificationType>> {
-    return this.#work.repositories.notificationTypes.list({ ...query, viewer: viewerOf(actor) });
+    return this.#work.repositories.notificationTypes.list({
+      ...query,
+      viewer: await this.#access.viewerOf(actor),
+    });
   }
 
   /** A type hidden from the actor answers as one that does not exist. */
@@ -70,7 +73,7 @@ export class NotificationTypeService {
   ): Promise<NotificationType> {
     const { repositories } = this.#work;
     const app = await getApplication(repositories.applications, application);
-    const type = await repositories.notificationTypes.findVisible(app, name, viewerOf(actor));
+    const type = await repositories.notificationTypes.findVisible(app, name, await this.#access.viewerOf(actor));
     if (!type) throw typeNotFound(application, name);
     return type;
   }
@@ -175,8 +178,12 @@ export class NotificationTypeService {
       bromApplicationUpdatePermission,
       application,
     );
-    if (request.force && !actor.isAdmin) {
-      throw new NotAllowedError('Only BROM administrators can force a deletion');
+    if (request.force) {
+      await this.#access.authorize(
+        actor,
+        bromForceDeletePermission,
+        'Only BROM administrators can force a deletion',
+      );
     }
     return this.#work.write(async repositories => {
       const app = await applicationForWrite(repositories.applications, application, seen);

@@ -21,7 +21,7 @@ import {
   SubscriptionContext,
   SubscriptionListQuery,
 } from '../store/SubscriptionStore';
-import { Actor, viewerOf } from './Actor';
+import { Actor } from './Actor';
 import {
   ApplicationAccess,
   applicationBeingDeleted,
@@ -63,15 +63,18 @@ export class SubscriptionService {
   }
 
   /** Subscriptions the actor may see: to types visible to them, or of their consumers. */
-  listSubscriptions(
+  async listSubscriptions(
     actor: Actor,
     query: Omit<SubscriptionListQuery, 'viewer'>,
   ): Promise<Page<Subscription>> {
-    return this.#work.repositories.subscriptions.list({ ...query, viewer: viewerOf(actor) });
+    return this.#work.repositories.subscriptions.list({
+      ...query,
+      viewer: await this.#access.viewerOf(actor),
+    });
   }
 
   async getSubscription(actor: Actor, id: string): Promise<Subscription> {
-    return (await getContext(this.#work.repositories, id, viewerOf(actor))).subscription;
+    return (await getContext(this.#work.repositories, id, await this.#access.viewerOf(actor))).subscription;
   }
 
   async requestSubscription(
@@ -226,7 +229,7 @@ export class SubscriptionService {
     reason: string | null,
   ): Promise<Subscription> {
     // A subscription to a type hidden from the actor does not exist for them.
-    const seen = await getContext(this.#work.repositories, id, viewerOf(actor));
+    const seen = await getContext(this.#work.repositories, id, await this.#access.viewerOf(actor));
     if (decision === 'revoke') {
       const [asProducer, asConsumer] = await Promise.all([
         this.#access.isAllowed(actor, bromSubscriptionDecidePermission, seen.producer.name),

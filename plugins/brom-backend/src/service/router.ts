@@ -19,6 +19,7 @@ import {
   createCredentialRequestSchema,
   createNotificationTypeRequestSchema,
   deleteRequestSchema,
+  describeZodError,
   pageQuerySchema,
   reasonedDecisionRequestSchema,
   requestSubscriptionRequestSchema,
@@ -50,8 +51,6 @@ export interface RouterOptions {
   credentials: CredentialService;
   audit: AuditService;
   status: StatusService;
-  /** Group refs whose members administer BROM (`brom.admins`). */
-  admins: string[];
   /** Turns conditional permission decisions into owner filters (the `toQuery` of our rules). */
   transformConditions: ConditionTransformer<ApplicationQuery>;
   catalogExport: () => Promise<CatalogExport>;
@@ -173,7 +172,6 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   const { httpAuth, userInfo, permissions, status } = options;
   const { applications, notificationTypes, subscriptions, audit } = options;
   const credentialService = options.credentials;
-  const admins = new Set(options.admins);
   // Requests are validated against openapi.yaml before a handler runs; the handlers' zod
   // parsing then adds the rules a schema cannot say (and the defaults).
   const router = await createOpenApiRouter({
@@ -205,7 +203,6 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       credentials,
       userEntityRef: info.userEntityRef,
       ownershipEntityRefs: info.ownershipEntityRefs,
-      isAdmin: info.ownershipEntityRefs.some(ref => admins.has(ref)),
     };
   }
 
@@ -489,18 +486,4 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (!result.success) throw new InputError(describeZodError(result.error));
   return result.data;
-}
-
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map(issue => {
-      const path = issue.path.join('.');
-      if (issue.code === 'unrecognized_keys') {
-        return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys
-          .map(k => `"${k}"`)
-          .join(', ')}${path ? ` in ${path}` : ''}`;
-      }
-      return path ? `${path}: ${issue.message}` : issue.message;
-    })
-    .join('; ');
 }

@@ -1,27 +1,19 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { credentialHash } from '@internal/brom-authz-snapshot';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
- * Credential secrets are 256 random bits, so a salted SHA-256 is as strong as any KDF
- * against guessing and keeps a reconnect storm cheap (docs/decisions/0013). The sidecar
- * computes the same: hex(sha256(salt bytes || utf8(secret))).
+ * The credential hash of the authz snapshot format (`credentialHash`, shared with the
+ * sidecar). Credential secrets are 256 random bits, so a salted SHA-256 is as strong as any
+ * KDF against guessing and keeps a reconnect storm cheap (docs/decisions/0013).
  */
 export function hashSecret(saltHex: string, secret: string): string {
-  return createHash('sha256')
-    .update(Buffer.from(saltHex, 'hex'))
-    .update(secret, 'utf8')
-    .digest('hex');
+  return credentialHash(createHash('sha256'), saltHex, secret);
 }
 
 export function generateSecret(): { secret: string; salt: string; hash: string } {
   const secret = randomBytes(32).toString('base64url');
   const salt = randomBytes(16).toString('hex');
   return { secret, salt, hash: hashSecret(salt, secret) };
-}
-
-export function verifySecret(saltHex: string, hashHex: string, secret: string) {
-  const expected = Buffer.from(hashHex, 'hex');
-  const actual = Buffer.from(hashSecret(saltHex, secret), 'hex');
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
 const USERNAME_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';

@@ -5,6 +5,10 @@ import {
   TestApiProvider,
 } from '@backstage/test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  PermissionApi,
+  permissionApiRef,
+} from '@backstage/plugin-permission-react';
 import { ReactElement } from 'react';
 import { BromApi, bromApiRef } from '../api/BromApi';
 import { rootRouteRef } from '../routes';
@@ -25,6 +29,8 @@ export function bromApi(methods: Partial<BromApi>): BromApi {
 export interface RenderOptions {
   ownershipEntityRefs?: string[];
   routeEntries?: string[];
+  /** What the permission framework answers; by default it allows everything. */
+  permission?: PermissionApi;
 }
 
 /**
@@ -48,6 +54,7 @@ export function renderWithBrom(
       apis={[
         [bromApiRef, api],
         [identityApiRef, identity],
+        [permissionApiRef, options.permission ?? mockApis.permission()],
       ]}
     >
       {ui}

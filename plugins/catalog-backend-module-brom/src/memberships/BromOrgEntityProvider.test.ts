@@ -3,7 +3,8 @@ import {
   groupEntityV1alpha1Validator,
   userEntityV1alpha1Validator,
 } from '@backstage/catalog-model';
-import { BromOrgEntityProvider, OrgExport } from './BromOrgEntityProvider';
+import { OrgExport } from '@internal/plugin-brom-common';
+import { BromOrgEntityProvider } from './BromOrgEntityProvider';
 
 const TEAM_A = 'group:default/feide-fc_adhoc_team-a';
 const ORG = 'group:default/feide-fc_org_example.org';

@@ -19,23 +19,9 @@ import {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
+import { OrgExport } from '@internal/plugin-brom-common';
 
 const PROVIDER_NAME = 'brom-org';
-
-/**
- * What BROM's `GET /service/org-export` answers: the users who signed in and the groups
- * Feide reported for them at their latest sign-in (brom-backend's
- * `memberships/MembershipStore.ts` declares the same shape).
- */
-export interface OrgExport {
-  users: Array<{
-    entityRef: string;
-    displayName: string;
-    email?: string;
-    memberOf: string[];
-  }>;
-  groups: Array<{ entityRef: string; displayName: string }>;
-}
 
 /**
  * Publishes BROM's users and groups as catalog `User` and `Group` entities with

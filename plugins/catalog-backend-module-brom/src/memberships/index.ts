@@ -2,4 +2,3 @@ export {
   BromOrgEntityProvider,
   registerBromOrgProvider,
 } from './BromOrgEntityProvider';
-export type { OrgExport } from './BromOrgEntityProvider';

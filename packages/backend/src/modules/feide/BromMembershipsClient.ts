@@ -1,12 +1,6 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { ResponseError } from '@backstage/errors';
-
-/** What BROM keeps about a user from one sign-in. */
-export interface SignInMemberships {
-  displayName: string;
-  email?: string;
-  groups: Array<{ ref: string; displayName: string }>;
-}
+import { SignInMemberships } from '@internal/plugin-brom-common';
 
 /**
  * Hands the memberships seen at sign-in to BROM, which stores them and publishes them to

@@ -12,7 +12,6 @@ export {
 export { FeideGroupsClient, parseGroups } from './FeideGroupsClient';
 export type { FeideGroup } from './FeideGroupsClient';
 export { BromMembershipsClient } from './BromMembershipsClient';
-export type { SignInMemberships } from './BromMembershipsClient';
 export {
   createFeideSignInResolver,
   feideProfileTransform,

@@ -20,7 +20,6 @@ const ALICE: Actor = {
   credentials: mockCredentials.user('user:default/alice'),
   userEntityRef: 'user:default/alice',
   ownershipEntityRefs: ['user:default/alice', TEAM_A],
-  isAdmin: false,
 };
 
 /** Timers that fire only when the test says so. */

@@ -1,13 +1,17 @@
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import Alert from '@material-ui/lab/Alert';
 import AlertTitle from '@material-ui/lab/AlertTitle';
-import { Application, ObjectStatus } from '@internal/plugin-brom-common';
+import {
+  Application,
+  bromApplicationDeletePermission,
+  ObjectStatus,
+} from '@internal/plugin-brom-common';
 import { useState } from 'react';
 import { bromApiRef } from '../../api/BromApi';
 import { ConfirmDialog } from '../common/ConfirmDialog';
+import { PermittedButton } from '../common/PermittedButton';
 
 export interface QueueDeletionConfirmationProps {
   application: Application;
@@ -33,13 +37,15 @@ export const QueueDeletionConfirmation = ({
       <Alert
         severity="warning"
         action={
-          <Button
+          <PermittedButton
+            permission={bromApplicationDeletePermission}
+            application={application}
             color="inherit"
             size="small"
             onClick={() => setConfirming(true)}
           >
             Discard queued messages
-          </Button>
+          </PermittedButton>
         }
       >
         <AlertTitle>

@@ -5,12 +5,15 @@ import {
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import Button from '@material-ui/core/Button';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import DialogContentText from '@material-ui/core/DialogContentText';
-import { Application } from '@internal/plugin-brom-common';
+import {
+  Application,
+  bromApplicationDeletePermission,
+} from '@internal/plugin-brom-common';
 import { useState } from 'react';
 import { bromApiRef } from '../../api/BromApi';
+import { PermittedButton } from '../common/PermittedButton';
 import { ConfirmDialog } from '../common/ConfirmDialog';
 import { formatTime } from '../common/time';
 
@@ -47,9 +50,14 @@ export const ApplicationSummaryCard = ({
       title={application.title}
       action={
         !application.deletedAt && (
-          <Button variant="outlined" onClick={() => setDeleting(true)}>
+          <PermittedButton
+            permission={bromApplicationDeletePermission}
+            application={application}
+            variant="outlined"
+            onClick={() => setDeleting(true)}
+          >
             Delete application
-          </Button>
+          </PermittedButton>
         )
       }
     >

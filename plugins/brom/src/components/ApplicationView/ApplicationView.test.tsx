@@ -1,4 +1,6 @@
-import { screen, within } from '@testing-library/react';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockApis } from '@backstage/test-utils';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   application,
@@ -189,5 +191,45 @@ describe('ApplicationView', () => {
       within(dialog).getByRole('button', { name: 'Delete' }),
     );
     expect(await within(dialog).findByRole('alert')).toHaveTextContent(message);
+  });
+
+  it('shows a non-owner the actions disabled, with the reason on hover', async () => {
+    // An application no other test asks about: usePermission caches answers module-wide.
+    const theirs = application({
+      name: 'refunds-api',
+      owner: 'group:default/refunds',
+    });
+    await renderWithBrom(
+      <ApplicationView name="refunds-api" />,
+      applicationApi({ getApplication: jest.fn().mockResolvedValue(theirs) }),
+      { permission: mockApis.permission({ authorize: AuthorizeResult.DENY }) },
+    );
+    expect(await screen.findByText('payments-api-4f2a')).toBeInTheDocument();
+    const actions = [
+      'Delete application',
+      'Add notification type',
+      'Edit',
+      'Delete',
+      'Approve',
+      'Reject',
+      'Request subscription',
+      'Unsubscribe',
+      'Create credential',
+      'Rotate credentials',
+      'Revoke',
+    ];
+    // By label rather than by role: role queries over this whole page are slow in jsdom.
+    await waitFor(() => {
+      for (const name of actions) {
+        expect(screen.getByText(name).closest('button')).toBeDisabled();
+      }
+    });
+
+    await userEvent.hover(
+      screen.getByText('Delete application').closest('button')!.parentElement!,
+    );
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      'Only members of group:default/refunds (the owner of "refunds-api") or BROM administrators can do this',
+    );
   });
 });

@@ -10,11 +10,11 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   Application,
+  bromCredentialManagePermission,
   Credential,
   IssuedCredential,
 } from '@internal/plugin-brom-common';
@@ -22,6 +22,7 @@ import { useMemo, useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
+import { PermittedButton } from '../common/PermittedButton';
 import { ConfirmDialog } from '../common/ConfirmDialog';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { LoadError } from '../common/LoadError';
@@ -121,13 +122,18 @@ export const CredentialsCard = ({
         cellStyle: ACTIONS_CELL,
         render: row =>
           isLive(row) && (
-            <Button size="small" onClick={() => setRevoking(row)}>
+            <PermittedButton
+              permission={bromCredentialManagePermission}
+              application={application}
+              size="small"
+              onClick={() => setRevoking(row)}
+            >
               Revoke
-            </Button>
+            </PermittedButton>
           ),
       },
     ],
-    [],
+    [application],
   );
   const shownColumns = useTableColumns(columns, ['Revoked']);
 
@@ -171,17 +177,24 @@ export const CredentialsCard = ({
             flexDirection={narrow ? 'column' : 'row'}
             style={{ gap: 8 }}
           >
-            <Button
+            <PermittedButton
+              permission={bromCredentialManagePermission}
+              application={application}
               color="primary"
               variant="outlined"
               disabled={creation.loading}
               onClick={() => create()}
             >
               Create credential
-            </Button>
-            <Button variant="outlined" onClick={() => setRotating(true)}>
+            </PermittedButton>
+            <PermittedButton
+              permission={bromCredentialManagePermission}
+              application={application}
+              variant="outlined"
+              onClick={() => setRotating(true)}
+            >
               Rotate credentials
-            </Button>
+            </PermittedButton>
           </Box>
         )
       }

@@ -1,12 +1,16 @@
 import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import DialogContentText from '@material-ui/core/DialogContentText';
-import { Application, NotificationType } from '@internal/plugin-brom-common';
+import {
+  Application,
+  bromApplicationUpdatePermission,
+  NotificationType,
+} from '@internal/plugin-brom-common';
 import { useMemo, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
+import { PermittedButton } from '../common/PermittedButton';
 import { ConfirmDialog } from '../common/ConfirmDialog';
 import { useBrokerSettings } from '../common/useBrokerSettings';
 import { NotificationTypeDialog } from './NotificationTypeDialog';
@@ -64,23 +68,27 @@ export const NotificationTypesCard = ({
         cellStyle: ACTIONS_CELL,
         render: row => (
           <Box display="flex" style={{ gap: 8 }}>
-            <Button
+            <PermittedButton
+              permission={bromApplicationUpdatePermission}
+              application={application}
               size="small"
               onClick={() => setEditing({ mode: 'edit', type: row })}
             >
               Edit
-            </Button>
-            <Button
+            </PermittedButton>
+            <PermittedButton
+              permission={bromApplicationUpdatePermission}
+              application={application}
               size="small"
               onClick={() => setEditing({ mode: 'delete', type: row })}
             >
               Delete
-            </Button>
+            </PermittedButton>
           </Box>
         ),
       },
     ],
-    [],
+    [application],
   );
 
   const shownColumns = useMemo(
@@ -94,13 +102,15 @@ export const NotificationTypesCard = ({
       subheader={`Published to exchange ${prefix}${application.name}`}
       action={
         live && (
-          <Button
+          <PermittedButton
+            permission={bromApplicationUpdatePermission}
+            application={application}
             color="primary"
             variant="outlined"
             onClick={() => setEditing({ mode: 'add' })}
           >
             Add notification type
-          </Button>
+          </PermittedButton>
         )
       }
     >

@@ -1,13 +1,17 @@
 import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import Alert from '@material-ui/lab/Alert';
-import { Application, Subscription } from '@internal/plugin-brom-common';
+import {
+  Application,
+  bromSubscriptionRequestPermission,
+  Subscription,
+} from '@internal/plugin-brom-common';
 import { useMemo, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
+import { PermittedButton } from '../common/PermittedButton';
 import { ApplicationLink } from '../common/ApplicationLink';
 import { SubscriptionState } from '../common/SubscriptionState';
 import { formatTime } from '../common/time';
@@ -80,33 +84,37 @@ export const ConsumerSubscriptionsCard = ({
         render: row => {
           if (row.state === 'requested') {
             return (
-              <Button
+              <PermittedButton
+                permission={bromSubscriptionRequestPermission}
+                application={application}
                 size="small"
                 onClick={() =>
                   setDeciding({ subscription: row, decision: 'withdraw' })
                 }
               >
                 Withdraw request
-              </Button>
+              </PermittedButton>
             );
           }
           if (row.state === 'approved') {
             return (
-              <Button
+              <PermittedButton
+                permission={bromSubscriptionRequestPermission}
+                application={application}
                 size="small"
                 onClick={() =>
                   setDeciding({ subscription: row, decision: 'unsubscribe' })
                 }
               >
                 Unsubscribe
-              </Button>
+              </PermittedButton>
             );
           }
           return null;
         },
       },
     ],
-    [],
+    [application],
   );
 
   const shownColumns = useMemo(
@@ -120,7 +128,9 @@ export const ConsumerSubscriptionsCard = ({
       subheader={`Received on queue ${prefix}${application.name}`}
       action={
         live && (
-          <Button
+          <PermittedButton
+            permission={bromSubscriptionRequestPermission}
+            application={application}
             color="primary"
             variant="outlined"
             onClick={() => {
@@ -129,7 +139,7 @@ export const ConsumerSubscriptionsCard = ({
             }}
           >
             Request subscription
-          </Button>
+          </PermittedButton>
         )
       }
     >

@@ -1,12 +1,16 @@
 import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { Application, Subscription } from '@internal/plugin-brom-common';
+import {
+  Application,
+  bromSubscriptionDecidePermission,
+  Subscription,
+} from '@internal/plugin-brom-common';
 import { useMemo, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
+import { PermittedButton } from '../common/PermittedButton';
 import { ApplicationLink } from '../common/ApplicationLink';
 import { SubscriptionState } from '../common/SubscriptionState';
 import { formatTime } from '../common/time';
@@ -85,28 +89,40 @@ export const SubscribersCard = ({
           <Box display="flex" style={{ gap: 8 }}>
             {row.state === 'requested' && (
               <>
-                <Button
+                <PermittedButton
+                  permission={bromSubscriptionDecidePermission}
+                  application={application}
                   size="small"
                   color="primary"
                   onClick={decide(row, 'approve')}
                 >
                   Approve
-                </Button>
-                <Button size="small" onClick={decide(row, 'reject')}>
+                </PermittedButton>
+                <PermittedButton
+                  permission={bromSubscriptionDecidePermission}
+                  application={application}
+                  size="small"
+                  onClick={decide(row, 'reject')}
+                >
                   Reject
-                </Button>
+                </PermittedButton>
               </>
             )}
             {row.state === 'approved' && (
-              <Button size="small" onClick={decide(row, 'revoke')}>
+              <PermittedButton
+                permission={bromSubscriptionDecidePermission}
+                application={application}
+                size="small"
+                onClick={decide(row, 'revoke')}
+              >
                 Revoke
-              </Button>
+              </PermittedButton>
             )}
           </Box>
         ),
       },
     ];
-  }, []);
+  }, [application]);
 
   return (
     <InfoCard title="Subscribers">

@@ -1,57 +1,45 @@
+import { DatabaseService } from '@backstage/backend-plugin-api';
+import { OrgExport, SignInMemberships } from '@internal/plugin-brom-common';
 import { Kysely } from 'kysely';
-import { BromStore } from '../store/BromStore';
-import { BromTables } from '../store/tables';
+import {
+  BetterSQLite3ColdDialect,
+  KyselyKnexDialect,
+  PGColdDialect,
+} from 'kysely-knex';
 import { MembershipTables } from './tables';
-
-/** What one sign-in tells BROM about a user. */
-export interface SignInMemberships {
-  displayName: string;
-  email?: string;
-  /** Group entity refs with their display names, e.g. `group:default/feide-fc_adhoc_…`. */
-  groups: Array<{ ref: string; displayName: string }>;
-}
-
-/**
- * Users and groups as the catalog gets them (`GET /service/org-export`). The catalog
- * module declares the same shape for what it reads.
- */
-export interface OrgExport {
-  users: Array<{
-    entityRef: string;
-    displayName: string;
-    email?: string;
-    /** Group entity refs, sorted. */
-    memberOf: string[];
-  }>;
-  groups: Array<{ entityRef: string; displayName: string }>;
-}
 
 /**
  * The users who signed in and their group memberships. A sign-in replaces what the
- * previous one recorded. These writes leave BROM's state version alone: memberships are
- * not part of the broker's desired state or the authz snapshot, and sign-ins must not
- * wake the reconciler or the sidecars.
+ * previous one recorded. These tables are the brom plugin's (its migrations create them),
+ * but only this store reads or writes them; the writes leave BROM's state version alone:
+ * memberships are not part of the broker's desired state or the authz snapshot, and
+ * sign-ins must not wake the reconciler or the sidecars.
  */
 export class MembershipStore {
-  readonly #db: Kysely<BromTables & MembershipTables>;
+  readonly #db: Kysely<MembershipTables>;
   readonly #clock: () => Date;
 
-  private constructor(
-    db: Kysely<BromTables & MembershipTables>,
-    clock: () => Date,
-  ) {
+  private constructor(db: Kysely<MembershipTables>, clock: () => Date) {
     this.#db = db;
     this.#clock = clock;
   }
 
-  static create(options: {
-    store: BromStore;
+  static async create(options: {
+    database: DatabaseService;
     clock?: () => Date;
-  }): MembershipStore {
-    return new MembershipStore(
-      options.store.db.withTables<MembershipTables>(),
-      options.clock ?? (() => new Date()),
-    );
+  }): Promise<MembershipStore> {
+    const knex = await options.database.getClient();
+    const client = String(knex.client.config.client);
+    const db = new Kysely<MembershipTables>({
+      dialect: new KyselyKnexDialect({
+        knex,
+        kyselySubDialect:
+          client === 'pg' || client === 'postgresql'
+            ? new PGColdDialect()
+            : new BetterSQLite3ColdDialect(),
+      }),
+    });
+    return new MembershipStore(db, options.clock ?? (() => new Date()));
   }
 
   /** Creates the user at the first sign-in, and replaces their memberships every time. */

@@ -1,17 +1,16 @@
 import {
-  coreServices,
-  createBackendPlugin,
-} from '@backstage/backend-plugin-api';
-import {
   mockCredentials,
   mockServices,
   startTestBackend,
   TestDatabaseId,
 } from '@backstage/backend-test-utils';
+// The module is tested on its plugin, whose migrations create its tables.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
+import bromPlugin from '@internal/plugin-brom-backend';
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
+import { createTestDatabases } from '@internal/plugin-brom-backend/testUtils';
 import request from 'supertest';
-import { createTestDatabases } from '../__testUtils__/backend';
-import { BromStore } from '../store/BromStore';
-import { createMembershipsRouter } from './createMembershipsRouter';
+import bromModuleMemberships from './index';
 
 const databases = createTestDatabases();
 
@@ -34,31 +33,16 @@ const asAlice = mockCredentials.user.header(ALICE);
 describe.each(databases.eachSupportedId())(
   'memberships routes on %s',
   (databaseId: TestDatabaseId) => {
+    /** The brom plugin, whose migrations create the tables, with this module installed. */
     async function startBackend() {
       const knex = await databases.init(databaseId);
-      const plugin = createBackendPlugin({
-        pluginId: 'brom',
-        register(env) {
-          env.registerInit({
-            deps: {
-              database: coreServices.database,
-              httpRouter: coreServices.httpRouter,
-              httpAuth: coreServices.httpAuth,
-              logger: coreServices.logger,
-            },
-            async init({ database, httpRouter, httpAuth, logger }) {
-              const store = await BromStore.create({ database });
-              httpRouter.use(
-                createMembershipsRouter({ httpAuth, store, logger }),
-              );
-            },
-          });
-        },
+      return startTestBackend({
+        features: [
+          bromPlugin,
+          bromModuleMemberships,
+          mockServices.database.factory({ knex }),
+        ],
       });
-      const backend = await startTestBackend({
-        features: [plugin, mockServices.database.factory({ knex })],
-      });
-      return backend;
     }
 
     const signIn = (

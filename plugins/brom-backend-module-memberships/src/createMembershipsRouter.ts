@@ -8,8 +8,7 @@ import { InputError, NotAllowedError } from '@backstage/errors';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { describeZodError } from '../service/router';
-import { BromStore } from '../store/BromStore';
+import { describeZodError } from '@internal/plugin-brom-common';
 import { MembershipStore } from './MembershipStore';
 
 /** Who may record memberships: the auth plugin's sign-in resolver. */
@@ -65,11 +64,10 @@ const membershipsSchema = z.strictObject({
  */
 export function createMembershipsRouter(options: {
   httpAuth: HttpAuthService;
-  store: BromStore;
+  memberships: MembershipStore;
   logger: LoggerService;
 }): express.Router {
-  const { httpAuth } = options;
-  const memberships = MembershipStore.create({ store: options.store });
+  const { httpAuth, memberships } = options;
   const logger = options.logger.child({ feature: 'memberships' });
   const router = Router();
   router.use(express.json({ limit: '256kb' }));

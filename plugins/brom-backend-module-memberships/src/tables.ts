@@ -1,6 +1,7 @@
 /**
- * Kysely's view of the tables that `migrations/20261121120000_memberships.js` creates. A
- * type rather than an interface, as `Kysely.withTables` wants an indexable record.
+ * Kysely's view of the tables that the brom plugin's migration
+ * `20261121120000_memberships.js` creates. A type rather than an interface, as Kysely wants
+ * an indexable record.
  */
 export type MembershipTables = {
   brom_users: UserRow;
