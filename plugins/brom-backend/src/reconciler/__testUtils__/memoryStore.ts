@@ -65,11 +65,17 @@ export class MemoryReconcilerStore implements ReconcilerStore {
     await this.writeStatuses(enforcementRecords(keys, now), []);
   }
 
-  /** Removes the finalized applications and notification types from `input`. */
+  /**
+   * Removes the finalized applications and notification types from `input` and, as the
+   * database does, the applications' status rows.
+   */
   async finalize(applicationIds: string[], notificationTypeIds: string[]): Promise<void> {
     const apps = new Set(applicationIds);
     const types = new Set(notificationTypeIds);
     this.finalized.push(...applicationIds, ...notificationTypeIds);
+    for (const [key, row] of this.rows) {
+      if (row.application_id !== null && apps.has(row.application_id)) this.rows.delete(key);
+    }
     this.input = {
       ...this.input,
       version: this.input.version + (apps.size || types.size ? 1 : 0),

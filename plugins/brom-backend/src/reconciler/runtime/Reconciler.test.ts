@@ -142,6 +142,47 @@ describe('Reconciler', () => {
       expect(full).toMatchObject({ mode: 'full', finalized: 1 });
       expect(store.finalized).toEqual(['app-shipping']);
     });
+    it('finalizes a deleted application only once the deletions of its objects that went on in the background have ended', async () => {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+      const { clock, store, api, reconciler } = setup();
+      await reconciler.pass();
+      store.input.applications = store.input.applications.map(a =>
+        a.id === 'app-shipping' ? { ...a, deletedAt: iso(START), generation: 2 } : a,
+      );
+      store.input.version += 1;
+      const deleting = api.hold('deleteQueue brom.shipping');
+      const passing = reconciler.pass({ mode: 'incremental', writeBudgetMs: 1_000 });
+      await deleting.started;
+      await jest.advanceTimersByTimeAsync(1_000);
+      await passing;
+      expect(store.rows.get('queue:brom.shipping')).toMatchObject({ reason: 'InProgress', managed: true });
+
+      // A full pass meanwhile leaves the deletions in flight out of its plan: it must not
+      // read that as "nothing of shipping is left" and finalize (dropping its records).
+      const during = await reconciler.pass();
+      expect(during.finalized).toBe(0);
+      expect(store.finalized).toEqual([]);
+
+      api.failNext('deleteQueue brom.shipping', 500);
+      deleting.release();
+      await reconciler.drain();
+      expect(store.rows.get('queue:brom.shipping')).toMatchObject({
+        status: 'False',
+        reason: 'BrokerError',
+        managed: true,
+        application_id: 'app-shipping',
+      });
+
+      // The first pass after the background writes ended asks for the finalizing full pass
+      // the one above put off; the queue is retried and goes.
+      clock.ms += 60_000;
+      const retried = await reconciler.pass({ mode: 'incremental' });
+      expect(retried).toMatchObject({ mode: 'incremental', fullPassWanted: true });
+      expect(api.broker.observed.queues.map(q => q.name)).not.toContain('brom.shipping');
+      const full = await reconciler.pass();
+      expect(full.finalized).toBe(1);
+      expect(store.finalized).toEqual(['app-shipping']);
+    });
   });
 
   describe('backoff', () => {

@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { randomUUID } from 'node:crypto';
 import { Backoff, Clock, systemClock } from '../core/backoff';
 import { BrokerApi, classifyWriteError } from '../core/BrokerApi';
+import { desiredObjects } from '../core/kinds';
 import { vhostKey } from '../core/naming';
 import { Plan, plan as planChanges } from '../core/plan';
 import { desiredTopology } from '../core/topology';
@@ -139,6 +140,11 @@ export class Reconciler {
   readonly #applier: Applier;
   readonly #status: StatusRecorder;
   readonly #revocations: RevocationEnforcer;
+  /**
+   * A full pass put off finalizing because deletions were still in flight: the first pass
+   * after they end asks for another full pass.
+   */
+  #finalizingPutOff = false;
 
   private constructor(options: ReconcilerOptions) {
     this.#store = options.store;
@@ -225,7 +231,10 @@ export class Reconciler {
       if (scope.size === 0) {
         this.#metrics?.pass('ok', timings.elapsedMs(), mode);
         const revocations = await this.#revocations.enforce(snapshot, now, logger);
-        return passResult(mode, revocations, { retryAt: undefined, writes: 0, finalized: 0 });
+        return {
+          ...passResult(mode, revocations, { retryAt: undefined, writes: 0, finalized: 0 }),
+          fullPassWanted: this.#takeFinalizingPutOff(),
+        };
       }
       const refs = this.#scope.refs(scope);
       observation = await this.#observing(() =>
@@ -262,8 +271,16 @@ export class Reconciler {
     // connections are closed, so a reconnecting consumer gets nothing more through it.
     const revocations = await this.#revocations.enforce(snapshot, now, logger);
 
-    // Finalizing needs to know that no object of a deleted row is left anywhere: full only.
-    const finalizable = scope ? NO_FINALIZERS : plan.finalizable;
+    // Finalizing needs to know that no object of a deleted row is left anywhere: full only,
+    // and not while deletions go on in the background. The plan left those out and so
+    // cannot see them; a deletion that then failed would find its record gone with the row,
+    // and the object would no longer be ours to delete.
+    let finalizable = scope ? NO_FINALIZERS : plan.finalizable;
+    if (!scope && this.#deletionsInFlight(desired)) {
+      this.#finalizingPutOff ||=
+        finalizable.applicationIds.length + finalizable.notificationTypeIds.length > 0;
+      finalizable = NO_FINALIZERS;
+    }
     const finalized = finalizable.applicationIds.length + finalizable.notificationTypeIds.length;
     await this.#store.finalize(finalizable.applicationIds, finalizable.notificationTypeIds, now);
 
@@ -284,10 +301,26 @@ export class Reconciler {
         finalized,
       }),
       fullPassWanted:
-        incremental &&
-        plan.waves.some(w => w.operation === 'delete') &&
-        (desired.applications.some(a => a.deleted) || desired.deletedNotificationTypes.length > 0),
+        this.#takeFinalizingPutOff() ||
+        (incremental &&
+          plan.waves.some(w => w.operation === 'delete') &&
+          (desired.applications.some(a => a.deleted) ||
+            desired.deletedNotificationTypes.length > 0)),
     };
+  }
+
+  /** True when a write still in flight deletes an object (only deletions are of undesired keys). */
+  #deletionsInFlight(desired: BrokerTopology): boolean {
+    if (this.#applier.inFlight.size === 0) return false;
+    const desiredKeys = new Set(desiredObjects(desired).map(o => o.key));
+    return [...this.#applier.inFlight].some(key => !desiredKeys.has(key));
+  }
+
+  /** Whether finalizing was put off and the writes it waited for have ended (then forgets it). */
+  #takeFinalizingPutOff(): boolean {
+    if (!this.#finalizingPutOff || this.#applier.inFlight.size > 0) return false;
+    this.#finalizingPutOff = false;
+    return true;
   }
 
   /**
