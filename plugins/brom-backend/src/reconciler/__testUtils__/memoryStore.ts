@@ -17,7 +17,6 @@ export class MemoryReconcilerStore implements ReconcilerStore {
   input: ReconcilerInput;
   readonly rows = new Map<string, SyncStatusRow>();
   revokedUsers: ReconcilerSnapshot['revokedUsers'] = [];
-  revokedSubscriptions: ReconcilerSnapshot['revokedSubscriptions'] = [];
   readonly finalized: string[] = [];
 
   constructor(input: ReconcilerInput) {
@@ -32,9 +31,6 @@ export class MemoryReconcilerStore implements ReconcilerStore {
       managed: new Set([...rows.values()].filter(r => r.managed).map(r => r.key)),
       statuses: rows,
       revokedUsers: this.revokedUsers.filter(u => !enforced(`credential:${u.credentialId}`)),
-      revokedSubscriptions: this.revokedSubscriptions.filter(
-        s => !enforced(`subscription:${s.id}:${s.generation}`),
-      ),
     };
   }
 

@@ -435,14 +435,11 @@ describe('Reconciler', () => {
       expect(api.calls).toEqual([]);
     });
 
-    it('keeps a revocation waiting when closing fails, and enforces a revoked subscription without users at once', async () => {
+    it('keeps a revocation waiting when closing fails', async () => {
       const { store, api, reconciler } = setup({ sidecarVersions: async () => [7] });
       await reconciler.pass();
       store.revokedUsers = [
         { credentialId: 'cred-1', username: 'billing-1', reason: 'credential revoked', since: iso(START - 60_000) },
-      ];
-      store.revokedSubscriptions = [
-        { id: 'sub-billing', generation: 3, usernames: [], since: iso(START) },
       ];
       api.connections.set('billing-1', ['conn-a']);
       api.failNext('closeUserConnections billing-1', 500);
@@ -450,11 +447,28 @@ describe('Reconciler', () => {
       const failed = await reconciler.pass({ mode: 'incremental' });
       expect(failed.retryAt).toBe(START + 1_000);
       expect(store.rows.has('enforced:credential:cred-1')).toBe(false);
-      expect(store.rows.has('enforced:subscription:sub-billing:3')).toBe(true);
 
       await reconciler.pass({ mode: 'incremental' });
       expect(store.rows.has('enforced:credential:cred-1')).toBe(true);
       expect(api.connections.has('billing-1')).toBe(false);
+    });
+
+    it("removes a revoked subscription's binding and leaves its consumer connected: it still reads its queue", async () => {
+      const { store, api, reconciler } = setup({ sidecarVersions: async () => [8] });
+      await reconciler.pass();
+      api.connections.set('billing-1', ['conn-a']);
+      store.input.subscriptions = store.input.subscriptions.map(s =>
+        s.id === 'sub-billing' ? { ...s, state: 'revoked', generation: 3 } : s,
+      );
+      store.input.version += 1;
+
+      api.calls.length = 0;
+      const revoked = await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).toContain('deleteBinding brom.orders->queue:brom.billing:order.*.created');
+      expect(api.calls.filter(c => c.includes('Connections'))).toEqual([]);
+      expect(api.connections.get('billing-1')).toEqual(['conn-a']);
+      expect(revoked).toMatchObject({ revocationsPending: 0, retryAt: undefined });
+      expect(store.rows.get('queue:brom.billing')).toMatchObject({ status: 'True', managed: true });
     });
   });
 });
