@@ -1,6 +1,6 @@
 import { OPTIONS, application, sampleInput } from '../__testUtils__/fakeBroker';
 import { FakeBrokerApi } from '../__testUtils__/fakeBrokerApi';
-import { silentLogger } from '../__testUtils__/logger';
+import { recordingLogger, silentLogger } from '../__testUtils__/logger';
 import { MemoryReconcilerStore } from '../__testUtils__/memoryStore';
 import { Reconciler, ReconcilerOptions } from './Reconciler';
 
@@ -333,6 +333,69 @@ describe('Reconciler', () => {
         next_attempt_at: null,
         last_transition_time: iso(START + 1_500),
       });
+    });
+  });
+
+  describe('broker outages', () => {
+    it('tries an unreachable broker at least every 2 s, and retries everything at once when it answers, whatever the backoffs grew to', async () => {
+      const logger = recordingLogger();
+      const { clock, store, api, reconciler } = setup({ logger, backoffCapMs: 300_000 });
+      await reconciler.pass();
+
+      // A binding fails nine times in a row: its next attempt is 128 s away.
+      approveShipping(store);
+      api.failNext(`createBinding ${SHIPPING_BINDING}`, 503, { times: 9 });
+      let result = await reconciler.pass({ mode: 'incremental' });
+      for (let i = 1; i < 9; i++) {
+        clock.ms = result.retryAt!;
+        result = await reconciler.pass({ mode: 'incremental' });
+      }
+      expect(store.rows.get(SHIPPING_BINDING)).toMatchObject({ status: 'False', attempts: 9 });
+      expect(result.retryAt! - clock.ms).toBe(128_000);
+      const failedAt = clock.ms;
+
+      // Then the broker is away for 100 s: far longer than its own backoff would have
+      // tried it again within, had it grown as an object's does.
+      api.down();
+      const attempts: number[] = [];
+      while (clock.ms < failedAt + 100_000) {
+        clock.ms += 100;
+        result = await reconciler.pass({ mode: 'incremental' });
+        expect(result.brokerAvailable).toBe(false);
+        expect(result.retryAt! - clock.ms).toBeLessThanOrEqual(2_000);
+        attempts.push(clock.ms);
+        clock.ms = result.retryAt!;
+      }
+      expect(attempts.length).toBeGreaterThan(50);
+
+      api.up();
+      api.calls.length = 0;
+      const back = await reconciler.pass({ mode: 'incremental' });
+      expect(back).toMatchObject({ mode: 'full', brokerAvailable: true, writes: 1, retryAt: undefined });
+      expect(api.calls).toContain(`createBinding ${SHIPPING_BINDING}`);
+      expect(clock.ms - failedAt).toBeLessThan(105_000);
+      expect(store.rows.get(SHIPPING_BINDING)).toMatchObject({ status: 'True', attempts: 0 });
+
+      // Warned once when it went, told once when it came back.
+      expect(logger.lines.filter(l => l.startsWith('warn: The broker does not answer'))).toHaveLength(1);
+      expect(logger.lines.filter(l => l.startsWith('info: The broker answers again after'))).toEqual([
+        expect.stringMatching(/after (99|100|101) s; 1 objects waiting on their backoff are retried now$/),
+      ]);
+    });
+
+    it('logs full passes that find nothing to do as one summary line every ten minutes', async () => {
+      const logger = recordingLogger();
+      const { clock, reconciler } = setup({ logger });
+      await reconciler.pass();
+      logger.lines.length = 0;
+      for (let minute = 1; minute <= 20; minute++) {
+        clock.ms = START + minute * 60_000;
+        await reconciler.pass();
+      }
+      expect(logger.lines).toEqual([
+        `info: 10 full passes since ${iso(START)} found the broker as desired (now at version 7)`,
+        `info: 10 full passes since ${iso(START + 10 * 60_000)} found the broker as desired (now at version 7)`,
+      ]);
     });
   });
 

@@ -39,6 +39,12 @@ export interface ReconcilerOptions {
    */
   revocationGraceMs?: number;
   metrics?: ReconcilerMetrics;
+  /**
+   * Longest wait between attempts to reach a broker that does not answer. Short, so that
+   * a pass follows within it once the broker is back, however long it was away; each
+   * attempt is one request. Default 2 s.
+   */
+  brokerRetryCapMs?: number;
 }
 
 export interface PassResult {
@@ -94,6 +100,9 @@ const MAX_INCREMENTAL_OBJECTS = 300;
 
 const NO_FINALIZERS = { applicationIds: [], notificationTypeIds: [] };
 
+/** Full passes that found nothing to do are logged as one line at most this often. */
+const IDLE_SUMMARY_MS = 10 * 60_000;
+
 /** How long each step of a pass took, counted from its start, for the pass's log line. */
 class PassTimings {
   readonly #clock: Clock;
@@ -107,6 +116,10 @@ class PassTimings {
 
   static start(clock: Clock): PassTimings {
     return new PassTimings(clock);
+  }
+
+  get startedAt(): number {
+    return this.#started;
   }
 
   elapsedMs(): number {
@@ -135,6 +148,9 @@ export class Reconciler {
   readonly #topology: TopologyOptions;
   readonly #clock: Clock;
   readonly #backoff: Backoff;
+  /** The vhost key's backoff: how often an unreachable broker is tried again. */
+  readonly #brokerRetry: Backoff;
+  readonly #brokerRetryCapMs: number;
   readonly #metrics?: ReconcilerMetrics;
   readonly #scope = IncrementalScope.create();
   readonly #applier: Applier;
@@ -145,6 +161,10 @@ export class Reconciler {
    * after they end asks for another full pass.
    */
   #finalizingPutOff = false;
+  /** When the broker stopped answering, while it does not. */
+  #brokerDownSince: number | undefined;
+  /** Full passes that wrote nothing since the last summary line, and since when. */
+  readonly #idle = { passes: 0, since: 0 };
 
   private constructor(options: ReconcilerOptions) {
     this.#store = options.store;
@@ -159,6 +179,14 @@ export class Reconciler {
       random: options.random,
       clock: this.#clock,
     });
+    this.#brokerRetryCapMs = options.brokerRetryCapMs ?? 2_000;
+    this.#brokerRetry = Backoff.create({
+      baseMs: Math.min(options.backoffBaseMs ?? 1_000, this.#brokerRetryCapMs),
+      capMs: this.#brokerRetryCapMs,
+      random: options.random,
+      clock: this.#clock,
+    });
+    this.#idle.since = this.#clock.now();
     this.#applier = Applier.create({
       broker: options.broker,
       vhost: options.topology.vhost,
@@ -245,7 +273,7 @@ export class Reconciler {
     if (!observation!.ok) {
       return this.#brokerUnavailable({ snapshot, now, error: observation!.error, mode, timings, logger });
     }
-    this.#backoff.reset(vhostKey(this.#topology.vhost));
+    this.#brokerAnswered(logger);
 
     const { observed, startedAt: observedAt } = observation!;
     const { planned, managed, leftAlone } = this.#scope.narrow({
@@ -291,6 +319,7 @@ export class Reconciler {
       );
     } else {
       logger.debug(`Pass over version ${snapshot.input.version} wrote nothing; ${timings}`);
+      if (!scope) this.#idlePass(snapshot.input.version, logger);
     }
     this.#metrics?.pass(outcome.failed.size ? 'failed' : 'ok', timings.elapsedMs(), mode);
     this.#metrics?.pending(outcome.failed.size + outcome.skipped.size);
@@ -378,10 +407,16 @@ export class Reconciler {
     logger: LoggerService;
   }): Promise<PassResult> {
     const { message } = classifyWriteError(failed.error);
-    const decision = this.#backoff.failure(vhostKey(this.#topology.vhost));
+    const decision = this.#brokerRetry.failure(vhostKey(this.#topology.vhost));
     await this.#status.recordBrokerUnavailable(failed.snapshot, failed.now, { message, ...decision });
     // What happened to the broker meanwhile is unknown: the next pass looks at everything.
     this.#scope.reset();
+    if (this.#brokerDownSince === undefined) {
+      this.#brokerDownSince = failed.timings.startedAt;
+      this.#logger.warn(
+        `The broker does not answer (${message}); trying again at least every ${this.#brokerRetryCapMs} ms`,
+      );
+    }
     failed.logger.debug(`Broker unavailable, retrying in ${decision.delayMs} ms: ${message}`);
     this.#metrics?.pass('failed', failed.timings.elapsedMs(), failed.mode);
     return {
@@ -392,6 +427,35 @@ export class Reconciler {
       }),
       brokerAvailable: false,
     };
+  }
+
+  /**
+   * The broker answered. After an outage, everything that failed meanwhile is due at once
+   * rather than when its backoff (grown during the outage) ends.
+   */
+  #brokerAnswered(logger: LoggerService): void {
+    const key = vhostKey(this.#topology.vhost);
+    this.#brokerRetry.reset(key);
+    this.#backoff.reset(key);
+    if (this.#brokerDownSince === undefined) return;
+    const downMs = this.#clock.now() - this.#brokerDownSince;
+    this.#brokerDownSince = undefined;
+    const retried = this.#backoff.resetTransient();
+    logger.info(
+      `The broker answers again after ${Math.round(downMs / 1000)} s; ${retried} objects waiting on their backoff are retried now`,
+    );
+  }
+
+  /** Counts a full pass that wrote nothing, and says so in one line every {@link IDLE_SUMMARY_MS}. */
+  #idlePass(version: number, logger: LoggerService): void {
+    this.#idle.passes++;
+    const now = this.#clock.now();
+    if (now - this.#idle.since < IDLE_SUMMARY_MS) return;
+    logger.info(
+      `${this.#idle.passes} full passes since ${new Date(this.#idle.since).toISOString()} found the broker as desired (now at version ${version})`,
+    );
+    this.#idle.passes = 0;
+    this.#idle.since = now;
   }
 
   async #observing(read: () => Promise<ObservedTopology>): Promise<Observation> {
