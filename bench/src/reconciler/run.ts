@@ -360,6 +360,7 @@ async function main() {
       permissions: mockServices.permissions(),
       reservedNames: [],
       broker: { vhost, prefix: 'brom.', amqpUrls: [] },
+      topology: { vhost, prefix: 'brom.', queueType: 'quorum', policyPriority: 10 },
       onCommit: v => watcher.notifyLocal(v),
     });
     await portal.applications.createApplication(ALICE, { name: 'lat-producer', owner: TEAM_A });
