@@ -7,7 +7,7 @@ import { vhostKey } from '../core/naming';
 import { Plan, plan as planChanges } from '../core/plan';
 import { desiredTopology } from '../core/topology';
 import { BrokerTopology, ObservedTopology, TopologyOptions } from '../core/types';
-import { Applied, Applier } from './Applier';
+import { Applied, Applier, WritesFencedError } from './Applier';
 import { IncrementalScope } from './IncrementalScope';
 import { ReconcilerMetrics } from './metrics';
 import { observeObjects, observeVhost } from './observation';
@@ -45,6 +45,11 @@ export interface ReconcilerOptions {
    * attempt is one request. Default 2 s.
    */
   brokerRetryCapMs?: number;
+  /**
+   * The fencing check: false once this replica may no longer write (it lost the leader
+   * lease). A pass then stops before its next broker write, and records nothing.
+   */
+  mayWrite?: () => boolean;
 }
 
 export interface PassResult {
@@ -156,6 +161,7 @@ export class Reconciler {
   readonly #applier: Applier;
   readonly #status: StatusRecorder;
   readonly #revocations: RevocationEnforcer;
+  readonly #mayWrite: () => boolean;
   /**
    * A full pass put off finalizing because deletions were still in flight: the first pass
    * after they end asks for another full pass.
@@ -173,6 +179,7 @@ export class Reconciler {
     this.#topology = options.topology;
     this.#clock = options.clock ?? systemClock;
     this.#metrics = options.metrics;
+    this.#mayWrite = options.mayWrite ?? (() => true);
     this.#backoff = Backoff.create({
       baseMs: options.backoffBaseMs,
       capMs: options.backoffCapMs,
@@ -193,6 +200,7 @@ export class Reconciler {
       backoff: this.#backoff,
       concurrency: options.concurrency ?? 8,
       metrics: options.metrics,
+      mayWrite: options.mayWrite,
     });
     this.#status = StatusRecorder.create({
       store: options.store,
@@ -239,6 +247,9 @@ export class Reconciler {
   }
 
   async pass(options: PassOptions = {}): Promise<PassResult> {
+    if (!this.#mayWrite()) {
+      throw new WritesFencedError('no pass: this replica no longer holds the reconciler lease');
+    }
     const logger = this.#logger.child({ reconcileId: randomUUID().slice(0, 8) });
     const timings = PassTimings.start(this.#clock);
     const incremental = options.mode === 'incremental' && this.#scope.hasBaseline;
