@@ -336,6 +336,27 @@ describe('Reconciler', () => {
     });
   });
 
+  describe('fencing', () => {
+    it('stops before the next broker write once this replica may no longer write, and records nothing', async () => {
+      let leading = true;
+      const { store, api, reconciler } = setup({ mayWrite: () => leading });
+      const policy = api.hold('putPolicy brom.billing');
+
+      const passing = reconciler.pass();
+      await policy.started;
+      leading = false;
+      policy.release();
+      await expect(passing).rejects.toThrow(/no longer holds the reconciler lease/);
+      // Exchanges, then the policies: nothing of a later wave was written.
+      expect(api.calls.filter(c => c.startsWith('putQueue') || c.startsWith('createBinding'))).toEqual([]);
+      expect(store.rows.size).toBe(0);
+
+      api.calls.length = 0;
+      await expect(reconciler.pass()).rejects.toThrow(/no longer holds the reconciler lease/);
+      expect(api.calls).toEqual([]);
+    });
+  });
+
   describe('broker outages', () => {
     it('tries an unreachable broker at least every 2 s, and retries everything at once when it answers, whatever the backoffs grew to', async () => {
       const logger = recordingLogger();
