@@ -7,7 +7,7 @@
  * 2. Idle pass: the management API requests of one pass over the converged broker,
  *    counted by a proxy.
  * 3. Latency, over N trials, with the runner woken by the store as in the backend:
- *    approve -> the consumer receives its first message, revoke -> its connection closed.
+ *    approve -> the consumer receives its first message, credential revoked -> its connection closed.
  *
  * Options: --scale F (1; 0.1 for a quick try), --trials N (20), --concurrency N (8),
  * --json FILE.
@@ -359,6 +359,7 @@ async function main() {
       permissions: mockServices.permissions(),
       reservedNames: [],
       broker: { vhost, prefix: 'brom.', amqpUrls: [] },
+      topology: { vhost, prefix: 'brom.', queueType: 'quorum', policyPriority: 10 },
       onCommit: v => watcher.notifyLocal(v),
     });
     await portal.applications.createApplication(ALICE, { name: 'lat-producer', owner: TEAM_A });
@@ -429,11 +430,14 @@ async function main() {
       }
       approveMs.push(receivedAt! - approvedAt);
       const current = await portal.subscriptions.getSubscription(ALICE, requested.id);
-      approvedAt = Date.now();
       await portal.subscriptions.revokeSubscription(ALICE, requested.id, {
         generation: current.generation,
         reason: 'bench',
       });
+      // Revoking the subscription leaves the consumer connected (it still reads its queue);
+      // revoking its credential withdraws its access and closes the connection.
+      approvedAt = Date.now();
+      await portal.credentials.revokeCredential(BOB, name, issued.credential.id);
       await poll(async () => closedAt !== undefined, `${name}'s connection closed`);
       revokeMs.push(closedAt! - approvedAt);
       // Where the time went: the reconciler's requests after the revocation, relative to it.
@@ -453,7 +457,7 @@ async function main() {
         ...values,
       )}, max ${Math.max(...values)}, n ${values.length})`;
     log(`approve -> first message: ${summary(approveMs)}`);
-    log(`revoke -> connection closed: ${summary(revokeMs)}`);
+    log(`credential revoked -> connection closed: ${summary(revokeMs)}`);
     if (options.verbose) {
       for (const steps of revokeSteps) log(`  revoke: ${steps}`);
       const slowest = proxy.requests

@@ -80,6 +80,12 @@ export const bromPlugin = createBackendPlugin({
             prefix: bromConfig.prefix,
             amqpUrls: bromConfig.amqpUrls,
           },
+          topology: {
+            vhost: bromConfig.vhost,
+            prefix: bromConfig.prefix,
+            queueType: bromConfig.broker.queueType,
+            policyPriority: bromConfig.broker.policyPriority,
+          },
           onCommit: version => watcher.notifyLocal(version),
         });
 

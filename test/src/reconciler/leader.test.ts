@@ -17,7 +17,7 @@ import { TopologySpec, expectedTopology } from './__utils__/topology';
 /*
  * Two real backend processes on one PostgreSQL database, each talking to the broker
  * through its own proxy: only the holder of the lease touches the broker, and when it
- * is killed the other one takes over. Changes come through the REST API of a third
+ * is killed or frozen (SIGSTOP) the other one takes over. Changes come through the REST API of a third
  * replica in this process that runs no reconciler; they reach the others only through
  * the database.
  */
@@ -130,5 +130,91 @@ describe('two backends on one database', () => {
       lastLeaderRequest,
     );
     expect(backends[standby].exited).toBe(false);
+  });
+
+  it('takes over from a frozen leader within the lease, and the leader does not write when it wakes', async () => {
+    api = await startApiBackend(database, { reconciler: { enabled: false } });
+    const { portal } = api;
+    const [orderCreated] = await portal.createProducer('orders', [
+      { name: 'order-created', pattern: 'order.*.created' },
+    ]);
+    await portal.createConsumer('billing');
+    await portal.subscribe('billing', orderCreated);
+    const spec = (consumers: string[]): TopologySpec => ({
+      prefix: PREFIX,
+      producers: ['orders'],
+      consumers: consumers.map(name => ({ name })),
+      bindings: consumers.map(consumer => ({
+        producer: 'orders',
+        consumer,
+        routingKey: 'order.*.created',
+      })),
+    });
+
+    const ports = await findFreePorts(2);
+    for (let i = 0; i < 2; i++) {
+      proxies.push(await ManagementProxy.start({ target: rabbit.rabbit.managementUrl }));
+    }
+    // One after the other: two backends creating their plugins' tables in an empty
+    // database at the same moment race in Backstage's own migrations (the auth key store's
+    // `create table`), which is not what this test is about.
+    for (const [i, port] of ports.entries()) {
+      backends.push(
+        await BackendProcess.start({
+          port,
+          database,
+          dir,
+          name: `backend-${i}`,
+          brom: {
+            admins: ['group:default/brom-admins'],
+            ...bromBrokerConfig({
+              managementUrl: proxies[i].url,
+              vhost: rabbit.name,
+              ...rabbit.rabbit.admin,
+            }),
+          },
+        }),
+      );
+    }
+
+    await waitForTopology(rabbit.management, rabbit.name, expectedTopology(spec(['billing'])), 60_000);
+    const leader = proxies.findIndex(p => p.writes().length > 0);
+    expect(leader).toBeGreaterThanOrEqual(0);
+    const standby = 1 - leader;
+
+    // SIGSTOP: the process and its PostgreSQL sessions live on, but it does no work.
+    process.kill(-backends[leader].pid, 'SIGSTOP');
+    const frozenAt = Date.now();
+    try {
+      await portal.createConsumer('search');
+      await portal.subscribe('search', orderCreated);
+      await waitForTopology(
+        rabbit.management,
+        rabbit.name,
+        expectedTopology(spec(['billing', 'search'])),
+        60_000,
+      );
+      const takeoverMs = Date.now() - frozenAt;
+      // The lease runs 10 s from the last renewal (every 2 s), the standby looks every 2 s.
+      expect(takeoverMs).toBeLessThan(12_000 + 5_000);
+      expect(proxies[standby].writes().length).toBeGreaterThan(0);
+    } finally {
+      process.kill(-backends[leader].pid, 'SIGCONT');
+    }
+    const wokeAt = Date.now();
+
+    // Awake again, it finds its lease over and steps down: no broker write from it, while
+    // the new leader applies the next change.
+    await portal.createConsumer('mailer');
+    await portal.subscribe('mailer', orderCreated);
+    await waitForTopology(
+      rabbit.management,
+      rabbit.name,
+      expectedTopology(spec(['billing', 'search', 'mailer'])),
+      60_000,
+    );
+    expect(proxies[leader].writes().filter(r => r.startedAt >= frozenAt)).toEqual([]);
+    expect(proxies[standby].writes().filter(r => r.startedAt >= wokeAt).length).toBeGreaterThan(0);
+    expect(backends[leader].exited).toBe(false);
   });
 });

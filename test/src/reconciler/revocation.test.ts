@@ -6,16 +6,17 @@ import { PREFIX, waitForTopology } from './__utils__/scenario';
 import { expectedTopology } from './__utils__/topology';
 
 /*
- * Revoking a subscription must stop a consumer that is already connected: the
- * reconciler closes the connections of the consumer's credentials through the management
- * API. The consumer here logs in as an internal broker user named exactly like its BROM
+ * Revoking a subscription removes its binding: nothing more of that type arrives, but the
+ * consumer still reads its queue (which serves all its subscriptions), so its connection
+ * stays open. Revoking its credential must stop it although it is already connected: the
+ * reconciler closes that user's connections through the management API. The consumer here logs in as an internal broker user named exactly like its BROM
  * credential (the sidecar's own tests cover logging in through the sidecar); the
  * reconciler closes connections by that username.
  */
 
 const rabbit = useRabbitVhost();
 
-describe('revoking a subscription', () => {
+describe('revoking access', () => {
   const env = useReconcilerBackend(rabbit);
   const users: string[] = [];
 
@@ -25,7 +26,7 @@ describe('revoking a subscription', () => {
     }
   });
 
-  it("closes the consumer's live AMQP connection", async () => {
+  it('keeps the consumer connected when a subscription is revoked, and closes its live AMQP connection when its credential is', async () => {
     const { portal } = env.backend;
     const [orderCreated] = await portal.createProducer('orders', [
       { name: 'order-created', pattern: 'order.*.created' },
@@ -40,12 +41,21 @@ describe('revoking a subscription', () => {
         prefix: PREFIX,
         producers: ['orders'],
         consumers: [{ name: 'billing' }],
-        bindings: [{ producer: 'orders', consumer: 'billing', routingKey: 'order.*.created' }],
+        bindings: [
+          {
+            producer: 'orders',
+            consumer: 'billing',
+            routingKey: 'order.*.created',
+          },
+        ],
       }),
     );
 
     const password = 'consumer-test-password';
-    await rabbit.management.putUser(credential.username, { password, tags: '' });
+    await rabbit.management.putUser(credential.username, {
+      password,
+      tags: '',
+    });
     users.push(credential.username);
     await rabbit.management.putPermissions(rabbit.name, credential.username, {
       configure: '^$',
@@ -53,7 +63,9 @@ describe('revoking a subscription', () => {
       read: `^${PREFIX.replace('.', '\\.')}billing$`,
     });
 
-    const connection = await amqplib.connect(rabbit.amqpUrl(credential.username, password));
+    const connection = await amqplib.connect(
+      rabbit.amqpUrl(credential.username, password),
+    );
     let closedAt: number | undefined;
     let closeError: unknown;
     connection.on('error', error => {
@@ -87,14 +99,46 @@ describe('revoking a subscription', () => {
         describe: () => 'the consumer received nothing',
       });
 
-      const revokedAt = Date.now();
       await portal.revoke(subscription);
+      // The binding goes; the queue stays with whatever it still holds.
+      await waitForTopology(
+        rabbit.management,
+        rabbit.name,
+        expectedTopology({
+          prefix: PREFIX,
+          producers: ['orders'],
+          consumers: [{ name: 'billing' }],
+          bindings: [],
+        }),
+      );
+      // Two more full passes (1 s resync; each lists the vhost's bindings) ran: still connected.
+      const fullListing = new RegExp(
+        `^/api/bindings/${encodeURIComponent(rabbit.name)}(\\?.*)?$`,
+      );
+      const listed = env.proxy.count('GET', fullListing);
+      await pollUntil(
+        async () =>
+          env.proxy.count('GET', fullListing) >= listed + 2 ? true : undefined,
+        {
+          timeoutMs: 10_000,
+          describe: () => 'the reconciler ran no further full pass',
+        },
+      );
+      expect(closedAt).toBeUndefined();
+      expect(
+        env.proxy.requests.some(r => r.path.startsWith('/api/connections/')),
+      ).toBe(false);
+
+      const revokedAt = Date.now();
+      await portal.revokeCredential(BOB, 'billing', credential.id);
       await pollUntil(async () => (closedAt !== undefined ? true : undefined), {
         timeoutMs: 30_000,
         describe: () => "the consumer's connection is still open",
       });
       // Closed by the broker on BROM's request, with BROM's reason.
-      expect(String((closeError as Error | undefined)?.message)).toMatch(/BROM/);
+      expect(String((closeError as Error | undefined)?.message)).toMatch(
+        /BROM/,
+      );
       expect(closedAt! - revokedAt).toBeLessThan(30_000);
       expect(
         env.proxy.requests.some(
@@ -102,19 +146,8 @@ describe('revoking a subscription', () => {
         ),
       ).toBe(true);
     } finally {
-      if (closedAt === undefined) await connection.close().catch(() => undefined);
+      if (closedAt === undefined)
+        await connection.close().catch(() => undefined);
     }
-
-    // The binding goes; the queue stays with whatever it still holds.
-    await waitForTopology(
-      rabbit.management,
-      rabbit.name,
-      expectedTopology({
-        prefix: PREFIX,
-        producers: ['orders'],
-        consumers: [{ name: 'billing' }],
-        bindings: [],
-      }),
-    );
   });
 });

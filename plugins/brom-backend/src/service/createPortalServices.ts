@@ -2,6 +2,9 @@ import { PermissionsService } from '@backstage/backend-plugin-api';
 import { CatalogExport } from '@internal/plugin-brom-common';
 import { BromUnitOfWork, DatabaseUnitOfWork } from '../store/BromRepositories';
 import { BromStore } from '../store/BromStore';
+import { desiredTopology } from '../reconciler/core/topology';
+import { TopologyOptions } from '../reconciler/core/types';
+import { DatabaseReconcilerStore } from '../reconciler/runtime/ReconcilerStore';
 import { ApplicationAccess } from './ApplicationAccess';
 import { ApplicationService } from './ApplicationService';
 import { AuditService } from './AuditService';
@@ -30,6 +33,8 @@ export function createPortalServices(options: {
   /** Names an application may not take: broker users and RabbitMQ's own. */
   reservedNames: string[];
   broker: CatalogExport['broker'];
+  /** How the reconciler names broker objects: the status compares its records with them. */
+  topology: TopologyOptions;
   clock?: () => Date;
   /** Called after each committed write with the new state version. */
   onCommit?: (version: number) => void;
@@ -44,6 +49,7 @@ export function createPortalServices(options: {
     applications: work.repositories.applications,
   });
   const subscriptions = SubscriptionService.create({ work, access, clock });
+  const reconcilerStore = DatabaseReconcilerStore.create(options.store);
   return {
     work,
     applications: ApplicationService.create({
@@ -57,7 +63,11 @@ export function createPortalServices(options: {
     subscriptions,
     credentials: CredentialService.create({ work, access, clock }),
     audit: AuditService.create({ work, access }),
-    status: StatusService.create({ work }),
+    status: StatusService.create({
+      work,
+      desired: async () =>
+        desiredTopology((await reconcilerStore.read(clock())).input, options.topology),
+    }),
     catalog: CatalogExportService.create({ work, broker: options.broker }),
   };
 }

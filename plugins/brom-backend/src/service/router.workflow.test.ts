@@ -2,6 +2,7 @@
 // response against openapi.yaml.
 /* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "approve", "reject", "revoke", "brom.api.*"] }] */
 import { TestDatabaseId } from '@backstage/backend-test-utils';
+import { ObjectStatus } from '@internal/plugin-brom-common';
 import {
   ADMIN,
   ALICE,
@@ -223,6 +224,35 @@ describe.each(databases.eachSupportedId())(
           params: { name: 'no-such-app' },
           expect: 404,
         });
+      });
+
+      it('reports every object the reconciler has not made yet as pending, never ready', async () => {
+        const { type, consumer, subscription } = await pendingSubscription(
+          brom.api,
+          ALICE_PRODUCES_BOB_CONSUMES,
+        );
+        await approve(ALICE, subscription, subscription.generation, 200);
+        const res = await brom.api.get(BOB, '/applications/{name}/status', {
+          params: { name: consumer.name },
+          expect: 200,
+        });
+        const objects: ObjectStatus[] = res.body.objects;
+        expect(res.body.ready).toBe(false);
+        expect(objects.map(o => o.kind).sort()).toEqual([
+          'binding',
+          'binding',
+          'exchange',
+          'policy',
+          'queue',
+          'queue',
+        ]);
+        expect(objects.map(o => o.key)).toContain(
+          `binding:brom.${type.application}->queue:brom.${consumer.name}:${type.routingKeyPattern}`,
+        );
+        for (const object of objects) {
+          expect(object.condition).toMatchObject({ status: 'Unknown', reason: 'Pending' });
+        }
+        expect(res.body.summary).toMatch(/^0 of 6 objects ready; .* pending: not created on the broker yet \(Pending\)/);
       });
 
       it('answers 404 for applications, types and subscriptions that do not exist', async () => {

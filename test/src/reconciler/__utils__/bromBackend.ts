@@ -1,4 +1,8 @@
-import type { ApplicationStatus, NotificationType, Subscription } from '@internal/plugin-brom-common';
+import type {
+  ApplicationStatus,
+  NotificationType,
+  Subscription,
+} from '@internal/plugin-brom-common';
 import knexFactory, { Knex } from 'knex';
 import type { AddressInfo } from 'node:net';
 import { createTestDatabase, TestDatabase } from '../../postgres';
@@ -14,7 +18,13 @@ import {
   startBromTestBackend,
 } from '@internal/plugin-brom-backend/testUtils';
 
-export { ADMIN, ALICE, BOB, TEAM_A, TEAM_B } from '@internal/plugin-brom-backend/testUtils';
+export {
+  ADMIN,
+  ALICE,
+  BOB,
+  TEAM_A,
+  TEAM_B,
+} from '@internal/plugin-brom-backend/testUtils';
 
 /** Reconciler timings for tests: seconds become a few hundred milliseconds. */
 export interface ReconcilerTestSettings {
@@ -87,15 +97,19 @@ export class PortalDriver {
     });
     const created: NotificationType[] = [];
     for (const type of types) {
-      const res = await this.api.post(ALICE, '/applications/{name}/notification-types', {
-        params: { name },
-        body: {
-          name: type.name,
-          routingKeyPattern: type.pattern,
-          description: `${type.name} of ${name}`,
+      const res = await this.api.post(
+        ALICE,
+        '/applications/{name}/notification-types',
+        {
+          params: { name },
+          body: {
+            name: type.name,
+            routingKeyPattern: type.pattern,
+            description: `${type.name} of ${name}`,
+          },
+          expect: 201,
         },
-        expect: 201,
-      });
+      );
       created.push(res.body);
     }
     return created;
@@ -161,17 +175,31 @@ export class PortalDriver {
     });
   }
 
-  /** Issues a credential for `application` (owned by `who`): its broker username and secret. */
+  /** Issues a credential for `application` (owned by `who`): its id, broker username and secret. */
   async createCredential(
     who: string,
     application: string,
-  ): Promise<{ username: string; secret: string }> {
+  ): Promise<{ id: string; username: string; secret: string }> {
     const res = await this.api.post(who, '/applications/{name}/credentials', {
       params: { name: application },
       body: {},
       expect: 201,
     });
-    return { username: res.body.credential.username, secret: res.body.secret };
+    const { id, username } = res.body.credential;
+    return { id, username, secret: res.body.secret };
+  }
+
+  /** Revokes the credential `id` of `application` as its owner (`who`). */
+  async revokeCredential(
+    who: string,
+    application: string,
+    id: string,
+  ): Promise<void> {
+    await this.api.post(who, '/applications/{name}/credentials/{id}/revoke', {
+      params: { name: application, id },
+      body: {},
+      expect: 200,
+    });
   }
 
   async status(name: string): Promise<ApplicationStatus> {
@@ -199,7 +227,10 @@ export class PortalDriver {
   }
 
   /** Waits until the status endpoint reports every object of the application ready. */
-  async waitUntilReady(name: string, withinMs = 30_000): Promise<ApplicationStatus> {
+  async waitUntilReady(
+    name: string,
+    withinMs = 30_000,
+  ): Promise<ApplicationStatus> {
     let last: ApplicationStatus | undefined;
     return pollUntil(
       async () => {
@@ -209,7 +240,8 @@ export class PortalDriver {
       {
         timeoutMs: withinMs,
         intervalMs: 100,
-        describe: () => `${name} is not ready: ${JSON.stringify(last, null, 1)}`,
+        describe: () =>
+          `${name} is not ready: ${JSON.stringify(last, null, 1)}`,
       },
     );
   }
@@ -300,7 +332,9 @@ export function useReconcilerBackend(
   let proxy: ManagementProxy | undefined;
   let backend: ReconcilerTestBackend | undefined;
   beforeEach(async () => {
-    proxy = await ManagementProxy.start({ target: rabbit.rabbit.managementUrl });
+    proxy = await ManagementProxy.start({
+      target: rabbit.rabbit.managementUrl,
+    });
     backend = await startReconcilerBackend({
       managementUrl: proxy.url,
       vhost: rabbit.name,

@@ -17,7 +17,6 @@ export class MemoryReconcilerStore implements ReconcilerStore {
   input: ReconcilerInput;
   readonly rows = new Map<string, SyncStatusRow>();
   revokedUsers: ReconcilerSnapshot['revokedUsers'] = [];
-  revokedSubscriptions: ReconcilerSnapshot['revokedSubscriptions'] = [];
   readonly finalized: string[] = [];
 
   constructor(input: ReconcilerInput) {
@@ -32,9 +31,6 @@ export class MemoryReconcilerStore implements ReconcilerStore {
       managed: new Set([...rows.values()].filter(r => r.managed).map(r => r.key)),
       statuses: rows,
       revokedUsers: this.revokedUsers.filter(u => !enforced(`credential:${u.credentialId}`)),
-      revokedSubscriptions: this.revokedSubscriptions.filter(
-        s => !enforced(`subscription:${s.id}:${s.generation}`),
-      ),
     };
   }
 
@@ -65,11 +61,17 @@ export class MemoryReconcilerStore implements ReconcilerStore {
     await this.writeStatuses(enforcementRecords(keys, now), []);
   }
 
-  /** Removes the finalized applications and notification types from `input`. */
+  /**
+   * Removes the finalized applications and notification types from `input` and, as the
+   * database does, the applications' status rows.
+   */
   async finalize(applicationIds: string[], notificationTypeIds: string[]): Promise<void> {
     const apps = new Set(applicationIds);
     const types = new Set(notificationTypeIds);
     this.finalized.push(...applicationIds, ...notificationTypeIds);
+    for (const [key, row] of this.rows) {
+      if (row.application_id !== null && apps.has(row.application_id)) this.rows.delete(key);
+    }
     this.input = {
       ...this.input,
       version: this.input.version + (apps.size || types.size ? 1 : 0),

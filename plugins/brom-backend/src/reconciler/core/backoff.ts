@@ -97,6 +97,16 @@ export class Backoff {
   }
 
   /**
+   * Forgets every failure that retrying can fix, keeping terminal ones: when the broker
+   * answers again after an outage, what failed because of it is due at once.
+   */
+  resetTransient(): number {
+    const forgotten = this.#failures.size;
+    this.#failures.clear();
+    return forgotten;
+  }
+
+  /**
    * Whether to try the object now: not while its backoff runs, and not while it is
    * terminal at the generation it failed at.
    */

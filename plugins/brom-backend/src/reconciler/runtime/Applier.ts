@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { CustomErrorBase } from '@backstage/errors';
 import { Backoff } from '../core/backoff';
 import { BrokerApi, classifyWriteError } from '../core/BrokerApi';
 import { desiredGenerations, kindOf } from '../core/kinds';
@@ -24,7 +25,12 @@ export interface ApplierOptions {
   /** Writes in flight at once within one wave. */
   concurrency: number;
   metrics?: ReconcilerMetrics;
+  /** The fencing check before every write: false once this replica may no longer write. */
+  mayWrite?: () => boolean;
 }
+
+/** This replica lost the right to write to the broker (its lease) during a pass. */
+export class WritesFencedError extends CustomErrorBase {}
 
 export interface ApplyRequest {
   plan: Plan;
@@ -65,6 +71,7 @@ export class Applier {
   readonly #backoff: Backoff;
   readonly #concurrency: number;
   readonly #metrics?: ReconcilerMetrics;
+  readonly #mayWrite: () => boolean;
   readonly #inFlight = new Set<string>();
   readonly #background = new Set<Promise<void>>();
   #backgroundDone: (() => void) | undefined;
@@ -75,6 +82,7 @@ export class Applier {
     this.#backoff = options.backoff;
     this.#concurrency = options.concurrency;
     this.#metrics = options.metrics;
+    this.#mayWrite = options.mayWrite ?? (() => true);
   }
 
   static create(options: ApplierOptions): Applier {
@@ -163,6 +171,11 @@ export class Applier {
       });
       await runLimited(runnable, this.#concurrency, async action => {
         const kind = describeKey(action.key).kind;
+        // Not a failure of the object: the pass ends here and records nothing, since
+        // another replica may be reconciling by now.
+        if (!this.#mayWrite()) {
+          throw new WritesFencedError(`not writing ${action.key}: this replica no longer holds the reconciler lease`);
+        }
         try {
           await this.#write(action);
           this.#backoff.reset(action.key);

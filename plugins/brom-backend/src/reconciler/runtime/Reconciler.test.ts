@@ -1,6 +1,6 @@
 import { OPTIONS, application, sampleInput } from '../__testUtils__/fakeBroker';
 import { FakeBrokerApi } from '../__testUtils__/fakeBrokerApi';
-import { silentLogger } from '../__testUtils__/logger';
+import { recordingLogger, silentLogger } from '../__testUtils__/logger';
 import { MemoryReconcilerStore } from '../__testUtils__/memoryStore';
 import { Reconciler, ReconcilerOptions } from './Reconciler';
 
@@ -140,6 +140,47 @@ describe('Reconciler', () => {
 
       const full = await reconciler.pass();
       expect(full).toMatchObject({ mode: 'full', finalized: 1 });
+      expect(store.finalized).toEqual(['app-shipping']);
+    });
+    it('finalizes a deleted application only once the deletions of its objects that went on in the background have ended', async () => {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+      const { clock, store, api, reconciler } = setup();
+      await reconciler.pass();
+      store.input.applications = store.input.applications.map(a =>
+        a.id === 'app-shipping' ? { ...a, deletedAt: iso(START), generation: 2 } : a,
+      );
+      store.input.version += 1;
+      const deleting = api.hold('deleteQueue brom.shipping');
+      const passing = reconciler.pass({ mode: 'incremental', writeBudgetMs: 1_000 });
+      await deleting.started;
+      await jest.advanceTimersByTimeAsync(1_000);
+      await passing;
+      expect(store.rows.get('queue:brom.shipping')).toMatchObject({ reason: 'InProgress', managed: true });
+
+      // A full pass meanwhile leaves the deletions in flight out of its plan: it must not
+      // read that as "nothing of shipping is left" and finalize (dropping its records).
+      const during = await reconciler.pass();
+      expect(during.finalized).toBe(0);
+      expect(store.finalized).toEqual([]);
+
+      api.failNext('deleteQueue brom.shipping', 500);
+      deleting.release();
+      await reconciler.drain();
+      expect(store.rows.get('queue:brom.shipping')).toMatchObject({
+        status: 'False',
+        reason: 'BrokerError',
+        managed: true,
+        application_id: 'app-shipping',
+      });
+
+      // The first pass after the background writes ended asks for the finalizing full pass
+      // the one above put off; the queue is retried and goes.
+      clock.ms += 60_000;
+      const retried = await reconciler.pass({ mode: 'incremental' });
+      expect(retried).toMatchObject({ mode: 'incremental', fullPassWanted: true });
+      expect(api.broker.observed.queues.map(q => q.name)).not.toContain('brom.shipping');
+      const full = await reconciler.pass();
+      expect(full.finalized).toBe(1);
       expect(store.finalized).toEqual(['app-shipping']);
     });
   });
@@ -295,6 +336,90 @@ describe('Reconciler', () => {
     });
   });
 
+  describe('fencing', () => {
+    it('stops before the next broker write once this replica may no longer write, and records nothing', async () => {
+      let leading = true;
+      const { store, api, reconciler } = setup({ mayWrite: () => leading });
+      const policy = api.hold('putPolicy brom.billing');
+
+      const passing = reconciler.pass();
+      await policy.started;
+      leading = false;
+      policy.release();
+      await expect(passing).rejects.toThrow(/no longer holds the reconciler lease/);
+      // Exchanges, then the policies: nothing of a later wave was written.
+      expect(api.calls.filter(c => c.startsWith('putQueue') || c.startsWith('createBinding'))).toEqual([]);
+      expect(store.rows.size).toBe(0);
+
+      api.calls.length = 0;
+      await expect(reconciler.pass()).rejects.toThrow(/no longer holds the reconciler lease/);
+      expect(api.calls).toEqual([]);
+    });
+  });
+
+  describe('broker outages', () => {
+    it('tries an unreachable broker at least every 2 s, and retries everything at once when it answers, whatever the backoffs grew to', async () => {
+      const logger = recordingLogger();
+      const { clock, store, api, reconciler } = setup({ logger, backoffCapMs: 300_000 });
+      await reconciler.pass();
+
+      // A binding fails nine times in a row: its next attempt is 128 s away.
+      approveShipping(store);
+      api.failNext(`createBinding ${SHIPPING_BINDING}`, 503, { times: 9 });
+      let result = await reconciler.pass({ mode: 'incremental' });
+      for (let i = 1; i < 9; i++) {
+        clock.ms = result.retryAt!;
+        result = await reconciler.pass({ mode: 'incremental' });
+      }
+      expect(store.rows.get(SHIPPING_BINDING)).toMatchObject({ status: 'False', attempts: 9 });
+      expect(result.retryAt! - clock.ms).toBe(128_000);
+      const failedAt = clock.ms;
+
+      // Then the broker is away for 100 s: far longer than its own backoff would have
+      // tried it again within, had it grown as an object's does.
+      api.down();
+      const attempts: number[] = [];
+      while (clock.ms < failedAt + 100_000) {
+        clock.ms += 100;
+        result = await reconciler.pass({ mode: 'incremental' });
+        expect(result.brokerAvailable).toBe(false);
+        expect(result.retryAt! - clock.ms).toBeLessThanOrEqual(2_000);
+        attempts.push(clock.ms);
+        clock.ms = result.retryAt!;
+      }
+      expect(attempts.length).toBeGreaterThan(50);
+
+      api.up();
+      api.calls.length = 0;
+      const back = await reconciler.pass({ mode: 'incremental' });
+      expect(back).toMatchObject({ mode: 'full', brokerAvailable: true, writes: 1, retryAt: undefined });
+      expect(api.calls).toContain(`createBinding ${SHIPPING_BINDING}`);
+      expect(clock.ms - failedAt).toBeLessThan(105_000);
+      expect(store.rows.get(SHIPPING_BINDING)).toMatchObject({ status: 'True', attempts: 0 });
+
+      // Warned once when it went, told once when it came back.
+      expect(logger.lines.filter(l => l.startsWith('warn: The broker does not answer'))).toHaveLength(1);
+      expect(logger.lines.filter(l => l.startsWith('info: The broker answers again after'))).toEqual([
+        expect.stringMatching(/after (99|100|101) s; 1 objects waiting on their backoff are retried now$/),
+      ]);
+    });
+
+    it('logs full passes that find nothing to do as one summary line every ten minutes', async () => {
+      const logger = recordingLogger();
+      const { clock, reconciler } = setup({ logger });
+      await reconciler.pass();
+      logger.lines.length = 0;
+      for (let minute = 1; minute <= 20; minute++) {
+        clock.ms = START + minute * 60_000;
+        await reconciler.pass();
+      }
+      expect(logger.lines).toEqual([
+        `info: 10 full passes since ${iso(START)} found the broker as desired (now at version 7)`,
+        `info: 10 full passes since ${iso(START + 10 * 60_000)} found the broker as desired (now at version 7)`,
+      ]);
+    });
+  });
+
   describe('writes past the budget', () => {
     it('lets writes that outlive the budget go on in the background, left alone by later passes', async () => {
       jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
@@ -394,14 +519,11 @@ describe('Reconciler', () => {
       expect(api.calls).toEqual([]);
     });
 
-    it('keeps a revocation waiting when closing fails, and enforces a revoked subscription without users at once', async () => {
+    it('keeps a revocation waiting when closing fails', async () => {
       const { store, api, reconciler } = setup({ sidecarVersions: async () => [7] });
       await reconciler.pass();
       store.revokedUsers = [
         { credentialId: 'cred-1', username: 'billing-1', reason: 'credential revoked', since: iso(START - 60_000) },
-      ];
-      store.revokedSubscriptions = [
-        { id: 'sub-billing', generation: 3, usernames: [], since: iso(START) },
       ];
       api.connections.set('billing-1', ['conn-a']);
       api.failNext('closeUserConnections billing-1', 500);
@@ -409,11 +531,28 @@ describe('Reconciler', () => {
       const failed = await reconciler.pass({ mode: 'incremental' });
       expect(failed.retryAt).toBe(START + 1_000);
       expect(store.rows.has('enforced:credential:cred-1')).toBe(false);
-      expect(store.rows.has('enforced:subscription:sub-billing:3')).toBe(true);
 
       await reconciler.pass({ mode: 'incremental' });
       expect(store.rows.has('enforced:credential:cred-1')).toBe(true);
       expect(api.connections.has('billing-1')).toBe(false);
+    });
+
+    it("removes a revoked subscription's binding and leaves its consumer connected: it still reads its queue", async () => {
+      const { store, api, reconciler } = setup({ sidecarVersions: async () => [8] });
+      await reconciler.pass();
+      api.connections.set('billing-1', ['conn-a']);
+      store.input.subscriptions = store.input.subscriptions.map(s =>
+        s.id === 'sub-billing' ? { ...s, state: 'revoked', generation: 3 } : s,
+      );
+      store.input.version += 1;
+
+      api.calls.length = 0;
+      const revoked = await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).toContain('deleteBinding brom.orders->queue:brom.billing:order.*.created');
+      expect(api.calls.filter(c => c.includes('Connections'))).toEqual([]);
+      expect(api.connections.get('billing-1')).toEqual(['conn-a']);
+      expect(revoked).toMatchObject({ revocationsPending: 0, retryAt: undefined });
+      expect(store.rows.get('queue:brom.billing')).toMatchObject({ status: 'True', managed: true });
     });
   });
 });

@@ -2,11 +2,12 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { randomUUID } from 'node:crypto';
 import { Backoff, Clock, systemClock } from '../core/backoff';
 import { BrokerApi, classifyWriteError } from '../core/BrokerApi';
+import { desiredObjects } from '../core/kinds';
 import { vhostKey } from '../core/naming';
 import { Plan, plan as planChanges } from '../core/plan';
 import { desiredTopology } from '../core/topology';
 import { BrokerTopology, ObservedTopology, TopologyOptions } from '../core/types';
-import { Applied, Applier } from './Applier';
+import { Applied, Applier, WritesFencedError } from './Applier';
 import { IncrementalScope } from './IncrementalScope';
 import { ReconcilerMetrics } from './metrics';
 import { observeObjects, observeVhost } from './observation';
@@ -38,6 +39,17 @@ export interface ReconcilerOptions {
    */
   revocationGraceMs?: number;
   metrics?: ReconcilerMetrics;
+  /**
+   * Longest wait between attempts to reach a broker that does not answer. Short, so that
+   * a pass follows within it once the broker is back, however long it was away; each
+   * attempt is one request. Default 2 s.
+   */
+  brokerRetryCapMs?: number;
+  /**
+   * The fencing check: false once this replica may no longer write (it lost the leader
+   * lease). A pass then stops before its next broker write, and records nothing.
+   */
+  mayWrite?: () => boolean;
 }
 
 export interface PassResult {
@@ -93,6 +105,9 @@ const MAX_INCREMENTAL_OBJECTS = 300;
 
 const NO_FINALIZERS = { applicationIds: [], notificationTypeIds: [] };
 
+/** Full passes that found nothing to do are logged as one line at most this often. */
+const IDLE_SUMMARY_MS = 10 * 60_000;
+
 /** How long each step of a pass took, counted from its start, for the pass's log line. */
 class PassTimings {
   readonly #clock: Clock;
@@ -106,6 +121,10 @@ class PassTimings {
 
   static start(clock: Clock): PassTimings {
     return new PassTimings(clock);
+  }
+
+  get startedAt(): number {
+    return this.#started;
   }
 
   elapsedMs(): number {
@@ -134,11 +153,24 @@ export class Reconciler {
   readonly #topology: TopologyOptions;
   readonly #clock: Clock;
   readonly #backoff: Backoff;
+  /** The vhost key's backoff: how often an unreachable broker is tried again. */
+  readonly #brokerRetry: Backoff;
+  readonly #brokerRetryCapMs: number;
   readonly #metrics?: ReconcilerMetrics;
   readonly #scope = IncrementalScope.create();
   readonly #applier: Applier;
   readonly #status: StatusRecorder;
   readonly #revocations: RevocationEnforcer;
+  readonly #mayWrite: () => boolean;
+  /**
+   * A full pass put off finalizing because deletions were still in flight: the first pass
+   * after they end asks for another full pass.
+   */
+  #finalizingPutOff = false;
+  /** When the broker stopped answering, while it does not. */
+  #brokerDownSince: number | undefined;
+  /** Full passes that wrote nothing since the last summary line, and since when. */
+  readonly #idle = { passes: 0, since: 0 };
 
   private constructor(options: ReconcilerOptions) {
     this.#store = options.store;
@@ -147,18 +179,28 @@ export class Reconciler {
     this.#topology = options.topology;
     this.#clock = options.clock ?? systemClock;
     this.#metrics = options.metrics;
+    this.#mayWrite = options.mayWrite ?? (() => true);
     this.#backoff = Backoff.create({
       baseMs: options.backoffBaseMs,
       capMs: options.backoffCapMs,
       random: options.random,
       clock: this.#clock,
     });
+    this.#brokerRetryCapMs = options.brokerRetryCapMs ?? 2_000;
+    this.#brokerRetry = Backoff.create({
+      baseMs: Math.min(options.backoffBaseMs ?? 1_000, this.#brokerRetryCapMs),
+      capMs: this.#brokerRetryCapMs,
+      random: options.random,
+      clock: this.#clock,
+    });
+    this.#idle.since = this.#clock.now();
     this.#applier = Applier.create({
       broker: options.broker,
       vhost: options.topology.vhost,
       backoff: this.#backoff,
       concurrency: options.concurrency ?? 8,
       metrics: options.metrics,
+      mayWrite: options.mayWrite,
     });
     this.#status = StatusRecorder.create({
       store: options.store,
@@ -205,6 +247,9 @@ export class Reconciler {
   }
 
   async pass(options: PassOptions = {}): Promise<PassResult> {
+    if (!this.#mayWrite()) {
+      throw new WritesFencedError('no pass: this replica no longer holds the reconciler lease');
+    }
     const logger = this.#logger.child({ reconcileId: randomUUID().slice(0, 8) });
     const timings = PassTimings.start(this.#clock);
     const incremental = options.mode === 'incremental' && this.#scope.hasBaseline;
@@ -225,7 +270,10 @@ export class Reconciler {
       if (scope.size === 0) {
         this.#metrics?.pass('ok', timings.elapsedMs(), mode);
         const revocations = await this.#revocations.enforce(snapshot, now, logger);
-        return passResult(mode, revocations, { retryAt: undefined, writes: 0, finalized: 0 });
+        return {
+          ...passResult(mode, revocations, { retryAt: undefined, writes: 0, finalized: 0 }),
+          fullPassWanted: this.#takeFinalizingPutOff(),
+        };
       }
       const refs = this.#scope.refs(scope);
       observation = await this.#observing(() =>
@@ -236,7 +284,7 @@ export class Reconciler {
     if (!observation!.ok) {
       return this.#brokerUnavailable({ snapshot, now, error: observation!.error, mode, timings, logger });
     }
-    this.#backoff.reset(vhostKey(this.#topology.vhost));
+    this.#brokerAnswered(logger);
 
     const { observed, startedAt: observedAt } = observation!;
     const { planned, managed, leftAlone } = this.#scope.narrow({
@@ -262,8 +310,16 @@ export class Reconciler {
     // connections are closed, so a reconnecting consumer gets nothing more through it.
     const revocations = await this.#revocations.enforce(snapshot, now, logger);
 
-    // Finalizing needs to know that no object of a deleted row is left anywhere: full only.
-    const finalizable = scope ? NO_FINALIZERS : plan.finalizable;
+    // Finalizing needs to know that no object of a deleted row is left anywhere: full only,
+    // and not while deletions go on in the background. The plan left those out and so
+    // cannot see them; a deletion that then failed would find its record gone with the row,
+    // and the object would no longer be ours to delete.
+    let finalizable = scope ? NO_FINALIZERS : plan.finalizable;
+    if (!scope && this.#deletionsInFlight(desired)) {
+      this.#finalizingPutOff ||=
+        finalizable.applicationIds.length + finalizable.notificationTypeIds.length > 0;
+      finalizable = NO_FINALIZERS;
+    }
     const finalized = finalizable.applicationIds.length + finalizable.notificationTypeIds.length;
     await this.#store.finalize(finalizable.applicationIds, finalizable.notificationTypeIds, now);
 
@@ -274,6 +330,7 @@ export class Reconciler {
       );
     } else {
       logger.debug(`Pass over version ${snapshot.input.version} wrote nothing; ${timings}`);
+      if (!scope) this.#idlePass(snapshot.input.version, logger);
     }
     this.#metrics?.pass(outcome.failed.size ? 'failed' : 'ok', timings.elapsedMs(), mode);
     this.#metrics?.pending(outcome.failed.size + outcome.skipped.size);
@@ -284,10 +341,26 @@ export class Reconciler {
         finalized,
       }),
       fullPassWanted:
-        incremental &&
-        plan.waves.some(w => w.operation === 'delete') &&
-        (desired.applications.some(a => a.deleted) || desired.deletedNotificationTypes.length > 0),
+        this.#takeFinalizingPutOff() ||
+        (incremental &&
+          plan.waves.some(w => w.operation === 'delete') &&
+          (desired.applications.some(a => a.deleted) ||
+            desired.deletedNotificationTypes.length > 0)),
     };
+  }
+
+  /** True when a write still in flight deletes an object (only deletions are of undesired keys). */
+  #deletionsInFlight(desired: BrokerTopology): boolean {
+    if (this.#applier.inFlight.size === 0) return false;
+    const desiredKeys = new Set(desiredObjects(desired).map(o => o.key));
+    return [...this.#applier.inFlight].some(key => !desiredKeys.has(key));
+  }
+
+  /** Whether finalizing was put off and the writes it waited for have ended (then forgets it). */
+  #takeFinalizingPutOff(): boolean {
+    if (!this.#finalizingPutOff || this.#applier.inFlight.size > 0) return false;
+    this.#finalizingPutOff = false;
+    return true;
   }
 
   /**
@@ -345,10 +418,16 @@ export class Reconciler {
     logger: LoggerService;
   }): Promise<PassResult> {
     const { message } = classifyWriteError(failed.error);
-    const decision = this.#backoff.failure(vhostKey(this.#topology.vhost));
+    const decision = this.#brokerRetry.failure(vhostKey(this.#topology.vhost));
     await this.#status.recordBrokerUnavailable(failed.snapshot, failed.now, { message, ...decision });
     // What happened to the broker meanwhile is unknown: the next pass looks at everything.
     this.#scope.reset();
+    if (this.#brokerDownSince === undefined) {
+      this.#brokerDownSince = failed.timings.startedAt;
+      this.#logger.warn(
+        `The broker does not answer (${message}); trying again at least every ${this.#brokerRetryCapMs} ms`,
+      );
+    }
     failed.logger.debug(`Broker unavailable, retrying in ${decision.delayMs} ms: ${message}`);
     this.#metrics?.pass('failed', failed.timings.elapsedMs(), failed.mode);
     return {
@@ -359,6 +438,35 @@ export class Reconciler {
       }),
       brokerAvailable: false,
     };
+  }
+
+  /**
+   * The broker answered. After an outage, everything that failed meanwhile is due at once
+   * rather than when its backoff (grown during the outage) ends.
+   */
+  #brokerAnswered(logger: LoggerService): void {
+    const key = vhostKey(this.#topology.vhost);
+    this.#brokerRetry.reset(key);
+    this.#backoff.reset(key);
+    if (this.#brokerDownSince === undefined) return;
+    const downMs = this.#clock.now() - this.#brokerDownSince;
+    this.#brokerDownSince = undefined;
+    const retried = this.#backoff.resetTransient();
+    logger.info(
+      `The broker answers again after ${Math.round(downMs / 1000)} s; ${retried} objects waiting on their backoff are retried now`,
+    );
+  }
+
+  /** Counts a full pass that wrote nothing, and says so in one line every {@link IDLE_SUMMARY_MS}. */
+  #idlePass(version: number, logger: LoggerService): void {
+    this.#idle.passes++;
+    const now = this.#clock.now();
+    if (now - this.#idle.since < IDLE_SUMMARY_MS) return;
+    logger.info(
+      `${this.#idle.passes} full passes since ${new Date(this.#idle.since).toISOString()} found the broker as desired (now at version ${version})`,
+    );
+    this.#idle.passes = 0;
+    this.#idle.since = now;
   }
 
   async #observing(read: () => Promise<ObservedTopology>): Promise<Observation> {

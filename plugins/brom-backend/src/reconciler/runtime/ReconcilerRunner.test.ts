@@ -37,7 +37,7 @@ describe('ReconcilerRunner', () => {
           };
         },
       },
-      lease: { acquire: async () => true, release: async () => undefined },
+      lease: { acquire: async () => true, holds: () => true, release: async () => undefined },
       logger: silentLogger(),
       resyncMs: 10_000,
       clock,
@@ -86,7 +86,7 @@ describe('ReconcilerRunner', () => {
     const runner = ReconcilerRunner.create({
       reconciler,
       watcher: { onChange: () => () => undefined },
-      lease: { acquire: async () => true, release: async () => undefined },
+      lease: { acquire: async () => true, holds: () => true, release: async () => undefined },
       logger: silentLogger(),
       resyncMs: 60_000,
       clock,

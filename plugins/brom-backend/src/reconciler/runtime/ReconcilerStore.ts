@@ -10,20 +10,16 @@ export interface ReconcilerSnapshot {
   managed: Set<string>;
   /** The last stored status per key, for condition transition times. */
   statuses: Map<string, SyncStatusRow>;
-  /** Broker users whose access ended: revoked or expired credentials, deleted applications. */
+  /**
+   * Broker users whose access ended: revoked or expired credentials, deleted applications.
+   * A revoked subscription is not among them: its consumer still reads its queue, which
+   * serves all its subscriptions, so closing its connections would only make it reconnect.
+   */
   revokedUsers: Array<{
     credentialId: string;
     username: string;
     reason: string;
     /** When the access ended. */
-    since: string;
-  }>;
-  /** Consumers whose subscription was revoked since their connections were last closed. */
-  revokedSubscriptions: Array<{
-    id: string;
-    generation: number;
-    usernames: string[];
-    /** When the subscription was revoked. */
     since: string;
   }>;
 }
@@ -186,26 +182,6 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
           revokedUsers.push({ credentialId: c.id, username: c.username, reason, since });
         }
       }
-      const liveUsernamesByApp = new Map<string, string[]>();
-      for (const c of creds) {
-        if (c.revoked_at) continue;
-        const list = liveUsernamesByApp.get(c.application_id) ?? [];
-        list.push(c.username);
-        liveUsernamesByApp.set(c.application_id, list);
-      }
-      const revokedSubscriptions = subs
-        .filter(
-          s =>
-            s.state === 'revoked' &&
-            !statuses.has(`${ENFORCED_PREFIX}subscription:${s.id}:${s.generation}`),
-        )
-        .map(s => ({
-          id: s.id,
-          generation: s.generation,
-          usernames: liveUsernamesByApp.get(s.consumer_application_id) ?? [],
-          since: s.updated_at,
-        }));
-
       return {
         input: {
           version,
@@ -236,7 +212,6 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
         managed,
         statuses,
         revokedUsers,
-        revokedSubscriptions,
       };
     });
   }

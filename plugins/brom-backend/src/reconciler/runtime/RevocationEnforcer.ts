@@ -59,7 +59,7 @@ export class RevocationEnforcer {
     now: Date,
     logger: LoggerService,
   ): Promise<Enforcement> {
-    const pending = snapshot.revokedUsers.length + snapshot.revokedSubscriptions.length;
+    const pending = snapshot.revokedUsers.length;
     if (pending === 0) return { waitingForSidecars: 0 };
     const versions = await this.#sidecarVersions();
     if (versions.some(v => v < snapshot.input.version)) return { waitingForSidecars: pending };
@@ -67,30 +67,11 @@ export class RevocationEnforcer {
 
     // Per user, from the broker's connection tracking: a connection is seen as soon as it is
     // open (the statistics-based listings lag by up to `collect_statistics_interval`).
-    const outcomes = new Map<string, Promise<boolean>>();
-    /** True once the user has no open connection left (none found, or all closed). */
-    const close = (username: string, reason: string): Promise<boolean> => {
-      let outcome = outcomes.get(username);
-      if (!outcome) {
-        outcome = this.#close(username, reason, logger);
-        outcomes.set(username, outcome);
-      }
-      return outcome;
-    };
     const settled = (since: string) => now.getTime() - Date.parse(since) >= this.#graceMs;
     const enforced: string[] = [];
     for (const user of snapshot.revokedUsers) {
-      if ((await close(user.username, user.reason)) && settled(user.since)) {
+      if ((await this.#close(user.username, user.reason, logger)) && settled(user.since)) {
         enforced.push(`credential:${user.credentialId}`);
-      }
-    }
-    for (const subscription of snapshot.revokedSubscriptions) {
-      let closedAll = true;
-      for (const username of subscription.usernames) {
-        closedAll = (await close(username, 'subscription revoked')) && closedAll;
-      }
-      if (closedAll && (subscription.usernames.length === 0 || settled(subscription.since))) {
-        enforced.push(`subscription:${subscription.id}:${subscription.generation}`);
       }
     }
     if (enforced.length) {
@@ -99,6 +80,7 @@ export class RevocationEnforcer {
     return enforced.length < pending ? { waitingForSidecars: 0, recheckAt } : { waitingForSidecars: 0 };
   }
 
+  /** True once the user has no open connection left (none found, or all closed). */
   async #close(username: string, reason: string, logger: LoggerService): Promise<boolean> {
     try {
       const open = await this.#broker.listUserConnections(username);

@@ -40,6 +40,7 @@ export function createReconcilerRunner(options: {
     connectTimeoutMs: Math.min(config.broker.requestTimeoutMs, 5000),
   });
   const clock = systemClock;
+  const lease = DatabaseLeaderLease.create({ store, logger, clock });
   const reconciler = Reconciler.create({
     store: DatabaseReconcilerStore.create(store),
     broker: ManagementBrokerApi.create({ client, username: config.broker.username }),
@@ -63,11 +64,12 @@ export function createReconcilerRunner(options: {
     revocationGraceMs: config.reconciler.revocationGraceMs,
     metrics: createReconcilerMetrics(),
     clock,
+    mayWrite: () => lease.holds(),
   });
   return ReconcilerRunner.create({
     reconciler,
     watcher,
-    lease: DatabaseLeaderLease.create({ store, logger }),
+    lease,
     logger,
     resyncMs: config.reconciler.resyncMs,
     clock,

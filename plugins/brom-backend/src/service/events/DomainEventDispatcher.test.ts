@@ -61,6 +61,7 @@ function portalOn(store: BromStore, onCommit?: (version: number) => void) {
     permissions: mockServices.permissions(),
     reservedNames: [],
     broker: { vhost: '/', prefix: 'brom.', amqpUrls: [] },
+    topology: { vhost: '/', prefix: 'brom.', queueType: 'quorum', policyPriority: 10 },
     onCommit,
   });
 }
