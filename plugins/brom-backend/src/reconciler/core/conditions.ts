@@ -1,19 +1,10 @@
+import type { Condition } from '@internal/plugin-brom-common';
 import { compareCodeUnits, describeKey } from './naming';
 import { Plan } from './plan';
 
-/**
- * A Kubernetes-style condition. Same shape as `Condition` in brom-common, declared here
- * because the reconciler core depends on nothing but itself.
- */
-export interface Condition {
-  type: 'Ready';
-  status: 'True' | 'False' | 'Unknown';
-  /** CamelCase, machine-readable, e.g. `QueueNotEmpty`. */
-  reason: string;
-  message: string;
-  observedGeneration: number;
-  lastTransitionTime: string;
-}
+// The condition's shape is the API's (brom-common); a type-only import keeps the core free of
+// runtime dependencies.
+export type { Condition };
 
 /** A condition as a pass computes it, before it knows when the status last moved. */
 export type ConditionUpdate = Omit<Condition, 'lastTransitionTime'>;
