@@ -1,5 +1,9 @@
 import { PermissionsService } from '@backstage/backend-plugin-api';
-import { ConflictError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
@@ -9,6 +13,7 @@ import {
   Application,
   bromApplicationAnyOwnerPermission,
   bromApplicationDeletePermission,
+  bromForceDeletePermission,
   bromNotificationTypeReadAllPermission,
 } from '@internal/plugin-brom-common';
 import { ApplicationStore } from '../store/ApplicationStore';
@@ -69,11 +74,36 @@ export class ApplicationAccess {
     }
   }
 
+  /**
+   * Checks the permission to delete `name` (an application, or one of its notification
+   * types) and, when the deletion is forced (revoking live subscriptions), the force-delete
+   * right; returns the application.
+   */
+  async authorizeDeletion(
+    actor: Actor,
+    permission: ResourcePermission<'brom-application'>,
+    name: string,
+    force: boolean,
+  ): Promise<Application> {
+    const application = await this.authorizeOn(actor, permission, name);
+    if (force) {
+      await this.authorize(
+        actor,
+        bromForceDeletePermission,
+        'Only BROM administrators can force a deletion',
+      );
+    }
+    return application;
+  }
+
   /** The actor as a reader of things whose visibility depends on who asks. */
   async viewerOf(actor: Actor): Promise<Viewer> {
     return {
       claims: actor.ownershipEntityRefs,
-      isAdmin: await this.isGranted(actor, bromNotificationTypeReadAllPermission),
+      isAdmin: await this.isGranted(
+        actor,
+        bromNotificationTypeReadAllPermission,
+      ),
     };
   }
 
@@ -117,7 +147,8 @@ export async function getApplication(
   name: string,
 ): Promise<Application> {
   const application = await applications.findByName(name);
-  if (!application) throw new NotFoundError(`Application "${name}" does not exist`);
+  if (!application)
+    throw new NotFoundError(`Application "${name}" does not exist`);
   return application;
 }
 
@@ -129,7 +160,8 @@ export async function applicationForWrite(
   options: { live: boolean } = { live: true },
 ): Promise<Application> {
   const application = await getApplication(applications, name);
-  if (options.live && application.deletedAt) throw applicationBeingDeleted(name);
+  if (options.live && application.deletedAt)
+    throw applicationBeingDeleted(name);
   if (application.owner !== seen.owner) {
     throw new ConflictError(
       `The owner of "${name}" changed while your request was checked; reload and try again`,
@@ -143,5 +175,7 @@ export function applicationBeingDeleted(name: string) {
 }
 
 export function typeBeingDeleted(application: string, name: string) {
-  return new ConflictError(`Notification type "${application}/${name}" is being deleted`);
+  return new ConflictError(
+    `Notification type "${application}/${name}" is being deleted`,
+  );
 }

@@ -4,7 +4,6 @@ import {
   bromApplicationCreatePermission,
   bromApplicationDeletePermission,
   bromApplicationUpdatePermission,
-  bromForceDeletePermission,
   CreateApplicationRequest,
   Page,
   UpdateApplicationRequest,
@@ -18,9 +17,12 @@ import {
   applicationForWrite,
   getApplication,
 } from './ApplicationAccess';
-import { recordAudit } from './AuditService';
 import { assertGeneration, nextGeneration } from './concurrency';
-import { DomainEvent } from './events/DomainEvent';
+import {
+  DistributiveOmit,
+  DomainEventBody,
+  recordChange,
+} from './recordChange';
 import { softDelete } from './softDelete';
 import { SubscriptionService } from './SubscriptionService';
 
@@ -62,7 +64,9 @@ export class ApplicationService {
   }
 
   /** The applications of the given names, undefined where there is none (permission lookups). */
-  async getApplications(names: string[]): Promise<Array<Application | undefined>> {
+  async getApplications(
+    names: string[],
+  ): Promise<Array<Application | undefined>> {
     const found = await this.#work.repositories.applications.findByNames(names);
     return names.map(name => found.find(a => a.name === name));
   }
@@ -121,7 +125,11 @@ export class ApplicationService {
     name: string,
     request: UpdateApplicationRequest,
   ): Promise<Application> {
-    const seen = await this.#access.authorizeOn(actor, bromApplicationUpdatePermission, name);
+    const seen = await this.#access.authorizeOn(
+      actor,
+      bromApplicationUpdatePermission,
+      name,
+    );
     if (
       request.owner &&
       request.owner !== seen.owner &&
@@ -132,14 +140,22 @@ export class ApplicationService {
       );
     }
     return this.#work.write(async repositories => {
-      const before = await applicationForWrite(repositories.applications, name, seen);
+      const before = await applicationForWrite(
+        repositories.applications,
+        name,
+        seen,
+      );
       assertGeneration(`Application "${name}"`, before, request.generation);
       const after = nextGeneration(before, this.#now(), {
         title:
-          request.title?.trim() || (request.title === undefined ? before.title : before.name),
+          request.title?.trim() ||
+          (request.title === undefined ? before.title : before.name),
         description: request.description ?? before.description,
         owner: request.owner ?? before.owner,
-        entityRef: request.entityRef === undefined ? before.entityRef : request.entityRef,
+        entityRef:
+          request.entityRef === undefined
+            ? before.entityRef
+            : request.entityRef,
         settings: {
           messageTtlMs:
             request.settings?.messageTtlMs === undefined
@@ -166,16 +182,18 @@ export class ApplicationService {
     name: string,
     request: { generation: number; force: boolean },
   ): Promise<Application> {
-    const seen = await this.#access.authorizeOn(actor, bromApplicationDeletePermission, name);
-    if (request.force) {
-      await this.#access.authorize(
-        actor,
-        bromForceDeletePermission,
-        'Only BROM administrators can force a deletion',
-      );
-    }
+    const seen = await this.#access.authorizeDeletion(
+      actor,
+      bromApplicationDeletePermission,
+      name,
+      request.force,
+    );
     return this.#work.write(async repositories => {
-      const before = await applicationForWrite(repositories.applications, name, seen);
+      const before = await applicationForWrite(
+        repositories.applications,
+        name,
+        seen,
+      );
       const now = this.#now();
       const subscribers = await repositories.subscriptions.listLive({
         producerId: before.id,
@@ -194,7 +212,9 @@ export class ApplicationService {
             `Producer "${name}" was deleted by an administrator`,
           ),
         save: next =>
-          repositories.applications.update(next, { deletedBy: actor.userEntityRef }),
+          repositories.applications.update(next, {
+            deletedBy: actor.userEntityRef,
+          }),
         now,
       });
       await this.#recordChange(
@@ -217,11 +237,20 @@ export class ApplicationService {
     name: string,
     request: { generation: number },
   ): Promise<Application> {
-    const seen = await this.#access.authorizeOn(actor, bromApplicationDeletePermission, name);
+    const seen = await this.#access.authorizeOn(
+      actor,
+      bromApplicationDeletePermission,
+      name,
+    );
     return this.#work.write(async repositories => {
-      const before = await applicationForWrite(repositories.applications, name, seen, {
-        live: false,
-      });
+      const before = await applicationForWrite(
+        repositories.applications,
+        name,
+        seen,
+        {
+          live: false,
+        },
+      );
       if (!before.deletedAt) {
         throw new ConflictError(
           `Application "${name}" is not being deleted; delete it first, then confirm the deletion of its queue`,
@@ -229,15 +258,22 @@ export class ApplicationService {
       }
       assertGeneration(`Application "${name}"`, before, request.generation);
       const now = this.#now();
-      const after = nextGeneration(before, now, { queueDeletionConfirmedAt: now });
+      const after = nextGeneration(before, now, {
+        queueDeletionConfirmedAt: now,
+      });
       await repositories.applications.update(after, {
         queueDeletionConfirmedBy: actor.userEntityRef,
       });
-      await this.#recordChange(repositories, actor, 'application.queue-deletion-confirmed', {
-        before,
-        after,
-        event: { type: 'application.queueDeletionConfirmed' },
-      });
+      await this.#recordChange(
+        repositories,
+        actor,
+        'application.queue-deletion-confirmed',
+        {
+          before,
+          after,
+          event: { type: 'application.queueDeletionConfirmed' },
+        },
+      );
       return after;
     });
   }
@@ -250,27 +286,24 @@ export class ApplicationService {
       before?: Application;
       after: Application;
       event: DistributiveOmit<
-        Extract<DomainEvent, { aggregate: { kind: 'application' } }>,
-        'aggregate' | 'actor' | 'at' | 'application'
+        Extract<DomainEventBody, { aggregate: { kind: 'application' } }>,
+        'aggregate' | 'application'
       >;
     },
   ) {
-    const at = this.#now();
-    await recordAudit(repositories.audit, {
+    await recordChange(repositories, {
       actor,
-      at,
+      at: this.#now(),
       action,
       target: change.after,
       applications: [change.after],
       before: change.before ?? null,
       after: change.after,
-    });
-    await repositories.events.append({
-      ...change.event,
-      aggregate: { kind: 'application', id: change.after.id },
-      actor: actor.userEntityRef,
-      at,
-      application: change.after,
+      event: {
+        ...change.event,
+        aggregate: { kind: 'application', id: change.after.id },
+        application: change.after,
+      },
     });
   }
 
@@ -286,5 +319,3 @@ export class ApplicationService {
     }
   }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

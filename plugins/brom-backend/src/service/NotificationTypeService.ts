@@ -1,12 +1,7 @@
-import {
-  ConflictError,
-  InputError,
-  NotFoundError,
-} from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   Application,
   bromApplicationUpdatePermission,
-  bromForceDeletePermission,
   CreateNotificationTypeRequest,
   NotificationType,
   Page,
@@ -23,7 +18,7 @@ import {
   getApplication,
   typeBeingDeleted,
 } from './ApplicationAccess';
-import { recordAudit } from './AuditService';
+import { recordChange } from './recordChange';
 import { assertGeneration, nextGeneration } from './concurrency';
 import { assertValidPayloadSchema } from './payloadSchema';
 import { softDelete } from './softDelete';
@@ -50,7 +45,9 @@ export class NotificationTypeService {
     this.#clock = options.clock;
   }
 
-  static create(options: NotificationTypeServiceOptions): NotificationTypeService {
+  static create(
+    options: NotificationTypeServiceOptions,
+  ): NotificationTypeService {
     return new NotificationTypeService(options);
   }
 
@@ -73,7 +70,11 @@ export class NotificationTypeService {
   ): Promise<NotificationType> {
     const { repositories } = this.#work;
     const app = await getApplication(repositories.applications, application);
-    const type = await repositories.notificationTypes.findVisible(app, name, await this.#access.viewerOf(actor));
+    const type = await repositories.notificationTypes.findVisible(
+      app,
+      name,
+      await this.#access.viewerOf(actor),
+    );
     if (!type) throw typeNotFound(application, name);
     return type;
   }
@@ -90,7 +91,11 @@ export class NotificationTypeService {
       application,
     );
     return this.#work.write(async repositories => {
-      const app = await applicationForWrite(repositories.applications, application, seen);
+      const app = await applicationForWrite(
+        repositories.applications,
+        application,
+        seen,
+      );
       const siblings = await repositories.notificationTypes.listOf(app);
       const sameName = siblings.find(s => s.name === request.name);
       if (sameName) {
@@ -116,11 +121,19 @@ export class NotificationTypeService {
         updatedAt: now,
         deletedAt: null,
       };
-      await repositories.notificationTypes.insert(type, { applicationId: app.id });
-      await this.#recordChange(repositories, actor, app, 'notification-type.created', {
-        after: type,
-        event: { type: 'notificationType.declared' },
+      await repositories.notificationTypes.insert(type, {
+        applicationId: app.id,
       });
+      await this.#recordChange(
+        repositories,
+        actor,
+        app,
+        'notification-type.created',
+        {
+          after: type,
+          event: { type: 'notificationType.declared' },
+        },
+      );
       return type;
     });
   }
@@ -138,11 +151,22 @@ export class NotificationTypeService {
       application,
     );
     return this.#work.write(async repositories => {
-      const app = await applicationForWrite(repositories.applications, application, seen);
+      const app = await applicationForWrite(
+        repositories.applications,
+        application,
+        seen,
+      );
       const before = await getType(repositories, app, name);
       if (before.deletedAt) throw typeBeingDeleted(application, name);
-      assertGeneration(`Notification type "${name}"`, before, request.generation);
-      if (request.routingKeyPattern && request.routingKeyPattern !== before.routingKeyPattern) {
+      assertGeneration(
+        `Notification type "${name}"`,
+        before,
+        request.generation,
+      );
+      if (
+        request.routingKeyPattern &&
+        request.routingKeyPattern !== before.routingKeyPattern
+      ) {
         const siblings = await repositories.notificationTypes.listOf(app);
         assertNoOverlap(
           request.routingKeyPattern,
@@ -150,19 +174,28 @@ export class NotificationTypeService {
         );
       }
       const after = nextGeneration(before, this.#now(), {
-        routingKeyPattern: request.routingKeyPattern ?? before.routingKeyPattern,
+        routingKeyPattern:
+          request.routingKeyPattern ?? before.routingKeyPattern,
         description: request.description ?? before.description,
         payloadSchema:
-          request.payloadSchema === undefined ? before.payloadSchema : request.payloadSchema,
+          request.payloadSchema === undefined
+            ? before.payloadSchema
+            : request.payloadSchema,
         visibility: request.visibility ?? before.visibility,
         requiresApproval: request.requiresApproval ?? before.requiresApproval,
       });
       await repositories.notificationTypes.update(after);
-      await this.#recordChange(repositories, actor, app, 'notification-type.updated', {
-        before,
-        after,
-        event: { type: 'notificationType.updated' },
-      });
+      await this.#recordChange(
+        repositories,
+        actor,
+        app,
+        'notification-type.updated',
+        {
+          before,
+          after,
+          event: { type: 'notificationType.updated' },
+        },
+      );
       return after;
     });
   }
@@ -173,27 +206,27 @@ export class NotificationTypeService {
     name: string,
     request: { generation: number; force: boolean },
   ): Promise<NotificationType> {
-    const seen = await this.#access.authorizeOn(
+    const seen = await this.#access.authorizeDeletion(
       actor,
       bromApplicationUpdatePermission,
       application,
+      request.force,
     );
-    if (request.force) {
-      await this.#access.authorize(
-        actor,
-        bromForceDeletePermission,
-        'Only BROM administrators can force a deletion',
-      );
-    }
     return this.#work.write(async repositories => {
-      const app = await applicationForWrite(repositories.applications, application, seen);
+      const app = await applicationForWrite(
+        repositories.applications,
+        application,
+        seen,
+      );
       const before = await getType(repositories, app, name);
       if (before.deletedAt) throw typeBeingDeleted(application, name);
       const after = await softDelete({
         what: `Notification type "${name}"`,
         current: before,
         request,
-        subscribers: await repositories.subscriptions.listLive({ typeId: before.id }),
+        subscribers: await repositories.subscriptions.listLive({
+          typeId: before.id,
+        }),
         revoke: subscription =>
           this.#subscriptions.forceRevoke(
             repositories,
@@ -202,14 +235,18 @@ export class NotificationTypeService {
             `Notification type "${application}/${name}" was deleted by an administrator`,
           ),
         save: next =>
-          repositories.notificationTypes.update(next, { deletedBy: actor.userEntityRef }),
+          repositories.notificationTypes.update(next, {
+            deletedBy: actor.userEntityRef,
+          }),
         now: this.#now(),
       });
       await this.#recordChange(
         repositories,
         actor,
         app,
-        request.force ? 'notification-type.force-deleted' : 'notification-type.deleted',
+        request.force
+          ? 'notification-type.force-deleted'
+          : 'notification-type.deleted',
         {
           before,
           after,
@@ -233,22 +270,19 @@ export class NotificationTypeService {
         | { type: 'notificationType.deleted'; forced: boolean };
     },
   ) {
-    const at = this.#now();
-    await recordAudit(repositories.audit, {
+    await recordChange(repositories, {
       actor,
-      at,
+      at: this.#now(),
       action,
       target: change.after,
       applications: [application],
       before: change.before ?? null,
       after: change.after,
-    });
-    await repositories.events.append({
-      ...change.event,
-      aggregate: { kind: 'notificationType', id: change.after.id },
-      actor: actor.userEntityRef,
-      at,
-      notificationType: change.after,
+      event: {
+        ...change.event,
+        aggregate: { kind: 'notificationType', id: change.after.id },
+        notificationType: change.after,
+      },
     });
   }
 
@@ -268,7 +302,9 @@ async function getType(
 }
 
 function typeNotFound(application: string, name: string) {
-  return new NotFoundError(`Notification type "${application}/${name}" does not exist`);
+  return new NotFoundError(
+    `Notification type "${application}/${name}" does not exist`,
+  );
 }
 
 function assertNoOverlap(pattern: string, siblings: NotificationType[]) {
