@@ -350,7 +350,7 @@ describe('the self-service loop in a browser', () => {
     await shot(alice, 'secret-gone');
   });
 
-  it('ends the consumer’s access when the producer revokes the subscription', async () => {
+  it('stops the revoked type reaching the consumer and leaves its connection open', async () => {
     let closed = false;
     consumerConnection!.once('close', () => {
       closed = true;
@@ -364,11 +364,6 @@ describe('the self-service loop in a browser', () => {
     await dialog.getByRole('button', { name: 'Revoke', exact: true }).click();
     await dialog.waitFor({ state: 'detached' });
     await shot(alice, 'subscription-revoked');
-    await pollUntil(async () => (closed ? true : undefined), {
-      timeoutMs: 30_000,
-      describe: () => 'the consumer’s connection was never closed',
-    });
-
     // The binding is gone: a new notification no longer reaches the consumer's queue.
     const management = portal.node.managementClient();
     try {
@@ -384,6 +379,9 @@ describe('the self-service loop in a browser', () => {
     } finally {
       await management.close();
     }
+    // Read access to its queue stays (the queue serves all its subscriptions), so revoking
+    // one subscription does not disconnect the consumer; revoking a credential does.
+    expect(closed).toBe(false);
   });
 
   it('shows not ready with the reason when the broker is stopped', async () => {
