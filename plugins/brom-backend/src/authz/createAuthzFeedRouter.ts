@@ -8,6 +8,10 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import { BromStore } from '../store/BromStore';
+import {
+  DatabaseSidecarFeedStore,
+  SidecarHolding,
+} from '../store/SidecarFeedStore';
 import { StateWatcher } from '../store/StateWatcher';
 import { buildAuthzSnapshot } from './buildAuthzSnapshot';
 
@@ -39,6 +43,7 @@ export function createAuthzFeedRouter(options: {
   const { httpAuth, store, watcher, logger } = options;
   const clock = options.clock ?? (() => new Date());
   const allowed = new Set(options.allowedSubjects);
+  const feed = DatabaseSidecarFeedStore.create({ store: options.store });
   const router = Router();
   let cached: { version: number; body: string } | undefined;
 
@@ -60,11 +65,7 @@ export function createAuthzFeedRouter(options: {
 
   async function recordHeld(instance: string, version: number) {
     const seenAt = clock().toISOString();
-    await store.db
-      .insertInto('brom_sidecar_feed')
-      .values({ instance, version, seen_at: seenAt })
-      .onConflict(oc => oc.column('instance').doUpdateSet({ version, seen_at: seenAt }))
-      .execute();
+    await feed.recordHeld({ instance, version, seenAt });
   }
 
   router.get('/authz/snapshot', async (req, res) => {
@@ -83,14 +84,18 @@ export function createAuthzFeedRouter(options: {
     const rawWait = req.query[AUTHZ_SNAPSHOT_HTTP.waitSecondsParam];
     const waitSeconds = rawWait === undefined ? 0 : Number(rawWait);
     if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {
-      throw new InputError(`${AUTHZ_SNAPSHOT_HTTP.waitSecondsParam} must be a number of seconds`);
+      throw new InputError(
+        `${AUTHZ_SNAPSHOT_HTTP.waitSecondsParam} must be a number of seconds`,
+      );
     }
     // A version the sidecar holds from another database (epoch) says nothing about ours.
     const heldEpoch = req.query[AUTHZ_SNAPSHOT_HTTP.epochParam];
     const held =
       heldEpoch !== undefined && heldEpoch !== store.epoch
         ? undefined
-        : parseAuthzSnapshotETag(req.header(AUTHZ_SNAPSHOT_HTTP.ifNoneMatchHeader));
+        : parseAuthzSnapshotETag(
+            req.header(AUTHZ_SNAPSHOT_HTTP.ifNoneMatchHeader),
+          );
     if (held !== undefined) await recordHeld(instance, held);
 
     let version = await store.version();
@@ -112,7 +117,9 @@ export function createAuthzFeedRouter(options: {
       return;
     }
     const snapshot = await snapshotBody();
-    logger.debug(`Serving authz snapshot ${snapshot.version} to sidecar ${instance}`);
+    logger.debug(
+      `Serving authz snapshot ${snapshot.version} to sidecar ${instance}`,
+    );
     res.setHeader('ETag', formatAuthzSnapshotETag(snapshot.version));
     res.setHeader('Cache-Control', 'no-store');
     res.type('application/json').send(snapshot.body);
@@ -125,12 +132,9 @@ export function createAuthzFeedRouter(options: {
 export async function sidecarVersions(
   store: BromStore,
   options: { now: Date; withinMs: number },
-): Promise<Array<{ instance: string; version: number; seenAt: string }>> {
-  const since = new Date(options.now.getTime() - options.withinMs).toISOString();
-  const rows = await store.db
-    .selectFrom('brom_sidecar_feed')
-    .selectAll()
-    .where('seen_at', '>=', since)
-    .execute();
-  return rows.map(r => ({ instance: r.instance, version: Number(r.version), seenAt: r.seen_at }));
+): Promise<SidecarHolding[]> {
+  const since = new Date(
+    options.now.getTime() - options.withinMs,
+  ).toISOString();
+  return DatabaseSidecarFeedStore.create({ store }).listSeenSince(since);
 }
