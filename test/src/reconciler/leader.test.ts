@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { createTestDatabase, TestDatabase } from '../postgres';
 import { findFreePorts } from '../process';
 import { useRabbitVhost } from '../rabbitmq/testRabbit';
-import { BackendProcess, dropPluginDatabases } from './__utils__/backendProcess';
+import {
+  BackendProcess,
+  dropPluginDatabases,
+} from './__utils__/backendProcess';
 import {
   ReconcilerTestBackend,
   bromBrokerConfig,
@@ -45,7 +48,12 @@ describe('two backends on one database', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('reconciles from one process at a time and fails over when it dies', async () => {
+  /**
+   * The API in this process (no reconciler) and two reconciling backend processes, each
+   * behind a counting proxy; returns once the first change has converged and says which of
+   * the two leads.
+   */
+  async function twoReconcilingBackends() {
     api = await startApiBackend(database, { reconciler: { enabled: false } });
     const { portal } = api;
     const [orderCreated] = await portal.createProducer('orders', [
@@ -66,7 +74,9 @@ describe('two backends on one database', () => {
 
     const ports = await findFreePorts(2);
     for (let i = 0; i < 2; i++) {
-      proxies.push(await ManagementProxy.start({ target: rabbit.rabbit.managementUrl }));
+      proxies.push(
+        await ManagementProxy.start({ target: rabbit.rabbit.managementUrl }),
+      );
     }
     // One after the other: two backends creating their plugins' tables in an empty
     // database at the same moment race in Backstage's own migrations (the auth key store's
@@ -90,10 +100,21 @@ describe('two backends on one database', () => {
       );
     }
 
-    await waitForTopology(rabbit.management, rabbit.name, expectedTopology(spec(['billing'])), 60_000);
+    await waitForTopology(
+      rabbit.management,
+      rabbit.name,
+      expectedTopology(spec(['billing'])),
+      60_000,
+    );
     const leader = proxies.findIndex(p => p.writes().length > 0);
     expect(leader).toBeGreaterThanOrEqual(0);
     const standby = 1 - leader;
+    return { portal, orderCreated, spec, leader, standby };
+  }
+
+  it('reconciles from one process at a time and fails over when it dies', async () => {
+    const { portal, orderCreated, spec, leader, standby } =
+      await twoReconcilingBackends();
     // The standby does not even read the broker: it has no lease.
     expect(proxies[standby].requests).toEqual([]);
 
@@ -126,61 +147,15 @@ describe('two backends on one database', () => {
     // never wrote at the same time.
     const takeover = proxies[standby].writes();
     expect(takeover.length).toBeGreaterThan(0);
-    expect(Math.min(...proxies[standby].requests.map(r => r.startedAt))).toBeGreaterThanOrEqual(
-      lastLeaderRequest,
-    );
+    expect(
+      Math.min(...proxies[standby].requests.map(r => r.startedAt)),
+    ).toBeGreaterThanOrEqual(lastLeaderRequest);
     expect(backends[standby].exited).toBe(false);
   });
 
   it('takes over from a frozen leader within the lease, and the leader does not write when it wakes', async () => {
-    api = await startApiBackend(database, { reconciler: { enabled: false } });
-    const { portal } = api;
-    const [orderCreated] = await portal.createProducer('orders', [
-      { name: 'order-created', pattern: 'order.*.created' },
-    ]);
-    await portal.createConsumer('billing');
-    await portal.subscribe('billing', orderCreated);
-    const spec = (consumers: string[]): TopologySpec => ({
-      prefix: PREFIX,
-      producers: ['orders'],
-      consumers: consumers.map(name => ({ name })),
-      bindings: consumers.map(consumer => ({
-        producer: 'orders',
-        consumer,
-        routingKey: 'order.*.created',
-      })),
-    });
-
-    const ports = await findFreePorts(2);
-    for (let i = 0; i < 2; i++) {
-      proxies.push(await ManagementProxy.start({ target: rabbit.rabbit.managementUrl }));
-    }
-    // One after the other: two backends creating their plugins' tables in an empty
-    // database at the same moment race in Backstage's own migrations (the auth key store's
-    // `create table`), which is not what this test is about.
-    for (const [i, port] of ports.entries()) {
-      backends.push(
-        await BackendProcess.start({
-          port,
-          database,
-          dir,
-          name: `backend-${i}`,
-          brom: {
-            admins: ['group:default/brom-admins'],
-            ...bromBrokerConfig({
-              managementUrl: proxies[i].url,
-              vhost: rabbit.name,
-              ...rabbit.rabbit.admin,
-            }),
-          },
-        }),
-      );
-    }
-
-    await waitForTopology(rabbit.management, rabbit.name, expectedTopology(spec(['billing'])), 60_000);
-    const leader = proxies.findIndex(p => p.writes().length > 0);
-    expect(leader).toBeGreaterThanOrEqual(0);
-    const standby = 1 - leader;
+    const { portal, orderCreated, spec, leader, standby } =
+      await twoReconcilingBackends();
 
     // SIGSTOP: the process and its PostgreSQL sessions live on, but it does no work.
     process.kill(-backends[leader].pid, 'SIGSTOP');
@@ -213,8 +188,12 @@ describe('two backends on one database', () => {
       expectedTopology(spec(['billing', 'search', 'mailer'])),
       60_000,
     );
-    expect(proxies[leader].writes().filter(r => r.startedAt >= frozenAt)).toEqual([]);
-    expect(proxies[standby].writes().filter(r => r.startedAt >= wokeAt).length).toBeGreaterThan(0);
+    expect(
+      proxies[leader].writes().filter(r => r.startedAt >= frozenAt),
+    ).toEqual([]);
+    expect(
+      proxies[standby].writes().filter(r => r.startedAt >= wokeAt).length,
+    ).toBeGreaterThan(0);
     expect(backends[leader].exited).toBe(false);
   });
 });
