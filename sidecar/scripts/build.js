@@ -11,6 +11,8 @@
  * `--out FILE` builds elsewhere (the tests build into a temporary directory).
  */
 const { join } = require('node:path');
+// The repository's one bundling script lives at the root, outside any workspace package.
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
 const { bundle } = require('../../scripts/esbuildBundle');
 
 const root = join(__dirname, '..');

@@ -12,6 +12,8 @@
  * builds elsewhere.
  */
 const { join } = require('node:path');
+// The repository's one bundling script lives at the root, outside any workspace package.
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
 const { bundle } = require('../../../scripts/esbuildBundle');
 
 const root = join(__dirname, '..');
