@@ -8,7 +8,6 @@ import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
-import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import Alert from '@material-ui/lab/Alert';
 import { Subscription } from '@internal/plugin-brom-common';
 import { useMemo, useState } from 'react';
@@ -21,7 +20,7 @@ import {
   BreakableName,
   useTableColumns,
 } from '../common/tableLayout';
-import { formatTime } from '../common/time';
+import { subscriptionRequestedColumn } from '../common/subscriptionColumns';
 import {
   SubscriptionDecision,
   SubscriptionDecisionDialog,
@@ -66,16 +65,7 @@ export const ApprovalsInbox = ({ onDecided }: ApprovalsInboxProps) => {
         ),
       },
       { title: 'Justification', field: 'justification' },
-      {
-        title: 'Requested',
-        field: 'requestedAt',
-        render: row => (
-          <>
-            {formatTime(row.requestedAt)} by{' '}
-            <EntityRefLink entityRef={row.requestedBy} />
-          </>
-        ),
-      },
+      subscriptionRequestedColumn,
       {
         title: 'Actions',
         sorting: false,

@@ -1,7 +1,6 @@
 import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
-import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import Alert from '@material-ui/lab/Alert';
 import {
   Application,
@@ -13,8 +12,6 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { PermittedButton } from '../common/PermittedButton';
 import { ApplicationLink } from '../common/ApplicationLink';
-import { SubscriptionState } from '../common/SubscriptionState';
-import { formatTime } from '../common/time';
 import { useBrokerSettings } from '../common/useBrokerSettings';
 import {
   describeRequested,
@@ -26,6 +23,10 @@ import {
 } from '../SubscriptionDecisionDialog';
 import { CardTable } from '../common/CardTable';
 import { BreakableName, ACTIONS_CELL } from '../common/tableLayout';
+import {
+  subscriptionStateColumn,
+  subscriptionRequestedColumn,
+} from '../common/subscriptionColumns';
 
 /** What the application receives: its subscriptions as a consumer, in every state. */
 export const ConsumerSubscriptionsCard = ({
@@ -61,22 +62,9 @@ export const ConsumerSubscriptionsCard = ({
         field: 'routingKeyPattern',
         render: row => <BreakableName name={row.routingKeyPattern} />,
       },
-      {
-        title: 'State',
-        field: 'state',
-        render: row => <SubscriptionState subscription={row} />,
-      },
+      subscriptionStateColumn,
       { title: 'Justification', field: 'justification' },
-      {
-        title: 'Requested',
-        field: 'requestedAt',
-        render: row => (
-          <>
-            {formatTime(row.requestedAt)} by{' '}
-            <EntityRefLink entityRef={row.requestedBy} />
-          </>
-        ),
-      },
+      subscriptionRequestedColumn,
       {
         title: 'Actions',
         sorting: false,

@@ -12,7 +12,6 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { PermittedButton } from '../common/PermittedButton';
 import { ApplicationLink } from '../common/ApplicationLink';
-import { SubscriptionState } from '../common/SubscriptionState';
 import { formatTime } from '../common/time';
 import {
   SubscriptionDecision,
@@ -20,6 +19,10 @@ import {
 } from '../SubscriptionDecisionDialog';
 import { CardTable } from '../common/CardTable';
 import { ACTIONS_CELL } from '../common/tableLayout';
+import {
+  subscriptionStateColumn,
+  subscriptionRequestedColumn,
+} from '../common/subscriptionColumns';
 
 /** Who receives the application's notifications, and deciding on their requests. */
 export const SubscribersCard = ({
@@ -48,22 +51,9 @@ export const SubscribersCard = ({
         render: row => <ApplicationLink name={row.consumer} />,
       },
       { title: 'Notification type', field: 'notificationType' },
-      {
-        title: 'State',
-        field: 'state',
-        render: row => <SubscriptionState subscription={row} />,
-      },
+      subscriptionStateColumn,
       { title: 'Justification', field: 'justification' },
-      {
-        title: 'Requested',
-        field: 'requestedAt',
-        render: row => (
-          <>
-            {formatTime(row.requestedAt)} by{' '}
-            <EntityRefLink entityRef={row.requestedBy} />
-          </>
-        ),
-      },
+      subscriptionRequestedColumn,
       {
         title: 'Decided',
         field: 'decidedAt',
