@@ -95,5 +95,17 @@ export interface Config {
        */
       revocationGraceSeconds?: number;
     };
+    lifecycle?: {
+      /**
+       * The least a sunset may lie ahead when a producer deprecates a notification type (or
+       * creates a new version of one), so that subscribers have time to move. Default 30.
+       */
+      minimumSunsetDays?: number;
+      /**
+       * How often the sunset task (Backstage scheduler, one replica at a time) ends the
+       * subscriptions of types whose sunset has come. Default 300 s.
+       */
+      sunsetCheckSeconds?: number;
+    };
   };
 }

@@ -38,6 +38,12 @@ export interface BromConfig {
     /** How long after a revocation its connections are still looked for. */
     revocationGraceMs: number;
   };
+  lifecycle: {
+    /** The least a sunset may lie ahead when a type is deprecated. */
+    minimumSunsetDays: number;
+    /** How often the sunset task runs. */
+    sunsetCheckMs: number;
+  };
 }
 
 export function readBromConfig(config: Config): BromConfig {
@@ -80,7 +86,19 @@ export function readBromConfig(config: Config): BromConfig {
       revocationGraceMs:
         (config.getOptionalNumber('brom.reconciler.revocationGraceSeconds') ?? 15) * 1000,
     },
+    lifecycle: {
+      minimumSunsetDays: readNonNegative(config, 'brom.lifecycle.minimumSunsetDays', 30),
+      sunsetCheckMs: readNonNegative(config, 'brom.lifecycle.sunsetCheckSeconds', 300) * 1000,
+    },
   };
+}
+
+function readNonNegative(config: Config, key: string, fallback: number): number {
+  const value = config.getOptionalNumber(key) ?? fallback;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new Error(`${key} must be a number of at least 0, not ${value}`);
+  }
+  return value;
 }
 
 /** A list of URLs, or the single-URL form of the same setting; not both. */

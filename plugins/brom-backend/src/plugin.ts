@@ -19,6 +19,7 @@ import {
 } from './service/events/DomainEventDispatcher';
 import { bromDomainEventsExtensionPoint } from './service/events/extensionPoint';
 import { seedExampleData } from './service/seed';
+import { scheduleSunsetTask } from './service/sunsetTask';
 import { DatabaseDomainEventCursorStore } from './store/DomainEventStore';
 import { BromStore } from './store/BromStore';
 import { StateWatcher } from './store/StateWatcher';
@@ -52,6 +53,7 @@ export const bromPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
       },
       async init({
         logger,
@@ -63,6 +65,7 @@ export const bromPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         lifecycle,
+        scheduler,
       }) {
         const bromConfig = readBromConfig(config);
         const store = await BromStore.create({ database });
@@ -86,7 +89,14 @@ export const bromPlugin = createBackendPlugin({
             queueType: bromConfig.broker.queueType,
             policyPriority: bromConfig.broker.policyPriority,
           },
+          minimumSunsetDays: bromConfig.lifecycle.minimumSunsetDays,
           onCommit: version => watcher.notifyLocal(version),
+        });
+        await scheduleSunsetTask({
+          scheduler,
+          logger: logger.child({ component: 'lifecycle' }),
+          notificationTypes: portal.notificationTypes,
+          frequencyMs: bromConfig.lifecycle.sunsetCheckMs,
         });
 
         const events = DomainEventDispatcher.create({

@@ -35,6 +35,20 @@ export interface Application {
 
 export type NotificationTypeVisibility = 'public' | 'private';
 
+/**
+ * A producer's notice that a type is going away: new requests are refused, and the
+ * subscriptions still live at `sunsetAt` end then.
+ */
+export interface NotificationTypeDeprecation {
+  deprecatedAt: string;
+  /** User entity ref of who deprecated it (or last moved its sunset). */
+  deprecatedBy: string;
+  /** When the remaining subscriptions end. */
+  sunsetAt: string;
+  /** Name of the type of the same producer that replaces it, if any. */
+  successor: string | null;
+}
+
 export interface NotificationType {
   id: string;
   /** Name of the producing application. */
@@ -46,6 +60,8 @@ export interface NotificationType {
   payloadSchema: Record<string, unknown> | null;
   visibility: NotificationTypeVisibility;
   requiresApproval: boolean;
+  /** Set once the producer deprecated the type. */
+  deprecation: NotificationTypeDeprecation | null;
   generation: number;
   createdAt: string;
   updatedAt: string;
@@ -71,6 +87,8 @@ export interface Subscription {
   decidedAt: string | null;
   /** The reason given with a rejection or revocation; the requester sees it. */
   reason: string | null;
+  /** The type's deprecation, so that the consumer sees its sunset date and successor. */
+  notificationTypeDeprecation: NotificationTypeDeprecation | null;
   generation: number;
   updatedAt: string;
 }
@@ -158,7 +176,12 @@ export interface CatalogExport {
   notificationTypes: Array<
     Pick<
       NotificationType,
-      'application' | 'name' | 'routingKeyPattern' | 'description' | 'payloadSchema'
+      | 'application'
+      | 'name'
+      | 'routingKeyPattern'
+      | 'description'
+      | 'payloadSchema'
+      | 'deprecation'
     >
   >;
   subscriptions: Array<Pick<Subscription, 'consumer' | 'producer' | 'notificationType'>>;

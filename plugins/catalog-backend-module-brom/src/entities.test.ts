@@ -36,6 +36,7 @@ const data: CatalogExport = {
       name: `order-${'x'.repeat(50)}`,
       routingKeyPattern: 'order.*.created',
       description: 'An order was created',
+      deprecation: null,
       payloadSchema: {
         type: 'object',
         required: ['orderId'],
@@ -48,6 +49,7 @@ const data: CatalogExport = {
       routingKeyPattern: 'order.#',
       description: 'An order left the warehouse',
       payloadSchema: null,
+      deprecation: null,
     },
   ],
   subscriptions: [

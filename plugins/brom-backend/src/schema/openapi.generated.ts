@@ -963,6 +963,127 @@ export const spec = {
         }
       }
     },
+    "/applications/{name}/notification-types/{type}/deprecation": {
+      "post": {
+        "operationId": "deprecateNotificationType",
+        "tags": [
+          "Notification types"
+        ],
+        "description": "Deprecates the type: new subscription requests are refused (409, naming the\nsuccessor), the live subscribers are told (`notificationType.deprecated`), and at\n`sunsetAt` their subscriptions end. The first sunset must lie at least\n`brom.lifecycle.minimumSunsetDays` ahead. On a type already deprecated this moves the\nsunset later (never earlier) and may change the successor; once the sunset has\npassed, 409.\n",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/DeprecateNotificationTypeRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The deprecated notification type; its generation is incremented.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NotificationType"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ApplicationName"
+          },
+          {
+            "$ref": "#/components/parameters/NotificationTypeName"
+          }
+        ]
+      }
+    },
+    "/applications/{name}/notification-types/{type}/versions": {
+      "post": {
+        "operationId": "createNotificationTypeVersion",
+        "tags": [
+          "Notification types"
+        ],
+        "description": "A new version of the type, in one transaction: a new type named `name` that starts as\na copy of this one with the given changes, and this type deprecated with the new one\nas its successor and `sunsetAt` as its sunset. The way to change what live\nsubscribers receive (a PATCH that would is refused with 409 while it has any).\n",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CreateNotificationTypeVersionRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The new version and the type it replaces.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": false,
+                  "required": [
+                    "notificationType",
+                    "predecessor"
+                  ],
+                  "properties": {
+                    "notificationType": {
+                      "$ref": "#/components/schemas/NotificationType"
+                    },
+                    "predecessor": {
+                      "$ref": "#/components/schemas/NotificationType"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ApplicationName"
+          },
+          {
+            "$ref": "#/components/parameters/NotificationTypeName"
+          }
+        ]
+      }
+    },
     "/subscriptions": {
       "get": {
         "operationId": "listSubscriptions",
@@ -2147,6 +2268,113 @@ export const spec = {
           }
         }
       },
+      "DeprecateNotificationTypeRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "generation",
+          "sunsetAt"
+        ],
+        "properties": {
+          "generation": {
+            "$ref": "#/components/schemas/Generation"
+          },
+          "sunsetAt": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "successor": {
+            "description": "A current type of the same producer that replaces this one; null clears it.",
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Name"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      },
+      "CreateNotificationTypeVersionRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "generation",
+          "name",
+          "sunsetAt"
+        ],
+        "properties": {
+          "generation": {
+            "$ref": "#/components/schemas/Generation"
+          },
+          "name": {
+            "$ref": "#/components/schemas/Name"
+          },
+          "sunsetAt": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "routingKeyPattern": {
+            "$ref": "#/components/schemas/RoutingKeyPattern"
+          },
+          "description": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Text"
+              },
+              {
+                "maxLength": 4000
+              }
+            ]
+          },
+          "payloadSchema": {
+            "$ref": "#/components/schemas/PayloadSchema"
+          },
+          "visibility": {
+            "type": "string",
+            "enum": [
+              "public",
+              "private"
+            ]
+          },
+          "requiresApproval": {
+            "type": "boolean"
+          }
+        }
+      },
+      "NotificationTypeDeprecation": {
+        "description": "Set once the producer deprecated the type.",
+        "type": [
+          "object",
+          "null"
+        ],
+        "additionalProperties": false,
+        "required": [
+          "deprecatedAt",
+          "deprecatedBy",
+          "sunsetAt",
+          "successor"
+        ],
+        "properties": {
+          "deprecatedAt": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "deprecatedBy": {
+            "description": "User entity ref of who deprecated it or last moved its sunset.",
+            "type": "string"
+          },
+          "sunsetAt": {
+            "description": "When the remaining subscriptions end.",
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "successor": {
+            "description": "Name of the type of the same producer that replaces it.",
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
       "RequestSubscriptionRequest": {
         "type": "object",
         "additionalProperties": false,
@@ -2365,6 +2593,7 @@ export const spec = {
           "payloadSchema",
           "visibility",
           "requiresApproval",
+          "deprecation",
           "generation",
           "createdAt",
           "updatedAt",
@@ -2400,6 +2629,9 @@ export const spec = {
           "requiresApproval": {
             "type": "boolean"
           },
+          "deprecation": {
+            "$ref": "#/components/schemas/NotificationTypeDeprecation"
+          },
           "generation": {
             "$ref": "#/components/schemas/Generation"
           },
@@ -2430,6 +2662,7 @@ export const spec = {
           "decidedBy",
           "decidedAt",
           "reason",
+          "notificationTypeDeprecation",
           "generation",
           "updatedAt"
         ],
@@ -2477,6 +2710,10 @@ export const spec = {
               "string",
               "null"
             ]
+          },
+          "notificationTypeDeprecation": {
+            "description": "The type's deprecation, so that the consumer sees its sunset and successor.",
+            "$ref": "#/components/schemas/NotificationTypeDeprecation"
           },
           "generation": {
             "$ref": "#/components/schemas/Generation"
@@ -2981,7 +3218,8 @@ export const spec = {
                 "name",
                 "routingKeyPattern",
                 "description",
-                "payloadSchema"
+                "payloadSchema",
+                "deprecation"
               ],
               "properties": {
                 "application": {
@@ -2998,6 +3236,9 @@ export const spec = {
                 },
                 "payloadSchema": {
                   "$ref": "#/components/schemas/PayloadSchema"
+                },
+                "deprecation": {
+                  "$ref": "#/components/schemas/NotificationTypeDeprecation"
                 }
               }
             }

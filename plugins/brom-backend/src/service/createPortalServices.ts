@@ -36,6 +36,8 @@ export function createPortalServices(options: {
   /** How the reconciler names broker objects: the status compares its records with them. */
   topology: TopologyOptions;
   clock?: () => Date;
+  /** The least a sunset may lie ahead when a type is deprecated. Default 30. */
+  minimumSunsetDays?: number;
   /** Called after each committed write with the new state version. */
   onCommit?: (version: number) => void;
 }): PortalServices {
@@ -59,7 +61,13 @@ export function createPortalServices(options: {
       reservedNames: options.reservedNames,
       clock,
     }),
-    notificationTypes: NotificationTypeService.create({ work, access, subscriptions, clock }),
+    notificationTypes: NotificationTypeService.create({
+      work,
+      access,
+      subscriptions,
+      clock,
+      minimumSunsetDays: options.minimumSunsetDays,
+    }),
     subscriptions,
     credentials: CredentialService.create({ work, access, clock }),
     audit: AuditService.create({ work, access }),

@@ -18,7 +18,9 @@ import {
   createApplicationRequestSchema,
   createCredentialRequestSchema,
   createNotificationTypeRequestSchema,
+  createNotificationTypeVersionRequestSchema,
   deleteRequestSchema,
+  deprecateNotificationTypeRequestSchema,
   describeZodError,
   pageQuerySchema,
   reasonedDecisionRequestSchema,
@@ -130,6 +132,8 @@ const REQUEST_SCHEMAS: Record<string, { body?: z.ZodType; query?: z.ZodType }> =
   createNotificationType: { body: createNotificationTypeRequestSchema },
   updateNotificationType: { body: updateNotificationTypeRequestSchema },
   deleteNotificationType: { query: deleteRequestSchema },
+  deprecateNotificationType: { body: deprecateNotificationTypeRequestSchema },
+  createNotificationTypeVersion: { body: createNotificationTypeVersionRequestSchema },
   listSubscriptions: { query: subscriptionListQuery },
   listApprovals: { query: pageQuerySchema },
   requestSubscription: { body: requestSubscriptionRequestSchema },
@@ -359,6 +363,34 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.json(
       await notificationTypes.deleteNotificationType(actor, req.params.name, req.params.type, query),
     );
+  });
+
+  router.post('/applications/:name/notification-types/:type/deprecation', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(deprecateNotificationTypeRequestSchema, req.body);
+    res.json(
+      await notificationTypes.deprecateNotificationType(
+        actor,
+        req.params.name,
+        req.params.type,
+        body,
+      ),
+    );
+  });
+
+  router.post('/applications/:name/notification-types/:type/versions', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(createNotificationTypeVersionRequestSchema, req.body);
+    res
+      .status(201)
+      .json(
+        await notificationTypes.createNotificationTypeVersion(
+          actor,
+          req.params.name,
+          req.params.type,
+          body,
+        ),
+      );
   });
 
   // ----------------------------------------------------------- subscriptions

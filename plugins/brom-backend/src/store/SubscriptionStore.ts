@@ -6,7 +6,7 @@ import {
   SubscriptionState,
 } from '@internal/plugin-brom-common';
 import { Kysely } from 'kysely';
-import { toApplication, toNotificationType, toSubscription } from './mappers';
+import { toApplication, toDeprecation, toNotificationType, toSubscription } from './mappers';
 import { countRows, OwnerFilter, ownerCriteria } from './queries';
 import { BromTables, SubscriptionRow } from './tables';
 import { subscriptionVisibleTo, Viewer } from './visibility';
@@ -65,6 +65,28 @@ export interface SubscriptionStore {
   ): Promise<boolean>;
 }
 
+/** The type's deprecation columns, selected beside a subscription. */
+const DEPRECATION_SELECTION = [
+  't.deprecated_at as type_deprecated_at',
+  't.deprecated_by as type_deprecated_by',
+  't.sunset_at as type_sunset_at',
+  't.successor as type_successor',
+] as const;
+
+function typeDeprecation(row: {
+  type_deprecated_at: string | null;
+  type_deprecated_by: string | null;
+  type_sunset_at: string | null;
+  type_successor: string | null;
+}) {
+  return toDeprecation({
+    deprecated_at: row.type_deprecated_at,
+    deprecated_by: row.type_deprecated_by,
+    sunset_at: row.type_sunset_at,
+    successor: row.type_successor,
+  });
+}
+
 /** The columns of `#joined()` the visibility rule reads. */
 const VISIBILITY_COLUMNS = {
   visibility: 't.visibility',
@@ -113,6 +135,7 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
         'p.name as producer_name',
         't.name as type_name',
         't.routing_key_pattern as type_pattern',
+        ...DEPRECATION_SELECTION,
       ])
       .orderBy('s.updated_at', 'desc')
       .orderBy('s.id')
@@ -126,6 +149,7 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
           producer: r.producer_name,
           notificationType: r.type_name,
           routingKeyPattern: r.type_pattern,
+          deprecation: typeDeprecation(r),
         }),
       ),
       totalCount: count,
@@ -171,6 +195,7 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
         producer: producer.name,
         notificationType: type.name,
         routingKeyPattern: type.routing_key_pattern,
+        deprecation: toDeprecation(type),
       }),
       consumer,
       producer,
@@ -193,6 +218,7 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
         producer: type.application,
         notificationType: type.name,
         routingKeyPattern: type.routingKeyPattern,
+        deprecation: type.deprecation,
       })
     );
   }
@@ -205,6 +231,7 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
         'p.name as producer_name',
         't.name as type_name',
         't.routing_key_pattern as type_pattern',
+        ...DEPRECATION_SELECTION,
       ])
       .where('s.state', 'in', LIVE_SUBSCRIPTION_STATES);
     query =
@@ -218,6 +245,7 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
         producer: r.producer_name,
         notificationType: r.type_name,
         routingKeyPattern: r.type_pattern,
+        deprecation: typeDeprecation(r),
       }),
     );
   }

@@ -67,6 +67,10 @@ export interface NotificationTypeRow {
   updated_at: string;
   deleted_at: string | null;
   deleted_by: string | null;
+  deprecated_at: string | null;
+  deprecated_by: string | null;
+  sunset_at: string | null;
+  successor: string | null;
 }
 
 export interface SubscriptionRow {
