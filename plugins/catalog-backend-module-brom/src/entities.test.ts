@@ -125,6 +125,46 @@ describe('entitiesFromExport', () => {
     expect((producer.spec as any).consumesApis).toBeUndefined();
   });
 
+  it('marks a deprecated type\'s API deprecated and links its successor', () => {
+    const sunsetAt = '2027-03-01T00:00:00.000Z';
+    const deprecatedExport: CatalogExport = {
+      ...data,
+      notificationTypes: data.notificationTypes.map(t =>
+        t.name === 'order-shipped'
+          ? {
+              ...t,
+              deprecation: {
+                deprecatedAt: '2027-01-01T00:00:00.000Z',
+                deprecatedBy: 'user:default/alice',
+                sunsetAt,
+                successor: 'order-shipped-v2',
+              },
+            }
+          : t,
+      ),
+    };
+    const api = entitiesFromExport(deprecatedExport, { portalUrl: 'http://portal/brom' }).find(
+      e => e.metadata.name === 'orders.order-shipped',
+    )!;
+    expect(api.spec).toMatchObject({ lifecycle: 'deprecated' });
+    expect(api.metadata.annotations).toMatchObject({
+      'brom.io/sunset': sunsetAt,
+      'brom.io/successor': 'api:default/orders.order-shipped-v2',
+    });
+    expect(api.metadata.links).toContainEqual({
+      url: 'http://portal/catalog/default/api/orders.order-shipped-v2',
+      title: 'Successor: orders/order-shipped-v2',
+    });
+    expect(JSON.parse(api.spec!.definition as string).info.description).toMatch(
+      /^\*\*Deprecated\*\*: subscriptions end on 2027-03-01T00:00:00.000Z; its successor is `orders\/order-shipped-v2`/,
+    );
+    // The others stay in production.
+    const current = entitiesFromExport(deprecatedExport, { portalUrl: 'http://portal/brom' }).find(
+      e => e.kind === 'API' && e.metadata.name !== 'orders.order-shipped',
+    )!;
+    expect(current.spec).toMatchObject({ lifecycle: 'production' });
+  });
+
   it('generates documents the AsyncAPI parser accepts without errors', async () => {
     const parser = new Parser();
     for (const api of entities.filter(e => e.kind === 'API')) {
