@@ -12,6 +12,7 @@ import { CredentialsCard } from '../Credentials';
 import { NotificationTypesCard } from '../NotificationTypes';
 import { ConsumerSubscriptionsCard, SubscribersCard } from '../Subscriptions';
 import { ApplicationSummaryCard } from './ApplicationSummaryCard';
+import { DeprecationBanner } from './DeprecationBanner';
 
 /**
  * Everything about one application: what it publishes, what it receives, who receives its
@@ -47,6 +48,9 @@ export const ApplicationView = ({ name }: { name: string }) => {
   if (!application) return null;
   return (
     <Grid container spacing={3}>
+      <Grid item xs={12}>
+        <DeprecationBanner application={application} />
+      </Grid>
       <Grid item xs={12} md={5}>
         <ApplicationSummaryCard application={application} onChange={retry} />
       </Grid>

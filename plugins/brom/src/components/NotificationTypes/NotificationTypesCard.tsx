@@ -14,12 +14,16 @@ import { PermittedButton } from '../common/PermittedButton';
 import { ConfirmDialog } from '../common/ConfirmDialog';
 import { useBrokerSettings } from '../common/useBrokerSettings';
 import { NotificationTypeDialog } from './NotificationTypeDialog';
+import { DeprecateDialog } from './DeprecateDialog';
+import { NewVersionDialog, VersionChanges } from './NewVersionDialog';
+import { DeprecatedBadge } from '../common/deprecation';
 import { CardTable } from '../common/CardTable';
 import { BreakableName, ACTIONS_CELL } from '../common/tableLayout';
 
 type Editing =
   | { mode: 'add' }
-  | { mode: 'edit' | 'delete'; type: NotificationType };
+  | { mode: 'edit' | 'delete' | 'deprecate'; type: NotificationType }
+  | { mode: 'version'; type: NotificationType; changes?: VersionChanges };
 
 /** The notification types an application publishes: add, edit and delete them. */
 export const NotificationTypesCard = ({
@@ -45,7 +49,16 @@ export const NotificationTypesCard = ({
   // Stable columns: material-table resets its state when they change.
   const columns = useMemo(
     (): TableColumn<NotificationType>[] => [
-      { title: 'Name', field: 'name' },
+      {
+        title: 'Name',
+        field: 'name',
+        render: row => (
+          <>
+            {row.name}
+            <DeprecatedBadge producer={row.application} deprecation={row.deprecation} />
+          </>
+        ),
+      },
       {
         title: 'Routing key',
         field: 'routingKeyPattern',
@@ -76,6 +89,26 @@ export const NotificationTypesCard = ({
             >
               Edit
             </PermittedButton>
+            {!row.deprecation && (
+              <PermittedButton
+                permission={bromApplicationUpdatePermission}
+                application={application}
+                size="small"
+                onClick={() => setEditing({ mode: 'version', type: row })}
+              >
+                New version
+              </PermittedButton>
+            )}
+            {(!row.deprecation || Date.parse(row.deprecation.sunsetAt) > Date.now()) && (
+              <PermittedButton
+                permission={bromApplicationUpdatePermission}
+                application={application}
+                size="small"
+                onClick={() => setEditing({ mode: 'deprecate', type: row })}
+              >
+                {row.deprecation ? 'Extend sunset' : 'Deprecate'}
+              </PermittedButton>
+            )}
             <PermittedButton
               permission={bromApplicationUpdatePermission}
               application={application}
@@ -139,6 +172,25 @@ export const NotificationTypesCard = ({
         <NotificationTypeDialog
           application={application.name}
           existing={editing.type}
+          onClose={close}
+          onSaved={saved}
+          onNewVersion={changes =>
+            setEditing({ mode: 'version', type: editing.type, changes })
+          }
+        />
+      )}
+      {editing?.mode === 'deprecate' && (
+        <DeprecateDialog
+          type={editing.type}
+          siblings={value?.items ?? []}
+          onClose={close}
+          onSaved={saved}
+        />
+      )}
+      {editing?.mode === 'version' && (
+        <NewVersionDialog
+          type={editing.type}
+          changes={editing.changes}
           onClose={close}
           onSaved={saved}
         />

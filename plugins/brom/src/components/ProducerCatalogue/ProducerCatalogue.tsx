@@ -16,6 +16,8 @@ import { useMemo, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { ApplicationLink } from '../common/ApplicationLink';
+import { DeprecatedBadge, describeDeprecation } from '../common/deprecation';
+import Tooltip from '@material-ui/core/Tooltip';
 import { EntityOption } from '../common/EntityOption';
 import { LoadError } from '../common/LoadError';
 import {
@@ -91,6 +93,7 @@ export const ProducerCatalogue = () => {
         render: row => (
           <>
             {row.name}
+            <DeprecatedBadge producer={row.application} deprecation={row.deprecation} />
             <Typography variant="body2" component="div">
               <BreakableName name={row.routingKeyPattern} />
             </Typography>
@@ -107,19 +110,34 @@ export const ProducerCatalogue = () => {
         title: 'Actions',
         sorting: false,
         cellStyle: ACTIONS_CELL,
-        render: row => (
-          <Button
-            size="small"
-            variant="outlined"
-            color="primary"
-            onClick={() => {
-              setRequested(undefined);
-              setSubscribingTo(row);
-            }}
-          >
-            Subscribe
-          </Button>
-        ),
+        render: row =>
+          row.deprecation ? (
+            <Tooltip
+              title={`Deprecated: it takes no new subscriptions. ${describeDeprecation(
+                row.application,
+                row.deprecation,
+              )}`}
+            >
+              {/* A disabled button gets no pointer events; the span takes the hover for it. */}
+              <span>
+                <Button size="small" variant="outlined" color="primary" disabled>
+                  Subscribe
+                </Button>
+              </span>
+            </Tooltip>
+          ) : (
+            <Button
+              size="small"
+              variant="outlined"
+              color="primary"
+              onClick={() => {
+                setRequested(undefined);
+                setSubscribingTo(row);
+              }}
+            >
+              Subscribe
+            </Button>
+          ),
       },
     ],
     [],

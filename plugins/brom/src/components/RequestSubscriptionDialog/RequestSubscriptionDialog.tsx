@@ -18,6 +18,7 @@ import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { bromApiRef } from '../../api/BromApi';
 import { ErrorAlert } from '../common/ErrorAlert';
+import { formatDate } from '../common/deprecation';
 import { FieldErrors, fieldErrorsOf } from '../common/validation';
 
 export interface RequestSubscriptionDialogProps {
@@ -25,6 +26,8 @@ export interface RequestSubscriptionDialogProps {
   notificationType?: NotificationType;
   /** The subscribing application; when absent the user chooses one of theirs. */
   consumer?: string;
+  /** `producer/type` chosen at first when the user chooses (e.g. a deprecated type's successor). */
+  initialType?: string;
   onClose: () => void;
   onRequested: (subscription: Subscription) => void;
 }
@@ -54,13 +57,21 @@ export const RequestSubscriptionDialog = (
 
   const [consumer, setConsumer] = useState(props.consumer ?? '');
   const [type, setType] = useState(
-    props.notificationType ? typeKey(props.notificationType) : '',
+    props.notificationType ? typeKey(props.notificationType) : props.initialType ?? '',
   );
   const [justification, setJustification] = useState('');
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
 
   const chosenConsumer = consumer || choices.value?.consumers[0] || '';
   const chosenType = choices.value?.types.find(t => typeKey(t) === type);
+  const deprecation = chosenType?.deprecation ?? null;
+  const successorKey =
+    chosenType && deprecation?.successor
+      ? `${chosenType.application}/${deprecation.successor}`
+      : undefined;
+  const successorListed = Boolean(
+    successorKey && choices.value?.types.some(t => typeKey(t) === successorKey),
+  );
 
   const [{ loading, error }, submit] = useAsyncFn(async () => {
     const request = {
@@ -95,6 +106,23 @@ export const RequestSubscriptionDialog = (
     }
     return (
       <>
+        {chosenType && deprecation && (
+          <Alert
+            severity="warning"
+            role="status"
+            action={
+              successorListed && !props.notificationType ? (
+                <Button color="inherit" size="small" onClick={() => setType(successorKey!)}>
+                  Choose {deprecation.successor}
+                </Button>
+              ) : undefined
+            }
+          >
+            {typeKey(chosenType)} is deprecated and ends on {formatDate(deprecation.sunsetAt)};
+            it takes no new subscriptions.{' '}
+            {successorKey ? `Request its successor ${successorKey} instead.` : 'It has no successor.'}
+          </Alert>
+        )}
         {chosenType && (
           <DialogContentText>
             {chosenType.description} Routing keys:{' '}
@@ -150,6 +178,7 @@ export const RequestSubscriptionDialog = (
             {types.map(t => (
               <option key={typeKey(t)} value={typeKey(t)}>
                 {typeKey(t)}
+                {t.deprecation ? ' (deprecated)' : ''}
               </option>
             ))}
           </TextField>
@@ -190,7 +219,7 @@ export const RequestSubscriptionDialog = (
         <Button
           color="primary"
           variant="contained"
-          disabled={loading || !choices.value?.consumers.length}
+          disabled={loading || !choices.value?.consumers.length || Boolean(deprecation)}
           onClick={() => submit()}
         >
           Send request

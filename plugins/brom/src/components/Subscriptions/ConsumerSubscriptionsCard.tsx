@@ -12,6 +12,7 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { PermittedButton } from '../common/PermittedButton';
 import { ApplicationLink } from '../common/ApplicationLink';
+import { DeprecatedBadge } from '../common/deprecation';
 import { useBrokerSettings } from '../common/useBrokerSettings';
 import {
   describeRequested,
@@ -56,7 +57,21 @@ export const ConsumerSubscriptionsCard = ({
         field: 'producer',
         render: row => <ApplicationLink name={row.producer} />,
       },
-      { title: 'Notification type', field: 'notificationType' },
+      {
+        title: 'Notification type',
+        field: 'notificationType',
+        render: row => (
+          <>
+            {row.notificationType}
+            {(row.state === 'requested' || row.state === 'approved') && (
+              <DeprecatedBadge
+                producer={row.producer}
+                deprecation={row.notificationTypeDeprecation}
+              />
+            )}
+          </>
+        ),
+      },
       {
         title: 'Routing key',
         field: 'routingKeyPattern',
