@@ -76,6 +76,11 @@ export interface Config {
     };
     /** What BROM tells people through Backstage's notifications. */
     notifications?: {
+      /**
+       * Send notifications (and run the scheduled checks) from this backend. Default true; with
+       * several replicas any one may send, and each event is sent once whichever does.
+       */
+      enabled?: boolean;
       /** How often the scheduled checks (credential expiry, broker status) run. Default 60 s. */
       checkIntervalSeconds?: number;
       /** Days before a credential's expiry at which its owners hear of it. Default [14, 3, 1]. */

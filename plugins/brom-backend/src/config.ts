@@ -28,6 +28,8 @@ export interface BromConfig {
     requestTimeoutMs: number;
   };
   notifications: {
+    /** Send notifications and run the scheduled checks from this backend. */
+    enabled: boolean;
     checkIntervalMs: number;
     expiryWarningDays: number[];
     notReadyAfterMs: number;
@@ -75,6 +77,7 @@ export function readBromConfig(config: Config): BromConfig {
       requestTimeoutMs: config.getOptionalNumber('brom.broker.requestTimeoutMs') ?? 10_000,
     },
     notifications: {
+      enabled: config.getOptionalBoolean('brom.notifications.enabled') ?? true,
       checkIntervalMs:
         (config.getOptionalNumber('brom.notifications.checkIntervalSeconds') ?? 60) * 1000,
       expiryWarningDays: readWarningDays(config),

@@ -107,16 +107,18 @@ export const bromPlugin = createBackendPlugin({
           onCommit: listener => watcher.onChange(() => listener()),
         });
         // People hear of changes through Backstage's notifications, open pages through signals.
-        await events.subscribe(
-          'notifications',
-          createNotificationHandler({
-            notifications,
-            context: {
-              ownerOf: async name =>
-                (await portal.work.repositories.applications.findByName(name))?.owner,
-            },
-          }),
-        );
+        if (bromConfig.notifications.enabled) {
+          await events.subscribe(
+            'notifications',
+            createNotificationHandler({
+              notifications,
+              context: {
+                ownerOf: async name =>
+                  (await portal.work.repositories.applications.findByName(name))?.owner,
+              },
+            }),
+          );
+        }
         await events.subscribe('signals', createSignalHandler({ signals }));
         for (const [name, handler] of eventSubscribers) {
           await events.subscribe(name, handler);
@@ -124,21 +126,25 @@ export const bromPlugin = createBackendPlugin({
         lifecycle.addStartupHook(() => events.start());
         lifecycle.addShutdownHook(() => events.stop());
 
-        const watch = new ApplicationWatch({
-          store: DatabaseNotificationWatchStore.create({ store }),
-          notifications,
-          logger: logger.child({ component: 'notifications' }),
-          expiryWarningDays: bromConfig.notifications.expiryWarningDays,
-          notReadyAfterMs: bromConfig.notifications.notReadyAfterMs,
-        });
-        await scheduler.scheduleTask({
-          id: 'brom-notification-checks',
-          frequency: { milliseconds: bromConfig.notifications.checkIntervalMs },
-          timeout: { minutes: 5 },
-          initialDelay: { seconds: 10 },
-          scope: 'global',
-          fn: () => watch.run(),
-        });
+        if (bromConfig.notifications.enabled) {
+          const watch = new ApplicationWatch({
+            store: DatabaseNotificationWatchStore.create({ store }),
+            notifications,
+            logger: logger.child({ component: 'notifications' }),
+            expiryWarningDays: bromConfig.notifications.expiryWarningDays,
+            notReadyAfterMs: bromConfig.notifications.notReadyAfterMs,
+          });
+          await scheduler.scheduleTask({
+            id: 'brom-notification-checks',
+            frequency: { milliseconds: bromConfig.notifications.checkIntervalMs },
+            timeout: { minutes: 5 },
+            initialDelay: {
+              milliseconds: Math.min(10_000, bromConfig.notifications.checkIntervalMs),
+            },
+            scope: 'global',
+            fn: () => watch.run(),
+          });
+        }
 
         permissionsRegistry.addPermissions([
           bromApplicationCreatePermission,
