@@ -74,6 +74,20 @@ export interface Config {
       /** Timeout of each management API request. Default 10000 ms. */
       requestTimeoutMs?: number;
     };
+    /** What BROM tells people through Backstage's notifications. */
+    notifications?: {
+      /**
+       * Send notifications (and run the scheduled checks) from this backend. Default true; with
+       * several replicas any one may send, and each event is sent once whichever does.
+       */
+      enabled?: boolean;
+      /** How often the scheduled checks (credential expiry, broker status) run. Default 60 s. */
+      checkIntervalSeconds?: number;
+      /** Days before a credential's expiry at which its owners hear of it. Default [14, 3, 1]. */
+      expiryWarningDays?: number[];
+      /** How long an application's broker objects may be not ready before its owners hear. Default 10. */
+      notReadyMinutes?: number;
+    };
     reconciler?: {
       /** Run the reconciler in this backend (needs broker.managementUrl). Default true. */
       enabled?: boolean;

@@ -3,6 +3,8 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   bromAdministrationPermissions,
   bromApplicationCreatePermission,
@@ -24,6 +26,10 @@ import { DatabaseDomainEventCursorStore } from './store/DomainEventStore';
 import { BromStore } from './store/BromStore';
 import { StateWatcher } from './store/StateWatcher';
 import { createReconcilerRunner } from './reconciler/runtime/createReconcilerRunner';
+import { ApplicationWatch } from './notify/ApplicationWatch';
+import { createNotificationHandler } from './notify/DomainEventNotifier';
+import { createSignalHandler, publishBromSignal } from './notify/signals';
+import { DatabaseNotificationWatchStore } from './store/NotificationWatchStore';
 
 /**
  * BROM: self-service RabbitMQ notification infrastructure.
@@ -54,6 +60,8 @@ export const bromPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
         scheduler: coreServices.scheduler,
+        notifications: notificationService,
+        signals: signalsServiceRef,
       },
       async init({
         logger,
@@ -66,6 +74,8 @@ export const bromPlugin = createBackendPlugin({
         permissionsRegistry,
         lifecycle,
         scheduler,
+        notifications,
+        signals,
       }) {
         const bromConfig = readBromConfig(config);
         const store = await BromStore.create({ database });
@@ -104,11 +114,45 @@ export const bromPlugin = createBackendPlugin({
           logger: logger.child({ component: 'domain-events' }),
           onCommit: listener => watcher.onChange(() => listener()),
         });
+        // People hear of changes through Backstage's notifications, open pages through signals.
+        if (bromConfig.notifications.enabled) {
+          await events.subscribe(
+            'notifications',
+            createNotificationHandler({
+              notifications,
+              context: {
+                ownerOf: async name =>
+                  (await portal.work.repositories.applications.findByName(name))?.owner,
+              },
+            }),
+          );
+        }
+        await events.subscribe('signals', createSignalHandler({ signals }));
         for (const [name, handler] of eventSubscribers) {
           await events.subscribe(name, handler);
         }
         lifecycle.addStartupHook(() => events.start());
         lifecycle.addShutdownHook(() => events.stop());
+
+        if (bromConfig.notifications.enabled) {
+          const watch = new ApplicationWatch({
+            store: DatabaseNotificationWatchStore.create({ store }),
+            notifications,
+            logger: logger.child({ component: 'notifications' }),
+            expiryWarningDays: bromConfig.notifications.expiryWarningDays,
+            notReadyAfterMs: bromConfig.notifications.notReadyAfterMs,
+          });
+          await scheduler.scheduleTask({
+            id: 'brom-notification-checks',
+            frequency: { milliseconds: bromConfig.notifications.checkIntervalMs },
+            timeout: { minutes: 5 },
+            initialDelay: {
+              milliseconds: Math.min(10_000, bromConfig.notifications.checkIntervalMs),
+            },
+            scope: 'global',
+            fn: () => watch.run(),
+          });
+        }
 
         permissionsRegistry.addPermissions([
           bromApplicationCreatePermission,
@@ -160,7 +204,18 @@ export const bromPlugin = createBackendPlugin({
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 
-        const runner = createReconcilerRunner({ config: bromConfig, store, watcher, logger });
+        const runner = createReconcilerRunner({
+          config: bromConfig,
+          store,
+          watcher,
+          logger,
+          onStatusChange: applications =>
+            publishBromSignal(signals, {
+              kind: 'status',
+              type: 'status.changed',
+              applications,
+            }).catch(error => logger.warn(`Publishing a status signal failed: ${error}`)),
+        });
         if (runner) {
           lifecycle.addStartupHook(() => runner.start());
           lifecycle.addShutdownHook(() => runner.stop());

@@ -12,6 +12,15 @@ export interface BromTables {
   brom_sidecar_feed: { instance: string; version: number | string; seen_at: string };
   brom_domain_events: DomainEventRow;
   brom_domain_event_cursors: DomainEventCursorRow;
+  brom_notification_records: NotificationRecordRow;
+}
+
+/** A notice already sent to people (see NotificationWatchStore). */
+export interface NotificationRecordRow {
+  key: string;
+  application_id: string;
+  detail: string | null;
+  recorded_at: string;
 }
 
 export interface DomainEventRow {

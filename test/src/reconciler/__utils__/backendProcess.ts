@@ -30,10 +30,20 @@ export class BackendProcess {
     brom: Record<string, unknown>;
     dir: string;
     name: string;
+    /** Another entry point than backendMain.ts (a backend with more plugins). */
+    main?: string;
+    /** More configuration, merged over the top level of the generated file. */
+    config?: Record<string, unknown>;
+    /** More environment variables. */
+    env?: Record<string, string>;
   }): Promise<BackendProcess> {
     const { port, database, dir, name } = options;
+    const { backend: moreBackend, ...more } = (options.config ?? {}) as {
+      backend?: Record<string, unknown>;
+    };
     const config = {
       backend: {
+        ...moreBackend,
         baseUrl: `http://127.0.0.1:${port}`,
         listen: { host: '127.0.0.1', port },
         database: {
@@ -45,6 +55,7 @@ export class BackendProcess {
       },
       permission: { enabled: true },
       brom: options.brom,
+      ...more,
     };
     // JSON is YAML.
     const configFile = join(dir, `${name}.config.yaml`);
@@ -58,12 +69,17 @@ export class BackendProcess {
         [
           '--require',
           require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-          MAIN,
+          options.main ?? MAIN,
           '--config',
           configFile,
         ],
         {
-          env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info' },
+          env: {
+            ...process.env,
+            NODE_ENV: 'development',
+            LOG_LEVEL: 'info',
+            ...options.env,
+          },
           stdio: ['ignore', out, out],
         },
       );

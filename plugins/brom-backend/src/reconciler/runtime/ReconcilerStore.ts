@@ -146,13 +146,22 @@ export interface ReconcilerStore {
  */
 export class DatabaseReconcilerStore implements ReconcilerStore {
   readonly #store: BromStore;
+  readonly #onStatusChange: ((applications: string[]) => void) | undefined;
 
-  private constructor(store: BromStore) {
+  private constructor(store: BromStore, onStatusChange?: (applications: string[]) => void) {
     this.#store = store;
+    this.#onStatusChange = onStatusChange;
   }
 
-  static create(store: BromStore) {
-    return new DatabaseReconcilerStore(store);
+  /**
+   * `onStatusChange` hears, after each status write commits, the names of the applications
+   * whose recorded status changed (for live pages; it must not throw).
+   */
+  static create(
+    store: BromStore,
+    options: { onStatusChange?: (applications: string[]) => void } = {},
+  ) {
+    return new DatabaseReconcilerStore(store, options.onStatusChange);
   }
 
   async read(now: Date): Promise<ReconcilerSnapshot> {
@@ -252,6 +261,32 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
           .execute();
       }
     });
+    if (this.#onStatusChange) {
+      const ids = new Set<string>();
+      for (const row of rows) if (row.application_id) ids.add(row.application_id);
+      for (const key of remove) {
+        const id = previous?.get(key)?.application_id;
+        if (id) ids.add(id);
+      }
+      if (ids.size > 0) await this.#announce([...ids]);
+    }
+  }
+
+  async #announce(ids: string[]) {
+    try {
+      const names: string[] = [];
+      for (let i = 0; i < ids.length; i += 500) {
+        const found = await this.#store.db
+          .selectFrom('brom_applications')
+          .select('name')
+          .where('id', 'in', ids.slice(i, i + 500))
+          .execute();
+        names.push(...found.map(r => r.name));
+      }
+      this.#onStatusChange?.(names);
+    } catch {
+      // Live pages miss one update; they still show the status on their next fetch.
+    }
   }
 
   async recordEnforced(keys: string[], now: Date): Promise<void> {

@@ -18,6 +18,8 @@ export function createReconcilerRunner(options: {
   store: BromStore;
   watcher: StateWatcher;
   logger: LoggerService;
+  /** Hears which applications' recorded broker status changed (see DatabaseReconcilerStore). */
+  onStatusChange?: (applications: string[]) => void;
 }): ReconcilerRunner | undefined {
   const { config, store, watcher } = options;
   const logger = options.logger.child({ component: 'reconciler' });
@@ -42,7 +44,7 @@ export function createReconcilerRunner(options: {
   const clock = systemClock;
   const lease = DatabaseLeaderLease.create({ store, logger, clock });
   const reconciler = Reconciler.create({
-    store: DatabaseReconcilerStore.create(store),
+    store: DatabaseReconcilerStore.create(store, { onStatusChange: options.onStatusChange }),
     broker: ManagementBrokerApi.create({ client, username: config.broker.username }),
     logger,
     topology: {
