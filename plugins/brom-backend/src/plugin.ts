@@ -22,7 +22,10 @@ import { seedExampleData } from './service/seed';
 import { DatabaseDomainEventCursorStore } from './store/DomainEventStore';
 import { BromStore } from './store/BromStore';
 import { StateWatcher } from './store/StateWatcher';
-import { createReconcilerRunner } from './reconciler/runtime/createReconcilerRunner';
+import {
+  createBrokerApi,
+  createReconcilerRunner,
+} from './reconciler/runtime/createReconcilerRunner';
 
 /**
  * BROM: self-service RabbitMQ notification infrastructure.
@@ -71,6 +74,8 @@ export const bromPlugin = createBackendPlugin({
         const feedShutdown = new AbortController();
         lifecycle.addShutdownHook(() => feedShutdown.abort());
 
+        // Every replica's status looks at the broker itself when the last full pass is old.
+        const statusBroker = createBrokerApi(bromConfig);
         const portal = createPortalServices({
           store,
           permissions,
@@ -87,6 +92,10 @@ export const bromPlugin = createBackendPlugin({
             policyPriority: bromConfig.broker.policyPriority,
           },
           onCommit: version => watcher.notifyLocal(version),
+          statusVerification: statusBroker && {
+            broker: statusBroker,
+            vhost: bromConfig.vhost,
+          },
         });
 
         const events = DomainEventDispatcher.create({

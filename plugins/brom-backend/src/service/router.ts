@@ -304,8 +304,13 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/applications/:name/status', async (req, res) => {
-    await actorOf(req);
-    res.json(await status.applicationStatus(req.params.name));
+    const actor = await actorOf(req);
+    res.json(await status.applicationStatus(actor, req.params.name));
+  });
+
+  router.get('/unmanaged-objects', async (req, res) => {
+    const actor = await actorOf(req);
+    res.json(await status.unmanagedObjects(actor));
   });
 
   // ------------------------------------------------------ notification types

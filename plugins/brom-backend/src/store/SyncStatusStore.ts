@@ -1,4 +1,4 @@
-import { ObjectStatus } from '@internal/plugin-brom-common';
+import { ObjectStatus, UnmanagedObject } from '@internal/plugin-brom-common';
 import { Kysely } from 'kysely';
 import { BromTables, SyncStatusRow } from './tables';
 
@@ -6,6 +6,13 @@ import { BromTables, SyncStatusRow } from './tables';
 export interface SyncStatusStore {
   /** The application's objects and the vhost's, by key. */
   listForApplication(application: { id: string; name: string }): Promise<ObjectStatus[]>;
+  /** When the reconciler last observed the whole vhost, if ever. */
+  lastObservedAt(vhost: string): Promise<string | null>;
+  /**
+   * Unmanaged objects the last full pass found: all of them, or those touching one
+   * application's exchange or queue.
+   */
+  listUnmanaged(touching?: { id: string }): Promise<UnmanagedObject[]>;
 }
 
 export class DatabaseSyncStatusStore implements SyncStatusStore {
@@ -29,6 +36,45 @@ export class DatabaseSyncStatusStore implements SyncStatusStore {
       .orderBy('key')
       .execute();
     return rows.map(row => toObjectStatus(row, application.name));
+  }
+
+  async lastObservedAt(vhost: string): Promise<string | null> {
+    const row = await this.#db
+      .selectFrom('brom_broker_observation')
+      .select('observed_at')
+      .where('vhost', '=', vhost)
+      .executeTakeFirst();
+    return row?.observed_at ?? null;
+  }
+
+  async listUnmanaged(touching?: { id: string }): Promise<UnmanagedObject[]> {
+    let query = this.#db
+      .selectFrom('brom_unmanaged_objects as u')
+      .leftJoin('brom_applications as s', 's.id', 'u.source_application_id')
+      .leftJoin('brom_applications as d', 'd.id', 'u.destination_application_id')
+      .select([
+        'u.key',
+        'u.kind',
+        'u.name',
+        'u.first_seen_at',
+        's.name as source_name',
+        'd.name as destination_name',
+      ]);
+    if (touching) {
+      const id = touching.id;
+      query = query.where(eb =>
+        eb.or([eb('u.source_application_id', '=', id), eb('u.destination_application_id', '=', id)]),
+      );
+    }
+    const rows = await query.orderBy('u.key').execute();
+    return rows.map(row => ({
+      key: row.key,
+      kind: row.kind,
+      name: row.name,
+      sourceApplication: row.source_name ?? null,
+      destinationApplication: row.destination_name ?? null,
+      firstSeenAt: row.first_seen_at,
+    }));
   }
 }
 

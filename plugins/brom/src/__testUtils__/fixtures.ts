@@ -123,6 +123,7 @@ export function objectStatus(
 export function applicationStatus(
   objects: ObjectStatus[],
   summary: string,
+  overrides: Partial<ApplicationStatus> = {},
 ): ApplicationStatus {
   return {
     application: 'payments-api',
@@ -130,6 +131,9 @@ export function applicationStatus(
     ready:
       objects.every(o => o.condition.status === 'True') && objects.length > 0,
     objects,
+    observedAt: T0,
+    unmanaged: [],
+    ...overrides,
   };
 }
 
