@@ -73,6 +73,21 @@ export interface Subscription {
   reason: string | null;
   generation: number;
   updatedAt: string;
+  /**
+   * Only in the answer to an approval (or to a request approved at once), and only when
+   * something keeps the broker from binding the consumer's queue to the producer's exchange
+   * right now.
+   */
+  blocked?: BindingBlock[];
+}
+
+/** Why a subscription's binding cannot be made now, e.g. a conflicting queue of the same name. */
+export interface BindingBlock {
+  /** The object in the way, e.g. `queue:brom.billing`. */
+  key: string;
+  /** `Conflict`, `InequivalentArguments` or `Unmanaged`. */
+  reason: string;
+  message: string;
 }
 
 /** Credential metadata; the secret is returned once at creation and never stored. */

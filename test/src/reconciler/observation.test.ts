@@ -197,4 +197,40 @@ describe('objects planted in the managed vhost', () => {
       },
     );
   });
+
+  it('make an approval whose binding they block say so', async () => {
+    // A classic queue where billing's quorum queue should be: a conflict BROM never touches.
+    await rabbit.management.putQueue(rabbit.name, 'brom.billing');
+    const [created] = await env.backend.portal.createProducer('orders', [
+      { name: 'order-created', pattern: 'order.*.created' },
+    ]);
+    await env.backend.portal.createConsumer('billing');
+    const requested = await env.backend.portal.subscribe('billing', created, false);
+    await pollUntil(
+      async () => {
+        const status = await statusAs(env, BOB, 'billing');
+        return status.objects.some(
+          o => o.key === 'queue:brom.billing' && o.condition.reason === 'Conflict',
+        )
+          ? status
+          : undefined;
+      },
+      { timeoutMs: 30_000, describe: () => 'the conflicting queue is not reported' },
+    );
+    const approved = await env.backend.api.post(ALICE, '/subscriptions/{id}/approve', {
+      params: { id: requested.id },
+      body: { generation: requested.generation },
+      expect: 200,
+    });
+    expect(approved.body).toMatchObject({
+      state: 'approved',
+      blocked: [
+        {
+          key: 'queue:brom.billing',
+          reason: 'Conflict',
+          message: expect.stringContaining('unmanaged queue'),
+        },
+      ],
+    });
+  });
 });

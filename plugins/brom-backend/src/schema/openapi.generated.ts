@@ -2512,6 +2512,35 @@ export const spec = {
           },
           "updatedAt": {
             "$ref": "#/components/schemas/Timestamp"
+          },
+          "blocked": {
+            "description": "Only in the answer to an approval (or to a request approved at once), and only when something keeps the broker from binding the consumer's queue to the producer's exchange right now.\n",
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/BindingBlock"
+            }
+          }
+        }
+      },
+      "BindingBlock": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "key",
+          "reason",
+          "message"
+        ],
+        "properties": {
+          "key": {
+            "description": "The object in the way, e.g. `queue:brom.billing`.",
+            "type": "string"
+          },
+          "reason": {
+            "description": "Conflict, InequivalentArguments or Unmanaged.",
+            "type": "string"
+          },
+          "message": {
+            "type": "string"
           }
         }
       },

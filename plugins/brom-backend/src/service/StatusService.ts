@@ -1,6 +1,8 @@
 import {
   Application,
   ApplicationStatus,
+  BindingBlock,
+  Subscription,
   bromBrokerReadUnmanagedPermission,
   ObjectStatus,
   UnmanagedObjectList,
@@ -9,7 +11,13 @@ import { BromUnitOfWork } from '../store/BromRepositories';
 import { summariseApplication } from '../reconciler/core/conditions';
 import { BrokerApi } from '../reconciler/core/BrokerApi';
 import { desiredObjects, ObjectRef, observedObjects, refOf } from '../reconciler/core/kinds';
-import { compareCodeUnits, describeKey } from '../reconciler/core/naming';
+import {
+  applicationObjectNames,
+  compareCodeUnits,
+  describeKey,
+  exchangeKey,
+  queueKey,
+} from '../reconciler/core/naming';
 import { BrokerTopology, DesiredObject } from '../reconciler/core/types';
 import { observeObjects } from '../reconciler/runtime/observation';
 import { Actor } from './Actor';
@@ -33,6 +41,9 @@ export interface Check {
   missing: Set<string>;
 }
 
+/** Reasons of an exchange or queue that keep bindings to it from being made. */
+const BLOCKING = new Set(['Conflict', 'InequivalentArguments']);
+
 /** Applications whose last check this replica remembers, at most. */
 const MAX_REMEMBERED_CHECKS = 1000;
 
@@ -49,6 +60,7 @@ export class StatusService {
   readonly #access: ApplicationAccess;
   readonly #desired: () => Promise<BrokerTopology>;
   readonly #vhost: string;
+  readonly #prefix: string;
   readonly #verification?: Required<StatusVerification>;
   readonly #clock: () => Date;
   readonly #checks = new Map<string, { check: Promise<Check | undefined>; startedAt: number }>();
@@ -58,9 +70,11 @@ export class StatusService {
     access: ApplicationAccess;
     desired: () => Promise<BrokerTopology>;
     vhost: string;
+    prefix: string;
     verification?: StatusVerification;
     clock?: () => Date;
   }) {
+    this.#prefix = options.prefix;
     this.#work = options.work;
     this.#access = options.access;
     this.#desired = options.desired;
@@ -80,6 +94,7 @@ export class StatusService {
     access: ApplicationAccess;
     desired: () => Promise<BrokerTopology>;
     vhost: string;
+    prefix: string;
     verification?: StatusVerification;
     clock?: () => Date;
   }) {
@@ -114,6 +129,37 @@ export class StatusService {
       observedAt,
       unmanaged: insider ? await syncStatus.listUnmanaged(app) : [],
     };
+  }
+
+  /**
+   * What keeps the broker from binding the subscription's consumer queue to its producer's
+   * exchange, as the reconciler last saw them: an object of the same name it does not manage
+   * (a `Conflict`, or unmanaged before it was wanted) or one it cannot change
+   * (`InequivalentArguments`). The binding waits until an operator resolves it.
+   */
+  async bindingBlocks(subscription: Subscription): Promise<BindingBlock[]> {
+    const { syncStatus } = this.#work.repositories;
+    const keys = [
+      exchangeKey(applicationObjectNames(this.#prefix, subscription.producer).exchange),
+      queueKey(applicationObjectNames(this.#prefix, subscription.consumer).queue),
+    ];
+    const recorded = await syncStatus.getMany(keys);
+    const unmanaged = new Set((await syncStatus.listUnmanaged({ keys })).map(o => o.key));
+    const blocks: BindingBlock[] = [];
+    for (const key of keys) {
+      const record = recorded.get(key);
+      if (record && record.condition.status === 'False' && BLOCKING.has(record.condition.reason)) {
+        blocks.push({ key, reason: record.condition.reason, message: record.condition.message });
+      } else if (!record?.managed && unmanaged.has(key)) {
+        const { kind, name } = describeKey(key);
+        blocks.push({
+          key,
+          reason: 'Unmanaged',
+          message: `a ${kind} named ${name} that BROM did not create exists on the broker; BROM does not touch it, so the subscription cannot be bound until an operator removes it`,
+        });
+      }
+    }
+    return blocks;
   }
 
   /** Every unmanaged object in the vhost; needs `brom.broker.read-unmanaged`. */

@@ -69,6 +69,7 @@ export function createPortalServices(options: {
       work,
       access,
       vhost: options.topology.vhost,
+      prefix: options.topology.prefix,
       verification: options.statusVerification,
       clock,
       desired: async () =>

@@ -6,13 +6,15 @@ import { BromTables, SyncStatusRow } from './tables';
 export interface SyncStatusStore {
   /** The application's objects and the vhost's, by key. */
   listForApplication(application: { id: string; name: string }): Promise<ObjectStatus[]>;
+  /** The recorded objects of these keys, with whether the reconciler manages them. */
+  getMany(keys: string[]): Promise<Map<string, ObjectStatus & { managed: boolean }>>;
   /** When the reconciler last observed the whole vhost, if ever. */
   lastObservedAt(vhost: string): Promise<string | null>;
   /**
    * Unmanaged objects the last full pass found: all of them, or those touching one
    * application's exchange or queue.
    */
-  listUnmanaged(touching?: { id: string }): Promise<UnmanagedObject[]>;
+  listUnmanaged(filter?: { id: string } | { keys: string[] }): Promise<UnmanagedObject[]>;
 }
 
 export class DatabaseSyncStatusStore implements SyncStatusStore {
@@ -38,6 +40,15 @@ export class DatabaseSyncStatusStore implements SyncStatusStore {
     return rows.map(row => toObjectStatus(row, application.name));
   }
 
+  async getMany(keys: string[]) {
+    const rows = keys.length
+      ? await this.#db.selectFrom('brom_sync_status').selectAll().where('key', 'in', keys).execute()
+      : [];
+    return new Map(
+      rows.map(row => [row.key, { ...toObjectStatus(row, ''), managed: Boolean(row.managed) }]),
+    );
+  }
+
   async lastObservedAt(vhost: string): Promise<string | null> {
     const row = await this.#db
       .selectFrom('brom_broker_observation')
@@ -47,7 +58,7 @@ export class DatabaseSyncStatusStore implements SyncStatusStore {
     return row?.observed_at ?? null;
   }
 
-  async listUnmanaged(touching?: { id: string }): Promise<UnmanagedObject[]> {
+  async listUnmanaged(filter?: { id: string } | { keys: string[] }): Promise<UnmanagedObject[]> {
     let query = this.#db
       .selectFrom('brom_unmanaged_objects as u')
       .leftJoin('brom_applications as s', 's.id', 'u.source_application_id')
@@ -60,8 +71,11 @@ export class DatabaseSyncStatusStore implements SyncStatusStore {
         's.name as source_name',
         'd.name as destination_name',
       ]);
-    if (touching) {
-      const id = touching.id;
+    if (filter && 'keys' in filter) {
+      if (filter.keys.length === 0) return [];
+      query = query.where('u.key', 'in', filter.keys);
+    } else if (filter) {
+      const id = filter.id;
       query = query.where(eb =>
         eb.or([eb('u.source_application_id', '=', id), eb('u.destination_application_id', '=', id)]),
       );
