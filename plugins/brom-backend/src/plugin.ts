@@ -25,11 +25,14 @@ import { scheduleSunsetTask } from './service/sunsetTask';
 import { DatabaseDomainEventCursorStore } from './store/DomainEventStore';
 import { BromStore } from './store/BromStore';
 import { StateWatcher } from './store/StateWatcher';
-import { createReconcilerRunner } from './reconciler/runtime/createReconcilerRunner';
 import { ApplicationWatch } from './notify/ApplicationWatch';
 import { createNotificationHandler } from './notify/DomainEventNotifier';
 import { createSignalHandler, publishBromSignal } from './notify/signals';
 import { DatabaseNotificationWatchStore } from './store/NotificationWatchStore';
+import {
+  createBrokerApi,
+  createReconcilerRunner,
+} from './reconciler/runtime/createReconcilerRunner';
 
 /**
  * BROM: self-service RabbitMQ notification infrastructure.
@@ -84,6 +87,8 @@ export const bromPlugin = createBackendPlugin({
         const feedShutdown = new AbortController();
         lifecycle.addShutdownHook(() => feedShutdown.abort());
 
+        // Every replica's status looks at the broker itself when the last full pass is old.
+        const statusBroker = createBrokerApi(bromConfig);
         const portal = createPortalServices({
           store,
           permissions,
@@ -101,6 +106,10 @@ export const bromPlugin = createBackendPlugin({
           },
           minimumSunsetDays: bromConfig.lifecycle.minimumSunsetDays,
           onCommit: version => watcher.notifyLocal(version),
+          statusVerification: statusBroker && {
+            broker: statusBroker,
+            vhost: bromConfig.vhost,
+          },
         });
         await scheduleSunsetTask({
           scheduler,

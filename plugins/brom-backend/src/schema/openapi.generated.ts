@@ -652,6 +652,7 @@ export const spec = {
           "Applications"
         ],
         "summary": "What the reconciler last recorded about the application's broker objects.",
+        "description": "Compared with the desired state (work not done yet is pending) and, when the last full pass is older than a few seconds, with a look at the application's objects on the broker (an object deleted by hand reads `Missing`). Bindings of subscriptions the caller may not see are left out; unmanaged objects are listed for the application's owners and administrators only.\n",
         "responses": {
           "200": {
             "description": "Sync status per broker object and a summary.",
@@ -678,6 +679,34 @@ export const spec = {
             "$ref": "#/components/parameters/ApplicationName"
           }
         ]
+      }
+    },
+    "/unmanaged-objects": {
+      "get": {
+        "operationId": "listUnmanagedObjects",
+        "tags": [
+          "Applications"
+        ],
+        "summary": "Objects in BROM's vhost that BROM did not create or adopt (administrators).",
+        "description": "As the reconciler's last full pass saw them. BROM leaves them alone; a binding from a producer's exchange to a foreign queue copies the producer's messages. Needs the `brom.broker.read-unmanaged` permission.\n",
+        "responses": {
+          "200": {
+            "description": "The unmanaged objects and when the vhost was observed.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/UnmanagedObjectList"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        }
       }
     },
     "/notification-types": {
@@ -2720,6 +2749,35 @@ export const spec = {
           },
           "updatedAt": {
             "$ref": "#/components/schemas/Timestamp"
+          },
+          "blocked": {
+            "description": "Only in the answer to an approval (or to a request approved at once), and only when something keeps the broker from binding the consumer's queue to the producer's exchange right now.\n",
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/BindingBlock"
+            }
+          }
+        }
+      },
+      "BindingBlock": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "key",
+          "reason",
+          "message"
+        ],
+        "properties": {
+          "key": {
+            "description": "The object in the way, e.g. `queue:brom.billing`.",
+            "type": "string"
+          },
+          "reason": {
+            "description": "Conflict, InequivalentArguments or Unmanaged.",
+            "type": "string"
+          },
+          "message": {
+            "type": "string"
           }
         }
       },
@@ -3108,7 +3166,9 @@ export const spec = {
           "application",
           "summary",
           "ready",
-          "objects"
+          "objects",
+          "observedAt",
+          "unmanaged"
         ],
         "properties": {
           "application": {
@@ -3125,6 +3185,78 @@ export const spec = {
             "type": "array",
             "items": {
               "$ref": "#/components/schemas/ObjectStatus"
+            }
+          },
+          "observedAt": {
+            "description": "When the broker was last seen for this status (a full pass, or the status's own check).",
+            "$ref": "#/components/schemas/NullableTimestamp"
+          },
+          "unmanaged": {
+            "description": "Unmanaged objects touching the application's exchange or queue (owners and administrators only).",
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/UnmanagedObject"
+            }
+          }
+        }
+      },
+      "UnmanagedObject": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "key",
+          "kind",
+          "name",
+          "sourceApplication",
+          "destinationApplication",
+          "firstSeenAt"
+        ],
+        "properties": {
+          "key": {
+            "type": "string"
+          },
+          "kind": {
+            "description": "exchange, queue, policy, binding or binding-with-arguments.",
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "sourceApplication": {
+            "description": "The application whose exchange it reads from (a binding's source).",
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "destinationApplication": {
+            "description": "The application whose queue or exchange it ends in, or whose name it carries.",
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "firstSeenAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "UnmanagedObjectList": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "observedAt",
+          "items"
+        ],
+        "properties": {
+          "observedAt": {
+            "$ref": "#/components/schemas/NullableTimestamp"
+          },
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/UnmanagedObject"
             }
           }
         }

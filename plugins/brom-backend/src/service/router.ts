@@ -27,6 +27,7 @@ import {
   requestSubscriptionRequestSchema,
   rotateCredentialRequestSchema,
   updateApplicationRequestSchema,
+  Subscription,
   updateNotificationTypeRequestSchema,
 } from '@internal/plugin-brom-common';
 import express, { ErrorRequestHandler, RequestHandler } from 'express';
@@ -223,6 +224,12 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     return options.transformConditions(decision.conditions);
   }
 
+  /** An approved subscription, with what keeps its binding from being made if anything does. */
+  async function withBlocks(subscription: Subscription): Promise<Subscription> {
+    const blocked = await status.bindingBlocks(subscription);
+    return blocked.length ? { ...subscription, blocked } : subscription;
+  }
+
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -308,8 +315,13 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/applications/:name/status', async (req, res) => {
-    await actorOf(req);
-    res.json(await status.applicationStatus(req.params.name));
+    const actor = await actorOf(req);
+    res.json(await status.applicationStatus(actor, req.params.name));
+  });
+
+  router.get('/unmanaged-objects', async (req, res) => {
+    const actor = await actorOf(req);
+    res.json(await status.unmanagedObjects(actor));
   });
 
   // ------------------------------------------------------ notification types
@@ -425,7 +437,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.post('/subscriptions', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(requestSubscriptionRequestSchema, req.body);
-    res.status(201).json(await subscriptions.requestSubscription(actor, body));
+    const requested = await subscriptions.requestSubscription(actor, body);
+    res.status(201).json(requested.state === 'approved' ? await withBlocks(requested) : requested);
   });
 
   router.get('/subscriptions/:id', async (req, res) => {
@@ -436,7 +449,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.post('/subscriptions/:id/approve', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(approveSubscriptionRequestSchema, req.body);
-    res.json(await subscriptions.approveSubscription(actor, req.params.id, body));
+    const approved = await subscriptions.approveSubscription(actor, req.params.id, body);
+    res.json(await withBlocks(approved));
   });
 
   router.post('/subscriptions/:id/reject', async (req, res) => {

@@ -46,6 +46,8 @@ export interface SubscriptionStore {
     id: string,
     options?: { visibleTo?: Viewer },
   ): Promise<SubscriptionContext | undefined>;
+  /** Which of `ids` exist and the viewer may see. */
+  visibleIds(ids: readonly string[], viewer: Viewer): Promise<Set<string>>;
   /** The subscription of a consumer to a type, in whatever state. */
   findOf(consumer: Application, type: NotificationType): Promise<Subscription | undefined>;
   /** Live subscriptions to a producer's types or to one type, by consumer name. */
@@ -202,6 +204,19 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
       type: toNotificationType(type, producer.name),
       requiresApproval: Boolean(row.requires_approval),
     };
+  }
+
+  async visibleIds(ids: readonly string[], viewer: Viewer): Promise<Set<string>> {
+    const visible = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.#joined()
+        .select('s.id')
+        .where('s.id', 'in', ids.slice(i, i + 500))
+        .where(eb => subscriptionVisibleTo(eb, viewer, VISIBILITY_COLUMNS))
+        .execute();
+      for (const row of rows) visible.add(row.id);
+    }
+    return visible;
   }
 
   async findOf(consumer: Application, type: NotificationType) {

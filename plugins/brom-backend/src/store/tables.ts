@@ -9,6 +9,8 @@ export interface BromTables {
   brom_credentials: CredentialRow;
   brom_audit_events: AuditEventRow;
   brom_sync_status: SyncStatusRow;
+  brom_broker_observation: { vhost: string; observed_at: string };
+  brom_unmanaged_objects: UnmanagedObjectRow;
   brom_sidecar_feed: { instance: string; version: number | string; seen_at: string };
   brom_domain_events: DomainEventRow;
   brom_domain_event_cursors: DomainEventCursorRow;
@@ -124,6 +126,18 @@ export interface AuditEventRow {
   application_id: string | null;
   before: string | null;
   after: string | null;
+}
+
+/** An object in the managed vhost that BROM did not create or adopt. */
+export interface UnmanagedObjectRow {
+  key: string;
+  kind: string;
+  name: string;
+  /** The application whose exchange it reads from (a binding's source), if any. */
+  source_application_id: string | null;
+  /** The application whose queue or exchange it writes to (a binding's destination, an object of its name), if any. */
+  destination_application_id: string | null;
+  first_seen_at: string;
 }
 
 export interface SyncStatusRow {

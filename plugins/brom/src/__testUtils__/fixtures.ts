@@ -125,6 +125,7 @@ export function objectStatus(
 export function applicationStatus(
   objects: ObjectStatus[],
   summary: string,
+  overrides: Partial<ApplicationStatus> = {},
 ): ApplicationStatus {
   return {
     application: 'payments-api',
@@ -132,6 +133,9 @@ export function applicationStatus(
     ready:
       objects.every(o => o.condition.status === 'True') && objects.length > 0,
     objects,
+    observedAt: T0,
+    unmanaged: [],
+    ...overrides,
   };
 }
 

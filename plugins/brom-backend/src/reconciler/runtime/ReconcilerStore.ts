@@ -2,6 +2,7 @@ import { Condition } from '@internal/plugin-brom-common';
 import { BromStore } from '../../store/BromStore';
 import { SyncStatusRow } from '../../store/tables';
 import { ReconcilerInput } from '../core/types';
+import { UnmanagedObservation } from '../core/unmanaged';
 
 /** What a pass reads in one transaction: the desired state and what the store knows of the broker. */
 export interface ReconcilerSnapshot {
@@ -132,6 +133,16 @@ export interface ReconcilerStore {
   ): Promise<void>;
   /** Remembers that revoked access was cut off at the broker, so it is done once. */
   recordEnforced(keys: string[], now: Date): Promise<void>;
+  /**
+   * Records a full observation of the vhost: when it started, and the unmanaged objects it
+   * found (replacing those recorded before; an object seen again keeps its first sighting).
+   */
+  recordObservation(
+    vhost: string,
+    observedAt: Date,
+    unmanaged: UnmanagedObservation[],
+    now: Date,
+  ): Promise<void>;
   /**
    * The finalizer's last step: removes deleted rows whose broker objects are gone. This is
    * a change of desired state, so it bumps the version (and audits it).
@@ -291,6 +302,63 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
 
   async recordEnforced(keys: string[], now: Date): Promise<void> {
     await this.writeStatuses(enforcementRecords(keys, now), []);
+  }
+
+  async recordObservation(
+    vhost: string,
+    observedAt: Date,
+    unmanaged: UnmanagedObservation[],
+    now: Date,
+  ): Promise<void> {
+    const at = observedAt.toISOString();
+    await this.#store.db.transaction().execute(async tx => {
+      await tx
+        .insertInto('brom_broker_observation')
+        .values({ vhost, observed_at: at })
+        .onConflict(oc => oc.column('vhost').doUpdateSet({ observed_at: at }))
+        .execute();
+      // Written only when the set changes: an idle pass over a large vhost writes one row.
+      const stored = new Map(
+        (await tx.selectFrom('brom_unmanaged_objects').selectAll().execute()).map(r => [r.key, r]),
+      );
+      const seen = new Set(unmanaged.map(o => o.key));
+      const gone = [...stored.keys()].filter(key => !seen.has(key));
+      for (let i = 0; i < gone.length; i += 500) {
+        await tx
+          .deleteFrom('brom_unmanaged_objects')
+          .where('key', 'in', gone.slice(i, i + 500))
+          .execute();
+      }
+      const rows = unmanaged
+        .filter(o => {
+          const row = stored.get(o.key);
+          return (
+            !row ||
+            row.source_application_id !== o.sourceApplicationId ||
+            row.destination_application_id !== o.destinationApplicationId
+          );
+        })
+        .map(o => ({
+          key: o.key,
+          kind: o.kind.slice(0, 32),
+          name: o.name.slice(0, 512),
+          source_application_id: o.sourceApplicationId,
+          destination_application_id: o.destinationApplicationId,
+          first_seen_at: stored.get(o.key)?.first_seen_at ?? now.toISOString(),
+        }));
+      for (let i = 0; i < rows.length; i += 100) {
+        await tx
+          .insertInto('brom_unmanaged_objects')
+          .values(rows.slice(i, i + 100))
+          .onConflict(oc =>
+            oc.column('key').doUpdateSet(eb => ({
+              source_application_id: eb.ref('excluded.source_application_id'),
+              destination_application_id: eb.ref('excluded.destination_application_id'),
+            })),
+          )
+          .execute();
+      }
+    });
   }
 
   /**

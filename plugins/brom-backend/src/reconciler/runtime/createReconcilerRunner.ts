@@ -12,6 +12,20 @@ import { Reconciler } from './Reconciler';
 import { ReconcilerRunner } from './ReconcilerRunner';
 import { DatabaseReconcilerStore } from './ReconcilerStore';
 
+/** The broker's management API as configured, or undefined when no broker is configured. */
+export function createBrokerApi(config: BromConfig): ManagementBrokerApi | undefined {
+  if (config.broker.managementUrls.length === 0 || !config.broker.password) return undefined;
+  const client = ManagementClient.create({
+    baseUrl: config.broker.managementUrls,
+    username: config.broker.username,
+    password: config.broker.password,
+    headersTimeoutMs: config.broker.requestTimeoutMs,
+    bodyTimeoutMs: config.broker.requestTimeoutMs,
+    connectTimeoutMs: Math.min(config.broker.requestTimeoutMs, 5000),
+  });
+  return ManagementBrokerApi.create({ client, username: config.broker.username });
+}
+
 /** Builds the reconciler from config, or explains in the log why this backend runs none. */
 export function createReconcilerRunner(options: {
   config: BromConfig;
@@ -27,25 +41,18 @@ export function createReconcilerRunner(options: {
     logger.info('The reconciler is disabled (brom.reconciler.enabled: false)');
     return undefined;
   }
-  if (config.broker.managementUrls.length === 0 || !config.broker.password) {
+  const broker = createBrokerApi(config);
+  if (!broker) {
     logger.warn(
       'No broker configured (brom.broker.managementUrl(s) and password): nothing is synced to RabbitMQ',
     );
     return undefined;
   }
-  const client = ManagementClient.create({
-    baseUrl: config.broker.managementUrls,
-    username: config.broker.username,
-    password: config.broker.password,
-    headersTimeoutMs: config.broker.requestTimeoutMs,
-    bodyTimeoutMs: config.broker.requestTimeoutMs,
-    connectTimeoutMs: Math.min(config.broker.requestTimeoutMs, 5000),
-  });
   const clock = systemClock;
   const lease = DatabaseLeaderLease.create({ store, logger, clock });
   const reconciler = Reconciler.create({
     store: DatabaseReconcilerStore.create(store, { onStatusChange: options.onStatusChange }),
-    broker: ManagementBrokerApi.create({ client, username: config.broker.username }),
+    broker,
     logger,
     topology: {
       vhost: config.vhost,
