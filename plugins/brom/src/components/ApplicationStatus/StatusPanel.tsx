@@ -36,6 +36,7 @@ import {
   describeReadiness,
   QUEUE_DELETION_REASONS,
 } from './statusWords';
+import { useBromSignal } from '../common/useBromSignal';
 
 const REFRESH_MS = 10_000;
 
@@ -194,6 +195,7 @@ export const StatusPanel = ({
     [api, application.name, application.generation],
   );
   useInterval(retry, REFRESH_MS);
+  useBromSignal(retry, { application: application.name });
   const shownColumns = useTableColumns(columns);
 
   const renderStatus = () => {

@@ -13,6 +13,7 @@ import { NotificationTypesCard } from '../NotificationTypes';
 import { ConsumerSubscriptionsCard, SubscribersCard } from '../Subscriptions';
 import { ApplicationSummaryCard } from './ApplicationSummaryCard';
 import { DeprecationBanner } from './DeprecationBanner';
+import { useBromSignal } from '../common/useBromSignal';
 
 /**
  * Everything about one application: what it publishes, what it receives, who receives its
@@ -26,6 +27,7 @@ export const ApplicationView = ({ name }: { name: string }) => {
     error,
     retry,
   } = useAsyncRetry(() => api.getApplication(name), [api, name]);
+  useBromSignal(retry, { kind: 'change', typePrefix: 'application.', application: name });
   const rootLink = useRouteRef(rootRouteRef);
   if (loading && !application) return <Progress />;
   if (error && statusCodeOf(error) === 404) {

@@ -25,6 +25,7 @@ import {
   SubscriptionDecision,
   SubscriptionDecisionDialog,
 } from '../SubscriptionDecisionDialog';
+import { useBromSignal } from '../common/useBromSignal';
 
 export interface ApprovalsInboxProps {
   /** Called after each decision, e.g. to update a count shown elsewhere. */
@@ -38,6 +39,7 @@ export const ApprovalsInbox = ({ onDecided }: ApprovalsInboxProps) => {
     () => api.listApprovals({ limit: 500 }),
     [api],
   );
+  useBromSignal(retry, { kind: 'change', typePrefix: 'subscription.' });
   const [deciding, setDeciding] = useState<{
     subscription: Subscription;
     decision: SubscriptionDecision;

@@ -13,6 +13,7 @@ import { bromApiRef } from '../../api/BromApi';
 import { ApplicationLink } from '../common/ApplicationLink';
 import { LoadError } from '../common/LoadError';
 import { useTableColumns } from '../common/tableLayout';
+import { useBromSignal } from '../common/useBromSignal';
 
 interface ConsumerRow {
   /** The application's id: material-table keeps its row state by it. */
@@ -67,6 +68,7 @@ export const ConsumerCatalogue = () => {
       }))
       .filter(row => row.subscriptions.length > 0);
   }, [api]);
+  useBromSignal(retry, { kind: 'change' });
 
   if (loading) return <Progress />;
   if (error) {

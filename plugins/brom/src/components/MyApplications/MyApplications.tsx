@@ -19,6 +19,7 @@ import { ApplicationLink } from '../common/ApplicationLink';
 import { LoadError } from '../common/LoadError';
 import { useTableColumns } from '../common/tableLayout';
 import { RegisterApplicationDialog } from './RegisterApplicationDialog';
+import { useBromSignal } from '../common/useBromSignal';
 
 const columns: TableColumn<Application>[] = [
   {
@@ -53,6 +54,7 @@ export const MyApplications = () => {
       api.listApplications({ mine: true, includeDeleted: true, limit: 500 }),
     [api],
   );
+  useBromSignal(retry, { kind: 'change' });
   const shownColumns = useTableColumns(columns, ['Description']);
   const [registering, setRegistering] = useState(false);
   const [registered, setRegistered] = useState<Application>();

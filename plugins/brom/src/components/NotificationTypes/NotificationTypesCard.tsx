@@ -19,6 +19,7 @@ import { NewVersionDialog, VersionChanges } from './NewVersionDialog';
 import { DeprecatedBadge } from '../common/deprecation';
 import { CardTable } from '../common/CardTable';
 import { BreakableName, ACTIONS_CELL } from '../common/tableLayout';
+import { useBromSignal } from '../common/useBromSignal';
 
 type Editing =
   | { mode: 'add' }
@@ -38,6 +39,7 @@ export const NotificationTypesCard = ({
       api.listNotificationTypes({ application: application.name, limit: 500 }),
     [api, application.name],
   );
+  useBromSignal(retry, { kind: 'change', application: application.name });
   const [editing, setEditing] = useState<Editing>();
   const close = () => setEditing(undefined);
   const saved = () => {

@@ -29,6 +29,7 @@ import {
   describeRequested,
   RequestSubscriptionDialog,
 } from '../RequestSubscriptionDialog';
+import { useBromSignal } from '../common/useBromSignal';
 
 type CatalogueRow = NotificationType & { owner: string };
 
@@ -57,6 +58,7 @@ export const ProducerCatalogue = () => {
       owner: ownerOf.get(t.application) ?? '',
     }));
   }, [api]);
+  useBromSignal(catalogue.retry, { kind: 'change' });
   const [search, setSearch] = useState('');
   const [owner, setOwner] = useState('');
   const [subscribingTo, setSubscribingTo] = useState<NotificationType>();

@@ -28,6 +28,7 @@ import {
   subscriptionStateColumn,
   subscriptionRequestedColumn,
 } from '../common/subscriptionColumns';
+import { useBromSignal } from '../common/useBromSignal';
 
 /** What the application receives: its subscriptions as a consumer, in every state. */
 export const ConsumerSubscriptionsCard = ({
@@ -41,6 +42,7 @@ export const ConsumerSubscriptionsCard = ({
     () => api.listSubscriptions({ consumer: application.name, limit: 500 }),
     [api, application.name],
   );
+  useBromSignal(retry, { kind: 'change', application: application.name });
   const [requesting, setRequesting] = useState(false);
   const [notice, setNotice] = useState<string>();
   const [deciding, setDeciding] = useState<{

@@ -23,6 +23,7 @@ import {
   subscriptionStateColumn,
   subscriptionRequestedColumn,
 } from '../common/subscriptionColumns';
+import { useBromSignal } from '../common/useBromSignal';
 
 /** Who receives the application's notifications, and deciding on their requests. */
 export const SubscribersCard = ({
@@ -35,6 +36,7 @@ export const SubscribersCard = ({
     () => api.listSubscriptions({ producer: application.name, limit: 500 }),
     [api, application.name],
   );
+  useBromSignal(retry, { kind: 'change', application: application.name });
   const [deciding, setDeciding] = useState<{
     subscription: Subscription;
     decision: SubscriptionDecision;
