@@ -17,6 +17,12 @@ export interface ApplicationWatchOptions {
   notReadyAfterMs?: number;
 }
 
+function expirySeverity(days: number): 'critical' | 'high' | 'normal' {
+  if (days <= 1) return 'critical';
+  if (days <= 3) return 'high';
+  return 'normal';
+}
+
 /**
  * The notices no single change triggers, checked on a schedule (one replica at a time):
  * credentials about to expire, broker objects not ready for too long (and their recovery),
@@ -75,7 +81,7 @@ export class ApplicationWatch {
         description: `Credential ${credential.username} expires at ${credential.expiresAt}. Rotate it and update the application before then.`,
         link: applicationLink(credential.application.name),
         topic: BROM_NOTIFICATION_TOPICS.credentialExpiry,
-        severity: days <= 1 ? 'critical' : days <= 3 ? 'high' : 'normal',
+        severity: expirySeverity(days),
       });
     }
   }

@@ -10,7 +10,6 @@ import {
   permissionApiRef,
 } from '@backstage/plugin-permission-react';
 import { SignalApi, signalApiRef } from '@backstage/plugin-signals-react';
-import { JsonObject } from '@backstage/types';
 import { act } from '@testing-library/react';
 import { ReactElement } from 'react';
 import { BromApi, bromApiRef } from '../api/BromApi';
@@ -37,6 +36,9 @@ export interface RenderOptions {
   /** Backstage signals, e.g. a {@link TestSignals}; none by default. */
   signals?: SignalApi;
 }
+
+/** A signal's message, as `SignalApi.subscribe` hands it over. */
+type JsonObject = Parameters<Parameters<SignalApi['subscribe']>[1]>[0];
 
 /** A signal API the test drives: `emit` delivers a message to the channel's subscribers. */
 export class TestSignals implements SignalApi {
