@@ -1,7 +1,7 @@
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { DeliveredDomainEvent } from '../service/events/DomainEvent';
 import { DomainEventHandler } from '../service/events/DomainEventDispatcher';
-import { BromNotice, NoticeContext, NoticeRules, domainEventNotices, noticeFor } from './rules';
+import { BromNotice, NoticeContext, NoticeRules, domainEventNotices, noticesFor } from './rules';
 
 /** Sends one notice through Backstage's notifications, deduplicated by `scope`. */
 export async function sendNotice(
@@ -36,7 +36,8 @@ export async function sendNotice(
  * resolves, so an event is delivered again if the replica dies between sending and
  * recording; the notification's scope names the event (`brom-event-<sequence>`), and the
  * notifications backend replaces a user's notification of the same scope and origin instead
- * of adding a second one.
+ * of adding a second one. A rule with several notices (one per consumer) gives each a `key`,
+ * appended to the scope.
  */
 export function createNotificationHandler(options: {
   notifications: NotificationService;
@@ -45,11 +46,10 @@ export function createNotificationHandler(options: {
 }): DomainEventHandler {
   const rules = options.rules ?? domainEventNotices;
   return async (event: DeliveredDomainEvent) => {
-    const notice = await noticeFor(rules, event, options.context);
-    if (!notice) return;
-    await sendNotice(options.notifications, notice, eventScope(event), {
-      exclude: event.actor,
-    });
+    for (const notice of await noticesFor(rules, event, options.context)) {
+      const scope = notice.key ? `${eventScope(event)}-${notice.key}` : eventScope(event);
+      await sendNotice(options.notifications, notice, scope, { exclude: event.actor });
+    }
   };
 }
 

@@ -9,6 +9,8 @@ import { Knex } from 'knex';
 import {
   ALICE,
   BOB,
+  MALLORY,
+  TEAM_C,
   createTestDatabases,
   TEAM_A,
   TEAM_B,
@@ -16,7 +18,10 @@ import {
 } from '../__testUtils__/backend';
 import {
   ALICE_PRODUCES_BOB_CONSUMES,
+  createApplication,
+  createNotificationType,
   pendingSubscription,
+  requestSubscription,
 } from '../__testUtils__/fixtures';
 import { BromStore } from '../store/BromStore';
 import {
@@ -137,6 +142,46 @@ describe.each(databases.eachSupportedId())(
       expect(
         sent.filter(n => n.payload.title.includes(open.consumer.name)).map(n => n.payload.title),
       ).toEqual([revocation.payload.title]);
+    });
+  },
+);
+
+describe.each(databases.eachSupportedId())(
+  'notifications of deprecations on %s',
+  (databaseId: TestDatabaseId) => {
+    const brom = useBromTestBackend(databases, databaseId);
+
+    it("tells each consumer's owners once, with the sunset and the successor", async () => {
+      const { sent } = brom.backend.notifications;
+      const producer = await createApplication(brom.api, ALICE, TEAM_A);
+      const type = await createNotificationType(brom.api, ALICE, producer.name, {
+        requiresApproval: false,
+      });
+      const successor = await createNotificationType(brom.api, ALICE, producer.name);
+      const billing = await createApplication(brom.api, BOB, TEAM_B);
+      const audit = await createApplication(brom.api, MALLORY, TEAM_C);
+      await requestSubscription(brom.api, BOB, billing.name, type);
+      await requestSubscription(brom.api, MALLORY, audit.name, type);
+      const sunsetAt = new Date(Date.now() + 40 * 24 * 60 * 60_000).toISOString();
+      await brom.api.post(ALICE, '/applications/{name}/notification-types/{type}/deprecation', {
+        params: { name: producer.name, type: type.name },
+        body: { generation: type.generation, sunsetAt, successor: successor.name },
+        expect: 200,
+      });
+
+      const about = (consumer: string) =>
+        waitForSent(
+          sent,
+          n => n.payload.title.includes('is deprecated') && n.payload.title.includes(consumer),
+        );
+      const toBilling = await about(billing.name);
+      const toAudit = await about(audit.name);
+      expect(recipientsOf(toBilling)?.entityRef).toEqual([TEAM_B]);
+      expect(recipientsOf(toAudit)?.entityRef).toEqual([TEAM_C]);
+      expect(toBilling.payload.description).toContain(successor.name);
+      expect(toBilling.payload.topic).toBe(BROM_NOTIFICATION_TOPICS.deprecations);
+      expect(toBilling.payload.scope).not.toBe(toAudit.payload.scope);
+      expect(sent.filter(n => n.payload.title.includes('is deprecated'))).toHaveLength(2);
     });
   },
 );

@@ -11,6 +11,7 @@ export const BROM_NOTIFICATION_TOPICS = {
   credentialExpiry: 'BROM: credential expiry',
   brokerStatus: 'BROM: broker status',
   queueDeletion: 'BROM: queue deletion',
+  deprecations: 'BROM: deprecations and sunsets',
 } as const;
 
 /** What to tell whom about one event. */
@@ -23,6 +24,11 @@ export interface BromNotice {
   link: string;
   topic: string;
   severity?: NotificationSeverity;
+  /**
+   * Distinguishes the notices of one event when a rule returns several (one per consumer,
+   * say); part of the notification's scope, so it must be stable across deliveries.
+   */
+  key?: string;
 }
 
 /** Lookups a rule may need beyond the event itself. */
@@ -34,7 +40,7 @@ export interface NoticeContext {
 export type NoticeRule<T extends DomainEventType> = (
   event: Extract<DeliveredDomainEvent, { type: T }>,
   context: NoticeContext,
-) => Promise<BromNotice | undefined>;
+) => Promise<BromNotice | BromNotice[] | undefined>;
 
 /** One optional rule per domain event type. */
 export type NoticeRules = { [T in DomainEventType]?: NoticeRule<T> };
@@ -98,16 +104,80 @@ export const domainEventNotices: NoticeRules = {
       severity: 'high',
     };
   },
+  'notificationType.deprecated': async (event, context) => {
+    const { notificationType: type } = event;
+    const deprecation = type.deprecation;
+    if (!deprecation) return undefined;
+    return perConsumer(event.subscriptions, context, consumer => ({
+      title: `${type.application}/${type.name}, which ${consumer} receives, is deprecated`,
+      description: `Its subscriptions end at ${deprecation.sunsetAt}.${successorText(
+        deprecation.successor,
+      )}`,
+      link: applicationLink(consumer),
+      topic: BROM_NOTIFICATION_TOPICS.deprecations,
+      severity: 'high',
+    }));
+  },
+  'notificationType.sunsetExtended': async (event, context) => {
+    const { notificationType: type } = event;
+    const deprecation = type.deprecation;
+    if (!deprecation) return undefined;
+    return perConsumer(event.subscriptions, context, consumer => ({
+      title: `The sunset of ${type.application}/${type.name} moved to ${deprecation.sunsetAt}`,
+      description: `Subscriptions of ${consumer} to it end then, not at ${
+        event.previousSunsetAt
+      }.${successorText(deprecation.successor)}`,
+      link: applicationLink(consumer),
+      topic: BROM_NOTIFICATION_TOPICS.deprecations,
+    }));
+  },
+  'subscription.endedBySunset': async (event, context) => {
+    const { subscription } = event;
+    return {
+      recipients: await owners(context, subscription.consumer),
+      title: `Subscription of ${subscription.consumer} to ${subscription.producer}/${subscription.notificationType} ended at its sunset`,
+      description: `No more messages of this type reach the queue.${successorText(
+        event.successor,
+      )}`,
+      link: applicationLink(subscription.consumer),
+      topic: BROM_NOTIFICATION_TOPICS.deprecations,
+      severity: 'high',
+    };
+  },
 };
 
-/** The notice for `event` under `rules`, if any. */
-export function noticeFor(
+function successorText(successor: string | null): string {
+  return successor ? ` Its successor is ${successor}: request a subscription to it.` : '';
+}
+
+/** One notice per distinct consumer of `subscriptions`, to that consumer's owners. */
+async function perConsumer(
+  subscriptions: Array<{ consumer: string }>,
+  context: NoticeContext,
+  text: (consumer: string) => Omit<BromNotice, 'recipients' | 'key'>,
+): Promise<BromNotice[]> {
+  const consumers = [...new Set(subscriptions.map(s => s.consumer))].sort();
+  const notices: BromNotice[] = [];
+  for (const consumer of consumers) {
+    notices.push({
+      ...text(consumer),
+      recipients: await owners(context, consumer),
+      key: consumer,
+    });
+  }
+  return notices;
+}
+
+/** The notices for `event` under `rules`: none, one or several. */
+export async function noticesFor(
   rules: NoticeRules,
   event: DeliveredDomainEvent,
   context: NoticeContext,
-): Promise<BromNotice | undefined> {
+): Promise<BromNotice[]> {
   const rule = rules[event.type] as NoticeRule<typeof event.type> | undefined;
-  return rule ? rule(event as never, context) : Promise.resolve(undefined);
+  const notices = rule ? await rule(event as never, context) : undefined;
+  if (!notices) return [];
+  return Array.isArray(notices) ? notices : [notices];
 }
 
 export { applicationLink };
