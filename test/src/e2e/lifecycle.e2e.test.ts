@@ -46,11 +46,10 @@ const oldType = 'invoice-issued';
 const newType = 'invoice-issued-v2';
 const newPattern = 'invoice.eu.issued';
 
-/** The table row of a type by its exact name (a newer version's name contains it). */
+/** The table row of a type; the old type's name is a prefix of the new version's. */
 function typeRow(page: Page, name: string) {
-  return page
-    .getByRole('row')
-    .filter({ has: page.getByRole('cell', { name: new RegExp(`^${name}(Deprecated.*|Retired)?$`) }) });
+  const rows = page.getByRole('row').filter({ hasText: name });
+  return name === oldType ? rows.filter({ hasNotText: newType }) : rows;
 }
 
 /** Layout, names, accessibility (at the first width) of the page as it is, at each width. */

@@ -82,6 +82,7 @@ export const DeprecationBanner = ({ application }: { application: Application })
                   application={application}
                   color="inherit"
                   size="small"
+                  style={{ whiteSpace: 'nowrap' }}
                   onClick={() => {
                     setNotice(undefined);
                     setRequesting(`${s.producer}/${successor}`);

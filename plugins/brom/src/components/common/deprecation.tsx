@@ -38,9 +38,8 @@ export const DeprecatedBadge = ({
       <Chip
         size="small"
         label={sunsetPassed ? 'Retired' : `Deprecated · ends ${formatDate(deprecation.sunsetAt)}`}
-        color={sunsetPassed ? 'default' : 'secondary'}
         variant="outlined"
-        style={{ marginLeft: 4 }}
+        style={{ marginLeft: 4, borderStyle: sunsetPassed ? 'dashed' : 'solid' }}
       />
     </Tooltip>
   );
