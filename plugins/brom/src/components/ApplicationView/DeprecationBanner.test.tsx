@@ -9,14 +9,21 @@ import {
 import { bromApi, renderWithBrom } from '../../__testUtils__/renderWithBrom';
 import { DeprecationBanner } from './DeprecationBanner';
 
-const warehouse = application({ id: 'a2', name: 'warehouse', owner: 'group:default/payments' });
+const warehouse = application({
+  id: 'a2',
+  name: 'warehouse',
+  owner: 'group:default/payments',
+});
 const deprecation = {
   deprecatedAt: '2026-12-01T10:00:00.000Z',
   deprecatedBy: 'user:default/alice',
   sunsetAt: '2099-03-01T12:00:00.000Z',
   successor: 'payment-completed-v2',
 };
-const onDeprecated = subscription({ state: 'approved', notificationTypeDeprecation: deprecation });
+const onDeprecated = subscription({
+  state: 'approved',
+  notificationTypeDeprecation: deprecation,
+});
 const successor = notificationType({
   id: 't-v2',
   name: 'payment-completed-v2',
@@ -25,16 +32,20 @@ const successor = notificationType({
 
 describe('DeprecationBanner', () => {
   it('tells the consumer the date and the successor, and requests the successor for it', async () => {
-    const requestSubscription = jest.fn().mockResolvedValue(
-      subscription({ id: 's2', notificationType: 'payment-completed-v2' }),
-    );
+    const requestSubscription = jest
+      .fn()
+      .mockResolvedValue(
+        subscription({ id: 's2', notificationType: 'payment-completed-v2' }),
+      );
     await renderWithBrom(
       <DeprecationBanner application={warehouse} />,
       bromApi({
         listSubscriptions: jest.fn().mockResolvedValue(page([onDeprecated])),
         listNotificationTypes: jest
           .fn()
-          .mockResolvedValue(page([{ ...notificationType(), deprecation }, successor])),
+          .mockResolvedValue(
+            page([{ ...notificationType(), deprecation }, successor]),
+          ),
         requestSubscription,
       }),
     );
@@ -43,24 +54,37 @@ describe('DeprecationBanner', () => {
       within(banner).getByText(
         `payments-api/payment-completed is deprecated: this subscription ends on ${new Date(
           deprecation.sunsetAt,
-        ).toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' })}`,
+        ).toLocaleDateString(undefined, {
+          year: 'numeric',
+          month: 'long',
+          day: 'numeric',
+        })}`,
       ),
     ).toBeInTheDocument();
     expect(
-      within(banner).getByText(/Its successor is payments-api\/payment-completed-v2/),
+      within(banner).getByText(
+        /Its successor is payments-api\/payment-completed-v2/,
+      ),
     ).toBeInTheDocument();
 
     await userEvent.click(
-      within(banner).getByRole('button', { name: 'Request payment-completed-v2' }),
+      within(banner).getByRole('button', {
+        name: 'Request payment-completed-v2',
+      }),
     );
     const dialog = await screen.findByRole('dialog', {
       name: 'Request subscription for warehouse',
     });
-    expect(await within(dialog).findByLabelText('Notification type')).toHaveValue(
-      'payments-api/payment-completed-v2',
+    expect(
+      await within(dialog).findByLabelText('Notification type'),
+    ).toHaveValue('payments-api/payment-completed-v2');
+    await userEvent.type(
+      within(dialog).getByLabelText('Justification'),
+      'Moving on',
     );
-    await userEvent.type(within(dialog).getByLabelText('Justification'), 'Moving on');
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Send request' }));
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Send request' }),
+    );
     expect(requestSubscription).toHaveBeenCalledWith({
       consumer: 'warehouse',
       producer: 'payments-api',
@@ -76,11 +100,15 @@ describe('DeprecationBanner', () => {
         listSubscriptions: jest.fn().mockResolvedValue(page([onDeprecated])),
         listNotificationTypes: jest
           .fn()
-          .mockResolvedValue(page([{ ...notificationType(), deprecation }, successor])),
+          .mockResolvedValue(
+            page([{ ...notificationType(), deprecation }, successor]),
+          ),
       }),
     );
     await userEvent.click(
-      await screen.findByRole('button', { name: 'Request payment-completed-v2' }),
+      await screen.findByRole('button', {
+        name: 'Request payment-completed-v2',
+      }),
     );
     const dialog = await screen.findByRole('dialog');
     await userEvent.selectOptions(
@@ -88,15 +116,27 @@ describe('DeprecationBanner', () => {
       'payments-api/payment-completed',
     );
     expect(
-      within(dialog).getByText(/Request its successor payments-api\/payment-completed-v2 instead/),
+      within(dialog).getByText(
+        /Request its successor payments-api\/payment-completed-v2 instead/,
+      ),
     ).toBeInTheDocument();
-    expect(within(dialog).getByRole('button', { name: 'Send request' })).toBeDisabled();
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Choose payment-completed-v2' }));
-    expect(within(dialog).getByRole('button', { name: 'Send request' })).toBeEnabled();
+    expect(
+      within(dialog).getByRole('button', { name: 'Send request' }),
+    ).toBeDisabled();
+    await userEvent.click(
+      within(dialog).getByRole('button', {
+        name: 'Choose payment-completed-v2',
+      }),
+    );
+    expect(
+      within(dialog).getByRole('button', { name: 'Send request' }),
+    ).toBeEnabled();
   });
 
   it('says nothing when no subscription is to a deprecated type', async () => {
-    const listSubscriptions = jest.fn().mockResolvedValue(page([subscription({ state: 'approved' })]));
+    const listSubscriptions = jest
+      .fn()
+      .mockResolvedValue(page([subscription({ state: 'approved' })]));
     await renderWithBrom(
       <DeprecationBanner application={warehouse} />,
       bromApi({ listSubscriptions }),
@@ -104,7 +144,9 @@ describe('DeprecationBanner', () => {
     await waitFor(() => expect(listSubscriptions).toHaveBeenCalled());
     // Let the answer render.
     await act(async () => {});
-    expect(screen.queryByTestId('brom-deprecation-banner')).not.toBeInTheDocument();
+    expect(
+      screen.queryByTestId('brom-deprecation-banner'),
+    ).not.toBeInTheDocument();
   });
 
   it('says when it could not check, with a way to try again', async () => {
@@ -118,6 +160,8 @@ describe('DeprecationBanner', () => {
     );
     expect(await screen.findByText(/backend is down/)).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
-    expect(await screen.findByTestId('brom-deprecation-banner')).toBeInTheDocument();
+    expect(
+      await screen.findByTestId('brom-deprecation-banner'),
+    ).toBeInTheDocument();
   });
 });

@@ -30,23 +30,38 @@ describe('NotificationTypesCard lifecycle', () => {
     await renderWithBrom(
       <NotificationTypesCard application={application()} />,
       bromApi({
-        listNotificationTypes: jest.fn().mockResolvedValue(page([completed, captured])),
+        listNotificationTypes: jest
+          .fn()
+          .mockResolvedValue(page([completed, captured])),
         deprecateNotificationType,
       }),
     );
     const row = (await screen.findByText('payment-completed')).closest('tr')!;
-    await userEvent.click(within(row).getByRole('button', { name: 'Deprecate' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Deprecate payment-completed' });
+    await userEvent.click(
+      within(row).getByRole('button', { name: 'Deprecate' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Deprecate payment-completed',
+    });
     fireEvent.change(within(dialog).getByLabelText('Sunset date'), {
       target: { value: '2099-03-01' },
     });
-    await userEvent.selectOptions(within(dialog).getByLabelText('Successor'), 'payment-captured');
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Deprecate' }));
-    expect(deprecateNotificationType).toHaveBeenCalledWith('payments-api', 'payment-completed', {
-      generation: 2,
-      sunsetAt: '2099-03-01T23:59:59.000Z',
-      successor: 'payment-captured',
-    });
+    await userEvent.selectOptions(
+      within(dialog).getByLabelText('Successor'),
+      'payment-captured',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Deprecate' }),
+    );
+    expect(deprecateNotificationType).toHaveBeenCalledWith(
+      'payments-api',
+      'payment-completed',
+      {
+        generation: 2,
+        sunsetAt: '2099-03-01T23:59:59.000Z',
+        successor: 'payment-captured',
+      },
+    );
   });
 
   it('shows the backend’s refusal of a sunset too soon in the dialog', async () => {
@@ -57,15 +72,26 @@ describe('NotificationTypesCard lifecycle', () => {
         deprecateNotificationType: jest
           .fn()
           .mockRejectedValue(
-            await responseError(400, 'sunsetAt: the sunset must be at least 30 days ahead'),
+            await responseError(
+              400,
+              'sunsetAt: the sunset must be at least 30 days ahead',
+            ),
           ),
       }),
     );
-    await userEvent.click(await screen.findByRole('button', { name: 'Deprecate' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Deprecate payment-completed' });
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Deprecate' }));
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Deprecate' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Deprecate payment-completed',
+    });
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Deprecate' }),
+    );
     expect(
-      await within(dialog).findByText(/the sunset must be at least 30 days ahead/),
+      await within(dialog).findByText(
+        /the sunset must be at least 30 days ahead/,
+      ),
     ).toBeInTheDocument();
   });
 
@@ -75,30 +101,48 @@ describe('NotificationTypesCard lifecycle', () => {
     await renderWithBrom(
       <NotificationTypesCard application={application()} />,
       bromApi({
-        listNotificationTypes: jest.fn().mockResolvedValue(page([deprecated, captured])),
+        listNotificationTypes: jest
+          .fn()
+          .mockResolvedValue(page([deprecated, captured])),
         deprecateNotificationType,
       }),
     );
     const row = (await screen.findByText('payment-completed')).closest('tr')!;
     expect(within(row).getByText(/^Deprecated · ends /)).toBeInTheDocument();
-    expect(within(row).queryByRole('button', { name: 'New version' })).not.toBeInTheDocument();
-    await userEvent.click(within(row).getByRole('button', { name: 'Extend sunset' }));
+    expect(
+      within(row).queryByRole('button', { name: 'New version' }),
+    ).not.toBeInTheDocument();
+    await userEvent.click(
+      within(row).getByRole('button', { name: 'Extend sunset' }),
+    );
     const dialog = await screen.findByRole('dialog', {
       name: 'Extend the sunset of payment-completed',
     });
     // Proposed: a month after the current sunset.
-    expect(within(dialog).getByLabelText('Sunset date')).toHaveValue('2099-03-31');
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Extend' }));
-    expect(deprecateNotificationType).toHaveBeenCalledWith('payments-api', 'payment-completed', {
-      generation: 2,
-      sunsetAt: '2099-03-31T23:59:59.000Z',
-      successor: 'payment-captured',
-    });
+    expect(within(dialog).getByLabelText('Sunset date')).toHaveValue(
+      '2099-03-31',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Extend' }),
+    );
+    expect(deprecateNotificationType).toHaveBeenCalledWith(
+      'payments-api',
+      'payment-completed',
+      {
+        generation: 2,
+        sunsetAt: '2099-03-31T23:59:59.000Z',
+        successor: 'payment-captured',
+      },
+    );
   });
 
   it('offers a new version when an edit is refused because of live subscribers', async () => {
     const createNotificationTypeVersion = jest.fn().mockResolvedValue({
-      notificationType: { ...completed, name: 'payment-completed-v2', generation: 1 },
+      notificationType: {
+        ...completed,
+        name: 'payment-completed-v2',
+        generation: 1,
+      },
       predecessor: { ...completed, generation: 3, deprecation },
     });
     await renderWithBrom(
@@ -124,31 +168,44 @@ describe('NotificationTypesCard lifecycle', () => {
     await userEvent.clear(pattern);
     await userEvent.type(pattern, 'payment.eu.completed');
     await userEvent.click(within(edit).getByRole('button', { name: 'Save' }));
-    expect(await within(edit).findByText(/has live subscribers: warehouse/)).toBeInTheDocument();
+    expect(
+      await within(edit).findByText(/has live subscribers: warehouse/),
+    ).toBeInTheDocument();
     await userEvent.click(
-      within(edit).getByRole('button', { name: 'Create a new version instead' }),
+      within(edit).getByRole('button', {
+        name: 'Create a new version instead',
+      }),
     );
 
     const version = await screen.findByRole('dialog', {
       name: 'New version of payment-completed',
     });
-    expect(within(version).getByLabelText('Name of the new version')).toHaveValue(
-      'payment-completed-v2',
-    );
+    expect(
+      within(version).getByLabelText('Name of the new version'),
+    ).toHaveValue('payment-completed-v2');
     expect(within(version).getByLabelText('Routing-key pattern')).toHaveValue(
       'payment.eu.completed',
     );
-    fireEvent.change(within(version).getByLabelText('Sunset date of payment-completed'), {
-      target: { value: '2099-01-31' },
-    });
-    await userEvent.click(within(version).getByRole('button', { name: 'Create version' }));
-    expect(createNotificationTypeVersion).toHaveBeenCalledWith('payments-api', 'payment-completed', {
-      generation: 2,
-      name: 'payment-completed-v2',
-      routingKeyPattern: 'payment.eu.completed',
-      visibility: 'public',
-      description: completed.description,
-      sunsetAt: '2099-01-31T23:59:59.000Z',
-    });
+    fireEvent.change(
+      within(version).getByLabelText('Sunset date of payment-completed'),
+      {
+        target: { value: '2099-01-31' },
+      },
+    );
+    await userEvent.click(
+      within(version).getByRole('button', { name: 'Create version' }),
+    );
+    expect(createNotificationTypeVersion).toHaveBeenCalledWith(
+      'payments-api',
+      'payment-completed',
+      {
+        generation: 2,
+        name: 'payment-completed-v2',
+        routingKeyPattern: 'payment.eu.completed',
+        visibility: 'public',
+        description: completed.description,
+        sunsetAt: '2099-01-31T23:59:59.000Z',
+      },
+    );
   });
 });
