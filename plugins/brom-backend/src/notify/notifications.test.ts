@@ -26,7 +26,7 @@ import {
 import { Actor } from '../service/Actor';
 import { createPortalServices } from '../service/createPortalServices';
 import { ApplicationWatch } from './ApplicationWatch';
-import { BROM_NOTIFICATION_TOPICS } from './rules';
+import { BROM_NOTIFICATION_TOPICS, domainEventNotices, noticeFor } from './rules';
 
 const databases = createTestDatabases();
 
@@ -114,6 +114,45 @@ describe.each(databases.eachSupportedId())(
       ]);
       const scopes = sent.map(n => n.payload.scope);
       expect(new Set(scopes).size).toBe(scopes.length);
+    });
+
+    it('tells the consumers of a deprecated type, and of a later sunset', async () => {
+      const { sent } = brom.backend.notifications;
+      const open = await pendingSubscription(brom.api, ALICE_PRODUCES_BOB_CONSUMES, {
+        requiresApproval: false,
+      });
+      const sunsetAt = new Date(Date.now() + 40 * 24 * 3600 * 1000).toISOString();
+      const { body: deprecated } = await brom.api.post(
+        ALICE,
+        '/applications/{name}/notification-types/{type}/deprecation',
+        {
+          params: { name: open.producer.name, type: open.type.name },
+          body: { generation: open.type.generation, sunsetAt },
+          expect: 200,
+        },
+      );
+      const notice = await waitForSent(sent, n =>
+        n.payload.title.startsWith(`${open.producer.name}/${open.type.name} is deprecated`),
+      );
+      expect(recipientsOf(notice)?.entityRef).toEqual([TEAM_B]);
+      expect(notice.payload).toMatchObject({
+        title: `${open.producer.name}/${open.type.name} is deprecated: subscriptions end on ${sunsetAt.slice(0, 10)}`,
+        description: 'It has no successor.',
+        link: `/brom/applications/${open.consumer.name}`,
+        topic: BROM_NOTIFICATION_TOPICS.deprecations,
+      });
+
+      const later = new Date(Date.now() + 60 * 24 * 3600 * 1000).toISOString();
+      await brom.api.post(ALICE, '/applications/{name}/notification-types/{type}/deprecation', {
+        params: { name: open.producer.name, type: open.type.name },
+        body: { generation: deprecated.generation, sunsetAt: later },
+        expect: 200,
+      });
+      const extension = await waitForSent(sent, n =>
+        n.payload.title.startsWith(`${open.producer.name}/${open.type.name} now ends on`),
+      );
+      expect(recipientsOf(extension)?.entityRef).toEqual([TEAM_B]);
+      expect(extension.payload.title).toContain(`(was ${sunsetAt.slice(0, 10)})`);
     });
 
     it('tells the consumer of a revocation with its reason, and no one of an automatic approval', async () => {
@@ -343,3 +382,47 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe('the notice of a subscription ended at its sunset', () => {
+  it('goes to the consumer owners with the reason, naming the successor', async () => {
+    const reason =
+      'Notification type "orders/order-created" reached its sunset on 2027-03-01T23:59:59.000Z; its successor is "orders/order-created-v2"';
+    const notice = await noticeFor(
+      domainEventNotices,
+      {
+        type: 'subscription.endedBySunset',
+        sequence: 7,
+        aggregate: { kind: 'subscription', id: 's1' },
+        actor: 'brom:lifecycle',
+        at: '2027-03-02T00:00:00.000Z',
+        successor: 'order-created-v2',
+        subscription: {
+          id: 's1',
+          consumer: 'billing',
+          producer: 'orders',
+          notificationType: 'order-created',
+          routingKeyPattern: 'order.*.created',
+          state: 'revoked',
+          justification: 'Invoices',
+          requestedBy: BOB,
+          requestedAt: '2026-12-01T00:00:00.000Z',
+          decidedBy: 'brom:lifecycle',
+          decidedAt: '2027-03-02T00:00:00.000Z',
+          reason,
+          notificationTypeDeprecation: null,
+          generation: 3,
+          updatedAt: '2027-03-02T00:00:00.000Z',
+        },
+      },
+      { ownerOf: async name => (name === 'billing' ? TEAM_B : undefined) },
+    );
+    expect(notice).toEqual({
+      recipients: [TEAM_B],
+      title: 'Subscription of billing to orders/order-created ended at its sunset',
+      description: `${reason} No new messages of this type reach the queue.`,
+      link: '/brom/applications/billing',
+      topic: BROM_NOTIFICATION_TOPICS.deprecations,
+      severity: 'high',
+    });
+  });
+});

@@ -11,6 +11,7 @@ export const BROM_NOTIFICATION_TOPICS = {
   credentialExpiry: 'BROM: credential expiry',
   brokerStatus: 'BROM: broker status',
   queueDeletion: 'BROM: queue deletion',
+  deprecations: 'BROM: deprecated notification types',
 } as const;
 
 /** What to tell whom about one event. */
@@ -40,6 +41,32 @@ export type NoticeRule<T extends DomainEventType> = (
 export type NoticeRules = { [T in DomainEventType]?: NoticeRule<T> };
 
 const applicationLink = (name: string) => `/brom/applications/${encodeURIComponent(name)}`;
+
+const day = (iso: string) => iso.slice(0, 10);
+
+/** The owners of each consumer of `subscriptions`, once each. */
+async function consumerOwners(
+  context: NoticeContext,
+  subscriptions: Array<{ consumer: string }>,
+): Promise<string[]> {
+  const refs = new Set<string>();
+  for (const { consumer } of subscriptions) {
+    for (const owner of await owners(context, consumer)) refs.add(owner);
+  }
+  return [...refs];
+}
+
+/** The consumer's page when there is one consumer, otherwise the user's applications. */
+function consumersLink(subscriptions: Array<{ consumer: string }>): string {
+  const names = new Set(subscriptions.map(s => s.consumer));
+  return names.size === 1 ? applicationLink([...names][0]) : '/brom/mine';
+}
+
+function successorWords(producer: string, successor: string | null | undefined): string {
+  return successor
+    ? `Its successor is ${producer}/${successor}; request it before then.`
+    : 'It has no successor.';
+}
 
 async function owners(context: NoticeContext, application: string): Promise<string[]> {
   const owner = await context.ownerOf(application);
@@ -95,6 +122,40 @@ export const domainEventNotices: NoticeRules = {
       description: `Reason: ${subscription.reason || 'none given'}. No new messages of this type reach the queue.`,
       link: applicationLink(subscription.consumer),
       topic: BROM_NOTIFICATION_TOPICS.subscriptionDecisions,
+      severity: 'high',
+    };
+  },
+  // The producer deprecated a type: the consumers with live subscriptions to it are told.
+  'notificationType.deprecated': async (event, context) => {
+    const type = event.notificationType;
+    if (!type.deprecation || event.subscriptions.length === 0) return undefined;
+    return {
+      recipients: await consumerOwners(context, event.subscriptions),
+      title: `${type.application}/${type.name} is deprecated: subscriptions end on ${day(type.deprecation.sunsetAt)}`,
+      description: successorWords(type.application, type.deprecation.successor),
+      link: consumersLink(event.subscriptions),
+      topic: BROM_NOTIFICATION_TOPICS.deprecations,
+    };
+  },
+  'notificationType.sunsetExtended': async (event, context) => {
+    const type = event.notificationType;
+    if (!type.deprecation || event.subscriptions.length === 0) return undefined;
+    return {
+      recipients: await consumerOwners(context, event.subscriptions),
+      title: `${type.application}/${type.name} now ends on ${day(type.deprecation.sunsetAt)} (was ${day(event.previousSunsetAt)})`,
+      description: successorWords(type.application, type.deprecation.successor),
+      link: consumersLink(event.subscriptions),
+      topic: BROM_NOTIFICATION_TOPICS.deprecations,
+    };
+  },
+  'subscription.endedBySunset': async (event, context) => {
+    const { subscription } = event;
+    return {
+      recipients: await owners(context, subscription.consumer),
+      title: `Subscription of ${subscription.consumer} to ${subscription.producer}/${subscription.notificationType} ended at its sunset`,
+      description: `${subscription.reason ?? ''} No new messages of this type reach the queue.`.trim(),
+      link: applicationLink(subscription.consumer),
+      topic: BROM_NOTIFICATION_TOPICS.deprecations,
       severity: 'high',
     };
   },
