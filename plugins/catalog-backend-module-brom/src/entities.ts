@@ -91,11 +91,10 @@ export function asyncApiDocument(type: ExportedType, data: Export, title: string
 function deprecationNotice(type: ExportedType): string {
   const deprecation = type.deprecation;
   if (!deprecation) return '';
-  return (
-    `**Deprecated**: subscriptions end on ${deprecation.sunsetAt}` +
-    (deprecation.successor ? `; its successor is \`${type.application}/${deprecation.successor}\`` : '') +
-    '.\n\n'
-  );
+  const successor = deprecation.successor
+    ? `; its successor is \`${type.application}/${deprecation.successor}\``
+    : '';
+  return `**Deprecated**: subscriptions end on ${deprecation.sunsetAt}${successor}.\n\n`;
 }
 
 function hostOf(url: string) {

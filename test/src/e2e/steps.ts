@@ -50,19 +50,30 @@ export async function openApplication(page: Page, name: string) {
   await page.getByRole('heading', { name, exact: true }).first().waitFor();
 }
 
-export async function registerApplication(page: Page, name: string, owner: string) {
+export async function registerApplication(
+  page: Page,
+  name: string,
+  owner: string,
+) {
   await page.goto('/brom');
   await page.getByRole('tab', { name: 'My applications' }).click();
   await page.getByRole('button', { name: 'Register application' }).click();
   const dialog = page.getByRole('dialog', { name: 'Register application' });
   await dialog.getByLabel('Name', { exact: true }).fill(name);
-  await dialog.getByLabel('Description').fill(`The ${name} application (end-to-end test)`);
+  await dialog
+    .getByLabel('Description')
+    .fill(`The ${name} application (end-to-end test)`);
   await dialog.getByLabel('Owner').selectOption(owner);
   await dialog.getByRole('button', { name: 'Register', exact: true }).click();
   await dialog.waitFor({ state: 'detached' });
 }
 
-export async function addNotificationType(page: Page, app: string, name: string, pattern: string) {
+export async function addNotificationType(
+  page: Page,
+  app: string,
+  name: string,
+  pattern: string,
+) {
   await openApplication(page, app);
   await page.getByRole('button', { name: 'Add notification type' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add notification type' });

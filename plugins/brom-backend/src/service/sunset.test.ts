@@ -24,7 +24,12 @@ const ALICE = actor('user:default/alice', TEAM_A);
 const BOB = actor('user:default/bob', TEAM_B);
 
 const DAY_MS = 24 * 3600 * 1000;
-const TOPOLOGY = { vhost: 'brom', prefix: 'brom.', queueType: 'quorum', policyPriority: 10 } as const;
+const TOPOLOGY = {
+  vhost: 'brom',
+  prefix: 'brom.',
+  queueType: 'quorum',
+  policyPriority: 10,
+} as const;
 
 /** A clock the test moves. */
 function fakeClock(start: string) {
@@ -42,7 +47,9 @@ describe.each(databases.eachSupportedId())(
   (databaseId: TestDatabaseId) => {
     async function setUp() {
       const knex = await databases.init(databaseId);
-      const store = await BromStore.create({ database: mockServices.database({ knex }) });
+      const store = await BromStore.create({
+        database: mockServices.database({ knex }),
+      });
       const time = fakeClock('2027-01-10T09:00:00.000Z');
       const portal = createPortalServices({
         store,
@@ -53,14 +60,24 @@ describe.each(databases.eachSupportedId())(
         clock: time.clock,
         minimumSunsetDays: 14,
       });
-      await portal.applications.createApplication(ALICE, { name: 'orders', owner: TEAM_A });
-      await portal.applications.createApplication(BOB, { name: 'billing', owner: TEAM_B });
-      const type = await portal.notificationTypes.createNotificationType(ALICE, 'orders', {
-        name: 'order-created',
-        routingKeyPattern: 'order.*.created',
-        description: 'An order was created',
-        requiresApproval: false,
+      await portal.applications.createApplication(ALICE, {
+        name: 'orders',
+        owner: TEAM_A,
       });
+      await portal.applications.createApplication(BOB, {
+        name: 'billing',
+        owner: TEAM_B,
+      });
+      const type = await portal.notificationTypes.createNotificationType(
+        ALICE,
+        'orders',
+        {
+          name: 'order-created',
+          routingKeyPattern: 'order.*.created',
+          description: 'An order was created',
+          requiresApproval: false,
+        },
+      );
       const subscription = await portal.subscriptions.requestSubscription(BOB, {
         consumer: 'billing',
         producer: 'orders',
@@ -69,28 +86,45 @@ describe.each(databases.eachSupportedId())(
       });
       const reconcilerStore = DatabaseReconcilerStore.create(store);
       const bindingKeys = async () =>
-        desiredTopology((await reconcilerStore.read(time.clock())).input, TOPOLOGY)
+        desiredTopology(
+          (await reconcilerStore.read(time.clock())).input,
+          TOPOLOGY,
+        )
           .bindings.filter(b => b.source === 'brom.orders')
           .map(b => b.routingKey);
       return { knex, portal, time, type, subscription, bindingKeys };
     }
 
     it('ends the remaining subscriptions at the sunset: revoked, audited, announced, binding no longer desired', async () => {
-      const { knex, portal, time, type, subscription, bindingKeys } = await setUp();
-      const sunsetAt = new Date(time.clock().getTime() + 15 * DAY_MS).toISOString();
-      await portal.notificationTypes.deprecateNotificationType(ALICE, 'orders', type.name, {
-        generation: type.generation,
-        sunsetAt,
-      });
+      const { knex, portal, time, type, subscription, bindingKeys } =
+        await setUp();
+      const sunsetAt = new Date(
+        time.clock().getTime() + 15 * DAY_MS,
+      ).toISOString();
+      await portal.notificationTypes.deprecateNotificationType(
+        ALICE,
+        'orders',
+        type.name,
+        {
+          generation: type.generation,
+          sunsetAt,
+        },
+      );
       expect(await bindingKeys()).toEqual(['order.*.created']);
 
       time.advance(15 * DAY_MS - 1);
       expect(await portal.notificationTypes.endDueSunsets()).toBe(0);
-      expect((await portal.subscriptions.getSubscription(BOB, subscription.id)).state).toBe('approved');
+      expect(
+        (await portal.subscriptions.getSubscription(BOB, subscription.id))
+          .state,
+      ).toBe('approved');
 
       time.advance(1);
       expect(await portal.notificationTypes.endDueSunsets()).toBe(1);
-      const ended = await portal.subscriptions.getSubscription(BOB, subscription.id);
+      const ended = await portal.subscriptions.getSubscription(
+        BOB,
+        subscription.id,
+      );
       expect(ended).toMatchObject({
         state: 'revoked',
         decidedBy: 'brom:lifecycle',
@@ -100,42 +134,68 @@ describe.each(databases.eachSupportedId())(
       expect(await bindingKeys()).toEqual([]);
 
       const audit = await knex('brom_audit_events')
-        .where({ target_id: subscription.id, action: 'subscription.ended-by-sunset' })
+        .where({
+          target_id: subscription.id,
+          action: 'subscription.ended-by-sunset',
+        })
         .orderBy('application');
       expect(audit.map((r: any) => [r.application, r.actor])).toEqual([
         ['billing', 'brom:lifecycle'],
         ['orders', 'brom:lifecycle'],
       ]);
-      const events = await knex('brom_domain_events').where({ type: 'subscription.endedBySunset' });
+      const events = await knex('brom_domain_events').where({
+        type: 'subscription.endedBySunset',
+      });
       expect(events.map((e: any) => JSON.parse(e.payload))).toEqual([
         expect.objectContaining({
           actor: 'brom:lifecycle',
           successor: null,
-          subscription: expect.objectContaining({ id: subscription.id, consumer: 'billing' }),
+          subscription: expect.objectContaining({
+            id: subscription.id,
+            consumer: 'billing',
+          }),
         }),
       ]);
       // Nothing left to do: a second run ends nothing.
       expect(await portal.notificationTypes.endDueSunsets()).toBe(0);
       // And a sunset that has passed can no longer be moved.
-      const current = await portal.notificationTypes.getNotificationType(ALICE, 'orders', type.name);
+      const current = await portal.notificationTypes.getNotificationType(
+        ALICE,
+        'orders',
+        type.name,
+      );
       await expect(
-        portal.notificationTypes.deprecateNotificationType(ALICE, 'orders', type.name, {
-          generation: current.generation,
-          sunsetAt: new Date(time.clock().getTime() + 30 * DAY_MS).toISOString(),
-        }),
+        portal.notificationTypes.deprecateNotificationType(
+          ALICE,
+          'orders',
+          type.name,
+          {
+            generation: current.generation,
+            sunsetAt: new Date(
+              time.clock().getTime() + 30 * DAY_MS,
+            ).toISOString(),
+          },
+        ),
       ).rejects.toThrow('reached its sunset');
     });
 
     it('waits for the extended date when the producer moved it, and the new version keeps its subscribers', async () => {
       const { portal, time, type, subscription, bindingKeys } = await setUp();
-      const first = new Date(time.clock().getTime() + 20 * DAY_MS).toISOString();
+      const first = new Date(
+        time.clock().getTime() + 20 * DAY_MS,
+      ).toISOString();
       const { notificationType: v2, predecessor } =
-        await portal.notificationTypes.createNotificationTypeVersion(ALICE, 'orders', type.name, {
-          generation: type.generation,
-          name: 'order-created-v2',
-          sunsetAt: first,
-          routingKeyPattern: 'order.eu.created',
-        });
+        await portal.notificationTypes.createNotificationTypeVersion(
+          ALICE,
+          'orders',
+          type.name,
+          {
+            generation: type.generation,
+            name: 'order-created-v2',
+            sunsetAt: first,
+            routingKeyPattern: 'order.eu.created',
+          },
+        );
       const moved = await portal.subscriptions.requestSubscription(BOB, {
         consumer: 'billing',
         producer: 'orders',
@@ -143,22 +203,35 @@ describe.each(databases.eachSupportedId())(
         justification: 'Invoices, v2',
       });
       time.advance(5 * DAY_MS);
-      const later = new Date(time.clock().getTime() + 30 * DAY_MS).toISOString();
-      await portal.notificationTypes.deprecateNotificationType(ALICE, 'orders', type.name, {
-        generation: predecessor.generation,
-        sunsetAt: later,
-      });
+      const later = new Date(
+        time.clock().getTime() + 30 * DAY_MS,
+      ).toISOString();
+      await portal.notificationTypes.deprecateNotificationType(
+        ALICE,
+        'orders',
+        type.name,
+        {
+          generation: predecessor.generation,
+          sunsetAt: later,
+        },
+      );
 
       time.advance(16 * DAY_MS); // past the first date, before the second
       expect(await portal.notificationTypes.endDueSunsets()).toBe(0);
 
       time.advance(15 * DAY_MS);
       expect(await portal.notificationTypes.endDueSunsets()).toBe(1);
-      expect(await portal.subscriptions.getSubscription(BOB, subscription.id)).toMatchObject({
+      expect(
+        await portal.subscriptions.getSubscription(BOB, subscription.id),
+      ).toMatchObject({
         state: 'revoked',
-        reason: expect.stringContaining('its successor is "orders/order-created-v2"'),
+        reason: expect.stringContaining(
+          'its successor is "orders/order-created-v2"',
+        ),
       });
-      expect(await portal.subscriptions.getSubscription(BOB, moved.id)).toMatchObject({
+      expect(
+        await portal.subscriptions.getSubscription(BOB, moved.id),
+      ).toMatchObject({
         state: 'approved',
       });
       expect(await bindingKeys()).toEqual(['order.eu.created']);
@@ -174,13 +247,23 @@ describe.each(databases.eachSupportedId())(
         frequencyMs: 60_000,
       });
       expect(scheduler.scheduleTask).toHaveBeenCalledWith(
-        expect.objectContaining({ id: SUNSET_TASK_ID, frequency: { milliseconds: 60_000 } }),
+        expect.objectContaining({
+          id: SUNSET_TASK_ID,
+          frequency: { milliseconds: 60_000 },
+        }),
       );
       const task = scheduler.scheduleTask.mock.calls[0][0];
-      await portal.notificationTypes.deprecateNotificationType(ALICE, 'orders', type.name, {
-        generation: type.generation,
-        sunsetAt: new Date(time.clock().getTime() + 14 * DAY_MS).toISOString(),
-      });
+      await portal.notificationTypes.deprecateNotificationType(
+        ALICE,
+        'orders',
+        type.name,
+        {
+          generation: type.generation,
+          sunsetAt: new Date(
+            time.clock().getTime() + 14 * DAY_MS,
+          ).toISOString(),
+        },
+      );
       time.advance(14 * DAY_MS);
       await task.fn(new AbortController().signal);
       const { items } = await portal.subscriptions.listSubscriptions(BOB, {

@@ -24,7 +24,9 @@ export async function scheduleSunsetTask(options: {
     fn: async () => {
       const ended = await notificationTypes.endDueSunsets();
       if (ended > 0) {
-        logger.info(`Ended ${ended} subscription(s) whose notification type reached its sunset`);
+        logger.info(
+          `Ended ${ended} subscription(s) whose notification type reached its sunset`,
+        );
       }
     },
   });

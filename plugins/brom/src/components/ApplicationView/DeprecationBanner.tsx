@@ -21,11 +21,31 @@ import {
 
 const LIVE: Subscription['state'][] = ['requested', 'approved'];
 
+/** What the consumer should do about a subscription to a deprecated type. */
+function advice(
+  consumer: string,
+  s: Subscription,
+  movedAlready: boolean,
+): string {
+  const successor = s.notificationTypeDeprecation?.successor;
+  if (!successor) {
+    return `It has no successor; ${s.producer}’s owners can tell you what replaces it.`;
+  }
+  if (movedAlready) {
+    return `${consumer} also subscribes to its successor ${s.producer}/${successor}; unsubscribe from ${s.notificationType} once you have moved.`;
+  }
+  return `Its successor is ${s.producer}/${successor}: request it before that date.`;
+}
+
 /**
  * Tells a consumer, at the top of its application, which of its subscriptions are to
  * deprecated notification types: the date they end, and the successor to move to.
  */
-export const DeprecationBanner = ({ application }: { application: Application }) => {
+export const DeprecationBanner = ({
+  application,
+}: {
+  application: Application;
+}) => {
   const api = useApi(bromApiRef);
   const { value, error, retry } = useAsyncRetry(
     () => api.listSubscriptions({ consumer: application.name, limit: 500 }),
@@ -44,8 +64,8 @@ export const DeprecationBanner = ({ application }: { application: Application })
           </Button>
         }
       >
-        Could not check this application’s subscriptions for deprecated notification types:{' '}
-        {describeError(error)}
+        Could not check this application’s subscriptions for deprecated
+        notification types: {describeError(error)}
       </Alert>
     );
   }
@@ -68,7 +88,9 @@ export const DeprecationBanner = ({ application }: { application: Application })
         const deprecation = s.notificationTypeDeprecation!;
         const ref = `${s.producer}/${s.notificationType}`;
         const successor = deprecation.successor;
-        const movedAlready = successor ? subscribes(s.producer, successor) : false;
+        const movedAlready = successor
+          ? subscribes(s.producer, successor)
+          : false;
         return (
           <Alert
             key={s.id}
@@ -82,6 +104,7 @@ export const DeprecationBanner = ({ application }: { application: Application })
                   application={application}
                   color="inherit"
                   size="small"
+                  style={{ whiteSpace: 'nowrap' }}
                   onClick={() => {
                     setNotice(undefined);
                     setRequesting(`${s.producer}/${successor}`);
@@ -93,13 +116,10 @@ export const DeprecationBanner = ({ application }: { application: Application })
             }
           >
             <AlertTitle>
-              {ref} is deprecated: this subscription ends on {formatDate(deprecation.sunsetAt)}
+              {ref} is deprecated: this subscription ends on{' '}
+              {formatDate(deprecation.sunsetAt)}
             </AlertTitle>
-            {successor
-              ? movedAlready
-                ? `${application.name} also subscribes to its successor ${s.producer}/${successor}; unsubscribe from ${s.notificationType} once you have moved.`
-                : `Its successor is ${s.producer}/${successor}: request it before that date.`
-              : `It has no successor; ${s.producer}’s owners can tell you what replaces it.`}
+            {advice(application.name, s, movedAlready)}
           </Alert>
         );
       })}

@@ -29,7 +29,12 @@ export interface DeprecateDialogProps {
  * Deprecates a type with a sunset date and an optional successor; on a deprecated type,
  * moves the sunset later.
  */
-export const DeprecateDialog = ({ type, siblings, onClose, onSaved }: DeprecateDialogProps) => {
+export const DeprecateDialog = ({
+  type,
+  siblings,
+  onClose,
+  onSaved,
+}: DeprecateDialogProps) => {
   const api = useApi(bromApiRef);
   const extending = Boolean(type.deprecation);
   const [date, setDate] = useState(
@@ -62,9 +67,17 @@ export const DeprecateDialog = ({ type, siblings, onClose, onSaved }: DeprecateD
 
   const titleId = useId();
   return (
-    <Dialog open onClose={onClose} aria-labelledby={titleId} fullWidth maxWidth="sm">
+    <Dialog
+      open
+      onClose={onClose}
+      aria-labelledby={titleId}
+      fullWidth
+      maxWidth="sm"
+    >
       <DialogTitle id={titleId}>
-        {extending ? `Extend the sunset of ${type.name}` : `Deprecate ${type.name}`}
+        {extending
+          ? `Extend the sunset of ${type.name}`
+          : `Deprecate ${type.name}`}
       </DialogTitle>
       <DialogContent>
         <DialogContentText>
@@ -114,7 +127,12 @@ export const DeprecateDialog = ({ type, siblings, onClose, onSaved }: DeprecateD
       </DialogContent>
       <DialogActions>
         <Button onClick={onClose}>Cancel</Button>
-        <Button color="secondary" variant="contained" disabled={loading} onClick={() => submit()}>
+        <Button
+          color="secondary"
+          variant="contained"
+          disabled={loading}
+          onClick={() => submit()}
+        >
           {extending ? 'Extend' : 'Deprecate'}
         </Button>
       </DialogActions>

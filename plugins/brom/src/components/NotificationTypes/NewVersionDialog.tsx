@@ -41,7 +41,12 @@ export function nextVersionName(name: string): string {
  * A new version of a type: a copy with the changes that would otherwise alter what live
  * subscribers receive; the old type is deprecated with the new one as its successor.
  */
-export const NewVersionDialog = ({ type, changes, onClose, onSaved }: NewVersionDialogProps) => {
+export const NewVersionDialog = ({
+  type,
+  changes,
+  onClose,
+  onSaved,
+}: NewVersionDialogProps) => {
   const api = useApi(bromApiRef);
   const [form, setForm] = useState({
     name: nextVersionName(type.name),
@@ -86,19 +91,28 @@ export const NewVersionDialog = ({ type, changes, onClose, onSaved }: NewVersion
 
   const titleId = useId();
   return (
-    <Dialog open onClose={onClose} aria-labelledby={titleId} fullWidth maxWidth="sm">
+    <Dialog
+      open
+      onClose={onClose}
+      aria-labelledby={titleId}
+      fullWidth
+      maxWidth="sm"
+    >
       <DialogTitle id={titleId}>New version of {type.name}</DialogTitle>
       <DialogContent>
         <DialogContentText>
-          The new type starts as a copy of {type.name} with your changes. {type.name} is
-          deprecated with the new one as its successor: its subscribers are told and keep
-          receiving it until the sunset date, when their subscriptions end.
+          The new type starts as a copy of {type.name} with your changes.{' '}
+          {type.name} is deprecated with the new one as its successor: its
+          subscribers are told and keep receiving it until the sunset date, when
+          their subscriptions end.
         </DialogContentText>
         <TextField
           {...field('name')}
           id="brom-version-name"
           label="Name of the new version"
-          helperText={fieldErrors.name ?? 'Lower-case letters, digits and dashes'}
+          helperText={
+            fieldErrors.name ?? 'Lower-case letters, digits and dashes'
+          }
         />
         <TextField
           {...field('routingKeyPattern')}
@@ -116,7 +130,10 @@ export const NewVersionDialog = ({ type, changes, onClose, onSaved }: NewVersion
           label="Visibility"
           value={form.visibility}
           onChange={e =>
-            setForm({ ...form, visibility: e.target.value as NotificationType['visibility'] })
+            setForm({
+              ...form,
+              visibility: e.target.value as NotificationType['visibility'],
+            })
           }
           fullWidth
           margin="normal"
@@ -155,7 +172,12 @@ export const NewVersionDialog = ({ type, changes, onClose, onSaved }: NewVersion
       </DialogContent>
       <DialogActions>
         <Button onClick={onClose}>Cancel</Button>
-        <Button color="primary" variant="contained" disabled={loading} onClick={() => submit()}>
+        <Button
+          color="primary"
+          variant="contained"
+          disabled={loading}
+          onClick={() => submit()}
+        >
           Create version
         </Button>
       </DialogActions>

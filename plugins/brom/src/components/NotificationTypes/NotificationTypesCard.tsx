@@ -82,7 +82,8 @@ export const NotificationTypesCard = ({
         sorting: false,
         cellStyle: ACTIONS_CELL,
         render: row => (
-          <Box display="flex" style={{ gap: 8 }}>
+          // Four actions wrap onto a second line rather than push the table sideways.
+          <Box display="flex" flexWrap="wrap" style={{ gap: 8, maxWidth: 260 }}>
             <PermittedButton
               permission={bromApplicationUpdatePermission}
               application={application}
@@ -156,7 +157,8 @@ export const NotificationTypesCard = ({
         onRetry={retry}
         items={value?.items}
         columns={shownColumns}
-        secondary={['Description', 'Visibility']}
+        secondary={['Description', 'Visibility', 'Approval']}
+        narrowerThan={1440}
         empty={{
           missing: 'content',
           title: 'Publishes no notification types',

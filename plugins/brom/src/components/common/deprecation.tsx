@@ -37,10 +37,16 @@ export const DeprecatedBadge = ({
     <Tooltip title={describeDeprecation(producer, deprecation)}>
       <Chip
         size="small"
-        label={sunsetPassed ? 'Retired' : `Deprecated · ends ${formatDate(deprecation.sunsetAt)}`}
-        color={sunsetPassed ? 'default' : 'secondary'}
+        label={
+          sunsetPassed
+            ? 'Retired'
+            : `Deprecated · ends ${formatDate(deprecation.sunsetAt)}`
+        }
         variant="outlined"
-        style={{ marginLeft: 4 }}
+        style={{
+          marginLeft: 4,
+          borderStyle: sunsetPassed ? 'dashed' : 'solid',
+        }}
       />
     </Tooltip>
   );
@@ -48,7 +54,9 @@ export const DeprecatedBadge = ({
 
 /** `yyyy-mm-dd` of a date `days` from now, for a date input. */
 export function dateInputDaysAhead(days: number): string {
-  return new Date(Date.now() + days * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  return new Date(Date.now() + days * 24 * 3600 * 1000)
+    .toISOString()
+    .slice(0, 10);
 }
 
 /** A date input's `yyyy-mm-dd` as the end of that day in UTC, or undefined when empty. */
