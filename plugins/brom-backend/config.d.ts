@@ -37,6 +37,13 @@ export interface Config {
        * `['brom-sidecar']`.
        */
       sidecarSubjects?: string[];
+      /**
+       * `live` (default): RabbitMQ asks the sidecar about every resource and routing key.
+       * `native`: the sidecar only authenticates and the broker authorises internally, from a
+       * broker user and permissions the reconciler writes per live credential. Switch in the
+       * order docs/operations.md gives ("Switching the authorisation mode").
+       */
+      mode?: 'live' | 'native';
     };
     broker?: {
       /** The vhost BROM manages. Default `brom`. */

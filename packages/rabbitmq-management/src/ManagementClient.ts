@@ -393,6 +393,11 @@ export class ManagementClient {
 
   // Users and permissions (internal authentication backend)
 
+  /** Every user of the broker, with its password hash and tags. */
+  async listUsers(): Promise<User[]> {
+    return this.#getJson(apiPath`users`);
+  }
+
   async getUser(username: string): Promise<User> {
     return this.#getJson(apiPath`users/${username}`);
   }
@@ -410,6 +415,11 @@ export class ManagementClient {
     options?: DeleteOptions,
   ): Promise<boolean> {
     return this.#delete(apiPath`users/${username}`, options);
+  }
+
+  /** The vhost permissions of every user that has some in the vhost. */
+  async listVhostPermissions(vhost: string): Promise<Permission[]> {
+    return this.#getJson(apiPath`vhosts/${vhost}/permissions`);
   }
 
   async getPermissions(vhost: string, username: string): Promise<Permission> {
@@ -432,6 +442,11 @@ export class ManagementClient {
     options?: DeleteOptions,
   ): Promise<boolean> {
     return this.#delete(apiPath`permissions/${vhost}/${username}`, options);
+  }
+
+  /** The topic permissions of every user in the vhost, one entry per user and exchange. */
+  async listVhostTopicPermissions(vhost: string): Promise<TopicPermission[]> {
+    return this.#getJson(apiPath`vhosts/${vhost}/topic-permissions`);
   }
 
   /** One entry per exchange the user has topic permissions on. */

@@ -18,6 +18,12 @@ export interface BromConfig {
   amqpUrls: string[];
   /** Service principal subjects of the sidecars (their static external-access tokens). */
   sidecarSubjects: string[];
+  /**
+   * `live`: the sidecar authorises every broker decision. `native`: the sidecar only
+   * authenticates; the reconciler writes a broker user and permissions per live credential
+   * and the broker authorises from them (docs/decisions/0017-native-authorisation-mode.md).
+   */
+  authzMode: 'live' | 'native';
   broker: {
     /** The management API of each node (the reconciler fails over between them), or of a load balancer. */
     managementUrls: string[];
@@ -70,6 +76,7 @@ export function readBromConfig(config: Config): BromConfig {
     sidecarSubjects: config.getOptionalStringArray('brom.authz.sidecarSubjects') ?? [
       'brom-sidecar',
     ],
+    authzMode: readAuthzMode(config.getOptionalString('brom.authz.mode')),
     broker: {
       managementUrls: readUrls(
         config,
@@ -138,6 +145,12 @@ function readUrls(config: Config, listKey: string, singleKey: string): string[] 
   }
   if (list !== undefined) return list;
   return single === undefined ? [] : [single];
+}
+
+function readAuthzMode(value: string | undefined): 'live' | 'native' {
+  if (value === undefined || value === 'live') return 'live';
+  if (value === 'native') return 'native';
+  throw new Error(`brom.authz.mode must be live or native, not ${value}`);
 }
 
 function readQueueType(value: string | undefined): 'quorum' | 'classic' {

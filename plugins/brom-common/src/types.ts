@@ -156,7 +156,7 @@ export interface Page<T> {
 /** Sync status of one broker object or subscription, as the reconciler last saw it. */
 export interface ObjectStatus {
   key: string;
-  kind: 'vhost' | 'exchange' | 'queue' | 'binding' | 'policy';
+  kind: 'vhost' | 'exchange' | 'queue' | 'binding' | 'policy' | 'user' | 'permissions';
   name: string;
   application: string | null;
   subscriptionId: string | null;

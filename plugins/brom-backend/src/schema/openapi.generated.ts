@@ -3123,7 +3123,9 @@ export const spec = {
               "exchange",
               "queue",
               "binding",
-              "policy"
+              "policy",
+              "user",
+              "permissions"
             ]
           },
           "name": {

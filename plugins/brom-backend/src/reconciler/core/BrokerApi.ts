@@ -5,8 +5,11 @@ import {
   DesiredQueue,
   ObservedBinding,
   ObservedExchange,
+  ObservedPermissions,
   ObservedPolicy,
   ObservedQueue,
+  ObservedUser,
+  TopicPermissionDefinition,
 } from './types';
 
 /** A live AMQP connection as the reconciler needs to see it. */
@@ -51,6 +54,24 @@ export interface BrokerApi {
   ): Promise<ObservedBinding[]>;
   createBinding(vhost: string, binding: DesiredBinding): Promise<void>;
   deleteBinding(vhost: string, binding: ObservedBinding): Promise<void>;
+  /** Every user of the broker (users are not vhost-scoped). */
+  listUsers(): Promise<ObservedUser[]>;
+  getUser(name: string): Promise<ObservedUser | undefined>;
+  /** Creates the user, or resets it, with no internal password and no tags. */
+  putUser(name: string): Promise<void>;
+  deleteUser(name: string): Promise<void>;
+  /** Each user's vhost permissions joined with its topic permissions in the vhost. */
+  listPermissions(vhost: string): Promise<ObservedPermissions[]>;
+  getPermissions(vhost: string, user: string): Promise<ObservedPermissions | undefined>;
+  putVhostPermissions(
+    vhost: string,
+    user: string,
+    permissions: { configure: string; write: string; read: string },
+  ): Promise<void>;
+  deleteVhostPermissions(vhost: string, user: string): Promise<void>;
+  putTopicPermission(vhost: string, user: string, topic: TopicPermissionDefinition): Promise<void>;
+  /** Removes the user's topic permissions on every exchange of the vhost. */
+  deleteTopicPermissions(vhost: string, user: string): Promise<void>;
   /**
    * The user's open connections, from the broker's connection tracking: unlike the
    * statistics-based listings it shows a connection as soon as it is open.

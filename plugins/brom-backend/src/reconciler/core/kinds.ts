@@ -1,11 +1,15 @@
 import { BrokerApi } from './BrokerApi';
 import { argumentDifferences, fieldDifference } from './compare';
 import {
+  applicationKey,
+  applicationOfUsername,
   bindingKey,
   bindingWithArgumentsKey,
   exchangeKey,
+  permissionsKey,
   policyKey,
   queueKey,
+  userKey,
   vhostKey,
 } from './naming';
 import {
@@ -22,7 +26,14 @@ import {
  * Where a kind's objects sit in a topology, and the name of the wave its writes go in.
  * Every kind but the vhost is a list in `BrokerTopology` and `ObservedTopology`.
  */
-export type PlanStage = 'vhost' | 'exchanges' | 'queues' | 'policies' | 'bindings';
+export type PlanStage =
+  | 'vhost'
+  | 'exchanges'
+  | 'queues'
+  | 'policies'
+  | 'bindings'
+  | 'users'
+  | 'permissions';
 
 export type DesiredOf<K extends BrokerObjectKind> = Extract<DesiredObject, { kind: K }>;
 export type ObservedOf<K extends BrokerObjectKind> = Extract<
@@ -42,7 +53,9 @@ export type ObjectRef =
       destination: string;
       destinationType: 'queue' | 'exchange';
       routingKey: string;
-    };
+    }
+  | { kind: 'user'; key: string; name: string }
+  | { kind: 'permissions'; key: string; user: string };
 
 type RefOf<K extends BrokerObjectKind> = Extract<ObjectRef, { kind: K }>;
 
@@ -273,6 +286,88 @@ const binding: ObjectKind<'binding'> = {
   remove: (broker, name, observed) => broker.deleteBinding(name, observed),
 };
 
+// Native authorisation mode (docs/decisions/0017-native-authorisation-mode.md): a broker
+// user per live credential and its permissions. Users are not vhost-scoped, so the listing
+// holds every user of the broker; only recorded ones are ever ours.
+
+const user: ObjectKind<'user'> = {
+  kind: 'user',
+  stage: 'users',
+  keyOf: observed => userKey(observed.name),
+  madeFor: observed => [applicationKey(applicationOfUsername(observed.name))],
+  observe: {
+    list: broker => broker.listUsers(),
+    reads: (broker, _vhost, refs) =>
+      refs.map(ref => async () => optional(await broker.getUser(ref.name))),
+    ref: desired => ({ kind: 'user', key: desired.key, name: desired.name }),
+    refOfObserved: (observed, key) => ({ kind: 'user', key, name: observed.name }),
+  },
+  compare: {
+    // The sidecar authenticates the user: an internal password would let it log in past
+    // expiry and revocation, and tags would open the management API.
+    differences: (_desired, observed) => [
+      ...(observed.password_hash ? ['has an internal password (it must have none)'] : []),
+      ...fieldDifference('tags', userTags(observed.tags).join(','), ''),
+    ],
+    updatable: true,
+  },
+  put: (broker, _vhost, desired) => broker.putUser(desired.name),
+  remove: (broker, _vhost, observed) => broker.deleteUser(observed.name),
+};
+
+const permissions: ObjectKind<'permissions'> = {
+  kind: 'permissions',
+  stage: 'permissions',
+  keyOf: observed => permissionsKey(observed.user),
+  madeFor: observed => [applicationKey(applicationOfUsername(observed.user))],
+  observe: {
+    list: (broker, name) => broker.listPermissions(name),
+    reads: (broker, name, refs) =>
+      refs.map(ref => async () => optional(await broker.getPermissions(name, ref.user))),
+    ref: desired => ({ kind: 'permissions', key: desired.key, user: desired.user }),
+    refOfObserved: (observed, key) => ({ kind: 'permissions', key, user: observed.user }),
+  },
+  compare: {
+    differences: (desired, observed) => {
+      const found = new Map(observed.topic.map(t => [t.exchange, t]));
+      return [
+        ...fieldDifference('configure', observed.configure ?? null, desired.configure),
+        ...fieldDifference('write', observed.write ?? null, desired.write),
+        ...fieldDifference('read', observed.read ?? null, desired.read),
+        ...desired.topic.flatMap(t => {
+          const o = found.get(t.exchange);
+          return [
+            ...fieldDifference(`topic ${t.exchange} write`, o?.write ?? null, t.write),
+            ...fieldDifference(`topic ${t.exchange} read`, o?.read ?? null, t.read),
+          ];
+        }),
+        // A topic permission on another exchange only narrows what the user may publish
+        // there; one the user should not have at all is removed.
+        ...(desired.topic.length === 0 && observed.topic.length > 0
+          ? [`topic permissions on ${observed.topic.map(t => t.exchange).join(', ')}`]
+          : []),
+      ];
+    },
+    updatable: true,
+  },
+  // The order matters: a user with `write` on an exchange but no topic permission for it may
+  // publish any routing key. So topic permissions are written before the vhost permissions
+  // (a failure stops there) and removed only after them.
+  put: async (broker, name, desired) => {
+    for (const topic of desired.topic) await broker.putTopicPermission(name, desired.user, topic);
+    await broker.putVhostPermissions(name, desired.user, {
+      configure: desired.configure,
+      write: desired.write,
+      read: desired.read,
+    });
+    if (desired.topic.length === 0) await broker.deleteTopicPermissions(name, desired.user);
+  },
+  remove: async (broker, name, observed) => {
+    await broker.deleteVhostPermissions(name, observed.user);
+    await broker.deleteTopicPermissions(name, observed.user);
+  },
+};
+
 /**
  * Every kind, in the order puts happen; deletions run in reverse. Policies go before the
  * queues they are for: a queue is then declared with its dead-lettering, TTL and length
@@ -287,6 +382,8 @@ export const KINDS: readonly ObjectKind[] = [
   policy,
   queue,
   binding,
+  user,
+  permissions,
   // Each entry is typed by its own kind; lookups go by `kind`, so the union view is sound.
 ] as ObjectKind<any>[];
 
@@ -369,6 +466,13 @@ function desiredOfKind(topology: BrokerTopology, stage: PlanStage): DesiredObjec
 
 function optional<T>(found: T | undefined): T[] {
   return found === undefined ? [] : [found];
+}
+
+/** A user's tags as a list, whichever form the broker reports them in. */
+function userTags(tags: string[] | string | undefined): string[] {
+  if (tags === undefined) return [];
+  const list = Array.isArray(tags) ? tags : tags.split(',');
+  return list.map(t => t.trim()).filter(t => t.length > 0);
 }
 
 function isEmpty(record: Record<string, unknown> | undefined): boolean {

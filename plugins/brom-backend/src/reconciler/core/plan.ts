@@ -1,5 +1,6 @@
 import { desiredObjects, KINDS, kindOf, ObservedOf, observedObjects, PlanStage } from './kinds';
 import {
+  applicationKey,
   applicationObjectNames,
   bindingKey,
   compareCodeUnits,
@@ -138,6 +139,8 @@ class ApplicationAttribution {
     for (const application of desired.applications) {
       const names = applicationObjectNames(options.prefix, application.name);
       for (const key of [
+        // What its credentials' broker users and permissions are made for (native mode).
+        applicationKey(application.name),
         exchangeKey(names.exchange),
         exchangeKey(names.deadLetterExchange),
         queueKey(names.queue),

@@ -1,19 +1,25 @@
+import { routingKeyPatternsToBrokerRegex } from '@internal/brom-authz-snapshot';
 import {
   applicationObjectNames,
   bindingKey,
   compareCodeUnits,
+  escapeRegex,
   exactNamePattern,
   exchangeKey,
+  permissionsKey,
   policyKey,
   queueKey,
+  userKey,
   vhostKey,
 } from './naming';
 import {
   BrokerTopology,
   DesiredBinding,
   DesiredExchange,
+  DesiredPermissions,
   DesiredPolicy,
   DesiredQueue,
+  DesiredUser,
   ObjectOwner,
   PolicyDefinition,
   ReconcilerApplication,
@@ -150,6 +156,40 @@ export function desiredTopology(
     if (!bindings.has(desired.key)) bindings.set(desired.key, desired);
   }
 
+  const users: DesiredUser[] = [];
+  const permissions: DesiredPermissions[] = [];
+  if (options.authzMode === 'native') {
+    for (const credential of input.credentials ?? []) {
+      const application = liveApplication(credential.applicationId);
+      if (!application) continue;
+      const owner: ObjectOwner = {
+        applicationId: application.id,
+        subscriptionId: null,
+        generation: application.generation,
+      };
+      const names = applicationObjectNames(options.prefix, application.name);
+      const patterns = liveNotificationTypes
+        .filter(t => t.applicationId === application.id)
+        .map(t => t.routingKeyPattern);
+      const user = userKey(credential.username);
+      users.push({
+        kind: 'user',
+        key: user,
+        name: credential.username,
+        owner,
+        dependsOn: [],
+      });
+      permissions.push({
+        kind: 'permissions',
+        key: permissionsKey(credential.username),
+        user: credential.username,
+        ...nativePermissions(names, patterns, consumerIds.has(application.id)),
+        owner,
+        dependsOn: [vhost.key, user],
+      });
+    }
+  }
+
   const deletedNotificationTypes: RetiredNotificationType[] =
     input.notificationTypes
       .filter(t => t.deletedAt !== null)
@@ -189,6 +229,8 @@ export function desiredTopology(
     queues: queues.sort(byKey),
     policies: policies.sort(byKey),
     bindings: [...bindings.values()].sort(byKey),
+    users: users.sort(byKey),
+    permissions: permissions.sort(byKey),
     applications: applications.map(a => ({
       id: a.id,
       name: a.name,
@@ -259,5 +301,50 @@ function queue(
     arguments: { 'x-queue-type': options.queueType },
     owner,
     dependsOn: [vhostObjectKey],
+  };
+}
+
+/** Configure, and vhost read or write of nothing (RabbitMQ's own notation for "none"). */
+const NO_RESOURCES = '';
+/**
+ * A topic permission that matches no routing key. Not `''`: the broker reads an empty topic
+ * permission as `^$`, which would allow the empty routing key.
+ */
+const NO_ROUTING_KEYS = '(?!)';
+
+/** `^name\z` for each name: exactly those names (PCRE's `$` would also accept a final newline). */
+function exactNames(names: string[]): string {
+  if (names.length === 0) return NO_RESOURCES;
+  const escaped = names.map(escapeRegex);
+  return escaped.length === 1 ? `^${escaped[0]}\\z` : `^(?:${escaped.join('|')})\\z`;
+}
+
+/**
+ * What the live sidecar allows an application, as broker permissions: `write` on its
+ * exchange and the routing keys of its live types there (producers), `read` on its queue and
+ * dead-letter queue (consumers), no `configure`, no topic `read`. The broker's vhost
+ * permissions do not tell exchanges from queues, so a producer that also consumes may also
+ * `write` to its queue and `read` its exchange (they share a name); what that could allow,
+ * binding its queue to its exchange, needs topic `read`, which nobody gets.
+ */
+export function nativePermissions(
+  names: { exchange: string; queue: string; deadLetterQueue: string },
+  routingKeyPatterns: string[],
+  consumer: boolean,
+): Pick<DesiredPermissions, 'configure' | 'write' | 'read' | 'topic'> {
+  const producer = routingKeyPatterns.length > 0;
+  return {
+    configure: NO_RESOURCES,
+    write: producer ? exactNames([names.exchange]) : NO_RESOURCES,
+    read: consumer ? exactNames([names.queue, names.deadLetterQueue]) : NO_RESOURCES,
+    topic: producer
+      ? [
+          {
+            exchange: names.exchange,
+            write: routingKeyPatternsToBrokerRegex(routingKeyPatterns),
+            read: NO_ROUTING_KEYS,
+          },
+        ]
+      : [],
   };
 }

@@ -16,8 +16,11 @@ import {
   DesiredQueue,
   ObservedBinding,
   ObservedExchange,
+  ObservedPermissions,
   ObservedPolicy,
   ObservedQueue,
+  ObservedUser,
+  TopicPermissionDefinition,
 } from '../core/types';
 
 /** {@link BrokerApi} over the RabbitMQ management API client. */
@@ -181,6 +184,97 @@ export class ManagementBrokerApi implements BrokerApi {
     );
   }
 
+  async listUsers(): Promise<ObservedUser[]> {
+    return translate(async () => (await this.#client.listUsers()).map(observedUser));
+  }
+
+  async getUser(name: string): Promise<ObservedUser | undefined> {
+    return translate(async () => {
+      const found = await absentOn404(() => this.#client.getUser(name));
+      return found && observedUser(found);
+    });
+  }
+
+  async putUser(name: string): Promise<void> {
+    // An empty hash is RabbitMQ's "no password": the internal backend refuses every
+    // password for the user, and only another backend (the sidecar) can authenticate it.
+    await translate(() => this.#client.putUser(name, { password_hash: '', tags: '' }));
+  }
+
+  async deleteUser(name: string): Promise<void> {
+    await translate(() => this.#client.deleteUser(name, { ignoreNotFound: true }));
+  }
+
+  async listPermissions(vhost: string): Promise<ObservedPermissions[]> {
+    return translate(async () => {
+      const [permissions, topics] = await Promise.all([
+        this.#client.listVhostPermissions(vhost),
+        this.#client.listVhostTopicPermissions(vhost),
+      ]);
+      const byUser = new Map<string, ObservedPermissions>();
+      for (const p of permissions) {
+        byUser.set(p.user, {
+          user: p.user,
+          configure: p.configure,
+          write: p.write,
+          read: p.read,
+          topic: [],
+        });
+      }
+      for (const t of topics) {
+        const entry = byUser.get(t.user) ?? { user: t.user, topic: [] };
+        entry.topic.push({ exchange: t.exchange, write: t.write, read: t.read });
+        byUser.set(t.user, entry);
+      }
+      return [...byUser.values()];
+    });
+  }
+
+  async getPermissions(vhost: string, user: string): Promise<ObservedPermissions | undefined> {
+    return translate(async () => {
+      const [permission, topics] = await Promise.all([
+        absentOn404(() => this.#client.getPermissions(vhost, user)),
+        absentOn404(() => this.#client.listTopicPermissions(vhost, user)),
+      ]);
+      if (!permission && !topics?.length) return undefined;
+      return {
+        user,
+        ...(permission && {
+          configure: permission.configure,
+          write: permission.write,
+          read: permission.read,
+        }),
+        topic: (topics ?? []).map(t => ({ exchange: t.exchange, write: t.write, read: t.read })),
+      };
+    });
+  }
+
+  async putVhostPermissions(
+    vhost: string,
+    user: string,
+    permissions: { configure: string; write: string; read: string },
+  ): Promise<void> {
+    await translate(() => this.#client.putPermissions(vhost, user, permissions));
+  }
+
+  async deleteVhostPermissions(vhost: string, user: string): Promise<void> {
+    await translate(() => this.#client.deletePermissions(vhost, user, { ignoreNotFound: true }));
+  }
+
+  async putTopicPermission(
+    vhost: string,
+    user: string,
+    topic: TopicPermissionDefinition,
+  ): Promise<void> {
+    await translate(() => this.#client.putTopicPermissions(vhost, user, topic));
+  }
+
+  async deleteTopicPermissions(vhost: string, user: string): Promise<void> {
+    await translate(() =>
+      this.#client.deleteTopicPermissions(vhost, user, { ignoreNotFound: true }),
+    );
+  }
+
   async listUserConnections(username: string): Promise<BrokerConnection[]> {
     return translate(async () =>
       (await this.#client.listUserConnections(username)).map(c => ({
@@ -194,6 +288,10 @@ export class ManagementBrokerApi implements BrokerApi {
   async closeUserConnections(username: string, reason: string): Promise<void> {
     await translate(() => this.#client.closeUserConnections(username, reason));
   }
+}
+
+function observedUser(user: { name: string; tags: string[] | string; password_hash?: string }): ObservedUser {
+  return { name: user.name, tags: user.tags, password_hash: user.password_hash };
 }
 
 /** The read's result, or undefined when the broker answers 404. */

@@ -89,8 +89,12 @@ describe('Reconciler', () => {
         'hasVhost brom',
         'listBindings brom',
         'listExchanges brom',
+        // Users and permissions are observed in live mode too: switching back from the
+        // native mode removes those it wrote.
+        'listPermissions brom',
         'listPolicies brom',
         'listQueues brom',
+        'listUsers',
       ]);
     });
 
@@ -517,6 +521,67 @@ describe('Reconciler', () => {
       api.calls.length = 0;
       await reconciler.pass({ mode: 'incremental' });
       expect(api.calls).toEqual([]);
+    });
+
+    describe('in the native authorisation mode', () => {
+      const USER = 'billing.cccc4444';
+
+      /** The sample in native mode, with one credential for billing, converged. */
+      async function native(options: Partial<ReconcilerOptions> = {}) {
+        const env = setup({
+          topology: { ...OPTIONS, authzMode: 'native' },
+          sidecarVersions: async () => [100],
+          ...options,
+        });
+        env.store.input.credentials = [
+          { id: 'cred-billing', applicationId: 'app-billing', username: USER },
+        ];
+        await env.reconciler.pass();
+        expect(env.api.broker.observed.users.map(u => u.name)).toEqual([USER]);
+        env.api.connections.set(USER, ['conn-a']);
+        env.store.input.credentials = [];
+        env.store.input.version += 1;
+        env.store.revokedUsers = [
+          { credentialId: 'cred-billing', username: USER, reason: 'credential revoked', since: iso(START) },
+        ];
+        env.api.calls.length = 0;
+        return env;
+      }
+
+      it("removes a revoked credential's permissions and user, then closes its connections", async () => {
+        const { api, reconciler } = await native();
+
+        await reconciler.pass({ mode: 'incremental' });
+        expect(api.calls.filter(c => c.includes(USER))).toEqual([
+          `getUser ${USER}`,
+          `getPermissions ${USER}`,
+          `deleteVhostPermissions ${USER}`,
+          `deleteTopicPermissions ${USER}`,
+          `deleteUser ${USER}`,
+          `getPermissions ${USER}`,
+          `listUserConnections ${USER}`,
+          `closeUserConnections ${USER}`,
+        ]);
+        expect(api.broker.observed.users).toEqual([]);
+        expect(api.connections.has(USER)).toBe(false);
+      });
+
+      it('closes no connection while the removal of the permissions is still in flight', async () => {
+        const { api, reconciler } = await native();
+        const removal = api.hold(`deleteVhostPermissions ${USER}`);
+
+        const pass = await reconciler.pass({ mode: 'incremental', writeBudgetMs: 0 });
+        await removal.started;
+        expect(pass.retryAt).toBeDefined();
+        expect(api.calls).not.toContain(`listUserConnections ${USER}`);
+        expect(api.connections.get(USER)).toEqual(['conn-a']);
+
+        removal.release();
+        await reconciler.drain();
+        await reconciler.pass({ mode: 'incremental' });
+        expect(api.calls).toContain(`closeUserConnections ${USER}`);
+        expect(api.connections.has(USER)).toBe(false);
+      });
     });
 
     it('keeps a revocation waiting when closing fails', async () => {

@@ -222,6 +222,12 @@ export class Reconciler {
       clock: this.#clock,
       sidecarVersions: options.sidecarVersions ?? (async () => []),
       graceMs: options.revocationGraceMs ?? 15_000,
+      accessRemoved:
+        options.topology.authzMode === 'native'
+          ? async username =>
+              (await options.broker.getPermissions(options.topology.vhost, username)) ===
+              undefined
+          : undefined,
     });
   }
 

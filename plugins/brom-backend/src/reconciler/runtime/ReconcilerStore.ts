@@ -221,6 +221,14 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
             generation: t.generation,
             deletedAt: t.deleted_at,
           })),
+          // Live credentials: the native mode gives each a broker user. Expiry is judged at
+          // `now`; the pass after expiry removes the user (the runner's resync bounds it).
+          credentials: creds
+            .filter(
+              c =>
+                accessEndReason(c, deletedApps.has(c.application_id), nowIso) === undefined,
+            )
+            .map(c => ({ id: c.id, applicationId: c.application_id, username: c.username })),
           subscriptions: subs.map(s => ({
             id: s.id,
             consumerApplicationId: s.consumer_application_id,

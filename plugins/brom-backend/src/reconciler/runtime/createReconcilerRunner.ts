@@ -59,6 +59,7 @@ export function createReconcilerRunner(options: {
       prefix: config.prefix,
       queueType: config.broker.queueType,
       policyPriority: config.broker.policyPriority,
+      authzMode: config.authzMode,
     },
     concurrency: config.reconciler.concurrency,
     backoffBaseMs: config.reconciler.backoffBaseMs,

@@ -13,6 +13,8 @@ const KIND_WORDS: Record<ObjectStatus['kind'], string> = {
   queue: 'Queue',
   binding: 'Binding',
   policy: 'Policy',
+  user: 'Broker user',
+  permissions: 'Permissions of',
 };
 
 /** "Queue brom.orders", "Subscription binding brom.payments-api->…". */
@@ -85,6 +87,10 @@ export function describePurpose(object: ObjectStatus): string {
       return 'sends rejected messages to the queue that keeps them';
     case 'policy':
       return 'limits and time-to-live settings of the queues';
+    case 'user':
+      return 'the broker user of one of your credentials (native authorisation)';
+    case 'permissions':
+      return 'what that credential may publish and read, enforced by the broker itself';
     default:
       return '';
   }
