@@ -1,6 +1,6 @@
 import { compileRoutingKeyPatterns } from '@internal/brom-authz-snapshot';
 import { FakeBroker, OPTIONS, sampleInput } from '../__testUtils__/fakeBroker';
-import { Plan, plan } from './plan';
+import { Plan, plan, plannedWrites } from './plan';
 import { desiredTopology } from './topology';
 import { ReconcilerInput, TopologyOptions } from './types';
 
@@ -147,7 +147,7 @@ describe('native authorisation mode', () => {
     permissions.configure = '.*';
 
     const p = planFor(nativeInput(), broker);
-    const updates = p.waves.flatMap(w => w.actions).filter(a => a.action === 'update');
+    const updates = plannedWrites(p).filter(a => a.action === 'update');
     expect(updates.map(a => [a.key, a.action === 'update' && a.differences])).toEqual([
       [
         'user:billing.cccc4444',
@@ -167,9 +167,7 @@ describe('native authorisation mode', () => {
     input.subscriptions = [];
 
     const p = planFor(input, broker);
-    const update = p.waves
-      .flatMap(w => w.actions)
-      .find(a => a.key === 'permissions:orders.aaaa2222');
+    const update = plannedWrites(p).find(a => a.key === 'permissions:orders.aaaa2222');
     expect(update).toMatchObject({
       action: 'update',
       differences: [
