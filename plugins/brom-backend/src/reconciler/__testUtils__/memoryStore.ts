@@ -18,6 +18,7 @@ export class MemoryReconcilerStore implements ReconcilerStore {
   input: ReconcilerInput;
   readonly rows = new Map<string, SyncStatusRow>();
   revokedUsers: ReconcilerSnapshot['revokedUsers'] = [];
+  nextExpiryAt: number | undefined;
   readonly finalized: string[] = [];
   /** The last full observation: when it started and the unmanaged objects it found. */
   observation: { observedAt: Date; unmanaged: UnmanagedObservation[] } | undefined;
@@ -34,6 +35,7 @@ export class MemoryReconcilerStore implements ReconcilerStore {
       managed: new Set([...rows.values()].filter(r => r.managed).map(r => r.key)),
       statuses: rows,
       revokedUsers: this.revokedUsers.filter(u => !enforced(`credential:${u.credentialId}`)),
+      nextExpiryAt: this.nextExpiryAt,
     };
   }
 

@@ -523,6 +523,13 @@ describe('Reconciler', () => {
       expect(api.calls).toEqual([]);
     });
 
+    it('asks for a pass when the next credential expires, to close its connections then', async () => {
+      const { store, reconciler } = setup();
+      store.nextExpiryAt = START + 30_000;
+      expect((await reconciler.pass()).retryAt).toBe(START + 30_000);
+      expect((await reconciler.pass({ mode: 'incremental' })).retryAt).toBe(START + 30_000);
+    });
+
     describe('in the native authorisation mode', () => {
       const USER = 'billing.cccc4444';
 

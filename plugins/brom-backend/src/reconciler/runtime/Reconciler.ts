@@ -285,7 +285,11 @@ export class Reconciler {
         this.#metrics?.pass('ok', timings.elapsedMs(), mode);
         const revocations = await this.#revocations.enforce(snapshot, now, logger);
         return {
-          ...passResult(mode, revocations, { retryAt: undefined, writes: 0, finalized: 0 }),
+          ...passResult(mode, revocations, {
+            retryAt: snapshot.nextExpiryAt,
+            writes: 0,
+            finalized: 0,
+          }),
           fullPassWanted: this.#takeFinalizingPutOff(),
         };
       }
@@ -353,7 +357,10 @@ export class Reconciler {
     this.#metrics?.pending(outcome.failed.size + outcome.skipped.size);
     return {
       ...passResult(mode, revocations, {
-        retryAt: this.#applier.earliestRetry([...outcome.failed.keys(), ...outcome.skipped]),
+        retryAt: earliest(
+          this.#applier.earliestRetry([...outcome.failed.keys(), ...outcome.skipped]),
+          snapshot.nextExpiryAt,
+        ),
         writes,
         finalized,
       }),
@@ -530,6 +537,11 @@ export class Reconciler {
       return { ok: false, error, startedAt };
     }
   }
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a < b ? a : b;
 }
 
 function passResult(

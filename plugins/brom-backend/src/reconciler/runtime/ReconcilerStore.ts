@@ -23,6 +23,11 @@ export interface ReconcilerSnapshot {
     /** When the access ended. */
     since: string;
   }>;
+  /**
+   * When the next live credential expires (ms since the epoch), if any does: a pass is due
+   * then, to close its connections (and, in the native mode, remove its broker user).
+   */
+  nextExpiryAt?: number;
 }
 
 export interface StatusRecord {
@@ -202,7 +207,13 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
           revokedUsers.push({ credentialId: c.id, username: c.username, reason, since });
         }
       }
+      const nextExpiryAt = creds
+        .filter(c => !c.revoked_at && !deletedApps.has(c.application_id))
+        .map(c => (c.expires_at && c.expires_at > nowIso ? Date.parse(c.expires_at) : NaN))
+        .filter(ms => !Number.isNaN(ms))
+        .reduce<number | undefined>((min, ms) => (min === undefined || ms < min ? ms : min), undefined);
       return {
+        nextExpiryAt,
         input: {
           version,
           applications: apps.map(a => ({
