@@ -95,6 +95,24 @@ export class BrokerRequestError extends Error {
 }
 
 /**
+ * A broker user that still has open connections is not deleted: RabbitMQ closes a deleted
+ * user's connections, and after a switch back to the live mode those connections are
+ * authorised by the sidecar and fine. The deletion is retried (with backoff) until they close;
+ * a revoked user's connections are closed by the reconciler once its permissions are gone.
+ */
+export class UserHasConnectionsError extends Error {
+  readonly connections: number;
+
+  constructor(username: string, connections: number) {
+    super(
+      `broker user ${username} still has ${connections} open connection(s); it is deleted once they close, since deleting it would close them`,
+    );
+    this.name = 'UserHasConnectionsError';
+    this.connections = connections;
+  }
+}
+
+/**
  * Sorts a write failure into terminal (the broker refuses the definition: PRECONDITION_FAILED
  * on a declare) or retryable (anything else, including 5xx, resets and timeouts).
  */
@@ -124,6 +142,9 @@ export function classifyWriteError(error: unknown): {
       reason: 'BrokerError',
       message: `HTTP ${error.status}: ${error.body.slice(0, 300)}`,
     };
+  }
+  if (error instanceof UserHasConnectionsError) {
+    return { terminal: false, reason: 'UserHasConnections', message: error.message };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { terminal: false, reason: 'BrokerUnavailable', message };

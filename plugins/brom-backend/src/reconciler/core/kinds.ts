@@ -1,4 +1,4 @@
-import { BrokerApi } from './BrokerApi';
+import { BrokerApi, UserHasConnectionsError } from './BrokerApi';
 import { argumentDifferences, fieldDifference } from './compare';
 import {
   applicationKey,
@@ -312,7 +312,13 @@ const user: ObjectKind<'user'> = {
     updatable: true,
   },
   put: (broker, _vhost, desired) => broker.putUser(desired.name),
-  remove: (broker, _vhost, observed) => broker.deleteUser(observed.name),
+  // Its permissions are gone by now (they are deleted first). Deleting the user would also
+  // close its connections, which after a switch back to the live mode are still wanted.
+  remove: async (broker, _vhost, observed) => {
+    const open = await broker.listUserConnections(observed.name);
+    if (open.length > 0) throw new UserHasConnectionsError(observed.name, open.length);
+    await broker.deleteUser(observed.name);
+  },
 };
 
 const permissions: ObjectKind<'permissions'> = {

@@ -555,22 +555,59 @@ describe('Reconciler', () => {
         return env;
       }
 
-      it("removes a revoked credential's permissions and user, then closes its connections", async () => {
-        const { api, reconciler } = await native();
+      it("removes a revoked credential's permissions, closes its connections, then deletes its user", async () => {
+        const { clock, store, api, reconciler } = await native();
 
-        await reconciler.pass({ mode: 'incremental' });
+        const revoked = await reconciler.pass({ mode: 'incremental' });
         expect(api.calls.filter(c => c.includes(USER))).toEqual([
           `getUser ${USER}`,
           `getPermissions ${USER}`,
           `deleteVhostPermissions ${USER}`,
           `deleteTopicPermissions ${USER}`,
-          `deleteUser ${USER}`,
+          // Deleting the user would close its connections: it waits until they are closed.
+          `listUserConnections ${USER}`,
           `getPermissions ${USER}`,
           `listUserConnections ${USER}`,
           `closeUserConnections ${USER}`,
         ]);
-        expect(api.broker.observed.users).toEqual([]);
         expect(api.connections.has(USER)).toBe(false);
+        expect(store.rows.get(`user:${USER}`)).toMatchObject({ reason: 'UserHasConnections' });
+
+        clock.ms = revoked.retryAt!;
+        await reconciler.pass({ mode: 'incremental' });
+        expect(api.calls).toContain(`deleteUser ${USER}`);
+        expect(api.broker.observed.users).toEqual([]);
+        expect(store.rows.has(`user:${USER}`)).toBe(false);
+      });
+
+      it('keeps the user of a live credential while it has connections after a switch back to live mode', async () => {
+        const env = setup({
+          topology: { ...OPTIONS, authzMode: 'native' },
+          sidecarVersions: async () => [100],
+        });
+        env.store.input.credentials = [
+          { id: 'cred-billing', applicationId: 'app-billing', username: USER },
+        ];
+        await env.reconciler.pass();
+        env.api.connections.set(USER, ['conn-a']);
+
+        const live = Reconciler.create({
+          store: env.store,
+          broker: env.api,
+          logger: silentLogger(),
+          topology: OPTIONS,
+          clock: env.clock,
+          random: () => 0.5,
+        });
+        const switched = await live.pass();
+        expect(env.api.broker.observed.permissions.map(p => p.user)).not.toContain(USER);
+        expect(env.api.broker.observed.users.map(u => u.name)).toEqual([USER]);
+        expect(env.api.connections.get(USER)).toEqual(['conn-a']);
+
+        env.api.connections.delete(USER);
+        env.clock.ms = switched.retryAt!;
+        await live.pass({ mode: 'incremental' });
+        expect(env.api.broker.observed.users).toEqual([]);
       });
 
       it('closes no connection while the removal of the permissions is still in flight', async () => {
