@@ -242,6 +242,9 @@ describe('switching between the live and the native authorisation mode', () => {
 
       // 2. Then the broker: the sidecar only authenticates from now on.
       await setBackends('native');
+      // A connection opened before the change keeps its authorisation backend: let the one in
+      // flight finish.
+      await waitForPublishes(2);
       const before = await sidecar!.decisions();
       await waitForPublishes(10);
       const after = await sidecar!.decisions();
@@ -254,23 +257,36 @@ describe('switching between the live and the native authorisation mode', () => {
       await waitForPublishes(10);
       expect((await sidecar!.decisions()).topic).toBeGreaterThan(after.topic);
 
-      // 4. ... then the portal, whose reconciler removes the users and permissions it wrote.
+      // 4. ... then the portal, whose reconciler removes the permissions it wrote, and each
+      // user once it has no connection left (deleting a user closes its connections).
       await restartPortal('live');
-      for (const who of [producer, consumer]) {
-        await pollUntil(async () => ((await brokerUser(who.username)) ? undefined : true), {
-          timeoutMs: WAIT_MS,
-          describe: () => `the broker user of ${who.username} to be removed`,
-        });
-      }
+      await pollUntil(async () => ((await brokerUser(producer.username)) ? undefined : true), {
+        timeoutMs: WAIT_MS,
+        describe: () => `the broker user of ${producer.username} to be removed`,
+      });
       await waitForPublishes(5);
     } finally {
       running = false;
       await traffic;
     }
     expect(failures).toEqual([]);
+    expect(await brokerUser(consumer.username)).toBeDefined();
+    const management = node().managementClient();
+    try {
+      await expect(management.getPermissions(VHOST, consumer.username)).rejects.toMatchObject({
+        status: 404,
+      });
+    } finally {
+      await management.close();
+    }
+    // The consumer's connection, opened in the live mode, lived through both switches.
     expect(readerClosed).toBeUndefined();
     const channel = await reader.createChannel();
     await channel.checkQueue('brom.billing');
     await reader.close();
-  });
+    await pollUntil(async () => ((await brokerUser(consumer.username)) ? undefined : true), {
+      timeoutMs: 2 * WAIT_MS,
+      describe: () => `the broker user of ${consumer.username} to be removed once unused`,
+    });
+  }, 240_000);
 });
