@@ -22,7 +22,12 @@ import { ServerUnderTest, startFloor, startSidecarProcess } from './processes';
 import { SnapshotPortal } from './SnapshotPortal';
 import { BENCH_VHOST, REALISTIC_SHAPE, buildPolicy } from './workload';
 
-export const BROKER_VARIANTS = ['sidecar', 'native', 'floor', 'internal'] as const;
+export const BROKER_VARIANTS = [
+  'sidecar',
+  'native',
+  'floor',
+  'internal',
+] as const;
 
 /** `auth_backends` of the node in each mode (docs/operations.md has the `rabbitmq.conf` lines). */
 const AUTH_BACKENDS = {
@@ -280,7 +285,10 @@ export function rotate<T>(items: readonly T[], by: number): T[] {
   return [...items.slice(start), ...items.slice(0, start)];
 }
 
-async function setAuthBackends(node: RabbitNode, mode: 'live' | 'native'): Promise<void> {
+async function setAuthBackends(
+  node: RabbitNode,
+  mode: 'live' | 'native',
+): Promise<void> {
   await node.rabbitmqctl([
     'eval',
     `application:set_env(rabbit, auth_backends, ${AUTH_BACKENDS[mode]}).`,
@@ -360,7 +368,10 @@ export async function measureBroker(
       // What the reconciler writes for the producer's credential in the native mode (see
       // nativePermissions in the backend's reconciler/core/topology.ts). The internal backend
       // refuses every password of the user, so in the live variants the sidecar still decides.
-      await management.putUser(publisher.username, { password_hash: '', tags: '' });
+      await management.putUser(publisher.username, {
+        password_hash: '',
+        tags: '',
+      });
       await management.putTopicPermissions(BENCH_VHOST, publisher.username, {
         exchange: publisher.exchange,
         write: routingKeyPatternsToBrokerRegex(producer.patterns),
@@ -368,7 +379,10 @@ export async function measureBroker(
       });
       await management.putPermissions(BENCH_VHOST, publisher.username, {
         configure: '',
-        write: `^${publisher.exchange.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&')}\\z`,
+        write: `^${publisher.exchange.replace(
+          /[\\^$.|?*+()[\]{}]/g,
+          '\\$&',
+        )}\\z`,
         read: '',
       });
     } finally {
@@ -408,7 +422,11 @@ export async function measureBroker(
             authPort: node.ports.auth,
             build: options.sidecarBuild,
             bin: options.sidecarBin,
-            snapshotPath: join(dir, `broker-${variant}-${round}`, 'snapshot.json'),
+            snapshotPath: join(
+              dir,
+              `broker-${variant}-${round}`,
+              'snapshot.json',
+            ),
           });
         } else if (variant === 'floor') {
           server = await startFloor(node.ports.auth);
@@ -527,7 +545,10 @@ export function brokerReport(
   const liveOpens = of('sidecar', r => r.connectionsPerSecond);
   targets.push([
     'broker connection opens/s: native not below live beyond noise',
-    `${fmt(nativeOpens)} vs ${fmt(liveOpens)} (native / live ${fmt(results.nativeConnectRatio, 2)})`,
+    `${fmt(nativeOpens)} vs ${fmt(liveOpens)} (native / live ${fmt(
+      results.nativeConnectRatio,
+      2,
+    )})`,
     clearlyBelow(nativeOpens, liveOpens) ? 'FAIL' : 'PASS',
   ]);
   const failures = BROKER_VARIANTS.reduce(

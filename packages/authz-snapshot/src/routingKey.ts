@@ -162,7 +162,9 @@ export function routingKeyPatternsToRegExp(
  * character (no UTF-8 continuation byte is a dot). An empty list gives a regex that matches
  * nothing. Throws RoutingKeyPatternError for an invalid pattern.
  */
-export function routingKeyPatternsToBrokerRegex(patterns: readonly string[]): string {
+export function routingKeyPatternsToBrokerRegex(
+  patterns: readonly string[],
+): string {
   if (patterns.length === 0) {
     return '(?!)';
   }

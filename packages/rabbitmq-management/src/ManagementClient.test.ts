@@ -138,6 +138,32 @@ describe('ManagementClient', () => {
     });
   });
 
+  it('lists users, and the permissions and topic permissions of a vhost', async () => {
+    broker = await startFakeBroker((_req, res) => json(res, 200, []));
+    const c = connect(broker.baseUrl);
+
+    await c.listUsers();
+    await c.listVhostPermissions('/');
+    await c.listVhostTopicPermissions('brom');
+    await c.putTopicPermissions('brom', 'orders.abcd2345', {
+      exchange: 'brom.orders',
+      write: '(?s)^(?:(?=.)order\\.[^.]*\\.created)\\z',
+      read: '(?!)',
+    });
+
+    expect(broker.seen.map(r => `${r.method} ${r.url}`)).toEqual([
+      'GET /api/users',
+      'GET /api/vhosts/%2F/permissions',
+      'GET /api/vhosts/brom/topic-permissions',
+      'PUT /api/topic-permissions/brom/orders.abcd2345',
+    ]);
+    expect(JSON.parse(broker.seen[3].body)).toEqual({
+      exchange: 'brom.orders',
+      write: '(?s)^(?:(?=.)order\\.[^.]*\\.created)\\z',
+      read: '(?!)',
+    });
+  });
+
   it('keeps a path prefix from the base URL', async () => {
     broker = await startFakeBroker((_req, res) => json(res, 200, []));
     const c = connect(`${broker.baseUrl}/rabbit/`);

@@ -133,7 +133,10 @@ export class SidecarProcess {
     const res = await fetch(`http://127.0.0.1:${this.adminPort}/metrics`);
     const counts: Record<string, number> = {};
     for (const line of (await res.text()).split('\n')) {
-      const m = /^brom_sidecar_decisions_total\{[^}]*endpoint="([^"]+)"[^}]*\} (\d+)/.exec(line);
+      const m =
+        /^brom_sidecar_decisions_total\{[^}]*endpoint="([^"]+)"[^}]*\} (\d+)/.exec(
+          line,
+        );
       if (m) counts[m[1]] = (counts[m[1]] ?? 0) + Number(m[2]);
     }
     return counts;

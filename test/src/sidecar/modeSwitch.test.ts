@@ -69,7 +69,10 @@ describe('switching between the live and the native authorisation mode', () => {
           data: {
             ...TEST_CONFIG,
             backend: {
-              database: { ...db.backendDatabaseConfig, pluginDivisionMode: 'schema' },
+              database: {
+                ...db.backendDatabaseConfig,
+                pluginDivisionMode: 'schema',
+              },
             },
             brom: {
               ...TEST_CONFIG.brom,
@@ -98,7 +101,11 @@ describe('switching between the live and the native authorisation mode', () => {
     portalUrl = `http://127.0.0.1:${backend.server.port()}`;
   }
 
-  async function api<T = any>(who: string, path: string, body: unknown): Promise<T> {
+  async function api<T = any>(
+    who: string,
+    path: string,
+    body: unknown,
+  ): Promise<T> {
     const res = await fetch(`${portalUrl}/api/brom${path}`, {
       method: 'POST',
       headers: {
@@ -108,7 +115,8 @@ describe('switching between the live and the native authorisation mode', () => {
       body: JSON.stringify(body),
     });
     const text = await res.text();
-    if (!res.ok) throw new Error(`POST ${path} as ${who}: ${res.status} ${text}`);
+    if (!res.ok)
+      throw new Error(`POST ${path} as ${who}: ${res.status} ${text}`);
     return JSON.parse(text);
   }
 
@@ -134,8 +142,15 @@ describe('switching between the live and the native authorisation mode', () => {
       generation: subscription.generation,
     });
     const issue = async (who: string, application: string) => {
-      const { credential, secret } = await api(who, `/applications/${application}/credentials`, {});
-      return { username: credential.username as string, secret: secret as string };
+      const { credential, secret } = await api(
+        who,
+        `/applications/${application}/credentials`,
+        {},
+      );
+      return {
+        username: credential.username as string,
+        secret: secret as string,
+      };
     };
     producer = await issue(ALICE, 'orders');
     consumer = await issue(BOB, 'billing');
@@ -157,7 +172,9 @@ describe('switching between the live and the native authorisation mode', () => {
   }, 60_000);
 
   const connect = (who: { username: string; secret: string }) =>
-    amqp.connect(node().amqpUrl(VHOST, who.username, who.secret), { timeout: 10_000 });
+    amqp.connect(node().amqpUrl(VHOST, who.username, who.secret), {
+      timeout: 10_000,
+    });
 
   let sequence = 0;
   /** A new connection publishes one unique key, confirmed; refused keys throw. */
@@ -165,7 +182,11 @@ describe('switching between the live and the native authorisation mode', () => {
     const connection = await connect(producer);
     try {
       const channel = await connection.createConfirmChannel();
-      channel.publish('brom.orders', `order.${++sequence}.created`, Buffer.from('x'));
+      channel.publish(
+        'brom.orders',
+        `order.${++sequence}.created`,
+        Buffer.from('x'),
+      );
       await channel.waitForConfirms();
       await channel.close();
     } finally {
@@ -193,10 +214,17 @@ describe('switching between the live and the native authorisation mode', () => {
   }
 
   it('switches to native and back while a producer keeps connecting and publishing', async () => {
-    await pollUntil(async () => ((await connectAndPublish().then(() => true, () => undefined))), {
-      timeoutMs: WAIT_MS,
-      describe: () => 'the producer to publish in live mode',
-    });
+    await pollUntil(
+      async () =>
+        await connectAndPublish().then(
+          () => true,
+          () => undefined,
+        ),
+      {
+        timeoutMs: WAIT_MS,
+        describe: () => 'the producer to publish in live mode',
+      },
+    );
     // A long-lived consumer connection and a producer that never stops connecting anew.
     const reader: ChannelModel = await connect(consumer);
     let readerClosed: string | undefined;
@@ -223,7 +251,8 @@ describe('switching between the live and the native authorisation mode', () => {
       const target = publishes + more;
       await pollUntil(async () => (publishes >= target ? true : undefined), {
         timeoutMs: WAIT_MS,
-        describe: () => `${more} more publishes (failures: ${failures.join('; ')})`,
+        describe: () =>
+          `${more} more publishes (failures: ${failures.join('; ')})`,
       });
     };
 
@@ -233,10 +262,13 @@ describe('switching between the live and the native authorisation mode', () => {
       // 1. The portal first: its reconciler writes a user and permissions per credential.
       await restartPortal('native');
       for (const who of [producer, consumer]) {
-        await pollUntil(async () => (await brokerUser(who.username)) ?? undefined, {
-          timeoutMs: WAIT_MS,
-          describe: () => `the broker user of ${who.username}`,
-        });
+        await pollUntil(
+          async () => (await brokerUser(who.username)) ?? undefined,
+          {
+            timeoutMs: WAIT_MS,
+            describe: () => `the broker user of ${who.username}`,
+          },
+        );
       }
       await waitForPublishes(5);
 
@@ -260,10 +292,14 @@ describe('switching between the live and the native authorisation mode', () => {
       // 4. ... then the portal, whose reconciler removes the permissions it wrote, and each
       // user once it has no connection left (deleting a user closes its connections).
       await restartPortal('live');
-      await pollUntil(async () => ((await brokerUser(producer.username)) ? undefined : true), {
-        timeoutMs: WAIT_MS,
-        describe: () => `the broker user of ${producer.username} to be removed`,
-      });
+      await pollUntil(
+        async () => ((await brokerUser(producer.username)) ? undefined : true),
+        {
+          timeoutMs: WAIT_MS,
+          describe: () =>
+            `the broker user of ${producer.username} to be removed`,
+        },
+      );
       await waitForPublishes(5);
     } finally {
       running = false;
@@ -273,7 +309,9 @@ describe('switching between the live and the native authorisation mode', () => {
     expect(await brokerUser(consumer.username)).toBeDefined();
     const management = node().managementClient();
     try {
-      await expect(management.getPermissions(VHOST, consumer.username)).rejects.toMatchObject({
+      await expect(
+        management.getPermissions(VHOST, consumer.username),
+      ).rejects.toMatchObject({
         status: 404,
       });
     } finally {
@@ -284,9 +322,13 @@ describe('switching between the live and the native authorisation mode', () => {
     const channel = await reader.createChannel();
     await channel.checkQueue('brom.billing');
     await reader.close();
-    await pollUntil(async () => ((await brokerUser(consumer.username)) ? undefined : true), {
-      timeoutMs: 2 * WAIT_MS,
-      describe: () => `the broker user of ${consumer.username} to be removed once unused`,
-    });
+    await pollUntil(
+      async () => ((await brokerUser(consumer.username)) ? undefined : true),
+      {
+        timeoutMs: 2 * WAIT_MS,
+        describe: () =>
+          `the broker user of ${consumer.username} to be removed once unused`,
+      },
+    );
   }, 240_000);
 });

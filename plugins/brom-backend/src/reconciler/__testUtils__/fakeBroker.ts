@@ -223,10 +223,14 @@ export class FakeBroker {
         break;
       case 'user':
         o.users = o.users.filter(u => u.name !== action.observed.name);
-        o.permissions = o.permissions.filter(p => p.user !== action.observed.name);
+        o.permissions = o.permissions.filter(
+          p => p.user !== action.observed.name,
+        );
         break;
       case 'permissions':
-        o.permissions = o.permissions.filter(p => p.user !== action.observed.user);
+        o.permissions = o.permissions.filter(
+          p => p.user !== action.observed.user,
+        );
         break;
       default:
         throw new Error(`unexpected deletion ${JSON.stringify(action)}`);

@@ -11,16 +11,41 @@ function nativeInput(): ReconcilerInput {
   return {
     ...sampleInput(),
     credentials: [
-      { id: 'cred-orders-1', applicationId: 'app-orders', username: 'orders.aaaa2222' },
-      { id: 'cred-orders-2', applicationId: 'app-orders', username: 'orders.bbbb3333' },
-      { id: 'cred-billing', applicationId: 'app-billing', username: 'billing.cccc4444' },
-      { id: 'cred-shipping', applicationId: 'app-shipping', username: 'shipping.dddd5555' },
+      {
+        id: 'cred-orders-1',
+        applicationId: 'app-orders',
+        username: 'orders.aaaa2222',
+      },
+      {
+        id: 'cred-orders-2',
+        applicationId: 'app-orders',
+        username: 'orders.bbbb3333',
+      },
+      {
+        id: 'cred-billing',
+        applicationId: 'app-billing',
+        username: 'billing.cccc4444',
+      },
+      {
+        id: 'cred-shipping',
+        applicationId: 'app-shipping',
+        username: 'shipping.dddd5555',
+      },
     ],
   };
 }
 
-function planFor(input: ReconcilerInput, broker: FakeBroker, options = NATIVE): Plan {
-  return plan(desiredTopology(input, options), broker.observed, broker.managed, options);
+function planFor(
+  input: ReconcilerInput,
+  broker: FakeBroker,
+  options = NATIVE,
+): Plan {
+  return plan(
+    desiredTopology(input, options),
+    broker.observed,
+    broker.managed,
+    options,
+  );
 }
 
 function converged(input = nativeInput()): FakeBroker {
@@ -31,7 +56,9 @@ function converged(input = nativeInput()): FakeBroker {
 }
 
 function waves(p: Plan): string[] {
-  return p.waves.map(w => `${w.operation} ${w.stage}: ${w.actions.map(a => a.key).join(' ')}`);
+  return p.waves.map(
+    w => `${w.operation} ${w.stage}: ${w.actions.map(a => a.key).join(' ')}`,
+  );
 }
 
 /** Runs a PCRE topic permission the way RabbitMQ's internal backend does, in JavaScript. */
@@ -45,7 +72,9 @@ describe('native authorisation mode', () => {
   it('gives every live credential a broker user and the permissions the live sidecar grants its application', () => {
     const topology = desiredTopology(nativeInput(), NATIVE);
 
-    expect(topology.users.map(u => [u.key, u.name, u.owner.applicationId])).toEqual([
+    expect(
+      topology.users.map(u => [u.key, u.name, u.owner.applicationId]),
+    ).toEqual([
       ['user:billing.cccc4444', 'billing.cccc4444', 'app-billing'],
       ['user:orders.aaaa2222', 'orders.aaaa2222', 'app-orders'],
       ['user:orders.bbbb3333', 'orders.bbbb3333', 'app-orders'],
@@ -60,7 +89,8 @@ describe('native authorisation mode', () => {
       topic: [
         {
           exchange: 'brom.orders',
-          write: '(?s)^(?:(?=.)order(?:\\..*)?|(?=.)order\\.[^.]*\\.created)\\z',
+          write:
+            '(?s)^(?:(?=.)order(?:\\..*)?|(?=.)order\\.[^.]*\\.created)\\z',
           read: '(?!)',
         },
       ],
@@ -90,7 +120,8 @@ describe('native authorisation mode', () => {
       },
       NATIVE,
     );
-    const regex = topology.permissions.find(p => p.user === 'orders.aaaa2222')!.topic[0].write;
+    const regex = topology.permissions.find(p => p.user === 'orders.aaaa2222')!
+      .topic[0].write;
     const sidecar = compileRoutingKeyPatterns(patterns);
     for (const key of [
       'order.1.created',
@@ -105,17 +136,26 @@ describe('native authorisation mode', () => {
       '',
       'order.\n.created',
     ]) {
-      expect([key, brokerRegexMatches(regex, key)]).toEqual([key, sidecar(key)]);
+      expect([key, brokerRegexMatches(regex, key)]).toEqual([
+        key,
+        sidecar(key),
+      ]);
     }
   });
 
   it('writes no users or permissions in live mode, and none for deleted applications', () => {
-    expect(desiredTopology(nativeInput(), OPTIONS)).toMatchObject({ users: [], permissions: [] });
+    expect(desiredTopology(nativeInput(), OPTIONS)).toMatchObject({
+      users: [],
+      permissions: [],
+    });
 
     const input = nativeInput();
     input.applications[0].deletedAt = '2026-03-01T12:00:00Z';
     const topology = desiredTopology(input, NATIVE);
-    expect(topology.users.map(u => u.name)).toEqual(['billing.cccc4444', 'shipping.dddd5555']);
+    expect(topology.users.map(u => u.name)).toEqual([
+      'billing.cccc4444',
+      'shipping.dddd5555',
+    ]);
   });
 
   it('creates users before their permissions, after everything else', () => {
@@ -129,7 +169,9 @@ describe('native authorisation mode', () => {
   it('removes a revoked credential: its permissions, then its user', () => {
     const broker = converged();
     const input = nativeInput();
-    input.credentials = input.credentials!.filter(c => c.id !== 'cred-orders-1');
+    input.credentials = input.credentials!.filter(
+      c => c.id !== 'cred-orders-1',
+    );
 
     const p = planFor(input, broker);
     expect(waves(p)).toEqual([
@@ -140,15 +182,21 @@ describe('native authorisation mode', () => {
 
   it('repairs drift: a password or tags given to a managed user, permissions widened by hand', () => {
     const broker = converged();
-    const user = broker.observed.users.find(u => u.name === 'billing.cccc4444')!;
+    const user = broker.observed.users.find(
+      u => u.name === 'billing.cccc4444',
+    )!;
     user.password_hash = 'c2FsdGhhc2g=';
     user.tags = ['management'];
-    const permissions = broker.observed.permissions.find(x => x.user === 'billing.cccc4444')!;
+    const permissions = broker.observed.permissions.find(
+      x => x.user === 'billing.cccc4444',
+    )!;
     permissions.configure = '.*';
 
     const p = planFor(nativeInput(), broker);
     const updates = plannedWrites(p).filter(a => a.action === 'update');
-    expect(updates.map(a => [a.key, a.action === 'update' && a.differences])).toEqual([
+    expect(
+      updates.map(a => [a.key, a.action === 'update' && a.differences]),
+    ).toEqual([
       [
         'user:billing.cccc4444',
         [
@@ -156,7 +204,10 @@ describe('native authorisation mode', () => {
           'tags is "management" on the broker, "" desired',
         ],
       ],
-      ['permissions:billing.cccc4444', ['configure is ".*" on the broker, "" desired']],
+      [
+        'permissions:billing.cccc4444',
+        ['configure is ".*" on the broker, "" desired'],
+      ],
     ]);
   });
 
@@ -167,7 +218,9 @@ describe('native authorisation mode', () => {
     input.subscriptions = [];
 
     const p = planFor(input, broker);
-    const update = plannedWrites(p).find(a => a.key === 'permissions:orders.aaaa2222');
+    const update = plannedWrites(p).find(
+      a => a.key === 'permissions:orders.aaaa2222',
+    );
     expect(update).toMatchObject({
       action: 'update',
       differences: [
@@ -180,7 +233,11 @@ describe('native authorisation mode', () => {
   it("never touches an operator's user: a user of the same name is a conflict, and its permissions wait", () => {
     const broker = new FakeBroker();
     broker.observed.users.push(
-      { name: 'billing.cccc4444', password_hash: 'b3BlcmF0b3I=', tags: ['administrator'] },
+      {
+        name: 'billing.cccc4444',
+        password_hash: 'b3BlcmF0b3I=',
+        tags: ['administrator'],
+      },
       { name: 'ops', password_hash: 'b3BzIQ==', tags: ['administrator'] },
     );
     broker.observed.permissions.push({
@@ -197,12 +254,18 @@ describe('native authorisation mode', () => {
       ['permissions:billing.cccc4444', 'DependencyConflict'],
     ]);
     const written = p.waves.flatMap(w => w.actions.map(a => a.key));
-    expect(written.filter(k => k.includes('billing.cccc4444') || k.includes('ops'))).toEqual([]);
+    expect(
+      written.filter(k => k.includes('billing.cccc4444') || k.includes('ops')),
+    ).toEqual([]);
   });
 
   it('removes the users and permissions it wrote once switched back to live mode, and nothing else', () => {
     const broker = converged();
-    broker.observed.users.push({ name: 'ops', password_hash: 'b3BzIQ==', tags: ['administrator'] });
+    broker.observed.users.push({
+      name: 'ops',
+      password_hash: 'b3BzIQ==',
+      tags: ['administrator'],
+    });
 
     const p = planFor(nativeInput(), broker, OPTIONS);
     expect(waves(p)).toEqual([
@@ -219,10 +282,15 @@ describe('native authorisation mode', () => {
 
     const first = planFor(input, broker);
     expect(first.waves.flatMap(w => w.actions.map(a => a.key))).toEqual(
-      expect.arrayContaining(['permissions:billing.cccc4444', 'user:billing.cccc4444']),
+      expect.arrayContaining([
+        'permissions:billing.cccc4444',
+        'user:billing.cccc4444',
+      ]),
     );
     expect(first.finalizable.applicationIds).toEqual([]);
     broker.apply(first);
-    expect(planFor(input, broker).finalizable.applicationIds).toEqual(['app-billing']);
+    expect(planFor(input, broker).finalizable.applicationIds).toEqual([
+      'app-billing',
+    ]);
   });
 });

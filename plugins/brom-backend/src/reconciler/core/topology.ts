@@ -316,7 +316,9 @@ const NO_ROUTING_KEYS = '(?!)';
 function exactNames(names: string[]): string {
   if (names.length === 0) return NO_RESOURCES;
   const escaped = names.map(escapeRegex);
-  return escaped.length === 1 ? `^${escaped[0]}\\z` : `^(?:${escaped.join('|')})\\z`;
+  return escaped.length === 1
+    ? `^${escaped[0]}\\z`
+    : `^(?:${escaped.join('|')})\\z`;
 }
 
 /**
@@ -336,7 +338,9 @@ export function nativePermissions(
   return {
     configure: NO_RESOURCES,
     write: producer ? exactNames([names.exchange]) : NO_RESOURCES,
-    read: consumer ? exactNames([names.queue, names.deadLetterQueue]) : NO_RESOURCES,
+    read: consumer
+      ? exactNames([names.queue, names.deadLetterQueue])
+      : NO_RESOURCES,
     topic: producer
       ? [
           {
