@@ -70,7 +70,6 @@ const ACCESS_REFUSED = /ACCESS.REFUSED/;
  * through the sidecar and authorise internally (docs/operations.md).
  */
 const MODES = ['live', 'native'] as const;
-const TITLE = 'the authz sidecar between RabbitMQ and the portal, %s mode';
 
 const MODE_CONFIG: Record<'live' | 'native', Record<string, string | null>> = {
   live: {},
@@ -87,7 +86,7 @@ interface Issued {
   id: string;
 }
 
-describe.each(MODES)(TITLE, mode => {
+describe.each(MODES)('the authz sidecar, %s mode', mode => {
   const node = useDedicatedRabbitNode({
     authRequestTimeoutMs: 2_000,
     config: MODE_CONFIG[mode],
