@@ -322,12 +322,16 @@ async function main() {
       ),
     };
     let started = Date.now();
-    await slow.postDefinitions(definitions as any, floorVhost);
+    // A vhost's definitions import leaves users out: with them, the whole document is imported
+    // (every object names its vhost).
+    await slow.postDefinitions(definitions as any, native ? undefined : floorVhost);
     const floorMs = Date.now() - started;
-    log(`floor: POST /api/definitions/${floorVhost} took ${seconds(floorMs)}`);
+    log(
+      `floor: POST /api/definitions${native ? '' : `/${floorVhost}`} took ${seconds(floorMs)}`,
+    );
     started = Date.now();
     await slow.deleteVhost(floorVhost);
-    for (const user of definitions.users) await admin.deleteUser(user.name);
+    for (const user of definitions.users) await admin.deleteUser(user.name, { ignoreNotFound: true });
     log(`(deleting the floor's vhost and users took ${seconds(Date.now() - started)})`);
 
     // --- converge from an empty vhost through the proxy
