@@ -48,6 +48,9 @@ export function unmanagedObjects(
   const found: UnmanagedObservation[] = [];
   for (const object of observedObjects(observed)) {
     if (object.kind === 'vhost') continue;
+    // Broker users and their permissions (observed for the native authorisation mode) are
+    // not objects of the vhost: operators' own users are no anomaly.
+    if (object.kind === 'user' || object.kind === 'permissions') continue;
     const { key } = object;
     if (managed.has(key) || desiredKeys.has(key) || ignore.has(key)) continue;
     if (object.kind === 'exchange' && builtInExchange(object.observed.name))
