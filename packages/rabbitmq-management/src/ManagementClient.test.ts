@@ -681,7 +681,9 @@ describe('ManagementClient shovel calls on a cluster', () => {
   });
 
   it('sends the definition as the value of the shovel parameter', async () => {
-    const broker = await startFakeBroker((_req, res) => res.writeHead(201).end());
+    const broker = await startFakeBroker((_req, res) => {
+      res.writeHead(201).end();
+    });
     brokers.push(broker);
     client = ManagementClient.create({
       baseUrl: broker.baseUrl,

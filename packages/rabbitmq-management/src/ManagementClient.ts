@@ -646,9 +646,17 @@ export class ManagementClient {
         });
       }
       found = true;
+      const refusals: string[] = [];
       for (const node of new Set(statuses.map(s => s.node))) {
         const endpoint = await this.#endpointOfNode(node, attempt > 1);
-        await this.#deleteOn(endpoint, apiPath`shovels/vhost/${vhost}/${name}`);
+        try {
+          await this.#deleteOn(endpoint, apiPath`shovels/vhost/${vhost}/${name}`);
+        } catch (error) {
+          // A shovel whose parameter is gone (cleared through another node) cannot be
+          // deleted through its own node either (3.10 answers 500): say so below.
+          if (!(error instanceof ManagementApiError)) throw error;
+          refusals.push(`${node} answered ${error.status}`);
+        }
       }
       if (statuses.length === 0) {
         await this.#delete(apiPath`parameters/shovel/${vhost}/${name}`, {
@@ -657,6 +665,7 @@ export class ManagementClient {
       }
       remaining = await this.#waitForShovelGone(vhost, name);
       if (!remaining) return true;
+      if (refusals.length > 0) remaining += ` (the delete: ${refusals.join(', ')})`;
     }
     throw new ManagementRequestError({
       method: 'DELETE',

@@ -75,7 +75,7 @@ export function application(
 }
 
 export function emptyBroker(): ObservedTopology {
-  return { vhost: null, exchanges: [], queues: [], bindings: [], policies: [] };
+  return { vhost: null, exchanges: [], queues: [], bindings: [], policies: [], shovels: [] };
 }
 
 /**
@@ -170,6 +170,16 @@ export class FakeBroker {
           properties_key: object.routingKey === '' ? '~' : object.routingKey,
         });
         break;
+      case 'shovel':
+        o.shovels = o.shovels.filter(v => v.name !== object.name);
+        // A shovel the fake declares starts at once on its only node.
+        o.shovels.push({
+          name: object.name,
+          vhost: OPTIONS.vhost,
+          value: { ...object.definition },
+          status: { state: 'running', node: 'rabbit@fake' },
+        });
+        break;
       default:
         throw new Error(`unexpected object ${JSON.stringify(object)}`);
     }
@@ -198,6 +208,9 @@ export class FakeBroker {
         break;
       case 'binding':
         o.bindings = o.bindings.filter(b => b !== action.observed);
+        break;
+      case 'shovel':
+        o.shovels = o.shovels.filter(v => v.name !== action.observed.name);
         break;
       default:
         throw new Error(`unexpected deletion ${JSON.stringify(action)}`);

@@ -5,6 +5,7 @@ import {
   DesiredPolicy,
   DesiredQueue,
   ObservedBinding,
+  ObservedShovel,
 } from '../core/types';
 import { FakeBroker } from './fakeBroker';
 
@@ -178,6 +179,32 @@ export class FakeBrokerApi implements BrokerApi {
         b.properties_key === binding.properties_key,
     );
     if (observed) this.broker.remove({ action: 'delete', kind: 'binding', key: '', observed });
+  }
+
+  async listShovels(vhost: string) {
+    await this.#call(`listShovels ${vhost}`);
+    return structuredClone(this.broker.observed.shovels);
+  }
+
+  async getShovel(_vhost: string, name: string) {
+    await this.#call(`getShovel ${name}`);
+    const found = this.broker.observed.shovels.find(v => v.name === name);
+    return found && structuredClone(found);
+  }
+
+  async putShovel(_vhost: string, name: string, definition: Record<string, unknown>) {
+    await this.#call(`putShovel ${name}`);
+    this.broker.observed.shovels = this.broker.observed.shovels.filter(v => v.name !== name);
+    this.broker.observed.shovels.push({
+      name,
+      value: structuredClone(definition) as ObservedShovel['value'],
+      status: { state: 'running', node: 'rabbit@fake' },
+    });
+  }
+
+  async deleteShovel(_vhost: string, name: string) {
+    await this.#call(`deleteShovel ${name}`);
+    this.broker.observed.shovels = this.broker.observed.shovels.filter(v => v.name !== name);
   }
 
   async listUserConnections(username: string): Promise<BrokerConnection[]> {

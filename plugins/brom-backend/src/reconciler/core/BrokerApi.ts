@@ -7,6 +7,7 @@ import {
   ObservedExchange,
   ObservedPolicy,
   ObservedQueue,
+  ObservedShovel,
 } from './types';
 
 /** A live AMQP connection as the reconciler needs to see it. */
@@ -51,6 +52,13 @@ export interface BrokerApi {
   ): Promise<ObservedBinding[]>;
   createBinding(vhost: string, binding: DesiredBinding): Promise<void>;
   deleteBinding(vhost: string, binding: ObservedBinding): Promise<void>;
+  /** Every shovel of the vhost: runtime parameters with the status the plugin reports. */
+  listShovels(vhost: string): Promise<ObservedShovel[]>;
+  getShovel(vhost: string, name: string): Promise<ObservedShovel | undefined>;
+  /** Declares or replaces the shovel's runtime parameter. */
+  putShovel(vhost: string, name: string, definition: Record<string, unknown>): Promise<void>;
+  /** Deletes it through the node that runs it and waits until no node reports it. */
+  deleteShovel(vhost: string, name: string): Promise<void>;
   /**
    * The user's open connections, from the broker's connection tracking: unlike the
    * statistics-based listings it shows a connection as soon as it is open.

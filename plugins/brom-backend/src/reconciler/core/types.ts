@@ -20,6 +20,18 @@ export interface ReconcilerApplication {
   /** Set when the owners accept that deleting the application discards queued messages. */
   queueDeletionConfirmedAt: string | null;
   settings: { messageTtlMs?: number | null; maxLength?: number | null };
+  /** Set for an application whose messages a shovel brings in from another broker. */
+  externalProducer?: ReconcilerExternalProducer | null;
+}
+
+/** An external producer's upstream, the password opened (it goes into the shovel's URI). */
+export interface ReconcilerExternalProducer {
+  upstreamUri: string;
+  upstreamExchange: string | null;
+  upstreamRoutingKey: string | null;
+  upstreamQueue: string | null;
+  username: string;
+  password: string;
 }
 
 export interface ReconcilerNotificationType {
@@ -60,7 +72,8 @@ export type BrokerObjectKind =
   | 'exchange'
   | 'queue'
   | 'policy'
-  | 'binding';
+  | 'binding'
+  | 'shovel';
 
 /** JSON values as the management API carries them in `arguments` and policy definitions. */
 export type JsonValue =
@@ -149,12 +162,27 @@ export interface DesiredBinding extends DesiredObjectBase {
   owner: ObjectOwner;
 }
 
+/**
+ * A dynamic shovel (`shovel` runtime parameter) from an external producer's upstream into its
+ * exchange. `definition` holds the upstream password inside `src-uri`: never log it; messages
+ * about a shovel go through `redact`.
+ */
+export interface DesiredShovel extends DesiredObjectBase {
+  kind: 'shovel';
+  name: string;
+  definition: Record<string, JsonValue>;
+  /** Secrets inside `definition`, for redaction. */
+  secrets: string[];
+  owner: ObjectOwner;
+}
+
 export type DesiredObject =
   | DesiredVhost
   | DesiredExchange
   | DesiredQueue
   | DesiredPolicy
-  | DesiredBinding;
+  | DesiredBinding
+  | DesiredShovel;
 
 /**
  * An application as `plan` needs to see it even after it stops contributing objects:
@@ -185,6 +213,7 @@ export interface BrokerTopology {
   queues: DesiredQueue[];
   policies: DesiredPolicy[];
   bindings: DesiredBinding[];
+  shovels: DesiredShovel[];
   applications: TopologyApplication[];
   deletedNotificationTypes: RetiredNotificationType[];
 }
@@ -241,6 +270,17 @@ export interface ObservedPolicy {
   priority?: number;
 }
 
+/**
+ * A shovel: its runtime parameter (`value`, the URIs with credentials: never log it) and what
+ * the shovel plugin reports of it (null when no node reports it).
+ */
+export interface ObservedShovel {
+  name: string;
+  vhost?: string;
+  value: Record<string, JsonValue>;
+  status: { state: string; node: string; reason?: string } | null;
+}
+
 /** What the management API returned for the vhost; `vhost: null` when it does not exist. */
 export interface ObservedTopology {
   vhost: ObservedVhost | null;
@@ -248,6 +288,7 @@ export interface ObservedTopology {
   queues: ObservedQueue[];
   bindings: ObservedBinding[];
   policies: ObservedPolicy[];
+  shovels: ObservedShovel[];
 }
 
 /** An observed object with the key it would have if we managed it. */
@@ -256,4 +297,5 @@ export type ObservedObject =
   | { kind: 'exchange'; key: string; observed: ObservedExchange }
   | { kind: 'queue'; key: string; observed: ObservedQueue }
   | { kind: 'policy'; key: string; observed: ObservedPolicy }
-  | { kind: 'binding'; key: string; observed: ObservedBinding };
+  | { kind: 'binding'; key: string; observed: ObservedBinding }
+  | { kind: 'shovel'; key: string; observed: ObservedShovel };

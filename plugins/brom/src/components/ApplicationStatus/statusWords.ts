@@ -13,6 +13,7 @@ const KIND_WORDS: Record<ObjectStatus['kind'], string> = {
   queue: 'Queue',
   binding: 'Binding',
   policy: 'Policy',
+  shovel: 'Shovel from the upstream',
 };
 
 /** "Queue brom.orders", "Subscription binding brom.payments-api->…". */
