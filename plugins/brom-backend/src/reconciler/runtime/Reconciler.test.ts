@@ -91,6 +91,7 @@ describe('Reconciler', () => {
         'listExchanges brom',
         'listPolicies brom',
         'listQueues brom',
+        'listShovels brom',
       ]);
     });
 
