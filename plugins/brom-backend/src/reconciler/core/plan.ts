@@ -8,6 +8,7 @@ import {
   exchangeKey,
   policyKey,
   queueKey,
+  shovelKey,
 } from './naming';
 import {
   BrokerObjectKind,
@@ -149,6 +150,7 @@ class ApplicationAttribution {
         queueKey(names.queue),
         queueKey(names.deadLetterQueue),
         policyKey(names.policy),
+        shovelKey(names.base),
       ]) {
         named.set(key, application.id);
       }
