@@ -177,18 +177,22 @@ describe('the management client on a three-node cluster', () => {
   });
 
   it('restarts a shovel on its node', async () => {
-    const before = await declareOn(1, 'brom.restart-me');
-    await expect(client(0).restartShovel(VHOST, 'brom.restart-me')).resolves.toBe(true);
-    const after = await pollUntil(
-      async () => {
-        const [status] = await client(0).getShovelStatus(VHOST, 'brom.restart-me');
-        return status?.state === 'running' && status.timestamp !== before.timestamp
-          ? status
-          : undefined;
-      },
-      { timeoutMs: 30_000, describe: () => 'the shovel was not restarted' },
+    await declareOn(1, 'brom.restart-me');
+    // The shovel is the upstream's only client now: a restart shows as a new connection there.
+    const up = upstream!.managementClient();
+    const connections = async () => (await up.listConnections()).map(c => c.name);
+    const before = await pollUntil(
+      async () => ((await connections()).length > 0 ? connections() : undefined),
+      { timeoutMs: 30_000, describe: () => 'the upstream never listed the shovel’s connection' },
     );
+    await expect(client(0).restartShovel(VHOST, 'brom.restart-me')).resolves.toBe(true);
+    await pollUntil(
+      async () => ((await connections()).some(name => !before.includes(name)) ? true : undefined),
+      { timeoutMs: 30_000, describe: () => 'the shovel did not reconnect to the upstream' },
+    );
+    const [after] = await client(0).getShovelStatus(VHOST, 'brom.restart-me');
     expect(after.node).toBe(cluster().nodes[1].nodeName);
+    await up.close();
     await client(0).deleteShovel(VHOST, 'brom.restart-me');
   });
 

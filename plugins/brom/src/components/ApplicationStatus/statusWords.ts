@@ -30,7 +30,8 @@ export function describeObject(object: ObjectStatus): string {
  */
 export function describeReadiness(object: ObjectStatus, now: Date): string {
   const { status, message, reason } = object.condition;
-  if (status === 'True') return 'Ready';
+  // A shovel's readiness says where it runs ("running on rabbit@node-2").
+  if (status === 'True') return object.kind === 'shovel' ? `Ready: ${message}` : 'Ready';
   const why = message || reason;
   const retry = nextAttemptInWords(object, now);
   const head = status === 'False' ? `Failing: ${why}` : `In progress: ${why}`;
@@ -86,6 +87,8 @@ export function describePurpose(object: ObjectStatus): string {
       return 'sends rejected messages to the queue that keeps them';
     case 'policy':
       return 'limits and time-to-live settings of the queues';
+    case 'shovel':
+      return 'brings what you publish on your own RabbitMQ (the upstream) into your exchange';
     default:
       return '';
   }
