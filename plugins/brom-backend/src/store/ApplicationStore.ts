@@ -120,7 +120,7 @@ export class DatabaseApplicationStore implements ApplicationStore {
 }
 
 /** Every application column, and its external producer's (but never the password). */
-function withExternalProducer<O>(
+export function withExternalProducer<O>(
   query: SelectQueryBuilder<BromTables, 'brom_applications', O>,
 ) {
   return query

@@ -151,6 +151,58 @@ describe('MyApplications', () => {
     ).toHaveLength(2);
   });
 
+  it('registers an external producer, its upstream checked before sending', async () => {
+    const registered = application({ name: 'partner' });
+    const createApplication = jest.fn().mockResolvedValue(registered);
+    await renderWithBrom(
+      <MyApplications />,
+      bromApi({
+        listApplications: jest.fn().mockResolvedValue(page([])),
+        createApplication,
+      }),
+      { ownershipEntityRefs: groups },
+    );
+    const dialog = await openRegisterDialog();
+    await userEvent.type(within(dialog).getByLabelText('Name'), 'partner');
+    expect(within(dialog).queryByLabelText('Upstream URI')).not.toBeInTheDocument();
+    await userEvent.click(
+      within(dialog).getByLabelText(/Publishes on another RabbitMQ/),
+    );
+    await userEvent.type(
+      within(dialog).getByLabelText('Upstream URI'),
+      'amqps://shovel:secret@broker.partner.example/partners',
+    );
+    await userEvent.type(within(dialog).getByLabelText('Upstream exchange'), 'outbox');
+    await userEvent.type(within(dialog).getByLabelText('Upstream user'), 'brom-shovel');
+    const register = within(dialog).getByRole('button', { name: 'Register' });
+    await userEvent.click(register);
+    expect(
+      within(dialog).getByText('must not contain credentials: give username and password separately'),
+    ).toBeInTheDocument();
+    expect(within(dialog).getByText('is required')).toBeInTheDocument();
+    expect(createApplication).not.toHaveBeenCalled();
+
+    const uri = within(dialog).getByLabelText('Upstream URI');
+    await userEvent.clear(uri);
+    await userEvent.type(uri, 'amqps://broker.partner.example/partners');
+    const password = within(dialog).getByLabelText('Upstream password');
+    expect(password).toHaveAttribute('type', 'password');
+    await userEvent.type(password, 'upstream-secret');
+    await userEvent.click(register);
+    expect(createApplication).toHaveBeenCalledWith({
+      name: 'partner',
+      owner: 'group:default/payments',
+      externalProducer: {
+        upstreamUri: 'amqps://broker.partner.example/partners',
+        upstreamExchange: 'outbox',
+        upstreamRoutingKey: '#',
+        upstreamQueue: null,
+        username: 'brom-shovel',
+        password: 'upstream-secret',
+      },
+    });
+  });
+
   it('shows the backend’s 409 when the name is taken', async () => {
     const createApplication = jest
       .fn()
