@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   application,
@@ -14,6 +14,11 @@ const groups = [
   'group:default/payments',
   'group:default/platform',
 ];
+
+/** Sets a text field at once (typing long values key by key is slow on a loaded machine). */
+async function fill(field: HTMLElement, value: string) {
+  fireEvent.change(field, { target: { value } });
+}
 
 async function openRegisterDialog() {
   await userEvent.click(
@@ -163,17 +168,14 @@ describe('MyApplications', () => {
       { ownershipEntityRefs: groups },
     );
     const dialog = await openRegisterDialog();
-    await userEvent.type(within(dialog).getByLabelText('Name'), 'partner');
+    await fill(within(dialog).getByLabelText('Name'), 'partner');
     expect(within(dialog).queryByLabelText('Upstream URI')).not.toBeInTheDocument();
     await userEvent.click(
       within(dialog).getByLabelText(/Publishes on another RabbitMQ/),
     );
-    await userEvent.type(
-      within(dialog).getByLabelText('Upstream URI'),
-      'amqps://shovel:secret@broker.partner.example/partners',
-    );
-    await userEvent.type(within(dialog).getByLabelText('Upstream exchange'), 'outbox');
-    await userEvent.type(within(dialog).getByLabelText('Upstream user'), 'brom-shovel');
+    await fill(within(dialog).getByLabelText('Upstream URI'), 'amqps://shovel:secret@broker.partner.example/partners');
+    await fill(within(dialog).getByLabelText('Upstream exchange'), 'outbox');
+    await fill(within(dialog).getByLabelText('Upstream user'), 'brom-shovel');
     const register = within(dialog).getByRole('button', { name: 'Register' });
     await userEvent.click(register);
     expect(
@@ -183,11 +185,10 @@ describe('MyApplications', () => {
     expect(createApplication).not.toHaveBeenCalled();
 
     const uri = within(dialog).getByLabelText('Upstream URI');
-    await userEvent.clear(uri);
-    await userEvent.type(uri, 'amqps://broker.partner.example/partners');
+    await fill(uri, 'amqps://broker.partner.example/partners');
     const password = within(dialog).getByLabelText('Upstream password');
     expect(password).toHaveAttribute('type', 'password');
-    await userEvent.type(password, 'upstream-secret');
+    await fill(password, 'upstream-secret');
     await userEvent.click(register);
     expect(createApplication).toHaveBeenCalledWith({
       name: 'partner',
