@@ -40,6 +40,12 @@ export interface BromConfig {
     expiryWarningDays: number[];
     notReadyAfterMs: number;
   };
+  externalProducers: {
+    /** Whether applications may be registered as external producers. */
+    enabled: boolean;
+    /** Base64 of the 32-byte AES-256-GCM key for upstream passwords; null when not set. */
+    encryptionKey: string | null;
+  };
   reconciler: {
     enabled: boolean;
     resyncMs: number;
@@ -96,6 +102,10 @@ export function readBromConfig(config: Config): BromConfig {
       expiryWarningDays: readWarningDays(config),
       notReadyAfterMs:
         (config.getOptionalNumber('brom.notifications.notReadyMinutes') ?? 10) * 60_000,
+    },
+    externalProducers: {
+      enabled: config.getOptionalBoolean('brom.externalProducers.enabled') ?? false,
+      encryptionKey: config.getOptionalString('brom.externalProducers.encryptionKey') ?? null,
     },
     reconciler: {
       enabled: config.getOptionalBoolean('brom.reconciler.enabled') ?? true,
@@ -168,6 +178,7 @@ export const DEVELOPMENT_SECRETS: readonly string[] = [
   'development-only-sidecar-token-change-me',
   'brom-development-only',
   'no-broker-installed',
+  'ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE=',
 ];
 
 /**
@@ -212,6 +223,14 @@ export function assertProductionConfig(config: Config): void {
 
   if (config.getOptionalBoolean('brom.reconciler.enabled') ?? true) {
     checkSecret('brom.broker.password', config.getOptionalString('brom.broker.password'));
+  }
+
+  // Whether rows exist is checked at startup with the database (createPortalServices).
+  if (config.getOptionalBoolean('brom.externalProducers.enabled') ?? false) {
+    checkSecret(
+      'brom.externalProducers.encryptionKey',
+      config.getOptionalString('brom.externalProducers.encryptionKey'),
+    );
   }
 
   const environment = config.getOptionalString('auth.environment') ?? 'development';

@@ -83,6 +83,7 @@ export function emptyBroker(): ObservedTopology {
     policies: [],
     users: [],
     permissions: [],
+    shovels: [],
   };
 }
 
@@ -192,6 +193,16 @@ export class FakeBroker {
           topic: object.topic.map(t => ({ ...t })),
         });
         break;
+      case 'shovel':
+        o.shovels = o.shovels.filter(v => v.name !== object.name);
+        // A shovel the fake declares starts at once on its only node.
+        o.shovels.push({
+          name: object.name,
+          vhost: OPTIONS.vhost,
+          value: { ...object.definition },
+          status: { state: 'running', node: 'rabbit@fake' },
+        });
+        break;
       default:
         throw new Error(`unexpected object ${JSON.stringify(object)}`);
     }
@@ -231,6 +242,9 @@ export class FakeBroker {
         o.permissions = o.permissions.filter(
           p => p.user !== action.observed.user,
         );
+        break;
+      case 'shovel':
+        o.shovels = o.shovels.filter(v => v.name !== action.observed.name);
         break;
       default:
         throw new Error(`unexpected deletion ${JSON.stringify(action)}`);

@@ -7,6 +7,7 @@ import {
   ObservedBinding,
   ObservedPermissions,
   TopicPermissionDefinition,
+  ObservedShovel,
 } from '../core/types';
 import { FakeBroker } from './fakeBroker';
 
@@ -265,6 +266,32 @@ export class FakeBrokerApi implements BrokerApi {
     const rest = list.filter(p => p.user !== user);
     this.broker.observed.permissions =
       changed.configure === undefined && changed.topic.length === 0 ? rest : [...rest, changed];
+  }
+
+  async listShovels(vhost: string) {
+    await this.#call(`listShovels ${vhost}`);
+    return structuredClone(this.broker.observed.shovels);
+  }
+
+  async getShovel(_vhost: string, name: string) {
+    await this.#call(`getShovel ${name}`);
+    const found = this.broker.observed.shovels.find(v => v.name === name);
+    return found && structuredClone(found);
+  }
+
+  async putShovel(_vhost: string, name: string, definition: Record<string, unknown>) {
+    await this.#call(`putShovel ${name}`);
+    this.broker.observed.shovels = this.broker.observed.shovels.filter(v => v.name !== name);
+    this.broker.observed.shovels.push({
+      name,
+      value: structuredClone(definition) as ObservedShovel['value'],
+      status: { state: 'running', node: 'rabbit@fake' },
+    });
+  }
+
+  async deleteShovel(_vhost: string, name: string) {
+    await this.#call(`deleteShovel ${name}`);
+    this.broker.observed.shovels = this.broker.observed.shovels.filter(v => v.name !== name);
   }
 
   async listUserConnections(username: string): Promise<BrokerConnection[]> {

@@ -10,6 +10,7 @@ import {
   ObservedQueue,
   ObservedUser,
   TopicPermissionDefinition,
+  ObservedShovel,
 } from './types';
 
 /** A live AMQP connection as the reconciler needs to see it. */
@@ -72,6 +73,13 @@ export interface BrokerApi {
   putTopicPermission(vhost: string, user: string, topic: TopicPermissionDefinition): Promise<void>;
   /** Removes the user's topic permissions on every exchange of the vhost. */
   deleteTopicPermissions(vhost: string, user: string): Promise<void>;
+  /** Every shovel of the vhost: runtime parameters with the status the plugin reports. */
+  listShovels(vhost: string): Promise<ObservedShovel[]>;
+  getShovel(vhost: string, name: string): Promise<ObservedShovel | undefined>;
+  /** Declares or replaces the shovel's runtime parameter. */
+  putShovel(vhost: string, name: string, definition: Record<string, unknown>): Promise<void>;
+  /** Deletes it through the node that runs it and waits until no node reports it. */
+  deleteShovel(vhost: string, name: string): Promise<void>;
   /**
    * The user's open connections, from the broker's connection tracking: unlike the
    * statistics-based listings it shows a connection as soon as it is open.

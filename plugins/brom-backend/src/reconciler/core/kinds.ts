@@ -1,4 +1,5 @@
 import { BrokerApi, UserHasConnectionsError } from './BrokerApi';
+import type { Readiness } from './conditions';
 import { argumentDifferences, fieldDifference } from './compare';
 import {
   applicationKey,
@@ -10,6 +11,7 @@ import {
   policyKey,
   queueKey,
   userKey,
+  shovelKey,
   vhostKey,
 } from './naming';
 import {
@@ -33,7 +35,8 @@ export type PlanStage =
   | 'policies'
   | 'bindings'
   | 'users'
-  | 'permissions';
+  | 'permissions'
+  | 'shovels';
 
 export type DesiredOf<K extends BrokerObjectKind> = Extract<DesiredObject, { kind: K }>;
 export type ObservedOf<K extends BrokerObjectKind> = Extract<
@@ -55,7 +58,8 @@ export type ObjectRef =
       routingKey: string;
     }
   | { kind: 'user'; key: string; name: string }
-  | { kind: 'permissions'; key: string; user: string };
+  | { kind: 'permissions'; key: string; user: string }
+  | { kind: 'shovel'; key: string; name: string };
 
 type RefOf<K extends BrokerObjectKind> = Extract<ObjectRef, { kind: K }>;
 
@@ -109,6 +113,11 @@ export interface ObjectKind<K extends BrokerObjectKind = BrokerObjectKind> {
     /** True when a differing object is updated by writing it again, false when that is terminal. */
     updatable: boolean;
   };
+  /**
+   * How a managed object that matches its definition is doing, for objects that run (a
+   * shovel connects to its upstream); absent when matching is all there is to it.
+   */
+  health?(desired: DesiredOf<K>, observed: ObservedOf<K>): Readiness;
   put(broker: BrokerApi, vhost: string, desired: DesiredOf<K>): Promise<void>;
   /** Absent when objects of this kind are never deleted. */
   remove?(broker: BrokerApi, vhost: string, observed: ObservedOf<K>): Promise<void>;
@@ -375,6 +384,86 @@ const permissions: ObjectKind<'permissions'> = {
 };
 
 /**
+ * A dynamic shovel from an external producer's upstream into its exchange: the `shovel`
+ * runtime parameter, compared field by field and replaced when it differs (the broker then
+ * restarts it). Its health is what the shovel plugin reports: running, starting (connecting
+ * or waiting to reconnect) or terminated with a reason. The definition carries the upstream
+ * password, so no message here ever shows `src-uri`, and reasons are redacted.
+ */
+const shovel: ObjectKind<'shovel'> = {
+  kind: 'shovel',
+  stage: 'shovels',
+  keyOf: observed => shovelKey(observed.name),
+  madeFor: observed => [shovelKey(observed.name)],
+  observe: {
+    list: (broker, name) => broker.listShovels(name),
+    reads: (broker, name, refs) =>
+      refs.map(ref => async () => optional(await broker.getShovel(name, ref.name))),
+    ref: desired => ({ kind: 'shovel', key: desired.key, name: desired.name }),
+    refOfObserved: (observed, key) => ({ kind: 'shovel', key, name: observed.name }),
+  },
+  compare: {
+    differences: (desired, observed) => {
+      const fields = [
+        ...new Set([...Object.keys(desired.definition), ...Object.keys(observed.value)]),
+      ].sort();
+      return fields.flatMap(field => {
+        const want = desired.definition[field];
+        const have = observed.value[field];
+        if (JSON.stringify(want) === JSON.stringify(have)) return [];
+        // URIs carry credentials: say that they differ, never what they are.
+        if (field.endsWith('-uri')) return [`${field} differs`];
+        return fieldDifference(field, have ?? null, want ?? null);
+      });
+    },
+    updatable: true,
+  },
+  health: (desired, observed) => {
+    const status = observed.status;
+    if (!status) {
+      return {
+        status: 'False',
+        reason: 'ShovelNotReported',
+        message: 'no node reports the shovel (is the rabbitmq_shovel_management plugin enabled?)',
+      };
+    }
+    if (status.state === 'running') {
+      return {
+        status: 'True',
+        reason: 'ShovelRunning',
+        message: `running on ${status.node}`,
+      };
+    }
+    if (status.state === 'terminated') {
+      return {
+        status: 'False',
+        reason: 'ShovelTerminated',
+        message: `terminated on ${status.node}: ${redact(status.reason ?? 'no reason given', desired.secrets)}`,
+      };
+    }
+    return {
+      status: 'False',
+      reason: 'ShovelStarting',
+      message: `${status.state} on ${status.node}: connecting to the upstream, or waiting to reconnect`,
+    };
+  },
+  put: (broker, name, desired) => broker.putShovel(name, desired.name, desired.definition),
+  remove: (broker, name, observed) => broker.deleteShovel(name, observed.name),
+};
+
+/** `text` with every secret (and its URI-encoded form) replaced by `***`. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets) {
+    if (!secret) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret)])) {
+      result = result.split(form).join('***');
+    }
+  }
+  return result;
+}
+
+/**
  * Every kind, in the order puts happen; deletions run in reverse. Policies go before the
  * queues they are for: a queue is then declared with its dead-lettering, TTL and length
  * limit already in force (no window in which messages arrive without them), and policy
@@ -390,6 +479,8 @@ export const KINDS: readonly ObjectKind[] = [
   binding,
   user,
   permissions,
+  // After the exchange it delivers to; deleted before it.
+  shovel,
   // Each entry is typed by its own kind; lookups go by `kind`, so the union view is sound.
 ] as ObjectKind<any>[];
 

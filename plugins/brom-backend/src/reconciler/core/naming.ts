@@ -50,6 +50,10 @@ export function queueKey(name: string): string {
   return `queue:${name}`;
 }
 
+export function shovelKey(name: string): string {
+  return `shovel:${name}`;
+}
+
 export function policyKey(name: string): string {
   return `policy:${name}`;
 }

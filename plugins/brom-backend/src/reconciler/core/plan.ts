@@ -1,3 +1,4 @@
+import type { Readiness } from './conditions';
 import { desiredObjects, KINDS, kindOf, ObservedOf, observedObjects, PlanStage } from './kinds';
 import {
   applicationKey,
@@ -8,6 +9,7 @@ import {
   exchangeKey,
   policyKey,
   queueKey,
+  shovelKey,
 } from './naming';
 import {
   BrokerObjectKind,
@@ -112,6 +114,11 @@ export interface Plan {
   blocked: BlockedAction[];
   /** Desired, observed, managed and equal. */
   inSync: string[];
+  /**
+   * Desired, observed, managed and equal objects that run (a shovel), with how they are
+   * doing; their readiness is theirs, not `InSync`.
+   */
+  running: Array<{ key: string; readiness: Readiness }>;
   /** Deleted rows whose managed broker objects are all gone: the finalizer may remove them. */
   finalizable: { applicationIds: string[]; notificationTypeIds: string[] };
 }
@@ -146,6 +153,7 @@ class ApplicationAttribution {
         queueKey(names.queue),
         queueKey(names.deadLetterQueue),
         policyKey(names.policy),
+        shovelKey(names.base),
       ]) {
         named.set(key, application.id);
       }
@@ -214,6 +222,7 @@ export function plan(
   const terminal: TerminalAction[] = [];
   const blocked: BlockedAction[] = [];
   const inSync: string[] = [];
+  const running: Plan['running'] = [];
 
   for (const object of wanted) {
     const found = observedByKey.get(object.key);
@@ -224,9 +233,12 @@ export function plan(
     const compare = kindOf(object.kind).compare;
     const differences = compare?.differences(object, found.observed) ?? [];
     const summary = differences.join('; ');
+    const health = kindOf(object.kind).health;
     if (managed.has(object.key)) {
       if (differences.length === 0) {
-        inSync.push(object.key);
+        const readiness = health?.(object, found.observed);
+        if (readiness) running.push({ key: object.key, readiness });
+        else inSync.push(object.key);
       } else if (compare?.updatable) {
         puts.push({
           action: 'update',
@@ -337,6 +349,7 @@ export function plan(
     terminal: terminal.sort(byKey),
     blocked: blocked.sort(byKey),
     inSync: inSync.sort(),
+    running: running.sort(byKey),
     finalizable,
   };
 }

@@ -10,6 +10,7 @@ import {
   policyKey,
   queueKey,
   userKey,
+  shovelKey,
   vhostKey,
 } from './naming';
 import {
@@ -20,6 +21,8 @@ import {
   DesiredPolicy,
   DesiredQueue,
   DesiredUser,
+  DesiredShovel,
+  JsonValue,
   ObjectOwner,
   PolicyDefinition,
   ReconcilerApplication,
@@ -57,7 +60,11 @@ export function desiredTopology(
   const liveNotificationTypes = input.notificationTypes.filter(
     t => t.deletedAt === null && liveApplication(t.applicationId),
   );
-  const producerIds = new Set(liveNotificationTypes.map(t => t.applicationId));
+  // An external producer is a producer from its registration: its shovel needs the exchange.
+  const producerIds = new Set([
+    ...liveNotificationTypes.map(t => t.applicationId),
+    ...applications.filter(a => a.externalProducer).map(a => a.id),
+  ]);
   // Any subscription row keeps the consumer's queue: revoking or rejecting must not
   // silently discard what is already queued; only deleting the application removes it.
   const consumerIds = new Set(
@@ -75,6 +82,7 @@ export function desiredTopology(
   const queues: DesiredQueue[] = [];
   const policies: DesiredPolicy[] = [];
   const bindings = new Map<string, DesiredBinding>();
+  const shovels: DesiredShovel[] = [];
 
   for (const application of applications) {
     if (application.deletedAt !== null) continue;
@@ -86,6 +94,11 @@ export function desiredTopology(
     };
     if (producerIds.has(application.id)) {
       exchanges.push(exchange(names.exchange, 'topic', owner, vhost.key));
+    }
+    if (application.externalProducer) {
+      shovels.push(
+        shovel(names.base, names.exchange, application.externalProducer, owner, options, vhost.key),
+      );
     }
     if (!consumerIds.has(application.id)) continue;
 
@@ -231,6 +244,7 @@ export function desiredTopology(
     bindings: [...bindings.values()].sort(byKey),
     users: users.sort(byKey),
     permissions: permissions.sort(byKey),
+    shovels: shovels.sort(byKey),
     applications: applications.map(a => ({
       id: a.id,
       name: a.name,
@@ -259,6 +273,51 @@ export function desiredTopology(
       dependsOn: [vhost.key, exchangeKey(source), queueKey(destination)],
     };
   }
+}
+
+/**
+ * The shovel of an external producer: from the upstream exchange (through a queue the shovel
+ * declares and binds there) or queue, into the producer's exchange on the node the shovel
+ * runs on (`amqp:///vhost`, a direct connection as the reconciler's user), keeping each
+ * message's routing key so subscriptions' bindings route it. `on-confirm`: a message leaves
+ * the upstream only once our broker has it.
+ */
+function shovel(
+  name: string,
+  exchangeName: string,
+  upstream: NonNullable<ReconcilerApplication['externalProducer']>,
+  owner: ObjectOwner,
+  options: TopologyOptions,
+  vhostObjectKey: string,
+): DesiredShovel {
+  const at = upstream.upstreamUri.indexOf('//') + 2;
+  const srcUri = `${upstream.upstreamUri.slice(0, at)}${encodeURIComponent(
+    upstream.username,
+  )}:${encodeURIComponent(upstream.password)}@${upstream.upstreamUri.slice(at)}`;
+  const source: Record<string, JsonValue> = upstream.upstreamQueue
+    ? { 'src-queue': upstream.upstreamQueue }
+    : {
+        'src-exchange': upstream.upstreamExchange ?? '',
+        'src-exchange-key': upstream.upstreamRoutingKey ?? '#',
+      };
+  return {
+    kind: 'shovel',
+    key: shovelKey(name),
+    name,
+    definition: {
+      'src-protocol': 'amqp091',
+      'src-uri': srcUri,
+      ...source,
+      'dest-protocol': 'amqp091',
+      'dest-uri': `amqp:///${encodeURIComponent(options.vhost)}`,
+      'dest-exchange': exchangeName,
+      'ack-mode': 'on-confirm',
+      'reconnect-delay': 5,
+    },
+    secrets: [upstream.password],
+    owner,
+    dependsOn: [vhostObjectKey, exchangeKey(exchangeName)],
+  };
 }
 
 function exchange(

@@ -32,6 +32,18 @@ export interface ReconcilerApplication {
   /** Set when the owners accept that deleting the application discards queued messages. */
   queueDeletionConfirmedAt: string | null;
   settings: { messageTtlMs?: number | null; maxLength?: number | null };
+  /** Set for an application whose messages a shovel brings in from another broker. */
+  externalProducer?: ReconcilerExternalProducer | null;
+}
+
+/** An external producer's upstream, the password opened (it goes into the shovel's URI). */
+export interface ReconcilerExternalProducer {
+  upstreamUri: string;
+  upstreamExchange: string | null;
+  upstreamRoutingKey: string | null;
+  upstreamQueue: string | null;
+  username: string;
+  password: string;
 }
 
 export interface ReconcilerNotificationType {
@@ -80,7 +92,8 @@ export type BrokerObjectKind =
   | 'policy'
   | 'binding'
   | 'user'
-  | 'permissions';
+  | 'permissions'
+  | 'shovel';
 
 /** JSON values as the management API carries them in `arguments` and policy definitions. */
 export type JsonValue =
@@ -203,6 +216,20 @@ export interface DesiredPermissions extends DesiredObjectBase {
   owner: ObjectOwner;
 }
 
+/**
+ * A dynamic shovel (`shovel` runtime parameter) from an external producer's upstream into its
+ * exchange. `definition` holds the upstream password inside `src-uri`: never log it; messages
+ * about a shovel go through `redact`.
+ */
+export interface DesiredShovel extends DesiredObjectBase {
+  kind: 'shovel';
+  name: string;
+  definition: Record<string, JsonValue>;
+  /** Secrets inside `definition`, for redaction. */
+  secrets: string[];
+  owner: ObjectOwner;
+}
+
 export type DesiredObject =
   | DesiredVhost
   | DesiredExchange
@@ -210,7 +237,8 @@ export type DesiredObject =
   | DesiredPolicy
   | DesiredBinding
   | DesiredUser
-  | DesiredPermissions;
+  | DesiredPermissions
+  | DesiredShovel;
 
 /**
  * An application as `plan` needs to see it even after it stops contributing objects:
@@ -245,6 +273,7 @@ export interface BrokerTopology {
   users: DesiredUser[];
   /** Native mode only; empty in live mode. */
   permissions: DesiredPermissions[];
+  shovels: DesiredShovel[];
   applications: TopologyApplication[];
   deletedNotificationTypes: RetiredNotificationType[];
 }
@@ -323,6 +352,17 @@ export interface ObservedPermissions {
   topic: TopicPermissionDefinition[];
 }
 
+/**
+ * A shovel: its runtime parameter (`value`, the URIs with credentials: never log it) and what
+ * the shovel plugin reports of it (null when no node reports it).
+ */
+export interface ObservedShovel {
+  name: string;
+  vhost?: string;
+  value: Record<string, JsonValue>;
+  status: { state: string; node: string; reason?: string } | null;
+}
+
 /** What the management API returned for the vhost; `vhost: null` when it does not exist. */
 export interface ObservedTopology {
   vhost: ObservedVhost | null;
@@ -332,6 +372,7 @@ export interface ObservedTopology {
   policies: ObservedPolicy[];
   users: ObservedUser[];
   permissions: ObservedPermissions[];
+  shovels: ObservedShovel[];
 }
 
 /** An observed object with the key it would have if we managed it. */
@@ -342,4 +383,5 @@ export type ObservedObject =
   | { kind: 'policy'; key: string; observed: ObservedPolicy }
   | { kind: 'binding'; key: string; observed: ObservedBinding }
   | { kind: 'user'; key: string; observed: ObservedUser }
-  | { kind: 'permissions'; key: string; observed: ObservedPermissions };
+  | { kind: 'permissions'; key: string; observed: ObservedPermissions }
+  | { kind: 'shovel'; key: string; observed: ObservedShovel };

@@ -2,7 +2,11 @@ import {
   isNotFoundError,
   ManagementApiError,
   ManagementClient,
+  ShovelDefinition,
+  ShovelParameter,
+  ShovelStatus,
 } from '@internal/rabbitmq-management';
+import { redact } from '../core/kinds';
 import {
   BrokerApi,
   BrokerConnection,
@@ -21,6 +25,7 @@ import {
   ObservedQueue,
   ObservedUser,
   TopicPermissionDefinition,
+  ObservedShovel,
 } from '../core/types';
 
 /** {@link BrokerApi} over the RabbitMQ management API client. */
@@ -275,6 +280,35 @@ export class ManagementBrokerApi implements BrokerApi {
     );
   }
 
+  async listShovels(vhost: string): Promise<ObservedShovel[]> {
+    return translate(async () => {
+      // Without the shovel plugins there are neither parameters nor statuses to list.
+      const parameters = (await absentOn404(() => this.#client.listShovelParameters(vhost))) ?? [];
+      if (parameters.length === 0) return [];
+      const statuses = (await absentOn404(() => this.#client.listShovels(vhost))) ?? [];
+      return parameters.map(p => observedShovel(p, statuses));
+    });
+  }
+
+  async getShovel(vhost: string, name: string): Promise<ObservedShovel | undefined> {
+    return translate(async () => {
+      const parameter = await absentOn404(() => this.#client.getShovelParameter(vhost, name));
+      if (!parameter) return undefined;
+      const statuses = await absentOn404(() => this.#client.getShovelStatus(vhost, name));
+      return observedShovel(parameter, statuses ?? []);
+    });
+  }
+
+  async putShovel(vhost: string, name: string, definition: Record<string, unknown>): Promise<void> {
+    // The broker's answer to a bad definition may quote it, password included.
+    const secrets = secretsOf(definition);
+    await translate(() => this.#client.putShovel(vhost, name, definition as ShovelDefinition), secrets);
+  }
+
+  async deleteShovel(vhost: string, name: string): Promise<void> {
+    await translate(() => this.#client.deleteShovel(vhost, name, { ignoreNotFound: true }));
+  }
+
   async listUserConnections(username: string): Promise<BrokerConnection[]> {
     return translate(async () =>
       (await this.#client.listUserConnections(username)).map(c => ({
@@ -305,13 +339,53 @@ async function absentOn404<T>(read: () => Promise<T>): Promise<T | undefined> {
 }
 
 /** The reconciler classifies failures by status and body; keep those, drop the client's type. */
-async function translate<T>(fn: () => Promise<T>): Promise<T> {
+async function translate<T>(fn: () => Promise<T>, secrets: string[] = []): Promise<T> {
   try {
     return await fn();
   } catch (error) {
     if (error instanceof ManagementApiError) {
-      throw new BrokerRequestError(error.message, error.status, error.body);
+      throw new BrokerRequestError(
+        redact(error.message, secrets),
+        error.status,
+        redact(error.body, secrets),
+      );
+    }
+    if (secrets.length > 0 && error instanceof Error) {
+      throw new Error(redact(error.message, secrets));
     }
     throw error;
   }
+}
+
+function observedShovel(parameter: ShovelParameter, statuses: ShovelStatus[]): ObservedShovel {
+  const status = statuses.find(s => s.name === parameter.name);
+  return {
+    name: parameter.name,
+    vhost: parameter.vhost,
+    value: parameter.value as ObservedShovel['value'],
+    status: status
+      ? {
+          state: status.state,
+          node: status.node,
+          ...(status.reason === undefined ? {} : { reason: String(status.reason) }),
+        }
+      : null,
+  };
+}
+
+/** The passwords in a shovel definition's URIs. */
+function secretsOf(definition: Record<string, unknown>): string[] {
+  const secrets: string[] = [];
+  for (const [field, value] of Object.entries(definition)) {
+    if (!field.endsWith('-uri')) continue;
+    for (const uri of Array.isArray(value) ? value : [value]) {
+      try {
+        const password = new URL(String(uri)).password;
+        if (password) secrets.push(decodeURIComponent(password), password);
+      } catch {
+        // Not a URL: nothing to hide in it.
+      }
+    }
+  }
+  return secrets;
 }

@@ -95,6 +95,7 @@ describe('Reconciler', () => {
         'listPolicies brom',
         'listQueues brom',
         'listUsers',
+        'listShovels brom',
       ]);
     });
 

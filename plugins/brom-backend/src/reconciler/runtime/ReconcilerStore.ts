@@ -1,6 +1,7 @@
 import { Condition } from '@internal/plugin-brom-common';
 import { BromStore } from '../../store/BromStore';
-import { SyncStatusRow } from '../../store/tables';
+import { ExternalProducerRow, SyncStatusRow } from '../../store/tables';
+import { SecretBox } from '../../service/secretBox';
 import { ReconcilerInput } from '../core/types';
 import { UnmanagedObservation } from '../core/unmanaged';
 
@@ -164,26 +165,56 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
   readonly #store: BromStore;
   readonly #onStatusChange: ((applications: string[]) => void) | undefined;
 
-  private constructor(store: BromStore, onStatusChange?: (applications: string[]) => void) {
+  readonly #secrets: SecretBox | null;
+
+  private constructor(
+    store: BromStore,
+    onStatusChange: ((applications: string[]) => void) | undefined,
+    secrets: SecretBox | null,
+  ) {
     this.#store = store;
     this.#onStatusChange = onStatusChange;
+    this.#secrets = secrets;
   }
 
   /**
    * `onStatusChange` hears, after each status write commits, the names of the applications
-   * whose recorded status changed (for live pages; it must not throw).
+   * whose recorded status changed (for live pages; it must not throw). `secrets` opens
+   * external producers' upstream passwords for their shovels; without it (the status
+   * service, which only needs the objects' keys) they read as empty.
    */
   static create(
     store: BromStore,
-    options: { onStatusChange?: (applications: string[]) => void } = {},
+    options: {
+      onStatusChange?: (applications: string[]) => void;
+      secrets?: SecretBox | null;
+    } = {},
   ) {
-    return new DatabaseReconcilerStore(store, options.onStatusChange);
+    return new DatabaseReconcilerStore(store, options.onStatusChange, options.secrets ?? null);
+  }
+
+  #externalProducer(row: ExternalProducerRow | undefined) {
+    if (!row) return null;
+    return {
+      upstreamUri: row.upstream_uri,
+      upstreamExchange: row.upstream_exchange,
+      upstreamRoutingKey: row.upstream_routing_key,
+      upstreamQueue: row.upstream_queue,
+      username: row.username,
+      password: this.#secrets ? this.#secrets.open(row.password_encrypted, row.application_id) : '',
+    };
   }
 
   async read(now: Date): Promise<ReconcilerSnapshot> {
     const nowIso = now.toISOString();
     return this.#store.read(async (tx, version) => {
       const apps = await tx.selectFrom('brom_applications').selectAll().execute();
+      const upstreams = new Map(
+        (await tx.selectFrom('brom_external_producers').selectAll().execute()).map(e => [
+          e.application_id,
+          e,
+        ]),
+      );
       const types = await tx.selectFrom('brom_notification_types').selectAll().execute();
       const subs = await tx.selectFrom('brom_subscriptions').selectAll().execute();
       const creds = await tx
@@ -223,6 +254,7 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
             deletedAt: a.deleted_at,
             queueDeletionConfirmedAt: a.queue_deletion_confirmed_at,
             settings: { messageTtlMs: a.message_ttl_ms, maxLength: a.max_length },
+            externalProducer: this.#externalProducer(upstreams.get(a.id)),
           })),
           notificationTypes: types.map(t => ({
             id: t.id,
@@ -441,6 +473,10 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
           await tx.deleteFrom('brom_notification_types').where('application_id', '=', a.id).execute();
           await tx.deleteFrom('brom_credentials').where('application_id', '=', a.id).execute();
           await tx.deleteFrom('brom_sync_status').where('application_id', '=', a.id).execute();
+          await tx
+            .deleteFrom('brom_external_producers')
+            .where('application_id', '=', a.id)
+            .execute();
           await tx.deleteFrom('brom_applications').where('id', '=', a.id).execute();
           await tx
             .insertInto('brom_audit_events')
