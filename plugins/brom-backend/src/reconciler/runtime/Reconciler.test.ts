@@ -94,8 +94,8 @@ describe('Reconciler', () => {
         'listPermissions brom',
         'listPolicies brom',
         'listQueues brom',
-        'listUsers',
         'listShovels brom',
+        'listUsers',
       ]);
     });
 
