@@ -42,6 +42,55 @@ function approveShipping(store: MemoryReconcilerStore) {
 describe('Reconciler', () => {
   afterEach(() => jest.useRealTimers());
 
+  describe('what full passes see beyond their own objects', () => {
+    const BILLING_BINDING = 'binding:brom.orders->queue:brom.billing:order.*.created';
+
+    it('records when the vhost was observed and the unmanaged objects in it', async () => {
+      const { clock, store, api, reconciler } = setup();
+      await reconciler.pass();
+      expect(store.observation).toMatchObject({ unmanaged: [] });
+      clock.ms += 1_000;
+      api.calls.length = 0;
+      api.broker.observed.queues.push({ name: 'spy', durable: true });
+      api.broker.observed.bindings.push({
+        source: 'brom.orders',
+        destination: 'spy',
+        destination_type: 'queue',
+        routing_key: '#',
+        properties_key: '%23',
+      });
+      await reconciler.pass();
+      expect(store.observation?.observedAt.getTime()).toBe(START + 1_000);
+      expect(store.observation?.unmanaged).toEqual([
+        expect.objectContaining({ key: 'queue:spy', sourceApplicationId: null }),
+        expect.objectContaining({
+          key: 'binding:brom.orders->queue:spy:#',
+          sourceApplicationId: 'app-orders',
+        }),
+      ]);
+      // Left alone.
+      expect(api.calls.filter(c => c.includes('spy'))).toEqual([]);
+    });
+
+    it('does not report an object it deleted after the observation a full pass plans with', async () => {
+      const { clock, store, reconciler } = setup();
+      await reconciler.pass();
+      clock.ms += 1_000;
+      const observation = await reconciler.observe();
+      store.input.subscriptions = store.input.subscriptions.map(sub =>
+        sub.id === 'sub-billing' ? { ...sub, state: 'revoked', generation: sub.generation + 1 } : sub,
+      );
+      store.input.version += 1;
+      clock.ms += 1_000;
+      await reconciler.pass({ mode: 'incremental' });
+      expect(store.rows.has(BILLING_BINDING)).toBe(false);
+
+      await reconciler.pass({ observation });
+      expect(store.observation?.observedAt.getTime()).toBe(START + 1_000);
+      expect(store.observation?.unmanaged).toEqual([]);
+    });
+  });
+
   describe('full and incremental passes', () => {
     it('runs a full pass until there is a baseline, then incremental passes read and write only what changed', async () => {
       const { store, api, reconciler } = setup();
