@@ -245,4 +245,70 @@ describe('ProducerCatalogue', () => {
     ).toBeInTheDocument();
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
   });
+
+  it('chooses no application for a member of several, one when there is one, and registers one inline', async () => {
+    const onlyMine = application({
+      id: 'a-billing',
+      name: 'billing',
+      title: 'Billing',
+    });
+    const registered = application({
+      id: 'a-orders',
+      name: 'orders-api',
+      title: 'Orders API',
+    });
+    const createApplication = jest.fn().mockResolvedValue(registered);
+    await renderWithBrom(
+      <ProducerCatalogue />,
+      catalogueApi({
+        listApplications: jest.fn().mockResolvedValue(page([onlyMine])),
+        createApplication,
+      }),
+    );
+    const row = (await screen.findByText('payment-completed')).closest('tr')!;
+    await userEvent.click(
+      within(row).getByRole('button', { name: 'Subscribe' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Request subscription to payments-api/payment-completed',
+    });
+    const consumer = await within(dialog).findByLabelText(
+      'Consumer application',
+    );
+    // The only application of mine is chosen, and named by its title.
+    expect(consumer).toHaveValue('billing');
+    expect(consumer).toHaveFocus();
+    expect(
+      within(consumer)
+        .getAllByRole('option')
+        .map(o => o.textContent),
+    ).toEqual(['Billing (billing)']);
+
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Register new application' }),
+    );
+    const register = await screen.findByRole('dialog', {
+      name: 'Register application',
+    });
+    await userEvent.type(within(register).getByLabelText('Name'), 'orders-api');
+    await userEvent.click(
+      within(register).getByRole('button', { name: 'Register' }),
+    );
+    await waitFor(() =>
+      expect(
+        screen.queryByRole('dialog', { name: 'Register application' }),
+      ).not.toBeInTheDocument(),
+    );
+    // Now there are two: the new one is chosen, none was chosen for the user.
+    expect(consumer).toHaveValue('orders-api');
+    expect(
+      within(consumer)
+        .getAllByRole('option')
+        .map(o => o.textContent),
+    ).toEqual([
+      'Choose one of your applications',
+      'Orders API (orders-api)',
+      'Billing (billing)',
+    ]);
+  });
 });

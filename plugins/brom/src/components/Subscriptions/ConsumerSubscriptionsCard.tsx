@@ -1,6 +1,8 @@
 import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
+import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import {
   Application,
@@ -40,7 +42,9 @@ export const ConsumerSubscriptionsCard = ({
     () => api.listSubscriptions({ consumer: application.name, limit: 500 }),
     [api, application.name],
   );
-  const [requesting, setRequesting] = useState(false);
+  const [requesting, setRequesting] = useState<
+    { again?: Subscription } | undefined
+  >();
   const [notice, setNotice] = useState<string>();
   const [deciding, setDeciding] = useState<{
     subscription: Subscription;
@@ -62,7 +66,20 @@ export const ConsumerSubscriptionsCard = ({
         field: 'routingKeyPattern',
         render: row => <BreakableName name={row.routingKeyPattern} />,
       },
-      subscriptionStateColumn,
+      {
+        ...subscriptionStateColumn,
+        render: row => (
+          <>
+            {subscriptionStateColumn.render!(row, 'row')}
+            {row.state === 'requested' && row.producerOwner && (
+              <Typography variant="body2" component="div">
+                Waiting for <EntityRefLink entityRef={row.producerOwner} /> to
+                decide
+              </Typography>
+            )}
+          </>
+        ),
+      },
       { title: 'Justification', field: 'justification' },
       subscriptionRequestedColumn,
       {
@@ -98,7 +115,19 @@ export const ConsumerSubscriptionsCard = ({
               </PermittedButton>
             );
           }
-          return null;
+          return (
+            <PermittedButton
+              permission={bromSubscriptionRequestPermission}
+              application={application}
+              size="small"
+              onClick={() => {
+                setNotice(undefined);
+                setRequesting({ again: row });
+              }}
+            >
+              Request again
+            </PermittedButton>
+          );
         },
       },
     ],
@@ -123,7 +152,7 @@ export const ConsumerSubscriptionsCard = ({
             variant="outlined"
             onClick={() => {
               setNotice(undefined);
-              setRequesting(true);
+              setRequesting({});
             }}
           >
             Request subscription
@@ -157,9 +186,15 @@ export const ConsumerSubscriptionsCard = ({
       {requesting && (
         <RequestSubscriptionDialog
           consumer={application.name}
-          onClose={() => setRequesting(false)}
+          initialType={
+            requesting.again && {
+              application: requesting.again.producer,
+              name: requesting.again.notificationType,
+            }
+          }
+          onClose={() => setRequesting(undefined)}
           onRequested={subscription => {
-            setRequesting(false);
+            setRequesting(undefined);
             setNotice(describeRequested(subscription));
             retry();
           }}
