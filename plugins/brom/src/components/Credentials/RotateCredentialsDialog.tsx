@@ -75,6 +75,7 @@ export const RotateCredentialsDialog = ({
           <TextField
             id="brom-rotate-overlap"
             label="Overlap"
+            autoFocus
             type="number"
             inputProps={{ min: 0 }}
             value={amount}

@@ -92,6 +92,7 @@ export const RegisterApplicationDialog = ({
           broker are named after it.
         </DialogContentText>
         <TextField
+          autoFocus
           {...field(
             'name',
             'Name',

@@ -130,6 +130,7 @@ export const NotificationTypeDialog = ({
           {...field('name')}
           id="brom-type-name"
           label="Name"
+          autoFocus={!existing}
           disabled={Boolean(existing)}
           helperText={
             fieldErrors.name ??
@@ -140,6 +141,7 @@ export const NotificationTypeDialog = ({
           {...field('routingKeyPattern')}
           id="brom-type-routing-key"
           label="Routing-key pattern"
+          autoFocus={Boolean(existing)}
           helperText={
             fieldErrors.routingKeyPattern ??
             'Dotted words; * is one word (such as an id), # any number of words at the end, e.g. order.*.created'

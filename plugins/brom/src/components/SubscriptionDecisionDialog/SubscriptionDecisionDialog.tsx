@@ -158,6 +158,7 @@ export const SubscriptionDecisionDialog = ({
         <TextField
           id="brom-decision-reason"
           label={wording.reasonLabel}
+          autoFocus
           value={reason}
           onChange={e => setReason(e.target.value)}
           error={Boolean(reason) && Boolean(reasonProblem)}
