@@ -7,14 +7,14 @@ import {
   bromApplicationUpdatePermission,
   NotificationType,
 } from '@internal/plugin-brom-common';
-import { useMemo, useState } from 'react';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { useCallback, useMemo, useState } from 'react';
 import { bromApiRef } from '../../api/BromApi';
 import { PermittedButton } from '../common/PermittedButton';
 import { ConfirmDialog } from '../common/ConfirmDialog';
 import { useBrokerSettings } from '../common/useBrokerSettings';
 import { NotificationTypeDialog } from './NotificationTypeDialog';
 import { CardTable } from '../common/CardTable';
+import { ServerPageQuery } from '../common/ServerTable';
 import { BreakableName, ACTIONS_CELL } from '../common/tableLayout';
 
 type Editing =
@@ -29,16 +29,23 @@ export const NotificationTypesCard = ({
 }) => {
   const api = useApi(bromApiRef);
   const { prefix } = useBrokerSettings();
-  const { value, loading, error, retry } = useAsyncRetry(
-    () =>
-      api.listNotificationTypes({ application: application.name, limit: 500 }),
-    [api, application.name],
+  // Counts the changes made here, so the list is asked for again after each.
+  const [changes, setChanges] = useState(0);
+  const fetchPage = useCallback(
+    (query: ServerPageQuery) =>
+      api.listNotificationTypes({
+        ...query,
+        sort: query.sort as 'name',
+        application: application.name,
+      }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, application.name, changes],
   );
   const [editing, setEditing] = useState<Editing>();
   const close = () => setEditing(undefined);
   const saved = () => {
     close();
-    retry();
+    setChanges(n => n + 1);
   };
   const live = !application.deletedAt;
 
@@ -116,10 +123,9 @@ export const NotificationTypesCard = ({
     >
       <CardTable
         what="the notification types"
-        loading={loading}
-        error={error}
-        onRetry={retry}
-        items={value?.items}
+        fetchPage={fetchPage}
+        sortKeys={{ name: 'name' }}
+        defaultSort={{ sort: 'name', order: 'asc' }}
         columns={shownColumns}
         secondary={['Description', 'Visibility']}
         empty={{

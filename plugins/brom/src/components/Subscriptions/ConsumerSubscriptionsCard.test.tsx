@@ -85,7 +85,9 @@ describe('ConsumerSubscriptionsCard', () => {
     expect(within(requestedRow).getByText('Requested')).toBeInTheDocument();
     expect(listSubscriptions).toHaveBeenCalledWith({
       consumer: 'invoicing',
-      limit: 500,
+      sort: 'updatedAt',
+      order: 'desc',
+      limit: 20,
     });
   });
 

@@ -9,9 +9,8 @@ import {
   bromSubscriptionRequestPermission,
   Subscription,
 } from '@internal/plugin-brom-common';
-import { useMemo, useState } from 'react';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { bromApiRef } from '../../api/BromApi';
+import { useCallback, useMemo, useState } from 'react';
+import { bromApiRef, SubscriptionListQuery } from '../../api/BromApi';
 import { PermittedButton } from '../common/PermittedButton';
 import { ApplicationLink } from '../common/ApplicationLink';
 import { useBrokerSettings } from '../common/useBrokerSettings';
@@ -24,11 +23,21 @@ import {
   SubscriptionDecisionDialog,
 } from '../SubscriptionDecisionDialog';
 import { CardTable } from '../common/CardTable';
+import { ServerPageQuery } from '../common/ServerTable';
 import { BreakableName, ACTIONS_CELL } from '../common/tableLayout';
 import {
   subscriptionStateColumn,
   subscriptionRequestedColumn,
 } from '../common/subscriptionColumns';
+
+type SubscriptionSort = NonNullable<SubscriptionListQuery['sort']>;
+
+/** The API's sort key for each column the server can sort by. */
+const SUBSCRIPTION_SORT_KEYS = {
+  consumer: 'consumer',
+  producer: 'producer',
+  requestedAt: 'requestedAt',
+};
 
 /** What the application receives: its subscriptions as a consumer, in every state. */
 export const ConsumerSubscriptionsCard = ({
@@ -38,9 +47,18 @@ export const ConsumerSubscriptionsCard = ({
 }) => {
   const api = useApi(bromApiRef);
   const { prefix } = useBrokerSettings();
-  const { value, loading, error, retry } = useAsyncRetry(
-    () => api.listSubscriptions({ consumer: application.name, limit: 500 }),
-    [api, application.name],
+  // Counts the changes made here, so the list is asked for again after each.
+  const [changes, setChanges] = useState(0);
+  const retry = () => setChanges(n => n + 1);
+  const fetchPage = useCallback(
+    (query: ServerPageQuery) =>
+      api.listSubscriptions({
+        ...query,
+        sort: query.sort as SubscriptionSort,
+        consumer: application.name,
+      }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, application.name, changes],
   );
   const [requesting, setRequesting] = useState<
     { again?: Subscription } | undefined
@@ -169,10 +187,9 @@ export const ConsumerSubscriptionsCard = ({
       )}
       <CardTable
         what="the subscriptions"
-        loading={loading}
-        error={error}
-        onRetry={retry}
-        items={value?.items}
+        fetchPage={fetchPage}
+        sortKeys={SUBSCRIPTION_SORT_KEYS}
+        defaultSort={{ sort: 'updatedAt', order: 'desc' }}
         columns={shownColumns}
         secondary={['Routing key', 'Justification', 'Requested']}
         narrowerThan={1440}

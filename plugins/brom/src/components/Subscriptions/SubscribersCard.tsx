@@ -7,9 +7,8 @@ import {
   bromSubscriptionDecidePermission,
   Subscription,
 } from '@internal/plugin-brom-common';
-import { useMemo, useState } from 'react';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { bromApiRef } from '../../api/BromApi';
+import { useCallback, useMemo, useState } from 'react';
+import { bromApiRef, SubscriptionListQuery } from '../../api/BromApi';
 import { PermittedButton } from '../common/PermittedButton';
 import { ApplicationLink } from '../common/ApplicationLink';
 import { formatTime } from '../common/time';
@@ -18,11 +17,21 @@ import {
   SubscriptionDecisionDialog,
 } from '../SubscriptionDecisionDialog';
 import { CardTable } from '../common/CardTable';
+import { ServerPageQuery } from '../common/ServerTable';
 import { ACTIONS_CELL } from '../common/tableLayout';
 import {
   subscriptionStateColumn,
   subscriptionRequestedColumn,
 } from '../common/subscriptionColumns';
+
+type SubscriptionSort = NonNullable<SubscriptionListQuery['sort']>;
+
+/** The API's sort key for each column the server can sort by. */
+const SUBSCRIPTION_SORT_KEYS = {
+  consumer: 'consumer',
+  producer: 'producer',
+  requestedAt: 'requestedAt',
+};
 
 /** Who receives the application's notifications, and deciding on their requests. */
 export const SubscribersCard = ({
@@ -31,9 +40,17 @@ export const SubscribersCard = ({
   application: Application;
 }) => {
   const api = useApi(bromApiRef);
-  const { value, loading, error, retry } = useAsyncRetry(
-    () => api.listSubscriptions({ producer: application.name, limit: 500 }),
-    [api, application.name],
+  // Counts the decisions made here, so the list is asked for again after each.
+  const [changes, setChanges] = useState(0);
+  const fetchPage = useCallback(
+    (query: ServerPageQuery) =>
+      api.listSubscriptions({
+        ...query,
+        sort: query.sort as SubscriptionSort,
+        producer: application.name,
+      }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, application.name, changes],
   );
   const [deciding, setDeciding] = useState<{
     subscription: Subscription;
@@ -118,10 +135,9 @@ export const SubscribersCard = ({
     <InfoCard title="Subscribers">
       <CardTable
         what="the subscribers"
-        loading={loading}
-        error={error}
-        onRetry={retry}
-        items={value?.items}
+        fetchPage={fetchPage}
+        sortKeys={SUBSCRIPTION_SORT_KEYS}
+        defaultSort={{ sort: 'updatedAt', order: 'desc' }}
         columns={columns}
         secondary={['Justification', 'Requested', 'Decided']}
         narrowerThan={1440}
@@ -138,7 +154,7 @@ export const SubscribersCard = ({
           onClose={() => setDeciding(undefined)}
           onDecided={() => {
             setDeciding(undefined);
-            retry();
+            setChanges(n => n + 1);
           }}
         />
       )}

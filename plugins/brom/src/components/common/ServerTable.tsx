@@ -114,6 +114,8 @@ const SortableHeader = (props: { columns: any[]; headerStyle?: object }) => {
 
 export interface ServerTableProps<T extends { id: string }> {
   title: string;
+  /** No title bar with the count (a card has its own title). */
+  hideTitle?: boolean;
   /** Stable (memoised) columns; those titled in `secondary` are left out in narrow windows. */
   columns: TableColumn<T>[];
   secondary?: string[];
@@ -265,7 +267,12 @@ export function ServerTable<T extends { id: string }>(
             page.totalCountBounded ? '+' : ''
           })`}
           isLoading={result.loading}
-          options={{ paging: false, search: false, sorting: false }}
+          options={{
+            paging: false,
+            search: false,
+            sorting: false,
+            toolbar: !props.hideTitle,
+          }}
           components={components}
           columns={columns}
           data={page.items}
