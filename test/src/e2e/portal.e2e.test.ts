@@ -394,23 +394,20 @@ describe('the self-service loop in a browser', () => {
     const authorization = await authorizationOf(alice);
     const bulk = 520;
     const name = (i: number) => `bulk-${String(i).padStart(4, '0')}`;
+    const register = async (i: number) => {
+      const res = await fetch(`${portal.baseUrl}/api/brom/applications`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: name(i), title: `Bulk ${i}`, owner: 'group:default/payments' }),
+      });
+      if (res.status !== 201) {
+        throw new Error(`registering ${name(i)}: ${res.status} ${await res.text()}`);
+      }
+    };
+    // Twenty at a time: the API writes one transaction each.
     for (let start = 0; start < bulk; start += 20) {
-      await Promise.all(
-        Array.from({ length: Math.min(20, bulk - start) }, async (_, k) => {
-          const res = await fetch(`${portal.baseUrl}/api/brom/applications`, {
-            method: 'POST',
-            headers: { authorization, 'content-type': 'application/json' },
-            body: JSON.stringify({
-              name: name(start + k),
-              title: `Bulk ${start + k}`,
-              owner: 'group:default/payments',
-            }),
-          });
-          if (res.status !== 201) {
-            throw new Error(`registering ${name(start + k)}: ${res.status} ${await res.text()}`);
-          }
-        }),
-      );
+      const batch = Array.from({ length: Math.min(20, bulk - start) }, (_, k) => start + k);
+      await Promise.all(batch.map(register));
     }
     await alice.goto('/brom/mine');
     // Alice's first application and the bulk: counted by the server, not one page of 500.

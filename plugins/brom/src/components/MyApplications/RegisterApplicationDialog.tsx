@@ -19,6 +19,7 @@ import { EntityOption } from '../common/EntityOption';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { useOwnedGroups } from '../common/useOwnedGroups';
 import { FieldErrors, fieldErrorsOf } from '../common/validation';
+import { focusOnOpen } from '../common/focusOnOpen';
 
 export interface RegisterApplicationDialogProps {
   onClose: () => void;
@@ -92,7 +93,7 @@ export const RegisterApplicationDialog = ({
           broker are named after it.
         </DialogContentText>
         <TextField
-          autoFocus
+          inputRef={focusOnOpen}
           {...field(
             'name',
             'Name',

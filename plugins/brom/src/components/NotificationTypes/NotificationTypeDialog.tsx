@@ -17,6 +17,7 @@ import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { bromApiRef } from '../../api/BromApi';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { FieldErrors, fieldErrorsOf } from '../common/validation';
+import { focusOnOpen } from '../common/focusOnOpen';
 
 export interface NotificationTypeDialogProps {
   application: string;
@@ -130,7 +131,7 @@ export const NotificationTypeDialog = ({
           {...field('name')}
           id="brom-type-name"
           label="Name"
-          autoFocus={!existing}
+          inputRef={existing ? undefined : focusOnOpen}
           disabled={Boolean(existing)}
           helperText={
             fieldErrors.name ??
@@ -141,7 +142,7 @@ export const NotificationTypeDialog = ({
           {...field('routingKeyPattern')}
           id="brom-type-routing-key"
           label="Routing-key pattern"
-          autoFocus={Boolean(existing)}
+          inputRef={existing ? focusOnOpen : undefined}
           helperText={
             fieldErrors.routingKeyPattern ??
             'Dotted words; * is one word (such as an id), # any number of words at the end, e.g. order.*.created'

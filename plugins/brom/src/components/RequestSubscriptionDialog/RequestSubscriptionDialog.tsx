@@ -31,6 +31,7 @@ import { bromApiRef } from '../../api/BromApi';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { FieldErrors, fieldErrorsOf } from '../common/validation';
 import { RegisterApplicationDialog } from '../MyApplications/RegisterApplicationDialog';
+import { focusOnOpen } from '../common/focusOnOpen';
 
 export interface RequestSubscriptionDialogProps {
   /** The type to subscribe to; when absent the user finds one. */
@@ -156,13 +157,10 @@ export const RequestSubscriptionDialog = (
       limit: TYPES_SHOWN,
     });
   }, [api, props.notificationType, search]);
-  const [type, setType] = useState(
-    props.notificationType
-      ? typeKey(props.notificationType)
-      : props.initialType
-      ? typeKey(props.initialType)
-      : '',
-  );
+  const [type, setType] = useState(() => {
+    const first = props.notificationType ?? props.initialType;
+    return first ? typeKey(first) : '';
+  });
   const [chosenTypes, setChosenTypes] = useState<NotificationType[]>(
     props.notificationType ? [props.notificationType] : [],
   );
@@ -214,7 +212,7 @@ export const RequestSubscriptionDialog = (
             }
             fullWidth
             margin="normal"
-            autoFocus
+            inputRef={focusOnOpen}
           >
             {consumers.length !== 1 && (
               <option value="">Choose one of your applications</option>
@@ -258,7 +256,7 @@ export const RequestSubscriptionDialog = (
           helperText="Search by producer, name, description or routing key"
           fullWidth
           margin="normal"
-          autoFocus={!!props.consumer}
+          inputRef={props.consumer ? focusOnOpen : undefined}
         />
         {found.loading && !page && <Progress />}
         {found.error && <ErrorAlert error={found.error} />}

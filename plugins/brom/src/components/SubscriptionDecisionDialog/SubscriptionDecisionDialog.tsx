@@ -16,6 +16,7 @@ import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { bromApiRef } from '../../api/BromApi';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { fieldErrorsOf } from '../common/validation';
+import { focusOnOpen } from '../common/focusOnOpen';
 
 /**
  * What someone can do to a subscription. The producer's owners approve, reject or revoke;
@@ -158,7 +159,7 @@ export const SubscriptionDecisionDialog = ({
         <TextField
           id="brom-decision-reason"
           label={wording.reasonLabel}
-          autoFocus
+          inputRef={focusOnOpen}
           value={reason}
           onChange={e => setReason(e.target.value)}
           error={Boolean(reason) && Boolean(reasonProblem)}
