@@ -37,4 +37,6 @@ EXPOSE 7007
 # Backstage's readiness: 200 once every plugin has started.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:7007/.backstage/health/v1/readiness').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "packages/backend/dist/index.js", "--config", "app-config.production.yaml"]
+# OpenTelemetry first (metrics in the Prometheus format on port 9464, docs/operations.md).
+EXPOSE 9464
+CMD ["node", "--require", "./packages/backend/dist/instrumentation.js", "packages/backend/dist/index.js", "--config", "app-config.production.yaml"]

@@ -74,6 +74,20 @@ export interface Config {
       /** Timeout of each management API request. Default 10000 ms. */
       requestTimeoutMs?: number;
     };
+    /** What BROM tells people through Backstage's notifications. */
+    notifications?: {
+      /**
+       * Send notifications (and run the scheduled checks) from this backend. Default true; with
+       * several replicas any one may send, and each event is sent once whichever does.
+       */
+      enabled?: boolean;
+      /** How often the scheduled checks (credential expiry, broker status) run. Default 60 s. */
+      checkIntervalSeconds?: number;
+      /** Days before a credential's expiry at which its owners hear of it. Default [14, 3, 1]. */
+      expiryWarningDays?: number[];
+      /** How long an application's broker objects may be not ready before its owners hear. Default 10. */
+      notReadyMinutes?: number;
+    };
     reconciler?: {
       /** Run the reconciler in this backend (needs broker.managementUrl). Default true. */
       enabled?: boolean;
@@ -94,6 +108,18 @@ export interface Config {
        * look. Default 15 s.
        */
       revocationGraceSeconds?: number;
+    };
+    lifecycle?: {
+      /**
+       * The least a sunset may lie ahead when a producer deprecates a notification type (or
+       * creates a new version of one), so that subscribers have time to move. Default 30.
+       */
+      minimumSunsetDays?: number;
+      /**
+       * How often the sunset task (Backstage scheduler, one replica at a time) ends the
+       * subscriptions of types whose sunset has come. Default 300 s.
+       */
+      sunsetCheckSeconds?: number;
     };
   };
 }

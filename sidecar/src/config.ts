@@ -11,6 +11,8 @@ export interface SidecarConfig {
   portalUrls: string[];
   /** Bearer token of the sidecars' service identity. Never logged. */
   token: string;
+  /** Where the token was read from, if from a file: read again when it changes. */
+  tokenFile?: string;
   /** Names this sidecar to the portal, which tracks the version each instance serves. */
   instanceId: string;
   authHost: string;
@@ -207,6 +209,7 @@ export function readSidecarConfig(env: Env = process.env): SidecarConfig {
   return {
     portalUrls,
     token,
+    ...(tokenFile ? { tokenFile } : {}),
     instanceId: text(env, 'BROM_SIDECAR_INSTANCE_ID') ?? hostname(),
     authHost:
       text(env, 'BROM_SIDECAR_AUTH_HOST') ??

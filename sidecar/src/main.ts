@@ -3,6 +3,7 @@ import { AuthzSnapshot } from '@internal/brom-authz-snapshot';
 import { SidecarConfig, SidecarConfigError, readSidecarConfig } from './config';
 import { Backoff, exponentialBackoff } from './feed/backoff';
 import { FeedTimers, SnapshotFeed } from './feed/SnapshotFeed';
+import { tokenSource } from './feed/tokenSource';
 import { AuthzDecider } from './index/AuthzDecider';
 import { AuthzIndex } from './index/AuthzIndex';
 import { JsonLogger, Logger, errorMessage } from './logger';
@@ -128,7 +129,11 @@ export async function startSidecar(
 
   const feed = SnapshotFeed.create({
     portalUrls: config.portalUrls,
-    token: config.token,
+    token: tokenSource({
+      token: config.token,
+      tokenFile: config.tokenFile,
+      logger: logger.child({ component: 'feed' }),
+    }),
     instanceId: config.instanceId,
     waitSeconds: config.waitSeconds,
     ca: config.caFile ? readFileSync(config.caFile) : undefined,

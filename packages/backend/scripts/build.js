@@ -9,14 +9,20 @@
  * dialect driver at run time, better-sqlite3 is native, and BROM's migrations are found through
  * `resolvePackagePath('@internal/plugin-brom-backend', 'migrations')`, which needs that package's
  * package.json and migrations/ on disk, not in a bundle. Takes about a second. `--out FILE`
- * builds elsewhere.
+ * builds elsewhere. src/instrumentation.js (OpenTelemetry) is copied to dist/ unchanged: production
+ * loads it with `node --require dist/instrumentation.js` before the bundle.
  */
-const { join } = require('node:path');
+const { copyFileSync, mkdirSync } = require('node:fs');
+const { dirname, join } = require('node:path');
 // The repository's one bundling script lives at the root, outside any workspace package.
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
 const { bundle } = require('../../../scripts/esbuildBundle');
 
 const root = join(__dirname, '..');
+// OpenTelemetry's setup is loaded with `node --require` before the bundle, as it is.
+const instrumentation = join(root, 'dist', 'instrumentation.js');
+mkdirSync(dirname(instrumentation), { recursive: true });
+copyFileSync(join(root, 'src', 'instrumentation.js'), instrumentation);
 bundle({
   entry: join(root, 'src', 'index.ts'),
   defaultOut: join(root, 'dist', 'index.js'),

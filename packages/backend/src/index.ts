@@ -20,6 +20,9 @@ backend.add(import('@internal/plugin-catalog-backend-module-brom'));
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(bromPermissionPolicyModule);
 
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+
 backend.add(import('@internal/plugin-brom-backend'));
 backend.add(import('@internal/plugin-brom-backend-module-memberships'));
 

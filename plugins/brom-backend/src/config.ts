@@ -27,6 +27,13 @@ export interface BromConfig {
     policyPriority: number;
     requestTimeoutMs: number;
   };
+  notifications: {
+    /** Send notifications and run the scheduled checks from this backend. */
+    enabled: boolean;
+    checkIntervalMs: number;
+    expiryWarningDays: number[];
+    notReadyAfterMs: number;
+  };
   reconciler: {
     enabled: boolean;
     resyncMs: number;
@@ -37,6 +44,12 @@ export interface BromConfig {
     sidecarStaleMs: number;
     /** How long after a revocation its connections are still looked for. */
     revocationGraceMs: number;
+  };
+  lifecycle: {
+    /** The least a sunset may lie ahead when a type is deprecated. */
+    minimumSunsetDays: number;
+    /** How often the sunset task runs. */
+    sunsetCheckMs: number;
   };
 }
 
@@ -69,6 +82,14 @@ export function readBromConfig(config: Config): BromConfig {
       policyPriority: config.getOptionalNumber('brom.broker.policyPriority') ?? 10,
       requestTimeoutMs: config.getOptionalNumber('brom.broker.requestTimeoutMs') ?? 10_000,
     },
+    notifications: {
+      enabled: config.getOptionalBoolean('brom.notifications.enabled') ?? true,
+      checkIntervalMs:
+        (config.getOptionalNumber('brom.notifications.checkIntervalSeconds') ?? 60) * 1000,
+      expiryWarningDays: readWarningDays(config),
+      notReadyAfterMs:
+        (config.getOptionalNumber('brom.notifications.notReadyMinutes') ?? 10) * 60_000,
+    },
     reconciler: {
       enabled: config.getOptionalBoolean('brom.reconciler.enabled') ?? true,
       resyncMs: (config.getOptionalNumber('brom.reconciler.resyncSeconds') ?? 60) * 1000,
@@ -80,7 +101,32 @@ export function readBromConfig(config: Config): BromConfig {
       revocationGraceMs:
         (config.getOptionalNumber('brom.reconciler.revocationGraceSeconds') ?? 15) * 1000,
     },
+    lifecycle: {
+      minimumSunsetDays: readNonNegative(config, 'brom.lifecycle.minimumSunsetDays', 30),
+      sunsetCheckMs: readNonNegative(config, 'brom.lifecycle.sunsetCheckSeconds', 300) * 1000,
+    },
   };
+}
+
+function readNonNegative(config: Config, key: string, fallback: number): number {
+  const value = config.getOptionalNumber(key) ?? fallback;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new Error(`${key} must be a number of at least 0, not ${value}`);
+  }
+  return value;
+}
+
+function readWarningDays(config: Config): number[] {
+  const key = 'brom.notifications.expiryWarningDays';
+  const days = config.getOptional<unknown>(key) ?? [14, 3, 1];
+  if (
+    !Array.isArray(days) ||
+    days.length === 0 ||
+    !days.every(d => typeof d === 'number' && Number.isFinite(d) && d > 0)
+  ) {
+    throw new Error(`${key} must be a non-empty list of positive numbers of days`);
+  }
+  return days as number[];
 }
 
 /** A list of URLs, or the single-URL form of the same setting; not both. */

@@ -3,6 +3,8 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   bromAdministrationPermissions,
   bromApplicationCreatePermission,
@@ -19,10 +21,18 @@ import {
 } from './service/events/DomainEventDispatcher';
 import { bromDomainEventsExtensionPoint } from './service/events/extensionPoint';
 import { seedExampleData } from './service/seed';
+import { scheduleSunsetTask } from './service/sunsetTask';
 import { DatabaseDomainEventCursorStore } from './store/DomainEventStore';
 import { BromStore } from './store/BromStore';
 import { StateWatcher } from './store/StateWatcher';
-import { createReconcilerRunner } from './reconciler/runtime/createReconcilerRunner';
+import { ApplicationWatch } from './notify/ApplicationWatch';
+import { createNotificationHandler } from './notify/DomainEventNotifier';
+import { createSignalHandler, publishBromSignal } from './notify/signals';
+import { DatabaseNotificationWatchStore } from './store/NotificationWatchStore';
+import {
+  createBrokerApi,
+  createReconcilerRunner,
+} from './reconciler/runtime/createReconcilerRunner';
 
 /**
  * BROM: self-service RabbitMQ notification infrastructure.
@@ -52,6 +62,9 @@ export const bromPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
+        notifications: notificationService,
+        signals: signalsServiceRef,
       },
       async init({
         logger,
@@ -63,6 +76,9 @@ export const bromPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         lifecycle,
+        scheduler,
+        notifications,
+        signals,
       }) {
         const bromConfig = readBromConfig(config);
         const store = await BromStore.create({ database });
@@ -71,6 +87,8 @@ export const bromPlugin = createBackendPlugin({
         const feedShutdown = new AbortController();
         lifecycle.addShutdownHook(() => feedShutdown.abort());
 
+        // Every replica's status looks at the broker itself when the last full pass is old.
+        const statusBroker = createBrokerApi(bromConfig);
         const portal = createPortalServices({
           store,
           permissions,
@@ -86,7 +104,18 @@ export const bromPlugin = createBackendPlugin({
             queueType: bromConfig.broker.queueType,
             policyPriority: bromConfig.broker.policyPriority,
           },
+          minimumSunsetDays: bromConfig.lifecycle.minimumSunsetDays,
           onCommit: version => watcher.notifyLocal(version),
+          statusVerification: statusBroker && {
+            broker: statusBroker,
+            vhost: bromConfig.vhost,
+          },
+        });
+        await scheduleSunsetTask({
+          scheduler,
+          logger: logger.child({ component: 'lifecycle' }),
+          notificationTypes: portal.notificationTypes,
+          frequencyMs: bromConfig.lifecycle.sunsetCheckMs,
         });
 
         const events = DomainEventDispatcher.create({
@@ -94,11 +123,45 @@ export const bromPlugin = createBackendPlugin({
           logger: logger.child({ component: 'domain-events' }),
           onCommit: listener => watcher.onChange(() => listener()),
         });
+        // People hear of changes through Backstage's notifications, open pages through signals.
+        if (bromConfig.notifications.enabled) {
+          await events.subscribe(
+            'notifications',
+            createNotificationHandler({
+              notifications,
+              context: {
+                ownerOf: async name =>
+                  (await portal.work.repositories.applications.findByName(name))?.owner,
+              },
+            }),
+          );
+        }
+        await events.subscribe('signals', createSignalHandler({ signals }));
         for (const [name, handler] of eventSubscribers) {
           await events.subscribe(name, handler);
         }
         lifecycle.addStartupHook(() => events.start());
         lifecycle.addShutdownHook(() => events.stop());
+
+        if (bromConfig.notifications.enabled) {
+          const watch = new ApplicationWatch({
+            store: DatabaseNotificationWatchStore.create({ store }),
+            notifications,
+            logger: logger.child({ component: 'notifications' }),
+            expiryWarningDays: bromConfig.notifications.expiryWarningDays,
+            notReadyAfterMs: bromConfig.notifications.notReadyAfterMs,
+          });
+          await scheduler.scheduleTask({
+            id: 'brom-notification-checks',
+            frequency: { milliseconds: bromConfig.notifications.checkIntervalMs },
+            timeout: { minutes: 5 },
+            initialDelay: {
+              milliseconds: Math.min(10_000, bromConfig.notifications.checkIntervalMs),
+            },
+            scope: 'global',
+            fn: () => watch.run(),
+          });
+        }
 
         permissionsRegistry.addPermissions([
           bromApplicationCreatePermission,
@@ -150,7 +213,18 @@ export const bromPlugin = createBackendPlugin({
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 
-        const runner = createReconcilerRunner({ config: bromConfig, store, watcher, logger });
+        const runner = createReconcilerRunner({
+          config: bromConfig,
+          store,
+          watcher,
+          logger,
+          onStatusChange: applications =>
+            publishBromSignal(signals, {
+              kind: 'status',
+              type: 'status.changed',
+              applications,
+            }).catch(error => logger.warn(`Publishing a status signal failed: ${error}`)),
+        });
         if (runner) {
           lifecycle.addStartupHook(() => runner.start());
           lifecycle.addShutdownHook(() => runner.stop());

@@ -8,3 +8,4 @@ export * from './schemas';
 export * from './permissions';
 export * from './routingKeys';
 export * from './memberships';
+export * from './signals';

@@ -98,9 +98,19 @@ export const bromNotificationTypeReadAllPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * See the objects in BROM's vhost that BROM does not manage (planted by hand, or left by
+ * something else). BROM's policy grants it to `brom.admins`.
+ */
+export const bromBrokerReadUnmanagedPermission = createPermission({
+  name: 'brom.broker.read-unmanaged',
+  attributes: { action: 'read' },
+});
+
 /** The administration rights: permissions on no particular application. */
 export const bromAdministrationPermissions = [
   bromForceDeletePermission,
+  bromBrokerReadUnmanagedPermission,
   bromNotificationTypeReadAllPermission,
   bromAuditReadAllPermission,
   bromApplicationAnyOwnerPermission,

@@ -138,6 +138,33 @@ export const updateNotificationTypeRequestSchema = z
   })
   .strict();
 
+/** Deprecating a type, or moving the sunset of a deprecated one later. */
+export const deprecateNotificationTypeRequestSchema = z
+  .object({
+    generation: generationSchema,
+    sunsetAt: timestampSchema,
+    /** A live type of the same producer that replaces this one. */
+    successor: notificationTypeNameSchema.nullable().optional(),
+  })
+  .strict();
+
+/**
+ * A new version of a type: a copy with the changes live subscribers would otherwise receive
+ * unasked; the old type is deprecated with the new one as its successor.
+ */
+export const createNotificationTypeVersionRequestSchema = z
+  .object({
+    generation: generationSchema,
+    name: notificationTypeNameSchema,
+    sunsetAt: timestampSchema,
+    routingKeyPattern: routingKeyPatternSchema.optional(),
+    description: text(4000).optional(),
+    payloadSchema: jsonSchemaObject.nullable().optional(),
+    visibility: z.enum(['public', 'private']).optional(),
+    requiresApproval: z.boolean().optional(),
+  })
+  .strict();
+
 export const requestSubscriptionRequestSchema = z
   .object({
     consumer: applicationNameSchema,
@@ -239,6 +266,12 @@ export type CreateNotificationTypeRequest = z.infer<
 >;
 export type UpdateNotificationTypeRequest = z.infer<
   typeof updateNotificationTypeRequestSchema
+>;
+export type DeprecateNotificationTypeRequest = z.infer<
+  typeof deprecateNotificationTypeRequestSchema
+>;
+export type CreateNotificationTypeVersionRequest = z.infer<
+  typeof createNotificationTypeVersionRequestSchema
 >;
 export type RequestSubscriptionRequest = z.infer<
   typeof requestSubscriptionRequestSchema

@@ -35,6 +35,20 @@ export interface Application {
 
 export type NotificationTypeVisibility = 'public' | 'private';
 
+/**
+ * A producer's notice that a type is going away: new requests are refused, and the
+ * subscriptions still live at `sunsetAt` end then.
+ */
+export interface NotificationTypeDeprecation {
+  deprecatedAt: string;
+  /** User entity ref of who deprecated it (or last moved its sunset). */
+  deprecatedBy: string;
+  /** When the remaining subscriptions end. */
+  sunsetAt: string;
+  /** Name of the type of the same producer that replaces it, if any. */
+  successor: string | null;
+}
+
 export interface NotificationType {
   id: string;
   /** Name of the producing application. */
@@ -46,6 +60,8 @@ export interface NotificationType {
   payloadSchema: Record<string, unknown> | null;
   visibility: NotificationTypeVisibility;
   requiresApproval: boolean;
+  /** Set once the producer deprecated the type. */
+  deprecation: NotificationTypeDeprecation | null;
   generation: number;
   createdAt: string;
   updatedAt: string;
@@ -73,12 +89,29 @@ export interface Subscription {
   decidedAt: string | null;
   /** The reason given with a rejection or revocation; the requester sees it. */
   reason: string | null;
+  /** The type's deprecation, so that the consumer sees its sunset date and successor. */
+  notificationTypeDeprecation: NotificationTypeDeprecation | null;
   generation: number;
   updatedAt: string;
+  /**
+   * Only in the answer to an approval (or to a request approved at once), and only when
+   * something keeps the broker from binding the consumer's queue to the producer's exchange
+   * right now.
+   */
+  blocked?: BindingBlock[];
   /** The consumer's owner (a group ref), given in lists. */
   consumerOwner?: string;
   /** The producer's owner (a group ref), given in lists: the team that decides. */
   producerOwner?: string;
+}
+
+/** Why a subscription's binding cannot be made now, e.g. a conflicting queue of the same name. */
+export interface BindingBlock {
+  /** The object in the way, e.g. `queue:brom.billing`. */
+  key: string;
+  /** `Conflict`, `InequivalentArguments` or `Unmanaged`. */
+  reason: string;
+  message: string;
 }
 
 /** Credential metadata; the secret is returned once at creation and never stored. */
@@ -159,6 +192,40 @@ export interface ApplicationStatus {
   summary: string;
   ready: boolean;
   objects: ObjectStatus[];
+  /**
+   * When the broker was last seen for this status: a full pass of the reconciler, or the
+   * status's own check of the application's objects, whichever is later; null if never.
+   */
+  observedAt: string | null;
+  /**
+   * Objects BROM does not manage that touch the application's exchange or queue (e.g. a
+   * binding from its exchange to a foreign queue). Shown to its owners and administrators
+   * only; empty for others.
+   */
+  unmanaged: UnmanagedObject[];
+}
+
+/**
+ * An object in BROM's vhost that BROM neither created nor adopted, as the last full pass of
+ * the reconciler saw it: left alone, but reported.
+ */
+export interface UnmanagedObject {
+  key: string;
+  /** exchange, queue, policy, binding, or binding-with-arguments. */
+  kind: string;
+  name: string;
+  /** The application whose exchange it reads from (a binding's source), if any. */
+  sourceApplication: string | null;
+  /** The application whose queue or exchange it ends in, or whose name it carries, if any. */
+  destinationApplication: string | null;
+  firstSeenAt: string;
+}
+
+/** Every unmanaged object in BROM's vhost, for administrators. */
+export interface UnmanagedObjectList {
+  /** When the reconciler last observed the whole vhost; null if never. */
+  observedAt: string | null;
+  items: UnmanagedObject[];
 }
 
 /** What the catalog module reads from BROM: live applications, types and approved subscriptions. */
@@ -177,7 +244,12 @@ export interface CatalogExport {
   notificationTypes: Array<
     Pick<
       NotificationType,
-      'application' | 'name' | 'routingKeyPattern' | 'description' | 'payloadSchema'
+      | 'application'
+      | 'name'
+      | 'routingKeyPattern'
+      | 'description'
+      | 'payloadSchema'
+      | 'deprecation'
     >
   >;
   subscriptions: Array<Pick<Subscription, 'consumer' | 'producer' | 'notificationType'>>;

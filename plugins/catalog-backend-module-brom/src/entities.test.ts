@@ -36,6 +36,7 @@ const data: CatalogExport = {
       name: `order-${'x'.repeat(50)}`,
       routingKeyPattern: 'order.*.created',
       description: 'An order was created',
+      deprecation: null,
       payloadSchema: {
         type: 'object',
         required: ['orderId'],
@@ -48,6 +49,7 @@ const data: CatalogExport = {
       routingKeyPattern: 'order.#',
       description: 'An order left the warehouse',
       payloadSchema: null,
+      deprecation: null,
     },
   ],
   subscriptions: [
@@ -121,6 +123,46 @@ describe('entitiesFromExport', () => {
     const producer = components.find(c => c.metadata.name === longName)!;
     expect((producer.spec as any).providesApis).toHaveLength(1);
     expect((producer.spec as any).consumesApis).toBeUndefined();
+  });
+
+  it('marks a deprecated type\'s API deprecated and links its successor', () => {
+    const sunsetAt = '2027-03-01T00:00:00.000Z';
+    const deprecatedExport: CatalogExport = {
+      ...data,
+      notificationTypes: data.notificationTypes.map(t =>
+        t.name === 'order-shipped'
+          ? {
+              ...t,
+              deprecation: {
+                deprecatedAt: '2027-01-01T00:00:00.000Z',
+                deprecatedBy: 'user:default/alice',
+                sunsetAt,
+                successor: 'order-shipped-v2',
+              },
+            }
+          : t,
+      ),
+    };
+    const api = entitiesFromExport(deprecatedExport, { portalUrl: 'http://portal/brom' }).find(
+      e => e.metadata.name === 'orders.order-shipped',
+    )!;
+    expect(api.spec).toMatchObject({ lifecycle: 'deprecated' });
+    expect(api.metadata.annotations).toMatchObject({
+      'brom.io/sunset': sunsetAt,
+      'brom.io/successor': 'api:default/orders.order-shipped-v2',
+    });
+    expect(api.metadata.links).toContainEqual({
+      url: 'http://portal/catalog/default/api/orders.order-shipped-v2',
+      title: 'Successor: orders/order-shipped-v2',
+    });
+    expect(JSON.parse(api.spec!.definition as string).info.description).toMatch(
+      /^\*\*Deprecated\*\*: subscriptions end on 2027-03-01T00:00:00.000Z; its successor is `orders\/order-shipped-v2`/,
+    );
+    // The others stay in production.
+    const current = entitiesFromExport(deprecatedExport, { portalUrl: 'http://portal/brom' }).find(
+      e => e.kind === 'API' && e.metadata.name !== 'orders.order-shipped',
+    )!;
+    expect(current.spec).toMatchObject({ lifecycle: 'production' });
   });
 
   it('generates documents the AsyncAPI parser accepts without errors', async () => {

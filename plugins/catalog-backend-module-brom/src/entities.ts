@@ -4,6 +4,10 @@ import { createHash } from 'node:crypto';
 
 export const ANNOTATION_BROM_APPLICATION = 'brom.io/application';
 export const ANNOTATION_BROM_NOTIFICATION_TYPE = 'brom.io/notification-type';
+/** On a deprecated type's API: when its remaining subscriptions end. */
+export const ANNOTATION_BROM_SUNSET = 'brom.io/sunset';
+/** On a deprecated type's API: the entity ref of its successor's API. */
+export const ANNOTATION_BROM_SUCCESSOR = 'brom.io/successor';
 
 type Export = CatalogExport;
 type ExportedType = Export['notificationTypes'][number];
@@ -39,7 +43,7 @@ export function asyncApiDocument(type: ExportedType, data: Export, title: string
       title: `${title}: ${type.name}`,
       version: '1.0.0',
       description:
-        `${type.description}\n\nPublished by \`${type.application}\` to exchange \`${exchange}\` ` +
+        `${deprecationNotice(type)}${type.description}\n\nPublished by \`${type.application}\` to exchange \`${exchange}\` ` +
         `with routing keys matching \`${type.routingKeyPattern}\`. Subscribe through BROM; ` +
         'approved subscriptions are bound to your queue.',
     },
@@ -84,6 +88,15 @@ export function asyncApiDocument(type: ExportedType, data: Export, title: string
   };
 }
 
+function deprecationNotice(type: ExportedType): string {
+  const deprecation = type.deprecation;
+  if (!deprecation) return '';
+  const successor = deprecation.successor
+    ? `; its successor is \`${type.application}/${deprecation.successor}\``
+    : '';
+  return `**Deprecated**: subscriptions end on ${deprecation.sunsetAt}${successor}.\n\n`;
+}
+
 function hostOf(url: string) {
   try {
     const parsed = new URL(url);
@@ -100,8 +113,13 @@ function hostOf(url: string) {
  */
 export function entitiesFromExport(
   data: Export,
-  options: { portalUrl: string },
+  options: {
+    portalUrl: string;
+    /** The catalog's base URL; default the portal's sibling `/catalog`. */
+    catalogUrl?: string;
+  },
 ): Entity[] {
+  const catalogUrl = options.catalogUrl ?? `${options.portalUrl.replace(/\/brom$/, '')}/catalog`;
   const apps = new Map(data.applications.map(a => [a.name, a]));
   const apiRef = (t: { application: string; name: string }) =>
     `api:default/${apiEntityName(t.application, t.name)}`;
@@ -110,6 +128,10 @@ export function entitiesFromExport(
   for (const type of data.notificationTypes) {
     const app = apps.get(type.application);
     if (!app) continue;
+    const deprecation = type.deprecation;
+    const successorName = deprecation?.successor
+      ? apiEntityName(type.application, deprecation.successor)
+      : undefined;
     const api: ApiEntity = {
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'API',
@@ -117,21 +139,36 @@ export function entitiesFromExport(
         name: apiEntityName(type.application, type.name),
         title: `${app.title} – ${type.name}`,
         description: type.description,
-        tags: ['notification', 'rabbitmq'],
+        tags: deprecation
+          ? ['notification', 'rabbitmq', 'deprecated']
+          : ['notification', 'rabbitmq'],
         annotations: {
           [ANNOTATION_BROM_NOTIFICATION_TYPE]: `${type.application}/${type.name}`,
           [ANNOTATION_BROM_APPLICATION]: type.application,
+          ...(deprecation ? { [ANNOTATION_BROM_SUNSET]: deprecation.sunsetAt } : {}),
+          ...(successorName
+            ? { [ANNOTATION_BROM_SUCCESSOR]: `api:default/${successorName}` }
+            : {}),
         },
         links: [
           {
             url: `${options.portalUrl}/applications/${type.application}`,
-            title: 'Subscribe in BROM',
+            title: deprecation ? 'Manage in BROM' : 'Subscribe in BROM',
           },
+          ...(successorName
+            ? [
+                {
+                  url: `${catalogUrl}/default/api/${successorName}`,
+                  title: `Successor: ${type.application}/${deprecation!.successor}`,
+                },
+              ]
+            : []),
         ],
       },
       spec: {
         type: 'asyncapi',
-        lifecycle: 'production',
+        // Backstage's lifecycle vocabulary: experimental, production, deprecated.
+        lifecycle: deprecation ? 'deprecated' : 'production',
         owner: app.owner,
         definition: JSON.stringify(asyncApiDocument(type, data, app.title), null, 2),
       },

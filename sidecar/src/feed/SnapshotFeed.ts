@@ -89,7 +89,7 @@ class FeedError extends Error {
  */
 export class SnapshotFeed {
   readonly #targets: readonly PortalTarget[];
-  readonly #token: string;
+  readonly #token: () => string;
   readonly #backoff: Backoff;
   readonly #heldVersion: () => number | undefined;
   readonly #heldEpoch: () => string | undefined;
@@ -110,7 +110,7 @@ export class SnapshotFeed {
 
   private constructor(options: {
     targets: readonly PortalTarget[];
-    token: string;
+    token: () => string;
     backoff: Backoff;
     heldVersion: () => number | undefined;
     heldEpoch: () => string | undefined;
@@ -138,8 +138,11 @@ export class SnapshotFeed {
      * preference.
      */
     portalUrls: readonly string[];
-    /** Bearer token of the sidecars' service identity. */
-    token: string;
+    /**
+     * Bearer token of the sidecars' service identity, or where to get it before each poll
+     * (a token file that may be rotated: `tokenSource`).
+     */
+    token: string | (() => string);
     instanceId: string;
     /** How long the portal may hold a poll before answering 304. */
     waitSeconds: number;
@@ -196,7 +199,7 @@ export class SnapshotFeed {
     );
     return new SnapshotFeed({
       targets,
-      token: options.token,
+      token: typeof options.token === 'string' ? constant(options.token) : options.token,
       backoff: options.backoff,
       heldVersion: options.heldVersion,
       heldEpoch: options.heldEpoch ?? (() => undefined),
@@ -293,7 +296,7 @@ export class SnapshotFeed {
     const held = this.#heldVersion();
     const heldEpoch = this.#heldEpoch();
     const headers: Record<string, string> = {
-      authorization: `Bearer ${this.#token}`,
+      authorization: `Bearer ${this.#token()}`,
       accept: 'application/json',
     };
     if (held !== undefined) {
@@ -398,4 +401,8 @@ export class SnapshotFeed {
       this.#wake = done;
     });
   }
+}
+
+function constant(token: string): () => string {
+  return () => token;
 }

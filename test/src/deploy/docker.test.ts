@@ -113,10 +113,12 @@ describe('deploy/docker', () => {
     expect(instructionsOf(final, 'HEALTHCHECK')[0]).toContain(
       'http://127.0.0.1:7007/.backstage/health/v1/readiness',
     );
-    expect(instructionsOf(final, 'EXPOSE')).toEqual(['7007']);
+    expect(instructionsOf(final, 'EXPOSE')).toEqual(['7007', '9464']);
     const command: string[] = JSON.parse(instructionsOf(final, 'CMD')[0]);
     expect(command).toEqual([
       'node',
+      '--require',
+      './packages/backend/dist/instrumentation.js',
       'packages/backend/dist/index.js',
       '--config',
       'app-config.production.yaml',

@@ -149,7 +149,11 @@ describe('deploy/kubernetes', () => {
     expect(container.livenessProbe.httpGet.path).toBe(
       '/.backstage/health/v1/liveness',
     );
-    expect(container.ports).toEqual([{ name: 'http', containerPort: 7007 }]);
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: 7007 },
+      // OpenTelemetry's Prometheus exporter (packages/backend/src/instrumentation.js).
+      { name: 'metrics', containerPort: 9464 },
+    ]);
     expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(
       true,
     );

@@ -28,6 +28,7 @@ describe('the production build', () => {
   let database: TestDatabase;
   let port: number;
   let closedPort: number;
+  let metricsPort: number;
   let backend: RunningBackend | undefined;
 
   beforeAll(async () => {
@@ -35,7 +36,7 @@ describe('the production build', () => {
     dir = mkdtempSync(join(tmpdir(), 'brom-production-'));
     layOutProductionBackend(dir);
     database = await createTestDatabase();
-    [port, closedPort] = await findFreePorts(2);
+    [port, closedPort, metricsPort] = await findFreePorts(3);
     // The per-plugin databases go into schemas of the test database, which drop() removes.
     writeFileSync(
       join(dir, 'app-config.test.yaml'),
@@ -86,6 +87,8 @@ describe('the production build', () => {
       BROM_MANAGEMENT_URL: `http://127.0.0.1:${closedPort}`,
       BROM_BROKER_USERNAME: 'brom-reconciler',
       BROM_BROKER_PASSWORD: 'production-test-broker-password',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
     };
   }
 
@@ -93,7 +96,13 @@ describe('the production build', () => {
     env: Record<string, string>,
     configs: string[] = ['app-config.production.yaml'],
   ): Promise<RunningBackend> {
-    const args = ['--preserve-symlinks', 'dist/index.js'];
+    // As deploy/ starts it: OpenTelemetry first, then the bundle.
+    const args = [
+      '--preserve-symlinks',
+      '--require',
+      './dist/instrumentation.js',
+      'dist/index.js',
+    ];
     for (const config of [...configs, 'app-config.test.yaml']) {
       args.push('--config', config);
     }
@@ -207,6 +216,30 @@ describe('the production build', () => {
     const serverErrorBody = await serverError.text();
     expect(JSON.parse(serverErrorBody).error.message).toContain('ECONNREFUSED');
     expectNoInternals(serverErrorBody);
+  });
+
+  it('serves the reconciler and request metrics to a Prometheus scraper', async () => {
+    await waitUntilReady(await start(productionEnv()));
+    for (let i = 0; i < 3; i++) {
+      expect((await fetch(`http://127.0.0.1:${port}/api/brom/health`)).ok).toBe(true);
+    }
+    // The broker is a closed port: the reconciler's passes fail, and say so.
+    const text = await pollUntil(
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+        const body = await response.text();
+        return /^brom_reconciler_passes_total\{[^}]*outcome="failed"/m.test(body)
+          ? body
+          : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, describe: () => 'no reconciler metrics' },
+    );
+    expect(text).toMatch(/^# TYPE brom_reconciler_pass_duration_ms histogram$/m);
+    expect(text).toMatch(/^brom_reconciler_pending_objects\b/m);
+    const requests = text.match(
+      /^http_server_request_duration_count\{[^}]*http_response_status_code="200"[^}]*\} (\d+)$/m,
+    );
+    expect(Number(requests?.[1])).toBeGreaterThanOrEqual(3);
   });
 
   it('refuses development secrets, naming each setting', async () => {

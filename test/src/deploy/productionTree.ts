@@ -19,6 +19,7 @@ export const REPO_ROOT = join(
 /** What `npm run build` leaves for production, relative to the repository root. */
 export const BUILD_ARTIFACTS = [
   'packages/backend/dist/index.js',
+  'packages/backend/dist/instrumentation.js',
   'packages/app/dist/index.html',
   'sidecar/dist/main.js',
 ];
@@ -189,7 +190,7 @@ export function layOutProductionBackend(dir: string): void {
     join(dir, 'app-config.production.yaml'),
   );
   mkdirSync(join(dir, 'dist'));
-  for (const file of ['index.js', 'index.js.map']) {
+  for (const file of ['index.js', 'index.js.map', 'instrumentation.js']) {
     copyFileSync(
       join(REPO_ROOT, 'packages/backend/dist', file),
       join(dir, 'dist', file),

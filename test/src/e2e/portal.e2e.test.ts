@@ -194,10 +194,31 @@ describe('the self-service loop in a browser', () => {
 
   it('lets a user of another group request a subscription, and the producer approve it', async () => {
     await registerApplication(bob, consumer, 'group:default/logistics');
+    // Alice has the portal open while Bob asks: her approvals count follows without a reload.
+    await alice.goto('/brom');
+    await alice.getByRole('tab', { name: 'Approvals (0)' }).waitFor();
     await requestSubscription(bob, consumer, 'order-created');
     await shot(bob, 'subscription-requested');
+    await alice.getByRole('tab', { name: 'Approvals (1)' }).waitFor();
+    await shot(alice, 'approvals-count-live');
     await decideInInbox(alice, 'order-created', 'Approve');
     await shot(alice, 'subscription-approved');
+  });
+
+  it("tells each side in Backstage's notifications, and nobody else", async () => {
+    const request = `${consumer} asks to subscribe to ${producer}/order-created`;
+    const approval = `Subscription of ${consumer} to ${producer}/order-created approved`;
+    await alice.goto('/notifications');
+    await alice.getByText(request).first().waitFor();
+    await shot(alice, 'notification-of-request');
+    await bob.goto('/notifications');
+    await bob.getByText(approval).first().waitFor();
+    await shot(bob, 'notification-of-approval');
+    // Neither sees the other side's notification.
+    expect(await bob.getByText(request).count()).toBe(0);
+    await alice.reload();
+    await alice.getByText(request).first().waitFor();
+    expect(await alice.getByText(approval).count()).toBe(0);
   });
 
   it('shows the status turning ready', async () => {

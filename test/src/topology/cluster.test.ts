@@ -27,14 +27,18 @@ import {
  * The production topology on loopback: three clustered RabbitMQ nodes, each asking its own
  * sidecar; two backend processes on one PostgreSQL database that reconcile through every
  * node's management API; the REST API (and the sidecars' snapshot feed) served by a third
- * replica in this process that runs no reconciler. The backends start from source.
+ * replica in this process that runs no reconciler. The two backends are the production
+ * artifact: packages/backend/dist (built first if missing) started with NODE_ENV=production on
+ * app-config.production.yaml with the cluster's management URLs (BackendProcess.startProduction).
  *
  * The sidecars reach the API replica through a proxy on a fixed port, so that the replica
  * can be replaced after a database restore.
  *
  * The steps build on each other: the whole loop through every node (then a backup of the
  * database), one broker node stopped, one sidecar stopped, the leading backend killed, and
- * the backup restored as docs/operations.md says. Each step logs what it measured.
+ * the backup restored as docs/operations.md says (no manual step: the portal sees that the
+ * sidecars hold versions the restored database has not reached and gives it a new epoch).
+ * Each step logs what it measured.
  */
 
 const VHOST = 'brom';
@@ -47,6 +51,9 @@ const SIDECAR_TOKEN = mockCredentials.service.token({
   onBehalfOf: mockCredentials.service('brom-sidecar'),
   targetPluginId: 'brom',
 });
+
+/** The static token the production backends require (their feed is not what the sidecars poll here). */
+const PRODUCTION_SIDECAR_TOKEN = 'topology-test-sidecar-token-3b9d71';
 
 interface Credential {
   username: string;
@@ -113,6 +120,38 @@ describe('the production topology: three nodes, three sidecars, two backends', (
     return sidecar;
   }
 
+  /** A backend replica from the production build, reconciling through every node. */
+  async function startBackend(port: number, name: string): Promise<BackendProcess> {
+    const { reconciler, broker } = bromBrokerConfig({
+      managementUrl: cluster.managementUrls,
+      vhost: VHOST,
+      ...cluster.admin,
+    });
+    return BackendProcess.startProduction({
+      port,
+      database,
+      dir,
+      name,
+      broker: {
+        vhost: VHOST,
+        managementUrls: cluster.managementUrls,
+        amqpUrls: cluster.nodes.map(n => `amqp://${n.host}:${n.ports.amqp}`),
+        ...cluster.admin,
+      },
+      brom: {
+        admins: ['group:default/brom-admins'],
+        reconciler,
+        broker: {
+          prefix: broker.prefix,
+          queueType: broker.queueType,
+          policyPriority: broker.policyPriority,
+          requestTimeoutMs: broker.requestTimeoutMs,
+        },
+      },
+      sidecarToken: PRODUCTION_SIDECAR_TOKEN,
+    });
+  }
+
   /** Connects through one node, or says why the broker refused. */
   async function outcomeOn(node: number, credential: Credential): Promise<string> {
     try {
@@ -153,22 +192,7 @@ describe('the production topology: three nodes, three sidecars, two backends', (
     // One after the other, as in the leader test: Backstage's own migrations race in an
     // empty database.
     for (const [i, port] of (await findFreePorts(2)).entries()) {
-      backends.push(
-        await BackendProcess.start({
-          port,
-          database,
-          dir,
-          name: `backend-${i}`,
-          brom: {
-            admins: ['group:default/brom-admins'],
-            ...bromBrokerConfig({
-              managementUrl: cluster.managementUrls,
-              vhost: VHOST,
-              ...cluster.admin,
-            }),
-          },
-        }),
-      );
+      backends.push(await startBackend(port, `backend-${i}`));
     }
   }, 400_000);
 
@@ -350,26 +374,33 @@ describe('the production topology: three nodes, three sidecars, two backends', (
     );
     const before = await stateVersion(database);
 
-    // docs/operations.md: stop the backends, restore, give the database a new epoch, start.
+    // docs/operations.md: stop the backends, restore, start them again.
     await Promise.all(backends.splice(0).map(b => b.stop()));
     await api.stop();
     const feedPort = feedProxy.port;
     await feedProxy.close();
     await pgTool('pg_restore', ['--clean', '--if-exists', '--no-owner', backupFile], database);
-    const client = new Client(database.connection);
-    await client.connect();
-    await client.query('UPDATE brom_state_version SET epoch = gen_random_uuid()::text WHERE id = 1');
-    await client.end();
     const restored = await stateVersion(database);
     expect(restored.version).toBeLessThan(before.version);
-    expect(restored.epoch).not.toBe(before.epoch);
+    // The dump brought back the epoch it was taken with: the same as before the restore.
+    expect(restored.epoch).toBe(before.epoch);
 
     api = await startApiBackend(database, { reconciler: { enabled: false } });
     feedProxy = await ManagementProxy.start({ target: api.url, port: feedPort });
     const feedBackAt = Date.now();
+    // The first sidecar to poll holds a version the restored database has not reached: the
+    // portal gives the database a new epoch, and every sidecar takes its snapshot.
+    const renewed = await pollUntil(
+      async () => {
+        const now = await stateVersion(database);
+        return now.epoch !== before.epoch ? now : undefined;
+      },
+      { timeoutMs: 60_000, describe: () => 'the restored database to get a new epoch' },
+    );
+    report('restored database got a new epoch, ms after the portal came back', Date.now() - feedBackAt);
     await Promise.all(
       sidecars.map(sidecar =>
-        sidecar.waitUntilReady(r => r.snapshot?.version === restored.version, 60_000),
+        sidecar.waitUntilReady(r => r.snapshot?.version === renewed.version, 60_000),
       ),
     );
     report('sidecars took the restored snapshot, ms after the portal came back', Date.now() - feedBackAt);
@@ -387,22 +418,7 @@ describe('the production topology: three nodes, three sidecars, two backends', (
     expect(await binding()).toEqual([]);
 
     const [port] = await findFreePorts(1);
-    backends.push(
-      await BackendProcess.start({
-        port,
-        database,
-        dir,
-        name: 'backend-restored',
-        brom: {
-          admins: ['group:default/brom-admins'],
-          ...bromBrokerConfig({
-            managementUrl: cluster.managementUrls,
-            vhost: VHOST,
-            ...cluster.admin,
-          }),
-        },
-      }),
-    );
+    backends.push(await startBackend(port, 'backend-restored'));
     const reconcilerAt = Date.now();
     const restoredBinding = await pollUntil(
       async () => {

@@ -1,4 +1,9 @@
 import {
+  NotificationSendOptions,
+  NotificationService,
+  notificationService,
+} from '@backstage/plugin-notifications-node';
+import {
   AuthService,
   BackstageCredentials,
   coreServices,
@@ -188,9 +193,19 @@ export interface BromTestBackendOptions {
   policy?: PermissionPolicy;
 }
 
+/** Notifications the backend sent, kept in memory (the notifications backend is not running). */
+export class RecordingNotificationService implements NotificationService {
+  readonly sent: NotificationSendOptions[] = [];
+
+  async send(options: NotificationSendOptions): Promise<void> {
+    this.sent.push(options);
+  }
+}
+
 export interface BromTestBackend {
   server: any;
   knex: Knex;
+  notifications: RecordingNotificationService;
   stop(): Promise<void>;
 }
 
@@ -203,8 +218,14 @@ export async function startBromTestBackend(
     ...TEST_CONFIG,
     brom: { ...TEST_CONFIG.brom, ...options.brom },
   };
+  const notifications = new RecordingNotificationService();
   const backend = await startTestBackend({
     features: [
+      createServiceFactory({
+        service: notificationService,
+        deps: {},
+        factory: () => notifications,
+      }),
       bromPlugin,
       permissionPlugin,
       options.policy
@@ -220,6 +241,7 @@ export async function startBromTestBackend(
   return {
     server: backend.server,
     knex,
+    notifications,
     stop: () => backend.stop(),
   };
 }

@@ -45,22 +45,45 @@ export function createAuthzFeedRouter(options: {
   const allowed = new Set(options.allowedSubjects);
   const feed = DatabaseSidecarFeedStore.create({ store: options.store });
   const router = Router();
-  let cached: { version: number; body: string } | undefined;
+  let cached: { epoch: string; version: number; body: string } | undefined;
 
   async function snapshotBody(): Promise<{ version: number; body: string }> {
     const current = await store.read(async (tx, version) => {
-      if (cached?.version === version) return cached;
+      const epoch = await store.epochIn(tx);
+      if (cached?.version === version && cached.epoch === epoch) return cached;
       const snapshot = await buildAuthzSnapshot(tx, {
         version,
-        epoch: store.epoch,
+        epoch,
         vhost: options.vhost,
         prefix: options.prefix,
         now: clock(),
       });
-      return { version, body: JSON.stringify(snapshot) };
+      return { epoch, version, body: JSON.stringify(snapshot) };
     });
-    if (!cached || current.version >= cached.version) cached = current;
+    if (!cached || cached.epoch !== current.epoch || current.version >= cached.version) {
+      cached = current;
+    }
     return current;
+  }
+
+  /**
+   * A sidecar holds a version of this database's epoch that the database has not reached:
+   * the database went back in time, i.e. it was restored from a backup. Its versions from
+   * the backup on name other states than the ones the sidecars hold, so it gets a new epoch,
+   * and every sidecar then takes its snapshot whatever the version (decision 0024).
+   */
+  async function renewEpochAfterRestore(
+    instance: string,
+    held: number,
+    current: { version: number; epoch: string },
+  ): Promise<string> {
+    const epoch = await store.renewEpoch(current.epoch);
+    logger.warn(
+      `Sidecar ${instance} holds version ${held} of epoch ${current.epoch}, but the database is at version ${current.version}: ` +
+        `it was restored from a backup. The database now has epoch ${epoch}, so every sidecar takes the restored policy. ` +
+        'Objects created on the broker after the backup are no longer managed: see GET /api/brom/unmanaged-objects.',
+    );
+    return epoch;
   }
 
   async function recordHeld(instance: string, version: number) {
@@ -90,15 +113,20 @@ export function createAuthzFeedRouter(options: {
     }
     // A version the sidecar holds from another database (epoch) says nothing about ours.
     const heldEpoch = req.query[AUTHZ_SNAPSHOT_HTTP.epochParam];
-    const held =
-      heldEpoch !== undefined && heldEpoch !== store.epoch
+    const current = await store.state();
+    let held =
+      heldEpoch !== undefined && heldEpoch !== current.epoch
         ? undefined
         : parseAuthzSnapshotETag(
             req.header(AUTHZ_SNAPSHOT_HTTP.ifNoneMatchHeader),
           );
+    if (held !== undefined && heldEpoch === current.epoch && held > current.version) {
+      await renewEpochAfterRestore(instance, held, current);
+      held = undefined;
+    }
     if (held !== undefined) await recordHeld(instance, held);
 
-    let version = await store.version();
+    let version = current.version;
     if (held !== undefined && held === version && waitSeconds > 0) {
       const aborted = new AbortController();
       req.on('close', () => aborted.abort());

@@ -693,6 +693,7 @@ export const spec = {
           "Applications"
         ],
         "summary": "What the reconciler last recorded about the application's broker objects.",
+        "description": "Compared with the desired state (work not done yet is pending) and, when the last full pass is older than a few seconds, with a look at the application's objects on the broker (an object deleted by hand reads `Missing`). Bindings of subscriptions the caller may not see are left out; unmanaged objects are listed for the application's owners and administrators only.\n",
         "responses": {
           "200": {
             "description": "Sync status per broker object and a summary.",
@@ -719,6 +720,34 @@ export const spec = {
             "$ref": "#/components/parameters/ApplicationName"
           }
         ]
+      }
+    },
+    "/unmanaged-objects": {
+      "get": {
+        "operationId": "listUnmanagedObjects",
+        "tags": [
+          "Applications"
+        ],
+        "summary": "Objects in BROM's vhost that BROM did not create or adopt (administrators).",
+        "description": "As the reconciler's last full pass saw them. BROM leaves them alone; a binding from a producer's exchange to a foreign queue copies the producer's messages. Needs the `brom.broker.read-unmanaged` permission.\n",
+        "responses": {
+          "200": {
+            "description": "The unmanaged objects and when the vhost was observed.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/UnmanagedObjectList"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        }
       }
     },
     "/notification-types": {
@@ -1045,6 +1074,127 @@ export const spec = {
             "$ref": "#/components/responses/Conflict"
           }
         }
+      }
+    },
+    "/applications/{name}/notification-types/{type}/deprecation": {
+      "post": {
+        "operationId": "deprecateNotificationType",
+        "tags": [
+          "Notification types"
+        ],
+        "description": "Deprecates the type: new subscription requests are refused (409, naming the\nsuccessor), the live subscribers are told (`notificationType.deprecated`), and at\n`sunsetAt` their subscriptions end. The first sunset must lie at least\n`brom.lifecycle.minimumSunsetDays` ahead. On a type already deprecated this moves the\nsunset later (never earlier) and may change the successor; once the sunset has\npassed, 409.\n",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/DeprecateNotificationTypeRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The deprecated notification type; its generation is incremented.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NotificationType"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ApplicationName"
+          },
+          {
+            "$ref": "#/components/parameters/NotificationTypeName"
+          }
+        ]
+      }
+    },
+    "/applications/{name}/notification-types/{type}/versions": {
+      "post": {
+        "operationId": "createNotificationTypeVersion",
+        "tags": [
+          "Notification types"
+        ],
+        "description": "A new version of the type, in one transaction: a new type named `name` that starts as\na copy of this one with the given changes, and this type deprecated with the new one\nas its successor and `sunsetAt` as its sunset. The way to change what live\nsubscribers receive (a PATCH that would is refused with 409 while it has any).\n",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CreateNotificationTypeVersionRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The new version and the type it replaces.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": false,
+                  "required": [
+                    "notificationType",
+                    "predecessor"
+                  ],
+                  "properties": {
+                    "notificationType": {
+                      "$ref": "#/components/schemas/NotificationType"
+                    },
+                    "predecessor": {
+                      "$ref": "#/components/schemas/NotificationType"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ApplicationName"
+          },
+          {
+            "$ref": "#/components/parameters/NotificationTypeName"
+          }
+        ]
       }
     },
     "/subscriptions": {
@@ -2346,6 +2496,113 @@ export const spec = {
           }
         }
       },
+      "DeprecateNotificationTypeRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "generation",
+          "sunsetAt"
+        ],
+        "properties": {
+          "generation": {
+            "$ref": "#/components/schemas/Generation"
+          },
+          "sunsetAt": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "successor": {
+            "description": "A current type of the same producer that replaces this one; null clears it.",
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Name"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      },
+      "CreateNotificationTypeVersionRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "generation",
+          "name",
+          "sunsetAt"
+        ],
+        "properties": {
+          "generation": {
+            "$ref": "#/components/schemas/Generation"
+          },
+          "name": {
+            "$ref": "#/components/schemas/Name"
+          },
+          "sunsetAt": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "routingKeyPattern": {
+            "$ref": "#/components/schemas/RoutingKeyPattern"
+          },
+          "description": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Text"
+              },
+              {
+                "maxLength": 4000
+              }
+            ]
+          },
+          "payloadSchema": {
+            "$ref": "#/components/schemas/PayloadSchema"
+          },
+          "visibility": {
+            "type": "string",
+            "enum": [
+              "public",
+              "private"
+            ]
+          },
+          "requiresApproval": {
+            "type": "boolean"
+          }
+        }
+      },
+      "NotificationTypeDeprecation": {
+        "description": "Set once the producer deprecated the type.",
+        "type": [
+          "object",
+          "null"
+        ],
+        "additionalProperties": false,
+        "required": [
+          "deprecatedAt",
+          "deprecatedBy",
+          "sunsetAt",
+          "successor"
+        ],
+        "properties": {
+          "deprecatedAt": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "deprecatedBy": {
+            "description": "User entity ref of who deprecated it or last moved its sunset.",
+            "type": "string"
+          },
+          "sunsetAt": {
+            "description": "When the remaining subscriptions end.",
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "successor": {
+            "description": "Name of the type of the same producer that replaces it.",
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
       "RequestSubscriptionRequest": {
         "type": "object",
         "additionalProperties": false,
@@ -2564,6 +2821,7 @@ export const spec = {
           "payloadSchema",
           "visibility",
           "requiresApproval",
+          "deprecation",
           "generation",
           "createdAt",
           "updatedAt",
@@ -2599,6 +2857,9 @@ export const spec = {
           "requiresApproval": {
             "type": "boolean"
           },
+          "deprecation": {
+            "$ref": "#/components/schemas/NotificationTypeDeprecation"
+          },
           "generation": {
             "$ref": "#/components/schemas/Generation"
           },
@@ -2633,6 +2894,7 @@ export const spec = {
           "decidedBy",
           "decidedAt",
           "reason",
+          "notificationTypeDeprecation",
           "generation",
           "updatedAt"
         ],
@@ -2681,11 +2943,22 @@ export const spec = {
               "null"
             ]
           },
+          "notificationTypeDeprecation": {
+            "description": "The type's deprecation, so that the consumer sees its sunset and successor.",
+            "$ref": "#/components/schemas/NotificationTypeDeprecation"
+          },
           "generation": {
             "$ref": "#/components/schemas/Generation"
           },
           "updatedAt": {
             "$ref": "#/components/schemas/Timestamp"
+          },
+          "blocked": {
+            "description": "Only in the answer to an approval (or to a request approved at once), and only when something keeps the broker from binding the consumer's queue to the producer's exchange right now.\n",
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/BindingBlock"
+            }
           },
           "consumerOwner": {
             "description": "The consumer's owner (group entity ref); given in lists.",
@@ -2693,6 +2966,28 @@ export const spec = {
           },
           "producerOwner": {
             "description": "The producer's owner (group entity ref), the team that decides; given in lists.",
+            "type": "string"
+          }
+        }
+      },
+      "BindingBlock": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "key",
+          "reason",
+          "message"
+        ],
+        "properties": {
+          "key": {
+            "description": "The object in the way, e.g. `queue:brom.billing`.",
+            "type": "string"
+          },
+          "reason": {
+            "description": "Conflict, InequivalentArguments or Unmanaged.",
+            "type": "string"
+          },
+          "message": {
             "type": "string"
           }
         }
@@ -3118,7 +3413,9 @@ export const spec = {
           "application",
           "summary",
           "ready",
-          "objects"
+          "objects",
+          "observedAt",
+          "unmanaged"
         ],
         "properties": {
           "application": {
@@ -3135,6 +3432,78 @@ export const spec = {
             "type": "array",
             "items": {
               "$ref": "#/components/schemas/ObjectStatus"
+            }
+          },
+          "observedAt": {
+            "description": "When the broker was last seen for this status (a full pass, or the status's own check).",
+            "$ref": "#/components/schemas/NullableTimestamp"
+          },
+          "unmanaged": {
+            "description": "Unmanaged objects touching the application's exchange or queue (owners and administrators only).",
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/UnmanagedObject"
+            }
+          }
+        }
+      },
+      "UnmanagedObject": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "key",
+          "kind",
+          "name",
+          "sourceApplication",
+          "destinationApplication",
+          "firstSeenAt"
+        ],
+        "properties": {
+          "key": {
+            "type": "string"
+          },
+          "kind": {
+            "description": "exchange, queue, policy, binding or binding-with-arguments.",
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "sourceApplication": {
+            "description": "The application whose exchange it reads from (a binding's source).",
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "destinationApplication": {
+            "description": "The application whose queue or exchange it ends in, or whose name it carries.",
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "firstSeenAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "UnmanagedObjectList": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "observedAt",
+          "items"
+        ],
+        "properties": {
+          "observedAt": {
+            "$ref": "#/components/schemas/NullableTimestamp"
+          },
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/UnmanagedObject"
             }
           }
         }
@@ -3228,7 +3597,8 @@ export const spec = {
                 "name",
                 "routingKeyPattern",
                 "description",
-                "payloadSchema"
+                "payloadSchema",
+                "deprecation"
               ],
               "properties": {
                 "application": {
@@ -3245,6 +3615,9 @@ export const spec = {
                 },
                 "payloadSchema": {
                   "$ref": "#/components/schemas/PayloadSchema"
+                },
+                "deprecation": {
+                  "$ref": "#/components/schemas/NotificationTypeDeprecation"
                 }
               }
             }

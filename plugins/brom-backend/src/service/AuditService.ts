@@ -28,7 +28,8 @@ const TARGET_KINDS: Record<string, AuditEvent['targetKind']> = {
 export async function recordAudit(
   audit: AuditStore,
   entry: {
-    actor: Actor;
+    /** Only who: a scheduled task acts as a `brom:` name of its own. */
+    actor: Pick<Actor, 'userEntityRef'>;
     at: string;
     action: string;
     target: { id: string };

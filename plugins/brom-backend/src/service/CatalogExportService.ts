@@ -39,6 +39,7 @@ export class CatalogExportService {
           routingKeyPattern: t.routingKeyPattern,
           description: t.description,
           payloadSchema: t.payloadSchema,
+          deprecation: t.deprecation,
         })),
         subscriptions: state.approvedSubscriptions.map(s => ({
           consumer: s.consumer,

@@ -1,39 +1,252 @@
-import { Application, ApplicationStatus, ObjectStatus } from '@internal/plugin-brom-common';
+import {
+  Application,
+  ApplicationStatus,
+  BindingBlock,
+  Subscription,
+  bromBrokerReadUnmanagedPermission,
+  ObjectStatus,
+  UnmanagedObjectList,
+} from '@internal/plugin-brom-common';
 import { BromUnitOfWork } from '../store/BromRepositories';
 import { summariseApplication } from '../reconciler/core/conditions';
-import { desiredObjects } from '../reconciler/core/kinds';
-import { compareCodeUnits, describeKey } from '../reconciler/core/naming';
-import { BrokerTopology } from '../reconciler/core/types';
-import { getApplication } from './ApplicationAccess';
+import { BrokerApi } from '../reconciler/core/BrokerApi';
+import { desiredObjects, ObjectRef, observedObjects, refOf } from '../reconciler/core/kinds';
+import {
+  applicationObjectNames,
+  compareCodeUnits,
+  describeKey,
+  exchangeKey,
+  queueKey,
+} from '../reconciler/core/naming';
+import { BrokerTopology, DesiredObject } from '../reconciler/core/types';
+import { observeObjects } from '../reconciler/runtime/observation';
+import { Actor } from './Actor';
+import { ApplicationAccess, getApplication } from './ApplicationAccess';
+
+/** What the status checks on the broker itself, between the reconciler's full passes. */
+export interface StatusVerification {
+  broker: BrokerApi;
+  vhost: string;
+  /**
+   * How old the last look at an application's objects (a full pass, or this check) may be
+   * before a status read looks again; also the least time between two checks of one
+   * application by this replica. Default 5 s.
+   */
+  intervalMs?: number;
+}
+
+/** A check of an application's objects on the broker: when, and which were not there. */
+export interface Check {
+  at: number;
+  missing: Set<string>;
+}
+
+/** Reasons of an exchange or queue that keep bindings to it from being made. */
+const BLOCKING = new Set(['Conflict', 'InequivalentArguments']);
+
+/** Applications whose last check this replica remembers, at most. */
+const MAX_REMEMBERED_CHECKS = 1000;
 
 /**
  * Reads what the reconciler recorded about an application's broker objects, against what
- * the store asks for: work the reconciler has not done yet is pending, not missing.
+ * the store asks for: work the reconciler has not done yet is pending, not missing. What it
+ * recorded as ready is only as fresh as the last full pass (every `resyncSeconds`), so when
+ * that is older than a few seconds the status looks at the application's objects on the
+ * broker itself (single GETs, at most once per interval per application): an object deleted
+ * by hand reads `Missing` at once, not `InSync` until the next full pass puts it back.
  */
 export class StatusService {
   readonly #work: BromUnitOfWork;
+  readonly #access: ApplicationAccess;
   readonly #desired: () => Promise<BrokerTopology>;
+  readonly #vhost: string;
+  readonly #prefix: string;
+  readonly #verification?: Required<StatusVerification>;
+  readonly #clock: () => Date;
+  readonly #checks = new Map<string, { check: Promise<Check | undefined>; startedAt: number }>();
 
   private constructor(options: {
     work: BromUnitOfWork;
+    access: ApplicationAccess;
     desired: () => Promise<BrokerTopology>;
+    vhost: string;
+    prefix: string;
+    verification?: StatusVerification;
+    clock?: () => Date;
   }) {
+    this.#prefix = options.prefix;
     this.#work = options.work;
+    this.#access = options.access;
     this.#desired = options.desired;
+    this.#vhost = options.vhost;
+    this.#clock = options.clock ?? (() => new Date());
+    if (options.verification) {
+      this.#verification = { intervalMs: 5_000, ...options.verification };
+    }
   }
 
-  /** `desired` gives the topology the store asks for now (`desiredTopology` of its rows). */
-  static create(options: { work: BromUnitOfWork; desired: () => Promise<BrokerTopology> }) {
+  /**
+   * `desired` gives the topology the store asks for now (`desiredTopology` of its rows);
+   * without `verification` the status is what the reconciler recorded, compared with it.
+   */
+  static create(options: {
+    work: BromUnitOfWork;
+    access: ApplicationAccess;
+    desired: () => Promise<BrokerTopology>;
+    vhost: string;
+    prefix: string;
+    verification?: StatusVerification;
+    clock?: () => Date;
+  }) {
     return new StatusService(options);
   }
 
-  async applicationStatus(name: string): Promise<ApplicationStatus> {
-    const { applications, syncStatus } = this.#work.repositories;
+  /**
+   * The application's status as `actor` may see it: bindings of subscriptions the actor may
+   * not see (to another team's private type) are left out, with the rule of every other
+   * read; unmanaged objects only for the application's owners and administrators.
+   */
+  async applicationStatus(actor: Actor, name: string): Promise<ApplicationStatus> {
+    const { applications, syncStatus, subscriptions } = this.#work.repositories;
     const app = await getApplication(applications, name);
+    const viewer = await this.#access.viewerOf(actor);
     const desired = await this.#desired();
     const recorded = await syncStatus.listForApplication(app);
-    return { application: app.name, ...summarise(withPendingWork(recorded, desired, app)) };
+    const fullObservation = await syncStatus.lastObservedAt(this.#vhost);
+    let objects = withPendingWork(recorded, desired, app);
+    const check = await this.#check(app, objects, desired, fullObservation);
+    if (check) objects = withMissing(objects, check);
+    const insider = viewer.isAdmin || actor.ownershipEntityRefs.includes(app.owner);
+    if (!insider) {
+      const ids = [...new Set(objects.flatMap(o => (o.subscriptionId ? [o.subscriptionId] : [])))];
+      const visible = await subscriptions.visibleIds(ids, viewer);
+      objects = objects.filter(o => !o.subscriptionId || visible.has(o.subscriptionId));
+    }
+    const observedAt = latest(fullObservation, check && new Date(check.at).toISOString());
+    return {
+      application: app.name,
+      ...summarise(objects),
+      observedAt,
+      unmanaged: insider ? await syncStatus.listUnmanaged(app) : [],
+    };
   }
+
+  /**
+   * What keeps the broker from binding the subscription's consumer queue to its producer's
+   * exchange, as the reconciler last saw them: an object of the same name it does not manage
+   * (a `Conflict`, or unmanaged before it was wanted) or one it cannot change
+   * (`InequivalentArguments`). The binding waits until an operator resolves it.
+   */
+  async bindingBlocks(subscription: Subscription): Promise<BindingBlock[]> {
+    const { syncStatus } = this.#work.repositories;
+    const keys = [
+      exchangeKey(applicationObjectNames(this.#prefix, subscription.producer).exchange),
+      queueKey(applicationObjectNames(this.#prefix, subscription.consumer).queue),
+    ];
+    const recorded = await syncStatus.getMany(keys);
+    const unmanaged = new Set((await syncStatus.listUnmanaged({ keys })).map(o => o.key));
+    const blocks: BindingBlock[] = [];
+    for (const key of keys) {
+      const record = recorded.get(key);
+      if (record && record.condition.status === 'False' && BLOCKING.has(record.condition.reason)) {
+        blocks.push({ key, reason: record.condition.reason, message: record.condition.message });
+      } else if (!record?.managed && unmanaged.has(key)) {
+        const { kind, name } = describeKey(key);
+        blocks.push({
+          key,
+          reason: 'Unmanaged',
+          message: `a ${kind} named ${name} that BROM did not create exists on the broker; BROM does not touch it, so the subscription cannot be bound until an operator removes it`,
+        });
+      }
+    }
+    return blocks;
+  }
+
+  /** Every unmanaged object in the vhost; needs `brom.broker.read-unmanaged`. */
+  async unmanagedObjects(actor: Actor): Promise<UnmanagedObjectList> {
+    await this.#access.authorize(
+      actor,
+      bromBrokerReadUnmanagedPermission,
+      'Only BROM administrators can list the objects BROM does not manage',
+    );
+    const { syncStatus } = this.#work.repositories;
+    return {
+      observedAt: await syncStatus.lastObservedAt(this.#vhost),
+      items: await syncStatus.listUnmanaged(),
+    };
+  }
+
+  /**
+   * Looks at the application's ready objects on the broker when the last look is older
+   * than the interval; one check at a time per application, shared by concurrent reads. A
+   * broker that does not answer leaves the recorded status as it is.
+   */
+  async #check(
+    app: Pick<Application, 'id' | 'name'>,
+    objects: ObjectStatus[],
+    desired: BrokerTopology,
+    fullObservation: string | null,
+  ): Promise<Check | undefined> {
+    const verification = this.#verification;
+    if (!verification) return undefined;
+    const now = this.#clock().getTime();
+    const fresh = (at: number) => now - at < verification.intervalMs;
+    if (fullObservation && fresh(Date.parse(fullObservation))) return undefined;
+    const previous = this.#checks.get(app.id);
+    if (previous && fresh(previous.startedAt)) return previous.check;
+
+    const byKey = new Map<string, DesiredObject>(desiredObjects(desired).map(o => [o.key, o]));
+    const refs: ObjectRef[] = [];
+    for (const o of objects) {
+      const wanted = byKey.get(o.key);
+      if (o.kind === 'vhost' || o.condition.status !== 'True' || !wanted) continue;
+      const ref = refOf(wanted);
+      if (ref) refs.push(ref);
+    }
+    if (refs.length === 0) return undefined;
+    const check = (async () => {
+      try {
+        const observed = await observeObjects(verification.broker, verification.vhost, refs);
+        const found = new Set(observedObjects(observed).map(o => o.key));
+        return { at: now, missing: new Set(refs.map(r => r.key).filter(k => !found.has(k))) };
+      } catch {
+        return undefined;
+      }
+    })();
+    if (this.#checks.size >= MAX_REMEMBERED_CHECKS) {
+      for (const [id, c] of this.#checks) if (!fresh(c.startedAt)) this.#checks.delete(id);
+    }
+    this.#checks.set(app.id, { check, startedAt: now });
+    return check;
+  }
+}
+
+/**
+ * Marks the objects a check did not find as `Missing`, unless the reconciler wrote them
+ * after the check.
+ */
+export function withMissing(objects: ObjectStatus[], check: Check): ObjectStatus[] {
+  const at = new Date(check.at).toISOString();
+  return objects.map(o => {
+    if (!check.missing.has(o.key) || o.condition.status !== 'True') return o;
+    if (o.lastAttemptAt && o.lastAttemptAt > at) return o;
+    return {
+      ...o,
+      condition: {
+        ...o.condition,
+        status: 'False',
+        reason: 'Missing',
+        message: `not on the broker when looked at ${at} (deleted by hand?); the reconciler's next full pass puts it back`,
+        lastTransitionTime: at,
+      },
+    };
+  });
+}
+
+function latest(a: string | null, b: string | null | undefined): string | null {
+  if (!a) return b ?? null;
+  if (!b) return a;
+  return a > b ? a : b;
 }
 
 /**

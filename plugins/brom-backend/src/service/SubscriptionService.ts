@@ -6,6 +6,7 @@ import {
 import {
   ApproveSubscriptionRequest,
   bromSubscriptionDecidePermission,
+  NotificationType,
   bromSubscriptionRequestPermission,
   Page,
   ReasonedDecisionRequest,
@@ -106,6 +107,7 @@ export class SubscriptionService {
         );
       }
       if (type.deletedAt) throw typeBeingDeleted(producer.name, type.name);
+      if (type.deprecation) throw typeDeprecated(type);
       const now = this.#clock().toISOString();
       const autoApprove = !type.requiresApproval;
       const existing = await repositories.subscriptions.findOf(consumer, type);
@@ -129,6 +131,7 @@ export class SubscriptionService {
         reason: autoApprove
           ? 'Approved automatically: this notification type needs no approval'
           : null,
+        notificationTypeDeprecation: null,
         generation: (existing?.generation ?? 0) + 1,
         updatedAt: now,
       };
@@ -221,6 +224,21 @@ export class SubscriptionService {
     return this.#transition(repositories, actor, context, 'revoke', reason);
   }
 
+  /**
+   * Ends a live subscription whose type reached its sunset, in the sunset task's
+   * transaction: the subscription is revoked with `reason`, audited as
+   * `subscription.ended-by-sunset` and announced as `subscription.endedBySunset`.
+   */
+  async endBySunset(
+    repositories: BromRepositories,
+    actor: Pick<Actor, 'userEntityRef'>,
+    subscription: Subscription,
+    reason: string,
+  ): Promise<Subscription> {
+    const context = await getContext(repositories, subscription.id);
+    return this.#transition(repositories, actor, context, 'revoke', reason, 'sunset');
+  }
+
   async #decide(
     actor: Actor,
     id: string,
@@ -271,10 +289,11 @@ export class SubscriptionService {
 
   async #transition(
     repositories: BromRepositories,
-    actor: Actor,
+    actor: Pick<Actor, 'userEntityRef'>,
     context: SubscriptionContext,
     decision: Decision,
     reason: string | null,
+    cause: 'decision' | 'sunset' = 'decision',
   ): Promise<Subscription> {
     const { subscription } = context;
     const now = this.#clock().toISOString();
@@ -294,7 +313,7 @@ export class SubscriptionService {
     await recordAudit(repositories.audit, {
       actor,
       at: now,
-      action: `subscription.${state}`,
+      action: cause === 'sunset' ? 'subscription.ended-by-sunset' : `subscription.${state}`,
       target: next,
       applications: [context.producer, context.consumer],
       before: subscription,
@@ -306,13 +325,33 @@ export class SubscriptionService {
       at: now,
       subscription: next,
     } as const;
-    await repositories.events.append(
-      state === 'approved'
-        ? { ...envelope, type: 'subscription.approved', automatic: false }
-        : { ...envelope, type: `subscription.${state}` },
-    );
+    if (cause === 'sunset') {
+      await repositories.events.append({
+        ...envelope,
+        type: 'subscription.endedBySunset',
+        successor: context.type.deprecation?.successor ?? null,
+      });
+    } else {
+      await repositories.events.append(
+        state === 'approved'
+          ? { ...envelope, type: 'subscription.approved', automatic: false }
+          : { ...envelope, type: `subscription.${state}` },
+      );
+    }
     return next;
   }
+}
+
+/** A 409 for a request to a deprecated type, naming its successor. */
+function typeDeprecated(type: NotificationType) {
+  const deprecation = type.deprecation!;
+  const ref = `${type.application}/${type.name}`;
+  const sunset = deprecation.sunsetAt.slice(0, 10);
+  return new ConflictError(
+    deprecation.successor
+      ? `Notification type "${ref}" is deprecated and ends on ${sunset}; request its successor "${type.application}/${deprecation.successor}" instead`
+      : `Notification type "${ref}" is deprecated and ends on ${sunset}; it takes no new subscriptions and has no successor`,
+  );
 }
 
 async function getContext(

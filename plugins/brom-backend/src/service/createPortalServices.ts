@@ -11,7 +11,7 @@ import { AuditService } from './AuditService';
 import { CatalogExportService } from './CatalogExportService';
 import { CredentialService } from './CredentialService';
 import { NotificationTypeService } from './NotificationTypeService';
-import { StatusService } from './StatusService';
+import { StatusService, StatusVerification } from './StatusService';
 import { SubscriptionService } from './SubscriptionService';
 
 /** The portal's services, one per aggregate, over one set of repositories. */
@@ -36,6 +36,10 @@ export function createPortalServices(options: {
   /** How the reconciler names broker objects: the status compares its records with them. */
   topology: TopologyOptions;
   clock?: () => Date;
+  /** The least a sunset may lie ahead when a type is deprecated. Default 30. */
+  minimumSunsetDays?: number;
+  /** The status's own look at an application's objects on the broker; none without. */
+  statusVerification?: StatusVerification;
   /** Called after each committed write with the new state version. */
   onCommit?: (version: number) => void;
 }): PortalServices {
@@ -59,12 +63,23 @@ export function createPortalServices(options: {
       reservedNames: options.reservedNames,
       clock,
     }),
-    notificationTypes: NotificationTypeService.create({ work, access, subscriptions, clock }),
+    notificationTypes: NotificationTypeService.create({
+      work,
+      access,
+      subscriptions,
+      clock,
+      minimumSunsetDays: options.minimumSunsetDays,
+    }),
     subscriptions,
     credentials: CredentialService.create({ work, access, clock }),
     audit: AuditService.create({ work, access }),
     status: StatusService.create({
       work,
+      access,
+      vhost: options.topology.vhost,
+      prefix: options.topology.prefix,
+      verification: options.statusVerification,
+      clock,
       desired: async () =>
         desiredTopology((await reconcilerStore.read(clock())).input, options.topology),
     }),

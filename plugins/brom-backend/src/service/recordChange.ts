@@ -19,7 +19,7 @@ export type DomainEventBody = DistributiveOmit<DomainEvent, 'actor' | 'at'>;
 export async function recordChange(
   repositories: BromRepositories,
   change: {
-    actor: Actor;
+    actor: Pick<Actor, 'userEntityRef'>;
     at: string;
     action: string;
     target: { id: string };

@@ -274,6 +274,45 @@ describe.each(databases.eachSupportedId())(
         });
       });
 
+      it('gives a restored database a new epoch when a sidecar holds a version it has not reached', async () => {
+        const feed = await brom.api.get(SIDECAR, '/authz/snapshot', {
+          query: { sidecar: 'restore-1' },
+          expect: 200,
+        });
+        const { epoch, version } = feed.body;
+        // A sidecar of another epoch, or of this one at a version reached, changes nothing.
+        await brom.api.get(SIDECAR, '/authz/snapshot', {
+          query: { sidecar: 'restore-1', waitSeconds: 0, epoch },
+          headers: { 'If-None-Match': `"${version}"` },
+          expect: 304,
+        });
+        await brom.api.get(SIDECAR, '/authz/snapshot', {
+          query: { sidecar: 'restore-2', waitSeconds: 0, epoch: 'another-database' },
+          headers: { 'If-None-Match': `"${version + 50}"` },
+          expect: 200,
+        });
+        expect(
+          (await brom.backend.knex('brom_state_version').first()).epoch,
+        ).toBe(epoch);
+
+        // As after a restore: the sidecar held version + 50 of this epoch before it.
+        const restored = await brom.api.get(SIDECAR, '/authz/snapshot', {
+          query: { sidecar: 'restore-1', waitSeconds: 0, epoch },
+          headers: { 'If-None-Match': `"${version + 50}"` },
+          expect: 200,
+        });
+        expect(restored.body.epoch).not.toBe(epoch);
+        expect(restored.body.version).toBe(version + 1);
+        const row = await brom.backend.knex('brom_state_version').first();
+        expect(row.epoch).toBe(restored.body.epoch);
+        // Once: the next poll holds the new epoch and waits as usual.
+        await brom.api.get(SIDECAR, '/authz/snapshot', {
+          query: { sidecar: 'restore-1', waitSeconds: 0, epoch: restored.body.epoch },
+          headers: { 'If-None-Match': restored.headers.etag },
+          expect: 304,
+        });
+      });
+
       it('is only for the sidecars', async () => {
         await brom.api.get(ALICE, '/authz/snapshot', {
           query: { sidecar: 'x' },

@@ -167,6 +167,32 @@ const MUTATIONS: MutationCase[] = [
   },
   {
     method: 'POST',
+    path: '/applications/{name}/notification-types/{type}/deprecation',
+    setup: onNewNotificationType((app, type) => ({
+      params: { name: app.name, type: type.name },
+      body: { generation: 1, sunsetAt: new Date(Date.now() + 60 * 86_400_000).toISOString() },
+    })),
+    owner: ALICE,
+    nonOwner: BOB,
+    status: 200,
+  },
+  {
+    method: 'POST',
+    path: '/applications/{name}/notification-types/{type}/versions',
+    setup: onNewNotificationType((app, type) => ({
+      params: { name: app.name, type: type.name },
+      body: {
+        generation: 1,
+        name: uniqueName('v2'),
+        sunsetAt: new Date(Date.now() + 60 * 86_400_000).toISOString(),
+      },
+    })),
+    owner: ALICE,
+    nonOwner: BOB,
+    status: 201,
+  },
+  {
+    method: 'POST',
     path: '/subscriptions',
     setup: async api => {
       const producer = await createApplication(api, ALICE, TEAM_A);

@@ -18,7 +18,9 @@ import {
   createApplicationRequestSchema,
   createCredentialRequestSchema,
   createNotificationTypeRequestSchema,
+  createNotificationTypeVersionRequestSchema,
   deleteRequestSchema,
+  deprecateNotificationTypeRequestSchema,
   describeZodError,
   APPLICATION_SORT_KEYS,
   NOTIFICATION_TYPE_SORT_KEYS,
@@ -29,6 +31,7 @@ import {
   requestSubscriptionRequestSchema,
   rotateCredentialRequestSchema,
   updateApplicationRequestSchema,
+  Subscription,
   updateNotificationTypeRequestSchema,
 } from '@internal/plugin-brom-common';
 import express, { ErrorRequestHandler, RequestHandler } from 'express';
@@ -164,6 +167,8 @@ const REQUEST_SCHEMAS: Record<string, { body?: z.ZodType; query?: z.ZodType }> =
   createNotificationType: { body: createNotificationTypeRequestSchema },
   updateNotificationType: { body: updateNotificationTypeRequestSchema },
   deleteNotificationType: { query: deleteRequestSchema },
+  deprecateNotificationType: { body: deprecateNotificationTypeRequestSchema },
+  createNotificationTypeVersion: { body: createNotificationTypeVersionRequestSchema },
   listSubscriptions: { query: subscriptionListQuery },
   listApprovals: { query: approvalListQuery },
   requestSubscription: { body: requestSubscriptionRequestSchema },
@@ -251,6 +256,12 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     if (decision.result === AuthorizeResult.ALLOW) return undefined;
     if (decision.result !== AuthorizeResult.CONDITIONAL) return { ownerIn: [] };
     return options.transformConditions(decision.conditions);
+  }
+
+  /** An approved subscription, with what keeps its binding from being made if anything does. */
+  async function withBlocks(subscription: Subscription): Promise<Subscription> {
+    const blocked = await status.bindingBlocks(subscription);
+    return blocked.length ? { ...subscription, blocked } : subscription;
   }
 
   router.get('/health', (_req, res) => {
@@ -343,8 +354,13 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/applications/:name/status', async (req, res) => {
-    await actorOf(req);
-    res.json(await status.applicationStatus(req.params.name));
+    const actor = await actorOf(req);
+    res.json(await status.applicationStatus(actor, req.params.name));
+  });
+
+  router.get('/unmanaged-objects', async (req, res) => {
+    const actor = await actorOf(req);
+    res.json(await status.unmanagedObjects(actor));
   });
 
   // ------------------------------------------------------ notification types
@@ -400,6 +416,34 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     );
   });
 
+  router.post('/applications/:name/notification-types/:type/deprecation', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(deprecateNotificationTypeRequestSchema, req.body);
+    res.json(
+      await notificationTypes.deprecateNotificationType(
+        actor,
+        req.params.name,
+        req.params.type,
+        body,
+      ),
+    );
+  });
+
+  router.post('/applications/:name/notification-types/:type/versions', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(createNotificationTypeVersionRequestSchema, req.body);
+    res
+      .status(201)
+      .json(
+        await notificationTypes.createNotificationTypeVersion(
+          actor,
+          req.params.name,
+          req.params.type,
+          body,
+        ),
+      );
+  });
+
   // ----------------------------------------------------------- subscriptions
 
   router.get('/subscriptions', async (req, res) => {
@@ -434,7 +478,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.post('/subscriptions', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(requestSubscriptionRequestSchema, req.body);
-    res.status(201).json(await subscriptions.requestSubscription(actor, body));
+    const requested = await subscriptions.requestSubscription(actor, body);
+    res.status(201).json(requested.state === 'approved' ? await withBlocks(requested) : requested);
   });
 
   router.get('/subscriptions/:id', async (req, res) => {
@@ -445,7 +490,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.post('/subscriptions/:id/approve', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(approveSubscriptionRequestSchema, req.body);
-    res.json(await subscriptions.approveSubscription(actor, req.params.id, body));
+    const approved = await subscriptions.approveSubscription(actor, req.params.id, body);
+    res.json(await withBlocks(approved));
   });
 
   router.post('/subscriptions/:id/reject', async (req, res) => {

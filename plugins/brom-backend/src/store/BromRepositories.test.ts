@@ -84,6 +84,7 @@ describe.each(databases.eachSupportedId())(
             payloadSchema: { type: 'object' },
             visibility: 'public',
             requiresApproval: false,
+            deprecation: null,
             generation: 1,
             createdAt: alpha.createdAt,
             updatedAt: alpha.createdAt,

@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 import { Kysely, sql, Transaction } from 'kysely';
+import { randomUUID } from 'node:crypto';
 import {
   BetterSQLite3ColdDialect,
   KyselyKnexDialect,
@@ -31,7 +32,7 @@ export class BromStore {
   readonly #db: BromDb;
   readonly #knex: Knex;
   readonly #dialect: 'pg' | 'sqlite';
-  readonly #epoch: string;
+  #epoch: string;
 
   private constructor(db: BromDb, knex: Knex, dialect: 'pg' | 'sqlite', epoch: string) {
     this.#db = db;
@@ -69,9 +70,52 @@ export class BromStore {
     return new BromStore(db, knex, dialect, epoch);
   }
 
-  /** Identifies this database; state versions compare only within one epoch. */
+  /**
+   * Identifies this database; state versions compare only within one epoch. As last read:
+   * {@link state} and {@link epochIn} read it afresh (another replica may have renewed it).
+   */
   get epoch(): string {
     return this.#epoch;
+  }
+
+  /** The state version and the epoch, read together. */
+  async state(): Promise<{ version: number; epoch: string }> {
+    const row = await this.#db
+      .selectFrom('brom_state_version')
+      .select(['version', 'epoch'])
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    this.#epoch = row.epoch;
+    return { version: Number(row.version), epoch: row.epoch };
+  }
+
+  /** The epoch as a read transaction (of {@link read}) sees it. */
+  async epochIn(tx: BromTransaction): Promise<string> {
+    const row = await tx
+      .selectFrom('brom_state_version')
+      .select('epoch')
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    return row.epoch;
+  }
+
+  /**
+   * Gives the database a new epoch if it still has `stale`, as a write (the version moves on
+   * and, on PostgreSQL, every replica hears of it); returns the epoch the database has then.
+   * For a database restored from a backup: the versions it counts from the backup on were
+   * already used, for other states, by the database as it was before the restore.
+   */
+  async renewEpoch(stale: string): Promise<string> {
+    const fresh = randomUUID();
+    await this.write(async tx => {
+      await tx
+        .updateTable('brom_state_version')
+        .set({ epoch: fresh })
+        .where('id', '=', 1)
+        .where('epoch', '=', stale)
+        .execute();
+    });
+    return (await this.state()).epoch;
   }
 
   get dialect(): 'pg' | 'sqlite' {

@@ -4,7 +4,7 @@ import {
   Subscription,
 } from '@internal/plugin-brom-common';
 import { Kysely } from 'kysely';
-import { toApplication, toNotificationType, toSubscription } from './mappers';
+import { toApplication, toDeprecation, toNotificationType, toSubscription } from './mappers';
 import { BromTables } from './tables';
 
 /** The live part of the desired state, as the catalog shows it. */
@@ -68,6 +68,7 @@ export class DatabaseCatalogStore implements CatalogStore {
           producer: names.get(type.application_id)!,
           notificationType: type.name,
           routingKeyPattern: type.routing_key_pattern,
+          deprecation: toDeprecation(type),
         });
       }),
     };

@@ -35,6 +35,11 @@ export interface NotificationTypeStore {
   ): Promise<NotificationType | undefined>;
   /** All types of the application, the soft-deleted ones too. */
   listOf(application: Application): Promise<NotificationType[]>;
+  /**
+   * Live types, deprecated with a sunset at or before `now`, that still have live
+   * subscriptions: the sunset task's work.
+   */
+  listSunsetDue(now: string): Promise<Array<{ id: string; applicationId: string; name: string }>>;
   insert(type: NotificationType, of: { applicationId: string }): Promise<void>;
   update(type: NotificationType, by?: { deletedBy?: string }): Promise<void>;
 }
@@ -116,6 +121,27 @@ export class DatabaseNotificationTypeStore implements NotificationTypeStore {
     return rows.map(row => toNotificationType(row, application.name));
   }
 
+  async listSunsetDue(now: string) {
+    const rows = await this.#db
+      .selectFrom('brom_notification_types as t')
+      .select(['t.id', 't.application_id', 't.name'])
+      .where('t.deleted_at', 'is', null)
+      .where('t.sunset_at', 'is not', null)
+      .where('t.sunset_at', '<=', now)
+      .where(eb =>
+        eb.exists(
+          eb
+            .selectFrom('brom_subscriptions as s')
+            .select('s.id')
+            .whereRef('s.notification_type_id', '=', 't.id')
+            .where('s.state', 'in', ['requested', 'approved']),
+        ),
+      )
+      .orderBy('t.sunset_at')
+      .execute();
+    return rows.map(r => ({ id: r.id, applicationId: r.application_id, name: r.name }));
+  }
+
   async insert(type: NotificationType, of: { applicationId: string }) {
     await this.#db
       .insertInto('brom_notification_types')
@@ -152,5 +178,9 @@ function toColumns(type: NotificationType) {
     generation: type.generation,
     updated_at: type.updatedAt,
     deleted_at: type.deletedAt,
+    deprecated_at: type.deprecation?.deprecatedAt ?? null,
+    deprecated_by: type.deprecation?.deprecatedBy ?? null,
+    sunset_at: type.deprecation?.sunsetAt ?? null,
+    successor: type.deprecation?.successor ?? null,
   } satisfies Partial<NotificationTypeRow>;
 }

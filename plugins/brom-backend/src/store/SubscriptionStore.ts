@@ -6,7 +6,7 @@ import {
   SubscriptionState,
 } from '@internal/plugin-brom-common';
 import { Kysely } from 'kysely';
-import { toApplication, toNotificationType, toSubscription } from './mappers';
+import { toApplication, toDeprecation, toNotificationType, toSubscription } from './mappers';
 import {
   matchesSearch,
   OwnerFilter,
@@ -64,6 +64,8 @@ export interface SubscriptionStore {
     id: string,
     options?: { visibleTo?: Viewer },
   ): Promise<SubscriptionContext | undefined>;
+  /** Which of `ids` exist and the viewer may see. */
+  visibleIds(ids: readonly string[], viewer: Viewer): Promise<Set<string>>;
   /** The subscription of a consumer to a type, in whatever state. */
   findOf(consumer: Application, type: NotificationType): Promise<Subscription | undefined>;
   /** Live subscriptions to a producer's types or to one type, by consumer name. */
@@ -81,6 +83,28 @@ export interface SubscriptionStore {
     fromGeneration: number,
     request?: { requiresApproval: boolean },
   ): Promise<boolean>;
+}
+
+/** The type's deprecation columns, selected beside a subscription. */
+const DEPRECATION_SELECTION = [
+  't.deprecated_at as type_deprecated_at',
+  't.deprecated_by as type_deprecated_by',
+  't.sunset_at as type_sunset_at',
+  't.successor as type_successor',
+] as const;
+
+function typeDeprecation(row: {
+  type_deprecated_at: string | null;
+  type_deprecated_by: string | null;
+  type_sunset_at: string | null;
+  type_successor: string | null;
+}) {
+  return toDeprecation({
+    deprecated_at: row.type_deprecated_at,
+    deprecated_by: row.type_deprecated_by,
+    sunset_at: row.type_sunset_at,
+    successor: row.type_successor,
+  });
 }
 
 /** The columns of `#joined()` the visibility rule reads. */
@@ -138,6 +162,7 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
           'p.owner as producer_owner',
           't.name as type_name',
           't.routing_key_pattern as type_pattern',
+          ...DEPRECATION_SELECTION,
         ]),
       SUBSCRIPTION_SORT_COLUMNS,
       { sort: 'updatedAt', order: 'desc' },
@@ -150,6 +175,7 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
           producer: r.producer_name,
           notificationType: r.type_name,
           routingKeyPattern: r.type_pattern,
+          deprecation: typeDeprecation(r),
         }),
         consumerOwner: r.consumer_owner,
         producerOwner: r.producer_owner,
@@ -195,12 +221,26 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
         producer: producer.name,
         notificationType: type.name,
         routingKeyPattern: type.routing_key_pattern,
+        deprecation: toDeprecation(type),
       }),
       consumer,
       producer,
       type: toNotificationType(type, producer.name),
       requiresApproval: Boolean(row.requires_approval),
     };
+  }
+
+  async visibleIds(ids: readonly string[], viewer: Viewer): Promise<Set<string>> {
+    const visible = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.#joined()
+        .select('s.id')
+        .where('s.id', 'in', ids.slice(i, i + 500))
+        .where(eb => subscriptionVisibleTo(eb, viewer, VISIBILITY_COLUMNS))
+        .execute();
+      for (const row of rows) visible.add(row.id);
+    }
+    return visible;
   }
 
   async findOf(consumer: Application, type: NotificationType) {
@@ -217,6 +257,7 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
         producer: type.application,
         notificationType: type.name,
         routingKeyPattern: type.routingKeyPattern,
+        deprecation: type.deprecation,
       })
     );
   }
@@ -229,6 +270,7 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
         'p.name as producer_name',
         't.name as type_name',
         't.routing_key_pattern as type_pattern',
+        ...DEPRECATION_SELECTION,
       ])
       .where('s.state', 'in', LIVE_SUBSCRIPTION_STATES);
     query =
@@ -242,6 +284,7 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
         producer: r.producer_name,
         notificationType: r.type_name,
         routingKeyPattern: r.type_pattern,
+        deprecation: typeDeprecation(r),
       }),
     );
   }

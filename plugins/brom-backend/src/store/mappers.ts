@@ -3,6 +3,7 @@ import {
   AuditEvent,
   Credential,
   NotificationType,
+  NotificationTypeDeprecation,
   NotificationTypeVisibility,
   Subscription,
   SubscriptionState,
@@ -49,6 +50,7 @@ export function toNotificationType(
     payloadSchema: row.payload_schema ? JSON.parse(row.payload_schema) : null,
     visibility: row.visibility as NotificationTypeVisibility,
     requiresApproval: Boolean(row.requires_approval),
+    deprecation: toDeprecation(row),
     generation: row.generation,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -56,9 +58,33 @@ export function toNotificationType(
   };
 }
 
+/** The deprecation columns of a type row, under whatever prefix a join selected them. */
+export interface DeprecationColumns {
+  deprecated_at: string | null;
+  deprecated_by: string | null;
+  sunset_at: string | null;
+  successor: string | null;
+}
+
+export function toDeprecation(row: DeprecationColumns): NotificationTypeDeprecation | null {
+  if (!row.deprecated_at || !row.sunset_at) return null;
+  return {
+    deprecatedAt: row.deprecated_at,
+    deprecatedBy: row.deprecated_by ?? '',
+    sunsetAt: row.sunset_at,
+    successor: row.successor,
+  };
+}
+
 export function toSubscription(
   row: SubscriptionRow,
-  names: { consumer: string; producer: string; notificationType: string; routingKeyPattern: string },
+  names: {
+    consumer: string;
+    producer: string;
+    notificationType: string;
+    routingKeyPattern: string;
+    deprecation: NotificationTypeDeprecation | null;
+  },
 ): Subscription {
   return {
     id: row.id,
@@ -73,6 +99,7 @@ export function toSubscription(
     decidedBy: row.decided_by,
     decidedAt: row.decided_at,
     reason: row.reason,
+    notificationTypeDeprecation: names.deprecation,
     generation: row.generation,
     updatedAt: row.updated_at,
   };

@@ -9,9 +9,20 @@ export interface BromTables {
   brom_credentials: CredentialRow;
   brom_audit_events: AuditEventRow;
   brom_sync_status: SyncStatusRow;
+  brom_broker_observation: { vhost: string; observed_at: string };
+  brom_unmanaged_objects: UnmanagedObjectRow;
   brom_sidecar_feed: { instance: string; version: number | string; seen_at: string };
   brom_domain_events: DomainEventRow;
   brom_domain_event_cursors: DomainEventCursorRow;
+  brom_notification_records: NotificationRecordRow;
+}
+
+/** A notice already sent to people (see NotificationWatchStore). */
+export interface NotificationRecordRow {
+  key: string;
+  application_id: string;
+  detail: string | null;
+  recorded_at: string;
 }
 
 export interface DomainEventRow {
@@ -67,6 +78,10 @@ export interface NotificationTypeRow {
   updated_at: string;
   deleted_at: string | null;
   deleted_by: string | null;
+  deprecated_at: string | null;
+  deprecated_by: string | null;
+  sunset_at: string | null;
+  successor: string | null;
 }
 
 export interface SubscriptionRow {
@@ -111,6 +126,18 @@ export interface AuditEventRow {
   application_id: string | null;
   before: string | null;
   after: string | null;
+}
+
+/** An object in the managed vhost that BROM did not create or adopt. */
+export interface UnmanagedObjectRow {
+  key: string;
+  kind: string;
+  name: string;
+  /** The application whose exchange it reads from (a binding's source), if any. */
+  source_application_id: string | null;
+  /** The application whose queue or exchange it writes to (a binding's destination, an object of its name), if any. */
+  destination_application_id: string | null;
+  first_seen_at: string;
 }
 
 export interface SyncStatusRow {

@@ -51,6 +51,7 @@ export function notificationType(
     payloadSchema: null,
     visibility: 'public',
     requiresApproval: true,
+    deprecation: null,
     generation: 1,
     createdAt: T0,
     updatedAt: T0,
@@ -75,6 +76,7 @@ export function subscription(
     decidedBy: null,
     decidedAt: null,
     reason: null,
+    notificationTypeDeprecation: null,
     generation: 1,
     updatedAt: T0,
     ...overrides,
@@ -123,6 +125,7 @@ export function objectStatus(
 export function applicationStatus(
   objects: ObjectStatus[],
   summary: string,
+  overrides: Partial<ApplicationStatus> = {},
 ): ApplicationStatus {
   return {
     application: 'payments-api',
@@ -130,6 +133,9 @@ export function applicationStatus(
     ready:
       objects.every(o => o.condition.status === 'True') && objects.length > 0,
     objects,
+    observedAt: T0,
+    unmanaged: [],
+    ...overrides,
   };
 }
 

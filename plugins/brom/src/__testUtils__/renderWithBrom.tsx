@@ -9,6 +9,8 @@ import {
   PermissionApi,
   permissionApiRef,
 } from '@backstage/plugin-permission-react';
+import { SignalApi, signalApiRef } from '@backstage/plugin-signals-react';
+import { act } from '@testing-library/react';
 import { ReactElement } from 'react';
 import { BromApi, bromApiRef } from '../api/BromApi';
 import { rootRouteRef } from '../routes';
@@ -31,6 +33,30 @@ export interface RenderOptions {
   routeEntries?: string[];
   /** What the permission framework answers; by default it allows everything. */
   permission?: PermissionApi;
+  /** Backstage signals, e.g. a {@link TestSignals}; none by default. */
+  signals?: SignalApi;
+}
+
+/** A signal's message, as `SignalApi.subscribe` hands it over. */
+type JsonObject = Parameters<Parameters<SignalApi['subscribe']>[1]>[0];
+
+/** A signal API the test drives: `emit` delivers a message to the channel's subscribers. */
+export class TestSignals implements SignalApi {
+  readonly #subscribers = new Map<string, Set<(message: JsonObject) => void>>();
+
+  subscribe<T extends JsonObject>(channel: string, onMessage: (message: T) => void) {
+    const set = this.#subscribers.get(channel) ?? new Set();
+    this.#subscribers.set(channel, set);
+    const listener = onMessage as (message: JsonObject) => void;
+    set.add(listener);
+    return { unsubscribe: () => set.delete(listener) };
+  }
+
+  emit(channel: string, message: JsonObject) {
+    act(() => {
+      for (const listener of this.#subscribers.get(channel) ?? []) listener(message);
+    });
+  }
 }
 
 /**
@@ -55,6 +81,7 @@ export function renderWithBrom(
         [bromApiRef, api],
         [identityApiRef, identity],
         [permissionApiRef, options.permission ?? mockApis.permission()],
+        ...(options.signals ? [[signalApiRef, options.signals] as const] : []),
       ]}
     >
       {ui}

@@ -13,6 +13,8 @@ import {
   UpdateApplicationRequest,
   CreateNotificationTypeRequest,
   UpdateNotificationTypeRequest,
+  DeprecateNotificationTypeRequest,
+  CreateNotificationTypeVersionRequest,
   RequestSubscriptionRequest,
   RotateCredentialRequest,
   CreateCredentialRequest,
@@ -91,6 +93,18 @@ export interface BromApi {
     name: string,
     generation: number,
   ): Promise<NotificationType>;
+  /** Deprecates a type, or moves the sunset of a deprecated one later. */
+  deprecateNotificationType(
+    application: string,
+    name: string,
+    request: DeprecateNotificationTypeRequest,
+  ): Promise<NotificationType>;
+  /** A new version of a type; the old one is deprecated with it as successor. */
+  createNotificationTypeVersion(
+    application: string,
+    name: string,
+    request: CreateNotificationTypeVersionRequest,
+  ): Promise<{ notificationType: NotificationType; predecessor: NotificationType }>;
 
   listSubscriptions(
     query?: SubscriptionListQuery & {

@@ -79,6 +79,21 @@ export class BromClient implements BromApi {
     );
   }
 
+  deprecateNotificationType(application: string, name: string, request: object) {
+    return this.#send(
+      'POST',
+      `/applications/${enc(application)}/notification-types/${enc(name)}/deprecation`,
+      request,
+    );
+  }
+  createNotificationTypeVersion(application: string, name: string, request: object) {
+    return this.#send(
+      'POST',
+      `/applications/${enc(application)}/notification-types/${enc(name)}/versions`,
+      request,
+    );
+  }
+
   listSubscriptions(query: Query = {}) {
     return this.#get('/subscriptions', query);
   }

@@ -2,7 +2,7 @@ import { PropsWithChildren } from 'react';
 import { makeStyles } from '@material-ui/core';
 import HomeIcon from '@material-ui/icons/Home';
 import ExtensionIcon from '@material-ui/icons/Extension';
-import NotificationsActiveIcon from '@material-ui/icons/NotificationsActive';
+import ForumIcon from '@material-ui/icons/Forum';
 import GroupIcon from '@material-ui/icons/People';
 import MenuIcon from '@material-ui/icons/Menu';
 import LogoFull from './LogoFull';
@@ -23,6 +23,7 @@ import {
   Link,
 } from '@backstage/core-components';
 import { MyGroupsSidebarItem } from '@backstage/plugin-org';
+import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
 
 const useSidebarLogoStyles = makeStyles({
   root: {
@@ -58,7 +59,7 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
       <SidebarLogo />
       <SidebarDivider />
       <SidebarGroup label="Menu" icon={<MenuIcon />}>
-        <SidebarItem icon={NotificationsActiveIcon} to="brom" text="Notifications" />
+        <SidebarItem icon={ForumIcon} to="brom" text="Messaging" />
         <SidebarItem icon={HomeIcon} to="catalog" text="Catalog" />
         <SidebarItem icon={ExtensionIcon} to="api-docs" text="APIs" />
         <MyGroupsSidebarItem
@@ -68,6 +69,8 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
         />
       </SidebarGroup>
       <SidebarSpace />
+      <SidebarDivider />
+      <NotificationsSidebarItem />
       <SidebarDivider />
       <SidebarGroup
         label="Settings"

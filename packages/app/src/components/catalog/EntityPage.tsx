@@ -68,7 +68,7 @@ const componentPage = (
     <EntityLayout.Route path="/" title="Overview">
       {overviewContent}
     </EntityLayout.Route>
-    <EntityLayout.Route path="/api" title="Notifications and APIs">
+    <EntityLayout.Route path="/api" title="Notification types and APIs">
       <Grid container spacing={3} alignItems="stretch">
         <Grid item md={6}>
           <EntityProvidedApisCard />
@@ -79,8 +79,8 @@ const componentPage = (
       </Grid>
     </EntityLayout.Route>
     <EntityLayout.Route
-      path="/notifications"
-      title="Notifications"
+      path="/messaging"
+      title="Messaging"
       if={isBromApplicationAvailable}
     >
       <EntityBromContent />

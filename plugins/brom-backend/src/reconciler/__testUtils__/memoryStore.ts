@@ -1,5 +1,6 @@
 import { SyncStatusRow } from '../../store/tables';
 import { ReconcilerInput } from '../core/types';
+import { UnmanagedObservation } from '../core/unmanaged';
 import {
   ENFORCED_PREFIX,
   enforcementRecords,
@@ -18,6 +19,8 @@ export class MemoryReconcilerStore implements ReconcilerStore {
   readonly rows = new Map<string, SyncStatusRow>();
   revokedUsers: ReconcilerSnapshot['revokedUsers'] = [];
   readonly finalized: string[] = [];
+  /** The last full observation: when it started and the unmanaged objects it found. */
+  observation: { observedAt: Date; unmanaged: UnmanagedObservation[] } | undefined;
 
   constructor(input: ReconcilerInput) {
     this.input = input;
@@ -59,6 +62,14 @@ export class MemoryReconcilerStore implements ReconcilerStore {
 
   async recordEnforced(keys: string[], now: Date): Promise<void> {
     await this.writeStatuses(enforcementRecords(keys, now), []);
+  }
+
+  async recordObservation(
+    _vhost: string,
+    observedAt: Date,
+    unmanaged: UnmanagedObservation[],
+  ): Promise<void> {
+    this.observation = { observedAt, unmanaged };
   }
 
   /**

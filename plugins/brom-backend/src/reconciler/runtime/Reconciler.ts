@@ -14,6 +14,7 @@ import { observeObjects, observeVhost } from './observation';
 import { ReconcilerSnapshot, ReconcilerStore } from './ReconcilerStore';
 import { Enforcement, RevocationEnforcer } from './RevocationEnforcer';
 import { StatusRecorder } from './StatusRecorder';
+import type { StatusRecord } from './ReconcilerStore';
 
 export interface ReconcilerOptions {
   store: ReconcilerStore;
@@ -171,6 +172,13 @@ export class Reconciler {
   #brokerDownSince: number | undefined;
   /** Full passes that wrote nothing since the last summary line, and since when. */
   readonly #idle = { passes: 0, since: 0 };
+  /**
+   * When this replica deleted each key, so that a full pass whose observation predates the
+   * deletion does not report the object as unmanaged (its record is already gone).
+   */
+  readonly #deletedAt = new Map<string, number>();
+  /** Unmanaged objects the last full pass found, to log when the number changes. */
+  #unmanagedCount = 0;
 
   private constructor(options: ReconcilerOptions) {
     this.#store = options.store;
@@ -304,7 +312,10 @@ export class Reconciler {
     });
     timings.mark('apply');
     const { outcome } = applied;
-    await this.#record({ snapshot, desired, plan, applied, now, scope, leftAlone, observedAt, logger });
+    const records = await this.#record({ snapshot, desired, plan, applied, now, scope, leftAlone, observedAt, logger });
+    if (!scope) {
+      await this.#recordObservation({ observed, observedAt, desired, snapshot, records, logger });
+    }
     timings.mark('status');
     // After the writes: a revoked subscription's binding is gone before its consumer's
     // connections are closed, so a reconnecting consumer gets nothing more through it.
@@ -377,7 +388,7 @@ export class Reconciler {
     leftAlone: ReadonlySet<string>;
     observedAt: number;
     logger: LoggerService;
-  }): Promise<void> {
+  }): Promise<StatusRecord[]> {
     const { snapshot, desired, plan, now, scope, observedAt, logger } = pass;
     const { outcome, pending, done } = pass.applied;
     const status = { snapshot, desired, plan, outcome, inFlight: pending, now };
@@ -385,6 +396,12 @@ export class Reconciler {
       looked: scope ?? snapshot.statuses.keys(),
       leftAlone: pass.leftAlone,
     });
+    const deletions = new Set(
+      plan.waves.flatMap(w => (w.operation === 'delete' ? w.actions.map(a => a.key) : [])),
+    );
+    for (const key of outcome.succeeded.keys()) {
+      if (deletions.has(key)) this.#deletedAt.set(key, this.#clock.now());
+    }
     this.#scope.update({
       desired,
       records,
@@ -392,7 +409,7 @@ export class Reconciler {
       plan,
       observedAt,
     });
-    if (pending.size === 0) return;
+    if (pending.size === 0) return records;
     logger.info(`${pending.size} writes go on in the background: ${[...pending].slice(0, 5).join(', ')}`);
     this.#applier.continueInBackground({
       keys: pending,
@@ -400,12 +417,42 @@ export class Reconciler {
       logger,
       record: async () => {
         const ended = await this.#status.recordEnded(status, pending);
+        for (const key of pending) {
+          if (deletions.has(key)) this.#deletedAt.set(key, this.#clock.now());
+        }
         if (this.#scope.hasBaseline) {
           this.#scope.update({ desired, records: ended, touched: pending, plan, observedAt });
         }
         logger.info(`Background writes ended: ${[...pending].slice(0, 5).join(', ')}`);
       },
     });
+    return records;
+  }
+
+  /**
+   * Records what a full pass saw beyond its own objects; says in the log when the number
+   * of unmanaged objects changes.
+   */
+  async #recordObservation(pass: {
+    observed: ObservedTopology;
+    observedAt: number;
+    desired: BrokerTopology;
+    snapshot: ReconcilerSnapshot;
+    records: StatusRecord[];
+    logger: LoggerService;
+  }): Promise<void> {
+    const ignore = new Set(this.#applier.inFlight);
+    for (const [key, at] of this.#deletedAt) {
+      if (at >= pass.observedAt) ignore.add(key);
+      else this.#deletedAt.delete(key);
+    }
+    const count = await this.#status.recordObservation({ ...pass, ignore });
+    if (count !== this.#unmanagedCount) {
+      pass.logger.info(
+        `${count} objects in vhost ${this.#topology.vhost} are not managed by BROM (left alone; listed at GET /unmanaged-objects)`,
+      );
+      this.#unmanagedCount = count;
+    }
   }
 
   /** Records that the broker could not be read and backs off; the next pass is full. */

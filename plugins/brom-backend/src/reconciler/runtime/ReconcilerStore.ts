@@ -2,6 +2,7 @@ import { Condition } from '@internal/plugin-brom-common';
 import { BromStore } from '../../store/BromStore';
 import { SyncStatusRow } from '../../store/tables';
 import { ReconcilerInput } from '../core/types';
+import { UnmanagedObservation } from '../core/unmanaged';
 
 /** What a pass reads in one transaction: the desired state and what the store knows of the broker. */
 export interface ReconcilerSnapshot {
@@ -133,6 +134,16 @@ export interface ReconcilerStore {
   /** Remembers that revoked access was cut off at the broker, so it is done once. */
   recordEnforced(keys: string[], now: Date): Promise<void>;
   /**
+   * Records a full observation of the vhost: when it started, and the unmanaged objects it
+   * found (replacing those recorded before; an object seen again keeps its first sighting).
+   */
+  recordObservation(
+    vhost: string,
+    observedAt: Date,
+    unmanaged: UnmanagedObservation[],
+    now: Date,
+  ): Promise<void>;
+  /**
    * The finalizer's last step: removes deleted rows whose broker objects are gone. This is
    * a change of desired state, so it bumps the version (and audits it).
    */
@@ -146,13 +157,22 @@ export interface ReconcilerStore {
  */
 export class DatabaseReconcilerStore implements ReconcilerStore {
   readonly #store: BromStore;
+  readonly #onStatusChange: ((applications: string[]) => void) | undefined;
 
-  private constructor(store: BromStore) {
+  private constructor(store: BromStore, onStatusChange?: (applications: string[]) => void) {
     this.#store = store;
+    this.#onStatusChange = onStatusChange;
   }
 
-  static create(store: BromStore) {
-    return new DatabaseReconcilerStore(store);
+  /**
+   * `onStatusChange` hears, after each status write commits, the names of the applications
+   * whose recorded status changed (for live pages; it must not throw).
+   */
+  static create(
+    store: BromStore,
+    options: { onStatusChange?: (applications: string[]) => void } = {},
+  ) {
+    return new DatabaseReconcilerStore(store, options.onStatusChange);
   }
 
   async read(now: Date): Promise<ReconcilerSnapshot> {
@@ -252,10 +272,93 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
           .execute();
       }
     });
+    if (this.#onStatusChange) {
+      const ids = new Set<string>();
+      for (const row of rows) if (row.application_id) ids.add(row.application_id);
+      for (const key of remove) {
+        const id = previous?.get(key)?.application_id;
+        if (id) ids.add(id);
+      }
+      if (ids.size > 0) await this.#announce([...ids]);
+    }
+  }
+
+  async #announce(ids: string[]) {
+    try {
+      const names: string[] = [];
+      for (let i = 0; i < ids.length; i += 500) {
+        const found = await this.#store.db
+          .selectFrom('brom_applications')
+          .select('name')
+          .where('id', 'in', ids.slice(i, i + 500))
+          .execute();
+        names.push(...found.map(r => r.name));
+      }
+      this.#onStatusChange?.(names);
+    } catch {
+      // Live pages miss one update; they still show the status on their next fetch.
+    }
   }
 
   async recordEnforced(keys: string[], now: Date): Promise<void> {
     await this.writeStatuses(enforcementRecords(keys, now), []);
+  }
+
+  async recordObservation(
+    vhost: string,
+    observedAt: Date,
+    unmanaged: UnmanagedObservation[],
+    now: Date,
+  ): Promise<void> {
+    const at = observedAt.toISOString();
+    await this.#store.db.transaction().execute(async tx => {
+      await tx
+        .insertInto('brom_broker_observation')
+        .values({ vhost, observed_at: at })
+        .onConflict(oc => oc.column('vhost').doUpdateSet({ observed_at: at }))
+        .execute();
+      // Written only when the set changes: an idle pass over a large vhost writes one row.
+      const stored = new Map(
+        (await tx.selectFrom('brom_unmanaged_objects').selectAll().execute()).map(r => [r.key, r]),
+      );
+      const seen = new Set(unmanaged.map(o => o.key));
+      const gone = [...stored.keys()].filter(key => !seen.has(key));
+      for (let i = 0; i < gone.length; i += 500) {
+        await tx
+          .deleteFrom('brom_unmanaged_objects')
+          .where('key', 'in', gone.slice(i, i + 500))
+          .execute();
+      }
+      const rows = unmanaged
+        .filter(o => {
+          const row = stored.get(o.key);
+          return (
+            !row ||
+            row.source_application_id !== o.sourceApplicationId ||
+            row.destination_application_id !== o.destinationApplicationId
+          );
+        })
+        .map(o => ({
+          key: o.key,
+          kind: o.kind.slice(0, 32),
+          name: o.name.slice(0, 512),
+          source_application_id: o.sourceApplicationId,
+          destination_application_id: o.destinationApplicationId,
+          first_seen_at: stored.get(o.key)?.first_seen_at ?? now.toISOString(),
+        }));
+      for (let i = 0; i < rows.length; i += 100) {
+        await tx
+          .insertInto('brom_unmanaged_objects')
+          .values(rows.slice(i, i + 100))
+          .onConflict(oc =>
+            oc.column('key').doUpdateSet(eb => ({
+              source_application_id: eb.ref('excluded.source_application_id'),
+              destination_application_id: eb.ref('excluded.destination_application_id'),
+            })),
+          )
+          .execute();
+      }
+    });
   }
 
   /**

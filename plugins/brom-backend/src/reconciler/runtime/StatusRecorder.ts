@@ -8,7 +8,8 @@ import {
 import { desiredObjects } from '../core/kinds';
 import { describeKey, vhostKey } from '../core/naming';
 import { Plan, plannedWrites } from '../core/plan';
-import { BrokerTopology, DesiredObject } from '../core/types';
+import { BrokerTopology, DesiredObject, ObservedTopology } from '../core/types';
+import { unmanagedObjects } from '../core/unmanaged';
 import { SyncStatusRow } from '../../store/tables';
 import { ApplyOutcome } from './Applier';
 import {
@@ -93,6 +94,32 @@ export class StatusRecorder {
     const remove = [...keys].filter(k => pass.snapshot.statuses.has(k) && !written.has(k));
     await this.#store.writeStatuses(records, remove, pass.snapshot.statuses);
     return records;
+  }
+
+  /**
+   * Stores what a full pass saw beyond its own objects: when the observation started (so
+   * the status knows how old "in sync" is) and the unmanaged objects in the vhost. Objects
+   * managed before or by the pass, desired ones (conflicts are in the status already) and
+   * `ignore`d ones (deleted or in flight since the observation) are not unmanaged.
+   */
+  async recordObservation(pass: {
+    observed: ObservedTopology;
+    observedAt: number;
+    desired: BrokerTopology;
+    snapshot: ReconcilerSnapshot;
+    records: StatusRecord[];
+    ignore: ReadonlySet<string>;
+  }): Promise<number> {
+    const managed = new Set(pass.snapshot.managed);
+    for (const r of pass.records) if (r.managed) managed.add(r.key);
+    const found = unmanagedObjects(pass.observed, pass.desired, managed, pass.ignore);
+    await this.#store.recordObservation(
+      this.#vhost,
+      new Date(pass.observedAt),
+      found,
+      new Date(this.#clock.now()),
+    );
+    return found.length;
   }
 
   /** Stores that the broker could not be reached, and when it is tried again. */

@@ -12,25 +12,9 @@ import { Reconciler } from './Reconciler';
 import { ReconcilerRunner } from './ReconcilerRunner';
 import { DatabaseReconcilerStore } from './ReconcilerStore';
 
-/** Builds the reconciler from config, or explains in the log why this backend runs none. */
-export function createReconcilerRunner(options: {
-  config: BromConfig;
-  store: BromStore;
-  watcher: StateWatcher;
-  logger: LoggerService;
-}): ReconcilerRunner | undefined {
-  const { config, store, watcher } = options;
-  const logger = options.logger.child({ component: 'reconciler' });
-  if (!config.reconciler.enabled) {
-    logger.info('The reconciler is disabled (brom.reconciler.enabled: false)');
-    return undefined;
-  }
-  if (config.broker.managementUrls.length === 0 || !config.broker.password) {
-    logger.warn(
-      'No broker configured (brom.broker.managementUrl(s) and password): nothing is synced to RabbitMQ',
-    );
-    return undefined;
-  }
+/** The broker's management API as configured, or undefined when no broker is configured. */
+export function createBrokerApi(config: BromConfig): ManagementBrokerApi | undefined {
+  if (config.broker.managementUrls.length === 0 || !config.broker.password) return undefined;
   const client = ManagementClient.create({
     baseUrl: config.broker.managementUrls,
     username: config.broker.username,
@@ -39,11 +23,36 @@ export function createReconcilerRunner(options: {
     bodyTimeoutMs: config.broker.requestTimeoutMs,
     connectTimeoutMs: Math.min(config.broker.requestTimeoutMs, 5000),
   });
+  return ManagementBrokerApi.create({ client, username: config.broker.username });
+}
+
+/** Builds the reconciler from config, or explains in the log why this backend runs none. */
+export function createReconcilerRunner(options: {
+  config: BromConfig;
+  store: BromStore;
+  watcher: StateWatcher;
+  logger: LoggerService;
+  /** Hears which applications' recorded broker status changed (see DatabaseReconcilerStore). */
+  onStatusChange?: (applications: string[]) => void;
+}): ReconcilerRunner | undefined {
+  const { config, store, watcher } = options;
+  const logger = options.logger.child({ component: 'reconciler' });
+  if (!config.reconciler.enabled) {
+    logger.info('The reconciler is disabled (brom.reconciler.enabled: false)');
+    return undefined;
+  }
+  const broker = createBrokerApi(config);
+  if (!broker) {
+    logger.warn(
+      'No broker configured (brom.broker.managementUrl(s) and password): nothing is synced to RabbitMQ',
+    );
+    return undefined;
+  }
   const clock = systemClock;
   const lease = DatabaseLeaderLease.create({ store, logger, clock });
   const reconciler = Reconciler.create({
-    store: DatabaseReconcilerStore.create(store),
-    broker: ManagementBrokerApi.create({ client, username: config.broker.username }),
+    store: DatabaseReconcilerStore.create(store, { onStatusChange: options.onStatusChange }),
+    broker,
     logger,
     topology: {
       vhost: config.vhost,

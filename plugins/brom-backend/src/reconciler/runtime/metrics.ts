@@ -27,6 +27,16 @@ export function createReconcilerMetrics(): ReconcilerMetrics {
     description: 'Broker writes by object kind, operation, outcome and error reason',
   });
   let pendingCount = 0;
+  let lastSuccess: number | undefined;
+  meter
+    .createObservableGauge('brom_reconciler_last_success_age_seconds', {
+      description:
+        'Seconds since this replica last completed a pass without error (absent before the first)',
+      unit: 's',
+    })
+    .addCallback(result => {
+      if (lastSuccess !== undefined) result.observe((Date.now() - lastSuccess) / 1000);
+    });
   meter
     .createObservableGauge('brom_reconciler_pending_objects', {
       description: 'Objects waiting for a retry after a failed write',
@@ -34,6 +44,7 @@ export function createReconcilerMetrics(): ReconcilerMetrics {
     .addCallback(result => result.observe(pendingCount));
   return {
     pass(outcome, durationMs, mode) {
+      if (outcome === 'ok') lastSuccess = Date.now();
       passes.add(1, { outcome, mode });
       duration.record(durationMs, { outcome, mode });
     },

@@ -47,10 +47,26 @@ export type DomainEvent =
   | NotificationTypeEvent<'notificationType.declared'>
   | NotificationTypeEvent<'notificationType.updated'>
   | NotificationTypeEvent<'notificationType.deleted', { forced: boolean }>
+  /**
+   * The producer deprecated the type (`notificationType.deprecation` holds the sunset date
+   * and successor); `subscriptions` are the live ones at that moment, whose consumers are
+   * to be told.
+   */
+  | NotificationTypeEvent<'notificationType.deprecated', { subscriptions: Subscription[] }>
+  /** The producer moved the sunset of a deprecated type later. */
+  | NotificationTypeEvent<
+      'notificationType.sunsetExtended',
+      { previousSunsetAt: string; subscriptions: Subscription[] }
+    >
   | SubscriptionEvent<'subscription.requested', { reRequested: boolean }>
   | SubscriptionEvent<'subscription.approved', { automatic: boolean }>
   | SubscriptionEvent<'subscription.rejected'>
   | SubscriptionEvent<'subscription.revoked'>
+  /**
+   * The subscription's type reached its sunset: the subscription is revoked by
+   * `brom:lifecycle` and its binding removed; `successor` names the type that replaces it.
+   */
+  | SubscriptionEvent<'subscription.endedBySunset', { successor: string | null }>
   | CredentialEvent<'credential.created'>
   | CredentialEvent<'credential.rotated', { shortened: Credential[] }>
   | CredentialEvent<'credential.revoked'>;

@@ -235,4 +235,37 @@ describe('StatusPanel', () => {
     expect(confirmQueueDeletion).toHaveBeenCalledWith('payments-api', 5);
     expect(onApplicationChange).toHaveBeenCalledWith(confirmed);
   });
+
+  it('shows the objects BROM does not manage that touch the application', async () => {
+    const status = applicationStatus([], 'Not synced yet', {
+      unmanaged: [
+        {
+          key: 'binding:brom.payments-api->queue:spy:#',
+          kind: 'binding',
+          name: 'brom.payments-api->queue:spy:#',
+          sourceApplication: 'payments-api',
+          destinationApplication: null,
+          firstSeenAt: '2026-11-21T09:00:00.000Z',
+        },
+      ],
+    });
+    await renderWithBrom(
+      <StatusPanel
+        application={application()}
+        onApplicationChange={jest.fn()}
+      />,
+      bromApi({ getApplicationStatus: jest.fn().mockResolvedValue(status) }),
+    );
+    expect(
+      await screen.findByText(
+        '1 object BROM does not manage touches this application',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('binding brom.payments-api->queue:spy:#'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('link', { name: 'payments-api' }),
+    ).toBeInTheDocument();
+  });
 });

@@ -13,10 +13,15 @@ import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
-import { Application, ObjectStatus } from '@internal/plugin-brom-common';
+import {
+  Application,
+  ObjectStatus,
+  UnmanagedObject,
+} from '@internal/plugin-brom-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import useInterval from 'react-use/esm/useInterval';
 import { bromApiRef } from '../../api/BromApi';
+import { ApplicationLink } from '../common/ApplicationLink';
 import { LoadError } from '../common/LoadError';
 import { formatTime } from '../common/time';
 import { useTableColumns } from '../common/tableLayout';
@@ -31,6 +36,7 @@ import {
   describeReadiness,
   QUEUE_DELETION_REASONS,
 } from './statusWords';
+import { useBromSignal } from '../common/useBromSignal';
 
 const REFRESH_MS = 10_000;
 
@@ -106,6 +112,70 @@ const columns: TableColumn<ObjectStatus>[] = [
   },
 ];
 
+const unmanagedColumns: TableColumn<UnmanagedObject>[] = [
+  {
+    title: 'Object',
+    render: row => (
+      <Box style={{ overflowWrap: 'anywhere' }}>
+        {row.kind} {row.name}
+      </Box>
+    ),
+  },
+  {
+    title: 'Touches',
+    render: row => (
+      <>
+        {row.sourceApplication && (
+          <Typography variant="body2" component="div">
+            reads from the exchange of{' '}
+            <ApplicationLink name={row.sourceApplication} />
+          </Typography>
+        )}
+        {row.destinationApplication && (
+          <Typography variant="body2" component="div">
+            ends in the queue or exchange of{' '}
+            <ApplicationLink name={row.destinationApplication} />
+          </Typography>
+        )}
+      </>
+    ),
+  },
+  { title: 'First seen', render: row => formatTime(row.firstSeenAt) },
+];
+
+/**
+ * Objects BROM does not manage that touch the application: BROM leaves them alone, so
+ * the owners must know (a binding from their exchange to a foreign queue copies their
+ * messages).
+ */
+const UnmanagedObjects = ({ objects }: { objects: UnmanagedObject[] }) => (
+  <Box mt={2}>
+    <Typography variant="subtitle1" component="div">
+      <StatusWarning>
+        {objects.length === 1
+          ? '1 object BROM does not manage touches this application'
+          : `${objects.length} objects BROM does not manage touch this application`}
+      </StatusWarning>
+    </Typography>
+    <Typography variant="body2">
+      Someone created them on the broker outside BROM; BROM leaves them alone. A
+      binding from your exchange to a queue BROM does not know receives a copy
+      of your messages. If they are not yours, ask the BROM operators to remove
+      them.
+    </Typography>
+    <Table
+      options={{
+        paging: false,
+        search: false,
+        toolbar: false,
+        padding: 'dense',
+      }}
+      columns={unmanagedColumns}
+      data={objects.map(o => ({ ...o, id: o.key }))}
+    />
+  </Box>
+);
+
 export interface StatusPanelProps {
   application: Application;
   onApplicationChange: (application: Application) => void;
@@ -125,6 +195,7 @@ export const StatusPanel = ({
     [api, application.name, application.generation],
   );
   useInterval(retry, REFRESH_MS);
+  useBromSignal(retry, { application: application.name });
   const shownColumns = useTableColumns(columns);
 
   const renderStatus = () => {
@@ -157,6 +228,9 @@ export const StatusPanel = ({
           </Typography>
           <Typography variant="body2">{words.advice}</Typography>
           <Detail label="Details">{value.summary}</Detail>
+          <Detail label="Broker last looked at">
+            {value.observedAt ? formatTime(value.observedAt) : 'not yet'}
+          </Detail>
         </Box>
         {value.objects.length === 0 ? (
           <EmptyState
@@ -175,6 +249,9 @@ export const StatusPanel = ({
             columns={shownColumns}
             data={value.objects.map(o => ({ ...o, id: o.key }))}
           />
+        )}
+        {value.unmanaged.length > 0 && (
+          <UnmanagedObjects objects={value.unmanaged} />
         )}
       </>
     );

@@ -10,7 +10,7 @@ export const ApplicationPage = () => {
   const rootLink = useRouteRef(rootRouteRef);
   return (
     <Page themeId="tool">
-      <Header title={name} type="Notifications" typeLink={rootLink()} />
+      <Header title={name} type="Messaging" typeLink={rootLink()} />
       <Content>
         <ApplicationView name={name} />
       </Content>

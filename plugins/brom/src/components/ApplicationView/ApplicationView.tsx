@@ -12,6 +12,8 @@ import { CredentialsCard } from '../Credentials';
 import { NotificationTypesCard } from '../NotificationTypes';
 import { ConsumerSubscriptionsCard, SubscribersCard } from '../Subscriptions';
 import { ApplicationSummaryCard } from './ApplicationSummaryCard';
+import { DeprecationBanner } from './DeprecationBanner';
+import { useBromSignal } from '../common/useBromSignal';
 
 /**
  * Everything about one application: what it publishes, what it receives, who receives its
@@ -25,6 +27,7 @@ export const ApplicationView = ({ name }: { name: string }) => {
     error,
     retry,
   } = useAsyncRetry(() => api.getApplication(name), [api, name]);
+  useBromSignal(retry, { kind: 'change', typePrefix: 'application.', application: name });
   const rootLink = useRouteRef(rootRouteRef);
   if (loading && !application) return <Progress />;
   if (error && statusCodeOf(error) === 404) {
@@ -47,6 +50,9 @@ export const ApplicationView = ({ name }: { name: string }) => {
   if (!application) return null;
   return (
     <Grid container spacing={3}>
+      <Grid item xs={12}>
+        <DeprecationBanner application={application} />
+      </Grid>
       <Grid item xs={12} md={5}>
         <ApplicationSummaryCard application={application} onChange={retry} />
       </Grid>

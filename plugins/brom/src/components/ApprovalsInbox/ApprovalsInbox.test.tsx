@@ -143,6 +143,45 @@ describe('ApprovalsInbox', () => {
     expect(onDecided).toHaveBeenCalled();
   });
 
+  it('says when the broker cannot bind an approved subscription yet', async () => {
+    const approveSubscription = jest.fn().mockResolvedValue({
+      ...request,
+      state: 'approved',
+      generation: 4,
+      blocked: [
+        {
+          key: 'queue:brom.warehouse',
+          reason: 'Conflict',
+          message:
+            'an unmanaged queue with the same identity exists and differs',
+        },
+      ],
+    });
+    const onDecided = jest.fn();
+    await renderWithBrom(
+      <ApprovalsInbox onDecided={onDecided} />,
+      bromApi({
+        listApprovals: jest.fn().mockResolvedValue(page([request])),
+        approveSubscription,
+      }),
+    );
+    const dialog = await openDecision('Approve');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Approve' }),
+    );
+    const blocked = await screen.findByRole('dialog', {
+      name: 'Approved, but not yet on the broker',
+    });
+    expect(
+      within(blocked).getByText(/unmanaged queue with the same identity/),
+    ).toBeInTheDocument();
+    expect(onDecided).not.toHaveBeenCalled();
+    await userEvent.click(
+      within(blocked).getByRole('button', { name: 'Done' }),
+    );
+    expect(onDecided).toHaveBeenCalled();
+  });
+
   it('rejects only with a reason, as the backend requires', async () => {
     const rejectSubscription = jest.fn().mockResolvedValue({
       ...request,

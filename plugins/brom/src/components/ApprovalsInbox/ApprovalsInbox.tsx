@@ -20,6 +20,7 @@ import {
   SubscriptionDecision,
   SubscriptionDecisionDialog,
 } from '../SubscriptionDecisionDialog';
+import { useBromSignalRefresh } from '../common/useBromSignal';
 
 type InboxState = 'requested' | 'decided' | 'approved' | 'rejected' | 'revoked';
 
@@ -46,6 +47,10 @@ export interface ApprovalsInboxProps {
 /** Subscription requests waiting for a decision from the owners of the requested producers. */
 export const ApprovalsInbox = ({ onDecided }: ApprovalsInboxProps) => {
   const api = useApi(bromApiRef);
+  const refresh = useBromSignalRefresh({
+    kind: 'change',
+    typePrefix: 'subscription.',
+  });
   const [state, setState] = useState<InboxState>('requested');
   const [deciding, setDeciding] = useState<{
     subscription: Subscription;
@@ -143,6 +148,7 @@ export const ApprovalsInbox = ({ onDecided }: ApprovalsInboxProps) => {
   return (
     <>
       <ServerTable
+        refresh={refresh}
         key={state}
         title={
           state === 'requested'

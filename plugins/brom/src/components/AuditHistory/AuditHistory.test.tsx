@@ -6,10 +6,43 @@ import {
   pending,
   responseError,
 } from '../../__testUtils__/fixtures';
-import { bromApi, renderWithBrom } from '../../__testUtils__/renderWithBrom';
+import {
+  bromApi,
+  renderWithBrom,
+  TestSignals,
+} from '../../__testUtils__/renderWithBrom';
 import { AuditHistory } from './AuditHistory';
 
 describe('AuditHistory', () => {
+  it('shows a change as soon as the backend signals it, without a reload', async () => {
+    const signals = new TestSignals();
+    const first = auditEvent(1, { action: 'application.created' });
+    const second = auditEvent(2, { action: 'credential.created' });
+    const listAuditEvents = jest
+      .fn()
+      .mockResolvedValueOnce(page([first]))
+      .mockResolvedValue(page([second, first]));
+    await renderWithBrom(
+      <AuditHistory application="payments-api" />,
+      bromApi({ listAuditEvents }),
+      { signals },
+    );
+    expect(await screen.findByText('application.created')).toBeInTheDocument();
+
+    // Another application's change, and broker status, are not this card's business.
+    signals.emit('brom', { kind: 'change', type: 'credential.created', applications: ['orders'] });
+    signals.emit('brom', { kind: 'status', type: 'status.changed', applications: ['payments-api'] });
+    expect(listAuditEvents).toHaveBeenCalledTimes(1);
+
+    signals.emit('brom', {
+      kind: 'change',
+      type: 'credential.created',
+      applications: ['payments-api'],
+    });
+    expect(await screen.findByText('credential.created')).toBeInTheDocument();
+    expect(listAuditEvents).toHaveBeenCalledTimes(2);
+  });
+
   it('shows progress while loading', async () => {
     await renderWithBrom(
       <AuditHistory application="payments-api" />,

@@ -15,6 +15,7 @@ import { bromApiRef } from '../../api/BromApi';
 import { LoadError } from '../common/LoadError';
 import { formatTime } from '../common/time';
 import { useTableColumns } from '../common/tableLayout';
+import { useBromSignal } from '../common/useBromSignal';
 
 const PAGE_SIZES = [20, 50, 100];
 
@@ -69,6 +70,7 @@ export const AuditHistory = ({ application }: { application: string }) => {
       }),
     [api, application, page, pageSize],
   );
+  useBromSignal(retry, { kind: 'change', application });
 
   const renderHistory = () => {
     if (loading && !value) return <Progress />;

@@ -15,6 +15,7 @@ import { ApprovalsInbox } from '../ApprovalsInbox';
 import { ConsumerCatalogue } from '../ConsumerCatalogue';
 import { MyApplications } from '../MyApplications';
 import { ProducerCatalogue } from '../ProducerCatalogue';
+import { useBromSignal } from '../common/useBromSignal';
 
 /** "Approvals (3)" once the inbox is counted. */
 function useApprovalsLabel() {
@@ -23,6 +24,7 @@ function useApprovalsLabel() {
     () => api.listApprovals({ limit: 1 }),
     [api],
   );
+  useBromSignal(retry, { kind: 'change', typePrefix: 'subscription.' });
   return {
     label: value ? `Approvals (${value.totalCount})` : 'Approvals',
     refresh: retry,
@@ -43,8 +45,8 @@ const BromHome = () => {
   return (
     <Page themeId="tool">
       <Header
-        title="Notifications"
-        subtitle="Publish and subscribe to notifications between applications"
+        title="Messaging"
+        subtitle="Publish notification types and subscribe to them between applications"
       >
         <SupportButton>
           Producers declare notification types; consumers ask to subscribe and

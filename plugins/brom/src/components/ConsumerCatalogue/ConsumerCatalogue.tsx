@@ -9,6 +9,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { bromApiRef } from '../../api/BromApi';
 import { ApplicationLink } from '../common/ApplicationLink';
 import { ServerPageQuery, ServerTable } from '../common/ServerTable';
+import { useBromSignalRefresh } from '../common/useBromSignal';
 
 /** How many of a consumer's subscriptions its row names; the application page has them all. */
 const SHOWN_SUBSCRIPTIONS = 8;
@@ -76,6 +77,7 @@ const SORT_KEYS = { name: 'name', title: 'title', owner: 'owner' };
 /** Applications that receive notifications, each with the subscriptions approved for it. */
 export const ConsumerCatalogue = () => {
   const api = useApi(bromApiRef);
+  const refresh = useBromSignalRefresh({ kind: 'change' });
   const fetchPage = useCallback(
     (query: ServerPageQuery) =>
       api.listApplications({
@@ -87,6 +89,7 @@ export const ConsumerCatalogue = () => {
   );
   return (
     <ServerTable
+      refresh={refresh}
       title="Consumers"
       what="the consumer catalogue"
       columns={columns}

@@ -34,6 +34,7 @@ import {
 } from '../common/tableLayout';
 import { IssuedSecretDialog } from './IssuedSecretDialog';
 import { RotateCredentialsDialog } from './RotateCredentialsDialog';
+import { useBromSignal } from '../common/useBromSignal';
 
 const CredentialState = ({ credential }: { credential: Credential }) => {
   if (credential.revokedAt) return <StatusAborted>Revoked</StatusAborted>;
@@ -68,6 +69,10 @@ export const CredentialsCard = ({
     () => api.listCredentials(application.name),
     [api, application.name],
   );
+  useBromSignal(credentials.retry, {
+    kind: 'change',
+    application: application.name,
+  });
   const [issued, setIssued] = useState<IssuedCredential>();
   const [rotating, setRotating] = useState(false);
   const [revoking, setRevoking] = useState<Credential>();

@@ -14,6 +14,7 @@ import { bromApiRef } from '../../api/BromApi';
 import { ApplicationLink } from '../common/ApplicationLink';
 import { ServerPageQuery, ServerTable } from '../common/ServerTable';
 import { RegisterApplicationDialog } from './RegisterApplicationDialog';
+import { useBromSignalRefresh } from '../common/useBromSignal';
 
 const columns: TableColumn<Application>[] = [
   {
@@ -45,6 +46,7 @@ const SORT_KEYS = { name: 'name', title: 'title', owner: 'owner' };
 /** The applications the signed-in user's groups own, and registering a new one. */
 export const MyApplications = () => {
   const api = useApi(bromApiRef);
+  const refresh = useBromSignalRefresh({ kind: 'change' });
   const [registering, setRegistering] = useState(false);
   const [registered, setRegistered] = useState<Application>();
   // A new function after a registration, so the list is asked for again.
@@ -88,6 +90,7 @@ export const MyApplications = () => {
         </Box>
       )}
       <ServerTable
+        refresh={refresh}
         title="My applications"
         what="your applications"
         columns={columns}

@@ -16,6 +16,8 @@ import { useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { bromApiRef } from '../../api/BromApi';
 import { ErrorAlert } from '../common/ErrorAlert';
+import { describeError, statusCodeOf } from '../common/errors';
+import { VersionChanges } from './NewVersionDialog';
 import { FieldErrors, fieldErrorsOf } from '../common/validation';
 import { focusOnOpen } from '../common/focusOnOpen';
 
@@ -25,6 +27,11 @@ export interface NotificationTypeDialogProps {
   existing?: NotificationType;
   onClose: () => void;
   onSaved: (type: NotificationType) => void;
+  /**
+   * Offered when the backend refuses an edit that would change what live subscribers
+   * receive: continue as a new version with the changes made here.
+   */
+  onNewVersion?: (changes: VersionChanges) => void;
 }
 
 function parsePayloadSchema(text: string): {
@@ -49,6 +56,7 @@ export const NotificationTypeDialog = ({
   existing,
   onClose,
   onSaved,
+  onNewVersion,
 }: NotificationTypeDialogProps) => {
   const api = useApi(bromApiRef);
   const [form, setForm] = useState({
@@ -206,6 +214,26 @@ export const NotificationTypeDialog = ({
           inputProps={{ style: { fontFamily: 'monospace' } }}
         />
         <ErrorAlert error={error} />
+        {existing &&
+          onNewVersion &&
+          error &&
+          statusCodeOf(error) === 409 &&
+          describeError(error).includes('Create a new version') && (
+            <Button
+              color="primary"
+              variant="outlined"
+              style={{ marginTop: 8 }}
+              onClick={() =>
+                onNewVersion({
+                  routingKeyPattern: form.routingKeyPattern,
+                  visibility: form.visibility,
+                  description: form.description,
+                })
+              }
+            >
+              Create a new version instead
+            </Button>
+          )}
       </DialogContent>
       <DialogActions>
         <Button onClick={onClose}>Cancel</Button>

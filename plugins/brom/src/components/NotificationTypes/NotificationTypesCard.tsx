@@ -13,13 +13,18 @@ import { PermittedButton } from '../common/PermittedButton';
 import { ConfirmDialog } from '../common/ConfirmDialog';
 import { useBrokerSettings } from '../common/useBrokerSettings';
 import { NotificationTypeDialog } from './NotificationTypeDialog';
+import { DeprecateDialog } from './DeprecateDialog';
+import { NewVersionDialog, VersionChanges } from './NewVersionDialog';
+import { DeprecatedBadge } from '../common/deprecation';
 import { CardTable } from '../common/CardTable';
 import { ServerPageQuery } from '../common/ServerTable';
 import { BreakableName, ACTIONS_CELL } from '../common/tableLayout';
+import { useBromSignalRefresh } from '../common/useBromSignal';
 
 type Editing =
   | { mode: 'add' }
-  | { mode: 'edit' | 'delete'; type: NotificationType };
+  | { mode: 'edit' | 'delete' | 'deprecate'; type: NotificationType }
+  | { mode: 'version'; type: NotificationType; changes?: VersionChanges };
 
 /** The notification types an application publishes: add, edit and delete them. */
 export const NotificationTypesCard = ({
@@ -31,16 +36,27 @@ export const NotificationTypesCard = ({
   const { prefix } = useBrokerSettings();
   // Counts the changes made here, so the list is asked for again after each.
   const [changes, setChanges] = useState(0);
+  // The page on screen, for the successor a deprecation may name.
+  const [shownTypes, setShownTypes] = useState<NotificationType[]>([]);
   const fetchPage = useCallback(
     (query: ServerPageQuery) =>
-      api.listNotificationTypes({
-        ...query,
-        sort: query.sort as 'name',
-        application: application.name,
-      }),
+      api
+        .listNotificationTypes({
+          ...query,
+          sort: query.sort as 'name',
+          application: application.name,
+        })
+        .then(page => {
+          setShownTypes(page.items);
+          return page;
+        }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api, application.name, changes],
   );
+  const signalled = useBromSignalRefresh({
+    kind: 'change',
+    application: application.name,
+  });
   const [editing, setEditing] = useState<Editing>();
   const close = () => setEditing(undefined);
   const saved = () => {
@@ -52,7 +68,19 @@ export const NotificationTypesCard = ({
   // Stable columns: material-table resets its state when they change.
   const columns = useMemo(
     (): TableColumn<NotificationType>[] => [
-      { title: 'Name', field: 'name' },
+      {
+        title: 'Name',
+        field: 'name',
+        render: row => (
+          <>
+            {row.name}
+            <DeprecatedBadge
+              producer={row.application}
+              deprecation={row.deprecation}
+            />
+          </>
+        ),
+      },
       {
         title: 'Routing key',
         field: 'routingKeyPattern',
@@ -74,7 +102,8 @@ export const NotificationTypesCard = ({
         sorting: false,
         cellStyle: ACTIONS_CELL,
         render: row => (
-          <Box display="flex" style={{ gap: 8 }}>
+          // Four actions wrap onto a second line rather than push the table sideways.
+          <Box display="flex" flexWrap="wrap" style={{ gap: 8, maxWidth: 260 }}>
             <PermittedButton
               permission={bromApplicationUpdatePermission}
               application={application}
@@ -83,6 +112,27 @@ export const NotificationTypesCard = ({
             >
               Edit
             </PermittedButton>
+            {!row.deprecation && (
+              <PermittedButton
+                permission={bromApplicationUpdatePermission}
+                application={application}
+                size="small"
+                onClick={() => setEditing({ mode: 'version', type: row })}
+              >
+                New version
+              </PermittedButton>
+            )}
+            {(!row.deprecation ||
+              Date.parse(row.deprecation.sunsetAt) > Date.now()) && (
+              <PermittedButton
+                permission={bromApplicationUpdatePermission}
+                application={application}
+                size="small"
+                onClick={() => setEditing({ mode: 'deprecate', type: row })}
+              >
+                {row.deprecation ? 'Extend sunset' : 'Deprecate'}
+              </PermittedButton>
+            )}
             <PermittedButton
               permission={bromApplicationUpdatePermission}
               application={application}
@@ -123,11 +173,13 @@ export const NotificationTypesCard = ({
     >
       <CardTable
         what="the notification types"
+        refresh={signalled}
         fetchPage={fetchPage}
         sortKeys={{ name: 'name' }}
         defaultSort={{ sort: 'name', order: 'asc' }}
         columns={shownColumns}
-        secondary={['Description', 'Visibility']}
+        secondary={['Description', 'Visibility', 'Approval']}
+        narrowerThan={1440}
         empty={{
           missing: 'content',
           title: 'Publishes no notification types',
@@ -145,6 +197,25 @@ export const NotificationTypesCard = ({
         <NotificationTypeDialog
           application={application.name}
           existing={editing.type}
+          onClose={close}
+          onSaved={saved}
+          onNewVersion={changes =>
+            setEditing({ mode: 'version', type: editing.type, changes })
+          }
+        />
+      )}
+      {editing?.mode === 'deprecate' && (
+        <DeprecateDialog
+          type={editing.type}
+          siblings={shownTypes}
+          onClose={close}
+          onSaved={saved}
+        />
+      )}
+      {editing?.mode === 'version' && (
+        <NewVersionDialog
+          type={editing.type}
+          changes={editing.changes}
           onClose={close}
           onSaved={saved}
         />

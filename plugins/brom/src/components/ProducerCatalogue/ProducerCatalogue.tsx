@@ -22,6 +22,9 @@ import {
   describeRequested,
   RequestSubscriptionDialog,
 } from '../RequestSubscriptionDialog';
+import { useBromSignalRefresh } from '../common/useBromSignal';
+import Tooltip from '@material-ui/core/Tooltip';
+import { DeprecatedBadge, describeDeprecation } from '../common/deprecation';
 
 /** The API's sort key for each column the server can sort by. */
 const SORT_KEYS = { application: 'producer', name: 'name' };
@@ -29,6 +32,7 @@ const SORT_KEYS = { application: 'producer', name: 'name' };
 /** Every notification type the signed-in user may subscribe to, searched and sorted by the server. */
 export const ProducerCatalogue = () => {
   const api = useApi(bromApiRef);
+  const refresh = useBromSignalRefresh({ kind: 'change' });
   const groups = useOwnedGroups();
   const [owner, setOwner] = useState('');
   const [subscribingTo, setSubscribingTo] = useState<NotificationType>();
@@ -66,6 +70,10 @@ export const ProducerCatalogue = () => {
         render: row => (
           <>
             {row.name}
+            <DeprecatedBadge
+              producer={row.application}
+              deprecation={row.deprecation}
+            />
             <Typography variant="body2" component="div">
               <BreakableName name={row.routingKeyPattern} />
             </Typography>
@@ -82,19 +90,39 @@ export const ProducerCatalogue = () => {
         title: 'Actions',
         sorting: false,
         cellStyle: ACTIONS_CELL,
-        render: row => (
-          <Button
-            size="small"
-            variant="outlined"
-            color="primary"
-            onClick={() => {
-              setRequested(undefined);
-              setSubscribingTo(row);
-            }}
-          >
-            Subscribe
-          </Button>
-        ),
+        render: row =>
+          row.deprecation ? (
+            <Tooltip
+              title={`Deprecated: it takes no new subscriptions. ${describeDeprecation(
+                row.application,
+                row.deprecation,
+              )}`}
+            >
+              {/* A disabled button gets no pointer events; the span takes the hover for it. */}
+              <span>
+                <Button
+                  size="small"
+                  variant="outlined"
+                  color="primary"
+                  disabled
+                >
+                  Subscribe
+                </Button>
+              </span>
+            </Tooltip>
+          ) : (
+            <Button
+              size="small"
+              variant="outlined"
+              color="primary"
+              onClick={() => {
+                setRequested(undefined);
+                setSubscribingTo(row);
+              }}
+            >
+              Subscribe
+            </Button>
+          ),
       },
     ],
     [],
@@ -104,6 +132,7 @@ export const ProducerCatalogue = () => {
   return (
     <>
       <ServerTable
+        refresh={refresh}
         title="Notification types"
         what="the producer catalogue"
         columns={shownColumns}

@@ -32,12 +32,16 @@ import { ErrorAlert } from '../common/ErrorAlert';
 import { FieldErrors, fieldErrorsOf } from '../common/validation';
 import { RegisterApplicationDialog } from '../MyApplications/RegisterApplicationDialog';
 import { focusOnOpen } from '../common/focusOnOpen';
+import { formatDate } from '../common/deprecation';
 
 export interface RequestSubscriptionDialogProps {
   /** The type to subscribe to; when absent the user finds one. */
   notificationType?: NotificationType;
-  /** A type to start from (e.g. when asking again after a rejection); the user may change it. */
-  initialType?: { application: string; name: string };
+  /**
+   * A type to start from (asking again after a rejection, or a deprecated type's successor as
+   * `producer/type`); the user may change it.
+   */
+  initialType?: { application: string; name: string } | string;
   /** The subscribing application; when absent the user chooses one of theirs. */
   consumer?: string;
   onClose: () => void;
@@ -49,6 +53,15 @@ const TYPES_SHOWN = 8;
 
 const typeKey = (t: { application: string; name: string }) =>
   `${t.application}/${t.name}`;
+
+/** A type named as `producer/type` or by its parts. */
+function typeRef(
+  type: RequestSubscriptionDialogProps['initialType'],
+): { application: string; name: string } | undefined {
+  if (typeof type !== 'string') return type;
+  const [application, name] = type.split('/');
+  return application && name ? { application, name } : undefined;
+}
 
 /** A type as one decides on it: description, routing keys and who approves. */
 const TypeSummary = ({ type }: { type: NotificationType }) => (
@@ -110,8 +123,9 @@ export const PayloadSchema = ({ type }: { type: NotificationType }) => {
 
 /** Asks the producer's owners to let one of my applications receive a notification type. */
 export const RequestSubscriptionDialog = (
-  props: RequestSubscriptionDialogProps,
+  given: RequestSubscriptionDialogProps,
 ) => {
+  const props = { ...given, initialType: typeRef(given.initialType) };
   const { onClose, onRequested } = props;
   const api = useApi(bromApiRef);
   const [registered, setRegistered] = useState<Application[]>([]);
@@ -167,6 +181,12 @@ export const RequestSubscriptionDialog = (
   const chosenType = [...chosenTypes, ...(found.value?.items ?? [])].find(
     t => typeKey(t) === type,
   );
+
+  const deprecation = chosenType?.deprecation ?? null;
+  const successor =
+    chosenType && deprecation?.successor
+      ? { application: chosenType.application, name: deprecation.successor }
+      : undefined;
 
   const [justification, setJustification] = useState('');
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
@@ -297,6 +317,7 @@ export const RequestSubscriptionDialog = (
                           display="block"
                         >
                           {typeKey(t)}
+                          {t.deprecation ? ' (deprecated)' : ''}
                         </Typography>
                         <TypeSummary type={t} />
                       </Box>
@@ -339,6 +360,35 @@ export const RequestSubscriptionDialog = (
           )}
           {renderConsumer()}
           {renderTypeChoice()}
+          {chosenType && deprecation && (
+            <Box mt={2}>
+              <Alert
+                severity="warning"
+                role="status"
+                action={
+                  successor && !props.notificationType ? (
+                    <Button
+                      color="inherit"
+                      size="small"
+                      onClick={() => {
+                        setTyped(successor.name);
+                        setType(typeKey(successor));
+                      }}
+                    >
+                      Find {successor.name}
+                    </Button>
+                  ) : undefined
+                }
+              >
+                {typeKey(chosenType)} is deprecated and ends on{' '}
+                {formatDate(deprecation.sunsetAt)}; it takes no new
+                subscriptions.{' '}
+                {successor
+                  ? `Request its successor ${typeKey(successor)} instead.`
+                  : 'It has no successor.'}
+              </Alert>
+            </Box>
+          )}
           {chosenType && (
             <Box mt={2}>
               <PayloadSchema type={chosenType} />
@@ -366,7 +416,11 @@ export const RequestSubscriptionDialog = (
           <Button
             color="primary"
             variant="contained"
-            disabled={loading || (!props.consumer && consumers.length === 0)}
+            disabled={
+              loading ||
+              (!props.consumer && consumers.length === 0) ||
+              Boolean(deprecation)
+            }
             onClick={() => submit()}
           >
             Send request

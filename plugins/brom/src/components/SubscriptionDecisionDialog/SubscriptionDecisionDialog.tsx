@@ -6,6 +6,7 @@ import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import TextField from '@material-ui/core/TextField';
+import Alert from '@material-ui/lab/Alert';
 import {
   approveSubscriptionRequestSchema,
   reasonedDecisionRequestSchema,
@@ -110,6 +111,9 @@ export const SubscriptionDecisionDialog = ({
   const api = useApi(bromApiRef);
   const wording = WORDING[decision];
   const [reason, setReason] = useState('');
+  // An approval the broker cannot carry out yet (e.g. a queue of the same name that BROM
+  // does not manage): the dialog stays open to say so before the caller hears of it.
+  const [blockedApproval, setBlockedApproval] = useState<Subscription>();
   // What is sent: an approval's reason is optional; the consumer's own owners may leave
   // theirs empty. Checked as the backend checks it while typing, so a disabled button
   // says why right under the field.
@@ -128,6 +132,10 @@ export const SubscriptionDecisionDialog = ({
     let decided: Subscription;
     if (decision === 'approve') {
       decided = await api.approveSubscription(id, generation, sentReason);
+      if (decided.blocked?.length) {
+        setBlockedApproval(decided);
+        return;
+      }
     } else if (decision === 'reject') {
       decided = await api.rejectSubscription(id, generation, sentReason!);
     } else {
@@ -137,6 +145,44 @@ export const SubscriptionDecisionDialog = ({
   }, [api, subscription, decision, sentReason, onDecided]);
 
   const titleId = `brom-decision-${subscription.id}`;
+  if (blockedApproval) {
+    return (
+      <Dialog
+        open
+        onClose={() => onDecided(blockedApproval)}
+        aria-labelledby={titleId}
+        fullWidth
+        maxWidth="sm"
+      >
+        <DialogTitle id={titleId}>
+          Approved, but not yet on the broker
+        </DialogTitle>
+        <DialogContent>
+          <Alert severity="warning">
+            The subscription is approved, but the broker cannot bind{' '}
+            <strong>{subscription.consumer}</strong>’s queue to the producer’s
+            exchange until the BROM operators resolve this:
+            <ul>
+              {blockedApproval.blocked!.map(block => (
+                <li key={block.key}>
+                  <code>{block.key}</code>: {block.message}
+                </li>
+              ))}
+            </ul>
+          </Alert>
+        </DialogContent>
+        <DialogActions>
+          <Button
+            color="primary"
+            variant="contained"
+            onClick={() => onDecided(blockedApproval)}
+          >
+            Done
+          </Button>
+        </DialogActions>
+      </Dialog>
+    );
+  }
   return (
     <Dialog
       open

@@ -29,6 +29,8 @@ import {
   subscriptionStateColumn,
   subscriptionRequestedColumn,
 } from '../common/subscriptionColumns';
+import { DeprecatedBadge } from '../common/deprecation';
+import { useBromSignalRefresh } from '../common/useBromSignal';
 
 type SubscriptionSort = NonNullable<SubscriptionListQuery['sort']>;
 
@@ -47,6 +49,10 @@ export const ConsumerSubscriptionsCard = ({
 }) => {
   const api = useApi(bromApiRef);
   const { prefix } = useBrokerSettings();
+  const signalled = useBromSignalRefresh({
+    kind: 'change',
+    application: application.name,
+  });
   // Counts the changes made here, so the list is asked for again after each.
   const [changes, setChanges] = useState(0);
   const retry = () => setChanges(n => n + 1);
@@ -78,7 +84,21 @@ export const ConsumerSubscriptionsCard = ({
         field: 'producer',
         render: row => <ApplicationLink name={row.producer} />,
       },
-      { title: 'Notification type', field: 'notificationType' },
+      {
+        title: 'Notification type',
+        field: 'notificationType',
+        render: row => (
+          <>
+            {row.notificationType}
+            {(row.state === 'requested' || row.state === 'approved') && (
+              <DeprecatedBadge
+                producer={row.producer}
+                deprecation={row.notificationTypeDeprecation}
+              />
+            )}
+          </>
+        ),
+      },
       {
         title: 'Routing key',
         field: 'routingKeyPattern',
@@ -187,6 +207,7 @@ export const ConsumerSubscriptionsCard = ({
       )}
       <CardTable
         what="the subscriptions"
+        refresh={signalled}
         fetchPage={fetchPage}
         sortKeys={SUBSCRIPTION_SORT_KEYS}
         defaultSort={{ sort: 'updatedAt', order: 'desc' }}

@@ -23,6 +23,7 @@ import {
   subscriptionStateColumn,
   subscriptionRequestedColumn,
 } from '../common/subscriptionColumns';
+import { useBromSignalRefresh } from '../common/useBromSignal';
 
 type SubscriptionSort = NonNullable<SubscriptionListQuery['sort']>;
 
@@ -52,6 +53,10 @@ export const SubscribersCard = ({
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api, application.name, changes],
   );
+  const signalled = useBromSignalRefresh({
+    kind: 'change',
+    application: application.name,
+  });
   const [deciding, setDeciding] = useState<{
     subscription: Subscription;
     decision: SubscriptionDecision;
@@ -135,6 +140,7 @@ export const SubscribersCard = ({
     <InfoCard title="Subscribers">
       <CardTable
         what="the subscribers"
+        refresh={signalled}
         fetchPage={fetchPage}
         sortKeys={SUBSCRIPTION_SORT_KEYS}
         defaultSort={{ sort: 'updatedAt', order: 'desc' }}

@@ -21,6 +21,8 @@ export function CardTable<T extends { id: string }>(props: {
   sortKeys: Record<string, string>;
   defaultSort: { sort: string; order: SortOrder };
   empty: { title: string; description: string; missing?: 'content' | 'data' };
+  /** A new value asks for the page shown again (see ServerTable). */
+  refresh?: number;
 }) {
   return (
     <ServerTable
@@ -34,6 +36,7 @@ export function CardTable<T extends { id: string }>(props: {
       defaultSort={props.defaultSort}
       fetchPage={props.fetchPage}
       empty={props.empty}
+      refresh={props.refresh}
     />
   );
 }

@@ -138,6 +138,8 @@ export interface ServerTableProps<T extends { id: string }> {
   noMatch?: string;
   /** Widgets above the table (e.g. a success message). */
   children?: ReactNode;
+  /** A new value asks for the page shown again, e.g. on a BROM signal (see useBromSignal). */
+  refresh?: number;
 }
 
 /**
@@ -187,7 +189,8 @@ export function ServerTable<T extends { id: string }>(
     });
     if (page.nextCursor) cursors.current.set(pageIndex + 1, page.nextCursor);
     return page;
-  }, [listKey, pageIndex]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [listKey, pageIndex, props.refresh]);
 
   // Keep the last page on screen while the next one loads.
   const [shown, setShown] = useState<Page<T>>();
