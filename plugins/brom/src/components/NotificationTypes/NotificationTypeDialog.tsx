@@ -150,7 +150,6 @@ export const NotificationTypeDialog = ({
           {...field('routingKeyPattern')}
           id="brom-type-routing-key"
           label="Routing-key pattern"
-          inputRef={existing ? focusOnOpen : undefined}
           helperText={
             fieldErrors.routingKeyPattern ??
             'Dotted words; * is one word (such as an id), # any number of words at the end, e.g. order.*.created'

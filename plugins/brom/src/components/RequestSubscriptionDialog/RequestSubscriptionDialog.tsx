@@ -375,7 +375,7 @@ export const RequestSubscriptionDialog = (
                         setType(typeKey(successor));
                       }}
                     >
-                      Find {successor.name}
+                      Choose {successor.name}
                     </Button>
                   ) : undefined
                 }
