@@ -199,8 +199,12 @@ export const NotificationTypesCard = ({
           existing={editing.type}
           onClose={close}
           onSaved={saved}
-          onNewVersion={changes =>
-            setEditing({ mode: 'version', type: editing.type, changes })
+          onNewVersion={versionChanges =>
+            setEditing({
+              mode: 'version',
+              type: editing.type,
+              changes: versionChanges,
+            })
           }
         />
       )}
