@@ -297,6 +297,29 @@ export const pageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
+/**
+ * A list that pages by key: `cursor` (the previous page's `nextCursor`) continues after the
+ * last row it saw, in the order `sort` and `order` give; `offset` still jumps, bounded.
+ */
+export function sortedPageQuerySchema<S extends readonly [string, ...string[]]>(
+  sortKeys: S,
+  defaults: { sort: S[number]; order: 'asc' | 'desc' },
+) {
+  return pageQuerySchema.extend({
+    sort: z
+      .enum(sortKeys, { error: `sort must be one of ${sortKeys.join(', ')}` })
+      .default(defaults.sort as any),
+    order: z
+      .enum(['asc', 'desc'], { error: 'order must be asc or desc' })
+      .default(defaults.order),
+    cursor: z.string().max(1000).optional(),
+  });
+}
+
+export const APPLICATION_SORT_KEYS = ['name', 'title', 'owner'] as const;
+export const NOTIFICATION_TYPE_SORT_KEYS = ['producer', 'name', 'owner'] as const;
+export const SUBSCRIPTION_SORT_KEYS = ['updatedAt', 'requestedAt', 'consumer', 'producer'] as const;
+
 /** A zod error as one line a client can act on: each issue with the path it is about. */
 export function describeZodError(error: z.ZodError): string {
   return error.issues

@@ -86,6 +86,8 @@ export interface NotificationType {
   createdAt: string;
   updatedAt: string;
   deletedAt: string | null;
+  /** The producer's owner (a group ref), given in lists. */
+  producerOwner?: string;
 }
 
 export type SubscriptionState = 'requested' | 'approved' | 'rejected' | 'revoked';
@@ -117,6 +119,10 @@ export interface Subscription {
    * right now.
    */
   blocked?: BindingBlock[];
+  /** The consumer's owner (a group ref), given in lists. */
+  consumerOwner?: string;
+  /** The producer's owner (a group ref), given in lists: the team that decides. */
+  producerOwner?: string;
 }
 
 /** Why a subscription's binding cannot be made now, e.g. a conflicting queue of the same name. */
@@ -168,10 +174,23 @@ export interface AuditEvent {
 
 export interface Page<T> {
   items: T[];
+  /**
+   * How many match over all pages. Lists that count at most `LIST_COUNT_BOUND` rows say
+   * `totalCountBounded: true` when more match than that.
+   */
   totalCount: number;
   offset: number;
   limit: number;
+  /** Set when more match than `totalCount` says (the count stopped at its bound). */
+  totalCountBounded?: boolean;
+  /** Ask for the next page with `cursor=<this>`; absent on the last page. */
+  nextCursor?: string;
 }
+
+/** The most rows a list counts; past it, `totalCount` is this bound and `totalCountBounded` set. */
+export const LIST_COUNT_BOUND = 10_000;
+
+export type SortOrder = 'asc' | 'desc';
 
 /** Sync status of one broker object or subscription, as the reconciler last saw it. */
 export interface ObjectStatus {

@@ -11,6 +11,37 @@ export const VIEWPORTS = [
   { width: 800, height: 800 },
 ];
 
+/** The app's themes (Backstage's own light and dark), by the id its theme selector stores. */
+export const THEMES = ['light', 'dark'] as const;
+
+/** Switches the page's app to a theme, as the settings page does: the selector keeps it in local storage. */
+export async function chooseTheme(page: Page, theme: (typeof THEMES)[number]) {
+  await page.evaluate(id => window.localStorage.setItem('theme', id), theme);
+}
+
+/**
+ * How many times a keyboard user presses Tab, from the top of the page, before the action
+ * has the focus; undefined when it never does within `limit` presses.
+ */
+export async function tabStopsTo(
+  page: Page,
+  action: { role: 'button' | 'link' | 'tab'; name: string },
+  limit = 60,
+): Promise<number | undefined> {
+  await page.evaluate(() => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    window.scrollTo(0, 0);
+  });
+  const target = page.getByRole(action.role, { name: action.name, exact: true }).first();
+  for (let presses = 1; presses <= limit; presses++) {
+    await page.keyboard.press('Tab');
+    if (await target.evaluate(element => element === document.activeElement)) {
+      return presses;
+    }
+  }
+  return undefined;
+}
+
 const EXPECTED_ANSWER =
   /^Failed to load resource: the server responded with a status of 4\d\d/;
 

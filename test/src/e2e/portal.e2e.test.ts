@@ -1,22 +1,17 @@
 import amqp from 'amqplib';
 import { join, resolve } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { pollUntil } from '../process';
 import { PortalUnderTest } from './PortalUnderTest';
-import {
-  addNotificationType,
-  CHROMIUM_ARGS,
-  decideInInbox,
-  openApplication,
-  registerApplication,
-  screenshots,
-  signIn,
-} from './steps';
 import {
   accessibilityViolations,
   Action,
   layoutProblems,
   rawEntityRefs,
+  recordConsoleErrors,
+  tabStopsTo,
+  THEMES,
+  chooseTheme,
   VIEWPORTS,
 } from './pageChecks';
 
@@ -24,13 +19,15 @@ import {
  * The whole product in a real browser: the production build of the app served by the
  * backend, the reconciler syncing a private RabbitMQ node, and the sidecar deciding the
  * node's authorisation. Screenshots of every step go to test/e2e-output/, and of every BROM
- * page at 1280 and 800 px (page-<width>-<page>.png), where pageChecks.ts checks the layout,
+ * page at 1280 and 800 px in the light and the dark theme (page-<theme>-<width>-<page>.png),
+ * where pageChecks.ts checks the layout,
  * that people and teams are named rather than referenced, axe-core's serious and critical
  * findings, and that nothing was logged to the console as an error.
  */
 
 const outputDir = resolve(__dirname, '../../e2e-output');
 const CHROMIUM = process.env.BROM_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const UI_TIMEOUT = 30_000;
 
 jest.setTimeout(600_000);
 
@@ -38,8 +35,72 @@ let portal: PortalUnderTest;
 let browser: Browser;
 let alice: Page;
 let bob: Page;
+let step = 0;
 const consoleErrors: string[] = [];
-const shot = screenshots(outputDir);
+
+async function shot(page: Page, name: string) {
+  step += 1;
+  // Keep the pointer off the sidebar, which expands over the page while hovered.
+  await page.mouse.move(1200, 400);
+  await page.screenshot({
+    path: join(outputDir, `${String(step).padStart(2, '0')}-${name}.png`),
+    fullPage: true,
+  });
+}
+
+async function signIn(context: BrowserContext, who: 'Alice' | 'Bob'): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(UI_TIMEOUT);
+  recordConsoleErrors(page, consoleErrors);
+  await page.goto('/brom');
+  await page.getByRole('button', { name: `Sign in as ${who}` }).click();
+  await page.getByRole('tab', { name: 'Producers' }).waitFor();
+  return page;
+}
+
+/**
+ * A keyboard user of the producer catalogue passes the sidebar, the page's tabs, the search
+ * and owner filter and the sortable headers on the way to the first "Subscribe".
+ */
+const MAX_TAB_STOPS_TO_SUBSCRIBE = 16;
+
+/** The bearer token the app sends for the signed-in user, to script the API as that user. */
+async function authorizationOf(page: Page): Promise<string> {
+  const request = page.waitForRequest(
+    r => r.url().includes('/api/brom/') && !!r.headers().authorization,
+  );
+  await page.goto('/brom/mine');
+  return (await request).headers().authorization;
+}
+
+async function openApplication(page: Page, name: string) {
+  await page.goto(`/brom/applications/${name}`);
+  await page.getByRole('heading', { name, exact: true }).first().waitFor();
+}
+
+async function registerApplication(page: Page, name: string, owner: string) {
+  await page.goto('/brom');
+  await page.getByRole('tab', { name: 'My applications' }).click();
+  await page.getByRole('button', { name: 'Register application' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Register application' });
+  await dialog.getByLabel('Name', { exact: true }).fill(name);
+  await dialog.getByLabel('Description').fill(`The ${name} application (end-to-end test)`);
+  await dialog.getByLabel('Owner').selectOption(owner);
+  await dialog.getByRole('button', { name: 'Register', exact: true }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+async function addNotificationType(page: Page, app: string, name: string, pattern: string) {
+  await openApplication(page, app);
+  await page.getByRole('button', { name: 'Add notification type' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add notification type' });
+  await dialog.getByLabel('Name', { exact: true }).fill(name);
+  await dialog.getByLabel('Routing-key pattern').fill(pattern);
+  await dialog.getByLabel('Description').fill(`${name} (end-to-end test)`);
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await page.getByRole('cell', { name: pattern }).waitFor();
+}
 
 async function requestSubscription(page: Page, consumer: string, type: string) {
   await page.goto('/brom');
@@ -50,6 +111,17 @@ async function requestSubscription(page: Page, consumer: string, type: string) {
   await dialog.getByLabel('Consumer application').selectOption(consumer);
   await dialog.getByLabel('Justification').fill(`${consumer} needs ${type}`);
   await dialog.getByRole('button', { name: 'Send request' }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+async function decideInInbox(page: Page, type: string, decision: 'Approve' | 'Reject', reason?: string) {
+  await page.goto('/brom');
+  await page.getByRole('tab', { name: /^Approvals/ }).click();
+  const row = page.getByRole('row').filter({ hasText: type });
+  await row.getByRole('button', { name: decision, exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: `${decision} subscription` });
+  if (reason) await dialog.getByLabel(/^Reason/).fill(reason);
+  await dialog.getByRole('button', { name: decision, exact: true }).click();
   await dialog.waitFor({ state: 'detached' });
 }
 
@@ -83,11 +155,23 @@ async function waitForReady(page: Page, app: string) {
 
 beforeAll(async () => {
   portal = await PortalUnderTest.start({ outputDir });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
   const context = () =>
     browser.newContext({ baseURL: portal.baseUrl, viewport: { width: 1440, height: 900 } });
-  alice = await signIn(await context(), 'Alice', consoleErrors);
-  bob = await signIn(await context(), 'Bob', consoleErrors);
+  alice = await signIn(await context(), 'Alice');
+  bob = await signIn(await context(), 'Bob');
 });
 
 afterAll(async () => {
@@ -191,7 +275,7 @@ describe('the self-service loop in a browser', () => {
     await shot(bob, 'rejection-reason-visible');
   });
 
-  it('fits every BROM page at 1280 and 800 px, with names instead of references and no console error', async () => {
+  it('fits every BROM page at 1280 and 800 px in both themes, with names instead of references and no console error', async () => {
     // A request left waiting, so the inbox and the producer's page have decisions to offer.
     await addNotificationType(alice, producer, 'order-shipped', 'order.*.shipped');
     await requestSubscription(bob, consumer, 'order-shipped');
@@ -267,34 +351,108 @@ describe('the self-service loop in a browser', () => {
     ];
 
     const problems: string[] = [];
-    for (const viewport of VIEWPORTS) {
-      for (const { who, path, name, ready, actions } of pages) {
-        await who.setViewportSize(viewport);
-        await who.goto(path);
-        await who.getByRole(ready.role, { name: ready.name, exact: true }).first().waitFor();
-        await who.mouse.move(viewport.width - 10, viewport.height - 10);
-        await who.screenshot({
-          path: join(outputDir, `page-${viewport.width}-${name}.png`),
-          fullPage: true,
-        });
-        const where = `${name} at ${viewport.width} px`;
-        for (const problem of await layoutProblems(who, actions)) {
-          problems.push(`${where}: ${problem}`);
-        }
-        for (const line of await rawEntityRefs(who)) {
-          problems.push(`${where}: shows the raw reference in "${line}"`);
-        }
-        if (viewport === VIEWPORTS[0]) {
-          for (const violation of await accessibilityViolations(who)) {
-            problems.push(`${where}: ${violation}`);
+    for (const theme of THEMES) {
+      for (const page of [alice, bob]) await chooseTheme(page, theme);
+      for (const viewport of VIEWPORTS) {
+        for (const { who, path, name, ready, actions } of pages) {
+          await who.setViewportSize(viewport);
+          await who.goto(path);
+          await who.getByRole(ready.role, { name: ready.name, exact: true }).first().waitFor();
+          await who.mouse.move(viewport.width - 10, viewport.height - 10);
+          await who.screenshot({
+            path: join(outputDir, `page-${theme}-${viewport.width}-${name}.png`),
+            fullPage: true,
+          });
+          const where = `${name} at ${viewport.width} px in the ${theme} theme`;
+          for (const problem of await layoutProblems(who, actions)) {
+            problems.push(`${where}: ${problem}`);
+          }
+          for (const line of await rawEntityRefs(who)) {
+            problems.push(`${where}: shows the raw reference in "${line}"`);
+          }
+          if (viewport === VIEWPORTS[0]) {
+            for (const violation of await accessibilityViolations(who)) {
+              problems.push(`${where}: ${violation}`);
+            }
           }
         }
       }
     }
+    for (const page of [alice, bob]) await chooseTheme(page, 'light');
     for (const page of [alice, bob]) {
       await page.setViewportSize({ width: 1440, height: 900 });
     }
     expect(problems).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('reaches the first action in a few Tab presses, focuses the dialog\'s first field and says how columns are sorted', async () => {
+    await alice.goto('/brom');
+    await alice.getByRole('button', { name: 'Subscribe' }).first().waitFor();
+    const presses = await tabStopsTo(alice, { role: 'button', name: 'Subscribe' });
+    expect(presses).toBeDefined();
+    expect(presses!).toBeLessThanOrEqual(MAX_TAB_STOPS_TO_SUBSCRIBE);
+    // A sortable header is one Tab stop and says its order; an action column is neither.
+    const producerHeader = alice.getByRole('columnheader', { name: 'Producer' });
+    expect(await producerHeader.getAttribute('aria-sort')).toBe('ascending');
+    expect(await producerHeader.locator('button, [tabindex="0"]').count()).toBe(1);
+    expect(
+      await alice.getByRole('columnheader', { name: 'Notification type' }).getAttribute('aria-sort'),
+    ).toBe('none');
+    expect(await alice.getByRole('columnheader', { name: 'Actions' }).getAttribute('aria-sort')).toBeNull();
+
+    await alice.keyboard.press('Enter');
+    const dialog = alice.getByRole('dialog');
+    await dialog.getByLabel('Consumer application').waitFor();
+    // Alice owns one application: it is chosen, and the focus is on that field.
+    expect(await alice.evaluate(() => document.activeElement?.id)).toBe('brom-request-consumer');
+    expect(await dialog.getByLabel('Consumer application').inputValue()).toBe(producer);
+    await alice.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+  });
+
+  it('lists more than 500 applications, searched, sorted and paged by the server', async () => {
+    const authorization = await authorizationOf(alice);
+    const bulk = 520;
+    const name = (i: number) => `bulk-${String(i).padStart(4, '0')}`;
+    const register = async (i: number) => {
+      const res = await fetch(`${portal.baseUrl}/api/brom/applications`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: name(i), title: `Bulk ${i}`, owner: 'group:default/payments' }),
+      });
+      if (res.status !== 201) {
+        throw new Error(`registering ${name(i)}: ${res.status} ${await res.text()}`);
+      }
+    };
+    // Twenty at a time: the API writes one transaction each.
+    for (let start = 0; start < bulk; start += 20) {
+      const batch = Array.from({ length: Math.min(20, bulk - start) }, (_, k) => start + k);
+      await Promise.all(batch.map(register));
+    }
+    await alice.goto('/brom/mine');
+    // Alice's first application and the bulk: counted by the server, not one page of 500.
+    await alice.getByRole('heading', { name: `My applications (${bulk + 1})` }).waitFor();
+    await alice.getByRole('link', { name: name(0), exact: true }).waitFor();
+    await alice.getByRole('button', { name: /next page/i }).click();
+    await alice.getByRole('link', { name: name(20), exact: true }).waitFor();
+
+    const search = alice.getByLabel('Search my applications');
+    await search.fill(name(517));
+    await alice.getByRole('heading', { name: 'My applications (1)' }).waitFor();
+    await alice.getByRole('link', { name: name(517), exact: true }).waitFor();
+    await shot(alice, 'more-than-500-searched');
+    await search.fill('');
+    await alice.getByRole('heading', { name: `My applications (${bulk + 1})` }).waitFor();
+
+    const nameHeader = alice.getByRole('columnheader', { name: 'Name' });
+    expect(await nameHeader.getAttribute('aria-sort')).toBe('ascending');
+    await nameHeader.getByRole('button').click();
+    await alice.locator('th[aria-sort="descending"]').waitFor();
+    // Sorted by the server: the last name of all 521 comes first.
+    await alice.getByRole('link', { name: producer, exact: true }).waitFor();
+    await alice.getByRole('link', { name: name(bulk - 1), exact: true }).waitFor();
+    await shot(alice, 'more-than-500-sorted');
     expect(consoleErrors).toEqual([]);
   });
 

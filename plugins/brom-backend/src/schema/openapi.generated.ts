@@ -396,6 +396,47 @@ export const spec = {
             }
           },
           {
+            "name": "entityRef",
+            "in": "query",
+            "description": "Only the application registered for this catalog entity.",
+            "schema": {
+              "type": "string",
+              "maxLength": 255
+            }
+          },
+          {
+            "name": "consuming",
+            "in": "query",
+            "description": "Only applications with an approved subscription (consumers).",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "true",
+                "false"
+              ]
+            }
+          },
+          {
+            "name": "sort",
+            "in": "query",
+            "description": "The order of the list; the name breaks ties.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "name",
+                "title",
+                "owner"
+              ],
+              "default": "name"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/Order"
+          },
+          {
+            "$ref": "#/components/parameters/Cursor"
+          },
+          {
             "$ref": "#/components/parameters/Offset"
           },
           {
@@ -404,7 +445,7 @@ export const spec = {
         ],
         "responses": {
           "200": {
-            "description": "One page of applications, ordered by name.",
+            "description": "One page of applications, in the order asked for.",
             "content": {
               "application/json": {
                 "schema": {
@@ -733,6 +774,26 @@ export const spec = {
             }
           },
           {
+            "name": "sort",
+            "in": "query",
+            "description": "The order of the list: by producer then name, by name then producer, or by the producer's owner.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "producer",
+                "name",
+                "owner"
+              ],
+              "default": "producer"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/Order"
+          },
+          {
+            "$ref": "#/components/parameters/Cursor"
+          },
+          {
             "$ref": "#/components/parameters/Offset"
           },
           {
@@ -741,7 +802,7 @@ export const spec = {
         ],
         "responses": {
           "200": {
-            "description": "One page of notification types, ordered by producer and name.",
+            "description": "One page of notification types, in the order asked for.",
             "content": {
               "application/json": {
                 "schema": {
@@ -771,6 +832,29 @@ export const spec = {
         "parameters": [
           {
             "$ref": "#/components/parameters/ApplicationName"
+          },
+          {
+            "$ref": "#/components/parameters/Search"
+          },
+          {
+            "name": "sort",
+            "in": "query",
+            "description": "The order of the list: by producer then name, by name then producer, or by the producer's owner.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "producer",
+                "name",
+                "owner"
+              ],
+              "default": "producer"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/Order"
+          },
+          {
+            "$ref": "#/components/parameters/Cursor"
           },
           {
             "$ref": "#/components/parameters/Offset"
@@ -1164,6 +1248,45 @@ export const spec = {
             }
           },
           {
+            "name": "q",
+            "in": "query",
+            "description": "Case-insensitive substring of the consumer's, producer's or type's name, or the justification.",
+            "schema": {
+              "type": "string",
+              "maxLength": 200
+            }
+          },
+          {
+            "name": "sort",
+            "in": "query",
+            "description": "The order of the list; the id breaks ties.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "updatedAt",
+                "requestedAt",
+                "consumer",
+                "producer"
+              ],
+              "default": "updatedAt"
+            }
+          },
+          {
+            "name": "order",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "asc",
+                "desc"
+              ],
+              "default": "desc"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/Cursor"
+          },
+          {
             "$ref": "#/components/parameters/Offset"
           },
           {
@@ -1172,7 +1295,7 @@ export const spec = {
         ],
         "responses": {
           "200": {
-            "description": "One page of subscriptions, most recently changed first.",
+            "description": "One page of subscriptions, by default most recently changed first.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1244,8 +1367,63 @@ export const spec = {
         "tags": [
           "Subscriptions"
         ],
-        "summary": "Requests waiting on producers the user may decide for.",
+        "summary": "Requests waiting on producers the user may decide for, and the decided ones.",
         "parameters": [
+          {
+            "name": "state",
+            "in": "query",
+            "description": "`requested` (waiting), `decided` (approved, rejected or revoked) or one decided state.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "requested",
+                "decided",
+                "approved",
+                "rejected",
+                "revoked"
+              ],
+              "default": "requested"
+            }
+          },
+          {
+            "name": "q",
+            "in": "query",
+            "description": "Case-insensitive substring of the consumer's, producer's or type's name, or the justification.",
+            "schema": {
+              "type": "string",
+              "maxLength": 200
+            }
+          },
+          {
+            "name": "sort",
+            "in": "query",
+            "description": "The order of the list; the id breaks ties.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "updatedAt",
+                "requestedAt",
+                "consumer",
+                "producer"
+              ],
+              "default": "updatedAt"
+            }
+          },
+          {
+            "name": "order",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "asc",
+                "desc"
+              ],
+              "default": "desc"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/Cursor"
+          },
           {
             "$ref": "#/components/parameters/Offset"
           },
@@ -1255,7 +1433,7 @@ export const spec = {
         ],
         "responses": {
           "200": {
-            "description": "One page of `requested` subscriptions.",
+            "description": "One page of subscriptions to producers the user may decide for.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1846,6 +2024,27 @@ export const spec = {
           "minimum": 0,
           "maximum": 1000000,
           "default": 0
+        }
+      },
+      "Order": {
+        "name": "order",
+        "in": "query",
+        "schema": {
+          "type": "string",
+          "enum": [
+            "asc",
+            "desc"
+          ],
+          "default": "asc"
+        }
+      },
+      "Cursor": {
+        "name": "cursor",
+        "in": "query",
+        "description": "The previous page's `nextCursor`, with the same sort and order; not with `offset`.",
+        "schema": {
+          "type": "string",
+          "maxLength": 1000
         }
       },
       "Limit": {
@@ -2794,6 +2993,10 @@ export const spec = {
           },
           "deletedAt": {
             "$ref": "#/components/schemas/NullableTimestamp"
+          },
+          "producerOwner": {
+            "description": "The producer's owner (group entity ref); given in lists.",
+            "type": "string"
           }
         }
       },
@@ -2878,6 +3081,14 @@ export const spec = {
             "items": {
               "$ref": "#/components/schemas/BindingBlock"
             }
+          },
+          "consumerOwner": {
+            "description": "The consumer's owner (group entity ref); given in lists.",
+            "type": "string"
+          },
+          "producerOwner": {
+            "description": "The producer's owner (group entity ref), the team that decides; given in lists.",
+            "type": "string"
           }
         }
       },
@@ -3073,12 +3284,21 @@ export const spec = {
             "minimum": 0
           },
           "offset": {
+            "description": "The offset asked for; 0 when the page was asked for by cursor.",
             "type": "integer",
             "minimum": 0
           },
           "limit": {
             "type": "integer",
             "minimum": 1
+          },
+          "totalCountBounded": {
+            "description": "Set when more match than `totalCount`: lists count at most 10,000.",
+            "type": "boolean"
+          },
+          "nextCursor": {
+            "description": "Ask for the next page with this as `cursor`; absent on the last page.",
+            "type": "string"
           }
         }
       },
@@ -3105,12 +3325,21 @@ export const spec = {
             "minimum": 0
           },
           "offset": {
+            "description": "The offset asked for; 0 when the page was asked for by cursor.",
             "type": "integer",
             "minimum": 0
           },
           "limit": {
             "type": "integer",
             "minimum": 1
+          },
+          "totalCountBounded": {
+            "description": "Set when more match than `totalCount`: lists count at most 10,000.",
+            "type": "boolean"
+          },
+          "nextCursor": {
+            "description": "Ask for the next page with this as `cursor`; absent on the last page.",
+            "type": "string"
           }
         }
       },
@@ -3137,12 +3366,21 @@ export const spec = {
             "minimum": 0
           },
           "offset": {
+            "description": "The offset asked for; 0 when the page was asked for by cursor.",
             "type": "integer",
             "minimum": 0
           },
           "limit": {
             "type": "integer",
             "minimum": 1
+          },
+          "totalCountBounded": {
+            "description": "Set when more match than `totalCount`: lists count at most 10,000.",
+            "type": "boolean"
+          },
+          "nextCursor": {
+            "description": "Ask for the next page with this as `cursor`; absent on the last page.",
+            "type": "string"
           }
         }
       },
@@ -3169,12 +3407,21 @@ export const spec = {
             "minimum": 0
           },
           "offset": {
+            "description": "The offset asked for; 0 when the page was asked for by cursor.",
             "type": "integer",
             "minimum": 0
           },
           "limit": {
             "type": "integer",
             "minimum": 1
+          },
+          "totalCountBounded": {
+            "description": "Set when more match than `totalCount`: lists count at most 10,000.",
+            "type": "boolean"
+          },
+          "nextCursor": {
+            "description": "Ask for the next page with this as `cursor`; absent on the last page.",
+            "type": "string"
           }
         }
       },

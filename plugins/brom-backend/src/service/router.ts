@@ -22,8 +22,12 @@ import {
   deleteRequestSchema,
   deprecateNotificationTypeRequestSchema,
   describeZodError,
+  APPLICATION_SORT_KEYS,
+  NOTIFICATION_TYPE_SORT_KEYS,
   pageQuerySchema,
   reasonedDecisionRequestSchema,
+  sortedPageQuerySchema,
+  SUBSCRIPTION_SORT_KEYS,
   requestSubscriptionRequestSchema,
   rotateCredentialRequestSchema,
   updateApplicationRequestSchema,
@@ -80,26 +84,56 @@ type HttpRequest = Parameters<HttpAuthService['credentials']>[0];
 
 const BODY_LIMIT = '256kb';
 
-const searchQuerySchema = pageQuerySchema.extend({
+const searchFields = {
   q: z.string().max(200).optional(),
   owner: z.string().max(255).optional(),
-});
+};
 
-const applicationListQuery = searchQuerySchema.extend({
+const applicationListQuery = sortedPageQuerySchema(APPLICATION_SORT_KEYS, {
+  sort: 'name',
+  order: 'asc',
+}).extend({
+  ...searchFields,
   mine: z.enum(['true', 'false']).optional(),
   includeDeleted: z.enum(['true', 'false']).optional(),
+  entityRef: z.string().max(255).optional(),
+  consuming: z.enum(['true', 'false']).optional(),
 });
 
-const notificationTypeListQuery = searchQuerySchema.extend({
+const notificationTypeSortedQuery = sortedPageQuerySchema(NOTIFICATION_TYPE_SORT_KEYS, {
+  sort: 'producer',
+  order: 'asc',
+});
+
+const notificationTypeListQuery = notificationTypeSortedQuery.extend({
+  ...searchFields,
   application: z.string().max(63).optional(),
 });
 
-const subscriptionListQuery = pageQuerySchema.extend({
+const applicationNotificationTypeListQuery = notificationTypeSortedQuery.extend({
+  q: searchFields.q,
+});
+
+const subscriptionState = z.enum(['requested', 'approved', 'rejected', 'revoked']);
+
+const subscriptionSortedQuery = sortedPageQuerySchema(SUBSCRIPTION_SORT_KEYS, {
+  sort: 'updatedAt',
+  order: 'desc',
+});
+
+const subscriptionListQuery = subscriptionSortedQuery.extend({
   consumer: z.string().max(63).optional(),
   producer: z.string().max(63).optional(),
   notificationType: z.string().max(63).optional(),
-  state: z.enum(['requested', 'approved', 'rejected', 'revoked']).optional(),
+  state: subscriptionState.optional(),
+  q: searchFields.q,
   mine: z.enum(['true', 'false']).optional(),
+});
+
+/** The inbox: waiting requests by default; `decided` is the history of the others. */
+const approvalListQuery = subscriptionSortedQuery.extend({
+  state: z.enum(['requested', 'decided', 'approved', 'rejected', 'revoked']).default('requested'),
+  q: searchFields.q,
 });
 
 const auditEventQuery = pageQuerySchema.extend({
@@ -129,14 +163,14 @@ const REQUEST_SCHEMAS: Record<string, { body?: z.ZodType; query?: z.ZodType }> =
   deleteApplication: { query: deleteRequestSchema },
   confirmQueueDeletion: { body: confirmQueueDeletionRequestSchema },
   listNotificationTypes: { query: notificationTypeListQuery },
-  listApplicationNotificationTypes: { query: pageQuerySchema },
+  listApplicationNotificationTypes: { query: applicationNotificationTypeListQuery },
   createNotificationType: { body: createNotificationTypeRequestSchema },
   updateNotificationType: { body: updateNotificationTypeRequestSchema },
   deleteNotificationType: { query: deleteRequestSchema },
   deprecateNotificationType: { body: deprecateNotificationTypeRequestSchema },
   createNotificationTypeVersion: { body: createNotificationTypeVersionRequestSchema },
   listSubscriptions: { query: subscriptionListQuery },
-  listApprovals: { query: pageQuerySchema },
+  listApprovals: { query: approvalListQuery },
   requestSubscription: { body: requestSubscriptionRequestSchema },
   approveSubscription: { body: approveSubscriptionRequestSchema },
   rejectSubscription: { body: reasonedDecisionRequestSchema },
@@ -279,6 +313,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         owner: query.owner,
         ownedBy: query.mine === 'true' ? actor.ownershipEntityRefs : undefined,
         includeDeleted: query.includeDeleted === 'true',
+        entityRef: query.entityRef,
+        consuming: query.consuming === 'true',
+        sort: query.sort,
+        order: query.order,
+        cursor: query.cursor,
         offset: query.offset,
         limit: query.limit,
       }),
@@ -336,7 +375,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/applications/:name/notification-types', async (req, res) => {
     const actor = await actorOf(req);
-    const query = parse(pageQuerySchema, req.query);
+    const query = parse(applicationNotificationTypeListQuery, req.query);
     await applications.getApplication(req.params.name);
     res.json(
       await notificationTypes.listNotificationTypes(actor, {
@@ -424,11 +463,13 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   /** The approvals inbox: requests waiting on applications the user may decide for. */
   router.get('/approvals', async (req, res) => {
     const actor = await actorOf(req);
-    const query = parse(pageQuerySchema, req.query);
+    const { state, ...query } = parse(approvalListQuery, req.query);
     res.json(
       await subscriptions.listSubscriptions(actor, {
         ...query,
-        state: 'requested',
+        ...(state === 'decided'
+          ? { states: ['approved', 'rejected', 'revoked'] as const satisfies string[] }
+          : { state }),
         producerAllowed: await ownersAllowed(actor, bromSubscriptionDecidePermission),
       }),
     );

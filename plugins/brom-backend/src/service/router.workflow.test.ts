@@ -320,12 +320,12 @@ describe.each(databases.eachSupportedId())(
             expect: 200,
           },
         );
-        expect(list.body.items).toEqual([created.body]);
+        expect(list.body.items).toEqual([{ ...created.body, producerOwner: TEAM_A }]);
         const search = await brom.api.get(BOB, '/notification-types', {
           query: { application: app.name },
           expect: 200,
         });
-        expect(search.body.items).toEqual([created.body]);
+        expect(search.body.items).toEqual([{ ...created.body, producerOwner: TEAM_A }]);
 
         const updated = await brom.api.patch(
           CAROL,
@@ -466,7 +466,9 @@ describe.each(databases.eachSupportedId())(
           query: { consumer: consumer.name, state: 'approved' },
           expect: 200,
         });
-        expect(byState.body.items).toEqual([approved.body]);
+        expect(byState.body.items).toEqual([
+          { ...approved.body, consumerOwner: TEAM_B, producerOwner: TEAM_A },
+        ]);
 
         // Both sides' histories show the decision.
         for (const application of [producer.name, consumer.name]) {

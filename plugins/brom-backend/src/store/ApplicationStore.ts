@@ -2,24 +2,36 @@ import { Application, Page } from '@internal/plugin-brom-common';
 import { Kysely, SelectQueryBuilder } from 'kysely';
 import { toApplication } from './mappers';
 import {
-  countRows,
   emptyPage,
   matchesSearch,
   OwnerFilter,
   ownerCriteria,
+  pageByKey,
+  SortedPageQuery,
 } from './queries';
 import { ApplicationRow, BromTables } from './tables';
 
-export interface ApplicationListQuery {
+export type ApplicationSort = 'name' | 'title' | 'owner';
+
+/** The columns each sort orders by, the unique name last. */
+const APPLICATION_SORT_COLUMNS: Record<ApplicationSort, string[]> = {
+  name: ['name'],
+  title: ['title', 'name'],
+  owner: ['owner', 'name'],
+};
+
+export interface ApplicationListQuery extends SortedPageQuery<ApplicationSort> {
   q?: string;
+  /** Only the application registered for this catalog entity. */
+  entityRef?: string;
+  /** Only applications with an approved subscription (the consumer catalogue). */
+  consuming?: boolean;
   owner?: string;
   /** Only applications owned by one of these refs (the user's claims). */
   ownedBy?: string[];
   /** Only applications whose owner the permission criteria allow. */
   allowed?: OwnerFilter;
   includeDeleted?: boolean;
-  offset: number;
-  limit: number;
 }
 
 /** Who made the changes the domain object does not carry. */
@@ -60,18 +72,27 @@ export class DatabaseApplicationStore implements ApplicationStore {
     if (query.q) {
       base = base.where(matchesSearch(query.q, ['name', 'title', 'description']));
     }
-    const count = await countRows(base);
-    const rows = await withExternalProducer(base)
-      .orderBy('name')
-      .offset(query.offset)
-      .limit(query.limit)
-      .execute();
-    return {
-      items: rows.map(toApplication),
-      totalCount: count,
-      offset: query.offset,
-      limit: query.limit,
-    };
+    if (query.entityRef) base = base.where('entity_ref', '=', query.entityRef);
+    if (query.consuming) {
+      base = base.where(eb =>
+        eb.exists(
+          eb
+            .selectFrom('brom_subscriptions as s')
+            .select('s.id')
+            .whereRef('s.consumer_application_id', '=', 'brom_applications.id')
+            .where('s.state', '=', 'approved'),
+        ),
+      );
+    }
+    const { rows, page } = await pageByKey(
+      this.#db,
+      base,
+      q => withExternalProducer(q),
+      APPLICATION_SORT_COLUMNS,
+      { sort: 'name', order: 'asc' },
+      query,
+    );
+    return { items: rows.map(toApplication), ...page };
   }
 
   async findByName(name: string): Promise<Application | undefined> {

@@ -1,18 +1,25 @@
 import { Application, NotificationType, Page } from '@internal/plugin-brom-common';
 import { Kysely } from 'kysely';
 import { toNotificationType } from './mappers';
-import { countRows, matchesSearch } from './queries';
+import { matchesSearch, pageByKey, SortedPageQuery } from './queries';
 import { BromTables, NotificationTypeRow } from './tables';
 import { typeVisibleTo, Viewer } from './visibility';
 
-export interface NotificationTypeListQuery {
+export type NotificationTypeSort = 'producer' | 'name' | 'owner';
+
+/** The columns each sort orders by, the unique id last. */
+const NOTIFICATION_TYPE_SORT_COLUMNS: Record<NotificationTypeSort, string[]> = {
+  producer: ['a.name', 't.name', 't.id'],
+  name: ['t.name', 'a.name', 't.id'],
+  owner: ['a.owner', 'a.name', 't.name', 't.id'],
+};
+
+export interface NotificationTypeListQuery extends SortedPageQuery<NotificationTypeSort> {
   application?: string;
   q?: string;
   owner?: string;
   /** Private types are listed only if this viewer may see them. */
   viewer: Viewer;
-  offset: number;
-  limit: number;
 }
 
 /** Notification types of producing applications, live and soft-deleted. */
@@ -64,20 +71,20 @@ export class DatabaseNotificationTypeStore implements NotificationTypeStore {
         matchesSearch(query.q, ['t.name', 't.description', 't.routing_key_pattern', 'a.name']),
       );
     }
-    const count = await countRows(base);
-    const rows = await base
-      .selectAll('t')
-      .select('a.name as application_name')
-      .orderBy('a.name')
-      .orderBy('t.name')
-      .offset(query.offset)
-      .limit(query.limit)
-      .execute();
+    const { rows, page } = await pageByKey(
+      this.#db,
+      base,
+      q => q.selectAll('t').select(['a.name as application_name', 'a.owner as producer_owner']),
+      NOTIFICATION_TYPE_SORT_COLUMNS,
+      { sort: 'producer', order: 'asc' },
+      query,
+    );
     return {
-      items: rows.map(r => toNotificationType(r, r.application_name)),
-      totalCount: count,
-      offset: query.offset,
-      limit: query.limit,
+      items: rows.map(r => ({
+        ...toNotificationType(r, r.application_name),
+        producerOwner: r.producer_owner,
+      })),
+      ...page,
     };
   }
 

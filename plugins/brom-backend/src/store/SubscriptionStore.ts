@@ -8,26 +8,44 @@ import {
 import { Kysely } from 'kysely';
 import { withExternalProducer } from './ApplicationStore';
 import { toApplication, toDeprecation, toNotificationType, toSubscription } from './mappers';
-import { countRows, OwnerFilter, ownerCriteria } from './queries';
+import {
+  matchesSearch,
+  OwnerFilter,
+  ownerCriteria,
+  pageByKey,
+  SortedPageQuery,
+} from './queries';
 import { BromTables, SubscriptionRow } from './tables';
 import { subscriptionVisibleTo, Viewer } from './visibility';
 
 /** A subscription is live while it is requested or approved. */
 export const LIVE_SUBSCRIPTION_STATES: SubscriptionState[] = ['requested', 'approved'];
 
-export interface SubscriptionListQuery {
+export type SubscriptionSort = 'updatedAt' | 'requestedAt' | 'consumer' | 'producer';
+
+/** The columns each sort orders by, the unique id last. */
+const SUBSCRIPTION_SORT_COLUMNS: Record<SubscriptionSort, string[]> = {
+  updatedAt: ['s.updated_at', 's.id'],
+  requestedAt: ['s.requested_at', 's.id'],
+  consumer: ['c.name', 'p.name', 't.name', 's.id'],
+  producer: ['p.name', 't.name', 'c.name', 's.id'],
+};
+
+export interface SubscriptionListQuery extends SortedPageQuery<SubscriptionSort> {
   consumer?: string;
   producer?: string;
   notificationType?: string;
   state?: SubscriptionState;
+  /** Only in one of these states. */
+  states?: SubscriptionState[];
+  /** Case-insensitive substring of the consumer's, producer's or type's name, or the justification. */
+  q?: string;
   /** Only subscriptions this viewer may see. */
   viewer: Viewer;
   /** Only subscriptions of consumers whose owner the permission criteria allow. */
   consumerAllowed?: OwnerFilter;
   /** Only subscriptions to producers whose owner the permission criteria allow. */
   producerAllowed?: OwnerFilter;
-  offset: number;
-  limit: number;
 }
 
 /** A subscription with the applications and the type it joins. */
@@ -122,6 +140,10 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
     if (query.producer) base = base.where('p.name', '=', query.producer);
     if (query.notificationType) base = base.where('t.name', '=', query.notificationType);
     if (query.state) base = base.where('s.state', '=', query.state);
+    if (query.states) base = base.where('s.state', 'in', query.states);
+    if (query.q) {
+      base = base.where(matchesSearch(query.q, ['c.name', 'p.name', 't.name', 's.justification']));
+    }
     base = base.where(eb => subscriptionVisibleTo(eb, query.viewer, VISIBILITY_COLUMNS));
     for (const [column, allowed] of [
       ['c.owner', query.consumerAllowed],
@@ -130,34 +152,36 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
       if (!allowed) continue;
       base = base.where(eb => ownerCriteria(eb, column, allowed));
     }
-    const count = await countRows(base);
-    const rows = await base
-      .selectAll('s')
-      .select([
-        'c.name as consumer_name',
-        'p.name as producer_name',
-        't.name as type_name',
-        't.routing_key_pattern as type_pattern',
-        ...DEPRECATION_SELECTION,
-      ])
-      .orderBy('s.updated_at', 'desc')
-      .orderBy('s.id')
-      .offset(query.offset)
-      .limit(query.limit)
-      .execute();
+    const { rows, page } = await pageByKey(
+      this.#db,
+      base,
+      q =>
+        q.selectAll('s').select([
+          'c.name as consumer_name',
+          'c.owner as consumer_owner',
+          'p.name as producer_name',
+          'p.owner as producer_owner',
+          't.name as type_name',
+          't.routing_key_pattern as type_pattern',
+          ...DEPRECATION_SELECTION,
+        ]),
+      SUBSCRIPTION_SORT_COLUMNS,
+      { sort: 'updatedAt', order: 'desc' },
+      query,
+    );
     return {
-      items: rows.map(r =>
-        toSubscription(r, {
+      items: rows.map(r => ({
+        ...toSubscription(r, {
           consumer: r.consumer_name,
           producer: r.producer_name,
           notificationType: r.type_name,
           routingKeyPattern: r.type_pattern,
           deprecation: typeDeprecation(r),
         }),
-      ),
-      totalCount: count,
-      offset: query.offset,
-      limit: query.limit,
+        consumerOwner: r.consumer_owner,
+        producerOwner: r.producer_owner,
+      })),
+      ...page,
     };
   }
 

@@ -8,6 +8,7 @@ import {
   IssuedCredential,
   NotificationType,
   Page,
+  SortOrder,
   Subscription,
   CreateApplicationRequest,
   UpdateApplicationRequest,
@@ -25,14 +26,30 @@ export interface PageQuery {
   limit?: number;
 }
 
-export interface ApplicationQuery extends PageQuery {
+/** A list the server sorts and pages by key (see openapi.yaml). */
+export interface SortedPageQuery<S extends string = string> extends PageQuery {
+  sort?: S;
+  order?: SortOrder;
+  /** The previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+export interface ApplicationQuery extends SortedPageQuery<'name' | 'title' | 'owner'> {
   q?: string;
   owner?: string;
+  /** Only the application registered for this catalog entity. */
+  entityRef?: string;
+  /** Only applications with an approved subscription. */
+  consuming?: boolean;
   /** Only applications owned by one of the signed-in user's groups. */
   mine?: boolean;
   /** Also applications that are being deleted (their broker objects are still there). */
   includeDeleted?: boolean;
 }
+
+export type SubscriptionListQuery = SortedPageQuery<
+  'updatedAt' | 'requestedAt' | 'consumer' | 'producer'
+> & { q?: string };
 
 export interface BromHealth {
   status: string;
@@ -59,7 +76,11 @@ export interface BromApi {
   listUnmanagedObjects(): Promise<UnmanagedObjectList>;
 
   listNotificationTypes(
-    query?: PageQuery & { q?: string; owner?: string; application?: string },
+    query?: SortedPageQuery<'producer' | 'name' | 'owner'> & {
+      q?: string;
+      owner?: string;
+      application?: string;
+    },
   ): Promise<Page<NotificationType>>;
   createNotificationType(
     application: string,
@@ -89,7 +110,7 @@ export interface BromApi {
   ): Promise<{ notificationType: NotificationType; predecessor: NotificationType }>;
 
   listSubscriptions(
-    query?: PageQuery & {
+    query?: SubscriptionListQuery & {
       consumer?: string;
       producer?: string;
       notificationType?: string;
@@ -97,7 +118,12 @@ export interface BromApi {
       mine?: boolean;
     },
   ): Promise<Page<Subscription>>;
-  listApprovals(query?: PageQuery): Promise<Page<Subscription>>;
+  /** Requests waiting on the user's producers (`requested`), or the decided ones. */
+  listApprovals(
+    query?: SubscriptionListQuery & {
+      state?: 'requested' | 'decided' | 'approved' | 'rejected' | 'revoked';
+    },
+  ): Promise<Page<Subscription>>;
   requestSubscription(
     request: RequestSubscriptionRequest,
   ): Promise<Subscription>;

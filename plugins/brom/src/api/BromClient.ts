@@ -1,6 +1,6 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import { ApplicationQuery, BromApi, PageQuery } from './BromApi';
+import { ApplicationQuery, BromApi } from './BromApi';
 
 type Query = { [key: string]: string | number | boolean | undefined };
 
@@ -52,13 +52,7 @@ export class BromClient implements BromApi {
     return this.#get('/unmanaged-objects');
   }
 
-  listNotificationTypes(
-    query: PageQuery & {
-      q?: string;
-      owner?: string;
-      application?: string;
-    } = {},
-  ) {
+  listNotificationTypes(query: Query = {}) {
     return this.#get('/notification-types', query);
   }
   createNotificationType(application: string, request: object) {
@@ -106,7 +100,7 @@ export class BromClient implements BromApi {
   listSubscriptions(query: Query = {}) {
     return this.#get('/subscriptions', query);
   }
-  listApprovals(query: PageQuery = {}) {
+  listApprovals(query: Query = {}) {
     return this.#get('/approvals', query);
   }
   requestSubscription(request: object) {

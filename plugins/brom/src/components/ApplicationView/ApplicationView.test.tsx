@@ -229,7 +229,7 @@ describe('ApplicationView', () => {
       screen.getByText('Delete application').closest('button')!.parentElement!,
     );
     expect(await screen.findByRole('tooltip')).toHaveTextContent(
-      'Only members of group:default/refunds (the owner of "refunds-api") or BROM administrators can do this',
+      'Only members of refunds (the owner of "refunds-api") or BROM administrators can do this',
     );
   });
 });

@@ -76,8 +76,10 @@ describe('DeprecationBanner', () => {
       name: 'Request subscription for warehouse',
     });
     expect(
-      await within(dialog).findByLabelText('Notification type'),
-    ).toHaveValue('payments-api/payment-completed-v2');
+      await within(dialog).findByRole('radio', {
+        name: /^payments-api\/payment-completed-v2/,
+      }),
+    ).toBeChecked();
     await userEvent.type(
       within(dialog).getByLabelText('Justification'),
       'Moving on',
@@ -111,9 +113,10 @@ describe('DeprecationBanner', () => {
       }),
     );
     const dialog = await screen.findByRole('dialog');
-    await userEvent.selectOptions(
-      await within(dialog).findByLabelText('Notification type'),
-      'payments-api/payment-completed',
+    await userEvent.click(
+      await within(dialog).findByRole('radio', {
+        name: /^payments-api\/payment-completed \(deprecated\)/,
+      }),
     );
     expect(
       within(dialog).getByText(

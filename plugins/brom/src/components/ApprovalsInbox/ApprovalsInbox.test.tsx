@@ -69,6 +69,43 @@ describe('ApprovalsInbox', () => {
     );
   });
 
+  it("shows the consumer's team, and the decided requests under “Show”, asked of the server", async () => {
+    const rejected = {
+      ...request,
+      id: 's-rejected',
+      state: 'rejected' as const,
+      decidedBy: 'user:default/alice',
+      reason: 'Not for this consumer',
+    };
+    const listApprovals = jest.fn(async (query: any = {}) =>
+      page(
+        query.state === 'decided'
+          ? [{ ...rejected, consumerOwner: 'group:default/logistics' }]
+          : [{ ...request, consumerOwner: 'group:default/logistics' }],
+      ),
+    );
+    await renderWithBrom(<ApprovalsInbox />, bromApi({ listApprovals }));
+    expect(
+      await screen.findByRole('link', { name: 'logistics' }),
+    ).toHaveAttribute('href', '/catalog/default/group/logistics');
+    expect(screen.getByRole('button', { name: 'Approve' })).toBeInTheDocument();
+
+    await userEvent.selectOptions(screen.getByLabelText('Show'), 'decided');
+    expect(await screen.findByText('Decided requests (1)')).toBeInTheDocument();
+    expect(
+      screen.getByText('Not for this consumer', { exact: false }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Approve' }),
+    ).not.toBeInTheDocument();
+    expect(listApprovals).toHaveBeenLastCalledWith({
+      state: 'decided',
+      sort: 'updatedAt',
+      order: 'desc',
+      limit: 20,
+    });
+  });
+
   it('approves with an optional reason and the generation it was shown at', async () => {
     const approveSubscription = jest
       .fn()

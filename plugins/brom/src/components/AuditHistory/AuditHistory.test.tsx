@@ -73,9 +73,10 @@ describe('AuditHistory', () => {
           ),
       }),
     );
-    expect(
-      await screen.findByText(/Only members of group:default\/payments/),
-    ).toBeInTheDocument();
+    // The backend's reference is shown as the catalog shows the team.
+    expect(await screen.findByText(/Only members of/)).toHaveTextContent(
+      'Only members of payments (the owner of "payments-api") or BROM administrators can do this',
+    );
   });
 
   it('shows the backend error with a way to try again', async () => {

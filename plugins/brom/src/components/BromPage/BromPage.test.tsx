@@ -16,7 +16,10 @@ const api = () =>
     listNotificationTypes: jest
       .fn()
       .mockResolvedValue(page([notificationType()])),
-    listApplications: jest.fn().mockResolvedValue(page([application()])),
+    // No application has an approved subscription: the server finds no consumers.
+    listApplications: jest.fn(async (query: { consuming?: boolean } = {}) =>
+      page(query.consuming ? [] : [application()]),
+    ),
     listSubscriptions: jest.fn().mockResolvedValue(page([])),
     getApplication: jest.fn().mockResolvedValue(application()),
     getApplicationStatus: jest

@@ -8,8 +8,8 @@ import {
 import { bromApi, renderWithBrom } from '../../__testUtils__/renderWithBrom';
 import { ConsumerCatalogue } from './ConsumerCatalogue';
 
-const applications = [
-  application(),
+/** The one application with an approved subscription: what `consuming=true` answers. */
+const consumers = [
   application({
     id: 'a2',
     name: 'warehouse',
@@ -30,7 +30,7 @@ describe('ConsumerCatalogue', () => {
     await renderWithBrom(
       <ConsumerCatalogue />,
       bromApi({
-        listApplications: jest.fn().mockResolvedValue(page(applications)),
+        listApplications: jest.fn().mockResolvedValue(page([])),
         listSubscriptions: jest.fn().mockResolvedValue(page([])),
       }),
     );
@@ -41,10 +41,10 @@ describe('ConsumerCatalogue', () => {
     await renderWithBrom(
       <ConsumerCatalogue />,
       bromApi({
-        listApplications: jest.fn().mockResolvedValue(page(applications)),
-        listSubscriptions: jest
+        listApplications: jest
           .fn()
           .mockRejectedValue(new Error('database is locked')),
+        listSubscriptions: jest.fn().mockResolvedValue(page([])),
       }),
     );
     expect(await screen.findByText('database is locked')).toBeInTheDocument();
@@ -53,7 +53,8 @@ describe('ConsumerCatalogue', () => {
     ).toBeInTheDocument();
   });
 
-  it('lists consumers with the subscriptions approved for them', async () => {
+  it('lists the consumers the server finds, each with the subscriptions approved for it', async () => {
+    const listApplications = jest.fn().mockResolvedValue(page(consumers));
     const listSubscriptions = jest.fn().mockResolvedValue(
       page([
         subscription({ state: 'approved' }),
@@ -68,7 +69,7 @@ describe('ConsumerCatalogue', () => {
     await renderWithBrom(
       <ConsumerCatalogue />,
       bromApi({
-        listApplications: jest.fn().mockResolvedValue(page(applications)),
+        listApplications,
         listSubscriptions,
       }),
     );
@@ -84,9 +85,18 @@ describe('ConsumerCatalogue', () => {
     expect(
       screen.queryByRole('link', { name: 'payments-api' }),
     ).not.toBeInTheDocument();
+    expect(listApplications).toHaveBeenCalledWith({
+      consuming: true,
+      sort: 'name',
+      order: 'asc',
+      limit: 20,
+    });
     expect(listSubscriptions).toHaveBeenCalledWith({
+      consumer: 'warehouse',
       state: 'approved',
-      limit: 500,
+      sort: 'producer',
+      order: 'asc',
+      limit: 8,
     });
   });
 });

@@ -1,96 +1,110 @@
-import {
-  EmptyState,
-  Progress,
-  Table,
-  TableColumn,
-} from '@backstage/core-components';
+import { TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Chip from '@material-ui/core/Chip';
+import Typography from '@material-ui/core/Typography';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { Application, Subscription } from '@internal/plugin-brom-common';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { Application } from '@internal/plugin-brom-common';
+import { useCallback } from 'react';
+import useAsync from 'react-use/esm/useAsync';
 import { bromApiRef } from '../../api/BromApi';
 import { ApplicationLink } from '../common/ApplicationLink';
-import { LoadError } from '../common/LoadError';
-import { useTableColumns } from '../common/tableLayout';
-import { useBromSignal } from '../common/useBromSignal';
+import { ServerPageQuery, ServerTable } from '../common/ServerTable';
+import { useBromSignalRefresh } from '../common/useBromSignal';
 
-interface ConsumerRow {
-  /** The application's id: material-table keeps its row state by it. */
-  id: string;
-  application: Application;
-  subscriptions: Subscription[];
-}
+/** How many of a consumer's subscriptions its row names; the application page has them all. */
+const SHOWN_SUBSCRIPTIONS = 8;
 
-const columns: TableColumn<ConsumerRow>[] = [
-  {
-    title: 'Consumer',
-    field: 'application.name',
-    render: row => <ApplicationLink name={row.application.name} />,
-  },
-  { title: 'Title', field: 'application.title' },
-  {
-    title: 'Owner',
-    field: 'application.owner',
-    render: row => <EntityRefLink entityRef={row.application.owner} />,
-  },
-  {
-    title: 'Receives',
-    sorting: false,
-    render: row =>
-      row.subscriptions.map(s => (
+/** The types one consumer receives, asked of the server for its row alone. */
+const Receives = ({ consumer }: { consumer: string }) => {
+  const api = useApi(bromApiRef);
+  const { value, loading, error } = useAsync(
+    () =>
+      api.listSubscriptions({
+        consumer,
+        state: 'approved',
+        sort: 'producer',
+        order: 'asc',
+        limit: SHOWN_SUBSCRIPTIONS,
+      }),
+    [api, consumer],
+  );
+  if (loading) return <Typography variant="body2">Loading…</Typography>;
+  if (error || !value) {
+    return (
+      <Typography variant="body2" color="error">
+        Could not load: {error?.message}
+      </Typography>
+    );
+  }
+  const more = value.totalCount - value.items.length;
+  return (
+    <>
+      {value.items.map(s => (
         <Chip
           key={s.id}
           size="small"
           label={`${s.producer}/${s.notificationType}`}
           title={s.routingKeyPattern}
         />
-      )),
+      ))}
+      {more > 0 && (
+        <ApplicationLink name={consumer}>and {more} more</ApplicationLink>
+      )}
+    </>
+  );
+};
+
+const columns: TableColumn<Application>[] = [
+  {
+    title: 'Consumer',
+    field: 'name',
+    render: row => <ApplicationLink name={row.name} />,
+  },
+  { title: 'Title', field: 'title' },
+  {
+    title: 'Owner',
+    field: 'owner',
+    render: row => <EntityRefLink entityRef={row.owner} />,
+  },
+  {
+    title: 'Receives',
+    render: row => <Receives consumer={row.name} />,
   },
 ];
+
+const SORT_KEYS = { name: 'name', title: 'title', owner: 'owner' };
 
 /** Applications that receive notifications, each with the subscriptions approved for it. */
 export const ConsumerCatalogue = () => {
   const api = useApi(bromApiRef);
-  const shownColumns = useTableColumns(columns, ['Title']);
-  const { value, loading, error, retry } = useAsyncRetry(async () => {
-    const [applications, approved] = await Promise.all([
-      api.listApplications({ limit: 500 }),
-      api.listSubscriptions({ state: 'approved', limit: 500 }),
-    ]);
-    return applications.items
-      .map(application => ({
-        id: application.id,
-        application,
-        subscriptions: approved.items.filter(
-          s => s.consumer === application.name,
-        ),
-      }))
-      .filter(row => row.subscriptions.length > 0);
-  }, [api]);
-  useBromSignal(retry, { kind: 'change' });
-
-  if (loading) return <Progress />;
-  if (error) {
-    return (
-      <LoadError error={error} what="the consumer catalogue" onRetry={retry} />
-    );
-  }
-  if (!value || value.length === 0) {
-    return (
-      <EmptyState
-        missing="content"
-        title="No consumers yet"
-        description="An application appears here once a subscription of it is approved. Find a notification type in the producer catalogue and choose “Subscribe”."
-      />
-    );
-  }
+  const refresh = useBromSignalRefresh({ kind: 'change' });
+  const fetchPage = useCallback(
+    (query: ServerPageQuery) =>
+      api.listApplications({
+        ...query,
+        sort: query.sort as 'name' | 'title' | 'owner',
+        consuming: true,
+      }),
+    [api],
+  );
   return (
-    <Table
-      title={`Consumers (${value.length})`}
-      options={{ paging: value.length > 20, pageSize: 20, search: true }}
-      columns={shownColumns}
-      data={value}
+    <ServerTable
+      refresh={refresh}
+      title="Consumers"
+      what="the consumer catalogue"
+      columns={columns}
+      secondary={['Title']}
+      sortKeys={SORT_KEYS}
+      defaultSort={{ sort: 'name', order: 'asc' }}
+      fetchPage={fetchPage}
+      searchLabel="Search consumers"
+      empty={{
+        missing: 'content',
+        title: 'No consumers yet',
+        description:
+          'An application appears here once a subscription of it is approved. Find a notification type in the producer catalogue and choose “Subscribe”.',
+      }}
+      noMatch="No consumer matches the search."
     />
   );
 };

@@ -54,7 +54,10 @@ describe('CredentialsCard', () => {
           .mockRejectedValue(await responseError(403, message)),
       }),
     );
-    expect(await screen.findByText(message)).toBeInTheDocument();
+    // The team as the catalog shows it, not the backend's reference.
+    expect(await screen.findByText(/Only members of/)).toHaveTextContent(
+      'Only members of payments (the owner of "payments-api") or BROM administrators can do this',
+    );
   });
 
   it('lists credentials with their state', async () => {

@@ -15,6 +15,7 @@ import { useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { bromApiRef } from '../../api/BromApi';
 import { ErrorAlert } from '../common/ErrorAlert';
+import { focusOnOpen } from '../common/focusOnOpen';
 
 const UNITS = [
   { label: 'minutes', seconds: 60 },
@@ -75,6 +76,7 @@ export const RotateCredentialsDialog = ({
           <TextField
             id="brom-rotate-overlap"
             label="Overlap"
+            inputRef={focusOnOpen}
             type="number"
             inputProps={{ min: 0 }}
             value={amount}

@@ -1,3 +1,4 @@
+import { Application } from '@internal/plugin-brom-common';
 import { Entity } from '@backstage/catalog-model';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { screen } from '@testing-library/react';
@@ -39,6 +40,13 @@ function viewApi(overrides: Partial<BromApi>) {
     listAuditEvents: jest.fn().mockResolvedValue(page([])),
     ...overrides,
   });
+}
+
+/** The server's lookup by catalog entity: the `entityRef` filter of the list. */
+function byEntityRef(applications: Application[]) {
+  return jest.fn(async (query: { entityRef?: string } = {}) =>
+    page(applications.filter(a => a.entityRef === query.entityRef)),
+  );
 }
 
 describe('isBromApplicationAvailable', () => {
@@ -118,9 +126,7 @@ describe('EntityBromContent', () => {
         <EntityBromContent />
       </EntityProvider>,
       viewApi({
-        listApplications: jest
-          .fn()
-          .mockResolvedValue(page([application(), linked])),
+        listApplications: byEntityRef([application(), linked]),
         getApplication,
       }),
     );
@@ -134,7 +140,7 @@ describe('EntityBromContent', () => {
         <EntityBromContent />
       </EntityProvider>,
       bromApi({
-        listApplications: jest.fn().mockResolvedValue(page([application()])),
+        listApplications: byEntityRef([application()]),
       }),
     );
     expect(

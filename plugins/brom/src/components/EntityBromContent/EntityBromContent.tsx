@@ -24,8 +24,8 @@ export const EntityBromContent = () => {
     retry,
   } = useAsyncRetry(async () => {
     if (annotated) return annotated;
-    const applications = await api.listApplications({ limit: 500 });
-    return applications.items.find(a => a.entityRef === entityRef)?.name;
+    const applications = await api.listApplications({ entityRef, limit: 1 });
+    return applications.items[0]?.name;
   }, [api, annotated, entityRef]);
 
   if (loading) return <Progress />;

@@ -81,7 +81,9 @@ describe('MyApplications', () => {
     expect(listApplications).toHaveBeenCalledWith({
       mine: true,
       includeDeleted: true,
-      limit: 500,
+      sort: 'name',
+      order: 'asc',
+      limit: 20,
     });
   });
 

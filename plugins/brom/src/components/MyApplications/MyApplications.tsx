@@ -1,9 +1,6 @@
 import {
-  EmptyState,
-  Progress,
   StatusOK,
   StatusWarning,
-  Table,
   TableColumn,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
@@ -12,14 +9,12 @@ import Button from '@material-ui/core/Button';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import Alert from '@material-ui/lab/Alert';
 import { Application } from '@internal/plugin-brom-common';
-import { useState } from 'react';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { useCallback, useState } from 'react';
 import { bromApiRef } from '../../api/BromApi';
 import { ApplicationLink } from '../common/ApplicationLink';
-import { LoadError } from '../common/LoadError';
-import { useTableColumns } from '../common/tableLayout';
+import { ServerPageQuery, ServerTable } from '../common/ServerTable';
 import { RegisterApplicationDialog } from './RegisterApplicationDialog';
-import { useBromSignal } from '../common/useBromSignal';
+import { useBromSignalRefresh } from '../common/useBromSignal';
 
 const columns: TableColumn<Application>[] = [
   {
@@ -46,18 +41,26 @@ const columns: TableColumn<Application>[] = [
   },
 ];
 
+const SORT_KEYS = { name: 'name', title: 'title', owner: 'owner' };
+
 /** The applications the signed-in user's groups own, and registering a new one. */
 export const MyApplications = () => {
   const api = useApi(bromApiRef);
-  const { value, loading, error, retry } = useAsyncRetry(
-    () =>
-      api.listApplications({ mine: true, includeDeleted: true, limit: 500 }),
-    [api],
-  );
-  useBromSignal(retry, { kind: 'change' });
-  const shownColumns = useTableColumns(columns, ['Description']);
+  const refresh = useBromSignalRefresh({ kind: 'change' });
   const [registering, setRegistering] = useState(false);
   const [registered, setRegistered] = useState<Application>();
+  // A new function after a registration, so the list is asked for again.
+  const fetchPage = useCallback(
+    (query: ServerPageQuery) =>
+      api.listApplications({
+        ...query,
+        sort: query.sort as 'name' | 'title' | 'owner',
+        mine: true,
+        includeDeleted: true,
+      }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, registered],
+  );
 
   const registerButton = (
     <Button
@@ -71,36 +74,6 @@ export const MyApplications = () => {
       Register application
     </Button>
   );
-
-  const renderList = () => {
-    if (loading) return <Progress />;
-    if (error) {
-      return (
-        <LoadError error={error} what="your applications" onRetry={retry} />
-      );
-    }
-    if (!value || value.items.length === 0) {
-      return (
-        <EmptyState
-          missing="data"
-          title="You have no applications yet"
-          description="Choose “Register application” to register one for one of your groups. Then declare the notification types it publishes, or subscribe it to other producers' types."
-        />
-      );
-    }
-    return (
-      <Table
-        title={`My applications (${value.totalCount})`}
-        options={{
-          paging: value.items.length > 20,
-          pageSize: 20,
-          search: true,
-        }}
-        columns={shownColumns}
-        data={value.items}
-      />
-    );
-  };
 
   return (
     <>
@@ -116,14 +89,29 @@ export const MyApplications = () => {
           </Alert>
         </Box>
       )}
-      {renderList()}
+      <ServerTable
+        refresh={refresh}
+        title="My applications"
+        what="your applications"
+        columns={columns}
+        secondary={['Description']}
+        sortKeys={SORT_KEYS}
+        defaultSort={{ sort: 'name', order: 'asc' }}
+        fetchPage={fetchPage}
+        searchLabel="Search my applications"
+        empty={{
+          title: 'You have no applications yet',
+          description:
+            "Choose “Register application” to register one for one of your groups. Then declare the notification types it publishes, or subscribe it to other producers' types.",
+        }}
+        noMatch="None of your applications matches the search."
+      />
       {registering && (
         <RegisterApplicationDialog
           onClose={() => setRegistering(false)}
           onRegistered={application => {
             setRegistering(false);
             setRegistered(application);
-            retry();
           }}
         />
       )}

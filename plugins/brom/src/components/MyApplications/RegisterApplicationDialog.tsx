@@ -25,6 +25,7 @@ import {
   externalProducerFormOf,
   externalProducerRequestOf,
 } from '../ExternalProducer';
+import { focusOnOpen } from '../common/focusOnOpen';
 
 export interface RegisterApplicationDialogProps {
   onClose: () => void;
@@ -102,6 +103,7 @@ export const RegisterApplicationDialog = ({
           broker are named after it.
         </DialogContentText>
         <TextField
+          inputRef={focusOnOpen}
           {...field(
             'name',
             'Name',

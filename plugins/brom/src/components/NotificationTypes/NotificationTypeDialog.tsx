@@ -19,6 +19,7 @@ import { ErrorAlert } from '../common/ErrorAlert';
 import { describeError, statusCodeOf } from '../common/errors';
 import { VersionChanges } from './NewVersionDialog';
 import { FieldErrors, fieldErrorsOf } from '../common/validation';
+import { focusOnOpen } from '../common/focusOnOpen';
 
 export interface NotificationTypeDialogProps {
   application: string;
@@ -138,6 +139,7 @@ export const NotificationTypeDialog = ({
           {...field('name')}
           id="brom-type-name"
           label="Name"
+          inputRef={existing ? undefined : focusOnOpen}
           disabled={Boolean(existing)}
           helperText={
             fieldErrors.name ??

@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { routingKeyPatternProblem } from '@internal/plugin-brom-common';
 import {
@@ -101,7 +101,11 @@ describe('NotificationTypesCard', () => {
       requiresApproval: false,
       payloadSchema: null,
     });
-    expect(await screen.findByText('payment.*.completed')).toBeInTheDocument();
+    // Asked of the server again; the table settles once the new page has loaded.
+    await waitFor(() =>
+      expect(screen.getByText('payment.*.completed')).toBeInTheDocument(),
+    );
+    expect(listNotificationTypes).toHaveBeenCalledTimes(2);
   });
 
   it('edits a type with the generation it was loaded at', async () => {

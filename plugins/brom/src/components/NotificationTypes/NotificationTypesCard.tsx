@@ -7,8 +7,7 @@ import {
   bromApplicationUpdatePermission,
   NotificationType,
 } from '@internal/plugin-brom-common';
-import { useMemo, useState } from 'react';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { useCallback, useMemo, useState } from 'react';
 import { bromApiRef } from '../../api/BromApi';
 import { PermittedButton } from '../common/PermittedButton';
 import { ConfirmDialog } from '../common/ConfirmDialog';
@@ -18,8 +17,9 @@ import { DeprecateDialog } from './DeprecateDialog';
 import { NewVersionDialog, VersionChanges } from './NewVersionDialog';
 import { DeprecatedBadge } from '../common/deprecation';
 import { CardTable } from '../common/CardTable';
+import { ServerPageQuery } from '../common/ServerTable';
 import { BreakableName, ACTIONS_CELL } from '../common/tableLayout';
-import { useBromSignal } from '../common/useBromSignal';
+import { useBromSignalRefresh } from '../common/useBromSignal';
 
 type Editing =
   | { mode: 'add' }
@@ -34,17 +34,34 @@ export const NotificationTypesCard = ({
 }) => {
   const api = useApi(bromApiRef);
   const { prefix } = useBrokerSettings();
-  const { value, loading, error, retry } = useAsyncRetry(
-    () =>
-      api.listNotificationTypes({ application: application.name, limit: 500 }),
-    [api, application.name],
+  // Counts the changes made here, so the list is asked for again after each.
+  const [changes, setChanges] = useState(0);
+  // The page on screen, for the successor a deprecation may name.
+  const [shownTypes, setShownTypes] = useState<NotificationType[]>([]);
+  const fetchPage = useCallback(
+    (query: ServerPageQuery) =>
+      api
+        .listNotificationTypes({
+          ...query,
+          sort: query.sort as 'name',
+          application: application.name,
+        })
+        .then(page => {
+          setShownTypes(page.items);
+          return page;
+        }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, application.name, changes],
   );
-  useBromSignal(retry, { kind: 'change', application: application.name });
+  const signalled = useBromSignalRefresh({
+    kind: 'change',
+    application: application.name,
+  });
   const [editing, setEditing] = useState<Editing>();
   const close = () => setEditing(undefined);
   const saved = () => {
     close();
-    retry();
+    setChanges(n => n + 1);
   };
   const live = !application.deletedAt;
 
@@ -57,7 +74,10 @@ export const NotificationTypesCard = ({
         render: row => (
           <>
             {row.name}
-            <DeprecatedBadge producer={row.application} deprecation={row.deprecation} />
+            <DeprecatedBadge
+              producer={row.application}
+              deprecation={row.deprecation}
+            />
           </>
         ),
       },
@@ -102,7 +122,8 @@ export const NotificationTypesCard = ({
                 New version
               </PermittedButton>
             )}
-            {(!row.deprecation || Date.parse(row.deprecation.sunsetAt) > Date.now()) && (
+            {(!row.deprecation ||
+              Date.parse(row.deprecation.sunsetAt) > Date.now()) && (
               <PermittedButton
                 permission={bromApplicationUpdatePermission}
                 application={application}
@@ -152,10 +173,10 @@ export const NotificationTypesCard = ({
     >
       <CardTable
         what="the notification types"
-        loading={loading}
-        error={error}
-        onRetry={retry}
-        items={value?.items}
+        refresh={signalled}
+        fetchPage={fetchPage}
+        sortKeys={{ name: 'name' }}
+        defaultSort={{ sort: 'name', order: 'asc' }}
         columns={shownColumns}
         secondary={['Description', 'Visibility', 'Approval']}
         narrowerThan={1440}
@@ -178,15 +199,19 @@ export const NotificationTypesCard = ({
           existing={editing.type}
           onClose={close}
           onSaved={saved}
-          onNewVersion={changes =>
-            setEditing({ mode: 'version', type: editing.type, changes })
+          onNewVersion={versionChanges =>
+            setEditing({
+              mode: 'version',
+              type: editing.type,
+              changes: versionChanges,
+            })
           }
         />
       )}
       {editing?.mode === 'deprecate' && (
         <DeprecateDialog
           type={editing.type}
-          siblings={value?.items ?? []}
+          siblings={shownTypes}
           onClose={close}
           onSaved={saved}
         />

@@ -1,9 +1,4 @@
-import {
-  EmptyState,
-  Progress,
-  Table,
-  TableColumn,
-} from '@backstage/core-components';
+import { TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
@@ -12,14 +7,12 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { NotificationType } from '@internal/plugin-brom-common';
-import { useMemo, useState } from 'react';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { useCallback, useMemo, useState } from 'react';
 import { bromApiRef } from '../../api/BromApi';
 import { ApplicationLink } from '../common/ApplicationLink';
-import { DeprecatedBadge, describeDeprecation } from '../common/deprecation';
-import Tooltip from '@material-ui/core/Tooltip';
 import { EntityOption } from '../common/EntityOption';
-import { LoadError } from '../common/LoadError';
+import { ServerPageQuery, ServerTable } from '../common/ServerTable';
+import { useOwnedGroups } from '../common/useOwnedGroups';
 import {
   ACTIONS_CELL,
   BreakableName,
@@ -29,64 +22,43 @@ import {
   describeRequested,
   RequestSubscriptionDialog,
 } from '../RequestSubscriptionDialog';
-import { useBromSignal } from '../common/useBromSignal';
+import { useBromSignalRefresh } from '../common/useBromSignal';
+import Tooltip from '@material-ui/core/Tooltip';
+import { DeprecatedBadge, describeDeprecation } from '../common/deprecation';
 
-type CatalogueRow = NotificationType & { owner: string };
+/** The API's sort key for each column the server can sort by. */
+const SORT_KEYS = { application: 'producer', name: 'name' };
 
-function matches(row: CatalogueRow, search: string) {
-  const needle = search.trim().toLowerCase();
-  if (!needle) return true;
-  return [
-    row.application,
-    row.name,
-    row.description,
-    row.routingKeyPattern,
-  ].some(field => field.toLowerCase().includes(needle));
-}
-
-/** Every notification type the signed-in user may subscribe to, searchable by text and owner. */
+/** Every notification type the signed-in user may subscribe to, searched and sorted by the server. */
 export const ProducerCatalogue = () => {
   const api = useApi(bromApiRef);
-  const catalogue = useAsyncRetry(async () => {
-    const [types, applications] = await Promise.all([
-      api.listNotificationTypes({ limit: 500 }),
-      api.listApplications({ limit: 500 }),
-    ]);
-    const ownerOf = new Map(applications.items.map(a => [a.name, a.owner]));
-    return types.items.map(t => ({
-      ...t,
-      owner: ownerOf.get(t.application) ?? '',
-    }));
-  }, [api]);
-  useBromSignal(catalogue.retry, { kind: 'change' });
-  const [search, setSearch] = useState('');
+  const refresh = useBromSignalRefresh({ kind: 'change' });
+  const groups = useOwnedGroups();
   const [owner, setOwner] = useState('');
   const [subscribingTo, setSubscribingTo] = useState<NotificationType>();
-  const [requested, setRequested] = useState<{
-    text: string;
-    blocked: boolean;
-  }>();
-
-  const owners = useMemo(
-    () =>
-      [...new Set((catalogue.value ?? []).map(row => row.owner))]
-        .filter(Boolean)
-        .sort(),
-    [catalogue.value],
+  const [requested, setRequested] = useState<{ text: string; blocked: boolean }>();
+  const fetchPage = useCallback(
+    (query: ServerPageQuery) =>
+      api.listNotificationTypes({
+        ...query,
+        sort: query.sort as 'producer' | 'name' | 'owner',
+        owner: owner || undefined,
+      }),
+    [api, owner],
   );
 
   // Stable columns: material-table resets its state when they change.
   const columns = useMemo(
-    (): TableColumn<CatalogueRow>[] => [
+    (): TableColumn<NotificationType>[] => [
       {
         title: 'Producer',
         field: 'application',
         render: row => (
           <>
             <ApplicationLink name={row.application} />
-            {row.owner && (
+            {row.producerOwner && (
               <Typography variant="body2" component="div">
-                <EntityRefLink entityRef={row.owner} />
+                <EntityRefLink entityRef={row.producerOwner} />
               </Typography>
             )}
           </>
@@ -98,7 +70,10 @@ export const ProducerCatalogue = () => {
         render: row => (
           <>
             {row.name}
-            <DeprecatedBadge producer={row.application} deprecation={row.deprecation} />
+            <DeprecatedBadge
+              producer={row.application}
+              deprecation={row.deprecation}
+            />
             <Typography variant="body2" component="div">
               <BreakableName name={row.routingKeyPattern} />
             </Typography>
@@ -125,7 +100,12 @@ export const ProducerCatalogue = () => {
             >
               {/* A disabled button gets no pointer events; the span takes the hover for it. */}
               <span>
-                <Button size="small" variant="outlined" color="primary" disabled>
+                <Button
+                  size="small"
+                  variant="outlined"
+                  color="primary"
+                  disabled
+                >
                   Subscribe
                 </Button>
               </span>
@@ -149,80 +129,57 @@ export const ProducerCatalogue = () => {
   );
   const shownColumns = useTableColumns(columns, ['Description', 'Approval']);
 
-  if (catalogue.loading) return <Progress />;
-  if (catalogue.error) {
-    return (
-      <LoadError
-        error={catalogue.error}
-        what="the producer catalogue"
-        onRetry={catalogue.retry}
-      />
-    );
-  }
-  const rows = catalogue.value ?? [];
-  if (rows.length === 0) {
-    return (
-      <EmptyState
-        missing="content"
-        title="No notification types yet"
-        description="When a producer declares a notification type, it appears here for others to subscribe to. To publish your own, open one of your applications under “My applications” and add a notification type."
-      />
-    );
-  }
-
-  const shown = rows.filter(
-    row => (!owner || row.owner === owner) && matches(row, search),
-  );
-
   return (
     <>
-      {requested && (
-        <Box mb={2}>
-          <Alert
-            severity={requested.blocked ? 'warning' : 'success'}
-            onClose={() => setRequested(undefined)}
-          >
-            {requested.text}
-          </Alert>
-        </Box>
-      )}
-      <Box display="flex" mb={2} style={{ gap: 16 }}>
-        <TextField
-          id="brom-catalogue-search"
-          label="Search notification types"
-          value={search}
-          onChange={e => setSearch(e.target.value)}
-          variant="outlined"
-          size="small"
-        />
-        <TextField
-          select
-          SelectProps={{ native: true }}
-          id="brom-catalogue-owner"
-          label="Owner"
-          InputLabelProps={{ shrink: true }}
-          value={owner}
-          onChange={e => setOwner(e.target.value)}
-          variant="outlined"
-          size="small"
-        >
-          <option value="">All owners</option>
-          {owners.map(o => (
-            <EntityOption key={o} entityRef={o} />
-          ))}
-        </TextField>
-      </Box>
-      <Table
-        title={`Notification types (${shown.length})`}
-        options={{ paging: shown.length > 20, pageSize: 20, search: false }}
+      <ServerTable
+        refresh={refresh}
+        title="Notification types"
+        what="the producer catalogue"
         columns={shownColumns}
-        data={shown}
-        emptyContent={
-          <Box p={2}>
-            No notification type matches the search and owner you chose.
-          </Box>
+        sortKeys={SORT_KEYS}
+        defaultSort={{ sort: 'producer', order: 'asc' }}
+        fetchPage={fetchPage}
+        searchLabel="Search notification types"
+        filtered={!!owner}
+        filters={
+          groups.value?.length ? (
+            <TextField
+              select
+              SelectProps={{ native: true }}
+              id="brom-catalogue-owner"
+              label="Owner"
+              InputLabelProps={{ shrink: true }}
+              value={owner}
+              onChange={e => setOwner(e.target.value)}
+              variant="outlined"
+              size="small"
+            >
+              <option value="">All owners</option>
+              {groups.value.map(o => (
+                <EntityOption key={o} entityRef={o} />
+              ))}
+            </TextField>
+          ) : undefined
         }
-      />
+        empty={{
+          missing: 'content',
+          title: 'No notification types yet',
+          description:
+            'When a producer declares a notification type, it appears here for others to subscribe to. To publish your own, open one of your applications under “My applications” and add a notification type.',
+        }}
+        noMatch="No notification type matches the search and owner you chose."
+      >
+        {requested && (
+          <Box mb={2}>
+            <Alert
+              severity={requested.blocked ? 'warning' : 'success'}
+              onClose={() => setRequested(undefined)}
+            >
+              {requested.text}
+            </Alert>
+          </Box>
+        )}
+      </ServerTable>
       {subscribingTo && (
         <RequestSubscriptionDialog
           notificationType={subscribingTo}

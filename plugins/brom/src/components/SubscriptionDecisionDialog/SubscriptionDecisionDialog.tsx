@@ -17,6 +17,7 @@ import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { bromApiRef } from '../../api/BromApi';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { fieldErrorsOf } from '../common/validation';
+import { focusOnOpen } from '../common/focusOnOpen';
 
 /**
  * What someone can do to a subscription. The producer's owners approve, reject or revoke;
@@ -204,6 +205,7 @@ export const SubscriptionDecisionDialog = ({
         <TextField
           id="brom-decision-reason"
           label={wording.reasonLabel}
+          inputRef={focusOnOpen}
           value={reason}
           onChange={e => setReason(e.target.value)}
           error={Boolean(reason) && Boolean(reasonProblem)}

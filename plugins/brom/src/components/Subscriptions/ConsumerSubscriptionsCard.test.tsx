@@ -85,7 +85,94 @@ describe('ConsumerSubscriptionsCard', () => {
     expect(within(requestedRow).getByText('Requested')).toBeInTheDocument();
     expect(listSubscriptions).toHaveBeenCalledWith({
       consumer: 'invoicing',
-      limit: 500,
+      sort: 'updatedAt',
+      order: 'desc',
+      limit: 20,
+    });
+  });
+
+  it('says which team decides a pending request, and offers to ask again after a rejection', async () => {
+    const listNotificationTypes = jest.fn(async (query: any = {}) =>
+      page(
+        [
+          notificationType({
+            id: 't-events',
+            application: 'shipping-service',
+            name: 'shipment-events',
+            routingKeyPattern: 'shipment.tracking.#',
+            description: 'Every tracking scan.',
+            producerOwner: 'group:default/logistics',
+            payloadSchema: {
+              type: 'object',
+              examples: [{ parcel: 'P-1', scannedAt: '2026-12-01' }],
+            },
+          }),
+        ].filter(
+          t => !query.application || t.application === query.application,
+        ),
+      ),
+    );
+    const requestSubscription = jest
+      .fn()
+      .mockResolvedValue({ ...rejected, state: 'requested' });
+    await renderWithBrom(
+      <ConsumerSubscriptionsCard application={invoicing} />,
+      bromApi({
+        listSubscriptions: jest
+          .fn()
+          .mockResolvedValue(
+            page([
+              rejected,
+              { ...requested, producerOwner: 'group:default/logistics' },
+            ]),
+          ),
+        listNotificationTypes,
+        requestSubscription,
+      }),
+    );
+    const requestedRow = (
+      await screen.findByText('shipment-dispatched')
+    ).closest('tr')!;
+    expect(within(requestedRow).getByText(/Waiting for/)).toBeInTheDocument();
+    expect(
+      within(requestedRow).getByRole('link', { name: 'logistics' }),
+    ).toHaveAttribute('href', '/catalog/default/group/logistics');
+
+    const rejectedRow = screen.getByText('shipment-events').closest('tr')!;
+    await userEvent.click(
+      within(rejectedRow).getByRole('button', { name: 'Request again' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Request subscription for invoicing',
+    });
+    const radio = await within(dialog).findByRole('radio', {
+      name: /shipping-service\/shipment-events/,
+    });
+    expect(radio).toBeChecked();
+    expect(
+      within(dialog).getByText('Every tracking scan.'),
+    ).toBeInTheDocument();
+    expect(within(dialog).getByText(/approved by/)).toBeInTheDocument();
+    expect(
+      within(dialog).getByText('Example message and payload schema'),
+    ).toBeInTheDocument();
+    expect(listNotificationTypes).toHaveBeenCalledWith({
+      q: 'shipment-events',
+      application: 'shipping-service',
+      limit: 8,
+    });
+    await userEvent.type(
+      within(dialog).getByLabelText('Justification'),
+      'Only the dispatch scans, promised.',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Send request' }),
+    );
+    expect(requestSubscription).toHaveBeenCalledWith({
+      consumer: 'invoicing',
+      producer: 'shipping-service',
+      notificationType: 'shipment-events',
+      justification: 'Only the dispatch scans, promised.',
     });
   });
 
@@ -144,9 +231,10 @@ describe('ConsumerSubscriptionsCard', () => {
     const dialog = await screen.findByRole('dialog', {
       name: 'Request subscription for invoicing',
     });
-    await userEvent.selectOptions(
-      await within(dialog).findByLabelText('Notification type'),
-      'shipping-service/shipment-dispatched',
+    await userEvent.click(
+      await within(dialog).findByRole('radio', {
+        name: /shipping-service\/shipment-dispatched/,
+      }),
     );
     await userEvent.type(
       within(dialog).getByLabelText('Justification'),

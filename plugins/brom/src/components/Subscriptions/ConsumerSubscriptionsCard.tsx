@@ -1,18 +1,18 @@
 import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
+import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import {
   Application,
   bromSubscriptionRequestPermission,
   Subscription,
 } from '@internal/plugin-brom-common';
-import { useMemo, useState } from 'react';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { bromApiRef } from '../../api/BromApi';
+import { useCallback, useMemo, useState } from 'react';
+import { bromApiRef, SubscriptionListQuery } from '../../api/BromApi';
 import { PermittedButton } from '../common/PermittedButton';
 import { ApplicationLink } from '../common/ApplicationLink';
-import { DeprecatedBadge } from '../common/deprecation';
 import { useBrokerSettings } from '../common/useBrokerSettings';
 import {
   describeRequested,
@@ -23,12 +23,23 @@ import {
   SubscriptionDecisionDialog,
 } from '../SubscriptionDecisionDialog';
 import { CardTable } from '../common/CardTable';
+import { ServerPageQuery } from '../common/ServerTable';
 import { BreakableName, ACTIONS_CELL } from '../common/tableLayout';
 import {
   subscriptionStateColumn,
   subscriptionRequestedColumn,
 } from '../common/subscriptionColumns';
-import { useBromSignal } from '../common/useBromSignal';
+import { DeprecatedBadge } from '../common/deprecation';
+import { useBromSignalRefresh } from '../common/useBromSignal';
+
+type SubscriptionSort = NonNullable<SubscriptionListQuery['sort']>;
+
+/** The API's sort key for each column the server can sort by. */
+const SUBSCRIPTION_SORT_KEYS = {
+  consumer: 'consumer',
+  producer: 'producer',
+  requestedAt: 'requestedAt',
+};
 
 /** What the application receives: its subscriptions as a consumer, in every state. */
 export const ConsumerSubscriptionsCard = ({
@@ -38,12 +49,26 @@ export const ConsumerSubscriptionsCard = ({
 }) => {
   const api = useApi(bromApiRef);
   const { prefix } = useBrokerSettings();
-  const { value, loading, error, retry } = useAsyncRetry(
-    () => api.listSubscriptions({ consumer: application.name, limit: 500 }),
-    [api, application.name],
+  const signalled = useBromSignalRefresh({
+    kind: 'change',
+    application: application.name,
+  });
+  // Counts the changes made here, so the list is asked for again after each.
+  const [changes, setChanges] = useState(0);
+  const retry = () => setChanges(n => n + 1);
+  const fetchPage = useCallback(
+    (query: ServerPageQuery) =>
+      api.listSubscriptions({
+        ...query,
+        sort: query.sort as SubscriptionSort,
+        consumer: application.name,
+      }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, application.name, changes],
   );
-  useBromSignal(retry, { kind: 'change', application: application.name });
-  const [requesting, setRequesting] = useState(false);
+  const [requesting, setRequesting] = useState<
+    { again?: Subscription } | undefined
+  >();
   const [notice, setNotice] = useState<string>();
   const [deciding, setDeciding] = useState<{
     subscription: Subscription;
@@ -79,7 +104,20 @@ export const ConsumerSubscriptionsCard = ({
         field: 'routingKeyPattern',
         render: row => <BreakableName name={row.routingKeyPattern} />,
       },
-      subscriptionStateColumn,
+      {
+        ...subscriptionStateColumn,
+        render: row => (
+          <>
+            {subscriptionStateColumn.render!(row, 'row')}
+            {row.state === 'requested' && row.producerOwner && (
+              <Typography variant="body2" component="div">
+                Waiting for <EntityRefLink entityRef={row.producerOwner} /> to
+                decide
+              </Typography>
+            )}
+          </>
+        ),
+      },
       { title: 'Justification', field: 'justification' },
       subscriptionRequestedColumn,
       {
@@ -115,7 +153,19 @@ export const ConsumerSubscriptionsCard = ({
               </PermittedButton>
             );
           }
-          return null;
+          return (
+            <PermittedButton
+              permission={bromSubscriptionRequestPermission}
+              application={application}
+              size="small"
+              onClick={() => {
+                setNotice(undefined);
+                setRequesting({ again: row });
+              }}
+            >
+              Request again
+            </PermittedButton>
+          );
         },
       },
     ],
@@ -140,7 +190,7 @@ export const ConsumerSubscriptionsCard = ({
             variant="outlined"
             onClick={() => {
               setNotice(undefined);
-              setRequesting(true);
+              setRequesting({});
             }}
           >
             Request subscription
@@ -157,10 +207,10 @@ export const ConsumerSubscriptionsCard = ({
       )}
       <CardTable
         what="the subscriptions"
-        loading={loading}
-        error={error}
-        onRetry={retry}
-        items={value?.items}
+        refresh={signalled}
+        fetchPage={fetchPage}
+        sortKeys={SUBSCRIPTION_SORT_KEYS}
+        defaultSort={{ sort: 'updatedAt', order: 'desc' }}
         columns={shownColumns}
         secondary={['Routing key', 'Justification', 'Requested']}
         narrowerThan={1440}
@@ -174,9 +224,15 @@ export const ConsumerSubscriptionsCard = ({
       {requesting && (
         <RequestSubscriptionDialog
           consumer={application.name}
-          onClose={() => setRequesting(false)}
+          initialType={
+            requesting.again && {
+              application: requesting.again.producer,
+              name: requesting.again.notificationType,
+            }
+          }
+          onClose={() => setRequesting(undefined)}
           onRequested={subscription => {
-            setRequesting(false);
+            setRequesting(undefined);
             setNotice(describeRequested(subscription));
             retry();
           }}

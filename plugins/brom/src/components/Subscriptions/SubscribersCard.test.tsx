@@ -73,7 +73,9 @@ describe('SubscribersCard', () => {
     ).toBeInTheDocument();
     expect(listSubscriptions).toHaveBeenCalledWith({
       producer: 'payments-api',
-      limit: 500,
+      sort: 'updatedAt',
+      order: 'desc',
+      limit: 20,
     });
 
     const approvedRow = screen

@@ -7,9 +7,8 @@ import {
   bromSubscriptionDecidePermission,
   Subscription,
 } from '@internal/plugin-brom-common';
-import { useMemo, useState } from 'react';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { bromApiRef } from '../../api/BromApi';
+import { useCallback, useMemo, useState } from 'react';
+import { bromApiRef, SubscriptionListQuery } from '../../api/BromApi';
 import { PermittedButton } from '../common/PermittedButton';
 import { ApplicationLink } from '../common/ApplicationLink';
 import { formatTime } from '../common/time';
@@ -18,12 +17,22 @@ import {
   SubscriptionDecisionDialog,
 } from '../SubscriptionDecisionDialog';
 import { CardTable } from '../common/CardTable';
+import { ServerPageQuery } from '../common/ServerTable';
 import { ACTIONS_CELL } from '../common/tableLayout';
 import {
   subscriptionStateColumn,
   subscriptionRequestedColumn,
 } from '../common/subscriptionColumns';
-import { useBromSignal } from '../common/useBromSignal';
+import { useBromSignalRefresh } from '../common/useBromSignal';
+
+type SubscriptionSort = NonNullable<SubscriptionListQuery['sort']>;
+
+/** The API's sort key for each column the server can sort by. */
+const SUBSCRIPTION_SORT_KEYS = {
+  consumer: 'consumer',
+  producer: 'producer',
+  requestedAt: 'requestedAt',
+};
 
 /** Who receives the application's notifications, and deciding on their requests. */
 export const SubscribersCard = ({
@@ -32,11 +41,22 @@ export const SubscribersCard = ({
   application: Application;
 }) => {
   const api = useApi(bromApiRef);
-  const { value, loading, error, retry } = useAsyncRetry(
-    () => api.listSubscriptions({ producer: application.name, limit: 500 }),
-    [api, application.name],
+  // Counts the decisions made here, so the list is asked for again after each.
+  const [changes, setChanges] = useState(0);
+  const fetchPage = useCallback(
+    (query: ServerPageQuery) =>
+      api.listSubscriptions({
+        ...query,
+        sort: query.sort as SubscriptionSort,
+        producer: application.name,
+      }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, application.name, changes],
   );
-  useBromSignal(retry, { kind: 'change', application: application.name });
+  const signalled = useBromSignalRefresh({
+    kind: 'change',
+    application: application.name,
+  });
   const [deciding, setDeciding] = useState<{
     subscription: Subscription;
     decision: SubscriptionDecision;
@@ -120,10 +140,10 @@ export const SubscribersCard = ({
     <InfoCard title="Subscribers">
       <CardTable
         what="the subscribers"
-        loading={loading}
-        error={error}
-        onRetry={retry}
-        items={value?.items}
+        refresh={signalled}
+        fetchPage={fetchPage}
+        sortKeys={SUBSCRIPTION_SORT_KEYS}
+        defaultSort={{ sort: 'updatedAt', order: 'desc' }}
         columns={columns}
         secondary={['Justification', 'Requested', 'Decided']}
         narrowerThan={1440}
@@ -140,7 +160,7 @@ export const SubscribersCard = ({
           onClose={() => setDeciding(undefined)}
           onDecided={() => {
             setDeciding(undefined);
-            retry();
+            setChanges(n => n + 1);
           }}
         />
       )}

@@ -7,7 +7,7 @@ import { UnmanagedObject } from '@internal/plugin-brom-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { ApplicationLink } from '../common/ApplicationLink';
-import { CardTable } from '../common/CardTable';
+import { ListCardTable } from '../common/ListCardTable';
 import { formatTime } from '../common/time';
 
 const columns: TableColumn<UnmanagedObject & { id: string }>[] = [
@@ -68,7 +68,7 @@ export const UnmanagedObjectsCard = () => {
         </Button>
       }
     >
-      <CardTable
+      <ListCardTable
         loading={loading}
         error={error}
         onRetry={retry}

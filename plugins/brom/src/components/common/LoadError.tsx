@@ -1,6 +1,7 @@
 import Button from '@material-ui/core/Button';
 import Alert from '@material-ui/lab/Alert';
 import AlertTitle from '@material-ui/lab/AlertTitle';
+import { EntityRefText } from './EntityRefText';
 import { describeError, statusCodeOf } from './errors';
 
 export interface LoadErrorProps {
@@ -17,7 +18,11 @@ export interface LoadErrorProps {
  */
 export const LoadError = ({ error, what, onRetry }: LoadErrorProps) => {
   if (statusCodeOf(error) === 403) {
-    return <Alert severity="info">{describeError(error)}</Alert>;
+    return (
+      <Alert severity="info">
+        <EntityRefText text={describeError(error)} />
+      </Alert>
+    );
   }
   return (
     <Alert
@@ -31,7 +36,7 @@ export const LoadError = ({ error, what, onRetry }: LoadErrorProps) => {
       }
     >
       <AlertTitle>Could not load {what}</AlertTitle>
-      {describeLoadFailure(error)}
+      <EntityRefText text={describeLoadFailure(error)} />
     </Alert>
   );
 };

@@ -70,8 +70,9 @@ describe('PermittedButton', () => {
     const button = screen.getByRole('button', { name: 'Delete application' });
     expect(button).toBeDisabled();
     await userEvent.hover(button.parentElement!);
+    // The team as the catalog shows it, never the raw reference.
     expect(await screen.findByRole('tooltip')).toHaveTextContent(
-      'Only members of group:default/payments (the owner of "refunds-api") or BROM administrators can do this',
+      'Only members of payments (the owner of "refunds-api") or BROM administrators can do this',
     );
     expect(onClick).not.toHaveBeenCalled();
   });

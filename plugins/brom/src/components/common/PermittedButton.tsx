@@ -1,6 +1,7 @@
 import { usePermission } from '@backstage/plugin-permission-react';
 import Button, { ButtonProps } from '@material-ui/core/Button';
 import Tooltip from '@material-ui/core/Tooltip';
+import { EntityRefText } from './EntityRefText';
 import {
   Application,
   BromApplicationPermission,
@@ -37,7 +38,7 @@ export const PermittedButton = ({
   const button = <Button {...props} disabled={disabled || !allowed} />;
   if (loading || allowed) return button;
   return (
-    <Tooltip title={deniedReason(application)}>
+    <Tooltip title={<EntityRefText text={deniedReason(application)} />}>
       {/* A disabled button gets no pointer events; the span takes the hover for it. */}
       <span>{button}</span>
     </Tooltip>

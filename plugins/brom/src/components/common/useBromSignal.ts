@@ -1,6 +1,6 @@
 import { useSignal } from '@backstage/plugin-signals-react';
 import { BROM_SIGNAL_CHANNEL, BromSignal } from '@internal/plugin-brom-common';
-import { useEffect, useRef } from 'react';
+import { useEffect, useReducer, useRef } from 'react';
 
 /** Which BROM signals a view cares about. */
 export interface BromSignalFilter {
@@ -13,9 +13,13 @@ export interface BromSignalFilter {
 }
 
 /** Whether `signal` concerns a view that asked for `filter`. */
-export function matchesBromSignal(signal: BromSignal, filter: BromSignalFilter): boolean {
+export function matchesBromSignal(
+  signal: BromSignal,
+  filter: BromSignalFilter,
+): boolean {
   if (filter.kind && signal.kind !== filter.kind) return false;
-  if (filter.typePrefix && !signal.type.startsWith(filter.typePrefix)) return false;
+  if (filter.typePrefix && !signal.type.startsWith(filter.typePrefix))
+    return false;
   if (filter.application && !signal.applications.includes(filter.application)) {
     return false;
   }
@@ -27,7 +31,10 @@ export function matchesBromSignal(signal: BromSignal, filter: BromSignalFilter):
  * `brom` channel), so open pages follow other people's changes without a reload. Without
  * the signals plugin it does nothing, and views keep their own refresh.
  */
-export function useBromSignal(refresh: () => void, filter: BromSignalFilter = {}) {
+export function useBromSignal(
+  refresh: () => void,
+  filter: BromSignalFilter = {},
+) {
   const { lastSignal } = useSignal<BromSignal>(BROM_SIGNAL_CHANNEL);
   const latest = useRef({ refresh, filter });
   latest.current = { refresh, filter };
@@ -36,4 +43,14 @@ export function useBromSignal(refresh: () => void, filter: BromSignalFilter = {}
       latest.current.refresh();
     }
   }, [lastSignal]);
+}
+
+/**
+ * A counter that moves on each BROM signal matching `filter`: give it to a ServerTable's
+ * `refresh`, so the page on screen is asked for again without leaving it.
+ */
+export function useBromSignalRefresh(filter: BromSignalFilter = {}): number {
+  const [count, bump] = useReducer((n: number) => n + 1, 0);
+  useBromSignal(bump, filter);
+  return count;
 }
