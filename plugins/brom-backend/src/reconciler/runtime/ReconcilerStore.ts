@@ -1,6 +1,11 @@
 import { Condition } from '@internal/plugin-brom-common';
-import { BromStore } from '../../store/BromStore';
-import { SyncStatusRow } from '../../store/tables';
+import { BromStore, BromTransaction } from '../../store/BromStore';
+import {
+  ApplicationRow,
+  NotificationTypeRow,
+  SubscriptionRow,
+  SyncStatusRow,
+} from '../../store/tables';
 import { ReconcilerInput } from '../core/types';
 import { UnmanagedObservation } from '../core/unmanaged';
 
@@ -23,6 +28,25 @@ export interface ReconcilerSnapshot {
     /** When the access ended. */
     since: string;
   }>;
+  /**
+   * Where the change log stood when this was read: {@link ReconcilerStore.readChanges}
+   * after it names what changed since.
+   */
+  cursor: number;
+}
+
+/** What an incremental pass reads: the rows of the applications that changed, and no others. */
+export interface ReconcilerChanges {
+  /**
+   * The rows that decide the objects of `applicationIds` (`inputOfApplications`), with the
+   * state version read in the same transaction.
+   */
+  input: ReconcilerInput;
+  /** Applications changed since the cursor, and those the caller asked for. */
+  applicationIds: Set<string>;
+  /** Where the next read starts. */
+  cursor: number;
+  revokedUsers: ReconcilerSnapshot['revokedUsers'];
 }
 
 export interface StatusRecord {
@@ -131,6 +155,18 @@ export interface ReconcilerStore {
     remove: string[],
     previous?: ReadonlyMap<string, SyncStatusRow>,
   ): Promise<void>;
+  /**
+   * What changed since `after` (a cursor a read returned), in one transaction: the rows of
+   * the applications the change log names and of `applicationIds`, and the revoked users.
+   * `undefined` when the log cannot say (the cursor is unknown, or more than `limit`
+   * changes): the caller then reads everything.
+   */
+  readChanges(
+    now: Date,
+    request: { after: number; applicationIds: Iterable<string>; limit: number },
+  ): Promise<ReconcilerChanges | undefined>;
+  /** The stored status rows of `keys` (those that exist). */
+  readStatuses(keys: Iterable<string>): Promise<Map<string, SyncStatusRow>>;
   /** Remembers that revoked access was cut off at the broker, so it is done once. */
   recordEnforced(keys: string[], now: Date): Promise<void>;
   /**
@@ -186,6 +222,7 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
         .select(['id', 'application_id', 'username', 'expires_at', 'revoked_at'])
         .execute();
       const statusRows = await tx.selectFrom('brom_sync_status').selectAll().execute();
+      const cursor = await latestEvent(tx);
 
       const statuses = new Map(statusRows.map(r => [r.key, r]));
       const managed = new Set(statusRows.filter(r => Boolean(r.managed)).map(r => r.key));
@@ -203,37 +240,88 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
         }
       }
       return {
-        input: {
-          version,
-          applications: apps.map(a => ({
-            id: a.id,
-            name: a.name,
-            generation: a.generation,
-            deletedAt: a.deleted_at,
-            queueDeletionConfirmedAt: a.queue_deletion_confirmed_at,
-            settings: { messageTtlMs: a.message_ttl_ms, maxLength: a.max_length },
-          })),
-          notificationTypes: types.map(t => ({
-            id: t.id,
-            applicationId: t.application_id,
-            name: t.name,
-            routingKeyPattern: t.routing_key_pattern,
-            generation: t.generation,
-            deletedAt: t.deleted_at,
-          })),
-          subscriptions: subs.map(s => ({
-            id: s.id,
-            consumerApplicationId: s.consumer_application_id,
-            notificationTypeId: s.notification_type_id,
-            state: s.state as ReconcilerInput['subscriptions'][number]['state'],
-            generation: s.generation,
-          })),
-        },
+        input: toInput(version, apps, types, subs),
         managed,
         statuses,
         revokedUsers,
+        cursor,
       };
     });
+  }
+
+  async readChanges(
+    now: Date,
+    request: { after: number; applicationIds: Iterable<string>; limit: number },
+  ): Promise<ReconcilerChanges | undefined> {
+    const nowIso = now.toISOString();
+    return this.#store.read(async (tx, version) => {
+      const events = await tx
+        .selectFrom('brom_domain_events')
+        .select(['sequence', 'aggregate_kind', 'aggregate_id'])
+        .where('sequence', '>', request.after)
+        .orderBy('sequence')
+        .limit(request.limit + 1)
+        .execute();
+      if (events.length > request.limit) return undefined;
+      const cursor = events.length ? Number(events[events.length - 1].sequence) : request.after;
+      const ids = (kind: string) =>
+        [...new Set(events.filter(e => e.aggregate_kind === kind).map(e => e.aggregate_id))];
+
+      // Which applications each change touches: an application its own objects; a type its
+      // producer's exchange and the bindings from it; a subscription its consumer's queue
+      // and bindings; a credential its application (whose broker user it is).
+      const applicationIds = new Set([...request.applicationIds, ...ids('application')]);
+      const add = (rows: Array<{ id: string }>) => rows.forEach(r => applicationIds.add(r.id));
+      add(await inChunks(ids('notificationType'), chunk =>
+        tx.selectFrom('brom_notification_types').select('application_id as id').where('id', 'in', chunk).execute(),
+      ));
+      add(await inChunks(ids('subscription'), chunk =>
+        tx.selectFrom('brom_subscriptions').select('consumer_application_id as id').where('id', 'in', chunk).execute(),
+      ));
+      add(await inChunks(ids('credential'), chunk =>
+        tx.selectFrom('brom_credentials').select('application_id as id').where('id', 'in', chunk).execute(),
+      ));
+
+      // The rows `inputOfApplications` names, read by index.
+      const focus = [...applicationIds];
+      const types = await inChunks(focus, chunk =>
+        tx.selectFrom('brom_notification_types').selectAll().where('application_id', 'in', chunk).execute(),
+      );
+      const subs = uniqueById([
+        ...(await inChunks(focus, chunk =>
+          tx.selectFrom('brom_subscriptions').selectAll().where('consumer_application_id', 'in', chunk).execute(),
+        )),
+        ...(await inChunks(types.map(t => t.id), chunk =>
+          tx.selectFrom('brom_subscriptions').selectAll().where('notification_type_id', 'in', chunk).execute(),
+        )),
+      ]);
+      const typeIds = new Set(types.map(t => t.id));
+      types.push(...(await inChunks(
+        [...new Set(subs.map(s => s.notification_type_id))].filter(id => !typeIds.has(id)),
+        chunk => tx.selectFrom('brom_notification_types').selectAll().where('id', 'in', chunk).execute(),
+      )));
+      const appIds = new Set([
+        ...focus,
+        ...types.map(t => t.application_id),
+        ...subs.map(s => s.consumer_application_id),
+      ]);
+      const apps = await inChunks([...appIds], chunk =>
+        tx.selectFrom('brom_applications').selectAll().where('id', 'in', chunk).execute(),
+      );
+      return {
+        input: toInput(version, apps, types, subs),
+        applicationIds,
+        cursor,
+        revokedUsers: await readRevokedUsers(tx, nowIso),
+      };
+    });
+  }
+
+  async readStatuses(keys: Iterable<string>): Promise<Map<string, SyncStatusRow>> {
+    const rows = await inChunks([...new Set(keys)], chunk =>
+      this.#store.db.selectFrom('brom_sync_status').selectAll().where('key', 'in', chunk).execute(),
+    );
+    return new Map(rows.map(r => [r.key, r]));
   }
 
   /**
@@ -441,6 +529,100 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
       }
     });
   }
+}
+
+/** The newest domain event's sequence, 0 when there is none. */
+async function latestEvent(tx: BromTransaction): Promise<number> {
+  const row = await tx
+    .selectFrom('brom_domain_events')
+    .select(eb => eb.fn.max('sequence').as('latest'))
+    .executeTakeFirst();
+  return Number(row?.latest ?? 0);
+}
+
+/**
+ * Credentials whose access ended and whose connections were not yet closed for good: only
+ * those rows, in one query (no enforcement record `enforced:credential:<id>` yet).
+ */
+async function readRevokedUsers(
+  tx: BromTransaction,
+  nowIso: string,
+): Promise<ReconcilerSnapshot['revokedUsers']> {
+  const rows = await tx
+    .selectFrom('brom_credentials as c')
+    .innerJoin('brom_applications as a', 'a.id', 'c.application_id')
+    .leftJoin('brom_sync_status as s', join =>
+      join.on(eb => eb('s.key', '=', eb(eb.val(`${ENFORCED_PREFIX}credential:`), '||', eb.ref('c.id')))),
+    )
+    .select([
+      'c.id',
+      'c.application_id',
+      'c.username',
+      'c.expires_at',
+      'c.revoked_at',
+      'a.deleted_at',
+    ])
+    .where('s.key', 'is', null)
+    .where(eb =>
+      eb.or([
+        eb('a.deleted_at', 'is not', null),
+        eb('c.revoked_at', 'is not', null),
+        eb('c.expires_at', '<=', nowIso),
+      ]),
+    )
+    .orderBy('c.username')
+    .execute();
+  return rows.flatMap(c => {
+    const reason = accessEndReason(c, c.deleted_at !== null, nowIso);
+    if (!reason) return [];
+    const since = c.deleted_at ?? c.revoked_at ?? c.expires_at ?? nowIso;
+    return [{ credentialId: c.id, username: c.username, reason, since }];
+  });
+}
+
+/** Runs `query` over `ids` 500 at a time (below both dialects' parameter limits). */
+async function inChunks<T>(ids: string[], query: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  const rows: T[] = [];
+  for (let i = 0; i < ids.length; i += 500) rows.push(...(await query(ids.slice(i, i + 500))));
+  return rows;
+}
+
+function uniqueById<T extends { id: string }>(rows: T[]): T[] {
+  return [...new Map(rows.map(r => [r.id, r])).values()];
+}
+
+function toInput(
+  version: number,
+  apps: ApplicationRow[],
+  types: NotificationTypeRow[],
+  subs: SubscriptionRow[],
+): ReconcilerInput {
+  return {
+    version,
+    applications: apps.map(a => ({
+      id: a.id,
+      name: a.name,
+      generation: a.generation,
+      deletedAt: a.deleted_at,
+      queueDeletionConfirmedAt: a.queue_deletion_confirmed_at,
+      settings: { messageTtlMs: a.message_ttl_ms, maxLength: a.max_length },
+    })),
+    notificationTypes: types.map(t => ({
+      id: t.id,
+      applicationId: t.application_id,
+      name: t.name,
+      routingKeyPattern: t.routing_key_pattern,
+      generation: t.generation,
+      deletedAt: t.deleted_at,
+    })),
+    subscriptions: subs.map(s => ({
+      id: s.id,
+      consumerApplicationId: s.consumer_application_id,
+      notificationTypeId: s.notification_type_id,
+      state: s.state as ReconcilerInput['subscriptions'][number]['state'],
+      generation: s.generation,
+    })),
+  };
 }
 
 /** Why a credential's broker user may no longer connect, if it may not. */
