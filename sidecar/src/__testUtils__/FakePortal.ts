@@ -80,6 +80,9 @@ export class FakePortal {
     }
   }
 
+  /** Answers polls that ask for a delta with 400, as a portal from before deltas does. */
+  refuseDeltas = false;
+
   /** Answers every poll with this status until set back to undefined. */
   failWith(status: number | undefined): void {
     this.#failStatus = status;
@@ -113,6 +116,10 @@ export class FakePortal {
         : {}),
     });
     const delta = url.searchParams.get(AUTHZ_SNAPSHOT_HTTP.deltaParam) === '1';
+    if (delta && this.refuseDeltas) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('unknown query parameter delta');
+      return;
+    }
     if (url.pathname !== AUTHZ_SNAPSHOT_HTTP.path) {
       res.writeHead(404).end();
       return;

@@ -173,6 +173,24 @@ describe('snapshot feed', () => {
     expect(await feedErrors(sidecar, 'invalid_snapshot')).toBe(0);
   });
 
+  it('stops asking a portal that refuses delta polls for deltas', async () => {
+    portal = await FakePortal.start({ holdMs: 60_000 });
+    portal.refuseDeltas = true;
+    portal.publish(makeSnapshot(1));
+    sidecar = await startSidecar(testConfig({ portalUrls: [portal.url], snapshotPath }), {
+      logger: memoryLogger().logger,
+    });
+    await waitFor(() => sidecar!.version === 1, 'version 1');
+    await waitFor(
+      () => portal!.polls.find(p => p.ifNoneMatch === '"1"' && p.delta === undefined),
+      'a whole-snapshot poll naming "1"',
+    );
+    portal.publish(makeSnapshot(2));
+    await waitFor(() => sidecar!.version === 2, 'version 2');
+    expect(portal.polls.filter(p => p.delta === '1')).toHaveLength(1);
+    expect(await feedErrors(sidecar, 'status')).toBe(0);
+  });
+
   it('polls again after a 304 at the end of the wait', async () => {
     portal = await FakePortal.start({ holdMs: 20 });
     portal.publish(makeSnapshot(1));

@@ -117,9 +117,13 @@ export class SnapshotFeed {
   #abort: AbortController | undefined;
   #wake: (() => void) | undefined;
   /** The bytes of the last snapshot this feed accepted, which deltas apply to. */
-  #held: { version: number; epoch: string | undefined; bytes: Buffer } | undefined;
+  #held:
+    | { version: number; epoch: string | undefined; bytes: Buffer }
+    | undefined;
   /** Set after a delta did not apply: the next poll asks for the whole snapshot. */
   #wholeNext = false;
+  /** Portals that answered 400 to a poll asking for a delta (an older portal): never asked again. */
+  readonly #noDeltas = new Set<PortalTarget>();
 
   private constructor(options: {
     targets: readonly PortalTarget[];
@@ -306,11 +310,17 @@ export class SnapshotFeed {
     }
   }
 
-  async #poll(target: PortalTarget): Promise<'newer' | 'same' | 'unchanged' | 'gap'> {
+  async #poll(
+    target: PortalTarget,
+  ): Promise<'newer' | 'same' | 'unchanged' | 'gap'> {
     const held = this.#heldVersion();
     const heldEpoch = this.#heldEpoch();
     const base =
-      this.#held && !this.#wholeNext && this.#held.version === held && this.#held.epoch === heldEpoch
+      this.#held &&
+      !this.#wholeNext &&
+      !this.#noDeltas.has(target) &&
+      this.#held.version === held &&
+      this.#held.epoch === heldEpoch
         ? this.#held
         : undefined;
     this.#wholeNext = false;
@@ -328,7 +338,9 @@ export class SnapshotFeed {
       path: `${target.path}${
         heldEpoch === undefined
           ? ''
-          : `&${AUTHZ_SNAPSHOT_HTTP.epochParam}=${encodeURIComponent(heldEpoch)}`
+          : `&${AUTHZ_SNAPSHOT_HTTP.epochParam}=${encodeURIComponent(
+              heldEpoch,
+            )}`
       }${base ? `&${AUTHZ_SNAPSHOT_HTTP.deltaParam}=1` : ''}`,
       headers,
       signal: this.#abort.signal,
@@ -339,6 +351,17 @@ export class SnapshotFeed {
       await response.body.dump();
       this.#logger.debug('Snapshot unchanged', { heldVersion: held ?? null });
       return 'unchanged';
+    }
+    if (response.statusCode === 400 && base) {
+      await response.body.dump();
+      this.#logger.warn(
+        'Portal does not take delta polls; asking it for whole snapshots',
+        {
+          portal: target.origin,
+        },
+      );
+      this.#noDeltas.add(target);
+      return 'gap';
     }
     if (response.statusCode !== 200) {
       await response.body.dump();
@@ -356,7 +379,10 @@ export class SnapshotFeed {
     try {
       const body = snapshotJson(bytes);
       if (base && isAuthzSnapshotDelta(body)) {
-        snapshot = applyAuthzSnapshotDelta(parseSnapshotBytes(base.bytes), body);
+        snapshot = applyAuthzSnapshotDelta(
+          parseSnapshotBytes(base.bytes),
+          body,
+        );
         this.#logger.info('Snapshot delta applied', {
           from: base.version,
           version: snapshot.version,
@@ -368,10 +394,13 @@ export class SnapshotFeed {
       }
     } catch (error) {
       if (error instanceof AuthzSnapshotDeltaGapError) {
-        this.#logger.warn('Snapshot delta does not apply; asking for the whole snapshot', {
-          heldVersion: held ?? null,
-          error: errorMessage(error),
-        });
+        this.#logger.warn(
+          'Snapshot delta does not apply; asking for the whole snapshot',
+          {
+            heldVersion: held ?? null,
+            error: errorMessage(error),
+          },
+        );
         this.#wholeNext = true;
         return 'gap';
       }
