@@ -17,3 +17,4 @@ export { ManagementBrokerApi } from '../reconciler/runtime/ManagementBrokerApi';
 export { Reconciler } from '../reconciler/runtime/Reconciler';
 export { ReconcilerRunner } from '../reconciler/runtime/ReconcilerRunner';
 export { DatabaseReconcilerStore } from '../reconciler/runtime/ReconcilerStore';
+export { buildAuthzSnapshot } from '../authz/buildAuthzSnapshot';
