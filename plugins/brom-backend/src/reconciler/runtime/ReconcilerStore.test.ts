@@ -78,7 +78,11 @@ describe.each(databases.eachSupportedId())(
       });
       expect(idle!.applicationIds.size).toBe(0);
 
-      // More changes than the limit: the caller reads everything instead.
+      // A position beyond the log (a restored database), or more changes than the limit:
+      // the caller reads everything instead.
+      expect(
+        await store.readChanges(new Date(), { after: changes!.cursor + 1000, applicationIds: [], limit: 100 }),
+      ).toBeUndefined();
       expect(
         await store.readChanges(new Date(), { after: 0, applicationIds: [], limit: 1 }),
       ).toBeUndefined();

@@ -263,6 +263,8 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
         .limit(request.limit + 1)
         .execute();
       if (events.length > request.limit) return undefined;
+      // A position beyond the log: another database (restored or rebuilt) is behind it.
+      if (events.length === 0 && request.after > (await latestEvent(tx))) return undefined;
       const cursor = events.length ? Number(events[events.length - 1].sequence) : request.after;
       const ids = (kind: string) =>
         [...new Set(events.filter(e => e.aggregate_kind === kind).map(e => e.aggregate_id))];
