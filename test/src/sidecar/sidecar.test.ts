@@ -653,6 +653,7 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
     };
     const before = await feed('');
     const from = Number(JSON.parse(before.text).version);
+    const asking = `&delta=1&epoch=${encodeURIComponent(JSON.parse(before.text).epoch)}`;
     // What the sidecar holds is the version the portal served it last.
     await sidecar!.waitUntilReady(r => r.snapshot?.version === from, PROPAGATION_MS);
 
@@ -661,7 +662,7 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
     await waitUntilConnects(added);
     expect(sidecar!.output.slice(mark)).toMatch(new RegExp(`Snapshot delta applied.*"from":${from}`));
 
-    const delta = await feed('&delta=1', from);
+    const delta = await feed(asking, from);
     const whole = await feed('', from);
     expect(delta.etag).toBe(whole.etag);
     const body = JSON.parse(delta.text);
@@ -674,7 +675,9 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
     });
     expect(delta.text.length).toBeLessThan(whole.text.length / 2);
     // A version the portal never served (nor remembers) gets the whole snapshot.
-    expect(JSON.parse((await feed('&delta=1', 1)).text)).not.toHaveProperty('from');
+    expect(JSON.parse((await feed(asking, 1)).text)).not.toHaveProperty('from');
+    // Nor does a sidecar that names no epoch, or another one.
+    expect(JSON.parse((await feed('&delta=1', from)).text)).not.toHaveProperty('from');
   });
 
   it('follows a second portal when the first stops, and takes news within 5 s of a portal answering again', async () => {
