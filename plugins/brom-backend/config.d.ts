@@ -37,6 +37,13 @@ export interface Config {
        * `['brom-sidecar']`.
        */
       sidecarSubjects?: string[];
+      /**
+       * `live` (default): RabbitMQ asks the sidecar about every resource and routing key.
+       * `native`: the sidecar only authenticates and the broker authorises internally, from a
+       * broker user and permissions the reconciler writes per live credential. Switch in the
+       * order docs/operations.md gives ("Switching the authorisation mode").
+       */
+      mode?: 'live' | 'native';
     };
     broker?: {
       /** The vhost BROM manages. Default `brom`. */
@@ -87,6 +94,17 @@ export interface Config {
       expiryWarningDays?: number[];
       /** How long an application's broker objects may be not ready before its owners hear. Default 10. */
       notReadyMinutes?: number;
+    };
+    /** Applications that publish on another RabbitMQ, brought in by a shovel (docs/operations.md). */
+    externalProducers?: {
+      /** Whether applications may be registered as external producers. Default false. */
+      enabled?: boolean;
+      /**
+       * 32 random bytes in base64 (`openssl rand -base64 32`): encrypts upstream passwords at
+       * rest (AES-256-GCM). Required when enabled or when any external producer exists.
+       * @visibility secret
+       */
+      encryptionKey?: string;
     };
     reconciler?: {
       /** Run the reconciler in this backend (needs broker.managementUrl). Default true. */

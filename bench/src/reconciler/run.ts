@@ -10,7 +10,13 @@
  *    approve -> the consumer receives its first message, credential revoked -> its connection closed.
  *
  * Options: --scale F (1; 0.1 for a quick try), --trials N (20), --concurrency N (8),
- * --no-floor (leave out the definitions import), --json FILE.
+ * --authz live|native (live), --no-floor (leave out the definitions import), --json FILE.
+ *
+ * --authz native: every application gets a credential, the reconciler writes a broker user
+ * and permissions per credential (converge and the floor's definitions include them), the node
+ * authenticates through HTTP and authorises internally, and the trials' consumers connect with
+ * their own users (a bare allow server on the auth port stands in for the sidecar: only
+ * `/auth/user` is asked, and the reconciler's latency is what is measured).
  */
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import {
@@ -40,6 +46,7 @@ import knexFactory, { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
+import { startFloor } from '../sidecar/processes';
 import { percentile } from '../stats';
 
 interface Options {
@@ -49,12 +56,13 @@ interface Options {
   json?: string;
   /** Prints where each revocation's time went. */
   verbose?: boolean;
+  authz: 'live' | 'native';
   /** Leaves out the floor (the definitions import), which takes minutes at full scale. */
   noFloor?: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { scale: 1, trials: 20, concurrency: 8 };
+  const options: Options = { scale: 1, trials: 20, concurrency: 8, authz: 'live' };
   for (let i = 0; i < argv.length; i++) {
     const value = () => argv[++i];
     switch (argv[i]) {
@@ -73,6 +81,12 @@ function parseOptions(argv: string[]): Options {
       case '--verbose':
         options.verbose = true;
         break;
+      case '--authz': {
+        const mode = value();
+        if (mode !== 'live' && mode !== 'native') throw new Error('--authz live|native');
+        options.authz = mode;
+        break;
+      }
       case '--no-floor':
         options.noFloor = true;
         break;
@@ -97,7 +111,7 @@ const log = (...args: unknown[]) => console.log(...args);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Writes the store rows of the large shop straight into the tables, in batches. */
-async function seedLargeStore(knex: Knex, scale: number) {
+async function seedLargeStore(knex: Knex, scale: number, withCredentials: boolean) {
   const producers = Math.round(1_000 * scale);
   const consumers = Math.round(2_000 * scale);
   const subscriptions = Math.round(10_000 * scale);
@@ -169,7 +183,25 @@ async function seedLargeStore(knex: Knex, scale: number) {
   await knex.batchInsert('brom_applications', [...producerRows, ...consumerRows], 500);
   await knex.batchInsert('brom_notification_types', typeRows, 500);
   await knex.batchInsert('brom_subscriptions', unique, 500);
-  return { producers, consumers, subscriptions: unique.length };
+  let credentials = 0;
+  if (withCredentials) {
+    // One credential per application (the native mode gives each a broker user).
+    const rows = [...producerRows, ...consumerRows].map(a => ({
+      id: randomUUID(),
+      application_id: a.id,
+      username: `${a.name}.${randomUUID().slice(0, 8)}`,
+      salt: '0'.repeat(32),
+      hash: '0'.repeat(64),
+      created_at: now,
+      created_by: 'user:default/bench',
+      expires_at: null,
+      revoked_at: null,
+      revoked_by: null,
+    }));
+    await knex.batchInsert('brom_credentials', rows, 500);
+    credentials = rows.length;
+  }
+  return { producers, consumers, subscriptions: unique.length, credentials };
 }
 
 async function main() {
@@ -181,11 +213,19 @@ async function main() {
   );
   // The floor is one HTTP request that runs for minutes at full scale: keep the management
   // listener (Cowboy) from closing the connection under it.
+  const native = options.authz === 'native';
   const node = await RabbitNode.start({
     config: {
       'management.tcp.idle_timeout': '1800000',
       'management.tcp.inactivity_timeout': '1800000',
       'management.tcp.request_timeout': '1800000',
+      ...(native
+        ? {
+            'auth_backends.2': null,
+            'auth_backends.2.authn': 'http',
+            'auth_backends.2.authz': 'internal',
+          }
+        : {}),
     },
   });
   let database: TestDatabase | undefined;
@@ -194,6 +234,10 @@ async function main() {
   try {
     const admin = node.managementClient();
     closers.push(() => admin.close());
+    if (native) {
+      const authServer = await startFloor(node.ports.auth);
+      closers.push(() => authServer.stop());
+    }
     const slow = ManagementClient.create({
       baseUrl: node.managementUrl,
       ...node.admin,
@@ -207,9 +251,9 @@ async function main() {
     database = await createTestDatabase();
     knex = knexFactory({ client: 'pg', connection: database.connection, pool: { min: 0, max: 10 } });
     const store = await BromStore.create({ database: { getClient: async () => knex! } as any });
-    const shape = await seedLargeStore(knex, options.scale);
+    const shape = await seedLargeStore(knex, options.scale, native);
     log(
-      `store: ${shape.producers} producers, ${shape.consumers} consumers, ${shape.subscriptions} approved subscriptions`,
+      `store: ${shape.producers} producers, ${shape.consumers} consumers, ${shape.subscriptions} approved subscriptions, ${shape.credentials} credentials; authz mode ${options.authz}`,
     );
 
     // --- the floor: the same topology as one definitions document
@@ -219,6 +263,7 @@ async function main() {
       prefix: 'brom.',
       queueType: 'quorum',
       policyPriority: 10,
+      authzMode: options.authz,
     });
     const reconcilerStore = DatabaseReconcilerStore.create(store);
     const snapshot = await reconcilerStore.read(new Date());
@@ -228,6 +273,8 @@ async function main() {
       queues: desired.queues.length,
       policies: desired.policies.length,
       bindings: desired.bindings.length,
+      users: desired.users.length,
+      permissions: desired.permissions.length,
     };
     log(`topology: ${JSON.stringify(counts)}`);
     const definitions = {
@@ -263,19 +310,42 @@ async function main() {
         routing_key: b.routingKey,
         arguments: {},
       })),
+      users: desired.users.map(u => ({
+        name: u.name,
+        password_hash: '',
+        hashing_algorithm: 'rabbit_password_hashing_sha256',
+        tags: '',
+      })),
+      permissions: desired.permissions.map(p => ({
+        user: p.user,
+        vhost: floorVhost,
+        configure: p.configure,
+        write: p.write,
+        read: p.read,
+      })),
+      topic_permissions: desired.permissions.flatMap(p =>
+        p.topic.map(t => ({ user: p.user, vhost: floorVhost, ...t })),
+      ),
     };
     let started = Date.now();
     let floorMs = NaN;
     if (options.noFloor) {
       log('floor: left out (--no-floor)');
     } else {
+      // A vhost's definitions import leaves users out: with them, the whole document is
+      // imported (every object names its vhost).
       await admin.putVhost(floorVhost);
-      await slow.postDefinitions(definitions as any, floorVhost);
+      await slow.postDefinitions(definitions as any, native ? undefined : floorVhost);
       floorMs = Date.now() - started;
-      log(`floor: POST /api/definitions/${floorVhost} took ${seconds(floorMs)}`);
+      log(
+        `floor: POST /api/definitions${native ? '' : `/${floorVhost}`} took ${seconds(floorMs)}`,
+      );
       started = Date.now();
       await slow.deleteVhost(floorVhost);
-      log(`(deleting the floor's vhost took ${seconds(Date.now() - started)})`);
+      for (const user of definitions.users) {
+        await admin.deleteUser(user.name, { ignoreNotFound: true });
+      }
+      log(`(deleting the floor's vhost and users took ${seconds(Date.now() - started)})`);
     }
 
     // --- converge from an empty vhost through the proxy
@@ -371,7 +441,7 @@ async function main() {
       permissions: mockServices.permissions(),
       reservedNames: [],
       broker: { vhost, prefix: 'brom.', amqpUrls: [] },
-      topology: { vhost, prefix: 'brom.', queueType: 'quorum', policyPriority: 10 },
+      topology: topologyOptions(vhost),
       onCommit: v => watcher.notifyLocal(v),
     });
     await portal.applications.createApplication(ALICE, { name: 'lat-producer', owner: TEAM_A });
@@ -426,9 +496,21 @@ async function main() {
       );
       const issued = await portal.credentials.createCredential(BOB, name, {});
       const username = issued.credential.username;
-      await admin.putUser(username, { password: 'bench', tags: '' });
-      await admin.putPermissions(vhost, username, { configure: '^$', write: '^$', read: `^brom\\.${name}$` });
-      const connection = await amqplib.connect(node.amqpUrl(vhost, username, 'bench'));
+      let connection: amqplib.ChannelModel;
+      if (native) {
+        // The reconciler writes the user and its read permission; the auth port allows any
+        // password, so the connection works once they exist.
+        let opened: amqplib.ChannelModel | undefined;
+        await poll(async () => {
+          opened = await amqplib.connect(node.amqpUrl(vhost, username, 'bench')).catch(() => undefined);
+          return opened !== undefined;
+        }, `${username} admitted with its broker user`);
+        connection = opened!;
+      } else {
+        await admin.putUser(username, { password: 'bench', tags: '' });
+        await admin.putPermissions(vhost, username, { configure: '^$', write: '^$', read: `^brom\\.${name}$` });
+        connection = await amqplib.connect(node.amqpUrl(vhost, username, 'bench'));
+      }
       let closedAt: number | undefined;
       connection.on('error', () => undefined);
       connection.on('close', () => {
@@ -478,19 +560,20 @@ async function main() {
       const at = (r: { startedAt: number; finishedAt?: number } | undefined) =>
         r ? `${r.startedAt - approvedAt}–${(r.finishedAt ?? NaN) - approvedAt} ms` : 'none';
       revokeSteps.push(
-        `delete binding ${at(after.find(r => r.method === 'DELETE' && r.path.startsWith('/api/bindings/')))}, ` +
+        `delete permissions ${at(after.find(r => r.method === 'DELETE' && r.path.startsWith('/api/permissions/')))}, ` +
+          `delete binding ${at(after.find(r => r.method === 'DELETE' && r.path.startsWith('/api/bindings/')))}, ` +
           `list connections ${at(after.find(r => r.method === 'GET' && r.path.startsWith('/api/connections')))}, ` +
           `close ${at(after.find(r => r.method === 'DELETE' && r.path.startsWith('/api/connections/')))}, ` +
           `closed event ${closedAt! - approvedAt} ms`,
       );
-      await admin.deleteUser(username, { ignoreNotFound: true });
+      if (!native) await admin.deleteUser(username, { ignoreNotFound: true });
     }
     const summary = (values: number[]) =>
       `p50 ${Math.round(percentile(values, 50))} ms, p95 ${Math.round(percentile(values, 95))} ms (min ${Math.min(
         ...values,
       )}, max ${Math.max(...values)}, n ${values.length})`;
-    log(`approve -> first message: ${summary(approveMs)}`);
-    log(`credential revoked -> connection closed: ${summary(revokeMs)}`);
+    log(`approve -> first message (${options.authz} mode): ${summary(approveMs)}`);
+    log(`credential revoked -> connection closed (${options.authz} mode): ${summary(revokeMs)}`);
     const bytes = (values: number[]) => `p50 ${Math.round(percentile(values, 50))} B (max ${Math.max(...values)})`;
     log(
       `authz feed: snapshot build ${summary(feed.buildMs)}; whole snapshot ${bytes(feed.wholeBytes)}; ` +
@@ -518,6 +601,7 @@ async function main() {
         options.json,
         JSON.stringify(
           {
+            authz: options.authz,
             shape,
             counts,
             floorMs,

@@ -1,14 +1,19 @@
 /*
  * Part 3 of `npm run bench:sidecar`: the broker's own rates through each way of authorising —
  * a private RabbitMQ node (the harness of @internal/brom-test) whose HTTP auth backend calls the
- * real sidecar command, then the bare allow server (the floor) on the same port, then nobody,
- * with a user of the broker's internal backend. Rounds are interleaved, each starting with the
- * next variant (sidecar, floor, internal; floor, internal, sidecar; …) after an unmeasured
+ * real sidecar command (live mode); the same sidecar in the native mode, where the node only
+ * authenticates through it and authorises from the broker user and permissions the reconciler
+ * would write; the bare allow server (the floor) on the same port; then nobody, with a user of
+ * the broker's internal backend. Rounds are interleaved, each starting with the next variant
+ * (sidecar, native, floor, internal; native, floor, internal, sidecar; …) after an unmeasured
  * warm-up of the node, and each HTTP variant runs in a fresh process on the node's auth port.
+ * The node's `auth_backends` change at runtime between variants (`rabbitmqctl eval`), as the
+ * documented mode switch does.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { routingKeyPatternsToBrokerRegex } from '@internal/brom-authz-snapshot';
 import { RabbitNode } from '@internal/brom-test';
 import type { SidecarBuild } from '@internal/brom-sidecar';
 import amqp, { ChannelModel, ConfirmChannel } from 'amqplib';
@@ -17,7 +22,19 @@ import { ServerUnderTest, startFloor, startSidecarProcess } from './processes';
 import { SnapshotPortal } from './SnapshotPortal';
 import { BENCH_VHOST, REALISTIC_SHAPE, buildPolicy } from './workload';
 
-export const BROKER_VARIANTS = ['sidecar', 'floor', 'internal'] as const;
+export const BROKER_VARIANTS = [
+  'sidecar',
+  'native',
+  'floor',
+  'internal',
+] as const;
+
+/** `auth_backends` of the node in each mode (docs/operations.md has the `rabbitmq.conf` lines). */
+const AUTH_BACKENDS = {
+  live: '[rabbit_auth_backend_internal, rabbit_auth_backend_http]',
+  native:
+    '[rabbit_auth_backend_internal, {rabbit_auth_backend_http, rabbit_auth_backend_internal}]',
+};
 export type BrokerVariant = (typeof BROKER_VARIANTS)[number];
 
 export interface BrokerOptions {
@@ -43,7 +60,14 @@ export interface BrokerResults {
   /** Per-round sidecar ÷ floor ratios. */
   publishRatio: Spread;
   connectRatio: Spread;
-  /** The sidecar refused a key outside the producer's patterns in every round (proof it decided). */
+  /** Per-round native ÷ internal publishes/s (target ≥ 0.9). */
+  nativePublishRatio: Spread;
+  /** Per-round native ÷ live connection opens/s. */
+  nativeConnectRatio: Spread;
+  /**
+   * The sidecar (live) and the broker (native) refused a key outside the producer's patterns in
+   * every round (proof that they decided).
+   */
   sidecarRefusedForeignKey: boolean;
   description: string;
 }
@@ -261,6 +285,16 @@ export function rotate<T>(items: readonly T[], by: number): T[] {
   return [...items.slice(start), ...items.slice(0, start)];
 }
 
+async function setAuthBackends(
+  node: RabbitNode,
+  mode: 'live' | 'native',
+): Promise<void> {
+  await node.rabbitmqctl([
+    'eval',
+    `application:set_env(rabbit, auth_backends, ${AUTH_BACKENDS[mode]}).`,
+  ]);
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms));
 }
@@ -305,7 +339,7 @@ export async function measureBroker(
   const portal = await SnapshotPortal.start(token);
   portal.serve(policy.snapshot.version, JSON.stringify(policy.snapshot));
   const node = await RabbitNode.start({ authRequestTimeoutMs: 5_000 });
-  const rounds = { sidecar: [], floor: [], internal: [] } as Record<
+  const rounds = { sidecar: [], native: [], floor: [], internal: [] } as Record<
     BrokerVariant,
     BrokerRound[]
   >;
@@ -329,6 +363,26 @@ export async function measureBroker(
       await management.putPermissions(BENCH_VHOST, internalUser.username, {
         configure: '',
         write: '.*',
+        read: '',
+      });
+      // What the reconciler writes for the producer's credential in the native mode (see
+      // nativePermissions in the backend's reconciler/core/topology.ts). The internal backend
+      // refuses every password of the user, so in the live variants the sidecar still decides.
+      await management.putUser(publisher.username, {
+        password_hash: '',
+        tags: '',
+      });
+      await management.putTopicPermissions(BENCH_VHOST, publisher.username, {
+        exchange: publisher.exchange,
+        write: routingKeyPatternsToBrokerRegex(producer.patterns),
+        read: '(?!)',
+      });
+      await management.putPermissions(BENCH_VHOST, publisher.username, {
+        configure: '',
+        write: `^${publisher.exchange.replace(
+          /[\\^$.|?*+()[\]{}]/g,
+          '\\$&',
+        )}\\z`,
         read: '',
       });
     } finally {
@@ -358,14 +412,21 @@ export async function measureBroker(
       const order = rotate(BROKER_VARIANTS, round - 1);
       for (const variant of order) {
         let server: ServerUnderTest | undefined;
-        if (variant === 'sidecar') {
+        if (variant === 'native') {
+          await setAuthBackends(node, 'native');
+        }
+        if (variant === 'sidecar' || variant === 'native') {
           server = await startSidecarProcess({
             portalUrl: portal.url,
             token,
             authPort: node.ports.auth,
             build: options.sidecarBuild,
             bin: options.sidecarBin,
-            snapshotPath: join(dir, `broker-sidecar-${round}`, 'snapshot.json'),
+            snapshotPath: join(
+              dir,
+              `broker-${variant}-${round}`,
+              'snapshot.json',
+            ),
           });
         } else if (variant === 'floor') {
           server = await startFloor(node.ports.auth);
@@ -377,8 +438,9 @@ export async function measureBroker(
             credentials.username,
             credentials.password,
           );
-          const refused = await probe(url, publisher, variant === 'sidecar');
-          if (variant === 'sidecar' && !refused) {
+          const decides = variant === 'sidecar' || variant === 'native';
+          const refused = await probe(url, publisher, decides);
+          if (decides && !refused) {
             sidecarRefusedForeignKey = false;
           }
           const publishes = await measurePublishes(
@@ -408,6 +470,9 @@ export async function measureBroker(
           );
         } finally {
           await server?.stop();
+          if (variant === 'native') {
+            await setAuthBackends(node, 'live');
+          }
         }
       }
     }
@@ -416,12 +481,19 @@ export async function measureBroker(
     await portal.close();
   }
 
-  const ratio = (pick: (r: BrokerRound) => number) =>
-    spread(rounds.sidecar.map((r, i) => pick(r) / pick(rounds.floor[i] ?? r)));
+  const ratio = (
+    a: BrokerVariant,
+    b: BrokerVariant,
+    pick: (r: BrokerRound) => number,
+  ) => spread(rounds[a].map((r, i) => pick(r) / pick(rounds[b][i] ?? r)));
+  const publishes = (r: BrokerRound) => r.publishesPerSecond;
+  const opens = (r: BrokerRound) => r.connectionsPerSecond;
   return {
     rounds,
-    publishRatio: ratio(r => r.publishesPerSecond),
-    connectRatio: ratio(r => r.connectionsPerSecond),
+    publishRatio: ratio('sidecar', 'floor', publishes),
+    connectRatio: ratio('sidecar', 'floor', opens),
+    nativePublishRatio: ratio('native', 'internal', publishes),
+    nativeConnectRatio: ratio('native', 'sidecar', opens),
     sidecarRefusedForeignKey,
     description,
   };
@@ -453,6 +525,7 @@ export function brokerReport(
     rows.push([
       `broker ${label}`,
       fmt(sidecar),
+      fmt(of('native', pick)),
       fmt(floor),
       fmt(of('internal', pick)),
       fmt(ratio, 2),
@@ -463,12 +536,27 @@ export function brokerReport(
       clearlyBelow(sidecar, floor) ? 'FAIL' : 'PASS',
     ]);
   }
+  targets.push([
+    'broker publishes/s, unique routing keys: native ≥ 90% of the internal backend (per-round ratio, median)',
+    `${fmt(results.nativePublishRatio, 2)}`,
+    results.nativePublishRatio.median >= 0.9 ? 'PASS' : 'FAIL',
+  ]);
+  const nativeOpens = of('native', r => r.connectionsPerSecond);
+  const liveOpens = of('sidecar', r => r.connectionsPerSecond);
+  targets.push([
+    'broker connection opens/s: native not below live beyond noise',
+    `${fmt(nativeOpens)} vs ${fmt(liveOpens)} (native / live ${fmt(
+      results.nativeConnectRatio,
+      2,
+    )})`,
+    clearlyBelow(nativeOpens, liveOpens) ? 'FAIL' : 'PASS',
+  ]);
   const failures = BROKER_VARIANTS.reduce(
     (n, v) => n + results.rounds[v].reduce((m, r) => m + r.failures, 0),
     0,
   );
   targets.push([
-    'broker: every publish confirmed; the sidecar refused an undeclared key each round',
+    'broker: every publish confirmed; an undeclared key was refused each round (live: by the sidecar, native: by the broker)',
     `${failures} unconfirmed; ${
       results.sidecarRefusedForeignKey ? 'refused' : 'NOT refused'
     }`,

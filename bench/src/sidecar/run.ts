@@ -453,7 +453,8 @@ function report(
     brokerRows = [
       [
         'through a RabbitMQ node (one channel / one connection at a time)',
-        'sidecar',
+        'sidecar (live mode)',
+        'native mode (sidecar authenticates)',
         'floor (bare allow server)',
         'internal backend',
         'sidecar / floor',

@@ -26,6 +26,7 @@ export {
   isValidRoutingKeyPattern,
   routingKeyPatternProblem,
   routingKeyPatternsOverlap,
+  routingKeyPatternsToBrokerRegex,
   routingKeyPatternsToRegExp,
 } from './routingKey';
 export {

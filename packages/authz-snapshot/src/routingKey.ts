@@ -152,6 +152,29 @@ export function routingKeyPatternsToRegExp(
   return new RegExp(`^(?:${alternatives.join('|')})$`, 's');
 }
 
+/**
+ * The regular expression, as RabbitMQ's internal authorisation backend runs it (Erlang `re`,
+ * which is PCRE over the key's UTF-8 bytes, unanchored), that matches exactly the keys
+ * {@link compileRoutingKeyPatterns} accepts: what a topic permission's `write` needs so that
+ * the broker allows the same keys as the sidecar. `(?s)` lets `.` match a newline as the `s`
+ * flag does, and `\z` ends the match at the very end (PCRE's `$` also matches before a final
+ * newline). Literal words match byte for byte and `[^.]` never matches part of a multi-byte
+ * character (no UTF-8 continuation byte is a dot). An empty list gives a regex that matches
+ * nothing. Throws RoutingKeyPatternError for an invalid pattern.
+ */
+export function routingKeyPatternsToBrokerRegex(
+  patterns: readonly string[],
+): string {
+  if (patterns.length === 0) {
+    return '(?!)';
+  }
+  for (const pattern of patterns) {
+    assertValid(pattern);
+  }
+  const alternatives = [...new Set(patterns)].sort().map(patternSource);
+  return `(?s)^(?:${alternatives.join('|')})\\z`;
+}
+
 /** A predicate for one pattern. Throws RoutingKeyPatternError for an invalid pattern. */
 export function compileRoutingKeyPattern(
   pattern: string,

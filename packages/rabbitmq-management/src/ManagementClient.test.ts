@@ -138,6 +138,32 @@ describe('ManagementClient', () => {
     });
   });
 
+  it('lists users, and the permissions and topic permissions of a vhost', async () => {
+    broker = await startFakeBroker((_req, res) => json(res, 200, []));
+    const c = connect(broker.baseUrl);
+
+    await c.listUsers();
+    await c.listVhostPermissions('/');
+    await c.listVhostTopicPermissions('brom');
+    await c.putTopicPermissions('brom', 'orders.abcd2345', {
+      exchange: 'brom.orders',
+      write: '(?s)^(?:(?=.)order\\.[^.]*\\.created)\\z',
+      read: '(?!)',
+    });
+
+    expect(broker.seen.map(r => `${r.method} ${r.url}`)).toEqual([
+      'GET /api/users',
+      'GET /api/vhosts/%2F/permissions',
+      'GET /api/vhosts/brom/topic-permissions',
+      'PUT /api/topic-permissions/brom/orders.abcd2345',
+    ]);
+    expect(JSON.parse(broker.seen[3].body)).toEqual({
+      exchange: 'brom.orders',
+      write: '(?s)^(?:(?=.)order\\.[^.]*\\.created)\\z',
+      read: '(?!)',
+    });
+  });
+
   it('keeps a path prefix from the base URL', async () => {
     broker = await startFakeBroker((_req, res) => json(res, 200, []));
     const c = connect(`${broker.baseUrl}/rabbit/`);
@@ -525,5 +551,190 @@ describe('ManagementClient with several base URLs', () => {
     expect(() =>
       ManagementClient.create({ baseUrl: [], username: 'a', password: 'b' }),
     ).toThrow(/lists no URL/);
+  });
+});
+
+describe('ManagementClient shovel calls on a cluster', () => {
+  const brokers: Array<Awaited<ReturnType<typeof startFakeBroker>>> = [];
+  let client: ManagementClient | undefined;
+
+  afterEach(async () => {
+    await client?.close();
+    await Promise.all(brokers.splice(0).map(broker => broker.close()));
+    client = undefined;
+  });
+
+  /**
+   * Two fake nodes of one cluster, `rabbit@a` and `rabbit@b`, sharing one shovel
+   * `s` in vhost `v` that runs on b. As on the real broker, every node lists
+   * every node's shovel status and parameters; a delete only works on b (the
+   * behaviour rabbitmq-server issue #2807 describes).
+   */
+  async function twoNodes() {
+    const state = { parameter: true, running: true, ignoreDeletes: false };
+    const ports: Record<string, number> = {};
+    const node =
+      (name: string): Handler =>
+      (req, res) => {
+        if (req.url === '/api/overview') {
+          json(res, 200, {
+            node: name,
+            listeners: Object.entries(ports).map(([n, port]) => ({
+              node: n,
+              protocol: 'http',
+              ip_address: '::',
+              port,
+              socket_opts: { ip: '127.0.0.1', port },
+            })),
+          });
+        } else if (req.url === '/api/shovels/v') {
+          json(
+            res,
+            200,
+            state.running
+              ? [{ name: 's', vhost: 'v', node: 'rabbit@b', type: 'dynamic', state: 'running' }]
+              : [],
+          );
+        } else if (req.url === '/api/parameters/shovel/v/s') {
+          if (state.parameter) {
+            json(res, 200, { name: 's', vhost: 'v', component: 'shovel', value: {} });
+          } else json(res, 404, { error: 'Object Not Found', reason: 'Not Found' });
+        } else if (req.method === 'DELETE' && req.url === '/api/shovels/vhost/v/s') {
+          if (state.ignoreDeletes) {
+            res.writeHead(204).end();
+          } else if (name === 'rabbit@b') {
+            state.parameter = false;
+            state.running = false;
+            res.writeHead(204).end();
+          } else {
+            // The non-hosting node drops the parameter but not the running shovel.
+            state.parameter = false;
+            res.writeHead(204).end();
+          }
+        } else if (req.method === 'DELETE' && req.url === '/api/shovels/vhost/v/s/restart') {
+          res.writeHead(name === 'rabbit@b' ? 204 : 404).end();
+        } else {
+          json(res, 404, { error: 'Object Not Found', reason: 'Not Found' });
+        }
+      };
+    const a = await startFakeBroker(node('rabbit@a'));
+    const b = await startFakeBroker(node('rabbit@b'));
+    brokers.push(a, b);
+    ports['rabbit@a'] = Number(new URL(a.baseUrl).port);
+    ports['rabbit@b'] = Number(new URL(b.baseUrl).port);
+    return { a, b, state };
+  }
+
+  const deletes = (broker: { seen: SeenRequest[] }) =>
+    broker.seen.filter(r => r.method === 'DELETE').map(r => r.url);
+
+  it('sends the delete to the configured URL of the node that runs the shovel', async () => {
+    const { a, b, state } = await twoNodes();
+    client = ManagementClient.create({
+      baseUrl: [a.baseUrl, b.baseUrl],
+      username: 'admin',
+      password: 'secret',
+    });
+
+    await expect(client.deleteShovel('v', 's')).resolves.toBe(true);
+    expect(deletes(a)).toEqual([]);
+    expect(deletes(b)).toEqual(['/api/shovels/vhost/v/s']);
+    expect(state).toMatchObject({ parameter: false, running: false });
+  });
+
+  it('finds a node that is not configured through the listeners of the overview', async () => {
+    const { a, b } = await twoNodes();
+    client = ManagementClient.create({
+      baseUrl: a.baseUrl,
+      username: 'admin',
+      password: 'secret',
+    });
+
+    await expect(client.deleteShovel('v', 's')).resolves.toBe(true);
+    expect(deletes(a)).toEqual([]);
+    expect(deletes(b)).toEqual(['/api/shovels/vhost/v/s']);
+    expect(b.seen[0].headers.authorization).toBe(
+      `Basic ${Buffer.from('admin:secret').toString('base64')}`,
+    );
+  });
+
+  it('restarts the shovel on its node', async () => {
+    const { a, b } = await twoNodes();
+    client = ManagementClient.create({
+      baseUrl: a.baseUrl,
+      username: 'admin',
+      password: 'secret',
+    });
+
+    await expect(client.restartShovel('v', 's')).resolves.toBe(true);
+    expect(deletes(a)).toEqual([]);
+    expect(deletes(b)).toEqual(['/api/shovels/vhost/v/s/restart']);
+  });
+
+  it('answers 404 for a shovel that does not exist, unless told to ignore it', async () => {
+    const { a, state } = await twoNodes();
+    state.parameter = false;
+    state.running = false;
+    client = ManagementClient.create({
+      baseUrl: a.baseUrl,
+      username: 'admin',
+      password: 'secret',
+    });
+
+    await expect(client.deleteShovel('v', 's')).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(client.deleteShovel('v', 's', { ignoreNotFound: true })).resolves.toBe(false);
+    await expect(client.restartShovel('v', 's', { ignoreNotFound: true })).resolves.toBe(false);
+  });
+
+  it('fails when the shovel is still reported after the delete', async () => {
+    const { a, b, state } = await twoNodes();
+    state.ignoreDeletes = true;
+    client = ManagementClient.create({
+      baseUrl: [a.baseUrl, b.baseUrl],
+      username: 'admin',
+      password: 'secret',
+      shovelDeletionTimeoutMs: 300,
+    });
+
+    await expect(client.deleteShovel('v', 's')).rejects.toThrow(
+      /still there after deletion: its runtime parameter, status running on rabbit@b/,
+    );
+    // Tried twice, each time on the node that runs it.
+    expect(deletes(a)).toEqual([]);
+    expect(deletes(b)).toEqual(['/api/shovels/vhost/v/s', '/api/shovels/vhost/v/s']);
+  });
+
+  it('sends the definition as the value of the shovel parameter', async () => {
+    const broker = await startFakeBroker((_req, res) => {
+      res.writeHead(201).end();
+    });
+    brokers.push(broker);
+    client = ManagementClient.create({
+      baseUrl: broker.baseUrl,
+      username: 'admin',
+      password: 'secret',
+    });
+    await client.putShovel('brom', 'brom.shop', {
+      'src-uri': 'amqps://u:p@upstream.example/%2F',
+      'src-queue': 'outbox',
+      'dest-uri': 'amqp:///brom',
+      'dest-exchange': 'brom.shop',
+    });
+    expect(broker.seen[0]).toMatchObject({
+      method: 'PUT',
+      url: '/api/parameters/shovel/brom/brom.shop',
+    });
+    expect(JSON.parse(broker.seen[0].body)).toEqual({
+      value: {
+        'src-protocol': 'amqp091',
+        'dest-protocol': 'amqp091',
+        'src-uri': 'amqps://u:p@upstream.example/%2F',
+        'src-queue': 'outbox',
+        'dest-uri': 'amqp:///brom',
+        'dest-exchange': 'brom.shop',
+      },
+    });
   });
 });

@@ -19,6 +19,9 @@ import type {
   PolicySettings,
   Queue,
   QueueSettings,
+  ShovelDefinition,
+  ShovelParameter,
+  ShovelStatus,
   TopicPermission,
   TopicPermissionSettings,
   User,
@@ -46,6 +49,11 @@ export interface ManagementClientOptions {
   bodyTimeoutMs?: number;
   /** Time to establish the TCP connection. Default 5 s. */
   connectTimeoutMs?: number;
+  /**
+   * How long {@link ManagementClient.deleteShovel} waits for a deleted shovel's
+   * runtime parameter and status to be gone. Default 10 s.
+   */
+  shovelDeletionTimeoutMs?: number;
 }
 
 /** @public */
@@ -103,6 +111,15 @@ interface RequestOptions {
 interface Endpoint {
   readonly pool: Pool;
   readonly pathPrefix: string;
+  /** The node that answers here, once an overview said so (a load balancer's changes). */
+  node?: string;
+}
+
+interface PoolOptions {
+  connections: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  connectTimeoutMs: number;
 }
 
 interface RawResponse {
@@ -151,28 +168,47 @@ export class ManagementClient {
     const authorization = `Basic ${Buffer.from(
       `${options.username}:${options.password}`,
     ).toString('base64')}`;
+    const poolOptions: PoolOptions = {
+      connections: options.connections ?? 4,
+      headersTimeoutMs: options.headersTimeoutMs ?? 15_000,
+      bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+    };
     return new ManagementClient(
       endpoints.map(({ url, pathPrefix }) => ({
-        pool: new Pool(url.origin, {
-          connections: options.connections ?? 4,
-          headersTimeout: options.headersTimeoutMs ?? 15_000,
-          bodyTimeout: options.bodyTimeoutMs ?? 30_000,
-          connect: { timeout: options.connectTimeoutMs ?? 5_000 },
-        }),
+        pool: createPool(url.origin, poolOptions),
         pathPrefix,
       })),
       authorization,
+      poolOptions,
+      options.shovelDeletionTimeoutMs ?? 10_000,
     );
   }
 
-  private constructor(endpoints: readonly Endpoint[], authorization: string) {
+  readonly #poolOptions: PoolOptions;
+  readonly #shovelDeletionTimeoutMs: number;
+  /** Endpoints of nodes not in the configured list, found through the overview's listeners. */
+  readonly #discovered = new Map<string, Endpoint>();
+
+  private constructor(
+    endpoints: readonly Endpoint[],
+    authorization: string,
+    poolOptions: PoolOptions,
+    shovelDeletionTimeoutMs: number,
+  ) {
     this.#endpoints = endpoints;
     this.#authorization = authorization;
+    this.#poolOptions = poolOptions;
+    this.#shovelDeletionTimeoutMs = shovelDeletionTimeoutMs;
   }
 
   /** Waits for requests in flight, then closes the connections. */
   async close(): Promise<void> {
-    await Promise.all(this.#endpoints.map(endpoint => endpoint.pool.close()));
+    await Promise.all(
+      [...this.#endpoints, ...this.#discovered.values()].map(endpoint =>
+        endpoint.pool.close(),
+      ),
+    );
   }
 
   // Cluster
@@ -393,6 +429,11 @@ export class ManagementClient {
 
   // Users and permissions (internal authentication backend)
 
+  /** Every user of the broker, with its password hash and tags. */
+  async listUsers(): Promise<User[]> {
+    return this.#getJson(apiPath`users`);
+  }
+
   async getUser(username: string): Promise<User> {
     return this.#getJson(apiPath`users/${username}`);
   }
@@ -410,6 +451,11 @@ export class ManagementClient {
     options?: DeleteOptions,
   ): Promise<boolean> {
     return this.#delete(apiPath`users/${username}`, options);
+  }
+
+  /** The vhost permissions of every user that has some in the vhost. */
+  async listVhostPermissions(vhost: string): Promise<Permission[]> {
+    return this.#getJson(apiPath`vhosts/${vhost}/permissions`);
   }
 
   async getPermissions(vhost: string, username: string): Promise<Permission> {
@@ -432,6 +478,11 @@ export class ManagementClient {
     options?: DeleteOptions,
   ): Promise<boolean> {
     return this.#delete(apiPath`permissions/${vhost}/${username}`, options);
+  }
+
+  /** The topic permissions of every user in the vhost, one entry per user and exchange. */
+  async listVhostTopicPermissions(vhost: string): Promise<TopicPermission[]> {
+    return this.#getJson(apiPath`vhosts/${vhost}/topic-permissions`);
   }
 
   /** One entry per exchange the user has topic permissions on. */
@@ -525,6 +576,224 @@ export class ManagementClient {
         : apiPath`definitions/${vhost}`,
       { body: definitions },
     );
+  }
+
+  // Shovels (the shovel and shovel management plugins)
+
+  /**
+   * The status of every shovel (of one vhost), on whichever node of the
+   * cluster it runs: `node` says which.
+   */
+  async listShovels(vhost?: string): Promise<ShovelStatus[]> {
+    return this.#getJson(
+      vhost === undefined ? apiPath`shovels` : apiPath`shovels/${vhost}`,
+    );
+  }
+
+  /**
+   * The status of one shovel, on each node that reports it (normally one),
+   * empty when no node runs it. RabbitMQ 3.10 answers a shovel's own path with
+   * the whole vhost's list, so this filters the listing.
+   */
+  async getShovelStatus(vhost: string, name: string): Promise<ShovelStatus[]> {
+    return (await this.listShovels(vhost)).filter(s => s.name === name);
+  }
+
+  /** The `shovel` runtime parameters of the vhost; their URIs include credentials. */
+  async listShovelParameters(vhost: string): Promise<ShovelParameter[]> {
+    return this.#getJson(apiPath`parameters/shovel/${vhost}`);
+  }
+
+  /** One shovel's runtime parameter; 404 ({@link isNotFoundError}) when there is none. */
+  async getShovelParameter(vhost: string, name: string): Promise<ShovelParameter> {
+    return this.#getJson(apiPath`parameters/shovel/${vhost}/${name}`);
+  }
+
+  /**
+   * Declares (or replaces) a dynamic shovel: its `shovel` runtime parameter,
+   * which the cluster starts on one of its nodes. Replacing restarts it.
+   */
+  async putShovel(
+    vhost: string,
+    name: string,
+    definition: ShovelDefinition,
+  ): Promise<void> {
+    await this.#send('PUT', apiPath`parameters/shovel/${vhost}/${name}`, {
+      body: {
+        value: {
+          'src-protocol': 'amqp091',
+          'dest-protocol': 'amqp091',
+          ...definition,
+        },
+      },
+    });
+  }
+
+  /**
+   * Deletes a dynamic shovel, and resolves only once neither its runtime
+   * parameter nor any node's status of it is left. The delete is sent to the
+   * management listener of the node that runs the shovel, whichever node the
+   * client reached first: on RabbitMQ before 3.13 the broker did not
+   * reliably stop a shovel on another node (rabbitmq-server issue #2807;
+   * docs/decisions/0018 in BROM has what we measured). A shovel no node runs
+   * (yet) is deleted through its parameter. Throws when it is still there
+   * after `shovelDeletionTimeoutMs`, after a second try.
+   */
+  async deleteShovel(
+    vhost: string,
+    name: string,
+    options: DeleteOptions = {},
+  ): Promise<boolean> {
+    let found = false;
+    let remaining = '';
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const [statuses, parameter] = await Promise.all([
+        this.getShovelStatus(vhost, name),
+        this.#shovelParameterExists(vhost, name),
+      ]);
+      if (statuses.length === 0 && !parameter) {
+        if (found || options.ignoreNotFound) return found;
+        throw new ManagementApiError({
+          status: 404,
+          method: 'DELETE',
+          path: apiPath`shovels/vhost/${vhost}/${name}`,
+          body: JSON.stringify({ error: 'Object Not Found', reason: 'Not Found' }),
+        });
+      }
+      found = true;
+      const refusals: string[] = [];
+      for (const node of new Set(statuses.map(s => s.node))) {
+        const endpoint = await this.#endpointOfNode(node, attempt > 1);
+        try {
+          await this.#deleteOn(endpoint, apiPath`shovels/vhost/${vhost}/${name}`);
+        } catch (error) {
+          // A shovel whose parameter is gone (cleared through another node) cannot be
+          // deleted through its own node either (3.10 answers 500): say so below.
+          if (!(error instanceof ManagementApiError)) throw error;
+          refusals.push(`${node} answered ${error.status}`);
+        }
+      }
+      if (statuses.length === 0) {
+        await this.#delete(apiPath`parameters/shovel/${vhost}/${name}`, {
+          ignoreNotFound: true,
+        });
+      }
+      remaining = await this.#waitForShovelGone(vhost, name);
+      if (!remaining) return true;
+      if (refusals.length > 0) remaining += ` (the delete: ${refusals.join(', ')})`;
+    }
+    throw new ManagementRequestError({
+      method: 'DELETE',
+      path: apiPath`shovels/vhost/${vhost}/${name}`,
+      cause: new Error(`shovel ${name} is still there after deletion: ${remaining}`),
+    });
+  }
+
+  /**
+   * Restarts a dynamic shovel on the node that runs it (the request goes to
+   * that node's management listener). Resolves to false (with
+   * `ignoreNotFound`) when no node runs it.
+   */
+  async restartShovel(
+    vhost: string,
+    name: string,
+    options: DeleteOptions = {},
+  ): Promise<boolean> {
+    const statuses = await this.getShovelStatus(vhost, name);
+    const path = apiPath`shovels/vhost/${vhost}/${name}/restart`;
+    if (statuses.length === 0) {
+      if (options.ignoreNotFound) return false;
+      throw new ManagementApiError({
+        status: 404,
+        method: 'DELETE',
+        path,
+        body: JSON.stringify({ error: 'Object Not Found', reason: 'Not Found' }),
+      });
+    }
+    for (const node of new Set(statuses.map(s => s.node))) {
+      await this.#deleteOn(await this.#endpointOfNode(node, false), path);
+    }
+    return true;
+  }
+
+  /**
+   * The management listener of one node: a configured URL that answers as
+   * that node, else the node's `http`/`https` listener from the overview (its
+   * bound address, or the host in the node's name when it listens on every
+   * address), with the first URL's path prefix.
+   */
+  async #endpointOfNode(node: string, fresh: boolean): Promise<Endpoint> {
+    for (const endpoint of this.#endpoints) {
+      if (fresh || endpoint.node === undefined) {
+        const answer = await this.#sendTo(endpoint, 'GET', apiPath`overview`, {});
+        if (!(answer instanceof Error)) {
+          endpoint.node = (JSON.parse(answer.text) as Overview).node;
+        }
+      }
+      if (endpoint.node === node) return endpoint;
+    }
+    const known = this.#discovered.get(node);
+    if (known && !fresh) return known;
+    const overview = await this.getOverview();
+    const listener = (overview.listeners ?? []).find(
+      l => l.node === node && (l.protocol === 'http' || l.protocol === 'https'),
+    );
+    if (!listener) {
+      throw new ManagementRequestError({
+        method: 'GET',
+        path: apiPath`overview`,
+        cause: new Error(`node ${node} reports no management listener`),
+      });
+    }
+    const bound =
+      (listener.socket_opts as { ip?: unknown } | undefined)?.ip ??
+      listener.ip_address;
+    const host =
+      typeof bound === 'string' && bound !== '::' && bound !== '0.0.0.0'
+        ? bound
+        : node.slice(node.indexOf('@') + 1);
+    const scheme = listener.protocol === 'https' ? 'https' : 'http';
+    const origin = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${listener.port}`;
+    const endpoint: Endpoint = {
+      pool: createPool(origin, this.#poolOptions),
+      pathPrefix: this.#endpoints[0].pathPrefix,
+      node,
+    };
+    await known?.pool.close();
+    this.#discovered.set(node, endpoint);
+    return endpoint;
+  }
+
+  async #deleteOn(endpoint: Endpoint, path: string): Promise<void> {
+    const outcome = await this.#sendTo(endpoint, 'DELETE', path, {});
+    if (outcome instanceof Error && !isNotFoundError(outcome)) throw outcome;
+  }
+
+  async #shovelParameterExists(vhost: string, name: string): Promise<boolean> {
+    try {
+      await this.getShovelParameter(vhost, name);
+      return true;
+    } catch (error) {
+      if (isNotFoundError(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Empty once parameter and statuses are gone; otherwise what is left, after the timeout. */
+  async #waitForShovelGone(vhost: string, name: string): Promise<string> {
+    const deadline = Date.now() + this.#shovelDeletionTimeoutMs;
+    for (;;) {
+      const [statuses, parameter] = await Promise.all([
+        this.getShovelStatus(vhost, name),
+        this.#shovelParameterExists(vhost, name),
+      ]);
+      const left = [
+        ...(parameter ? ['its runtime parameter'] : []),
+        ...statuses.map(s => `status ${s.state} on ${s.node}`),
+      ];
+      if (left.length === 0 || Date.now() >= deadline) return left.join(', ');
+      await new Promise(resolve => setTimeout(resolve, 200));
+    }
   }
 
   // Transport
@@ -669,6 +938,15 @@ export class ManagementClient {
     }
     return { status, headers: responseHeaders, text };
   }
+}
+
+function createPool(origin: string, options: PoolOptions): Pool {
+  return new Pool(origin, {
+    connections: options.connections,
+    headersTimeout: options.headersTimeoutMs,
+    bodyTimeout: options.bodyTimeoutMs,
+    connect: { timeout: options.connectTimeoutMs },
+  });
 }
 
 /**

@@ -22,6 +22,8 @@ export interface Overview {
     exchanges: number;
     queues: number;
   };
+  /** Every listener of every node of the cluster. */
+  listeners?: Listener[];
   [key: string]: unknown;
 }
 
@@ -241,5 +243,82 @@ export interface Definitions {
   queues?: Array<Record<string, unknown>>;
   exchanges?: Array<Record<string, unknown>>;
   bindings?: Array<Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+/**
+ * A listener of one node, as `GET /api/overview` reports them for the whole cluster.
+ *
+ * @public
+ */
+export interface Listener {
+  node: string;
+  /** `amqp`, `amqp/ssl`, `clustering`, `http`, `https`, … */
+  protocol: string;
+  /** The address it is bound to (`::` or `0.0.0.0` for every address). */
+  ip_address: string;
+  port: number;
+  /** For `http`: the management listener's own settings, `ip` among them when it is bound to one. */
+  socket_opts?: unknown;
+  [key: string]: unknown;
+}
+
+/**
+ * A dynamic shovel's definition: the `value` of its `shovel` runtime parameter
+ * (AMQP 0-9-1 on both sides). Give exactly one of `src-exchange` and `src-queue`.
+ * `src-uri` carries the upstream's credentials: the broker stores and returns
+ * it as given, so treat a definition (and {@link ShovelParameter}) as a secret.
+ *
+ * @public
+ */
+export interface ShovelDefinition {
+  'src-protocol'?: 'amqp091';
+  'src-uri': string | string[];
+  'src-exchange'?: string;
+  'src-exchange-key'?: string;
+  'src-queue'?: string;
+  'src-prefetch-count'?: number;
+  'dest-protocol'?: 'amqp091';
+  /** `amqp:///<vhost>` (no host) is a direct connection to the node the shovel runs on. */
+  'dest-uri': string | string[];
+  'dest-exchange'?: string;
+  'dest-exchange-key'?: string;
+  'dest-queue'?: string;
+  'ack-mode'?: 'on-confirm' | 'on-publish' | 'no-ack';
+  /** Seconds between reconnection attempts. */
+  'reconnect-delay'?: number;
+  'src-delete-after'?: 'never' | 'queue-length' | number;
+  [key: string]: unknown;
+}
+
+/** @public */
+export interface ShovelParameter {
+  name: string;
+  vhost: string;
+  component: 'shovel';
+  value: ShovelDefinition;
+  [key: string]: unknown;
+}
+
+/**
+ * What the shovel plugin reports about a running (or trying) shovel, from
+ * `GET /api/shovels/{vhost}`, which gathers the status of every node of the
+ * cluster. `node` is where the shovel runs. The URIs here have their
+ * credentials removed by the broker.
+ *
+ * @public
+ */
+export interface ShovelStatus {
+  name: string;
+  vhost: string;
+  node: string;
+  type: 'dynamic' | 'static' | string;
+  /** `running`, `starting` (connecting, or waiting to reconnect) or `terminated`. */
+  state: 'running' | 'starting' | 'terminated' | string;
+  /** Why a shovel terminated (only then). */
+  reason?: string;
+  timestamp?: string;
+  src_uri?: string;
+  dest_uri?: string;
   [key: string]: unknown;
 }

@@ -131,3 +131,16 @@ describe('DEVELOPMENT_SECRETS', () => {
     expect(DEVELOPMENT_SECRETS).toEqual(expect.arrayContaining(defaults));
   });
 });
+
+describe('readBromConfig', () => {
+  it('reads the authorisation mode: live by default, native when asked, nothing else', () => {
+    const mode = (authz?: object) =>
+      readBromConfig(new ConfigReader({ brom: authz ? { authz } : {} })).authzMode;
+    expect(mode()).toBe('live');
+    expect(mode({ mode: 'live' })).toBe('live');
+    expect(mode({ mode: 'native' })).toBe('native');
+    expect(() => mode({ mode: 'internal' })).toThrow(
+      'brom.authz.mode must be live or native, not internal',
+    );
+  });
+});

@@ -18,6 +18,12 @@ export interface BromConfig {
   amqpUrls: string[];
   /** Service principal subjects of the sidecars (their static external-access tokens). */
   sidecarSubjects: string[];
+  /**
+   * `live`: the sidecar authorises every broker decision. `native`: the sidecar only
+   * authenticates; the reconciler writes a broker user and permissions per live credential
+   * and the broker authorises from them (docs/decisions/0017-native-authorisation-mode.md).
+   */
+  authzMode: 'live' | 'native';
   broker: {
     /** The management API of each node (the reconciler fails over between them), or of a load balancer. */
     managementUrls: string[];
@@ -33,6 +39,12 @@ export interface BromConfig {
     checkIntervalMs: number;
     expiryWarningDays: number[];
     notReadyAfterMs: number;
+  };
+  externalProducers: {
+    /** Whether applications may be registered as external producers. */
+    enabled: boolean;
+    /** Base64 of the 32-byte AES-256-GCM key for upstream passwords; null when not set. */
+    encryptionKey: string | null;
   };
   reconciler: {
     enabled: boolean;
@@ -70,6 +82,7 @@ export function readBromConfig(config: Config): BromConfig {
     sidecarSubjects: config.getOptionalStringArray('brom.authz.sidecarSubjects') ?? [
       'brom-sidecar',
     ],
+    authzMode: readAuthzMode(config.getOptionalString('brom.authz.mode')),
     broker: {
       managementUrls: readUrls(
         config,
@@ -89,6 +102,10 @@ export function readBromConfig(config: Config): BromConfig {
       expiryWarningDays: readWarningDays(config),
       notReadyAfterMs:
         (config.getOptionalNumber('brom.notifications.notReadyMinutes') ?? 10) * 60_000,
+    },
+    externalProducers: {
+      enabled: config.getOptionalBoolean('brom.externalProducers.enabled') ?? false,
+      encryptionKey: config.getOptionalString('brom.externalProducers.encryptionKey') ?? null,
     },
     reconciler: {
       enabled: config.getOptionalBoolean('brom.reconciler.enabled') ?? true,
@@ -140,6 +157,12 @@ function readUrls(config: Config, listKey: string, singleKey: string): string[] 
   return single === undefined ? [] : [single];
 }
 
+function readAuthzMode(value: string | undefined): 'live' | 'native' {
+  if (value === undefined || value === 'live') return 'live';
+  if (value === 'native') return 'native';
+  throw new Error(`brom.authz.mode must be live or native, not ${value}`);
+}
+
 function readQueueType(value: string | undefined): 'quorum' | 'classic' {
   if (value === undefined || value === 'quorum') return 'quorum';
   if (value === 'classic') return 'classic';
@@ -155,6 +178,7 @@ export const DEVELOPMENT_SECRETS: readonly string[] = [
   'development-only-sidecar-token-change-me',
   'brom-development-only',
   'no-broker-installed',
+  'ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE=',
 ];
 
 /**
@@ -199,6 +223,14 @@ export function assertProductionConfig(config: Config): void {
 
   if (config.getOptionalBoolean('brom.reconciler.enabled') ?? true) {
     checkSecret('brom.broker.password', config.getOptionalString('brom.broker.password'));
+  }
+
+  // Whether rows exist is checked at startup with the database (createPortalServices).
+  if (config.getOptionalBoolean('brom.externalProducers.enabled') ?? false) {
+    checkSecret(
+      'brom.externalProducers.encryptionKey',
+      config.getOptionalString('brom.externalProducers.encryptionKey'),
+    );
   }
 
   const environment = config.getOptionalString('auth.environment') ?? 'development';

@@ -33,6 +33,31 @@ import {
   createBrokerApi,
   createReconcilerRunner,
 } from './reconciler/runtime/createReconcilerRunner';
+import { SecretBox } from './service/secretBox';
+import { BromConfig } from './config';
+import { DatabaseExternalProducerStore } from './store/ExternalProducerStore';
+
+/**
+ * The box that opens external producers' upstream passwords. Without a key the backend
+ * refuses to start when the feature is enabled or any external producer exists: their
+ * shovels could be neither written nor compared.
+ */
+async function openExternalProducerSecrets(
+  config: BromConfig,
+  store: BromStore,
+): Promise<SecretBox | null> {
+  const { enabled, encryptionKey } = config.externalProducers;
+  if (encryptionKey) return SecretBox.fromBase64(encryptionKey);
+  const existing = await DatabaseExternalProducerStore.create({ db: store.db }).count();
+  if (enabled || existing > 0) {
+    throw new Error(
+      `BROM refuses to start: brom.externalProducers.encryptionKey must be set (${
+        enabled ? 'external producers are enabled' : `${existing} external producers exist`
+      })`,
+    );
+  }
+  return null;
+}
 
 /**
  * BROM: self-service RabbitMQ notification infrastructure.
@@ -89,9 +114,11 @@ export const bromPlugin = createBackendPlugin({
 
         // Every replica's status looks at the broker itself when the last full pass is old.
         const statusBroker = createBrokerApi(bromConfig);
+        const secrets = await openExternalProducerSecrets(bromConfig, store);
         const portal = createPortalServices({
           store,
           permissions,
+          externalProducers: { enabled: bromConfig.externalProducers.enabled, secrets },
           reservedNames: bromConfig.reservedNames,
           broker: {
             vhost: bromConfig.vhost,
@@ -225,6 +252,7 @@ export const bromPlugin = createBackendPlugin({
               type: 'status.changed',
               applications,
             }).catch(error => logger.warn(`Publishing a status signal failed: ${error}`)),
+          secrets,
         });
         if (runner) {
           lifecycle.addStartupHook(() => runner.start());

@@ -61,6 +61,79 @@ export const applicationSettingsSchema = z
   })
   .strict();
 
+/** Longest name RabbitMQ accepts for a queue or exchange (a short string). */
+const brokerName = text(255).min(1, { message: 'must not be empty' });
+
+/** An upstream broker's address: amqp or amqps, a host, no credentials (those go apart). */
+export const upstreamUriSchema = text(1000).superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a URI such as amqps://broker.example.org/vhost' });
+    return;
+  }
+  if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') {
+    ctx.addIssue({ code: 'custom', message: 'must start with amqp:// or amqps://' });
+  } else if (!url.hostname) {
+    ctx.addIssue({ code: 'custom', message: 'must name the upstream host' });
+  } else if (url.username || url.password || value.slice(0, value.indexOf('/', 8)).includes('@')) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must not contain credentials: give username and password separately',
+    });
+  } else if (url.hash) {
+    ctx.addIssue({ code: 'custom', message: 'must not have a #fragment' });
+  }
+});
+
+const externalProducerFields = z
+  .object({
+    upstreamUri: upstreamUriSchema,
+    upstreamExchange: brokerName.nullable().optional(),
+    upstreamRoutingKey: text(255).nullable().optional(),
+    upstreamQueue: brokerName.nullable().optional(),
+    username: text(255).min(1, { message: 'must not be empty' }),
+    /** Write-only: kept encrypted, never returned. Omitted on an update: the stored one stays. */
+    password: z.string().min(1, { message: 'must not be empty' }).max(1024).optional(),
+  })
+  .strict();
+
+function checkUpstreamSource(
+  value: z.infer<typeof externalProducerFields>,
+  ctx: z.RefinementCtx,
+) {
+  const exchange = Boolean(value.upstreamExchange);
+  const queue = Boolean(value.upstreamQueue);
+  if (exchange === queue) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['upstreamQueue'],
+      message: 'give exactly one of upstreamExchange and upstreamQueue',
+    });
+  }
+  if (queue && value.upstreamRoutingKey) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['upstreamRoutingKey'],
+      message: 'only applies to an upstream exchange',
+    });
+  }
+}
+
+/** Registering an external producer: everything, the password included. */
+export const externalProducerCreateSchema = externalProducerFields.superRefine((value, ctx) => {
+  checkUpstreamSource(value, ctx);
+  if (value.password === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required' });
+  }
+});
+
+/** Changing an external producer: the password only when it changes. */
+export const externalProducerUpdateSchema = externalProducerFields.superRefine(checkUpstreamSource);
+
+export type ExternalProducerRequest = z.infer<typeof externalProducerFields>;
+
 export const createApplicationRequestSchema = z
   .object({
     name: applicationNameSchema,
@@ -69,6 +142,7 @@ export const createApplicationRequestSchema = z
     owner: groupRefSchema,
     entityRef: componentRefSchema.nullable().optional(),
     settings: applicationSettingsSchema.partial().optional(),
+    externalProducer: externalProducerCreateSchema.optional(),
   })
   .strict();
 
@@ -80,6 +154,8 @@ export const updateApplicationRequestSchema = z
     owner: groupRefSchema.optional(),
     entityRef: componentRefSchema.nullable().optional(),
     settings: applicationSettingsSchema.partial().optional(),
+    /** null: no longer an external producer (its shovel is removed). */
+    externalProducer: externalProducerUpdateSchema.nullable().optional(),
   })
   .strict();
 

@@ -16,6 +16,24 @@ export interface ApplicationSettings {
   maxLength: number | null;
 }
 
+/**
+ * Where an external producer's notifications come from: a queue or exchange on another
+ * RabbitMQ, which a shovel moves into the producer's exchange. The upstream password is
+ * never part of it: it is written, kept encrypted, and never read back.
+ */
+export interface ExternalProducer {
+  /** `amqp://` or `amqps://` host, port and vhost, without credentials. */
+  upstreamUri: string;
+  /** The upstream exchange the shovel binds a queue of its own to; null when it reads a queue. */
+  upstreamExchange: string | null;
+  /** The binding key on the upstream exchange (`#`: everything). Null when it reads a queue. */
+  upstreamRoutingKey: string | null;
+  /** The upstream queue the shovel consumes; null when it reads an exchange. */
+  upstreamQueue: string | null;
+  /** The upstream user the shovel connects as. */
+  username: string;
+}
+
 export interface Application {
   id: string;
   name: string;
@@ -26,6 +44,8 @@ export interface Application {
   /** A catalog Component this application is, e.g. `component:default/orders`. */
   entityRef: string | null;
   settings: ApplicationSettings;
+  /** Set when the application publishes on another RabbitMQ and a shovel brings its messages in. */
+  externalProducer: ExternalProducer | null;
   generation: number;
   createdAt: string;
   updatedAt: string;
@@ -156,7 +176,7 @@ export interface Page<T> {
 /** Sync status of one broker object or subscription, as the reconciler last saw it. */
 export interface ObjectStatus {
   key: string;
-  kind: 'vhost' | 'exchange' | 'queue' | 'binding' | 'policy';
+  kind: 'vhost' | 'exchange' | 'queue' | 'binding' | 'policy' | 'user' | 'permissions' | 'shovel';
   name: string;
   application: string | null;
   subscriptionId: string | null;

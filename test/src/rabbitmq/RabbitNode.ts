@@ -29,7 +29,7 @@ export interface RabbitNodeOptions {
    * `{ 'auth_backends.2': null, 'auth_backends.2.authn': 'http', 'auth_backends.2.authz': 'internal' }`.
    */
   config?: Record<string, string | null>;
-  /** Plugins to enable. Default: management and the HTTP auth backend. */
+  /** Plugins to enable. Default: {@link DEFAULT_PLUGINS}. */
   plugins?: string[];
   /** Bound on one broker boot (also passed to `rabbitmqctl wait`). Default 120 s. */
   bootTimeoutMs?: number;
@@ -49,6 +49,18 @@ export interface RabbitNodeOptions {
   /** ... and the cluster's administrator (random by default), whom joining keeps. */
   admin?: Credentials;
 }
+
+/**
+ * What every test node enables unless told otherwise: the management API, the
+ * HTTP auth backend, and dynamic shovels with their status in the management
+ * API (external producers).
+ */
+export const DEFAULT_PLUGINS: readonly string[] = [
+  'rabbitmq_management',
+  'rabbitmq_auth_backend_http',
+  'rabbitmq_shovel',
+  'rabbitmq_shovel_management',
+];
 
 const ADMIN_USERNAME = 'brom-test-admin';
 const DEFAULT_BIN_DIR = '/usr/lib/rabbitmq/bin';
@@ -388,7 +400,7 @@ async function prepareNodeDirectory(
   await writeFile(
     files.plugins,
     `[${(
-      options.plugins ?? ['rabbitmq_management', 'rabbitmq_auth_backend_http']
+      options.plugins ?? DEFAULT_PLUGINS
     ).join(',')}].\n`,
   );
   await writeFile(

@@ -68,7 +68,10 @@ describe('the reconciler against a real broker', () => {
     await waitForPasses(env.proxy, rabbit.name, 2, { from });
     const since = env.proxy.requests.filter(r => r.seq > from);
     expect(since.filter(r => r.method !== 'GET')).toEqual([]);
-    // An idle pass reads the vhost, its exchanges, queues, bindings and policies.
+    // An idle pass reads the vhost, its exchanges, queues, bindings, policies and shovel
+    // parameters (shovel statuses only when there are shovels), and (for the native
+    // authorisation mode, so that switching back removes them) the broker's users and the
+    // vhost's permissions and topic permissions.
     const vhost = encodeURIComponent(rabbit.name);
     expect(
       [...new Set(since.map(r => `${r.method} ${r.path}`))].sort(),
@@ -77,8 +80,12 @@ describe('the reconciler against a real broker', () => {
         `GET /api/bindings/${vhost}`,
         `GET /api/exchanges/${vhost}`,
         `GET /api/policies/${vhost}`,
+        `GET /api/parameters/shovel/${vhost}`,
         `GET /api/queues/${vhost}`,
         `GET /api/vhosts/${vhost}`,
+        `GET /api/users`,
+        `GET /api/vhosts/${vhost}/permissions`,
+        `GET /api/vhosts/${vhost}/topic-permissions`,
       ].sort(),
     );
   });

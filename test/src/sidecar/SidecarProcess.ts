@@ -128,6 +128,20 @@ export class SidecarProcess {
   }
 
   /** Waits until the sidecar is ready and `accept` holds for its readiness report. */
+  /** `brom_sidecar_decisions_total` by endpoint, from `/metrics` (allow and deny summed). */
+  async decisions(): Promise<Record<string, number>> {
+    const res = await fetch(`http://127.0.0.1:${this.adminPort}/metrics`);
+    const counts: Record<string, number> = {};
+    for (const line of (await res.text()).split('\n')) {
+      const m =
+        /^brom_sidecar_decisions_total\{[^}]*endpoint="([^"]+)"[^}]*\} (\d+)/.exec(
+          line,
+        );
+      if (m) counts[m[1]] = (counts[m[1]] ?? 0) + Number(m[2]);
+    }
+    return counts;
+  }
+
   async waitUntilReady(
     accept: (readiness: SidecarReadiness) => boolean = () => true,
     timeoutMs = 30_000,

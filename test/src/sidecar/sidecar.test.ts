@@ -18,6 +18,7 @@ import {
   httpAuthFactory,
   userInfoFactory,
 } from '@internal/plugin-brom-backend/testUtils';
+import { isNotFoundError } from '@internal/rabbitmq-management';
 import amqp, { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -34,10 +35,15 @@ import { SidecarProcess } from './SidecarProcess';
  * command, which long-polls the snapshot feed of a real BROM backend listening on a port, on a
  * PostgreSQL database. Applications, types, subscriptions and credentials are made through the
  * REST API as their owners would; the broker objects the reconciler would declare are declared
- * here by the node's administrator (the reconciler is off), so every decision the test sees is
- * the sidecar's.
+ * here by the node's administrator.
  *
- * One dedicated node per file: its auth port can host only one sidecar. The steps share one
+ * The same steps run in both authorisation modes, each on a node of its own:
+ * - `live`: the reconciler is off, so every decision the test sees is the sidecar's;
+ * - `native`: the node authenticates through the sidecar and authorises internally, from the
+ *   users and permissions the portal's real reconciler writes (it adopts the objects declared
+ *   here, which match its own with classic queues), and closes revoked users' connections.
+ *
+ * One dedicated node per mode: its auth port can host only one sidecar. The steps share one
  * portal and build on each other; the last one stops the portal.
  */
 
@@ -57,14 +63,34 @@ const SIDECAR_TOKEN = mockCredentials.service.token({
 
 const ACCESS_REFUSED = /ACCESS.REFUSED/;
 
+/**
+ * The `rabbitmq.conf` lines of each mode over the harness's live defaults
+ * (`auth_backends.1 = internal`, `auth_backends.2 = http`): the native mode keeps the internal
+ * backend first for operators and the reconciler, and makes the second one authenticate
+ * through the sidecar and authorise internally (docs/operations.md).
+ */
+const MODES = ['live', 'native'] as const;
+
+const MODE_CONFIG: Record<'live' | 'native', Record<string, string | null>> = {
+  live: {},
+  native: {
+    'auth_backends.2': null,
+    'auth_backends.2.authn': 'http',
+    'auth_backends.2.authz': 'internal',
+  },
+};
+
 interface Issued {
   username: string;
   secret: string;
   id: string;
 }
 
-describe('the authz sidecar between RabbitMQ and the portal', () => {
-  const node = useDedicatedRabbitNode({ authRequestTimeoutMs: 2_000 });
+describe.each(MODES)('the authz sidecar, %s mode', mode => {
+  const node = useDedicatedRabbitNode({
+    authRequestTimeoutMs: 2_000,
+    config: MODE_CONFIG[mode],
+  });
   const database = useTestDatabase();
 
   let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
@@ -116,6 +142,19 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
       body,
     );
     return { username: credential.username, secret, id: credential.id };
+  }
+
+  async function brokerUserExists(username: string): Promise<boolean> {
+    const management = node().managementClient();
+    try {
+      await management.getUser(username);
+      return true;
+    } catch (error) {
+      if (isNotFoundError(error)) return false;
+      throw error;
+    } finally {
+      await management.close();
+    }
   }
 
   /** Opens a connection, or says why the broker refused it. */
@@ -288,8 +327,22 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
             },
             brom: {
               ...TEST_CONFIG.brom,
-              broker: { vhost: VHOST },
-              reconciler: { enabled: false },
+              ...(mode === 'live'
+                ? {
+                    broker: { vhost: VHOST },
+                    reconciler: { enabled: false },
+                  }
+                : {
+                    authz: { mode: 'native' },
+                    broker: {
+                      vhost: VHOST,
+                      managementUrl: node().managementUrl,
+                      username: node().admin.username,
+                      password: node().admin.password,
+                      queueType: 'classic',
+                    },
+                    reconciler: { enabled: true, resyncSeconds: 5 },
+                  }),
             },
           },
         }),
@@ -316,7 +369,10 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
       routingKeyPattern: 'order.*.created',
       description: 'An order was placed',
     });
-    await api(BOB, 'POST', '/applications', { name: 'billing', owner: TEAM_B });
+    await api(BOB, 'POST', '/applications', {
+      name: 'billing',
+      owner: TEAM_B,
+    });
     const subscription = await api(BOB, 'POST', '/subscriptions', {
       consumer: 'billing',
       producer: 'orders',
@@ -348,6 +404,12 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
     await api(BOB, 'POST', `/subscriptions/${tracking.id}/approve`, {
       generation: tracking.generation,
     });
+    // Tracking also produces: its exchange and its queue share a name.
+    await api(ALICE, 'POST', '/applications/tracking/notification-types', {
+      name: 'parcel-located',
+      routingKeyPattern: 'parcel.located',
+      description: 'A parcel was scanned',
+    });
     producer = await issueCredential(ALICE, 'orders');
     consumer = await issueCredential(BOB, 'billing');
     otherProducer = await issueCredential(BOB, 'shipping');
@@ -370,7 +432,11 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
     );
     try {
       const channel = await admin.createChannel();
-      for (const exchange of ['brom.orders', 'brom.shipping']) {
+      for (const exchange of [
+        'brom.orders',
+        'brom.shipping',
+        'brom.tracking',
+      ]) {
         await channel.assertExchange(exchange, 'topic', { durable: true });
       }
       for (const queue of [
@@ -497,6 +563,19 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
       await connection.close();
     }
 
+    // In the native mode the broker asked the sidecar only who the user is: every resource and
+    // routing key above was decided by the broker itself.
+    const decisions = await sidecar!.decisions();
+    expect({
+      user: decisions.user > 0,
+      resource: (decisions.resource ?? 0) > 0,
+      topic: (decisions.topic ?? 0) > 0,
+    }).toEqual(
+      mode === 'native'
+        ? { user: true, resource: false, topic: false }
+        : { user: true, resource: true, topic: true },
+    );
+
     // The other producer is held to its own exchange in the same way.
     const other = await connectOrFail(otherProducer);
     try {
@@ -561,6 +640,43 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
     }
   });
 
+  it('lets an application that produces and consumes use its exchange and queue, and bind neither', async () => {
+    await waitUntilConnects(otherConsumer);
+    const connection = await connectOrFail(otherConsumer);
+    try {
+      expect(await publish(connection, 'brom.tracking', 'parcel.located')).toBe(
+        'ok',
+      );
+      expect(await publish(connection, 'brom.tracking', 'parcel.lost')).toMatch(
+        ACCESS_REFUSED,
+      );
+      expect(await consume(connection, 'brom.tracking')).toBe('ok');
+      // The broker's permissions cannot tell an exchange from a queue of the same name; binding
+      // still needs topic `read`, which nobody gets, whatever the key.
+      for (const key of ['parcel.located', '', '#']) {
+        expect([
+          key,
+          await onChannel(
+            () => connection.createChannel(),
+            channel => channel.bindQueue('brom.tracking', 'brom.tracking', key),
+          ),
+        ]).toEqual([key, expect.stringMatching(ACCESS_REFUSED)]);
+      }
+      expect(
+        await onChannel(
+          () => connection.createChannel(),
+          channel => channel.bindExchange('brom.tracking', 'brom.tracking', ''),
+        ),
+      ).toMatch(ACCESS_REFUSED);
+      // Nor publish straight into its own queue through the default exchange.
+      expect(await publish(connection, '', 'brom.tracking')).toMatch(
+        ACCESS_REFUSED,
+      );
+    } finally {
+      await connection.close();
+    }
+  });
+
   it('refuses unknown users, wrong secrets, other vhosts and internal users with a wrong password', async () => {
     const randomSecret = () => randomBytes(32).toString('base64url');
     expect(
@@ -614,12 +730,25 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
   it('stops admitting a credential once it is revoked or has expired', async () => {
     const toRevoke = await issueCredential(ALICE, 'orders');
     const expiresInMs = 12_000;
+    const expiresAtMs = Date.now() + expiresInMs;
     const expiring = await issueCredential(BOB, 'billing', {
-      expiresAt: new Date(Date.now() + expiresInMs).toISOString(),
+      expiresAt: new Date(expiresAtMs).toISOString(),
     });
     await waitUntilConnects(toRevoke);
     await waitUntilConnects(expiring);
+    // Connections opened before: the native mode's reconciler closes them.
+    const revokedOpen = await connectOrFail(toRevoke);
+    const expiringOpen = await connectOrFail(expiring);
+    const closedAt = (connection: ChannelModel) =>
+      new Promise<number>(resolve =>
+        connection.once('close', () => resolve(Date.now())),
+      );
+    const revokedClosed = closedAt(revokedOpen);
+    const expiringClosed = closedAt(expiringOpen);
+    revokedOpen.on('error', () => {});
+    expiringOpen.on('error', () => {});
 
+    const revokedAt = Date.now();
     await api(
       ALICE,
       'POST',
@@ -628,13 +757,43 @@ describe('the authz sidecar between RabbitMQ and the portal', () => {
     );
     revoked = toRevoke;
     await waitUntilRefused(toRevoke);
+    // In the native mode the reconciler removes the user's permissions, closes its open
+    // connection, then deletes the user (in the live mode it is off here, and there is none).
+    const revokeToClosedMs =
+      mode === 'native' ? (await revokedClosed) - revokedAt : 0;
+    process.stdout.write(
+      mode === 'native'
+        ? `native mode: revoke -> connection closed ${revokeToClosedMs} ms\n`
+        : `live mode: revoke: open connections are the reconciler's (off here)\n`,
+    );
+    expect(revokeToClosedMs).toBeLessThan(PROPAGATION_MS);
+    await pollUntil(
+      async () =>
+        (await brokerUserExists(toRevoke.username)) ? undefined : true,
+      {
+        timeoutMs: PROPAGATION_MS,
+        describe: () => `the broker user of ${toRevoke.username} to be deleted`,
+      },
+    );
     // The application's other credential is untouched.
     expect(await connectOutcome(producer.username, producer.secret)).toBe(
       'connected',
     );
 
-    // No one touches the expiring credential: the sidecar's clock ends it.
+    // No one touches the expiring credential: the sidecar's clock ends it (and in the native
+    // mode the reconciler, woken at its expiry, closes its connection and removes its user).
     await waitUntilRefused(expiring);
+    const expiryToClosedMs =
+      mode === 'native' ? (await expiringClosed) - expiresAtMs : 0;
+    process.stdout.write(
+      mode === 'native'
+        ? `native mode: expiry -> connection closed ${expiryToClosedMs} ms\n`
+        : `live mode: expiry: open connections are the reconciler's (off here)\n`,
+    );
+    expect(expiryToClosedMs).toBeLessThan(PROPAGATION_MS);
+    await Promise.all(
+      [revokedOpen, expiringOpen].map(c => c.close().catch(() => {})),
+    );
     expect(await connectOutcome(consumer.username, consumer.secret)).toBe(
       'connected',
     );

@@ -5,6 +5,7 @@ import {
 } from '@backstage/plugin-notifications-node';
 import {
   AuthService,
+  BackendFeature,
   BackstageCredentials,
   coreServices,
   createBackendModule,
@@ -191,6 +192,8 @@ export interface BromTestBackendOptions {
   brom?: Record<string, unknown>;
   /** A permission policy in place of BROM's own (`bromPermissionPolicyModule`). */
   policy?: PermissionPolicy;
+  /** More features or service factories, e.g. a root logger that records what is logged. */
+  features?: BackendFeature[];
 }
 
 /** Notifications the backend sent, kept in memory (the notifications backend is not running). */
@@ -236,6 +239,7 @@ export async function startBromTestBackend(
       userInfoFactory,
       authFactory,
       httpAuthFactory,
+      ...(options.features ?? []),
     ],
   });
   return {

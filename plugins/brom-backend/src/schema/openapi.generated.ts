@@ -2232,6 +2232,19 @@ export const spec = {
           },
           "settings": {
             "$ref": "#/components/schemas/ApplicationSettingsPatch"
+          },
+          "externalProducer": {
+            "description": "Registers the application as an external producer; the password is required.",
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/ExternalProducerRequest"
+              },
+              {
+                "required": [
+                  "password"
+                ]
+              }
+            ]
           }
         }
       },
@@ -2280,6 +2293,66 @@ export const spec = {
           },
           "settings": {
             "$ref": "#/components/schemas/ApplicationSettingsPatch"
+          },
+          "externalProducer": {
+            "description": "The upstream of an external producer; without `password` the stored one stays.\nnull: no longer an external producer (its shovel is removed).\n",
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/ExternalProducerRequest"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      },
+      "ExternalProducerRequest": {
+        "description": "Where an external producer publishes: exactly one of `upstreamExchange` and\n`upstreamQueue`. The password is write-only: kept encrypted, never returned.\n",
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "upstreamUri",
+          "username"
+        ],
+        "properties": {
+          "upstreamUri": {
+            "description": "amqp:// or amqps:// host, port and vhost, without credentials.",
+            "type": "string",
+            "maxLength": 1000
+          },
+          "upstreamExchange": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 255
+          },
+          "upstreamRoutingKey": {
+            "description": "Binding key on the upstream exchange; default `#`.",
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 255
+          },
+          "upstreamQueue": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 255
+          },
+          "username": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255
+          },
+          "password": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "writeOnly": true
           }
         }
       },
@@ -2631,6 +2704,7 @@ export const spec = {
           "owner",
           "entityRef",
           "settings",
+          "externalProducer",
           "generation",
           "createdAt",
           "updatedAt",
@@ -2666,6 +2740,17 @@ export const spec = {
           "settings": {
             "$ref": "#/components/schemas/ApplicationSettings"
           },
+          "externalProducer": {
+            "description": "The upstream a shovel brings this application's messages from; never the password.",
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/ExternalProducer"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
           "generation": {
             "$ref": "#/components/schemas/Generation"
           },
@@ -2680,6 +2765,43 @@ export const spec = {
           },
           "queueDeletionConfirmedAt": {
             "$ref": "#/components/schemas/NullableTimestamp"
+          }
+        }
+      },
+      "ExternalProducer": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "upstreamUri",
+          "upstreamExchange",
+          "upstreamRoutingKey",
+          "upstreamQueue",
+          "username"
+        ],
+        "properties": {
+          "upstreamUri": {
+            "type": "string"
+          },
+          "upstreamExchange": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "upstreamRoutingKey": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "upstreamQueue": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "username": {
+            "type": "string"
           }
         }
       },
@@ -3196,7 +3318,10 @@ export const spec = {
               "exchange",
               "queue",
               "binding",
-              "policy"
+              "policy",
+              "user",
+              "permissions",
+              "shovel"
             ]
           },
           "name": {

@@ -1,6 +1,8 @@
 import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import {
   Application,
+  ExternalProducer,
+  ExternalProducerRequest,
   bromApplicationCreatePermission,
   bromApplicationDeletePermission,
   bromApplicationUpdatePermission,
@@ -23,6 +25,7 @@ import {
   DomainEventBody,
   recordChange,
 } from './recordChange';
+import { SecretBox } from './secretBox';
 import { softDelete } from './softDelete';
 import { SubscriptionService } from './SubscriptionService';
 
@@ -32,6 +35,11 @@ export interface ApplicationServiceOptions {
   subscriptions: SubscriptionService;
   /** Names an application may not take: broker users and RabbitMQ's own. */
   reservedNames: string[];
+  /**
+   * Whether applications may be registered as external producers, and the box that seals
+   * their upstream passwords (null when no key is configured).
+   */
+  externalProducers?: { enabled: boolean; secrets: SecretBox | null };
   clock: () => Date;
 }
 
@@ -42,8 +50,10 @@ export class ApplicationService {
   readonly #subscriptions: SubscriptionService;
   readonly #reserved: Set<string>;
   readonly #clock: () => Date;
+  readonly #external: { enabled: boolean; secrets: SecretBox | null };
 
   private constructor(options: ApplicationServiceOptions) {
+    this.#external = options.externalProducers ?? { enabled: false, secrets: null };
     this.#work = options.work;
     this.#access = options.access;
     this.#subscriptions = options.subscriptions;
@@ -94,6 +104,9 @@ export class ApplicationService {
         messageTtlMs: request.settings?.messageTtlMs ?? null,
         maxLength: request.settings?.maxLength ?? null,
       },
+      externalProducer: request.externalProducer
+        ? toExternalProducer(request.externalProducer)
+        : null,
       generation: 1,
       createdAt: now,
       updatedAt: now,
@@ -112,6 +125,9 @@ export class ApplicationService {
       await repositories.applications.insert(application, {
         createdBy: actor.userEntityRef,
       });
+      if (request.externalProducer) {
+        await this.#putExternalProducer(repositories, application, request.externalProducer, undefined);
+      }
       await this.#recordChange(repositories, actor, 'application.created', {
         after: application,
         event: { type: 'application.registered' },
@@ -166,8 +182,22 @@ export class ApplicationService {
               ? before.settings.maxLength
               : request.settings.maxLength,
         },
+        externalProducer:
+          request.externalProducer === undefined
+            ? before.externalProducer
+            : request.externalProducer && toExternalProducer(request.externalProducer),
       });
       await repositories.applications.update(after);
+      if (request.externalProducer === null) {
+        await repositories.externalProducers.remove(after.id);
+      } else if (request.externalProducer) {
+        await this.#putExternalProducer(
+          repositories,
+          after,
+          request.externalProducer,
+          await repositories.externalProducers.find(after.id),
+        );
+      }
       await this.#recordChange(repositories, actor, 'application.updated', {
         before,
         after,
@@ -311,6 +341,42 @@ export class ApplicationService {
     return this.#clock().toISOString();
   }
 
+  /** Stores the upstream, the password sealed (or the stored one kept when none is given). */
+  async #putExternalProducer(
+    repositories: BromRepositories,
+    application: Application,
+    request: ExternalProducerRequest,
+    existing: { password_encrypted: string; created_at: string } | undefined,
+  ) {
+    const { enabled, secrets } = this.#external;
+    if (!enabled || !secrets) {
+      throw new InputError(
+        'External producers are not enabled on this portal (brom.externalProducers.enabled and encryptionKey)',
+      );
+    }
+    if (request.password === undefined && !existing) {
+      throw new InputError(
+        'externalProducer.password is required to register an external producer',
+      );
+    }
+    const producer = toExternalProducer(request);
+    const now = this.#now();
+    await repositories.externalProducers.put({
+      application_id: application.id,
+      upstream_uri: producer.upstreamUri,
+      upstream_exchange: producer.upstreamExchange,
+      upstream_routing_key: producer.upstreamRoutingKey,
+      upstream_queue: producer.upstreamQueue,
+      username: producer.username,
+      password_encrypted:
+        request.password === undefined
+          ? existing!.password_encrypted
+          : secrets.seal(request.password, application.id),
+      created_at: existing?.created_at ?? now,
+      updated_at: now,
+    });
+  }
+
   #assertNameAllowed(name: string) {
     if (this.#reserved.has(name) || name.startsWith('amq')) {
       throw new InputError(
@@ -318,4 +384,16 @@ export class ApplicationService {
       );
     }
   }
+}
+
+/** What the API shows of an external producer: everything but the password. */
+function toExternalProducer(request: ExternalProducerRequest): ExternalProducer {
+  const exchange = request.upstreamExchange || null;
+  return {
+    upstreamUri: request.upstreamUri,
+    upstreamExchange: exchange,
+    upstreamRoutingKey: exchange ? request.upstreamRoutingKey || '#' : null,
+    upstreamQueue: exchange ? null : request.upstreamQueue || null,
+    username: request.username,
+  };
 }

@@ -11,6 +11,7 @@ import { AuditService } from './AuditService';
 import { CatalogExportService } from './CatalogExportService';
 import { CredentialService } from './CredentialService';
 import { NotificationTypeService } from './NotificationTypeService';
+import { SecretBox } from './secretBox';
 import { StatusService, StatusVerification } from './StatusService';
 import { SubscriptionService } from './SubscriptionService';
 
@@ -35,6 +36,8 @@ export function createPortalServices(options: {
   broker: CatalogExport['broker'];
   /** How the reconciler names broker objects: the status compares its records with them. */
   topology: TopologyOptions;
+  /** Whether external producers may be registered, and what seals their passwords. */
+  externalProducers?: { enabled: boolean; secrets: SecretBox | null };
   clock?: () => Date;
   /** The least a sunset may lie ahead when a type is deprecated. Default 30. */
   minimumSunsetDays?: number;
@@ -53,6 +56,7 @@ export function createPortalServices(options: {
     applications: work.repositories.applications,
   });
   const subscriptions = SubscriptionService.create({ work, access, clock });
+  // The status only needs the desired objects' keys: it reads without opening passwords.
   const reconcilerStore = DatabaseReconcilerStore.create(options.store);
   return {
     work,
@@ -61,6 +65,7 @@ export function createPortalServices(options: {
       access,
       subscriptions,
       reservedNames: options.reservedNames,
+      externalProducers: options.externalProducers,
       clock,
     }),
     notificationTypes: NotificationTypeService.create({

@@ -164,6 +164,7 @@ export async function seedExampleData(options: {
         owner: seed.owner,
         entityRef: seed.entityRef ?? null,
         settings: { messageTtlMs: null, maxLength: null },
+        externalProducer: null,
         generation: 1,
         createdAt: now,
         updatedAt: now,

@@ -1,5 +1,5 @@
 import { Application, Page } from '@internal/plugin-brom-common';
-import { Kysely } from 'kysely';
+import { Kysely, SelectQueryBuilder } from 'kysely';
 import { toApplication } from './mappers';
 import {
   countRows,
@@ -61,8 +61,7 @@ export class DatabaseApplicationStore implements ApplicationStore {
       base = base.where(matchesSearch(query.q, ['name', 'title', 'description']));
     }
     const count = await countRows(base);
-    const rows = await base
-      .selectAll()
+    const rows = await withExternalProducer(base)
       .orderBy('name')
       .offset(query.offset)
       .limit(query.limit)
@@ -76,9 +75,7 @@ export class DatabaseApplicationStore implements ApplicationStore {
   }
 
   async findByName(name: string): Promise<Application | undefined> {
-    const row = await this.#db
-      .selectFrom('brom_applications')
-      .selectAll()
+    const row = await withExternalProducer(this.#db.selectFrom('brom_applications'))
       .where('name', '=', name)
       .executeTakeFirst();
     return row && toApplication(row);
@@ -86,9 +83,7 @@ export class DatabaseApplicationStore implements ApplicationStore {
 
   async findByNames(names: string[]): Promise<Application[]> {
     if (names.length === 0) return [];
-    const rows = await this.#db
-      .selectFrom('brom_applications')
-      .selectAll()
+    const rows = await withExternalProducer(this.#db.selectFrom('brom_applications'))
       .where('name', 'in', names)
       .execute();
     return rows.map(toApplication);
@@ -122,6 +117,26 @@ export class DatabaseApplicationStore implements ApplicationStore {
       .where('id', '=', application.id)
       .execute();
   }
+}
+
+/** Every application column, and its external producer's (but never the password). */
+export function withExternalProducer<O>(
+  query: SelectQueryBuilder<BromTables, 'brom_applications', O>,
+) {
+  return query
+    .leftJoin(
+      'brom_external_producers as ep',
+      'ep.application_id',
+      'brom_applications.id',
+    )
+    .selectAll('brom_applications')
+    .select([
+      'ep.upstream_uri as ep_upstream_uri',
+      'ep.upstream_exchange as ep_upstream_exchange',
+      'ep.upstream_routing_key as ep_upstream_routing_key',
+      'ep.upstream_queue as ep_upstream_queue',
+      'ep.username as ep_username',
+    ]);
 }
 
 function toColumns(application: Application) {

@@ -19,6 +19,7 @@ function application(name: string, owner: string): Application {
     owner,
     entityRef: null,
     settings: { messageTtlMs: null, maxLength: null },
+    externalProducer: null,
     generation: 1,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',

@@ -6,6 +6,10 @@ import { CatalogStore, DatabaseCatalogStore } from './CatalogStore';
 import { CredentialStore, DatabaseCredentialStore } from './CredentialStore';
 import { DatabaseDomainEventOutbox, DomainEventOutbox } from './DomainEventStore';
 import {
+  DatabaseExternalProducerStore,
+  ExternalProducerStore,
+} from './ExternalProducerStore';
+import {
   DatabaseNotificationTypeStore,
   NotificationTypeStore,
 } from './NotificationTypeStore';
@@ -16,6 +20,7 @@ import { BromTables } from './tables';
 /** The portal's repositories, all over one connection or one transaction. */
 export interface BromRepositories {
   readonly applications: ApplicationStore;
+  readonly externalProducers: ExternalProducerStore;
   readonly notificationTypes: NotificationTypeStore;
   readonly subscriptions: SubscriptionStore;
   readonly credentials: CredentialStore;
@@ -78,6 +83,7 @@ export class DatabaseUnitOfWork implements BromUnitOfWork {
 function repositoriesOver(db: Kysely<BromTables>): BromRepositories {
   return {
     applications: DatabaseApplicationStore.create({ db }),
+    externalProducers: DatabaseExternalProducerStore.create({ db }),
     notificationTypes: DatabaseNotificationTypeStore.create({ db }),
     subscriptions: DatabaseSubscriptionStore.create({ db }),
     credentials: DatabaseCredentialStore.create({ db }),

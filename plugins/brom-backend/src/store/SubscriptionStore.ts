@@ -6,6 +6,7 @@ import {
   SubscriptionState,
 } from '@internal/plugin-brom-common';
 import { Kysely } from 'kysely';
+import { withExternalProducer } from './ApplicationStore';
 import { toApplication, toDeprecation, toNotificationType, toSubscription } from './mappers';
 import { countRows, OwnerFilter, ownerCriteria } from './queries';
 import { BromTables, SubscriptionRow } from './tables';
@@ -184,9 +185,7 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
       .selectAll()
       .where('id', '=', row.notification_type_id)
       .executeTakeFirstOrThrow();
-    const apps = await this.#db
-      .selectFrom('brom_applications')
-      .selectAll()
+    const apps = await withExternalProducer(this.#db.selectFrom('brom_applications'))
       .where('id', 'in', [row.consumer_application_id, type.application_id])
       .execute();
     const consumer = toApplication(apps.find(a => a.id === row.consumer_application_id)!);

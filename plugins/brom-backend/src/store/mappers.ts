@@ -17,7 +17,20 @@ import {
   SubscriptionRow,
 } from './tables';
 
-export function toApplication(row: ApplicationRow): Application {
+/** The external producer columns an application query joins in (`ep_…`), null when it is none. */
+export interface ExternalProducerColumns {
+  ep_upstream_uri?: string | null;
+  ep_upstream_exchange?: string | null;
+  ep_upstream_routing_key?: string | null;
+  ep_upstream_queue?: string | null;
+  ep_username?: string | null;
+}
+
+/**
+ * The application of a row. `externalProducer` comes from the joined `ep_…` columns
+ * (ApplicationStore joins them); rows read without them say null.
+ */
+export function toApplication(row: ApplicationRow & ExternalProducerColumns): Application {
   return {
     id: row.id,
     name: row.name,
@@ -29,6 +42,15 @@ export function toApplication(row: ApplicationRow): Application {
       messageTtlMs: row.message_ttl_ms,
       maxLength: row.max_length,
     },
+    externalProducer: row.ep_upstream_uri
+      ? {
+          upstreamUri: row.ep_upstream_uri,
+          upstreamExchange: row.ep_upstream_exchange ?? null,
+          upstreamRoutingKey: row.ep_upstream_routing_key ?? null,
+          upstreamQueue: row.ep_upstream_queue ?? null,
+          username: row.ep_username ?? '',
+        }
+      : null,
     generation: row.generation,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -4,6 +4,7 @@ import { Generated } from 'kysely';
 export interface BromTables {
   brom_state_version: { id: number; version: number | string; epoch: string };
   brom_applications: ApplicationRow;
+  brom_external_producers: ExternalProducerRow;
   brom_notification_types: NotificationTypeRow;
   brom_subscriptions: SubscriptionRow;
   brom_credentials: CredentialRow;
@@ -42,6 +43,19 @@ export interface DomainEventCursorRow {
   attempts: number;
   next_attempt_at: string | null;
   last_error: string | null;
+}
+
+/** An external producer's upstream; the password only ever encrypted (see `secretBox.ts`). */
+export interface ExternalProducerRow {
+  application_id: string;
+  upstream_uri: string;
+  upstream_exchange: string | null;
+  upstream_routing_key: string | null;
+  upstream_queue: string | null;
+  username: string;
+  password_encrypted: string;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface ApplicationRow {

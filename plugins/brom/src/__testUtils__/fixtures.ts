@@ -30,6 +30,7 @@ export function application(overrides: Partial<Application> = {}): Application {
     owner: 'group:default/payments',
     entityRef: null,
     settings: { messageTtlMs: null, maxLength: null },
+    externalProducer: null,
     generation: 1,
     createdAt: T0,
     updatedAt: T0,

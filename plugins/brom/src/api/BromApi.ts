@@ -2,6 +2,7 @@ import { createApiRef } from '@backstage/core-plugin-api';
 import {
   Application,
   ApplicationStatus,
+  UnmanagedObjectList,
   AuditEvent,
   Credential,
   IssuedCredential,
@@ -54,6 +55,8 @@ export interface BromApi {
   ): Promise<Application>;
   confirmQueueDeletion(name: string, generation: number): Promise<Application>;
   getApplicationStatus(name: string): Promise<ApplicationStatus>;
+  /** Administrators only (403 for others). */
+  listUnmanagedObjects(): Promise<UnmanagedObjectList>;
 
   listNotificationTypes(
     query?: PageQuery & { q?: string; owner?: string; application?: string },

@@ -48,6 +48,9 @@ export class BromClient implements BromApi {
   getApplicationStatus(name: string) {
     return this.#get(`/applications/${enc(name)}/status`);
   }
+  listUnmanagedObjects() {
+    return this.#get('/unmanaged-objects');
+  }
 
   listNotificationTypes(
     query: PageQuery & {

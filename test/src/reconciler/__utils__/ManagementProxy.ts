@@ -55,7 +55,7 @@ export type FaultRule = (request: {
  */
 export class ManagementProxy {
   readonly #server: Server;
-  readonly #target: URL;
+  #target: URL;
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 32 });
   readonly #sockets = new Set<Socket>();
   readonly #connectionIds = new WeakMap<Socket, number>();
@@ -95,6 +95,12 @@ export class ManagementProxy {
   /** The base URL to configure as `brom.broker.managementUrl`. */
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Sends later requests to another node (requests in flight finish where they went). */
+  retarget(target: string) {
+    this.#target = new URL(target);
+    this.dropConnections();
   }
 
   /** Every request since the last {@link clear}, in arrival order. */

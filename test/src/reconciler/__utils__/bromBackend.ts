@@ -3,6 +3,7 @@ import type {
   NotificationType,
   Subscription,
 } from '@internal/plugin-brom-common';
+import type { BackendFeature } from '@backstage/backend-plugin-api';
 import knexFactory, { Knex } from 'knex';
 import type { AddressInfo } from 'node:net';
 import { createTestDatabase, TestDatabase } from '../../postgres';
@@ -286,6 +287,7 @@ export async function startApiBackend(
   database: TestDatabase,
   brom: Record<string, unknown>,
   ownsDatabase = false,
+  features: BackendFeature[] = [],
 ): Promise<ReconcilerTestBackend> {
   const knex = knexFactory({
     client: 'pg',
@@ -293,7 +295,7 @@ export async function startApiBackend(
     pool: { min: 0, max: 10 },
   });
   try {
-    const backend = await startBromTestBackend(knex, { brom });
+    const backend = await startBromTestBackend(knex, { brom, features });
     const api = new BromTestClient(backend.server);
     const { port } = backend.server.address() as AddressInfo;
     return {

@@ -75,7 +75,16 @@ export function application(
 }
 
 export function emptyBroker(): ObservedTopology {
-  return { vhost: null, exchanges: [], queues: [], bindings: [], policies: [] };
+  return {
+    vhost: null,
+    exchanges: [],
+    queues: [],
+    bindings: [],
+    policies: [],
+    users: [],
+    permissions: [],
+    shovels: [],
+  };
 }
 
 /**
@@ -170,6 +179,30 @@ export class FakeBroker {
           properties_key: object.routingKey === '' ? '~' : object.routingKey,
         });
         break;
+      case 'user':
+        o.users = o.users.filter(u => u.name !== object.name);
+        o.users.push({ name: object.name, password_hash: '', tags: [] });
+        break;
+      case 'permissions':
+        o.permissions = o.permissions.filter(p => p.user !== object.user);
+        o.permissions.push({
+          user: object.user,
+          configure: object.configure,
+          write: object.write,
+          read: object.read,
+          topic: object.topic.map(t => ({ ...t })),
+        });
+        break;
+      case 'shovel':
+        o.shovels = o.shovels.filter(v => v.name !== object.name);
+        // A shovel the fake declares starts at once on its only node.
+        o.shovels.push({
+          name: object.name,
+          vhost: OPTIONS.vhost,
+          value: { ...object.definition },
+          status: { state: 'running', node: 'rabbit@fake' },
+        });
+        break;
       default:
         throw new Error(`unexpected object ${JSON.stringify(object)}`);
     }
@@ -198,6 +231,20 @@ export class FakeBroker {
         break;
       case 'binding':
         o.bindings = o.bindings.filter(b => b !== action.observed);
+        break;
+      case 'user':
+        o.users = o.users.filter(u => u.name !== action.observed.name);
+        o.permissions = o.permissions.filter(
+          p => p.user !== action.observed.name,
+        );
+        break;
+      case 'permissions':
+        o.permissions = o.permissions.filter(
+          p => p.user !== action.observed.user,
+        );
+        break;
+      case 'shovel':
+        o.shovels = o.shovels.filter(v => v.name !== action.observed.name);
         break;
       default:
         throw new Error(`unexpected deletion ${JSON.stringify(action)}`);

@@ -5,6 +5,9 @@ import {
   DesiredPolicy,
   DesiredQueue,
   ObservedBinding,
+  ObservedPermissions,
+  TopicPermissionDefinition,
+  ObservedShovel,
 } from '../core/types';
 import { FakeBroker } from './fakeBroker';
 
@@ -180,6 +183,117 @@ export class FakeBrokerApi implements BrokerApi {
     if (observed) this.broker.remove({ action: 'delete', kind: 'binding', key: '', observed });
   }
 
+  async listUsers() {
+    await this.#call('listUsers');
+    return this.broker.observed.users.map(u => ({ ...u }));
+  }
+
+  async getUser(name: string) {
+    await this.#call(`getUser ${name}`);
+    const found = this.broker.observed.users.find(u => u.name === name);
+    return found && { ...found };
+  }
+
+  async putUser(name: string) {
+    await this.#call(`putUser ${name}`);
+    this.broker.observed.users = [
+      ...this.broker.observed.users.filter(u => u.name !== name),
+      { name, password_hash: '', tags: [] },
+    ];
+  }
+
+  async deleteUser(name: string) {
+    await this.#call(`deleteUser ${name}`);
+    // As RabbitMQ does, deleting a user deletes its permissions.
+    this.broker.observed.users = this.broker.observed.users.filter(u => u.name !== name);
+    this.broker.observed.permissions = this.broker.observed.permissions.filter(
+      p => p.user !== name,
+    );
+  }
+
+  async listPermissions(vhost: string) {
+    await this.#call(`listPermissions ${vhost}`);
+    return this.broker.observed.permissions.map(copyPermissions);
+  }
+
+  async getPermissions(_vhost: string, user: string) {
+    await this.#call(`getPermissions ${user}`);
+    const found = this.broker.observed.permissions.find(p => p.user === user);
+    return found && copyPermissions(found);
+  }
+
+  async putVhostPermissions(
+    _vhost: string,
+    user: string,
+    permissions: { configure: string; write: string; read: string },
+  ) {
+    await this.#call(`putVhostPermissions ${user}`);
+    this.#requireUser(user);
+    this.#permissionsOf(user, entry => ({ ...entry, ...permissions }));
+  }
+
+  async deleteVhostPermissions(_vhost: string, user: string) {
+    await this.#call(`deleteVhostPermissions ${user}`);
+    this.#permissionsOf(user, ({ topic }) => ({ user, topic }));
+  }
+
+  async putTopicPermission(_vhost: string, user: string, topic: TopicPermissionDefinition) {
+    await this.#call(`putTopicPermission ${user} ${topic.exchange}`);
+    this.#requireUser(user);
+    this.#permissionsOf(user, entry => ({
+      ...entry,
+      topic: [...entry.topic.filter(t => t.exchange !== topic.exchange), { ...topic }],
+    }));
+  }
+
+  async deleteTopicPermissions(_vhost: string, user: string) {
+    await this.#call(`deleteTopicPermissions ${user}`);
+    this.#permissionsOf(user, entry => ({ ...entry, topic: [] }));
+  }
+
+  /** The broker refuses permissions for a user that does not exist. */
+  #requireUser(user: string): void {
+    if (!this.broker.observed.users.some(u => u.name === user)) {
+      throw new BrokerRequestError('HTTP 400', 400, `no_such_user ${user}`);
+    }
+  }
+
+  /** Replaces the user's entry; an entry with neither kind of permission left goes. */
+  #permissionsOf(user: string, change: (entry: ObservedPermissions) => ObservedPermissions): void {
+    const list = this.broker.observed.permissions;
+    const entry = list.find(p => p.user === user) ?? { user, topic: [] };
+    const changed = change(entry);
+    const rest = list.filter(p => p.user !== user);
+    this.broker.observed.permissions =
+      changed.configure === undefined && changed.topic.length === 0 ? rest : [...rest, changed];
+  }
+
+  async listShovels(vhost: string) {
+    await this.#call(`listShovels ${vhost}`);
+    return structuredClone(this.broker.observed.shovels);
+  }
+
+  async getShovel(_vhost: string, name: string) {
+    await this.#call(`getShovel ${name}`);
+    const found = this.broker.observed.shovels.find(v => v.name === name);
+    return found && structuredClone(found);
+  }
+
+  async putShovel(_vhost: string, name: string, definition: Record<string, unknown>) {
+    await this.#call(`putShovel ${name}`);
+    this.broker.observed.shovels = this.broker.observed.shovels.filter(v => v.name !== name);
+    this.broker.observed.shovels.push({
+      name,
+      value: structuredClone(definition) as ObservedShovel['value'],
+      status: { state: 'running', node: 'rabbit@fake' },
+    });
+  }
+
+  async deleteShovel(_vhost: string, name: string) {
+    await this.#call(`deleteShovel ${name}`);
+    this.broker.observed.shovels = this.broker.observed.shovels.filter(v => v.name !== name);
+  }
+
   async listUserConnections(username: string): Promise<BrokerConnection[]> {
     await this.#call(`listUserConnections ${username}`);
     return (this.connections.get(username) ?? []).map(name => ({
@@ -206,4 +320,8 @@ export class FakeBrokerApi implements BrokerApi {
     const failure = this.#failures.get(call)?.shift();
     if (failure) throw failure;
   }
+}
+
+function copyPermissions(p: ObservedPermissions): ObservedPermissions {
+  return { ...p, topic: p.topic.map(t => ({ ...t })) };
 }

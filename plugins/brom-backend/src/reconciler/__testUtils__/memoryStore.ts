@@ -22,6 +22,7 @@ export class MemoryReconcilerStore implements ReconcilerStore {
   input: ReconcilerInput;
   readonly rows = new Map<string, SyncStatusRow>();
   revokedUsers: ReconcilerSnapshot['revokedUsers'] = [];
+  nextExpiryAt: number | undefined;
   readonly finalized: string[] = [];
   /** The last full observation: when it started and the unmanaged objects it found. */
   observation: { observedAt: Date; unmanaged: UnmanagedObservation[] } | undefined;
@@ -42,6 +43,7 @@ export class MemoryReconcilerStore implements ReconcilerStore {
       statuses: rows,
       revokedUsers: this.#revokedUsers(),
       cursor: this.#cursor(),
+      nextExpiryAt: this.nextExpiryAt,
     };
   }
 
@@ -58,6 +60,7 @@ export class MemoryReconcilerStore implements ReconcilerStore {
       applicationIds,
       cursor: this.#cursor(),
       revokedUsers: this.#revokedUsers(),
+      nextExpiryAt: this.nextExpiryAt,
     };
   }
 
@@ -153,5 +156,6 @@ function changedApplications(before: ReconcilerInput, after: ReconcilerInput): S
   diff(before.applications, after.applications, a => a.id);
   diff(before.notificationTypes, after.notificationTypes, t => t.applicationId);
   diff(before.subscriptions, after.subscriptions, s => s.consumerApplicationId);
+  diff(before.credentials ?? [], after.credentials ?? [], c => c.applicationId);
   return ids;
 }

@@ -5,8 +5,12 @@ import {
   DesiredQueue,
   ObservedBinding,
   ObservedExchange,
+  ObservedPermissions,
   ObservedPolicy,
   ObservedQueue,
+  ObservedUser,
+  TopicPermissionDefinition,
+  ObservedShovel,
 } from './types';
 
 /** A live AMQP connection as the reconciler needs to see it. */
@@ -51,6 +55,31 @@ export interface BrokerApi {
   ): Promise<ObservedBinding[]>;
   createBinding(vhost: string, binding: DesiredBinding): Promise<void>;
   deleteBinding(vhost: string, binding: ObservedBinding): Promise<void>;
+  /** Every user of the broker (users are not vhost-scoped). */
+  listUsers(): Promise<ObservedUser[]>;
+  getUser(name: string): Promise<ObservedUser | undefined>;
+  /** Creates the user, or resets it, with no internal password and no tags. */
+  putUser(name: string): Promise<void>;
+  deleteUser(name: string): Promise<void>;
+  /** Each user's vhost permissions joined with its topic permissions in the vhost. */
+  listPermissions(vhost: string): Promise<ObservedPermissions[]>;
+  getPermissions(vhost: string, user: string): Promise<ObservedPermissions | undefined>;
+  putVhostPermissions(
+    vhost: string,
+    user: string,
+    permissions: { configure: string; write: string; read: string },
+  ): Promise<void>;
+  deleteVhostPermissions(vhost: string, user: string): Promise<void>;
+  putTopicPermission(vhost: string, user: string, topic: TopicPermissionDefinition): Promise<void>;
+  /** Removes the user's topic permissions on every exchange of the vhost. */
+  deleteTopicPermissions(vhost: string, user: string): Promise<void>;
+  /** Every shovel of the vhost: runtime parameters with the status the plugin reports. */
+  listShovels(vhost: string): Promise<ObservedShovel[]>;
+  getShovel(vhost: string, name: string): Promise<ObservedShovel | undefined>;
+  /** Declares or replaces the shovel's runtime parameter. */
+  putShovel(vhost: string, name: string, definition: Record<string, unknown>): Promise<void>;
+  /** Deletes it through the node that runs it and waits until no node reports it. */
+  deleteShovel(vhost: string, name: string): Promise<void>;
   /**
    * The user's open connections, from the broker's connection tracking: unlike the
    * statistics-based listings it shows a connection as soon as it is open.
@@ -70,6 +99,24 @@ export class BrokerRequestError extends Error {
     this.name = 'BrokerRequestError';
     this.status = status;
     this.body = body;
+  }
+}
+
+/**
+ * A broker user that still has open connections is not deleted: RabbitMQ closes a deleted
+ * user's connections, and after a switch back to the live mode those connections are
+ * authorised by the sidecar and fine. The deletion is retried (with backoff) until they close;
+ * a revoked user's connections are closed by the reconciler once its permissions are gone.
+ */
+export class UserHasConnectionsError extends Error {
+  readonly connections: number;
+
+  constructor(username: string, connections: number) {
+    super(
+      `broker user ${username} still has ${connections} open connection(s); it is deleted once they close, since deleting it would close them`,
+    );
+    this.name = 'UserHasConnectionsError';
+    this.connections = connections;
   }
 }
 
@@ -103,6 +150,9 @@ export function classifyWriteError(error: unknown): {
       reason: 'BrokerError',
       message: `HTTP ${error.status}: ${error.body.slice(0, 300)}`,
     };
+  }
+  if (error instanceof UserHasConnectionsError) {
+    return { terminal: false, reason: 'UserHasConnections', message: error.message };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { terminal: false, reason: 'BrokerUnavailable', message };

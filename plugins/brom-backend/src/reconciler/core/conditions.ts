@@ -55,6 +55,9 @@ export function plannedReadiness(p: Plan): Map<string, Readiness> {
       message: 'matches the broker',
     });
   }
+  for (const { key, readiness: health } of p.running) {
+    readiness.set(key, health);
+  }
   for (const adoption of p.adoptions) {
     readiness.set(adoption.key, {
       status: 'True',

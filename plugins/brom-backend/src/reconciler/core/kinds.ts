@@ -1,11 +1,17 @@
-import { BrokerApi } from './BrokerApi';
+import { BrokerApi, UserHasConnectionsError } from './BrokerApi';
+import type { Readiness } from './conditions';
 import { argumentDifferences, fieldDifference } from './compare';
 import {
+  applicationKey,
+  applicationOfUsername,
   bindingKey,
   bindingWithArgumentsKey,
   exchangeKey,
+  permissionsKey,
   policyKey,
   queueKey,
+  userKey,
+  shovelKey,
   vhostKey,
 } from './naming';
 import {
@@ -22,7 +28,15 @@ import {
  * Where a kind's objects sit in a topology, and the name of the wave its writes go in.
  * Every kind but the vhost is a list in `BrokerTopology` and `ObservedTopology`.
  */
-export type PlanStage = 'vhost' | 'exchanges' | 'queues' | 'policies' | 'bindings';
+export type PlanStage =
+  | 'vhost'
+  | 'exchanges'
+  | 'queues'
+  | 'policies'
+  | 'bindings'
+  | 'users'
+  | 'permissions'
+  | 'shovels';
 
 export type DesiredOf<K extends BrokerObjectKind> = Extract<DesiredObject, { kind: K }>;
 export type ObservedOf<K extends BrokerObjectKind> = Extract<
@@ -42,7 +56,10 @@ export type ObjectRef =
       destination: string;
       destinationType: 'queue' | 'exchange';
       routingKey: string;
-    };
+    }
+  | { kind: 'user'; key: string; name: string }
+  | { kind: 'permissions'; key: string; user: string }
+  | { kind: 'shovel'; key: string; name: string };
 
 type RefOf<K extends BrokerObjectKind> = Extract<ObjectRef, { kind: K }>;
 
@@ -96,6 +113,11 @@ export interface ObjectKind<K extends BrokerObjectKind = BrokerObjectKind> {
     /** True when a differing object is updated by writing it again, false when that is terminal. */
     updatable: boolean;
   };
+  /**
+   * How a managed object that matches its definition is doing, for objects that run (a
+   * shovel connects to its upstream); absent when matching is all there is to it.
+   */
+  health?(desired: DesiredOf<K>, observed: ObservedOf<K>): Readiness;
   put(broker: BrokerApi, vhost: string, desired: DesiredOf<K>): Promise<void>;
   /** Absent when objects of this kind are never deleted. */
   remove?(broker: BrokerApi, vhost: string, observed: ObservedOf<K>): Promise<void>;
@@ -273,6 +295,174 @@ const binding: ObjectKind<'binding'> = {
   remove: (broker, name, observed) => broker.deleteBinding(name, observed),
 };
 
+// Native authorisation mode (docs/decisions/0017-native-authorisation-mode.md): a broker
+// user per live credential and its permissions. Users are not vhost-scoped, so the listing
+// holds every user of the broker; only recorded ones are ever ours.
+
+const user: ObjectKind<'user'> = {
+  kind: 'user',
+  stage: 'users',
+  keyOf: observed => userKey(observed.name),
+  madeFor: observed => [applicationKey(applicationOfUsername(observed.name))],
+  observe: {
+    list: broker => broker.listUsers(),
+    reads: (broker, _vhost, refs) =>
+      refs.map(ref => async () => optional(await broker.getUser(ref.name))),
+    ref: desired => ({ kind: 'user', key: desired.key, name: desired.name }),
+    refOfObserved: (observed, key) => ({ kind: 'user', key, name: observed.name }),
+  },
+  compare: {
+    // The sidecar authenticates the user: an internal password would let it log in past
+    // expiry and revocation, and tags would open the management API.
+    differences: (_desired, observed) => [
+      ...(observed.password_hash ? ['has an internal password (it must have none)'] : []),
+      ...fieldDifference('tags', userTags(observed.tags).join(','), ''),
+    ],
+    updatable: true,
+  },
+  put: (broker, _vhost, desired) => broker.putUser(desired.name),
+  // Its permissions are gone by now (they are deleted first). Deleting the user would also
+  // close its connections, which after a switch back to the live mode are still wanted.
+  remove: async (broker, _vhost, observed) => {
+    const open = await broker.listUserConnections(observed.name);
+    if (open.length > 0) throw new UserHasConnectionsError(observed.name, open.length);
+    await broker.deleteUser(observed.name);
+  },
+};
+
+const permissions: ObjectKind<'permissions'> = {
+  kind: 'permissions',
+  stage: 'permissions',
+  keyOf: observed => permissionsKey(observed.user),
+  madeFor: observed => [applicationKey(applicationOfUsername(observed.user))],
+  observe: {
+    list: (broker, name) => broker.listPermissions(name),
+    reads: (broker, name, refs) =>
+      refs.map(ref => async () => optional(await broker.getPermissions(name, ref.user))),
+    ref: desired => ({ kind: 'permissions', key: desired.key, user: desired.user }),
+    refOfObserved: (observed, key) => ({ kind: 'permissions', key, user: observed.user }),
+  },
+  compare: {
+    differences: (desired, observed) => {
+      const found = new Map(observed.topic.map(t => [t.exchange, t]));
+      return [
+        ...fieldDifference('configure', observed.configure ?? null, desired.configure),
+        ...fieldDifference('write', observed.write ?? null, desired.write),
+        ...fieldDifference('read', observed.read ?? null, desired.read),
+        ...desired.topic.flatMap(t => {
+          const o = found.get(t.exchange);
+          return [
+            ...fieldDifference(`topic ${t.exchange} write`, o?.write ?? null, t.write),
+            ...fieldDifference(`topic ${t.exchange} read`, o?.read ?? null, t.read),
+          ];
+        }),
+        // A topic permission on another exchange only narrows what the user may publish
+        // there; one the user should not have at all is removed.
+        ...(desired.topic.length === 0 && observed.topic.length > 0
+          ? [`topic permissions on ${observed.topic.map(t => t.exchange).join(', ')}`]
+          : []),
+      ];
+    },
+    updatable: true,
+  },
+  // The order matters: a user with `write` on an exchange but no topic permission for it may
+  // publish any routing key. So topic permissions are written before the vhost permissions
+  // (a failure stops there) and removed only after them.
+  put: async (broker, name, desired) => {
+    for (const topic of desired.topic) await broker.putTopicPermission(name, desired.user, topic);
+    await broker.putVhostPermissions(name, desired.user, {
+      configure: desired.configure,
+      write: desired.write,
+      read: desired.read,
+    });
+    if (desired.topic.length === 0) await broker.deleteTopicPermissions(name, desired.user);
+  },
+  remove: async (broker, name, observed) => {
+    await broker.deleteVhostPermissions(name, observed.user);
+    await broker.deleteTopicPermissions(name, observed.user);
+  },
+};
+
+/**
+ * A dynamic shovel from an external producer's upstream into its exchange: the `shovel`
+ * runtime parameter, compared field by field and replaced when it differs (the broker then
+ * restarts it). Its health is what the shovel plugin reports: running, starting (connecting
+ * or waiting to reconnect) or terminated with a reason. The definition carries the upstream
+ * password, so no message here ever shows `src-uri`, and reasons are redacted.
+ */
+const shovel: ObjectKind<'shovel'> = {
+  kind: 'shovel',
+  stage: 'shovels',
+  keyOf: observed => shovelKey(observed.name),
+  madeFor: observed => [shovelKey(observed.name)],
+  observe: {
+    list: (broker, name) => broker.listShovels(name),
+    reads: (broker, name, refs) =>
+      refs.map(ref => async () => optional(await broker.getShovel(name, ref.name))),
+    ref: desired => ({ kind: 'shovel', key: desired.key, name: desired.name }),
+    refOfObserved: (observed, key) => ({ kind: 'shovel', key, name: observed.name }),
+  },
+  compare: {
+    differences: (desired, observed) => {
+      const fields = [
+        ...new Set([...Object.keys(desired.definition), ...Object.keys(observed.value)]),
+      ].sort();
+      return fields.flatMap(field => {
+        const want = desired.definition[field];
+        const have = observed.value[field];
+        if (JSON.stringify(want) === JSON.stringify(have)) return [];
+        // URIs carry credentials: say that they differ, never what they are.
+        if (field.endsWith('-uri')) return [`${field} differs`];
+        return fieldDifference(field, have ?? null, want ?? null);
+      });
+    },
+    updatable: true,
+  },
+  health: (desired, observed) => {
+    const status = observed.status;
+    if (!status) {
+      return {
+        status: 'False',
+        reason: 'ShovelNotReported',
+        message: 'no node reports the shovel (is the rabbitmq_shovel_management plugin enabled?)',
+      };
+    }
+    if (status.state === 'running') {
+      return {
+        status: 'True',
+        reason: 'ShovelRunning',
+        message: `running on ${status.node}`,
+      };
+    }
+    if (status.state === 'terminated') {
+      return {
+        status: 'False',
+        reason: 'ShovelTerminated',
+        message: `terminated on ${status.node}: ${redact(status.reason ?? 'no reason given', desired.secrets)}`,
+      };
+    }
+    return {
+      status: 'False',
+      reason: 'ShovelStarting',
+      message: `${status.state} on ${status.node}: connecting to the upstream, or waiting to reconnect`,
+    };
+  },
+  put: (broker, name, desired) => broker.putShovel(name, desired.name, desired.definition),
+  remove: (broker, name, observed) => broker.deleteShovel(name, observed.name),
+};
+
+/** `text` with every secret (and its URI-encoded form) replaced by `***`. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets) {
+    if (!secret) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret)])) {
+      result = result.split(form).join('***');
+    }
+  }
+  return result;
+}
+
 /**
  * Every kind, in the order puts happen; deletions run in reverse. Policies go before the
  * queues they are for: a queue is then declared with its dead-lettering, TTL and length
@@ -287,6 +477,10 @@ export const KINDS: readonly ObjectKind[] = [
   policy,
   queue,
   binding,
+  user,
+  permissions,
+  // After the exchange it delivers to; deleted before it.
+  shovel,
   // Each entry is typed by its own kind; lookups go by `kind`, so the union view is sound.
 ] as ObjectKind<any>[];
 
@@ -369,6 +563,13 @@ function desiredOfKind(topology: BrokerTopology, stage: PlanStage): DesiredObjec
 
 function optional<T>(found: T | undefined): T[] {
   return found === undefined ? [] : [found];
+}
+
+/** A user's tags as a list, whichever form the broker reports them in. */
+function userTags(tags: string[] | string | undefined): string[] {
+  if (tags === undefined) return [];
+  const list = Array.isArray(tags) ? tags : tags.split(',');
+  return list.map(t => t.trim()).filter(t => t.length > 0);
 }
 
 function isEmpty(record: Record<string, unknown> | undefined): boolean {

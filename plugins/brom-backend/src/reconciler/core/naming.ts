@@ -50,8 +50,39 @@ export function queueKey(name: string): string {
   return `queue:${name}`;
 }
 
+export function shovelKey(name: string): string {
+  return `shovel:${name}`;
+}
+
 export function policyKey(name: string): string {
   return `policy:${name}`;
+}
+
+/** A broker user of a credential (native mode); users are not vhost-scoped. */
+export function userKey(username: string): string {
+  return `user:${username}`;
+}
+
+/** A user's vhost and topic permissions in the managed vhost (native mode). */
+export function permissionsKey(username: string): string {
+  return `permissions:${username}`;
+}
+
+/**
+ * Names an application for attribution only (never a broker object): the users and
+ * permissions of its credentials are made for it.
+ */
+export function applicationKey(applicationName: string): string {
+  return `application:${applicationName}`;
+}
+
+/**
+ * The application a credential's broker username belongs to: credential usernames are
+ * `<application>.<suffix>`, and application names hold no dot.
+ */
+export function applicationOfUsername(username: string): string {
+  const dot = username.indexOf('.');
+  return dot < 0 ? username : username.slice(0, dot);
 }
 
 /**

@@ -609,3 +609,117 @@ describe('plan', () => {
     expect(adopted.adoptions.map(a => a.key)).toEqual(['vhost:brom']);
   });
 });
+
+describe('plan for an external producer', () => {
+  const PASSWORD = 'up$tream/pw';
+
+  function externalInput(
+    upstream: Partial<NonNullable<ReconcilerInput['applications'][number]['externalProducer']>> = {},
+  ): ReconcilerInput {
+    const input = sampleInput();
+    input.applications.push({
+      ...input.applications[0],
+      id: 'app-partner',
+      name: 'partner',
+      externalProducer: {
+        upstreamUri: 'amqps://broker.other.example:5671/partners',
+        upstreamExchange: 'outbox',
+        upstreamRoutingKey: '#',
+        upstreamQueue: null,
+        username: 'brom shovel',
+        password: PASSWORD,
+        ...upstream,
+      },
+    });
+    return input;
+  }
+
+  it('wants its exchange, even before it has types, and a shovel from the upstream into it', () => {
+    const topology = desiredTopology(externalInput(), OPTIONS);
+    expect(topology.exchanges.map(e => e.key)).toContain('exchange:brom.partner');
+    expect(topology.shovels).toEqual([
+      expect.objectContaining({
+        key: 'shovel:brom.partner',
+        name: 'brom.partner',
+        dependsOn: ['vhost:brom', 'exchange:brom.partner'],
+        definition: {
+          'src-protocol': 'amqp091',
+          'src-uri': `amqps://brom%20shovel:${encodeURIComponent(PASSWORD)}@broker.other.example:5671/partners`,
+          'src-exchange': 'outbox',
+          'src-exchange-key': '#',
+          'dest-protocol': 'amqp091',
+          'dest-uri': 'amqp:///brom',
+          'dest-exchange': 'brom.partner',
+          'ack-mode': 'on-confirm',
+          'reconnect-delay': 5,
+        },
+      }),
+    ]);
+    const fromQueue = desiredTopology(
+      externalInput({ upstreamExchange: null, upstreamRoutingKey: null, upstreamQueue: 'outbox-q' }),
+      OPTIONS,
+    ).shovels[0].definition;
+    expect(fromQueue).toMatchObject({ 'src-queue': 'outbox-q' });
+    expect(fromQueue).not.toHaveProperty('src-exchange');
+  });
+
+  it('creates the shovel after the exchange it delivers to, then leaves a running one alone', () => {
+    const broker = new FakeBroker();
+    const first = planFor(externalInput(), broker);
+    const stages = first.waves.map(w => w.stage);
+    expect(stages.indexOf('shovels')).toBeGreaterThan(stages.indexOf('exchanges'));
+    broker.apply(first);
+
+    const second = planFor(externalInput(), broker);
+    expect(plannedWrites(second)).toEqual([]);
+    expect(second.running).toEqual([
+      {
+        key: 'shovel:brom.partner',
+        readiness: { status: 'True', reason: 'ShovelRunning', message: 'running on rabbit@fake' },
+      },
+    ]);
+  });
+
+  it('reports a starting or terminated shovel as not ready, the reason without the password', () => {
+    const broker = convergedBroker(externalInput());
+    const shovel = broker.observed.shovels[0];
+    shovel.status = { state: 'starting', node: 'rabbit@b' };
+    expect(planFor(externalInput(), broker).running[0].readiness).toMatchObject({
+      status: 'False',
+      reason: 'ShovelStarting',
+    });
+    shovel.status = {
+      state: 'terminated',
+      node: 'rabbit@b',
+      reason: `{auth_failure,"amqps://brom%20shovel:${encodeURIComponent(PASSWORD)}@broker" ${PASSWORD}}`,
+    };
+    const terminated = planFor(externalInput(), broker).running[0].readiness;
+    expect(terminated).toMatchObject({ status: 'False', reason: 'ShovelTerminated' });
+    expect(terminated.message).toContain('auth_failure');
+    expect(terminated.message).not.toContain(PASSWORD);
+    expect(terminated.message).not.toContain(encodeURIComponent(PASSWORD));
+  });
+
+  it('replaces the shovel when the password changes, saying only that the URI differs', () => {
+    const broker = convergedBroker(externalInput());
+    const p = planFor(externalInput({ password: 'another' }), broker);
+    const [update] = plannedWrites(p);
+    expect(update).toMatchObject({ action: 'update', key: 'shovel:brom.partner' });
+    expect((update as { differences: string[] }).differences).toEqual(['src-uri differs']);
+  });
+
+  it('deletes the shovel before the exchange of a deleted producer, and finalizes only once it is gone', () => {
+    const broker = convergedBroker(externalInput());
+    const deleted = externalInput();
+    deleted.applications.find(a => a.id === 'app-partner')!.deletedAt = DELETED;
+
+    const p = planFor(deleted, broker);
+    expect(p.waves.filter(w => w.operation === 'delete').map(w => w.stage)).toEqual([
+      'shovels',
+      'exchanges',
+    ]);
+    expect(p.finalizable.applicationIds).not.toContain('app-partner');
+    broker.apply(p);
+    expect(planFor(deleted, broker).finalizable.applicationIds).toContain('app-partner');
+  });
+});

@@ -1,5 +1,7 @@
+import type { Readiness } from './conditions';
 import { desiredObjects, KINDS, kindOf, ObservedOf, observedObjects, PlanStage } from './kinds';
 import {
+  applicationKey,
   applicationObjectNames,
   bindingKey,
   compareCodeUnits,
@@ -7,6 +9,7 @@ import {
   exchangeKey,
   policyKey,
   queueKey,
+  shovelKey,
 } from './naming';
 import {
   BrokerObjectKind,
@@ -111,6 +114,11 @@ export interface Plan {
   blocked: BlockedAction[];
   /** Desired, observed, managed and equal. */
   inSync: string[];
+  /**
+   * Desired, observed, managed and equal objects that run (a shovel), with how they are
+   * doing; their readiness is theirs, not `InSync`.
+   */
+  running: Array<{ key: string; readiness: Readiness }>;
   /** Deleted rows whose managed broker objects are all gone: the finalizer may remove them. */
   finalizable: { applicationIds: string[]; notificationTypeIds: string[] };
 }
@@ -138,11 +146,14 @@ class ApplicationAttribution {
     for (const application of desired.applications) {
       const names = applicationObjectNames(options.prefix, application.name);
       for (const key of [
+        // What its credentials' broker users and permissions are made for (native mode).
+        applicationKey(application.name),
         exchangeKey(names.exchange),
         exchangeKey(names.deadLetterExchange),
         queueKey(names.queue),
         queueKey(names.deadLetterQueue),
         policyKey(names.policy),
+        shovelKey(names.base),
       ]) {
         named.set(key, application.id);
       }
@@ -211,6 +222,7 @@ export function plan(
   const terminal: TerminalAction[] = [];
   const blocked: BlockedAction[] = [];
   const inSync: string[] = [];
+  const running: Plan['running'] = [];
 
   for (const object of wanted) {
     const found = observedByKey.get(object.key);
@@ -221,9 +233,12 @@ export function plan(
     const compare = kindOf(object.kind).compare;
     const differences = compare?.differences(object, found.observed) ?? [];
     const summary = differences.join('; ');
+    const health = kindOf(object.kind).health;
     if (managed.has(object.key)) {
       if (differences.length === 0) {
-        inSync.push(object.key);
+        const readiness = health?.(object, found.observed);
+        if (readiness) running.push({ key: object.key, readiness });
+        else inSync.push(object.key);
       } else if (compare?.updatable) {
         puts.push({
           action: 'update',
@@ -334,6 +349,7 @@ export function plan(
     terminal: terminal.sort(byKey),
     blocked: blocked.sort(byKey),
     inSync: inSync.sort(),
+    running: running.sort(byKey),
     finalizable,
   };
 }

@@ -1,12 +1,17 @@
 import { filterTopology } from './kinds';
+import { routingKeyPatternsToBrokerRegex } from '@internal/brom-authz-snapshot';
 import {
   applicationObjectNames,
   bindingKey,
   compareCodeUnits,
+  escapeRegex,
   exactNamePattern,
   exchangeKey,
+  permissionsKey,
   policyKey,
   queueKey,
+  userKey,
+  shovelKey,
   vhostKey,
 } from './naming';
 import {
@@ -14,8 +19,12 @@ import {
   DesiredBinding,
   DesiredExchange,
   DesiredObject,
+  DesiredPermissions,
   DesiredPolicy,
   DesiredQueue,
+  DesiredUser,
+  DesiredShovel,
+  JsonValue,
   ObjectOwner,
   PolicyDefinition,
   ReconcilerApplication,
@@ -53,7 +62,11 @@ export function desiredTopology(
   const liveNotificationTypes = input.notificationTypes.filter(
     t => t.deletedAt === null && liveApplication(t.applicationId),
   );
-  const producerIds = new Set(liveNotificationTypes.map(t => t.applicationId));
+  // An external producer is a producer from its registration: its shovel needs the exchange.
+  const producerIds = new Set([
+    ...liveNotificationTypes.map(t => t.applicationId),
+    ...applications.filter(a => a.externalProducer).map(a => a.id),
+  ]);
   // Any subscription row keeps the consumer's queue: revoking or rejecting must not
   // silently discard what is already queued; only deleting the application removes it.
   const consumerIds = new Set(
@@ -71,6 +84,7 @@ export function desiredTopology(
   const queues: DesiredQueue[] = [];
   const policies: DesiredPolicy[] = [];
   const bindings = new Map<string, DesiredBinding>();
+  const shovels: DesiredShovel[] = [];
 
   for (const application of applications) {
     if (application.deletedAt !== null) continue;
@@ -82,6 +96,11 @@ export function desiredTopology(
     };
     if (producerIds.has(application.id)) {
       exchanges.push(exchange(names.exchange, 'topic', owner, vhost.key));
+    }
+    if (application.externalProducer) {
+      shovels.push(
+        shovel(names.base, names.exchange, application.externalProducer, owner, options, vhost.key),
+      );
     }
     if (!consumerIds.has(application.id)) continue;
 
@@ -152,6 +171,40 @@ export function desiredTopology(
     if (!bindings.has(desired.key)) bindings.set(desired.key, desired);
   }
 
+  const users: DesiredUser[] = [];
+  const permissions: DesiredPermissions[] = [];
+  if (options.authzMode === 'native') {
+    for (const credential of input.credentials ?? []) {
+      const application = liveApplication(credential.applicationId);
+      if (!application) continue;
+      const owner: ObjectOwner = {
+        applicationId: application.id,
+        subscriptionId: null,
+        generation: application.generation,
+      };
+      const names = applicationObjectNames(options.prefix, application.name);
+      const patterns = liveNotificationTypes
+        .filter(t => t.applicationId === application.id)
+        .map(t => t.routingKeyPattern);
+      const user = userKey(credential.username);
+      users.push({
+        kind: 'user',
+        key: user,
+        name: credential.username,
+        owner,
+        dependsOn: [],
+      });
+      permissions.push({
+        kind: 'permissions',
+        key: permissionsKey(credential.username),
+        user: credential.username,
+        ...nativePermissions(names, patterns, consumerIds.has(application.id)),
+        owner,
+        dependsOn: [vhost.key, user],
+      });
+    }
+  }
+
   const deletedNotificationTypes: RetiredNotificationType[] =
     input.notificationTypes
       .filter(t => t.deletedAt !== null)
@@ -191,6 +244,9 @@ export function desiredTopology(
     queues: queues.sort(byKey),
     policies: policies.sort(byKey),
     bindings: [...bindings.values()].sort(byKey),
+    users: users.sort(byKey),
+    permissions: permissions.sort(byKey),
+    shovels: shovels.sort(byKey),
     applications: applications.map(a => ({
       id: a.id,
       name: a.name,
@@ -219,6 +275,51 @@ export function desiredTopology(
       dependsOn: [vhost.key, exchangeKey(source), queueKey(destination)],
     };
   }
+}
+
+/**
+ * The shovel of an external producer: from the upstream exchange (through a queue the shovel
+ * declares and binds there) or queue, into the producer's exchange on the node the shovel
+ * runs on (`amqp:///vhost`, a direct connection as the reconciler's user), keeping each
+ * message's routing key so subscriptions' bindings route it. `on-confirm`: a message leaves
+ * the upstream only once our broker has it.
+ */
+function shovel(
+  name: string,
+  exchangeName: string,
+  upstream: NonNullable<ReconcilerApplication['externalProducer']>,
+  owner: ObjectOwner,
+  options: TopologyOptions,
+  vhostObjectKey: string,
+): DesiredShovel {
+  const at = upstream.upstreamUri.indexOf('//') + 2;
+  const srcUri = `${upstream.upstreamUri.slice(0, at)}${encodeURIComponent(
+    upstream.username,
+  )}:${encodeURIComponent(upstream.password)}@${upstream.upstreamUri.slice(at)}`;
+  const source: Record<string, JsonValue> = upstream.upstreamQueue
+    ? { 'src-queue': upstream.upstreamQueue }
+    : {
+        'src-exchange': upstream.upstreamExchange ?? '',
+        'src-exchange-key': upstream.upstreamRoutingKey ?? '#',
+      };
+  return {
+    kind: 'shovel',
+    key: shovelKey(name),
+    name,
+    definition: {
+      'src-protocol': 'amqp091',
+      'src-uri': srcUri,
+      ...source,
+      'dest-protocol': 'amqp091',
+      'dest-uri': `amqp:///${encodeURIComponent(options.vhost)}`,
+      'dest-exchange': exchangeName,
+      'ack-mode': 'on-confirm',
+      'reconnect-delay': 5,
+    },
+    secrets: [upstream.password],
+    owner,
+    dependsOn: [vhostObjectKey, exchangeKey(exchangeName)],
+  };
 }
 
 function exchange(
@@ -261,6 +362,55 @@ function queue(
     arguments: { 'x-queue-type': options.queueType },
     owner,
     dependsOn: [vhostObjectKey],
+  };
+}
+
+/** Configure, and vhost read or write of nothing (RabbitMQ's own notation for "none"). */
+const NO_RESOURCES = '';
+/**
+ * A topic permission that matches no routing key. Not `''`: the broker reads an empty topic
+ * permission as `^$`, which would allow the empty routing key.
+ */
+const NO_ROUTING_KEYS = '(?!)';
+
+/** `^name\z` for each name: exactly those names (PCRE's `$` would also accept a final newline). */
+function exactNames(names: string[]): string {
+  if (names.length === 0) return NO_RESOURCES;
+  const escaped = names.map(escapeRegex);
+  return escaped.length === 1
+    ? `^${escaped[0]}\\z`
+    : `^(?:${escaped.join('|')})\\z`;
+}
+
+/**
+ * What the live sidecar allows an application, as broker permissions: `write` on its
+ * exchange and the routing keys of its live types there (producers), `read` on its queue and
+ * dead-letter queue (consumers), no `configure`, no topic `read`. The broker's vhost
+ * permissions do not tell exchanges from queues, so a producer that also consumes may also
+ * `write` to its queue and `read` its exchange (they share a name); what that could allow,
+ * binding its queue to its exchange, needs topic `read`, which nobody gets.
+ */
+export function nativePermissions(
+  names: { exchange: string; queue: string; deadLetterQueue: string },
+  routingKeyPatterns: string[],
+  consumer: boolean,
+): Pick<DesiredPermissions, 'configure' | 'write' | 'read' | 'topic'> {
+  const producer = routingKeyPatterns.length > 0;
+  return {
+    configure: NO_RESOURCES,
+    write: producer ? exactNames([names.exchange]) : NO_RESOURCES,
+    read: consumer
+      ? exactNames([names.queue, names.deadLetterQueue])
+      : NO_RESOURCES,
+    topic: producer
+      ? [
+          {
+            exchange: names.exchange,
+            write: routingKeyPatternsToBrokerRegex(routingKeyPatterns),
+            read: NO_ROUTING_KEYS,
+          },
+        ]
+      : [],
   };
 }
 
@@ -318,6 +468,9 @@ export function inputOfApplications(
     applications: input.applications.filter(a => apps.has(a.id)),
     notificationTypes,
     subscriptions,
+    ...(input.credentials && {
+      credentials: input.credentials.filter(c => apps.has(c.applicationId)),
+    }),
   };
 }
 

@@ -10,6 +10,18 @@ export interface ReconcilerInput {
   applications: ReconcilerApplication[];
   notificationTypes: ReconcilerNotificationType[];
   subscriptions: ReconcilerSubscription[];
+  /**
+   * Credentials neither revoked nor expired, of applications not being deleted. Only the
+   * native authorisation mode derives broker objects from them (a broker user each).
+   */
+  credentials?: ReconcilerCredential[];
+}
+
+/** A live credential: its broker username and whose it is. */
+export interface ReconcilerCredential {
+  id: string;
+  applicationId: string;
+  username: string;
 }
 
 export interface ReconcilerApplication {
@@ -20,6 +32,18 @@ export interface ReconcilerApplication {
   /** Set when the owners accept that deleting the application discards queued messages. */
   queueDeletionConfirmedAt: string | null;
   settings: { messageTtlMs?: number | null; maxLength?: number | null };
+  /** Set for an application whose messages a shovel brings in from another broker. */
+  externalProducer?: ReconcilerExternalProducer | null;
+}
+
+/** An external producer's upstream, the password opened (it goes into the shovel's URI). */
+export interface ReconcilerExternalProducer {
+  upstreamUri: string;
+  upstreamExchange: string | null;
+  upstreamRoutingKey: string | null;
+  upstreamQueue: string | null;
+  username: string;
+  password: string;
 }
 
 export interface ReconcilerNotificationType {
@@ -53,6 +77,12 @@ export interface TopologyOptions {
   queueType: 'quorum' | 'classic';
   /** Priority of our policies, so operators can reason about overlap with their own. */
   policyPriority: number;
+  /**
+   * `live` (the default): the sidecar authorises every resource and routing key. `native`:
+   * the sidecar only authenticates, and the broker authorises from the users and
+   * permissions the reconciler writes (docs/decisions/0017-native-authorisation-mode.md).
+   */
+  authzMode?: 'live' | 'native';
 }
 
 export type BrokerObjectKind =
@@ -60,7 +90,10 @@ export type BrokerObjectKind =
   | 'exchange'
   | 'queue'
   | 'policy'
-  | 'binding';
+  | 'binding'
+  | 'user'
+  | 'permissions'
+  | 'shovel';
 
 /** JSON values as the management API carries them in `arguments` and policy definitions. */
 export type JsonValue =
@@ -149,12 +182,63 @@ export interface DesiredBinding extends DesiredObjectBase {
   owner: ObjectOwner;
 }
 
+/**
+ * The broker user of one live credential (native mode): the credential's username, no
+ * usable internal password (the sidecar authenticates it), no tags.
+ */
+export interface DesiredUser extends DesiredObjectBase {
+  kind: 'user';
+  name: string;
+  owner: ObjectOwner;
+}
+
+/** A topic permission: which routing keys the user may publish to (and bind from) one exchange. */
+export interface TopicPermissionDefinition {
+  exchange: string;
+  write: string;
+  read: string;
+}
+
+/**
+ * Everything a credential's user may do in the vhost (native mode): its vhost permissions
+ * (regular expressions over resource names) and its topic permissions (over routing keys).
+ * One object, so that a topic permission is always in place before the write permission it
+ * narrows, and is removed only after it.
+ */
+export interface DesiredPermissions extends DesiredObjectBase {
+  kind: 'permissions';
+  user: string;
+  configure: string;
+  write: string;
+  read: string;
+  /** By exchange name, sorted. */
+  topic: TopicPermissionDefinition[];
+  owner: ObjectOwner;
+}
+
+/**
+ * A dynamic shovel (`shovel` runtime parameter) from an external producer's upstream into its
+ * exchange. `definition` holds the upstream password inside `src-uri`: never log it; messages
+ * about a shovel go through `redact`.
+ */
+export interface DesiredShovel extends DesiredObjectBase {
+  kind: 'shovel';
+  name: string;
+  definition: Record<string, JsonValue>;
+  /** Secrets inside `definition`, for redaction. */
+  secrets: string[];
+  owner: ObjectOwner;
+}
+
 export type DesiredObject =
   | DesiredVhost
   | DesiredExchange
   | DesiredQueue
   | DesiredPolicy
-  | DesiredBinding;
+  | DesiredBinding
+  | DesiredUser
+  | DesiredPermissions
+  | DesiredShovel;
 
 /**
  * An application as `plan` needs to see it even after it stops contributing objects:
@@ -185,6 +269,11 @@ export interface BrokerTopology {
   queues: DesiredQueue[];
   policies: DesiredPolicy[];
   bindings: DesiredBinding[];
+  /** Native mode only; empty in live mode. */
+  users: DesiredUser[];
+  /** Native mode only; empty in live mode. */
+  permissions: DesiredPermissions[];
+  shovels: DesiredShovel[];
   applications: TopologyApplication[];
   deletedNotificationTypes: RetiredNotificationType[];
 }
@@ -241,6 +330,39 @@ export interface ObservedPolicy {
   priority?: number;
 }
 
+/** A broker user (GET /api/users); not vhost-scoped, so every user of the broker is listed. */
+export interface ObservedUser {
+  name: string;
+  /** Empty when the user has no internal password. */
+  password_hash?: string;
+  /** A list from 3.9 on, a comma-separated string before. */
+  tags: string[] | string;
+}
+
+/**
+ * A user's vhost permissions joined with its topic permissions in the vhost (GET
+ * /api/vhosts/{vhost}/permissions and /topic-permissions). `configure`, `write` and `read`
+ * are absent when the user has topic permissions but no vhost permissions.
+ */
+export interface ObservedPermissions {
+  user: string;
+  configure?: string;
+  write?: string;
+  read?: string;
+  topic: TopicPermissionDefinition[];
+}
+
+/**
+ * A shovel: its runtime parameter (`value`, the URIs with credentials: never log it) and what
+ * the shovel plugin reports of it (null when no node reports it).
+ */
+export interface ObservedShovel {
+  name: string;
+  vhost?: string;
+  value: Record<string, JsonValue>;
+  status: { state: string; node: string; reason?: string } | null;
+}
+
 /** What the management API returned for the vhost; `vhost: null` when it does not exist. */
 export interface ObservedTopology {
   vhost: ObservedVhost | null;
@@ -248,6 +370,9 @@ export interface ObservedTopology {
   queues: ObservedQueue[];
   bindings: ObservedBinding[];
   policies: ObservedPolicy[];
+  users: ObservedUser[];
+  permissions: ObservedPermissions[];
+  shovels: ObservedShovel[];
 }
 
 /** An observed object with the key it would have if we managed it. */
@@ -256,4 +381,7 @@ export type ObservedObject =
   | { kind: 'exchange'; key: string; observed: ObservedExchange }
   | { kind: 'queue'; key: string; observed: ObservedQueue }
   | { kind: 'policy'; key: string; observed: ObservedPolicy }
-  | { kind: 'binding'; key: string; observed: ObservedBinding };
+  | { kind: 'binding'; key: string; observed: ObservedBinding }
+  | { kind: 'user'; key: string; observed: ObservedUser }
+  | { kind: 'permissions'; key: string; observed: ObservedPermissions }
+  | { kind: 'shovel'; key: string; observed: ObservedShovel };

@@ -25,6 +25,19 @@ describe('unmanagedObjects', () => {
       routing_key: 'brom.billing',
       properties_key: 'brom.billing',
     });
+    // Operators' users and their permissions are not objects of the vhost.
+    broker.observed.users.push({
+      name: 'ops',
+      password_hash: 'b3Bz',
+      tags: ['administrator'],
+    });
+    broker.observed.permissions.push({
+      user: 'ops',
+      configure: '.*',
+      write: '.*',
+      read: '.*',
+      topic: [],
+    });
     expect(unmanagedObjects(broker.observed, desired, broker.managed)).toEqual(
       [],
     );

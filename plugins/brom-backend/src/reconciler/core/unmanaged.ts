@@ -13,6 +13,13 @@ export interface UnmanagedObservation {
   destinationApplicationId: string | null;
 }
 
+/**
+ * The kinds reported. Users (of the whole broker, not the vhost) and vhost permissions
+ * (operators' and the reconciler's own are expected there) are access, which the sidecar and
+ * the operators govern, not message routing.
+ */
+const TOPOLOGY_KINDS = new Set<string>(['exchange', 'queue', 'policy', 'binding']);
+
 /** Exchanges the broker defines in every vhost: nobody planted them. */
 function builtInExchange(name: string): boolean {
   return name === '' || name.startsWith('amq.');
@@ -47,7 +54,10 @@ export function unmanagedObjects(
   }
   const found: UnmanagedObservation[] = [];
   for (const object of observedObjects(observed)) {
-    if (object.kind === 'vhost') continue;
+    if (!TOPOLOGY_KINDS.has(object.kind)) continue;
+    // Broker users and their permissions (observed for the native authorisation mode) are
+    // not objects of the vhost: operators' own users are no anomaly.
+    if (object.kind === 'user' || object.kind === 'permissions') continue;
     const { key } = object;
     if (managed.has(key) || desiredKeys.has(key) || ignore.has(key)) continue;
     if (object.kind === 'exchange' && builtInExchange(object.observed.name))

@@ -2,7 +2,11 @@ import {
   isNotFoundError,
   ManagementApiError,
   ManagementClient,
+  ShovelDefinition,
+  ShovelParameter,
+  ShovelStatus,
 } from '@internal/rabbitmq-management';
+import { redact } from '../core/kinds';
 import {
   BrokerApi,
   BrokerConnection,
@@ -16,8 +20,12 @@ import {
   DesiredQueue,
   ObservedBinding,
   ObservedExchange,
+  ObservedPermissions,
   ObservedPolicy,
   ObservedQueue,
+  ObservedUser,
+  TopicPermissionDefinition,
+  ObservedShovel,
 } from '../core/types';
 
 /** {@link BrokerApi} over the RabbitMQ management API client. */
@@ -181,6 +189,126 @@ export class ManagementBrokerApi implements BrokerApi {
     );
   }
 
+  async listUsers(): Promise<ObservedUser[]> {
+    return translate(async () => (await this.#client.listUsers()).map(observedUser));
+  }
+
+  async getUser(name: string): Promise<ObservedUser | undefined> {
+    return translate(async () => {
+      const found = await absentOn404(() => this.#client.getUser(name));
+      return found && observedUser(found);
+    });
+  }
+
+  async putUser(name: string): Promise<void> {
+    // An empty hash is RabbitMQ's "no password": the internal backend refuses every
+    // password for the user, and only another backend (the sidecar) can authenticate it.
+    await translate(() => this.#client.putUser(name, { password_hash: '', tags: '' }));
+  }
+
+  async deleteUser(name: string): Promise<void> {
+    await translate(() => this.#client.deleteUser(name, { ignoreNotFound: true }));
+  }
+
+  async listPermissions(vhost: string): Promise<ObservedPermissions[]> {
+    return translate(async () => {
+      const [permissions, topics] = await Promise.all([
+        this.#client.listVhostPermissions(vhost),
+        this.#client.listVhostTopicPermissions(vhost),
+      ]);
+      const byUser = new Map<string, ObservedPermissions>();
+      for (const p of permissions) {
+        byUser.set(p.user, {
+          user: p.user,
+          configure: p.configure,
+          write: p.write,
+          read: p.read,
+          topic: [],
+        });
+      }
+      for (const t of topics) {
+        const entry = byUser.get(t.user) ?? { user: t.user, topic: [] };
+        entry.topic.push({ exchange: t.exchange, write: t.write, read: t.read });
+        byUser.set(t.user, entry);
+      }
+      return [...byUser.values()];
+    });
+  }
+
+  async getPermissions(vhost: string, user: string): Promise<ObservedPermissions | undefined> {
+    return translate(async () => {
+      const [permission, topics] = await Promise.all([
+        absentOn404(() => this.#client.getPermissions(vhost, user)),
+        absentOn404(() => this.#client.listTopicPermissions(vhost, user)),
+      ]);
+      if (!permission && !topics?.length) return undefined;
+      return {
+        user,
+        ...(permission && {
+          configure: permission.configure,
+          write: permission.write,
+          read: permission.read,
+        }),
+        topic: (topics ?? []).map(t => ({ exchange: t.exchange, write: t.write, read: t.read })),
+      };
+    });
+  }
+
+  async putVhostPermissions(
+    vhost: string,
+    user: string,
+    permissions: { configure: string; write: string; read: string },
+  ): Promise<void> {
+    await translate(() => this.#client.putPermissions(vhost, user, permissions));
+  }
+
+  async deleteVhostPermissions(vhost: string, user: string): Promise<void> {
+    await translate(() => this.#client.deletePermissions(vhost, user, { ignoreNotFound: true }));
+  }
+
+  async putTopicPermission(
+    vhost: string,
+    user: string,
+    topic: TopicPermissionDefinition,
+  ): Promise<void> {
+    await translate(() => this.#client.putTopicPermissions(vhost, user, topic));
+  }
+
+  async deleteTopicPermissions(vhost: string, user: string): Promise<void> {
+    await translate(() =>
+      this.#client.deleteTopicPermissions(vhost, user, { ignoreNotFound: true }),
+    );
+  }
+
+  async listShovels(vhost: string): Promise<ObservedShovel[]> {
+    return translate(async () => {
+      // Without the shovel plugins there are neither parameters nor statuses to list.
+      const parameters = (await absentOn404(() => this.#client.listShovelParameters(vhost))) ?? [];
+      if (parameters.length === 0) return [];
+      const statuses = (await absentOn404(() => this.#client.listShovels(vhost))) ?? [];
+      return parameters.map(p => observedShovel(p, statuses));
+    });
+  }
+
+  async getShovel(vhost: string, name: string): Promise<ObservedShovel | undefined> {
+    return translate(async () => {
+      const parameter = await absentOn404(() => this.#client.getShovelParameter(vhost, name));
+      if (!parameter) return undefined;
+      const statuses = await absentOn404(() => this.#client.getShovelStatus(vhost, name));
+      return observedShovel(parameter, statuses ?? []);
+    });
+  }
+
+  async putShovel(vhost: string, name: string, definition: Record<string, unknown>): Promise<void> {
+    // The broker's answer to a bad definition may quote it, password included.
+    const secrets = secretsOf(definition);
+    await translate(() => this.#client.putShovel(vhost, name, definition as ShovelDefinition), secrets);
+  }
+
+  async deleteShovel(vhost: string, name: string): Promise<void> {
+    await translate(() => this.#client.deleteShovel(vhost, name, { ignoreNotFound: true }));
+  }
+
   async listUserConnections(username: string): Promise<BrokerConnection[]> {
     return translate(async () =>
       (await this.#client.listUserConnections(username)).map(c => ({
@@ -196,6 +324,10 @@ export class ManagementBrokerApi implements BrokerApi {
   }
 }
 
+function observedUser(user: { name: string; tags: string[] | string; password_hash?: string }): ObservedUser {
+  return { name: user.name, tags: user.tags, password_hash: user.password_hash };
+}
+
 /** The read's result, or undefined when the broker answers 404. */
 async function absentOn404<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
@@ -207,13 +339,53 @@ async function absentOn404<T>(read: () => Promise<T>): Promise<T | undefined> {
 }
 
 /** The reconciler classifies failures by status and body; keep those, drop the client's type. */
-async function translate<T>(fn: () => Promise<T>): Promise<T> {
+async function translate<T>(fn: () => Promise<T>, secrets: string[] = []): Promise<T> {
   try {
     return await fn();
   } catch (error) {
     if (error instanceof ManagementApiError) {
-      throw new BrokerRequestError(error.message, error.status, error.body);
+      throw new BrokerRequestError(
+        redact(error.message, secrets),
+        error.status,
+        redact(error.body, secrets),
+      );
+    }
+    if (secrets.length > 0 && error instanceof Error) {
+      throw new Error(redact(error.message, secrets));
     }
     throw error;
   }
+}
+
+function observedShovel(parameter: ShovelParameter, statuses: ShovelStatus[]): ObservedShovel {
+  const status = statuses.find(s => s.name === parameter.name);
+  return {
+    name: parameter.name,
+    vhost: parameter.vhost,
+    value: parameter.value as ObservedShovel['value'],
+    status: status
+      ? {
+          state: status.state,
+          node: status.node,
+          ...(status.reason === undefined ? {} : { reason: String(status.reason) }),
+        }
+      : null,
+  };
+}
+
+/** The passwords in a shovel definition's URIs. */
+function secretsOf(definition: Record<string, unknown>): string[] {
+  const secrets: string[] = [];
+  for (const [field, value] of Object.entries(definition)) {
+    if (!field.endsWith('-uri')) continue;
+    for (const uri of Array.isArray(value) ? value : [value]) {
+      try {
+        const password = new URL(String(uri)).password;
+        if (password) secrets.push(decodeURIComponent(password), password);
+      } catch {
+        // Not a URL: nothing to hide in it.
+      }
+    }
+  }
+  return secrets;
 }

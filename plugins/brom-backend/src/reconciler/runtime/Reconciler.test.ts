@@ -42,6 +42,55 @@ function approveShipping(store: MemoryReconcilerStore) {
 describe('Reconciler', () => {
   afterEach(() => jest.useRealTimers());
 
+  describe('what full passes see beyond their own objects', () => {
+    const BILLING_BINDING = 'binding:brom.orders->queue:brom.billing:order.*.created';
+
+    it('records when the vhost was observed and the unmanaged objects in it', async () => {
+      const { clock, store, api, reconciler } = setup();
+      await reconciler.pass();
+      expect(store.observation).toMatchObject({ unmanaged: [] });
+      clock.ms += 1_000;
+      api.calls.length = 0;
+      api.broker.observed.queues.push({ name: 'spy', durable: true });
+      api.broker.observed.bindings.push({
+        source: 'brom.orders',
+        destination: 'spy',
+        destination_type: 'queue',
+        routing_key: '#',
+        properties_key: '%23',
+      });
+      await reconciler.pass();
+      expect(store.observation?.observedAt.getTime()).toBe(START + 1_000);
+      expect(store.observation?.unmanaged).toEqual([
+        expect.objectContaining({ key: 'queue:spy', sourceApplicationId: null }),
+        expect.objectContaining({
+          key: 'binding:brom.orders->queue:spy:#',
+          sourceApplicationId: 'app-orders',
+        }),
+      ]);
+      // Left alone.
+      expect(api.calls.filter(c => c.includes('spy'))).toEqual([]);
+    });
+
+    it('does not report an object it deleted after the observation a full pass plans with', async () => {
+      const { clock, store, reconciler } = setup();
+      await reconciler.pass();
+      clock.ms += 1_000;
+      const observation = await reconciler.observe();
+      store.input.subscriptions = store.input.subscriptions.map(sub =>
+        sub.id === 'sub-billing' ? { ...sub, state: 'revoked', generation: sub.generation + 1 } : sub,
+      );
+      store.input.version += 1;
+      clock.ms += 1_000;
+      await reconciler.pass({ mode: 'incremental' });
+      expect(store.rows.has(BILLING_BINDING)).toBe(false);
+
+      await reconciler.pass({ observation });
+      expect(store.observation?.observedAt.getTime()).toBe(START + 1_000);
+      expect(store.observation?.unmanaged).toEqual([]);
+    });
+  });
+
   describe('full and incremental passes', () => {
     it('runs a full pass until there is a baseline, then incremental passes read and write only what changed', async () => {
       const { store, api, reconciler } = setup();
@@ -119,8 +168,13 @@ describe('Reconciler', () => {
         'hasVhost brom',
         'listBindings brom',
         'listExchanges brom',
+        // Users and permissions are observed in live mode too: switching back from the
+        // native mode removes those it wrote.
+        'listPermissions brom',
         'listPolicies brom',
         'listQueues brom',
+        'listShovels brom',
+        'listUsers',
       ]);
     });
 
@@ -547,6 +601,111 @@ describe('Reconciler', () => {
       api.calls.length = 0;
       await reconciler.pass({ mode: 'incremental' });
       expect(api.calls).toEqual([]);
+    });
+
+    it('asks for a pass when the next credential expires, to close its connections then', async () => {
+      const { store, reconciler } = setup();
+      store.nextExpiryAt = START + 30_000;
+      expect((await reconciler.pass()).retryAt).toBe(START + 30_000);
+      expect((await reconciler.pass({ mode: 'incremental' })).retryAt).toBe(START + 30_000);
+    });
+
+    describe('in the native authorisation mode', () => {
+      const USER = 'billing.cccc4444';
+
+      /** The sample in native mode, with one credential for billing, converged. */
+      async function native(options: Partial<ReconcilerOptions> = {}) {
+        const env = setup({
+          topology: { ...OPTIONS, authzMode: 'native' },
+          sidecarVersions: async () => [100],
+          ...options,
+        });
+        env.store.input.credentials = [
+          { id: 'cred-billing', applicationId: 'app-billing', username: USER },
+        ];
+        await env.reconciler.pass();
+        expect(env.api.broker.observed.users.map(u => u.name)).toEqual([USER]);
+        env.api.connections.set(USER, ['conn-a']);
+        env.store.input.credentials = [];
+        env.store.input.version += 1;
+        env.store.revokedUsers = [
+          { credentialId: 'cred-billing', username: USER, reason: 'credential revoked', since: iso(START) },
+        ];
+        env.api.calls.length = 0;
+        return env;
+      }
+
+      it("removes a revoked credential's permissions, closes its connections, then deletes its user", async () => {
+        const { clock, store, api, reconciler } = await native();
+
+        const revoked = await reconciler.pass({ mode: 'incremental' });
+        expect(api.calls.filter(c => c.includes(USER))).toEqual([
+          `getUser ${USER}`,
+          `getPermissions ${USER}`,
+          `deleteVhostPermissions ${USER}`,
+          `deleteTopicPermissions ${USER}`,
+          // Deleting the user would close its connections: it waits until they are closed.
+          `listUserConnections ${USER}`,
+          `getPermissions ${USER}`,
+          `listUserConnections ${USER}`,
+          `closeUserConnections ${USER}`,
+        ]);
+        expect(api.connections.has(USER)).toBe(false);
+        expect(store.rows.get(`user:${USER}`)).toMatchObject({ reason: 'UserHasConnections' });
+
+        clock.ms = revoked.retryAt!;
+        await reconciler.pass({ mode: 'incremental' });
+        expect(api.calls).toContain(`deleteUser ${USER}`);
+        expect(api.broker.observed.users).toEqual([]);
+        expect(store.rows.has(`user:${USER}`)).toBe(false);
+      });
+
+      it('keeps the user of a live credential while it has connections after a switch back to live mode', async () => {
+        const env = setup({
+          topology: { ...OPTIONS, authzMode: 'native' },
+          sidecarVersions: async () => [100],
+        });
+        env.store.input.credentials = [
+          { id: 'cred-billing', applicationId: 'app-billing', username: USER },
+        ];
+        await env.reconciler.pass();
+        env.api.connections.set(USER, ['conn-a']);
+
+        const live = Reconciler.create({
+          store: env.store,
+          broker: env.api,
+          logger: silentLogger(),
+          topology: OPTIONS,
+          clock: env.clock,
+          random: () => 0.5,
+        });
+        const switched = await live.pass();
+        expect(env.api.broker.observed.permissions.map(p => p.user)).not.toContain(USER);
+        expect(env.api.broker.observed.users.map(u => u.name)).toEqual([USER]);
+        expect(env.api.connections.get(USER)).toEqual(['conn-a']);
+
+        env.api.connections.delete(USER);
+        env.clock.ms = switched.retryAt!;
+        await live.pass({ mode: 'incremental' });
+        expect(env.api.broker.observed.users).toEqual([]);
+      });
+
+      it('closes no connection while the removal of the permissions is still in flight', async () => {
+        const { api, reconciler } = await native();
+        const removal = api.hold(`deleteVhostPermissions ${USER}`);
+
+        const pass = await reconciler.pass({ mode: 'incremental', writeBudgetMs: 0 });
+        await removal.started;
+        expect(pass.retryAt).toBeDefined();
+        expect(api.calls).not.toContain(`listUserConnections ${USER}`);
+        expect(api.connections.get(USER)).toEqual(['conn-a']);
+
+        removal.release();
+        await reconciler.drain();
+        await reconciler.pass({ mode: 'incremental' });
+        expect(api.calls).toContain(`closeUserConnections ${USER}`);
+        expect(api.connections.has(USER)).toBe(false);
+      });
     });
 
     it('keeps a revocation waiting when closing fails', async () => {

@@ -227,6 +227,12 @@ export class Reconciler {
       clock: this.#clock,
       sidecarVersions: options.sidecarVersions ?? (async () => []),
       graceMs: options.revocationGraceMs ?? 15_000,
+      accessRemoved:
+        options.topology.authzMode === 'native'
+          ? async username =>
+              (await options.broker.getPermissions(options.topology.vhost, username)) ===
+              undefined
+          : undefined,
     });
   }
 
@@ -303,13 +309,18 @@ export class Reconciler {
         managed: new Set([...statuses.values()].filter(r => Boolean(r.managed)).map(r => r.key)),
         revokedUsers: changes.revokedUsers,
         cursor: changes.cursor,
+        nextExpiryAt: changes.nextExpiryAt,
       };
       if (scope.size === 0) {
         this.#cursor = snapshot.cursor;
         this.#metrics?.pass('ok', timings.elapsedMs(), mode);
         const revocations = await this.#revocations.enforce(snapshot, now, logger);
         return {
-          ...passResult(mode, revocations, { retryAt: undefined, writes: 0, finalized: 0 }),
+          ...passResult(mode, revocations, {
+            retryAt: snapshot.nextExpiryAt,
+            writes: 0,
+            finalized: 0,
+          }),
           fullPassWanted: this.#takeFinalizingPutOff(),
         };
       }
@@ -383,7 +394,10 @@ export class Reconciler {
     this.#metrics?.pending(outcome.failed.size + outcome.skipped.size);
     return {
       ...passResult(mode, revocations, {
-        retryAt: this.#applier.earliestRetry([...outcome.failed.keys(), ...outcome.skipped]),
+        retryAt: earliest(
+          this.#applier.earliestRetry([...outcome.failed.keys(), ...outcome.skipped]),
+          snapshot.nextExpiryAt,
+        ),
         writes,
         finalized,
       }),
@@ -562,6 +576,11 @@ export class Reconciler {
       return { ok: false, error, startedAt };
     }
   }
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a < b ? a : b;
 }
 
 function passResult(

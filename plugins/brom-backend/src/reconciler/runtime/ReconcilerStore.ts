@@ -2,10 +2,12 @@ import { Condition } from '@internal/plugin-brom-common';
 import { BromStore, BromTransaction } from '../../store/BromStore';
 import {
   ApplicationRow,
+  ExternalProducerRow,
   NotificationTypeRow,
   SubscriptionRow,
   SyncStatusRow,
 } from '../../store/tables';
+import { SecretBox } from '../../service/secretBox';
 import { ReconcilerInput } from '../core/types';
 import { UnmanagedObservation } from '../core/unmanaged';
 
@@ -29,6 +31,11 @@ export interface ReconcilerSnapshot {
     since: string;
   }>;
   /**
+   * When the next live credential expires (ms since the epoch), if any does: a pass is due
+   * then, to close its connections (and, in the native mode, remove its broker user).
+   */
+  nextExpiryAt?: number;
+  /**
    * Where the change log stood when this was read: {@link ReconcilerStore.readChanges}
    * after it names what changed since.
    */
@@ -47,6 +54,8 @@ export interface ReconcilerChanges {
   /** Where the next read starts. */
   cursor: number;
   revokedUsers: ReconcilerSnapshot['revokedUsers'];
+  /** As in {@link ReconcilerSnapshot.nextExpiryAt}, over every credential. */
+  nextExpiryAt?: number;
 }
 
 export interface StatusRecord {
@@ -195,26 +204,102 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
   readonly #store: BromStore;
   readonly #onStatusChange: ((applications: string[]) => void) | undefined;
 
-  private constructor(store: BromStore, onStatusChange?: (applications: string[]) => void) {
+  readonly #secrets: SecretBox | null;
+
+  private constructor(
+    store: BromStore,
+    onStatusChange: ((applications: string[]) => void) | undefined,
+    secrets: SecretBox | null,
+  ) {
     this.#store = store;
     this.#onStatusChange = onStatusChange;
+    this.#secrets = secrets;
   }
 
   /**
    * `onStatusChange` hears, after each status write commits, the names of the applications
-   * whose recorded status changed (for live pages; it must not throw).
+   * whose recorded status changed (for live pages; it must not throw). `secrets` opens
+   * external producers' upstream passwords for their shovels; without it (the status
+   * service, which only needs the objects' keys) they read as empty.
    */
   static create(
     store: BromStore,
-    options: { onStatusChange?: (applications: string[]) => void } = {},
+    options: {
+      onStatusChange?: (applications: string[]) => void;
+      secrets?: SecretBox | null;
+    } = {},
   ) {
-    return new DatabaseReconcilerStore(store, options.onStatusChange);
+    return new DatabaseReconcilerStore(store, options.onStatusChange, options.secrets ?? null);
+  }
+
+  #externalProducer(row: ExternalProducerRow | undefined) {
+    if (!row) return null;
+    return {
+      upstreamUri: row.upstream_uri,
+      upstreamExchange: row.upstream_exchange,
+      upstreamRoutingKey: row.upstream_routing_key,
+      upstreamQueue: row.upstream_queue,
+      username: row.username,
+      password: this.#secrets ? this.#secrets.open(row.password_encrypted, row.application_id) : '',
+    };
+  }
+
+  /**
+   * The reconciler's input from rows: `credentials` are the live ones (the native mode gives
+   * each a broker user), `upstreams` the external producers' rows by application id.
+   */
+  #toInput(
+    version: number,
+    apps: ApplicationRow[],
+    types: NotificationTypeRow[],
+    subs: SubscriptionRow[],
+    credentials: Array<{ id: string; application_id: string; username: string }>,
+    upstreams: ReadonlyMap<string, ExternalProducerRow>,
+  ): ReconcilerInput {
+    return {
+      version,
+      applications: apps.map(a => ({
+        id: a.id,
+        name: a.name,
+        generation: a.generation,
+        deletedAt: a.deleted_at,
+        queueDeletionConfirmedAt: a.queue_deletion_confirmed_at,
+        settings: { messageTtlMs: a.message_ttl_ms, maxLength: a.max_length },
+        externalProducer: this.#externalProducer(upstreams.get(a.id)),
+      })),
+      notificationTypes: types.map(t => ({
+        id: t.id,
+        applicationId: t.application_id,
+        name: t.name,
+        routingKeyPattern: t.routing_key_pattern,
+        generation: t.generation,
+        deletedAt: t.deleted_at,
+      })),
+      credentials: credentials.map(c => ({
+        id: c.id,
+        applicationId: c.application_id,
+        username: c.username,
+      })),
+      subscriptions: subs.map(s => ({
+        id: s.id,
+        consumerApplicationId: s.consumer_application_id,
+        notificationTypeId: s.notification_type_id,
+        state: s.state as ReconcilerInput['subscriptions'][number]['state'],
+        generation: s.generation,
+      })),
+    };
   }
 
   async read(now: Date): Promise<ReconcilerSnapshot> {
     const nowIso = now.toISOString();
     return this.#store.read(async (tx, version) => {
       const apps = await tx.selectFrom('brom_applications').selectAll().execute();
+      const upstreams = new Map(
+        (await tx.selectFrom('brom_external_producers').selectAll().execute()).map(e => [
+          e.application_id,
+          e,
+        ]),
+      );
       const types = await tx.selectFrom('brom_notification_types').selectAll().execute();
       const subs = await tx.selectFrom('brom_subscriptions').selectAll().execute();
       const creds = await tx
@@ -239,8 +324,23 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
           revokedUsers.push({ credentialId: c.id, username: c.username, reason, since });
         }
       }
+      const nextExpiryAt = creds
+        .filter(c => !c.revoked_at && !deletedApps.has(c.application_id))
+        .map(c => (c.expires_at && c.expires_at > nowIso ? Date.parse(c.expires_at) : NaN))
+        .filter(ms => !Number.isNaN(ms))
+        .reduce<number | undefined>((min, ms) => (min === undefined || ms < min ? ms : min), undefined);
       return {
-        input: toInput(version, apps, types, subs),
+        nextExpiryAt,
+        input: this.#toInput(
+          version,
+          apps,
+          types,
+          subs,
+          creds.filter(
+            c => accessEndReason(c, deletedApps.has(c.application_id), nowIso) === undefined,
+          ),
+          upstreams,
+        ),
         managed,
         statuses,
         revokedUsers,
@@ -310,11 +410,40 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
       const apps = await inChunks([...appIds], chunk =>
         tx.selectFrom('brom_applications').selectAll().where('id', 'in', chunk).execute(),
       );
+      const upstreams = new Map(
+        (
+          await inChunks([...appIds], chunk =>
+            tx
+              .selectFrom('brom_external_producers')
+              .selectAll()
+              .where('application_id', 'in', chunk)
+              .execute(),
+          )
+        ).map(e => [e.application_id, e]),
+      );
+      const deletedApps = new Set(apps.filter(a => a.deleted_at).map(a => a.id));
+      const creds = await inChunks([...appIds], chunk =>
+        tx
+          .selectFrom('brom_credentials')
+          .select(['id', 'application_id', 'username', 'expires_at', 'revoked_at'])
+          .where('application_id', 'in', chunk)
+          .execute(),
+      );
       return {
-        input: toInput(version, apps, types, subs),
+        input: this.#toInput(
+          version,
+          apps,
+          types,
+          subs,
+          creds.filter(
+            c => accessEndReason(c, deletedApps.has(c.application_id), nowIso) === undefined,
+          ),
+          upstreams,
+        ),
         applicationIds,
         cursor,
         revokedUsers: await readRevokedUsers(tx, nowIso),
+        nextExpiryAt: await readNextExpiry(tx, nowIso),
       };
     });
   }
@@ -512,6 +641,10 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
           await tx.deleteFrom('brom_notification_types').where('application_id', '=', a.id).execute();
           await tx.deleteFrom('brom_credentials').where('application_id', '=', a.id).execute();
           await tx.deleteFrom('brom_sync_status').where('application_id', '=', a.id).execute();
+          await tx
+            .deleteFrom('brom_external_producers')
+            .where('application_id', '=', a.id)
+            .execute();
           await tx.deleteFrom('brom_applications').where('id', '=', a.id).execute();
           await tx
             .insertInto('brom_audit_events')
@@ -546,6 +679,20 @@ async function latestEvent(tx: BromTransaction): Promise<number> {
  * Credentials whose access ended and whose connections were not yet closed for good: only
  * those rows, in one query (no enforcement record `enforced:credential:<id>` yet).
  */
+/** When the next live credential of a live application expires, in ms since the epoch. */
+async function readNextExpiry(tx: BromTransaction, nowIso: string): Promise<number | undefined> {
+  const row = await tx
+    .selectFrom('brom_credentials as c')
+    .innerJoin('brom_applications as a', 'a.id', 'c.application_id')
+    .select(eb => eb.fn.min('c.expires_at').as('next'))
+    .where('c.revoked_at', 'is', null)
+    .where('a.deleted_at', 'is', null)
+    .where('c.expires_at', '>', nowIso)
+    .executeTakeFirst();
+  const next = row?.next as string | null | undefined;
+  return next ? Date.parse(next) : undefined;
+}
+
 async function readRevokedUsers(
   tx: BromTransaction,
   nowIso: string,
@@ -591,40 +738,6 @@ async function inChunks<T>(ids: string[], query: (chunk: string[]) => Promise<T[
 
 function uniqueById<T extends { id: string }>(rows: T[]): T[] {
   return [...new Map(rows.map(r => [r.id, r])).values()];
-}
-
-function toInput(
-  version: number,
-  apps: ApplicationRow[],
-  types: NotificationTypeRow[],
-  subs: SubscriptionRow[],
-): ReconcilerInput {
-  return {
-    version,
-    applications: apps.map(a => ({
-      id: a.id,
-      name: a.name,
-      generation: a.generation,
-      deletedAt: a.deleted_at,
-      queueDeletionConfirmedAt: a.queue_deletion_confirmed_at,
-      settings: { messageTtlMs: a.message_ttl_ms, maxLength: a.max_length },
-    })),
-    notificationTypes: types.map(t => ({
-      id: t.id,
-      applicationId: t.application_id,
-      name: t.name,
-      routingKeyPattern: t.routing_key_pattern,
-      generation: t.generation,
-      deletedAt: t.deleted_at,
-    })),
-    subscriptions: subs.map(s => ({
-      id: s.id,
-      consumerApplicationId: s.consumer_application_id,
-      notificationTypeId: s.notification_type_id,
-      state: s.state as ReconcilerInput['subscriptions'][number]['state'],
-      generation: s.generation,
-    })),
-  };
 }
 
 /** Why a credential's broker user may no longer connect, if it may not. */

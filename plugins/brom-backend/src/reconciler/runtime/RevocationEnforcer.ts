@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Clock } from '../core/backoff';
 import { BrokerApi, classifyWriteError } from '../core/BrokerApi';
+import { permissionsKey } from '../core/naming';
 import { ReconcilerSnapshot, ReconcilerStore } from './ReconcilerStore';
 
 /** How often connections of a recent revocation are looked for again. */
@@ -18,6 +19,12 @@ export interface RevocationEnforcerOptions {
   sidecarVersions: () => Promise<number[]>;
   /** How long after a revocation its users' connections are still looked for and closed. */
   graceMs: number;
+  /**
+   * Native mode: whether the broker no longer grants the user anything. Its connections are
+   * closed only then (permissions removed, then connections closed), so a client that
+   * reconnects at once finds no access left, and cached decisions die with the connection.
+   */
+  accessRemoved?: (username: string) => Promise<boolean>;
 }
 
 export interface Enforcement {
@@ -40,6 +47,7 @@ export class RevocationEnforcer {
   readonly #clock: Clock;
   readonly #sidecarVersions: () => Promise<number[]>;
   readonly #graceMs: number;
+  readonly #accessRemoved?: (username: string) => Promise<boolean>;
 
   private constructor(options: RevocationEnforcerOptions) {
     this.#broker = options.broker;
@@ -47,6 +55,7 @@ export class RevocationEnforcer {
     this.#clock = options.clock;
     this.#sidecarVersions = options.sidecarVersions;
     this.#graceMs = options.graceMs;
+    this.#accessRemoved = options.accessRemoved;
   }
 
   static create(options: RevocationEnforcerOptions): RevocationEnforcer {
@@ -70,6 +79,7 @@ export class RevocationEnforcer {
     const settled = (since: string) => now.getTime() - Date.parse(since) >= this.#graceMs;
     const enforced: string[] = [];
     for (const user of snapshot.revokedUsers) {
+      if (!(await this.#removed(user.username, snapshot.managed, logger))) continue;
       if ((await this.#close(user.username, user.reason, logger)) && settled(user.since)) {
         enforced.push(`credential:${user.credentialId}`);
       }
@@ -78,6 +88,25 @@ export class RevocationEnforcer {
       await this.#store.recordEnforced(enforced, new Date(this.#clock.now()));
     }
     return enforced.length < pending ? { waitingForSidecars: 0, recheckAt } : { waitingForSidecars: 0 };
+  }
+
+  /** Whether the broker's own permissions for the user are gone (always, in live mode). */
+  async #removed(
+    username: string,
+    managed: ReadonlySet<string>,
+    logger: LoggerService,
+  ): Promise<boolean> {
+    // Permissions we never recorded are not ours to wait for (none written yet, or an
+    // operator's user of that name, reported as a conflict).
+    if (!this.#accessRemoved || !managed.has(permissionsKey(username))) return true;
+    try {
+      return await this.#accessRemoved(username);
+    } catch (error) {
+      logger.debug(
+        `Checking the broker permissions of ${username} failed: ${classifyWriteError(error).message}`,
+      );
+      return false;
+    }
   }
 
   /** True once the user has no open connection left (none found, or all closed). */

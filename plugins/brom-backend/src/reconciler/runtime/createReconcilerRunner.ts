@@ -10,6 +10,7 @@ import { ManagementBrokerApi } from './ManagementBrokerApi';
 import { createReconcilerMetrics } from './metrics';
 import { Reconciler } from './Reconciler';
 import { ReconcilerRunner } from './ReconcilerRunner';
+import { SecretBox } from '../../service/secretBox';
 import { DatabaseReconcilerStore } from './ReconcilerStore';
 
 /** The broker's management API as configured, or undefined when no broker is configured. */
@@ -34,6 +35,8 @@ export function createReconcilerRunner(options: {
   logger: LoggerService;
   /** Hears which applications' recorded broker status changed (see DatabaseReconcilerStore). */
   onStatusChange?: (applications: string[]) => void;
+  /** Opens external producers' upstream passwords. */
+  secrets?: SecretBox | null;
 }): ReconcilerRunner | undefined {
   const { config, store, watcher } = options;
   const logger = options.logger.child({ component: 'reconciler' });
@@ -51,7 +54,10 @@ export function createReconcilerRunner(options: {
   const clock = systemClock;
   const lease = DatabaseLeaderLease.create({ store, logger, clock });
   const reconciler = Reconciler.create({
-    store: DatabaseReconcilerStore.create(store, { onStatusChange: options.onStatusChange }),
+    store: DatabaseReconcilerStore.create(store, {
+      onStatusChange: options.onStatusChange,
+      secrets: options.secrets,
+    }),
     broker,
     logger,
     topology: {
@@ -59,6 +65,7 @@ export function createReconcilerRunner(options: {
       prefix: config.prefix,
       queueType: config.broker.queueType,
       policyPriority: config.broker.policyPriority,
+      authzMode: config.authzMode,
     },
     concurrency: config.reconciler.concurrency,
     backoffBaseMs: config.reconciler.backoffBaseMs,

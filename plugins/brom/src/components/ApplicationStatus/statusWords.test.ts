@@ -39,6 +39,29 @@ const condition = (
 });
 
 describe('status in plain words', () => {
+  it('says where a shovel runs, and why it is not running', () => {
+    const shovel = (c: ReturnType<typeof condition>) =>
+      object({ key: 'shovel:brom.partner', kind: 'shovel', name: 'brom.partner', condition: c });
+    expect(describeObject(shovel(condition('True', 'ShovelRunning', '')))).toBe(
+      'Shovel from the upstream brom.partner',
+    );
+    expect(
+      describeReadiness(shovel(condition('True', 'ShovelRunning', 'running on rabbit@node-2')), now),
+    ).toBe('Ready: running on rabbit@node-2');
+    expect(
+      describeReadiness(
+        shovel(
+          condition(
+            'False',
+            'ShovelStarting',
+            'starting on rabbit@node-2: connecting to the upstream, or waiting to reconnect',
+          ),
+        ),
+        now,
+      ),
+    ).toBe('Failing: starting on rabbit@node-2: connecting to the upstream, or waiting to reconnect');
+  });
+
   it('says a synced object is ready', () => {
     expect(
       describeReadiness(

@@ -13,6 +13,9 @@ const KIND_WORDS: Record<ObjectStatus['kind'], string> = {
   queue: 'Queue',
   binding: 'Binding',
   policy: 'Policy',
+  user: 'Broker user',
+  permissions: 'Permissions of',
+  shovel: 'Shovel from the upstream',
 };
 
 /** "Queue brom.orders", "Subscription binding brom.payments-api->…". */
@@ -29,7 +32,8 @@ export function describeObject(object: ObjectStatus): string {
  */
 export function describeReadiness(object: ObjectStatus, now: Date): string {
   const { status, message, reason } = object.condition;
-  if (status === 'True') return 'Ready';
+  // A shovel's readiness says where it runs ("running on rabbit@node-2").
+  if (status === 'True') return object.kind === 'shovel' ? `Ready: ${message}` : 'Ready';
   const why = message || reason;
   const retry = nextAttemptInWords(object, now);
   const head = status === 'False' ? `Failing: ${why}` : `In progress: ${why}`;
@@ -85,6 +89,12 @@ export function describePurpose(object: ObjectStatus): string {
       return 'sends rejected messages to the queue that keeps them';
     case 'policy':
       return 'limits and time-to-live settings of the queues';
+    case 'user':
+      return 'the broker user of one of your credentials (native authorisation)';
+    case 'permissions':
+      return 'what that credential may publish and read, enforced by the broker itself';
+    case 'shovel':
+      return 'brings what you publish on your own RabbitMQ (the upstream) into your exchange';
     default:
       return '';
   }

@@ -10,7 +10,9 @@ import DialogContentText from '@material-ui/core/DialogContentText';
 import {
   Application,
   bromApplicationDeletePermission,
+  bromApplicationUpdatePermission,
 } from '@internal/plugin-brom-common';
+import { ExternalProducerDialog } from '../ExternalProducer';
 import { useState } from 'react';
 import { bromApiRef } from '../../api/BromApi';
 import { PermittedButton } from '../common/PermittedButton';
@@ -45,6 +47,8 @@ export const ApplicationSummaryCard = ({
 }: ApplicationSummaryCardProps) => {
   const api = useApi(bromApiRef);
   const [deleting, setDeleting] = useState(false);
+  const [editingUpstream, setEditingUpstream] = useState(false);
+  const upstream = application.externalProducer;
   return (
     <InfoCard
       title={application.title}
@@ -73,8 +77,35 @@ export const ApplicationSummaryCard = ({
           ),
           state: lifecycle(application),
           registered: formatTime(application.createdAt),
+          upstream: upstream
+            ? `${upstream.upstreamUri}, ${
+                upstream.upstreamQueue
+                  ? `queue ${upstream.upstreamQueue}`
+                  : `exchange ${upstream.upstreamExchange} (${upstream.upstreamRoutingKey})`
+              }, as ${upstream.username}`
+            : 'none: publishes on this broker',
         }}
       />
+      {!application.deletedAt && (
+        <PermittedButton
+          permission={bromApplicationUpdatePermission}
+          application={application}
+          variant="outlined"
+          onClick={() => setEditingUpstream(true)}
+        >
+          {upstream ? 'Change upstream' : 'Publish from another RabbitMQ'}
+        </PermittedButton>
+      )}
+      {editingUpstream && (
+        <ExternalProducerDialog
+          application={application}
+          onClose={() => setEditingUpstream(false)}
+          onSaved={saved => {
+            setEditingUpstream(false);
+            onChange(saved);
+          }}
+        />
+      )}
       {deleting && (
         <ConfirmDialog
           title={`Delete application ${application.name}?`}

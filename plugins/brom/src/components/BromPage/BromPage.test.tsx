@@ -64,4 +64,18 @@ describe('BromPage', () => {
       screen.getByRole('button', { name: 'Delete application' }),
     ).toBeInTheDocument();
   });
+
+  it('shows administrators the objects BROM does not manage', async () => {
+    const withUnmanaged = bromApi({
+      ...api(),
+      listApprovals: jest.fn().mockResolvedValue(page([subscription()], 2)),
+      listNotificationTypes: jest.fn().mockResolvedValue(page([])),
+      listUnmanagedObjects: jest
+        .fn()
+        .mockResolvedValue({ observedAt: null, items: [] }),
+    });
+    await renderWithBrom(<BromPage />, withUnmanaged);
+    await userEvent.click(await screen.findByRole('tab', { name: 'Broker' }));
+    expect(await screen.findByText('Nothing unmanaged')).toBeInTheDocument();
+  });
 });

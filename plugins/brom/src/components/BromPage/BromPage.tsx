@@ -6,6 +6,8 @@ import {
   TabbedLayout,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { bromBrokerReadUnmanagedPermission } from '@internal/plugin-brom-common';
 import { makeStyles } from '@material-ui/core/styles';
 import { Route, Routes } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
@@ -15,6 +17,7 @@ import { ApprovalsInbox } from '../ApprovalsInbox';
 import { ConsumerCatalogue } from '../ConsumerCatalogue';
 import { MyApplications } from '../MyApplications';
 import { ProducerCatalogue } from '../ProducerCatalogue';
+import { UnmanagedObjectsCard } from '../UnmanagedObjects';
 import { useBromSignal } from '../common/useBromSignal';
 
 /** "Approvals (3)" once the inbox is counted. */
@@ -42,6 +45,10 @@ const useStyles = makeStyles(theme => ({
 const BromHome = () => {
   const classes = useStyles();
   const approvals = useApprovalsLabel();
+  // Administrators only: others would meet a 403 there.
+  const unmanaged = usePermission({
+    permission: bromBrokerReadUnmanagedPermission,
+  });
   return (
     <Page themeId="tool">
       <Header
@@ -68,6 +75,11 @@ const BromHome = () => {
           <TabbedLayout.Route path="/approvals" title={approvals.label}>
             <ApprovalsInbox onDecided={approvals.refresh} />
           </TabbedLayout.Route>
+          {unmanaged.allowed && (
+            <TabbedLayout.Route path="/unmanaged" title="Broker">
+              <UnmanagedObjectsCard />
+            </TabbedLayout.Route>
+          )}
         </TabbedLayout>
       </Content>
     </Page>

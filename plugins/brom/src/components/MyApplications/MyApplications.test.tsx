@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   application,
@@ -14,6 +14,11 @@ const groups = [
   'group:default/payments',
   'group:default/platform',
 ];
+
+/** Sets a text field at once (typing long values key by key is slow on a loaded machine). */
+async function fill(field: HTMLElement, value: string) {
+  fireEvent.change(field, { target: { value } });
+}
 
 async function openRegisterDialog() {
   await userEvent.click(
@@ -149,6 +154,54 @@ describe('MyApplications', () => {
     expect(
       await screen.findAllByRole('link', { name: 'orders-api' }),
     ).toHaveLength(2);
+  });
+
+  it('registers an external producer, its upstream checked before sending', async () => {
+    const registered = application({ name: 'partner' });
+    const createApplication = jest.fn().mockResolvedValue(registered);
+    await renderWithBrom(
+      <MyApplications />,
+      bromApi({
+        listApplications: jest.fn().mockResolvedValue(page([])),
+        createApplication,
+      }),
+      { ownershipEntityRefs: groups },
+    );
+    const dialog = await openRegisterDialog();
+    await fill(within(dialog).getByLabelText('Name'), 'partner');
+    expect(within(dialog).queryByLabelText('Upstream URI')).not.toBeInTheDocument();
+    await userEvent.click(
+      within(dialog).getByLabelText(/Publishes on another RabbitMQ/),
+    );
+    await fill(within(dialog).getByLabelText('Upstream URI'), 'amqps://shovel:secret@broker.partner.example/partners');
+    await fill(within(dialog).getByLabelText('Upstream exchange'), 'outbox');
+    await fill(within(dialog).getByLabelText('Upstream user'), 'brom-shovel');
+    const register = within(dialog).getByRole('button', { name: 'Register' });
+    await userEvent.click(register);
+    expect(
+      within(dialog).getByText('must not contain credentials: give username and password separately'),
+    ).toBeInTheDocument();
+    expect(within(dialog).getByText('is required')).toBeInTheDocument();
+    expect(createApplication).not.toHaveBeenCalled();
+
+    const uri = within(dialog).getByLabelText('Upstream URI');
+    await fill(uri, 'amqps://broker.partner.example/partners');
+    const password = within(dialog).getByLabelText('Upstream password');
+    expect(password).toHaveAttribute('type', 'password');
+    await fill(password, 'upstream-secret');
+    await userEvent.click(register);
+    expect(createApplication).toHaveBeenCalledWith({
+      name: 'partner',
+      owner: 'group:default/payments',
+      externalProducer: {
+        upstreamUri: 'amqps://broker.partner.example/partners',
+        upstreamExchange: 'outbox',
+        upstreamRoutingKey: '#',
+        upstreamQueue: null,
+        username: 'brom-shovel',
+        password: 'upstream-secret',
+      },
+    });
   });
 
   it('shows the backend’s 409 when the name is taken', async () => {

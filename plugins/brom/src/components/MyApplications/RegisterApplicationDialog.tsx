@@ -19,6 +19,12 @@ import { EntityOption } from '../common/EntityOption';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { useOwnedGroups } from '../common/useOwnedGroups';
 import { FieldErrors, fieldErrorsOf } from '../common/validation';
+import {
+  ExternalProducerFields,
+  externalProducerErrorsOf,
+  externalProducerFormOf,
+  externalProducerRequestOf,
+} from '../ExternalProducer';
 
 export interface RegisterApplicationDialogProps {
   onClose: () => void;
@@ -40,6 +46,8 @@ export const RegisterApplicationDialog = ({
     entityRef: '',
   });
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [external, setExternal] = useState(externalProducerFormOf(null));
+  const [externalErrors, setExternalErrors] = useState<FieldErrors>({});
   const owner = form.owner || groups.value?.[0] || '';
 
   const update =
@@ -55,13 +63,15 @@ export const RegisterApplicationDialog = ({
       description: form.description || undefined,
       owner,
       entityRef: form.entityRef || undefined,
+      externalProducer: externalProducerRequestOf(external) ?? undefined,
     });
     if (!parsed.success) {
       setFieldErrors(fieldErrorsOf(parsed.error));
+      setExternalErrors(externalProducerErrorsOf(parsed.error));
       return;
     }
     onRegistered(await api.createApplication(parsed.data));
-  }, [api, form, owner, onRegistered]);
+  }, [api, form, owner, external, onRegistered]);
 
   const field = (name: keyof typeof form, label: string, helper: string) => ({
     id: `brom-register-${name}`,
@@ -130,6 +140,16 @@ export const RegisterApplicationDialog = ({
             'Catalog component (optional)',
             'The catalog Component this application is, e.g. component:default/orders',
           )}
+        />
+        <ExternalProducerFields
+          form={external}
+          onChange={next => {
+            setExternal(next);
+            setExternalErrors({});
+          }}
+          errors={externalErrors}
+          hasStoredPassword={false}
+          idPrefix="brom-register-external"
         />
         <ErrorAlert error={error} />
       </>

@@ -158,4 +158,48 @@ describe('ProducerCatalogue', () => {
     ).toBeInTheDocument();
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
   });
+
+  it('says when an automatically approved subscription cannot be bound yet', async () => {
+    const requestSubscription = jest.fn().mockResolvedValue(
+      subscription({
+        consumer: 'invoicing',
+        state: 'approved',
+        blocked: [
+          {
+            key: 'queue:brom.invoicing',
+            reason: 'Conflict',
+            message:
+              'an unmanaged queue with the same identity exists and differs',
+          },
+        ],
+      }),
+    );
+    await renderWithBrom(
+      <ProducerCatalogue />,
+      catalogueApi({ requestSubscription }),
+    );
+    const row = (await screen.findByText('payment-completed')).closest('tr')!;
+    await userEvent.click(
+      within(row).getByRole('button', { name: 'Subscribe' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Request subscription to payments-api/payment-completed',
+    });
+    await userEvent.selectOptions(
+      within(dialog).getByLabelText('Consumer application'),
+      'invoicing',
+    );
+    await userEvent.type(
+      within(dialog).getByLabelText('Justification'),
+      'Invoice on payment.',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Send request' }),
+    );
+    expect(
+      await screen.findByText(
+        /is approved, but the broker cannot bind it .*queue:brom.invoicing: an unmanaged queue/,
+      ),
+    ).toBeInTheDocument();
+  });
 });

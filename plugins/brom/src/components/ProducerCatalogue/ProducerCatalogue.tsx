@@ -62,7 +62,10 @@ export const ProducerCatalogue = () => {
   const [search, setSearch] = useState('');
   const [owner, setOwner] = useState('');
   const [subscribingTo, setSubscribingTo] = useState<NotificationType>();
-  const [requested, setRequested] = useState<string>();
+  const [requested, setRequested] = useState<{
+    text: string;
+    blocked: boolean;
+  }>();
 
   const owners = useMemo(
     () =>
@@ -175,8 +178,11 @@ export const ProducerCatalogue = () => {
     <>
       {requested && (
         <Box mb={2}>
-          <Alert severity="success" onClose={() => setRequested(undefined)}>
-            {requested}
+          <Alert
+            severity={requested.blocked ? 'warning' : 'success'}
+            onClose={() => setRequested(undefined)}
+          >
+            {requested.text}
           </Alert>
         </Box>
       )}
@@ -223,7 +229,10 @@ export const ProducerCatalogue = () => {
           onClose={() => setSubscribingTo(undefined)}
           onRequested={subscription => {
             setSubscribingTo(undefined);
-            setRequested(describeRequested(subscription));
+            setRequested({
+              text: describeRequested(subscription),
+              blocked: Boolean(subscription.blocked?.length),
+            });
           }}
         />
       )}

@@ -232,6 +232,12 @@ export const RequestSubscriptionDialog = (
 /** What happened to a request, in words the requester understands. */
 export function describeRequested(subscription: Subscription): string {
   const what = `${subscription.consumer} → ${subscription.producer}/${subscription.notificationType}`;
+  if (subscription.state === 'approved' && subscription.blocked?.length) {
+    const why = subscription.blocked
+      .map(block => `${block.key}: ${block.message}`)
+      .join('; ');
+    return `${what} is approved, but the broker cannot bind it until the BROM operators resolve this: ${why}`;
+  }
   return subscription.state === 'approved'
     ? `${what} is approved; the binding is created on the broker shortly.`
     : `${what} is requested; the owners of ${subscription.producer} decide on it.`;

@@ -1,0 +1,1 @@
+export { UnmanagedObjectsCard } from './UnmanagedObjectsCard';
