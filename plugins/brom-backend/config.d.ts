@@ -20,9 +20,9 @@ export interface Config {
       /** How often the catalog module replaces all BROM entities. Default 600 s. */
       fullRefreshSeconds?: number;
       /**
-       * Shortest interval between the starts of two long-polls on BROM's state version (one
-       * that waited for nothing is followed at once by the next); the export is downloaded
-       * only when the version moved. Default 3 s.
+       * Shortest interval between the starts of two long-polls on BROM's change log (one
+       * that waited for nothing is followed at once by the next); each answer carries only the
+       * rows of the applications a change touched. Default 1 s.
        */
       pollSeconds?: number;
       /** How long one long-poll waits for a change; at most 60. Default 30 s. */

@@ -11,6 +11,11 @@ import {
  * decoder would.
  */
 export function parseSnapshotBytes(bytes: Buffer): AuthzSnapshot {
+  return parseAuthzSnapshot(snapshotJson(bytes));
+}
+
+/** The JSON value of a feed body or disk copy, not validated yet (a snapshot or a delta). */
+export function snapshotJson(bytes: Buffer): unknown {
   const start =
     bytes.length >= 3 &&
     bytes[0] === 0xef &&
@@ -18,5 +23,5 @@ export function parseSnapshotBytes(bytes: Buffer): AuthzSnapshot {
     bytes[2] === 0xbf
       ? 3
       : 0;
-  return parseAuthzSnapshot(JSON.parse(bytes.toString('utf8', start)));
+  return JSON.parse(bytes.toString('utf8', start));
 }

@@ -10,7 +10,7 @@
  *    approve -> the consumer receives its first message, credential revoked -> its connection closed.
  *
  * Options: --scale F (1; 0.1 for a quick try), --trials N (20), --concurrency N (8),
- * --authz live|native (live), --json FILE.
+ * --authz live|native (live), --no-floor (leave out the definitions import), --json FILE.
  *
  * --authz native: every application gets a credential, the reconciler writes a broker user
  * and permissions per credential (converge and the floor's definitions include them), the node
@@ -36,8 +36,10 @@ import {
   ReconcilerRunner,
   StateWatcher,
   TopologyOptions,
+  buildAuthzSnapshot,
   desiredTopology,
 } from '@internal/plugin-brom-backend/testUtils';
+import { authzSnapshotDeltaBody, authzSnapshotEntries } from '@internal/brom-authz-snapshot';
 import { ManagementClient } from '@internal/rabbitmq-management';
 import amqplib from 'amqplib';
 import knexFactory, { Knex } from 'knex';
@@ -55,6 +57,8 @@ interface Options {
   /** Prints where each revocation's time went. */
   verbose?: boolean;
   authz: 'live' | 'native';
+  /** Leaves out the floor (the definitions import), which takes minutes at full scale. */
+  noFloor?: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -83,6 +87,9 @@ function parseOptions(argv: string[]): Options {
         options.authz = mode;
         break;
       }
+      case '--no-floor':
+        options.noFloor = true;
+        break;
       default:
         throw new Error(`unknown option ${argv[i]}`);
     }
@@ -270,7 +277,6 @@ async function main() {
       permissions: desired.permissions.length,
     };
     log(`topology: ${JSON.stringify(counts)}`);
-    await admin.putVhost(floorVhost);
     const definitions = {
       exchanges: desired.exchanges.map(e => ({
         name: e.name,
@@ -322,17 +328,25 @@ async function main() {
       ),
     };
     let started = Date.now();
-    // A vhost's definitions import leaves users out: with them, the whole document is imported
-    // (every object names its vhost).
-    await slow.postDefinitions(definitions as any, native ? undefined : floorVhost);
-    const floorMs = Date.now() - started;
-    log(
-      `floor: POST /api/definitions${native ? '' : `/${floorVhost}`} took ${seconds(floorMs)}`,
-    );
-    started = Date.now();
-    await slow.deleteVhost(floorVhost);
-    for (const user of definitions.users) await admin.deleteUser(user.name, { ignoreNotFound: true });
-    log(`(deleting the floor's vhost and users took ${seconds(Date.now() - started)})`);
+    let floorMs = NaN;
+    if (options.noFloor) {
+      log('floor: left out (--no-floor)');
+    } else {
+      // A vhost's definitions import leaves users out: with them, the whole document is
+      // imported (every object names its vhost).
+      await admin.putVhost(floorVhost);
+      await slow.postDefinitions(definitions as any, native ? undefined : floorVhost);
+      floorMs = Date.now() - started;
+      log(
+        `floor: POST /api/definitions${native ? '' : `/${floorVhost}`} took ${seconds(floorMs)}`,
+      );
+      started = Date.now();
+      await slow.deleteVhost(floorVhost);
+      for (const user of definitions.users) {
+        await admin.deleteUser(user.name, { ignoreNotFound: true });
+      }
+      log(`(deleting the floor's vhost and users took ${seconds(Date.now() - started)})`);
+    }
 
     // --- converge from an empty vhost through the proxy
     const vhost = 'bench-brom';
@@ -384,7 +398,7 @@ async function main() {
     log(
       `converge: ${seconds(convergeMs)} to the full topology (${totalWrites} writes in ${passes - 1} writing passes; ${seconds(
         confirmedMs,
-      )} including the pass that confirmed it) = ${(convergeMs / floorMs).toFixed(2)}x the floor`,
+      )} including the pass that confirmed it)${options.noFloor ? '' : ` = ${(convergeMs / floorMs).toFixed(2)}x the floor`}`,
     );
 
     // --- one idle pass
@@ -441,6 +455,23 @@ async function main() {
     const pubChannel = await publisher.createChannel();
     const approveMs: number[] = [];
     const revokeMs: number[] = [];
+    // The sidecars' feed, built as its route builds it: the whole snapshot, and the delta
+    // from the version before a change (what a sidecar holding that version is sent).
+    const feed = { buildMs: [] as number[], wholeBytes: [] as number[], approveBytes: [] as number[], revokeBytes: [] as number[] };
+    const feedSnapshot = async () => {
+      const begun = Date.now();
+      const built = await store.read((tx, v) =>
+        buildAuthzSnapshot(tx, { version: v, epoch: store.epoch, vhost, prefix: 'brom.', now: new Date() }),
+      );
+      feed.buildMs.push(Date.now() - begun);
+      const body = JSON.stringify(built);
+      feed.wholeBytes.push(Buffer.byteLength(body));
+      return { snapshot: built, entries: authzSnapshotEntries(built) };
+    };
+    const deltaBytes = (
+      from: Awaited<ReturnType<typeof feedSnapshot>>,
+      to: Awaited<ReturnType<typeof feedSnapshot>>,
+    ) => Buffer.byteLength(authzSnapshotDeltaBody(from.entries, to));
     const revokeSteps: string[] = [];
     const poll = async (check: () => Promise<boolean>, what: string, withinMs = 120_000) => {
       const deadline = Date.now() + withinMs;
@@ -501,6 +532,7 @@ async function main() {
         () => pubChannel.publish('brom.lat-producer', `tick.${trial}`, Buffer.from('x')),
         2,
       );
+      const beforeApproval = await feedSnapshot();
       let approvedAt = Date.now();
       await portal.subscriptions.approveSubscription(ALICE, requested.id, { generation: requested.generation });
       try {
@@ -509,6 +541,7 @@ async function main() {
         clearInterval(publishing);
       }
       approveMs.push(receivedAt! - approvedAt);
+      feed.approveBytes.push(deltaBytes(beforeApproval, await feedSnapshot()));
       const current = await portal.subscriptions.getSubscription(ALICE, requested.id);
       await portal.subscriptions.revokeSubscription(ALICE, requested.id, {
         generation: current.generation,
@@ -516,10 +549,12 @@ async function main() {
       });
       // Revoking the subscription leaves the consumer connected (it still reads its queue);
       // revoking its credential withdraws its access and closes the connection.
+      const beforeRevocation = await feedSnapshot();
       approvedAt = Date.now();
       await portal.credentials.revokeCredential(BOB, name, issued.credential.id);
       await poll(async () => closedAt !== undefined, `${name}'s connection closed`);
       revokeMs.push(closedAt! - approvedAt);
+      feed.revokeBytes.push(deltaBytes(beforeRevocation, await feedSnapshot()));
       // Where the time went: the reconciler's requests after the revocation, relative to it.
       const after = proxy.requests.filter(r => r.startedAt >= approvedAt);
       const at = (r: { startedAt: number; finishedAt?: number } | undefined) =>
@@ -539,6 +574,11 @@ async function main() {
       )}, max ${Math.max(...values)}, n ${values.length})`;
     log(`approve -> first message (${options.authz} mode): ${summary(approveMs)}`);
     log(`credential revoked -> connection closed (${options.authz} mode): ${summary(revokeMs)}`);
+    const bytes = (values: number[]) => `p50 ${Math.round(percentile(values, 50))} B (max ${Math.max(...values)})`;
+    log(
+      `authz feed: snapshot build ${summary(feed.buildMs)}; whole snapshot ${bytes(feed.wholeBytes)}; ` +
+        `delta of an approval ${bytes(feed.approveBytes)}, of a credential revocation ${bytes(feed.revokeBytes)}`,
+    );
     if (options.verbose) {
       for (const steps of revokeSteps) log(`  revoke: ${steps}`);
       const slowest = proxy.requests
@@ -574,6 +614,7 @@ async function main() {
             passDurations,
             approveMs,
             revokeMs,
+            feed,
             revokeSteps,
           },
           null,

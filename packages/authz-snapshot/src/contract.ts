@@ -7,6 +7,11 @@
  *   from the one named in `If-None-Match` (at once) or changes while the request waits;
  * - `304` with no body when `waitSeconds` pass without a change (the long-poll timeout).
  *
+ * With `delta=1` the sidecar accepts a delta (`AuthzSnapshotDelta`, a body with `from`) instead
+ * of the whole snapshot: the portal sends one when it still has the version named in
+ * `If-None-Match` (same epoch), and the whole snapshot otherwise. The sidecar applies a delta
+ * only to exactly the version it names; on any gap it asks again without `delta=1`.
+ *
  * The `sidecar` parameter and `If-None-Match` together tell the backend which version each
  * sidecar serves, which is what lets the reconciler close a revoked credential's connections
  * only once every sidecar has dropped it.
@@ -18,6 +23,8 @@ export const AUTHZ_SNAPSHOT_HTTP = {
   sidecarParam: 'sidecar',
   /** Query parameter: the epoch of the snapshot the sidecar holds (see AuthzSnapshot.epoch). */
   epochParam: 'epoch',
+  /** Query parameter: `1` when the sidecar accepts a delta from the version it holds. */
+  deltaParam: 'delta',
   /** Query parameter: how long the backend may hold the request before answering 304. */
   waitSecondsParam: 'waitSeconds',
   /** Response header carrying the served version, `"<version>"`. */

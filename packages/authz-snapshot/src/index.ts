@@ -38,6 +38,14 @@ export {
 } from './credentialHash';
 export type { Sha256 } from './credentialHash';
 export {
+  AuthzSnapshotDeltaGapError,
+  applyAuthzSnapshotDelta,
+  authzSnapshotDeltaBody,
+  authzSnapshotEntries,
+  isAuthzSnapshotDelta,
+} from './delta';
+export type { AuthzSnapshotDelta, AuthzSnapshotEntries } from './delta';
+export {
   AUTHZ_SNAPSHOT_HTTP,
   formatAuthzSnapshotETag,
   parseAuthzSnapshotETag,

@@ -224,6 +224,7 @@ export const bromPlugin = createBackendPlugin({
             watcher,
             shutdown: feedShutdown.signal,
             catalogExport: () => portal.catalog.catalogExport(),
+            catalogChanges: after => portal.catalog.catalogChanges(after),
             extraRoutes: [
               createAuthzFeedRouter({
                 httpAuth,

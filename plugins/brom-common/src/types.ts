@@ -251,6 +251,8 @@ export interface UnmanagedObjectList {
 /** What the catalog module reads from BROM: live applications, types and approved subscriptions. */
 export interface CatalogExport {
   version: number;
+  /** The change-log position the export was read at (see `CatalogChanges`). */
+  sequence?: number;
   broker: {
     vhost: string;
     /** Prefix of exchange and queue names; a producer `p` publishes to exchange `${prefix}p`. */
@@ -273,4 +275,17 @@ export interface CatalogExport {
     >
   >;
   subscriptions: Array<Pick<Subscription, 'consumer' | 'producer' | 'notificationType'>>;
+}
+
+/** What changed for the catalog since a change-log position. */
+export interface CatalogChanges {
+  /** The position this answer reaches; the next call's `after`. */
+  sequence: number;
+  version: number;
+  /** Too many changes, or an unknown position: read the whole export instead. */
+  full: boolean;
+  /** Applications whose entities may have changed (deleted ones too). */
+  applications?: string[];
+  /** The live rows of those applications only: their types, their queues' approved subscriptions. */
+  export?: CatalogExport;
 }

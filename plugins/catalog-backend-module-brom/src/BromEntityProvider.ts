@@ -16,8 +16,8 @@ import {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
-import { CatalogExport } from '@internal/plugin-brom-common';
-import { entitiesFromExport } from './entities';
+import { CatalogChanges, CatalogExport } from '@internal/plugin-brom-common';
+import { ANNOTATION_BROM_APPLICATION, entitiesFromExport } from './entities';
 
 const PROVIDER_NAME = 'brom';
 
@@ -27,9 +27,11 @@ const MAX_CHANGE_WAIT_SECONDS = 60;
 /**
  * Mirrors BROM's applications and notification types into the catalog. It reads BROM's
  * service API with a plugin-to-plugin token (a module cannot reach another plugin's
- * database). A long-poll on BROM's state version tells it when something changed; only then
- * does it download the export (megabytes at scale) and apply a delta of the entities that
- * differ from what it last emitted. A full mutation on a slow schedule is the safety net.
+ * database). A long-poll on BROM's change log (its domain events) answers with the
+ * applications a change touched and their rows only; the provider rebuilds just their
+ * entities and applies a delta of those that differ from what it emitted. The whole export
+ * (megabytes at scale) is read only by the full mutation on a slow schedule, the safety net,
+ * and when the log cannot say what changed.
  * Linked Components (not emitted here) are refreshed so {@link BromRelationsProcessor}
  * re-adds their relations.
  */
@@ -45,8 +47,15 @@ export class BromEntityProvider implements EntityProvider {
   readonly changeWaitSeconds: number;
   #connection?: EntityProviderConnection;
   #latest?: CatalogExport;
-  #emitted = new Map<string, string>();
+  /** What was last emitted, by entity ref: the entity as JSON and the application it shows. */
+  #emitted = new Map<
+    string,
+    { json: string; application: string | undefined }
+  >();
   #linked = new Set<string>();
+  /** The change-log position of what was last emitted; undefined before the first full mutation. */
+  #sequence: number | undefined;
+  #refreshing: Promise<void> | undefined;
 
   private constructor(options: {
     logger: LoggerService;
@@ -77,13 +86,14 @@ export class BromEntityProvider implements EntityProvider {
       catalog?: CatalogService;
     },
   ) {
-    const appBaseUrl = config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000';
+    const appBaseUrl =
+      config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000';
     return new BromEntityProvider({
       ...deps,
       portalUrl: `${appBaseUrl.replace(/\/$/, '')}/brom`,
       fullRefreshSeconds:
         config.getOptionalNumber('brom.catalog.fullRefreshSeconds') ?? 600,
-      pollSeconds: config.getOptionalNumber('brom.catalog.pollSeconds') ?? 3,
+      pollSeconds: config.getOptionalNumber('brom.catalog.pollSeconds') ?? 1,
       changeWaitSeconds: Math.min(
         config.getOptionalNumber('brom.catalog.changeWaitSeconds') ?? 30,
         MAX_CHANGE_WAIT_SECONDS,
@@ -107,75 +117,168 @@ export class BromEntityProvider implements EntityProvider {
   /** Pure: the entities that describe one export of BROM's state. */
   read(data: CatalogExport): Entity[] {
     const location = `url:${this.#portalUrl}`;
-    return entitiesFromExport(data, { portalUrl: this.#portalUrl }).map(entity => ({
-      ...entity,
-      metadata: {
-        ...entity.metadata,
-        annotations: {
-          ...entity.metadata.annotations,
-          [ANNOTATION_LOCATION]: location,
-          [ANNOTATION_ORIGIN_LOCATION]: location,
+    return entitiesFromExport(data, { portalUrl: this.#portalUrl }).map(
+      entity => ({
+        ...entity,
+        metadata: {
+          ...entity.metadata,
+          annotations: {
+            ...entity.metadata.annotations,
+            [ANNOTATION_LOCATION]: location,
+            [ANNOTATION_ORIGIN_LOCATION]: location,
+          },
         },
-      },
-    }));
+      }),
+    );
   }
 
-  /** Replaces every entity of this provider. */
-  async fullRefresh(): Promise<void> {
+  /** Replaces every entity of this provider (one at a time: a call meanwhile waits for it). */
+  fullRefresh(): Promise<void> {
+    this.#refreshing ??= this.#fullRefresh().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #fullRefresh(): Promise<void> {
     const connection = this.#requireConnection();
     const data = await this.#fetchExport();
     const entities = this.read(data);
     await connection.applyMutation({
       type: 'full',
-      entities: entities.map(entity => ({ entity, locationKey: this.#locationKey() })),
+      entities: entities.map(entity => ({
+        entity,
+        locationKey: this.#locationKey(),
+      })),
     });
-    this.#emitted = new Map(entities.map(e => [stringifyEntityRef(e), JSON.stringify(e)]));
-    await this.#accept(data);
+    this.#emitted = new Map(
+      entities.map(e => [stringifyEntityRef(e), emitted(e)]),
+    );
+    this.#sequence = data.sequence;
+    await this.#accept(data, undefined);
   }
 
   /**
-   * Waits up to {@link BromEntityProvider.changeWaitSeconds} for BROM's state to move past the
-   * export last read; if it moved, downloads the export and applies what changed since the
-   * last mutation.
+   * Waits up to {@link BromEntityProvider.changeWaitSeconds} for a change in BROM's change log
+   * after the position last emitted; if something changed, rebuilds the entities of only the
+   * applications it touched and applies those that differ. Before the first full mutation, or
+   * when the log cannot say (too many changes, another database), it runs the full mutation.
    */
   async poll(signal?: AbortSignal): Promise<void> {
     const connection = this.#requireConnection();
-    const held = this.#latest?.version;
-    if (held !== undefined && (await this.#waitForChange(held, signal)) === held) return;
-    const data = await this.#fetchExport(signal);
-    if (this.#latest && data.version === this.#latest.version) return;
-    const entities = this.read(data);
-    const next = new Map(entities.map(e => [stringifyEntityRef(e), JSON.stringify(e)]));
-    const added = entities.filter(
-      e => this.#emitted.get(stringifyEntityRef(e)) !== next.get(stringifyEntityRef(e)),
+    const after = this.#sequence;
+    if (after === undefined) {
+      await this.fullRefresh();
+      return;
+    }
+    const query = new URLSearchParams({
+      after: String(after),
+      waitSeconds: String(this.changeWaitSeconds),
+    });
+    const changes = await this.#get<CatalogChanges>(
+      `/service/catalog-changes?${query}`,
+      signal,
     );
-    const removed = [...this.#emitted.keys()].filter(ref => !next.has(ref));
+    if (this.#sequence !== after) return; // a full mutation ran meanwhile
+    if (changes.full || !changes.export || !changes.applications) {
+      this.#logger.info(
+        'BROM changed too much to say what: applying a full mutation',
+      );
+      await this.fullRefresh();
+      return;
+    }
+    if (changes.sequence === after) return;
+    const touched = new Set(changes.applications);
+    const part = changes.export;
+    const entities = this.read(part);
+    const next = new Map(
+      entities.map(e => [stringifyEntityRef(e), emitted(e)]),
+    );
+    const added = entities.filter(
+      e =>
+        this.#emitted.get(stringifyEntityRef(e))?.json !==
+        next.get(stringifyEntityRef(e))!.json,
+    );
+    const removed = [...this.#emitted]
+      .filter(
+        ([ref, e]) =>
+          e.application !== undefined &&
+          touched.has(e.application) &&
+          !next.has(ref),
+      )
+      .map(([ref]) => ref);
     if (added.length || removed.length) {
       await connection.applyMutation({
         type: 'delta',
-        added: added.map(entity => ({ entity, locationKey: this.#locationKey() })),
-        removed: removed.map(entityRef => ({ entityRef, locationKey: this.#locationKey() })),
+        added: added.map(entity => ({
+          entity,
+          locationKey: this.#locationKey(),
+        })),
+        removed: removed.map(entityRef => ({
+          entityRef,
+          locationKey: this.#locationKey(),
+        })),
       });
     }
-    this.#emitted = next;
-    await this.#accept(data);
+    for (const ref of removed) this.#emitted.delete(ref);
+    for (const [ref, e] of next) this.#emitted.set(ref, e);
+    this.#sequence = changes.sequence;
+    // What the relations processor reads: the touched applications' part replaced.
+    const latest = this.#latest!;
+    await this.#accept(
+      {
+        ...part,
+        applications: [
+          ...latest.applications.filter(a => !touched.has(a.name)),
+          ...part.applications,
+        ],
+        notificationTypes: [
+          ...latest.notificationTypes.filter(t => !touched.has(t.application)),
+          ...part.notificationTypes,
+        ],
+        subscriptions: [
+          ...latest.subscriptions.filter(s => !touched.has(s.consumer)),
+          ...part.subscriptions,
+        ],
+      },
+      touched,
+    );
   }
 
-  async #accept(data: CatalogExport) {
+  /**
+   * Takes `data` as the export the relations processor reads, and refreshes the linked
+   * Components whose relations may have changed: those of the `touched` applications (all
+   * when undefined), before and after.
+   */
+  async #accept(data: CatalogExport, touched: ReadonlySet<string> | undefined) {
     const previous = this.#latest;
     this.#latest = data;
-    const linked = new Set(
-      data.applications.flatMap(a => (a.entityRef ? [a.entityRef.toLocaleLowerCase('en-US')] : [])),
+    const linkedOf = (apps: CatalogExport['applications']) =>
+      apps.flatMap(a =>
+        a.entityRef && (!touched || touched.has(a.name))
+          ? [a.entityRef.toLocaleLowerCase('en-US')]
+          : [],
+      );
+    const before = touched
+      ? linkedOf(previous?.applications ?? [])
+      : [...this.#linked];
+    const affected = new Set([...linkedOf(data.applications), ...before]);
+    this.#linked = new Set(
+      data.applications.flatMap(a =>
+        a.entityRef ? [a.entityRef.toLocaleLowerCase('en-US')] : [],
+      ),
     );
-    const affected = new Set([...linked, ...this.#linked]);
-    this.#linked = linked;
     if (!this.#catalog || affected.size === 0) return;
     if (previous && previous.version === data.version) return;
     const credentials = await this.#auth.getOwnServiceCredentials();
     for (const ref of affected) {
-      await this.#catalog.refreshEntity(ref, { credentials }).catch(error =>
-        this.#logger.debug(`Could not refresh linked entity ${ref}: ${error}`),
-      );
+      await this.#catalog
+        .refreshEntity(ref, { credentials })
+        .catch(error =>
+          this.#logger.debug(
+            `Could not refresh linked entity ${ref}: ${error}`,
+          ),
+        );
     }
   }
 
@@ -188,19 +291,6 @@ export class BromEntityProvider implements EntityProvider {
       throw new Error('BromEntityProvider is not connected to the catalog');
     }
     return this.#connection;
-  }
-
-  /** BROM's state version once it is not `after`, or `after` when the wait ran out. */
-  async #waitForChange(after: number, signal?: AbortSignal): Promise<number> {
-    const query = new URLSearchParams({
-      after: String(after),
-      waitSeconds: String(this.changeWaitSeconds),
-    });
-    const { version } = await this.#get<{ version: number }>(
-      `/service/catalog-version?${query}`,
-      signal,
-    );
-    return version;
   }
 
   #fetchExport(signal?: AbortSignal): Promise<CatalogExport> {
@@ -220,4 +310,15 @@ export class BromEntityProvider implements EntityProvider {
     if (!res.ok) throw await ResponseError.fromResponse(res);
     return (await res.json()) as T;
   }
+}
+
+/** What is remembered of an emitted entity: its JSON, and the application it shows. */
+function emitted(entity: Entity): {
+  json: string;
+  application: string | undefined;
+} {
+  return {
+    json: JSON.stringify(entity),
+    application: entity.metadata.annotations?.[ANNOTATION_BROM_APPLICATION],
+  };
 }

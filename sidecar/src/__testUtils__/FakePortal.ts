@@ -19,6 +19,8 @@ export interface RecordedPoll {
   authorization: string | undefined;
   /** The client's Connection header, when it sent one. */
   connection?: string;
+  /** `1` when the client accepts a delta. */
+  delta?: string;
 }
 
 /**
@@ -30,12 +32,13 @@ export class FakePortal {
   readonly polls: RecordedPoll[] = [];
   #server: Server;
   #port = 0;
-  #current: { version: number; text: string } | undefined;
+  #current: { version: number; text: string; delta?: string } | undefined;
   #failStatus: number | undefined;
   #holdMs: number;
   #waiting = new Set<{
     res: ServerResponse;
     ifNoneMatch: string | undefined;
+    delta: boolean;
     timer: NodeJS.Timeout;
   }>();
 
@@ -62,17 +65,23 @@ export class FakePortal {
     this.publishText(snapshot.version, JSON.stringify(snapshot));
   }
 
-  /** Serves arbitrary text under a version, for corrupt or hostile responses. */
-  publishText(version: number, text: string): void {
-    this.#current = { version, text };
+  /**
+   * Serves arbitrary text under a version, for corrupt or hostile responses; with `delta`,
+   * that text to polls that accept a delta (whatever version they hold).
+   */
+  publishText(version: number, text: string, delta?: string): void {
+    this.#current = { version, text, delta };
     for (const waiter of [...this.#waiting]) {
       if (waiter.ifNoneMatch !== formatAuthzSnapshotETag(version)) {
         this.#waiting.delete(waiter);
         clearTimeout(waiter.timer);
-        this.#send(waiter.res);
+        this.#send(waiter.res, waiter.delta);
       }
     }
   }
+
+  /** Answers polls that ask for a delta with 400, as a portal from before deltas does. */
+  refuseDeltas = false;
 
   /** Answers every poll with this status until set back to undefined. */
   failWith(status: number | undefined): void {
@@ -102,7 +111,15 @@ export class FakePortal {
       ...(req.headers.connection !== undefined
         ? { connection: req.headers.connection }
         : {}),
+      ...(url.searchParams.has(AUTHZ_SNAPSHOT_HTTP.deltaParam)
+        ? { delta: url.searchParams.get(AUTHZ_SNAPSHOT_HTTP.deltaParam)! }
+        : {}),
     });
+    const delta = url.searchParams.get(AUTHZ_SNAPSHOT_HTTP.deltaParam) === '1';
+    if (delta && this.refuseDeltas) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('unknown query parameter delta');
+      return;
+    }
     if (url.pathname !== AUTHZ_SNAPSHOT_HTTP.path) {
       res.writeHead(404).end();
       return;
@@ -115,12 +132,13 @@ export class FakePortal {
     }
     const current = this.#current;
     if (current && ifNoneMatch !== formatAuthzSnapshotETag(current.version)) {
-      this.#send(res);
+      this.#send(res, delta);
       return;
     }
     const waiter = {
       res,
       ifNoneMatch,
+      delta,
       timer: setTimeout(() => {
         this.#waiting.delete(waiter);
         res.writeHead(304).end();
@@ -133,13 +151,13 @@ export class FakePortal {
     });
   }
 
-  #send(res: ServerResponse): void {
+  #send(res: ServerResponse, delta: boolean): void {
     const current = this.#current!;
     res
       .writeHead(200, {
         'content-type': 'application/json',
         etag: formatAuthzSnapshotETag(current.version),
       })
-      .end(current.text);
+      .end(delta && current.delta !== undefined ? current.delta : current.text);
   }
 }

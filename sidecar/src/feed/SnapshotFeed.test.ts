@@ -1,7 +1,12 @@
 import { promises as fs } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { AUTHZ_SNAPSHOT_HTTP } from '@internal/brom-authz-snapshot';
+import {
+  AUTHZ_SNAPSHOT_HTTP,
+  AuthzSnapshot,
+  authzSnapshotDeltaBody,
+  authzSnapshotEntries,
+} from '@internal/brom-authz-snapshot';
 import { SidecarHandle, startSidecar } from '../main';
 import { CONFIG_DEFAULTS } from '../config';
 import { FakePortal } from '../__testUtils__/FakePortal';
@@ -125,6 +130,65 @@ describe('snapshot feed', () => {
         .every(p => p.authorization === 'Bearer test-service-token'),
     ).toBe(true);
     expect(lines.join('\n')).not.toContain('test-service-token');
+  });
+
+  it('asks for deltas once it holds a snapshot from the feed, applies them, and asks for the whole snapshot after a gap', async () => {
+    portal = await FakePortal.start({ holdMs: 60_000 });
+    const v1 = makeSnapshot(1);
+    portal.publish(v1);
+    const { logger, lines } = memoryLogger();
+    sidecar = await startSidecar(testConfig({ portalUrls: [portal.url], snapshotPath }), {
+      logger,
+    });
+    await waitFor(() => sidecar!.version === 1, 'version 1');
+    await waitFor(() => portal!.polls.find(p => p.ifNoneMatch === '"1"'), 'a poll naming "1"');
+    expect(portal.polls[0].delta).toBeUndefined();
+    expect(portal.polls.at(-1)!.delta).toBe('1');
+
+    // A delta from the held version: the producer's credential goes.
+    const v2 = makeSnapshot(2, { credentials: v1.credentials.filter(c => c.username !== 'orders-1') });
+    const deltaText = (from: AuthzSnapshot, to: AuthzSnapshot) =>
+      authzSnapshotDeltaBody(authzSnapshotEntries(from), { snapshot: to, entries: authzSnapshotEntries(to) });
+    portal.publishText(2, JSON.stringify(v2), deltaText(v1, v2));
+    await waitFor(() => sidecar!.version === 2, 'version 2');
+    expect(await producerAllowed(sidecar)).toBe(false);
+    expect(lines.some(l => l.includes('Snapshot delta applied'))).toBe(true);
+    // The disk copy is the whole snapshot the delta made.
+    await sidecar.flush();
+    expect(JSON.parse(await fs.readFile(snapshotPath, 'utf8'))).toEqual(v2);
+
+    // A delta from a version it does not hold: a gap, so it asks again for the whole snapshot.
+    const v4 = makeSnapshot(4);
+    // The poll held now names version 2 and accepts a delta.
+    const polls = portal.polls.length - 1;
+    portal.publishText(4, JSON.stringify(v4), deltaText(makeSnapshot(3), v4));
+    await waitFor(() => sidecar!.version === 4, 'version 4');
+    const since = portal.polls.slice(polls);
+    expect(since.slice(0, 2).map(p => [p.ifNoneMatch, p.delta])).toEqual([
+      ['"2"', '1'],
+      ['"2"', undefined],
+    ]);
+    expect(await producerAllowed(sidecar)).toBe(true);
+    expect(lines.some(l => l.includes('Snapshot delta does not apply'))).toBe(true);
+    expect(await feedErrors(sidecar, 'invalid_snapshot')).toBe(0);
+  });
+
+  it('stops asking a portal that refuses delta polls for deltas', async () => {
+    portal = await FakePortal.start({ holdMs: 60_000 });
+    portal.refuseDeltas = true;
+    portal.publish(makeSnapshot(1));
+    sidecar = await startSidecar(testConfig({ portalUrls: [portal.url], snapshotPath }), {
+      logger: memoryLogger().logger,
+    });
+    await waitFor(() => sidecar!.version === 1, 'version 1');
+    await waitFor(
+      () => portal!.polls.find(p => p.ifNoneMatch === '"1"' && p.delta === undefined),
+      'a whole-snapshot poll naming "1"',
+    );
+    portal.publish(makeSnapshot(2));
+    await waitFor(() => sidecar!.version === 2, 'version 2');
+    expect(portal.polls.filter(p => p.delta === '1')).toHaveLength(1);
+    expect(await feedErrors(sidecar, 'status')).toBe(0);
   });
 
   it('polls again after a 304 at the end of the wait', async () => {

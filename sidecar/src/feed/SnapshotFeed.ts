@@ -2,12 +2,16 @@ import { Dispatcher, Pool } from 'undici';
 import {
   AUTHZ_SNAPSHOT_HTTP,
   AuthzSnapshot,
+  AuthzSnapshotDeltaGapError,
+  applyAuthzSnapshotDelta,
   formatAuthzSnapshotETag,
+  isAuthzSnapshotDelta,
+  parseAuthzSnapshot,
   parseAuthzSnapshotETag,
 } from '@internal/brom-authz-snapshot';
 import { Logger, errorMessage } from '../logger';
 import { FeedErrorReason, SidecarMetrics } from '../metrics';
-import { parseSnapshotBytes } from '../snapshotBytes';
+import { parseSnapshotBytes, snapshotJson } from '../snapshotBytes';
 import { Backoff } from './backoff';
 
 /**
@@ -86,6 +90,11 @@ class FeedError extends Error {
  * With several portal URLs (replicas of one portal), the feed follows one of them and, when a
  * poll fails, tries the next at once; only when every one has failed in a row does it back off.
  * Whichever replica answers, a snapshot older than the one held (within an epoch) is refused.
+ *
+ * Once it holds a snapshot the feed served, it asks for deltas (`delta=1`): a change then
+ * costs the size of the change on the wire. A delta is applied only to exactly the version it
+ * names, and its result is validated as a whole snapshot; on a gap (another version or epoch)
+ * the next poll asks for the whole snapshot at once.
  */
 export class SnapshotFeed {
   readonly #targets: readonly PortalTarget[];
@@ -107,6 +116,14 @@ export class SnapshotFeed {
   #loop: Promise<void> | undefined;
   #abort: AbortController | undefined;
   #wake: (() => void) | undefined;
+  /** The bytes of the last snapshot this feed accepted, which deltas apply to. */
+  #held:
+    | { version: number; epoch: string | undefined; bytes: Buffer }
+    | undefined;
+  /** Set after a delta did not apply: the next poll asks for the whole snapshot. */
+  #wholeNext = false;
+  /** Portals that answered 400 to a poll asking for a delta (an older portal): never asked again. */
+  readonly #noDeltas = new Set<PortalTarget>();
 
   private constructor(options: {
     targets: readonly PortalTarget[];
@@ -252,6 +269,7 @@ export class SnapshotFeed {
           });
         }
         this.#lastAnswered = target;
+        if (outcome === 'gap') continue;
         if (outcome === 'same') {
           // A portal that answers 200 with the version we hold would otherwise be polled in
           // a tight loop.
@@ -292,9 +310,20 @@ export class SnapshotFeed {
     }
   }
 
-  async #poll(target: PortalTarget): Promise<'newer' | 'same' | 'unchanged'> {
+  async #poll(
+    target: PortalTarget,
+  ): Promise<'newer' | 'same' | 'unchanged' | 'gap'> {
     const held = this.#heldVersion();
     const heldEpoch = this.#heldEpoch();
+    const base =
+      this.#held &&
+      !this.#wholeNext &&
+      !this.#noDeltas.has(target) &&
+      this.#held.version === held &&
+      this.#held.epoch === heldEpoch
+        ? this.#held
+        : undefined;
+    this.#wholeNext = false;
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.#token()}`,
       accept: 'application/json',
@@ -306,12 +335,13 @@ export class SnapshotFeed {
     this.#abort = new AbortController();
     const response = await target.pool.request({
       method: 'GET',
-      path:
+      path: `${target.path}${
         heldEpoch === undefined
-          ? target.path
-          : `${target.path}&${
-              AUTHZ_SNAPSHOT_HTTP.epochParam
-            }=${encodeURIComponent(heldEpoch)}`,
+          ? ''
+          : `&${AUTHZ_SNAPSHOT_HTTP.epochParam}=${encodeURIComponent(
+              heldEpoch,
+            )}`
+      }${base ? `&${AUTHZ_SNAPSHOT_HTTP.deltaParam}=1` : ''}`,
       headers,
       signal: this.#abort.signal,
       reset: target.closeAfterNextPoll,
@@ -322,6 +352,17 @@ export class SnapshotFeed {
       this.#logger.debug('Snapshot unchanged', { heldVersion: held ?? null });
       return 'unchanged';
     }
+    if (response.statusCode === 400 && base) {
+      await response.body.dump();
+      this.#logger.warn(
+        'Portal does not take delta polls; asking it for whole snapshots',
+        {
+          portal: target.origin,
+        },
+      );
+      this.#noDeltas.add(target);
+      return 'gap';
+    }
     if (response.statusCode !== 200) {
       await response.body.dump();
       throw new FeedError(
@@ -330,14 +371,39 @@ export class SnapshotFeed {
       );
     }
 
-    const bytes = await readBody(
+    let bytes = await readBody(
       response.body,
       Number(response.headers['content-length']),
     );
     let snapshot: AuthzSnapshot;
     try {
-      snapshot = parseSnapshotBytes(bytes);
+      const body = snapshotJson(bytes);
+      if (base && isAuthzSnapshotDelta(body)) {
+        snapshot = applyAuthzSnapshotDelta(
+          parseSnapshotBytes(base.bytes),
+          body,
+        );
+        this.#logger.info('Snapshot delta applied', {
+          from: base.version,
+          version: snapshot.version,
+          deltaBytes: bytes.length,
+        });
+        bytes = Buffer.from(JSON.stringify(snapshot));
+      } else {
+        snapshot = parseAuthzSnapshot(body);
+      }
     } catch (error) {
+      if (error instanceof AuthzSnapshotDeltaGapError) {
+        this.#logger.warn(
+          'Snapshot delta does not apply; asking for the whole snapshot',
+          {
+            heldVersion: held ?? null,
+            error: errorMessage(error),
+          },
+        );
+        this.#wholeNext = true;
+        return 'gap';
+      }
       throw new FeedError('invalid_snapshot', errorMessage(error));
     }
     const etagVersion = parseAuthzSnapshotETag(
@@ -382,6 +448,7 @@ export class SnapshotFeed {
     } catch (error) {
       throw new FeedError('invalid_snapshot', errorMessage(error));
     }
+    this.#held = { version: snapshot.version, epoch: snapshot.epoch, bytes };
     return 'newer';
   }
 

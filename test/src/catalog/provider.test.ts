@@ -140,13 +140,13 @@ describe('BromEntityProvider', () => {
     await provider.poll();
     await provider.poll();
     expect(bromCalls()).toEqual([
-      '/service/catalog-version',
-      '/service/catalog-version',
+      '/service/catalog-changes',
+      '/service/catalog-changes',
     ]);
     expect(mutations).toHaveLength(1);
   });
 
-  it('applies a change as a delta of only the entities that changed', async () => {
+  it('applies a change as a delta of only the entities that changed, without reading the export', async () => {
     const pattern = { routingKeyPattern: 'order.created', description: 'x' };
     await brom('post', '/applications/orders/notification-types', {
       name: 'order-created',
@@ -154,10 +154,7 @@ describe('BromEntityProvider', () => {
     });
     fetchSpy.mockClear();
     await provider.poll();
-    expect(bromCalls()).toEqual([
-      '/service/catalog-version',
-      '/service/catalog-export',
-    ]);
+    expect(bromCalls()).toEqual(['/service/catalog-changes']);
     expect(mutations).toHaveLength(2);
     const added = mutations[1];
     expect(added.type).toBe('delta');
@@ -188,5 +185,43 @@ describe('BromEntityProvider', () => {
           'entityRef' in r ? r.entityRef : stringifyEntityRef(r.entity),
         ),
     ).toEqual(['api:default/orders.order-created']);
+  });
+
+  it('answers a long-poll with the touched applications and only their rows', async () => {
+    const asCatalog = (path: string) =>
+      request(server)
+        .get(`/api/brom${path}`)
+        .set(
+          'Authorization',
+          mockCredentials.service.header({
+            onBehalfOf: mockCredentials.service('plugin:catalog'),
+            targetPluginId: 'brom',
+          }),
+        );
+    const { body: whole } = await asCatalog('/service/catalog-export').expect(200);
+    await brom('post', '/applications', { name: 'audit', owner: TEAM_A });
+    const { body: changes } = await asCatalog(
+      `/service/catalog-changes?after=${whole.sequence}`,
+    ).expect(200);
+    expect(changes).toMatchObject({ full: false, applications: ['audit'] });
+    expect(changes.sequence).toBeGreaterThan(whole.sequence);
+    expect(changes.export.applications.map((a: { name: string }) => a.name)).toEqual(['audit']);
+    expect(changes.export.notificationTypes).toEqual([]);
+
+    // Nothing since: after the wait, the same position and nothing to apply.
+    const { body: idle } = await asCatalog(
+      `/service/catalog-changes?after=${changes.sequence}&waitSeconds=1`,
+    ).expect(200);
+    expect(idle).toMatchObject({ sequence: changes.sequence, applications: [] });
+    // A position beyond the log (another database): read the whole export.
+    const { body: unknown } = await asCatalog(
+      `/service/catalog-changes?after=${changes.sequence + 1000}`,
+    ).expect(200);
+    expect(unknown).toMatchObject({ full: true });
+    // Someone else may not read it.
+    await request(server)
+      .get('/api/brom/service/catalog-changes?after=0')
+      .set('Authorization', mockCredentials.user.header(ALICE))
+      .expect(403);
   });
 });

@@ -19,3 +19,4 @@ export { ReconcilerRunner } from '../reconciler/runtime/ReconcilerRunner';
 export { DatabaseReconcilerStore } from '../reconciler/runtime/ReconcilerStore';
 export { DatabaseApplicationStore } from '../store/ApplicationStore';
 export { DatabaseSubscriptionStore } from '../store/SubscriptionStore';
+export { buildAuthzSnapshot } from '../authz/buildAuthzSnapshot';

@@ -20,11 +20,16 @@ export async function buildAuthzSnapshot(
   const now = options.now.toISOString();
   const state = await DatabaseAuthzStateStore.create({ db: tx }).read(now);
   const nameById = new Map(state.applications.map(a => [a.id, a.name]));
+  // One pass over the types, grouped by producer: linear in the snapshot's size.
+  const patternsByApplication = new Map<string, string[]>();
+  for (const t of state.notificationTypes) {
+    const patterns = patternsByApplication.get(t.applicationId);
+    if (patterns) patterns.push(t.routingKeyPattern);
+    else patternsByApplication.set(t.applicationId, [t.routingKeyPattern]);
+  }
   const applications: AuthzApplication[] = state.applications.map(app => {
     const names = applicationObjectNames(options.prefix, app.name);
-    const patterns = state.notificationTypes
-      .filter(t => t.applicationId === app.id)
-      .map(t => t.routingKeyPattern);
+    const patterns = patternsByApplication.get(app.id) ?? [];
     const isConsumer = state.consumerIds.has(app.id);
     return {
       name: app.name,

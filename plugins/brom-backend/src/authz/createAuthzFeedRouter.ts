@@ -2,6 +2,10 @@ import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   AUTHZ_SNAPSHOT_HTTP,
+  AuthzSnapshot,
+  AuthzSnapshotEntries,
+  authzSnapshotDeltaBody,
+  authzSnapshotEntries,
   formatAuthzSnapshotETag,
   parseAuthzSnapshotETag,
 } from '@internal/brom-authz-snapshot';
@@ -14,6 +18,39 @@ import {
 } from '../store/SidecarFeedStore';
 import { StateWatcher } from '../store/StateWatcher';
 import { buildAuthzSnapshot } from './buildAuthzSnapshot';
+
+/** How many versions back a sidecar may hold and still be sent a delta rather than the snapshot. */
+const RECENT_VERSIONS = 16;
+
+/**
+ * `entries` with the text of every entry unchanged since `previous` taken from `previous`, so
+ * that the versions remembered share what did not change and cost memory only for what did.
+ */
+function sharing(
+  entries: AuthzSnapshotEntries,
+  previous: AuthzSnapshotEntries | undefined,
+): AuthzSnapshotEntries {
+  if (!previous) return entries;
+  for (const part of ['applications', 'credentials'] as const) {
+    const before = previous[part];
+    for (const [key, json] of entries[part]) {
+      const old = before.get(key);
+      if (old === json) entries[part].set(key, old);
+    }
+  }
+  return entries;
+}
+
+/** A snapshot as served: its body, its entries for deltas, and the deltas to it made so far. */
+interface Built {
+  epoch: string;
+  version: number;
+  snapshot: AuthzSnapshot;
+  body: string;
+  entries: AuthzSnapshotEntries;
+  /** Delta bodies by the version they apply to. */
+  deltas: Map<number, string>;
+}
 
 const INSTANCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
@@ -45,23 +82,42 @@ export function createAuthzFeedRouter(options: {
   const allowed = new Set(options.allowedSubjects);
   const feed = DatabaseSidecarFeedStore.create({ store: options.store });
   const router = Router();
-  let cached: { epoch: string; version: number; body: string } | undefined;
+  let cached: Built | undefined;
+  /** The entries of the last versions served (of the current epoch), from which deltas are made. */
+  const recent = new Map<number, AuthzSnapshotEntries>();
 
-  async function snapshotBody(): Promise<{ version: number; body: string }> {
+  async function snapshot(): Promise<Built> {
     const current = await store.read(async (tx, version) => {
       const epoch = await store.epochIn(tx);
       if (cached?.version === version && cached.epoch === epoch) return cached;
-      const snapshot = await buildAuthzSnapshot(tx, {
+      const built = await buildAuthzSnapshot(tx, {
         version,
         epoch,
         vhost: options.vhost,
         prefix: options.prefix,
         now: clock(),
       });
-      return { epoch, version, body: JSON.stringify(snapshot) };
+      return {
+        epoch,
+        version,
+        snapshot: built,
+        body: JSON.stringify(built),
+        entries: sharing(
+          authzSnapshotEntries(built),
+          cached?.epoch === epoch ? cached.entries : undefined,
+        ),
+        deltas: new Map<number, string>(),
+      };
     });
     if (!cached || cached.epoch !== current.epoch || current.version >= cached.version) {
+      // Versions of another epoch name other states: no delta from them.
+      if (cached && cached.epoch !== current.epoch) recent.clear();
       cached = current;
+      recent.set(current.version, current.entries);
+      for (const version of recent.keys()) {
+        if (recent.size <= RECENT_VERSIONS) break;
+        recent.delete(version);
+      }
     }
     return current;
   }
@@ -84,6 +140,19 @@ export function createAuthzFeedRouter(options: {
         'Objects created on the broker after the backup are no longer managed: see GET /api/brom/unmanaged-objects.',
     );
     return epoch;
+  }
+
+  /** The delta from `held` to `built`, when `held` is a version still remembered. */
+  function deltaBody(built: Built, held: number): string | undefined {
+    if (held >= built.version) return undefined;
+    const from = recent.get(held);
+    if (!from) return undefined;
+    let body = built.deltas.get(held);
+    if (body === undefined) {
+      body = authzSnapshotDeltaBody(from, built);
+      built.deltas.set(held, body);
+    }
+    return body;
   }
 
   async function recordHeld(instance: string, version: number) {
@@ -144,13 +213,21 @@ export function createAuthzFeedRouter(options: {
       res.status(AUTHZ_SNAPSHOT_HTTP.notModifiedStatus).end();
       return;
     }
-    const snapshot = await snapshotBody();
+    const built = await snapshot();
+    const delta =
+      held !== undefined &&
+      heldEpoch === built.epoch &&
+      req.query[AUTHZ_SNAPSHOT_HTTP.deltaParam] === '1'
+        ? deltaBody(built, held)
+        : undefined;
     logger.debug(
-      `Serving authz snapshot ${snapshot.version} to sidecar ${instance}`,
+      delta === undefined
+        ? `Serving authz snapshot ${built.version} to sidecar ${instance}`
+        : `Serving authz snapshot delta ${held} -> ${built.version} to sidecar ${instance}`,
     );
-    res.setHeader('ETag', formatAuthzSnapshotETag(snapshot.version));
+    res.setHeader('ETag', formatAuthzSnapshotETag(built.version));
     res.setHeader('Cache-Control', 'no-store');
-    res.type('application/json').send(snapshot.body);
+    res.type('application/json').send(delta ?? built.body);
   });
 
   return router;

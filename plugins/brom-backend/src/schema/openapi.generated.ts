@@ -106,6 +106,60 @@ export const spec = {
         }
       }
     },
+    "/service/catalog-changes": {
+      "get": {
+        "operationId": "waitForCatalogChanges",
+        "tags": [
+          "Service"
+        ],
+        "summary": "Long-poll for the catalog module; answers with what changed since a point of the change log.",
+        "description": "Only the catalog plugin's own service identity (`plugin:catalog`) may call it. `after` is\nthe change-log position the caller holds (`sequence` of the export or of the last answer).\nAnswers at once when something changed since, otherwise as soon as something does, or\nafter `waitSeconds` with nothing. The answer names the applications whose catalog\nentities may have changed and carries their live rows only (their types and the approved\nsubscriptions of their queues), so that the catalog rebuilds only their entities. With\n`full`, the changes are too many (or `after` is unknown): read the whole export instead.\n",
+        "parameters": [
+          {
+            "name": "after",
+            "in": "query",
+            "required": true,
+            "description": "The change-log position the caller holds.",
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          {
+            "name": "waitSeconds",
+            "in": "query",
+            "required": false,
+            "description": "How long to wait for a change; default 0, at most 60.",
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 60
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "What changed since `after`; nothing when `sequence` equals `after`.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CatalogChanges"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        }
+      }
+    },
     "/service/catalog-version": {
       "get": {
         "operationId": "waitForCatalogChange",
@@ -295,6 +349,18 @@ export const spec = {
             }
           },
           {
+            "name": "delta",
+            "in": "query",
+            "required": false,
+            "description": "`1`: the sidecar accepts a delta from the version in `If-None-Match` (an\n`AuthzSnapshotDelta`, told apart by its `from`), sent when this portal still has\nthat version; otherwise the whole snapshot comes.\n",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "1"
+              ]
+            }
+          },
+          {
             "name": "If-None-Match",
             "in": "header",
             "required": false,
@@ -327,7 +393,14 @@ export const spec = {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/AuthzSnapshot"
+                  "oneOf": [
+                    {
+                      "$ref": "#/components/schemas/AuthzSnapshot"
+                    },
+                    {
+                      "$ref": "#/components/schemas/AuthzSnapshotDelta"
+                    }
+                  ]
                 }
               }
             }
@@ -3633,6 +3706,42 @@ export const spec = {
           }
         }
       },
+      "CatalogChanges": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "sequence",
+          "version",
+          "full"
+        ],
+        "properties": {
+          "sequence": {
+            "description": "The change-log position this answer reaches; the next call's `after`.",
+            "type": "integer",
+            "minimum": 0
+          },
+          "version": {
+            "description": "The state version the answer was read at.",
+            "type": "integer",
+            "minimum": 0
+          },
+          "full": {
+            "description": "Too many changes, or an unknown `after`; `applications` and `export` are absent.",
+            "type": "boolean"
+          },
+          "applications": {
+            "description": "Names of the applications whose entities may have changed (deleted ones too).",
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Name"
+            }
+          },
+          "export": {
+            "description": "The live rows of those applications only.",
+            "$ref": "#/components/schemas/CatalogExport"
+          }
+        }
+      },
       "CatalogExport": {
         "type": "object",
         "additionalProperties": false,
@@ -3646,6 +3755,11 @@ export const spec = {
         "properties": {
           "version": {
             "description": "The state version the export was read at.",
+            "type": "integer",
+            "minimum": 0
+          },
+          "sequence": {
+            "description": "The change-log position the export was read at (see /service/catalog-changes).",
             "type": "integer",
             "minimum": 0
           },
@@ -3766,6 +3880,92 @@ export const spec = {
                 },
                 "notificationType": {
                   "$ref": "#/components/schemas/Name"
+                }
+              }
+            }
+          }
+        }
+      },
+      "AuthzSnapshotDelta": {
+        "description": "What changed between the version a sidecar holds (`from`) and `version`: whole entries\nto put (replacing those of the same name or username) and names to remove\n(packages/authz-snapshot, `applyAuthzSnapshotDelta`).\n",
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "format",
+          "from",
+          "version",
+          "generatedAt",
+          "vhost",
+          "credentials",
+          "applications"
+        ],
+        "properties": {
+          "format": {
+            "type": "integer",
+            "enum": [
+              1
+            ]
+          },
+          "from": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "epoch": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64
+          },
+          "generatedAt": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "vhost": {
+            "type": "string",
+            "minLength": 1
+          },
+          "credentials": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "put",
+              "remove"
+            ],
+            "properties": {
+              "put": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/AuthzCredential"
+                }
+              },
+              "remove": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "applications": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "put",
+              "remove"
+            ],
+            "properties": {
+              "put": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/AuthzApplication"
+                }
+              },
+              "remove": {
+                "type": "array",
+                "items": {
+                  "type": "string"
                 }
               }
             }

@@ -221,6 +221,7 @@ describe('openapi.yaml', () => {
       const query: Record<string, Record<string, string>> = {
         '/authz/snapshot': { sidecar: 'probe' },
         '/service/catalog-version': { after: '0' },
+        '/service/catalog-changes': { after: '0' },
       };
       const reads = Object.entries(document.paths).filter(
         ([path, item]) => item.get && !MODULE_PATHS.includes(path),

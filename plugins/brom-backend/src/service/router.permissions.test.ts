@@ -373,6 +373,7 @@ describe.each(databases.eachSupportedId())(
         '/health',
         '/service/catalog-export',
         '/service/catalog-version',
+        '/service/catalog-changes',
         '/service/memberships/{userEntityRef}',
         '/service/org-export',
         '/authz/snapshot',

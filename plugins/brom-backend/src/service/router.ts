@@ -10,6 +10,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import {
+  CatalogChanges,
   CatalogExport,
   approveSubscriptionRequestSchema,
   bromSubscriptionDecidePermission,
@@ -61,6 +62,8 @@ export interface RouterOptions {
   /** Turns conditional permission decisions into owner filters (the `toQuery` of our rules). */
   transformConditions: ConditionTransformer<ApplicationQuery>;
   catalogExport: () => Promise<CatalogExport>;
+  /** What changed for the catalog since a change-log position. */
+  catalogChanges: (after: number) => Promise<CatalogChanges>;
   /** BROM's state version, read from the store. */
   stateVersion: () => Promise<number>;
   /** Tells when the state version moves past a given one (the catalog's long-poll waits on it). */
@@ -279,6 +282,32 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/service/catalog-export', async (req, res) => {
     await requireCatalog(req);
     res.json(await options.catalogExport());
+  });
+
+  /**
+   * The catalog's long-poll on the change log: answers at once with what changed since
+   * `after`, or waits for the state to move (a write without catalog events, such as a
+   * status or finalizer write, answers with nothing changed).
+   */
+  router.get('/service/catalog-changes', async (req, res) => {
+    await requireCatalog(req);
+    const { after, waitSeconds } = parse(catalogChangeQuery, req.query);
+    let changes = await options.catalogChanges(after);
+    if (!changes.full && changes.sequence === after && waitSeconds > 0) {
+      const closed = new AbortController();
+      req.on('close', () => closed.abort());
+      const version = await options.watcher.waitForVersionAfter(
+        changes.version,
+        waitSeconds * 1000,
+        options.shutdown
+          ? AbortSignal.any([closed.signal, options.shutdown])
+          : closed.signal,
+      );
+      if (closed.signal.aborted) return;
+      if (version !== changes.version) changes = await options.catalogChanges(after);
+    }
+    if (options.shutdown?.aborted) res.setHeader('Connection', 'close');
+    res.json(changes);
   });
 
   /** The catalog's long-poll, so that it downloads the export only after a change. */

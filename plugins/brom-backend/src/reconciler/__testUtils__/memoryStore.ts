@@ -1,9 +1,11 @@
 import { SyncStatusRow } from '../../store/tables';
+import { inputOfApplications } from '../core/topology';
 import { ReconcilerInput } from '../core/types';
 import { UnmanagedObservation } from '../core/unmanaged';
 import {
   ENFORCED_PREFIX,
   enforcementRecords,
+  ReconcilerChanges,
   ReconcilerSnapshot,
   ReconcilerStore,
   StatusRecord,
@@ -12,7 +14,9 @@ import {
 /**
  * {@link ReconcilerStore} in memory: the desired state is whatever the test sets in
  * `input`, status rows live in `rows` (managed keys are those rows marked managed, as in
- * the database), and revocations are enforced once an `enforced:` row records them.
+ * the database), and revocations are enforced once an `enforced:` row records them. Its
+ * change log is the difference between `input` and the input as of the cursor a read
+ * returned: the applications whose rows (or whose types' or queues' subscriptions) differ.
  */
 export class MemoryReconcilerStore implements ReconcilerStore {
   input: ReconcilerInput;
@@ -22,6 +26,10 @@ export class MemoryReconcilerStore implements ReconcilerStore {
   readonly finalized: string[] = [];
   /** The last full observation: when it started and the unmanaged objects it found. */
   observation: { observedAt: Date; unmanaged: UnmanagedObservation[] } | undefined;
+  /** Every `readChanges` call's request and the applications it returned. */
+  readonly changeReads: Array<{ after: number; applicationIds: string[] }> = [];
+  /** The input as of each cursor handed out. */
+  readonly #atCursor = new Map<number, ReconcilerInput>();
 
   constructor(input: ReconcilerInput) {
     this.input = input;
@@ -29,14 +37,51 @@ export class MemoryReconcilerStore implements ReconcilerStore {
 
   async read(): Promise<ReconcilerSnapshot> {
     const rows = new Map([...this.rows].map(([key, row]) => [key, { ...row }]));
-    const enforced = (key: string) => rows.has(`${ENFORCED_PREFIX}${key}`);
     return {
       input: structuredClone(this.input),
       managed: new Set([...rows.values()].filter(r => r.managed).map(r => r.key)),
       statuses: rows,
-      revokedUsers: this.revokedUsers.filter(u => !enforced(`credential:${u.credentialId}`)),
+      revokedUsers: this.#revokedUsers(),
+      cursor: this.#cursor(),
       nextExpiryAt: this.nextExpiryAt,
     };
+  }
+
+  async readChanges(
+    _now: Date,
+    request: { after: number; applicationIds: Iterable<string>; limit: number },
+  ): Promise<ReconcilerChanges | undefined> {
+    const before = this.#atCursor.get(request.after);
+    if (!before) return undefined;
+    const applicationIds = new Set([...request.applicationIds, ...changedApplications(before, this.input)]);
+    this.changeReads.push({ after: request.after, applicationIds: [...applicationIds].sort() });
+    return {
+      input: structuredClone(inputOfApplications(this.input, applicationIds)),
+      applicationIds,
+      cursor: this.#cursor(),
+      revokedUsers: this.#revokedUsers(),
+      nextExpiryAt: this.nextExpiryAt,
+    };
+  }
+
+  async readStatuses(keys: Iterable<string>): Promise<Map<string, SyncStatusRow>> {
+    const found = new Map<string, SyncStatusRow>();
+    for (const key of keys) {
+      const row = this.rows.get(key);
+      if (row) found.set(key, { ...row });
+    }
+    return found;
+  }
+
+  #revokedUsers(): ReconcilerSnapshot['revokedUsers'] {
+    const enforced = (key: string) => this.rows.has(`${ENFORCED_PREFIX}${key}`);
+    return this.revokedUsers.filter(u => !enforced(`credential:${u.credentialId}`));
+  }
+
+  #cursor(): number {
+    const cursor = this.#atCursor.size + 1;
+    this.#atCursor.set(cursor, structuredClone(this.input));
+    return cursor;
   }
 
   async writeStatuses(records: StatusRecord[], remove: string[]): Promise<void> {
@@ -97,4 +142,20 @@ export class MemoryReconcilerStore implements ReconcilerStore {
       ),
     };
   }
+}
+
+/** Applications whose rows differ between two inputs, as the domain events would name them. */
+function changedApplications(before: ReconcilerInput, after: ReconcilerInput): Set<string> {
+  const ids = new Set<string>();
+  const diff = <T extends { id: string }>(a: T[], b: T[], touched: (row: T) => string) => {
+    const old = new Map(a.map(r => [r.id, JSON.stringify(r)]));
+    const now = new Map(b.map(r => [r.id, JSON.stringify(r)]));
+    for (const r of a) if (now.get(r.id) !== old.get(r.id)) ids.add(touched(r));
+    for (const r of b) if (now.get(r.id) !== old.get(r.id)) ids.add(touched(r));
+  };
+  diff(before.applications, after.applications, a => a.id);
+  diff(before.notificationTypes, after.notificationTypes, t => t.applicationId);
+  diff(before.subscriptions, after.subscriptions, s => s.consumerApplicationId);
+  diff(before.credentials ?? [], after.credentials ?? [], c => c.applicationId);
+  return ids;
 }

@@ -1,6 +1,12 @@
 import { OPTIONS, application, sampleInput } from '../__testUtils__/fakeBroker';
 import { escapeRegex, exactNamePattern } from './naming';
-import { desiredTopology } from './topology';
+import { desiredObjects } from './kinds';
+import {
+  desiredTopology,
+  desiredTopologyOf,
+  inputOfApplications,
+  objectApplications,
+} from './topology';
 
 describe('desiredTopology', () => {
   it('derives exchanges for producers, queue groups for consumers and bindings for approved subscriptions', () => {
@@ -223,4 +229,27 @@ describe('policy patterns', () => {
       );
     },
   );
+});
+
+describe('desiredTopologyOf', () => {
+  it('gives each application, from its own rows, the objects the whole store gives it', () => {
+    const input = sampleInput();
+    input.subscriptions[1].state = 'approved';
+    const whole = desiredTopology(input, OPTIONS);
+    const applicationsOf = objectApplications(whole, OPTIONS);
+    for (const { id } of input.applications) {
+      const ids = new Set([id]);
+      const scoped = desiredTopologyOf(inputOfApplications(input, ids), ids, OPTIONS);
+      expect(desiredObjects(scoped).filter(o => o.kind !== 'vhost')).toEqual(
+        desiredObjects(whole).filter(o => applicationsOf(o).includes(id)),
+      );
+    }
+    // The producer's objects include the bindings of its consumers' queues to its exchange.
+    const orders = new Set(['app-orders']);
+    expect(
+      desiredTopologyOf(inputOfApplications(input, orders), orders, OPTIONS).bindings.map(
+        b => b.destination,
+      ),
+    ).toEqual(['brom.billing', 'brom.shipping']);
+  });
 });

@@ -1,3 +1,4 @@
+import { filterTopology } from './kinds';
 import { routingKeyPatternsToBrokerRegex } from '@internal/brom-authz-snapshot';
 import {
   applicationObjectNames,
@@ -17,6 +18,7 @@ import {
   BrokerTopology,
   DesiredBinding,
   DesiredExchange,
+  DesiredObject,
   DesiredPermissions,
   DesiredPolicy,
   DesiredQueue,
@@ -409,5 +411,89 @@ export function nativePermissions(
           },
         ]
       : [],
+  };
+}
+
+/**
+ * The applications whose rows a desired object derives from: its owner and, for a binding,
+ * the producer whose exchange it starts at. A change of any of them may change or remove the
+ * object, so an incremental pass that knows which applications changed looks at exactly the
+ * objects of those applications.
+ */
+export function objectApplications(
+  topology: BrokerTopology,
+  options: Pick<TopologyOptions, 'prefix'>,
+): (object: DesiredObject) => string[] {
+  const producerByExchange = new Map(
+    topology.applications.map(a => [
+      applicationObjectNames(options.prefix, a.name).exchange,
+      a.id,
+    ]),
+  );
+  return object => {
+    const owner = object.owner?.applicationId;
+    const apps = owner ? [owner] : [];
+    if (object.kind === 'binding') {
+      const producer = producerByExchange.get(object.source);
+      if (producer && producer !== owner) apps.push(producer);
+    }
+    return apps;
+  };
+}
+
+/**
+ * The rows that decide the objects of `applicationIds`, taken from a whole input: those
+ * applications, their types, the subscriptions of their queues and to their types, and
+ * the types and applications those subscriptions name (for names and patterns only).
+ */
+export function inputOfApplications(
+  input: ReconcilerInput,
+  applicationIds: ReadonlySet<string>,
+): ReconcilerInput {
+  const types = new Set(
+    input.notificationTypes.filter(t => applicationIds.has(t.applicationId)).map(t => t.id),
+  );
+  const subscriptions = input.subscriptions.filter(
+    s => applicationIds.has(s.consumerApplicationId) || types.has(s.notificationTypeId),
+  );
+  for (const s of subscriptions) types.add(s.notificationTypeId);
+  const notificationTypes = input.notificationTypes.filter(t => types.has(t.id));
+  const apps = new Set([
+    ...applicationIds,
+    ...notificationTypes.map(t => t.applicationId),
+    ...subscriptions.map(s => s.consumerApplicationId),
+  ]);
+  return {
+    version: input.version,
+    applications: input.applications.filter(a => apps.has(a.id)),
+    notificationTypes,
+    subscriptions,
+    ...(input.credentials && {
+      credentials: input.credentials.filter(c => apps.has(c.applicationId)),
+    }),
+  };
+}
+
+/**
+ * The desired objects of `applicationIds` only, from an input that holds at least the rows
+ * {@link inputOfApplications} names: the same objects, with the same definitions, that
+ * {@link desiredTopology} gives those applications from the whole store. Applications the
+ * input holds only for their names keep their entry in `applications` (so that their
+ * objects can be attributed) but none of their objects.
+ */
+export function desiredTopologyOf(
+  input: ReconcilerInput,
+  applicationIds: ReadonlySet<string>,
+  options: TopologyOptions,
+): BrokerTopology {
+  const whole = desiredTopology(input, options);
+  const applicationsOf = objectApplications(whole, options);
+  const keep = (object: DesiredObject) =>
+    applicationsOf(object).some(id => applicationIds.has(id));
+  return {
+    ...filterTopology(whole, keep),
+    deletedNotificationTypes: whole.deletedNotificationTypes.filter(t =>
+      applicationIds.has(t.applicationId),
+    ),
   };
 }

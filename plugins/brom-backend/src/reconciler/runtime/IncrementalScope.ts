@@ -14,6 +14,8 @@ export interface ScopeUpdate {
   plan: Plan;
   /** When the pass's observation began, by the injected clock. */
   observedAt: number;
+  /** The applications a desired object derives from (`objectApplications`). */
+  applicationsOf: (object: DesiredObject) => string[];
 }
 
 /**
@@ -32,6 +34,11 @@ export class IncrementalScope {
   readonly #unsettled = new Set<string>();
   /** Objects incremental passes found or made Ready since the last full pass: when they looked, and the definition. */
   readonly #settled = new Map<string, { at: number; json: string }>();
+  /** The applications each object derives from, and the reverse, as of the passes that saw them. */
+  readonly #applications = new Map<string, string[]>();
+  readonly #keysByApplication = new Map<string, Set<string>>();
+  /** Applications the last incremental pass had to leave to writes in flight. */
+  readonly #revisit = new Set<string>();
 
   private constructor() {}
 
@@ -49,13 +56,24 @@ export class IncrementalScope {
     this.#baseline = undefined;
     this.#refs.clear();
     this.#unsettled.clear();
+    this.#applications.clear();
+    this.#keysByApplication.clear();
+    this.#revisit.clear();
   }
 
   /**
    * The keys an incremental pass looks at: changed or gone since the baseline, or
    * unsettled, leaving out those whose writes are still going on. Needs a baseline.
+   * With `applicationIds`, `desired` holds only the objects of those applications (see
+   * `desiredTopologyOf`): only their baseline objects can have changed or gone.
    */
-  changed(desired: BrokerTopology, inFlight: ReadonlySet<string>): Set<string> {
+  changed({ desired, inFlight, applicationIds, applicationsOf }: {
+    desired: BrokerTopology;
+    inFlight: ReadonlySet<string>;
+    applicationIds?: ReadonlySet<string>;
+    /** The applications a desired object derives from (`objectApplications`). */
+    applicationsOf: (object: DesiredObject) => string[];
+  }): Set<string> {
     const baseline = this.#baseline!;
     const scope = new Set<string>();
     const desiredKeys = new Set<string>();
@@ -66,12 +84,50 @@ export class IncrementalScope {
       if (baseline.get(object.key) !== JSON.stringify(object)) {
         scope.add(object.key);
         this.#refs.set(object.key, ref);
+        this.#index(object.key, applicationsOf(object));
       }
     }
-    for (const key of baseline.keys()) if (!desiredKeys.has(key)) scope.add(key);
+    const previous = applicationIds
+      ? [...applicationIds].flatMap(id =>
+          [...(this.#keysByApplication.get(id) ?? [])].filter(key =>
+            this.#applicationsOf(key).some(owner => applicationIds.has(owner)),
+          ),
+        )
+      : baseline.keys();
+    for (const key of previous) {
+      if (baseline.has(key) && !desiredKeys.has(key)) scope.add(key);
+    }
     for (const key of this.#unsettled) if (this.#refs.has(key)) scope.add(key);
-    for (const key of inFlight) scope.delete(key);
+    this.#revisit.clear();
+    for (const key of inFlight) {
+      // Looked at again once its write has ended: the change is not in the baseline yet.
+      if (scope.delete(key)) this.#applicationsOf(key).forEach(id => this.#revisit.add(id));
+    }
     return scope;
+  }
+
+  /**
+   * Applications whose objects the next incremental pass must look at whatever changed:
+   * owners of unsettled objects, and of changed objects it had to leave to writes in flight.
+   */
+  applicationsToRevisit(): Set<string> {
+    const ids = new Set(this.#revisit);
+    for (const key of this.#unsettled) this.#applicationsOf(key).forEach(id => ids.add(id));
+    return ids;
+  }
+
+  #applicationsOf(key: string): string[] {
+    return this.#applications.get(key) ?? [];
+  }
+
+  /** Remembers which applications `key`'s object derives from (never forgotten before a full pass). */
+  #index(key: string, applications: string[]): void {
+    this.#applications.set(key, applications);
+    for (const id of applications) {
+      let keys = this.#keysByApplication.get(id);
+      if (!keys) this.#keysByApplication.set(id, (keys = new Set()));
+      keys.add(key);
+    }
   }
 
   /** How to read the given keys (each one {@link changed} returned). */
@@ -122,7 +178,7 @@ export class IncrementalScope {
   }
 
   /** After a pass: what it saw desired becomes the baseline; what is not Ready stays unsettled. */
-  update({ desired, records, touched: scope, plan, observedAt }: ScopeUpdate): void {
+  update({ desired, records, touched: scope, plan, observedAt, applicationsOf }: ScopeUpdate): void {
     const desiredByKey = new Map<string, DesiredObject>();
     for (const object of desiredObjects(desired)) {
       if (refOf(object)) desiredByKey.set(object.key, object);
@@ -132,6 +188,8 @@ export class IncrementalScope {
       this.#refs.clear();
       this.#unsettled.clear();
       this.#settled.clear();
+      this.#applications.clear();
+      this.#keysByApplication.clear();
     }
     const baseline = this.#baseline!;
     const touched = scope ?? new Set(desiredByKey.keys());
@@ -140,6 +198,7 @@ export class IncrementalScope {
       if (object) {
         baseline.set(key, JSON.stringify(object));
         this.#refs.set(key, refOf(object)!);
+        this.#index(key, applicationsOf(object));
       } else {
         baseline.delete(key);
       }

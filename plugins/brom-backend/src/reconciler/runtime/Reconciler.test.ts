@@ -127,6 +127,36 @@ describe('Reconciler', () => {
       });
     });
 
+    it('reads in an incremental pass only the applications the change log names', async () => {
+      const { store, api, reconciler } = setup();
+      await reconciler.pass();
+      await reconciler.pass({ mode: 'incremental' });
+      expect(store.changeReads.at(-1)!.applicationIds).toEqual([]);
+
+      approveShipping(store);
+      await reconciler.pass({ mode: 'incremental' });
+      expect(store.changeReads.at(-1)!.applicationIds).toEqual(['app-shipping']);
+      expect(store.rows.get(SHIPPING_BINDING)).toMatchObject({ status: 'True' });
+
+      // A producer's type goes: the change names the producer, and the binding of another
+      // application's queue that started at its exchange goes with it.
+      const billingBinding = 'binding:brom.orders->queue:brom.billing:order.*.created';
+      expect(store.rows.get(billingBinding)).toMatchObject({ status: 'True' });
+      store.input.notificationTypes = store.input.notificationTypes.map(t =>
+        t.id === 'type-created' ? { ...t, deletedAt: iso(START), generation: 2 } : t,
+      );
+      store.input.version += 1;
+      api.calls.length = 0;
+      const retired = await reconciler.pass({ mode: 'incremental' });
+      expect(store.changeReads.at(-1)!.applicationIds).toEqual(['app-orders']);
+      expect(retired).toMatchObject({ mode: 'incremental', writes: 1 });
+      expect(api.calls.filter(c => c.startsWith('delete'))).toEqual([
+        expect.stringContaining('brom.orders->queue:brom.billing:order.*.created'),
+      ]);
+      expect(store.rows.has(billingBinding)).toBe(false);
+      expect(store.rows.get(SHIPPING_BINDING)).toMatchObject({ status: 'True' });
+    });
+
     it('observes the whole vhost in a full pass and writes nothing over a converged broker', async () => {
       const { api, reconciler } = setup();
       await reconciler.pass();

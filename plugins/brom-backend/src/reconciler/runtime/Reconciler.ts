@@ -5,7 +5,7 @@ import { BrokerApi, classifyWriteError } from '../core/BrokerApi';
 import { desiredObjects } from '../core/kinds';
 import { vhostKey } from '../core/naming';
 import { Plan, plan as planChanges } from '../core/plan';
-import { desiredTopology } from '../core/topology';
+import { desiredTopology, desiredTopologyOf, objectApplications } from '../core/topology';
 import { BrokerTopology, ObservedTopology, TopologyOptions } from '../core/types';
 import { Applied, Applier, WritesFencedError } from './Applier';
 import { IncrementalScope } from './IncrementalScope';
@@ -101,6 +101,9 @@ export interface PassOptions {
   writeBudgetMs?: number;
 }
 
+/** Above this many changes in the log since the last pass, an incremental pass becomes a full one. */
+const MAX_INCREMENTAL_CHANGES = 500;
+
 /** Above this many objects to look at, an incremental pass becomes a full one. */
 const MAX_INCREMENTAL_OBJECTS = 300;
 
@@ -159,6 +162,8 @@ export class Reconciler {
   readonly #brokerRetryCapMs: number;
   readonly #metrics?: ReconcilerMetrics;
   readonly #scope = IncrementalScope.create();
+  /** Where the change log stood at the last read: incremental passes read what changed since. */
+  #cursor = 0;
   readonly #applier: Applier;
   readonly #status: StatusRecorder;
   readonly #revocations: RevocationEnforcer;
@@ -270,18 +275,44 @@ export class Reconciler {
     const mode = incremental ? 'incremental' : 'full';
     let observation = incremental ? undefined : options.observation ?? (await this.observe());
     const now = new Date(this.#clock.now());
-    const snapshot = await this.#store.read(now);
-    timings.mark('read');
-    const desired = desiredTopology(snapshot.input, this.#topology);
 
+    let snapshot: ReconcilerSnapshot;
+    let desired: BrokerTopology;
     let scope: Set<string> | undefined;
     if (incremental) {
-      scope = this.#scope.changed(desired, this.#applier.inFlight);
+      // Only what the change log names since the last pass, and what is still unsettled.
+      const changes = await this.#store.readChanges(now, {
+        after: this.#cursor,
+        applicationIds: this.#scope.applicationsToRevisit(),
+        limit: MAX_INCREMENTAL_CHANGES,
+      });
+      timings.mark('read');
+      if (!changes) {
+        logger.debug('Too many changes since the last pass: a full pass instead of an incremental one');
+        return this.pass({ mode: 'full' });
+      }
+      desired = desiredTopologyOf(changes.input, changes.applicationIds, this.#topology);
+      scope = this.#scope.changed({
+        desired,
+        inFlight: this.#applier.inFlight,
+        applicationIds: changes.applicationIds,
+        applicationsOf: objectApplications(desired, this.#topology),
+      });
       if (scope.size > MAX_INCREMENTAL_OBJECTS) {
         logger.debug(`${scope.size} objects changed: a full pass instead of an incremental one`);
         return this.pass({ mode: 'full' });
       }
+      const statuses = await this.#store.readStatuses([...scope, vhostKey(this.#topology.vhost)]);
+      snapshot = {
+        input: changes.input,
+        statuses,
+        managed: new Set([...statuses.values()].filter(r => Boolean(r.managed)).map(r => r.key)),
+        revokedUsers: changes.revokedUsers,
+        cursor: changes.cursor,
+        nextExpiryAt: changes.nextExpiryAt,
+      };
       if (scope.size === 0) {
+        this.#cursor = snapshot.cursor;
         this.#metrics?.pass('ok', timings.elapsedMs(), mode);
         const revocations = await this.#revocations.enforce(snapshot, now, logger);
         return {
@@ -297,6 +328,10 @@ export class Reconciler {
       observation = await this.#observing(() =>
         observeObjects(this.#broker, this.#topology.vhost, refs),
       );
+    } else {
+      snapshot = await this.#store.read(now);
+      timings.mark('read');
+      desired = desiredTopology(snapshot.input, this.#topology);
     }
     timings.mark('observe');
     if (!observation!.ok) {
@@ -326,6 +361,8 @@ export class Reconciler {
     if (!scope) {
       await this.#recordObservation({ observed, observedAt, desired, snapshot, records, logger });
     }
+    // What the change log said until the read is in the scope's baseline now.
+    this.#cursor = snapshot.cursor;
     timings.mark('status');
     // After the writes: a revoked subscription's binding is gone before its consumer's
     // connections are closed, so a reconnecting consumer gets nothing more through it.
@@ -415,12 +452,14 @@ export class Reconciler {
     for (const key of outcome.succeeded.keys()) {
       if (deletions.has(key)) this.#deletedAt.set(key, this.#clock.now());
     }
+    const applicationsOf = objectApplications(desired, this.#topology);
     this.#scope.update({
       desired,
       records,
       touched: scope && pending.size ? new Set([...scope].filter(k => !pending.has(k))) : scope,
       plan,
       observedAt,
+      applicationsOf,
     });
     if (pending.size === 0) return records;
     logger.info(`${pending.size} writes go on in the background: ${[...pending].slice(0, 5).join(', ')}`);
@@ -434,7 +473,7 @@ export class Reconciler {
           if (deletions.has(key)) this.#deletedAt.set(key, this.#clock.now());
         }
         if (this.#scope.hasBaseline) {
-          this.#scope.update({ desired, records: ended, touched: pending, plan, observedAt });
+          this.#scope.update({ desired, records: ended, touched: pending, plan, observedAt, applicationsOf });
         }
         logger.info(`Background writes ended: ${[...pending].slice(0, 5).join(', ')}`);
       },

@@ -1,6 +1,12 @@
 import { Condition } from '@internal/plugin-brom-common';
-import { BromStore } from '../../store/BromStore';
-import { ExternalProducerRow, SyncStatusRow } from '../../store/tables';
+import { BromStore, BromTransaction } from '../../store/BromStore';
+import {
+  ApplicationRow,
+  ExternalProducerRow,
+  NotificationTypeRow,
+  SubscriptionRow,
+  SyncStatusRow,
+} from '../../store/tables';
 import { SecretBox } from '../../service/secretBox';
 import { ReconcilerInput } from '../core/types';
 import { UnmanagedObservation } from '../core/unmanaged';
@@ -28,6 +34,27 @@ export interface ReconcilerSnapshot {
    * When the next live credential expires (ms since the epoch), if any does: a pass is due
    * then, to close its connections (and, in the native mode, remove its broker user).
    */
+  nextExpiryAt?: number;
+  /**
+   * Where the change log stood when this was read: {@link ReconcilerStore.readChanges}
+   * after it names what changed since.
+   */
+  cursor: number;
+}
+
+/** What an incremental pass reads: the rows of the applications that changed, and no others. */
+export interface ReconcilerChanges {
+  /**
+   * The rows that decide the objects of `applicationIds` (`inputOfApplications`), with the
+   * state version read in the same transaction.
+   */
+  input: ReconcilerInput;
+  /** Applications changed since the cursor, and those the caller asked for. */
+  applicationIds: Set<string>;
+  /** Where the next read starts. */
+  cursor: number;
+  revokedUsers: ReconcilerSnapshot['revokedUsers'];
+  /** As in {@link ReconcilerSnapshot.nextExpiryAt}, over every credential. */
   nextExpiryAt?: number;
 }
 
@@ -137,6 +164,18 @@ export interface ReconcilerStore {
     remove: string[],
     previous?: ReadonlyMap<string, SyncStatusRow>,
   ): Promise<void>;
+  /**
+   * What changed since `after` (a cursor a read returned), in one transaction: the rows of
+   * the applications the change log names and of `applicationIds`, and the revoked users.
+   * `undefined` when the log cannot say (the cursor is unknown, or more than `limit`
+   * changes): the caller then reads everything.
+   */
+  readChanges(
+    now: Date,
+    request: { after: number; applicationIds: Iterable<string>; limit: number },
+  ): Promise<ReconcilerChanges | undefined>;
+  /** The stored status rows of `keys` (those that exist). */
+  readStatuses(keys: Iterable<string>): Promise<Map<string, SyncStatusRow>>;
   /** Remembers that revoked access was cut off at the broker, so it is done once. */
   recordEnforced(keys: string[], now: Date): Promise<void>;
   /**
@@ -205,6 +244,52 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
     };
   }
 
+  /**
+   * The reconciler's input from rows: `credentials` are the live ones (the native mode gives
+   * each a broker user), `upstreams` the external producers' rows by application id.
+   */
+  #toInput(
+    version: number,
+    apps: ApplicationRow[],
+    types: NotificationTypeRow[],
+    subs: SubscriptionRow[],
+    credentials: Array<{ id: string; application_id: string; username: string }>,
+    upstreams: ReadonlyMap<string, ExternalProducerRow>,
+  ): ReconcilerInput {
+    return {
+      version,
+      applications: apps.map(a => ({
+        id: a.id,
+        name: a.name,
+        generation: a.generation,
+        deletedAt: a.deleted_at,
+        queueDeletionConfirmedAt: a.queue_deletion_confirmed_at,
+        settings: { messageTtlMs: a.message_ttl_ms, maxLength: a.max_length },
+        externalProducer: this.#externalProducer(upstreams.get(a.id)),
+      })),
+      notificationTypes: types.map(t => ({
+        id: t.id,
+        applicationId: t.application_id,
+        name: t.name,
+        routingKeyPattern: t.routing_key_pattern,
+        generation: t.generation,
+        deletedAt: t.deleted_at,
+      })),
+      credentials: credentials.map(c => ({
+        id: c.id,
+        applicationId: c.application_id,
+        username: c.username,
+      })),
+      subscriptions: subs.map(s => ({
+        id: s.id,
+        consumerApplicationId: s.consumer_application_id,
+        notificationTypeId: s.notification_type_id,
+        state: s.state as ReconcilerInput['subscriptions'][number]['state'],
+        generation: s.generation,
+      })),
+    };
+  }
+
   async read(now: Date): Promise<ReconcilerSnapshot> {
     const nowIso = now.toISOString();
     return this.#store.read(async (tx, version) => {
@@ -222,6 +307,7 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
         .select(['id', 'application_id', 'username', 'expires_at', 'revoked_at'])
         .execute();
       const statusRows = await tx.selectFrom('brom_sync_status').selectAll().execute();
+      const cursor = await latestEvent(tx);
 
       const statuses = new Map(statusRows.map(r => [r.key, r]));
       const managed = new Set(statusRows.filter(r => Boolean(r.managed)).map(r => r.key));
@@ -245,46 +331,128 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
         .reduce<number | undefined>((min, ms) => (min === undefined || ms < min ? ms : min), undefined);
       return {
         nextExpiryAt,
-        input: {
+        input: this.#toInput(
           version,
-          applications: apps.map(a => ({
-            id: a.id,
-            name: a.name,
-            generation: a.generation,
-            deletedAt: a.deleted_at,
-            queueDeletionConfirmedAt: a.queue_deletion_confirmed_at,
-            settings: { messageTtlMs: a.message_ttl_ms, maxLength: a.max_length },
-            externalProducer: this.#externalProducer(upstreams.get(a.id)),
-          })),
-          notificationTypes: types.map(t => ({
-            id: t.id,
-            applicationId: t.application_id,
-            name: t.name,
-            routingKeyPattern: t.routing_key_pattern,
-            generation: t.generation,
-            deletedAt: t.deleted_at,
-          })),
-          // Live credentials: the native mode gives each a broker user. Expiry is judged at
-          // `now`; the pass after expiry removes the user (the runner's resync bounds it).
-          credentials: creds
-            .filter(
-              c =>
-                accessEndReason(c, deletedApps.has(c.application_id), nowIso) === undefined,
-            )
-            .map(c => ({ id: c.id, applicationId: c.application_id, username: c.username })),
-          subscriptions: subs.map(s => ({
-            id: s.id,
-            consumerApplicationId: s.consumer_application_id,
-            notificationTypeId: s.notification_type_id,
-            state: s.state as ReconcilerInput['subscriptions'][number]['state'],
-            generation: s.generation,
-          })),
-        },
+          apps,
+          types,
+          subs,
+          creds.filter(
+            c => accessEndReason(c, deletedApps.has(c.application_id), nowIso) === undefined,
+          ),
+          upstreams,
+        ),
         managed,
         statuses,
         revokedUsers,
+        cursor,
       };
     });
+  }
+
+  async readChanges(
+    now: Date,
+    request: { after: number; applicationIds: Iterable<string>; limit: number },
+  ): Promise<ReconcilerChanges | undefined> {
+    const nowIso = now.toISOString();
+    return this.#store.read(async (tx, version) => {
+      const events = await tx
+        .selectFrom('brom_domain_events')
+        .select(['sequence', 'aggregate_kind', 'aggregate_id'])
+        .where('sequence', '>', request.after)
+        .orderBy('sequence')
+        .limit(request.limit + 1)
+        .execute();
+      if (events.length > request.limit) return undefined;
+      // A position beyond the log: another database (restored or rebuilt) is behind it.
+      if (events.length === 0 && request.after > (await latestEvent(tx))) return undefined;
+      const cursor = events.length ? Number(events[events.length - 1].sequence) : request.after;
+      const ids = (kind: string) =>
+        [...new Set(events.filter(e => e.aggregate_kind === kind).map(e => e.aggregate_id))];
+
+      // Which applications each change touches: an application its own objects; a type its
+      // producer's exchange and the bindings from it; a subscription its consumer's queue
+      // and bindings; a credential its application (whose broker user it is).
+      const applicationIds = new Set([...request.applicationIds, ...ids('application')]);
+      const add = (rows: Array<{ id: string }>) => rows.forEach(r => applicationIds.add(r.id));
+      add(await inChunks(ids('notificationType'), chunk =>
+        tx.selectFrom('brom_notification_types').select('application_id as id').where('id', 'in', chunk).execute(),
+      ));
+      add(await inChunks(ids('subscription'), chunk =>
+        tx.selectFrom('brom_subscriptions').select('consumer_application_id as id').where('id', 'in', chunk).execute(),
+      ));
+      add(await inChunks(ids('credential'), chunk =>
+        tx.selectFrom('brom_credentials').select('application_id as id').where('id', 'in', chunk).execute(),
+      ));
+
+      // The rows `inputOfApplications` names, read by index.
+      const focus = [...applicationIds];
+      const types = await inChunks(focus, chunk =>
+        tx.selectFrom('brom_notification_types').selectAll().where('application_id', 'in', chunk).execute(),
+      );
+      const subs = uniqueById([
+        ...(await inChunks(focus, chunk =>
+          tx.selectFrom('brom_subscriptions').selectAll().where('consumer_application_id', 'in', chunk).execute(),
+        )),
+        ...(await inChunks(types.map(t => t.id), chunk =>
+          tx.selectFrom('brom_subscriptions').selectAll().where('notification_type_id', 'in', chunk).execute(),
+        )),
+      ]);
+      const typeIds = new Set(types.map(t => t.id));
+      types.push(...(await inChunks(
+        [...new Set(subs.map(s => s.notification_type_id))].filter(id => !typeIds.has(id)),
+        chunk => tx.selectFrom('brom_notification_types').selectAll().where('id', 'in', chunk).execute(),
+      )));
+      const appIds = new Set([
+        ...focus,
+        ...types.map(t => t.application_id),
+        ...subs.map(s => s.consumer_application_id),
+      ]);
+      const apps = await inChunks([...appIds], chunk =>
+        tx.selectFrom('brom_applications').selectAll().where('id', 'in', chunk).execute(),
+      );
+      const upstreams = new Map(
+        (
+          await inChunks([...appIds], chunk =>
+            tx
+              .selectFrom('brom_external_producers')
+              .selectAll()
+              .where('application_id', 'in', chunk)
+              .execute(),
+          )
+        ).map(e => [e.application_id, e]),
+      );
+      const deletedApps = new Set(apps.filter(a => a.deleted_at).map(a => a.id));
+      const creds = await inChunks([...appIds], chunk =>
+        tx
+          .selectFrom('brom_credentials')
+          .select(['id', 'application_id', 'username', 'expires_at', 'revoked_at'])
+          .where('application_id', 'in', chunk)
+          .execute(),
+      );
+      return {
+        input: this.#toInput(
+          version,
+          apps,
+          types,
+          subs,
+          creds.filter(
+            c => accessEndReason(c, deletedApps.has(c.application_id), nowIso) === undefined,
+          ),
+          upstreams,
+        ),
+        applicationIds,
+        cursor,
+        revokedUsers: await readRevokedUsers(tx, nowIso),
+        nextExpiryAt: await readNextExpiry(tx, nowIso),
+      };
+    });
+  }
+
+  async readStatuses(keys: Iterable<string>): Promise<Map<string, SyncStatusRow>> {
+    const rows = await inChunks([...new Set(keys)], chunk =>
+      this.#store.db.selectFrom('brom_sync_status').selectAll().where('key', 'in', chunk).execute(),
+    );
+    return new Map(rows.map(r => [r.key, r]));
   }
 
   /**
@@ -496,6 +664,80 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
       }
     });
   }
+}
+
+/** The newest domain event's sequence, 0 when there is none. */
+async function latestEvent(tx: BromTransaction): Promise<number> {
+  const row = await tx
+    .selectFrom('brom_domain_events')
+    .select(eb => eb.fn.max('sequence').as('latest'))
+    .executeTakeFirst();
+  return Number(row?.latest ?? 0);
+}
+
+/**
+ * Credentials whose access ended and whose connections were not yet closed for good: only
+ * those rows, in one query (no enforcement record `enforced:credential:<id>` yet).
+ */
+/** When the next live credential of a live application expires, in ms since the epoch. */
+async function readNextExpiry(tx: BromTransaction, nowIso: string): Promise<number | undefined> {
+  const row = await tx
+    .selectFrom('brom_credentials as c')
+    .innerJoin('brom_applications as a', 'a.id', 'c.application_id')
+    .select(eb => eb.fn.min('c.expires_at').as('next'))
+    .where('c.revoked_at', 'is', null)
+    .where('a.deleted_at', 'is', null)
+    .where('c.expires_at', '>', nowIso)
+    .executeTakeFirst();
+  const next = row?.next as string | null | undefined;
+  return next ? Date.parse(next) : undefined;
+}
+
+async function readRevokedUsers(
+  tx: BromTransaction,
+  nowIso: string,
+): Promise<ReconcilerSnapshot['revokedUsers']> {
+  const rows = await tx
+    .selectFrom('brom_credentials as c')
+    .innerJoin('brom_applications as a', 'a.id', 'c.application_id')
+    .leftJoin('brom_sync_status as s', join =>
+      join.on(eb => eb('s.key', '=', eb(eb.val(`${ENFORCED_PREFIX}credential:`), '||', eb.ref('c.id')))),
+    )
+    .select([
+      'c.id',
+      'c.application_id',
+      'c.username',
+      'c.expires_at',
+      'c.revoked_at',
+      'a.deleted_at',
+    ])
+    .where('s.key', 'is', null)
+    .where(eb =>
+      eb.or([
+        eb('a.deleted_at', 'is not', null),
+        eb('c.revoked_at', 'is not', null),
+        eb('c.expires_at', '<=', nowIso),
+      ]),
+    )
+    .orderBy('c.username')
+    .execute();
+  return rows.flatMap(c => {
+    const reason = accessEndReason(c, c.deleted_at !== null, nowIso);
+    if (!reason) return [];
+    const since = c.deleted_at ?? c.revoked_at ?? c.expires_at ?? nowIso;
+    return [{ credentialId: c.id, username: c.username, reason, since }];
+  });
+}
+
+/** Runs `query` over `ids` 500 at a time (below both dialects' parameter limits). */
+async function inChunks<T>(ids: string[], query: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  const rows: T[] = [];
+  for (let i = 0; i < ids.length; i += 500) rows.push(...(await query(ids.slice(i, i + 500))));
+  return rows;
+}
+
+function uniqueById<T extends { id: string }>(rows: T[]): T[] {
+  return [...new Map(rows.map(r => [r.id, r])).values()];
 }
 
 /** Why a credential's broker user may no longer connect, if it may not. */
