@@ -8,6 +8,7 @@ import { describeError, statusCodeOf } from '../common/errors';
 import { LoadError } from '../common/LoadError';
 import { StatusPanel } from '../ApplicationStatus';
 import { AuditHistory } from '../AuditHistory';
+import { ConnectionCard } from '../Connection';
 import { CredentialsCard } from '../Credentials';
 import { NotificationTypesCard } from '../NotificationTypes';
 import { ConsumerSubscriptionsCard, SubscribersCard } from '../Subscriptions';
@@ -67,6 +68,9 @@ export const ApplicationView = ({ name }: { name: string }) => {
       </Grid>
       <Grid item xs={12}>
         <ConsumerSubscriptionsCard application={application} />
+      </Grid>
+      <Grid item xs={12}>
+        <ConnectionCard application={application} />
       </Grid>
       <Grid item xs={12}>
         <CredentialsCard application={application} />
