@@ -12,6 +12,11 @@ import { CatalogExportService } from './CatalogExportService';
 import { CredentialService } from './CredentialService';
 import { NotificationTypeService } from './NotificationTypeService';
 import { StatusService, StatusVerification } from './StatusService';
+import {
+  BrokerStatsCache,
+  BrokerStatsSource,
+  QueueHealthService,
+} from './QueueHealthService';
 import { SubscriptionService } from './SubscriptionService';
 
 /** The portal's services, one per aggregate, over one set of repositories. */
@@ -24,6 +29,8 @@ export interface PortalServices {
   audit: AuditService;
   status: StatusService;
   catalog: CatalogExportService;
+  /** Undefined when no management API is configured. */
+  health?: QueueHealthService;
 }
 
 /** Assembles the portal's services, for the plugin and for benchmarks that drive them directly. */
@@ -42,6 +49,8 @@ export function createPortalServices(options: {
   statusVerification?: StatusVerification;
   /** Called after each committed write with the new state version. */
   onCommit?: (version: number) => void;
+  /** The broker's statistics for queue health, read at most once per `ttlMs` (5 s). */
+  brokerStats?: { source: BrokerStatsSource; ttlMs?: number };
 }): PortalServices {
   const clock = options.clock ?? (() => new Date());
   const work = DatabaseUnitOfWork.create({
@@ -84,5 +93,16 @@ export function createPortalServices(options: {
         desiredTopology((await reconcilerStore.read(clock())).input, options.topology),
     }),
     catalog: CatalogExportService.create({ work, broker: options.broker }),
+    health: options.brokerStats
+      ? QueueHealthService.create({
+          access,
+          prefix: options.topology.prefix,
+          cache: new BrokerStatsCache({
+            source: options.brokerStats.source,
+            ttlMs: options.brokerStats.ttlMs ?? 5000,
+            clock,
+          }),
+        })
+      : undefined,
   };
 }

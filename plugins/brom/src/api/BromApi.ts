@@ -1,6 +1,7 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
   Application,
+  ApplicationHealth,
   ApplicationStatus,
   AuditEvent,
   Credential,
@@ -54,6 +55,7 @@ export interface BromApi {
   ): Promise<Application>;
   confirmQueueDeletion(name: string, generation: number): Promise<Application>;
   getApplicationStatus(name: string): Promise<ApplicationStatus>;
+  getApplicationHealth(name: string): Promise<ApplicationHealth>;
 
   listNotificationTypes(
     query?: PageQuery & { q?: string; owner?: string; application?: string },

@@ -48,6 +48,9 @@ export class BromClient implements BromApi {
   getApplicationStatus(name: string) {
     return this.#get(`/applications/${enc(name)}/status`);
   }
+  getApplicationHealth(name: string) {
+    return this.#get(`/applications/${enc(name)}/health`);
+  }
 
   listNotificationTypes(
     query: PageQuery & {

@@ -13,6 +13,7 @@ import {
   pending,
   responseError,
   subscription,
+  applicationHealth,
 } from '../../__testUtils__/fixtures';
 import { bromApi, renderWithBrom } from '../../__testUtils__/renderWithBrom';
 import { BromApi } from '../../api/BromApi';
@@ -46,6 +47,7 @@ function applicationApi(overrides: Partial<BromApi> = {}) {
       ),
     ),
     listCredentials: jest.fn().mockResolvedValue([credential()]),
+    getApplicationHealth: jest.fn().mockResolvedValue(applicationHealth()),
     listAuditEvents: jest.fn().mockResolvedValue(page([auditEvent(1)])),
     ...overrides,
   });
