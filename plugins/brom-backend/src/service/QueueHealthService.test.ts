@@ -32,9 +32,41 @@ describe('BrokerStatsCache', () => {
     now = new Date(now.getTime() + 4999);
     await cache.get();
     expect(calls.queues).toBe(1);
+    // Stale: answered at once from the old snapshot while one refresh runs behind it.
     now = new Date(now.getTime() + 1);
-    await cache.get();
+    const stale = await Promise.all([cache.get(), cache.get()]);
+    expect(stale[0]).toBe(answers[0]);
+    expect(stale[1]).toBe(answers[0]);
     expect(calls).toEqual({ queues: 2, exchanges: 2 });
+    await new Promise(resolve => setImmediate(resolve));
+    const fresh = await cache.get();
+    expect(fresh).not.toBe(answers[0]);
+    expect(fresh.observedAt).toEqual(now);
+    expect(calls.queues).toBe(2);
+  });
+
+  it('makes callers wait for a new snapshot once the old one is too old', async () => {
+    let now = new Date('2026-12-03T12:00:00.000Z');
+    let fail = false;
+    const cache = new BrokerStatsCache({
+      source: {
+        listQueues: async () => {
+          if (fail) throw new Error('management API down');
+          return [];
+        },
+        listExchanges: async () => [],
+      },
+      ttlMs: 5000,
+      maxStaleMs: 60_000,
+      clock: () => now,
+    });
+    const first = await cache.get();
+    fail = true;
+    now = new Date(now.getTime() + 30_000);
+    expect(await cache.get()).toBe(first);
+    await new Promise(resolve => setImmediate(resolve));
+    now = new Date(now.getTime() + 30_000);
+    await expect(cache.get()).rejects.toThrow('management API down');
   });
 
   it('notes when a queue last delivered, from its delivered count growing', async () => {
@@ -43,7 +75,12 @@ describe('BrokerStatsCache', () => {
     const { source: s } = source(() => [
       { name: 'brom.billing', message_stats: { deliver_get: delivered } },
     ]);
-    const cache = new BrokerStatsCache({ source: s, ttlMs: 0, clock: () => now });
+    const cache = new BrokerStatsCache({
+      source: s,
+      ttlMs: 0,
+      maxStaleMs: 0,
+      clock: () => now,
+    });
 
     await cache.get();
     // Deliveries before the portal watched have no known time.

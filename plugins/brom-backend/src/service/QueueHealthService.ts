@@ -68,12 +68,16 @@ interface StatsSnapshot {
 /**
  * The vhost's statistics, read at most once per `ttlMs` whatever the number of queues and
  * requests: one request for all queues and one for all exchanges, shared by concurrent
- * callers. It also notes when each queue's delivered count last grew, which the management
- * API does not say.
+ * callers. Once it has a snapshot it answers from it at once; a stale one is refreshed in the
+ * background (listing thousands of queues with their rates takes the broker seconds), and only
+ * a snapshot older than `maxStaleMs` (the refreshes failing) makes callers wait for a new one.
+ * It also notes when each queue's delivered count last grew, which the management API does
+ * not say.
  */
 export class BrokerStatsCache {
   readonly #source: BrokerStatsSource;
   readonly #ttlMs: number;
+  readonly #maxStaleMs: number;
   readonly #clock: () => Date;
   #current: StatsSnapshot | undefined;
   #inFlight: Promise<StatsSnapshot> | undefined;
@@ -82,26 +86,30 @@ export class BrokerStatsCache {
   constructor(options: {
     source: BrokerStatsSource;
     ttlMs: number;
+    /** Beyond this age a snapshot is not served (default 60 s). */
+    maxStaleMs?: number;
     clock?: () => Date;
   }) {
     this.#source = options.source;
     this.#ttlMs = options.ttlMs;
+    this.#maxStaleMs = options.maxStaleMs ?? 60_000;
     this.#clock = options.clock ?? (() => new Date());
   }
 
   async get(): Promise<StatsSnapshot> {
-    const now = this.#clock();
-    if (
-      this.#current &&
-      now.getTime() - this.#current.observedAt.getTime() < this.#ttlMs
-    ) {
-      return this.#current;
-    }
+    const current = this.#current;
+    const age = current
+      ? this.#clock().getTime() - current.observedAt.getTime()
+      : Infinity;
+    if (age < this.#ttlMs) return current!;
     if (!this.#inFlight) {
       this.#inFlight = this.#refresh().finally(() => {
         this.#inFlight = undefined;
       });
+      // A background refresh's failure is seen by the next caller that has to wait.
+      this.#inFlight.catch(() => undefined);
     }
+    if (current && age < this.#maxStaleMs) return current;
     return this.#inFlight;
   }
 

@@ -7,10 +7,13 @@ import {
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import DialogContentText from '@material-ui/core/DialogContentText';
+import Box from '@material-ui/core/Box';
 import {
   Application,
   bromApplicationDeletePermission,
+  bromApplicationUpdatePermission,
 } from '@internal/plugin-brom-common';
+import { QueueSettingsDialog } from '../QueueSettings';
 import { useState } from 'react';
 import { bromApiRef } from '../../api/BromApi';
 import { PermittedButton } from '../common/PermittedButton';
@@ -45,6 +48,8 @@ export const ApplicationSummaryCard = ({
 }: ApplicationSummaryCardProps) => {
   const api = useApi(bromApiRef);
   const [deleting, setDeleting] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const { messageTtlMs, maxLength } = application.settings;
   return (
     <InfoCard
       title={application.title}
@@ -73,8 +78,39 @@ export const ApplicationSummaryCard = ({
           ),
           state: lifecycle(application),
           registered: formatTime(application.createdAt),
+          'message TTL':
+            messageTtlMs === null
+              ? 'None'
+              : `${(messageTtlMs / 1000).toLocaleString('en')} s`,
+          'maximum queue length':
+            maxLength === null
+              ? 'No limit'
+              : `${maxLength.toLocaleString('en')} messages`,
         }}
       />
+      {!application.deletedAt && (
+        <Box mt={1}>
+          <PermittedButton
+            permission={bromApplicationUpdatePermission}
+            application={application}
+            size="small"
+            variant="outlined"
+            onClick={() => setEditing(true)}
+          >
+            Edit queue settings
+          </PermittedButton>
+        </Box>
+      )}
+      {editing && (
+        <QueueSettingsDialog
+          application={application}
+          onClose={() => setEditing(false)}
+          onSaved={saved => {
+            setEditing(false);
+            onChange(saved);
+          }}
+        />
+      )}
       {deleting && (
         <ConfirmDialog
           title={`Delete application ${application.name}?`}
