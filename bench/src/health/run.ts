@@ -214,7 +214,7 @@ async function main() {
       if (res.status !== 201) throw new Error(`create ${name}: ${res.status} ${await res.text()}`);
     }
     let n = 0;
-    async function healthRequest(): Promise<number> {
+    const healthRequest = async (): Promise<number> => {
       const name = probed[n++ % probed.length];
       const t0 = performance.now();
       const res = await fetch(`${base}/applications/${name}/health`, { headers });
@@ -224,14 +224,14 @@ async function main() {
       const parsed = JSON.parse(body);
       if (parsed.queue?.name !== `brom.${name}`) throw new Error(`health ${name}: ${body}`);
       return elapsed;
-    }
-    async function managementRequest(where: string): Promise<number> {
+    };
+    const managementRequest = async (where: string): Promise<number> => {
       const t0 = performance.now();
       const listed = await admin.listQueues(where, { columns: QUEUE_COLUMNS });
       const elapsed = performance.now() - t0;
       if (listed.length === 0) throw new Error(`no queues listed in ${where}`);
       return elapsed;
-    }
+    };
     // The broker's statistics for new queues take a few seconds; warm up once.
     await healthRequest();
 

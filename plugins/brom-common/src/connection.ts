@@ -83,10 +83,11 @@ function parseAmqpUrl(url: string): ConnectionEndpoint & { scheme: string } {
   );
   const scheme = match?.[1] ?? 'amqps';
   const tls = scheme === 'amqps';
+  const defaultPort = tls ? 5671 : 5672;
   return {
     scheme,
     host: match?.[2] ?? url,
-    port: match?.[3] ? Number(match[3]) : tls ? 5671 : 5672,
+    port: match?.[3] ? Number(match[3]) : defaultPort,
     tls,
   };
 }
@@ -163,7 +164,7 @@ function nodeSnippet(facts: SnippetFacts): string {
       "    console.log('received', message.fields.routingKey, message.content.toString());",
       '    channel.ack(message); // a nack with requeue=false dead-letters the message',
       '  });',
-      "  console.log('consuming', " + q(queue) + ');',
+      `  console.log('consuming', ${q(queue)});`,
     );
   }
   if (exchange && routingKey) {
@@ -383,14 +384,13 @@ export function connectionGuide(input: ConnectionGuideInput): ConnectionGuide {
   const name = `${broker.prefix}${application}`;
   const producer = input.routingKeyPatterns.length > 0;
   const consumer = input.consumer;
-  const role =
-    producer && consumer
-      ? 'both'
-      : producer
-      ? 'producer'
-      : consumer
-      ? 'consumer'
-      : 'none';
+  const roles = {
+    'true,true': 'both',
+    'true,false': 'producer',
+    'false,true': 'consumer',
+    'false,false': 'none',
+  } as const;
+  const role = roles[`${producer},${consumer}`];
   const clustered = broker.amqpUrls.length > 1;
   const environmentName = clustered ? 'AMQP_URLS' : 'AMQP_URL';
   const facts: SnippetFacts = {

@@ -28,6 +28,25 @@ export const CONNECTION_CARD_ID = 'brom-connection';
 /** The most notification types one producer lists; the card shows their patterns. */
 const TYPE_LIMIT = 100;
 
+const ROLE_WORDS = {
+  both: '(producer and consumer)',
+  producer: '(producer)',
+  consumer: '(consumer)',
+  none: '',
+} as const;
+
+const HIGHLIGHT_LANGUAGE = {
+  node: 'javascript',
+  python: 'python',
+  java: 'java',
+  dotnet: 'csharp',
+} as const;
+
+function tlsWords(withTls: number, all: number): string {
+  if (withTls === all) return 'Yes (amqps)';
+  return withTls === 0 ? 'No (amqp)' : 'On some addresses';
+}
+
 function isLive(credential: Credential, now: Date) {
   return (
     !credential.revokedAt &&
@@ -107,11 +126,7 @@ export const ConnectionCard = ({
     [guide.endpoints.length > 1 ? 'Hosts' : 'Host']: guide.endpoints.map(
       endpoint => `${endpoint.host}:${endpoint.port}`,
     ),
-    TLS: guide.endpoints.every(endpoint => endpoint.tls)
-      ? 'Yes (amqps)'
-      : guide.endpoints.some(endpoint => endpoint.tls)
-      ? 'On some addresses'
-      : 'No (amqp)',
+    TLS: tlsWords(guide.endpoints.filter(e => e.tls).length, guide.endpoints.length),
     'Virtual host': <Code text={guide.vhost} />,
   };
   if (guide.exchange) {
@@ -123,24 +138,18 @@ export const ConnectionCard = ({
     metadata['Consumes from queue'] = <Code text={guide.queue} />;
     metadata['Dead-letter queue'] = <Code text={guide.deadLetterQueue!} />;
   }
-  metadata['Live credentials'] =
-    usernames === undefined
-      ? 'Visible to the owners'
-      : usernames.length === 0
-      ? 'None: create one below'
-      : usernames;
+  if (usernames === undefined) {
+    metadata['Live credentials'] = 'Visible to the owners';
+  } else {
+    metadata['Live credentials'] =
+      usernames.length === 0 ? 'None: create one below' : usernames;
+  }
 
   return (
     <Box id={CONNECTION_CARD_ID}>
       <InfoCard
         title={title}
-        subheader={`Connect as ${application.name} ${
-          guide.role === 'both'
-            ? '(producer and consumer)'
-            : guide.role === 'none'
-            ? ''
-            : `(${guide.role})`
-        }`}
+        subheader={`Connect as ${application.name} ${ROLE_WORDS[guide.role]}`}
       >
         <StructuredMetadataTable metadata={metadata} />
         <Box mt={2}>
@@ -184,13 +193,7 @@ export const ConnectionCard = ({
                 </Box>
                 <CodeSnippet
                   text={snippet.code}
-                  language={
-                    snippet.language === 'node'
-                      ? 'javascript'
-                      : snippet.language === 'dotnet'
-                      ? 'csharp'
-                      : snippet.language
-                  }
+                  language={HIGHLIGHT_LANGUAGE[snippet.language]}
                   showLineNumbers
                 />
               </CardTab>
