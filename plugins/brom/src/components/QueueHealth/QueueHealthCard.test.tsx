@@ -83,7 +83,12 @@ describe('QueueHealthCard', () => {
       { permission: mockApis.permission({ authorize: AuthorizeResult.DENY }) },
     );
     expect(
-      await screen.findByText(/shown to the owners of payments-api/),
+      // The permission answer is batched: allow it time on a loaded machine.
+      await screen.findByText(
+        /shown to the owners of payments-api/,
+        {},
+        { timeout: 10_000 },
+      ),
     ).toBeInTheDocument();
     expect(getApplicationHealth).not.toHaveBeenCalled();
   });
