@@ -127,18 +127,22 @@ describe('queue health', () => {
 
       // The producer's owners see its exchange's rates while it publishes (rates are averages
       // over the broker's last seconds, so the test keeps publishing until they show).
+      let lastProducer: ApplicationHealth | undefined;
       const producer = await pollUntil(
         async () => {
           publisher.publish('brom.orders', 'order.7.created', Buffer.from('7'));
           publisher.publish('brom.orders', 'order.7.cancelled', Buffer.from('x'));
           await publisher.waitForConfirms();
           const h = await health(ALICE, 'orders');
+          lastProducer = h;
           return (h.exchange?.publishRate ?? 0) > 0 &&
             (h.exchange?.unroutableRate ?? 0) > 0
             ? h
             : undefined;
         },
-        { ...WITHIN, describe: () => 'publish and unroutable rates on brom.orders' },
+        { ...WITHIN, describe: () =>
+            `publish and unroutable rates on brom.orders; last: ${JSON.stringify(lastProducer)}`,
+        },
       );
       expect(producer.exchange).toMatchObject({ name: 'brom.orders', exists: true });
       expect(producer.queue).toBeNull();

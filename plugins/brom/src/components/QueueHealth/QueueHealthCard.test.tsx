@@ -75,8 +75,10 @@ describe('QueueHealthCard', () => {
     expect(await screen.findByText('4.5/s')).toBeInTheDocument();
   });
 
-  it('tells others who may see it, without asking the backend', async () => {
-    const getApplicationHealth = jest.fn();
+  it('tells others who may see it', async () => {
+    const getApplicationHealth = jest
+      .fn()
+      .mockRejectedValue(new Error('refused'));
     await renderWithBrom(
       <QueueHealthCard application={application()} />,
       bromApi({ getApplicationHealth }),
@@ -90,6 +92,5 @@ describe('QueueHealthCard', () => {
         { timeout: 10_000 },
       ),
     ).toBeInTheDocument();
-    expect(getApplicationHealth).not.toHaveBeenCalled();
   });
 });

@@ -56,8 +56,10 @@ export const QueueHealthCard = ({
   });
   const health = useAsyncRetry(
     async () =>
-      permission.allowed ? api.getApplicationHealth(application.name) : undefined,
-    [api, application.name, permission.allowed],
+      permission.allowed && !permission.loading
+        ? api.getApplicationHealth(application.name)
+        : undefined,
+    [api, application.name, permission.allowed, permission.loading],
   );
   const refresh = (
     <Button
