@@ -14,6 +14,8 @@ import { bromApplicationResourceRef, bromApplicationRules } from './permissions/
 import { createAuthzFeedRouter } from './authz/createAuthzFeedRouter';
 import { readBromConfig } from './config';
 import { createPortalServices } from './service/createPortalServices';
+import { managementStatsSource } from './service/managementStatsSource';
+import { ManagementClient } from '@internal/rabbitmq-management';
 import { createRouter } from './service/router';
 import {
   DomainEventDispatcher,
@@ -115,6 +117,21 @@ export const bromPlugin = createBackendPlugin({
         // Every replica's status looks at the broker itself when the last full pass is old.
         const statusBroker = createBrokerApi(bromConfig);
         const secrets = await openExternalProducerSecrets(bromConfig, store);
+        // Every replica reads queue statistics for the health API (the reconciler's client
+        // is the leader's only).
+        const statsClient =
+          bromConfig.broker.managementUrls.length > 0 && bromConfig.broker.password
+            ? ManagementClient.create({
+                baseUrl: bromConfig.broker.managementUrls,
+                username: bromConfig.broker.username,
+                password: bromConfig.broker.password,
+                headersTimeoutMs: bromConfig.broker.requestTimeoutMs,
+                bodyTimeoutMs: bromConfig.broker.requestTimeoutMs,
+                connectTimeoutMs: Math.min(bromConfig.broker.requestTimeoutMs, 5000),
+              })
+            : undefined;
+        if (statsClient) lifecycle.addShutdownHook(() => statsClient.close());
+
         const portal = createPortalServices({
           store,
           permissions,
@@ -137,6 +154,9 @@ export const bromPlugin = createBackendPlugin({
             broker: statusBroker,
             vhost: bromConfig.vhost,
           },
+          brokerStats: statsClient
+            ? { source: managementStatsSource(statsClient, bromConfig.vhost) }
+            : undefined,
         });
         await scheduleSunsetTask({
           scheduler,
@@ -216,6 +236,7 @@ export const bromPlugin = createBackendPlugin({
             credentials: portal.credentials,
             audit: portal.audit,
             status: portal.status,
+            health: portal.health,
             validateResponses: bromConfig.validateResponses,
             transformConditions: createConditionTransformer(
               permissionsRegistry.getPermissionRuleset(bromApplicationResourceRef),

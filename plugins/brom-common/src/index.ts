@@ -9,3 +9,4 @@ export * from './permissions';
 export * from './routingKeys';
 export * from './memberships';
 export * from './signals';
+export * from './connection';

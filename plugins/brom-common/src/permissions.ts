@@ -65,6 +65,14 @@ export const bromAuditReadPermission: BromApplicationPermission =
     resourceType: BROM_APPLICATION_RESOURCE_TYPE,
   });
 
+/** Read an application's queue health (message counts, rates, dead letters). */
+export const bromQueueHealthReadPermission: BromApplicationPermission =
+  createPermission({
+    name: 'brom.queue.health.read',
+    attributes: { action: 'read' },
+    resourceType: BROM_APPLICATION_RESOURCE_TYPE,
+  });
+
 /**
  * Delete an application or a notification type that still has live subscribers, revoking
  * their subscriptions. BROM's policy grants it to members of a `brom.admins` group.
@@ -126,6 +134,7 @@ export const bromPermissions = [
   bromSubscriptionRequestPermission,
   bromSubscriptionDecidePermission,
   bromAuditReadPermission,
+  bromQueueHealthReadPermission,
 ];
 
 /** The permissions that are checked against one application. */

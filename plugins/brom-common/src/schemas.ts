@@ -54,10 +54,25 @@ export const componentRefSchema = z
 const generationSchema = z.number().int().min(1);
 const timestampSchema = z.iso.datetime({ offset: true });
 
+/** Bounds of a queue's message TTL: one second to a year. */
+export const MESSAGE_TTL_MS_BOUNDS = { min: 1000, max: 365 * 24 * 3600 * 1000 };
+/** Bounds of a queue's length limit, in messages. */
+export const MAX_LENGTH_BOUNDS = { min: 1, max: 100_000_000 };
+
 export const applicationSettingsSchema = z
   .object({
-    messageTtlMs: z.number().int().min(1000).max(365 * 24 * 3600 * 1000).nullable(),
-    maxLength: z.number().int().min(1).max(100_000_000).nullable(),
+    messageTtlMs: z
+      .number()
+      .int()
+      .min(MESSAGE_TTL_MS_BOUNDS.min)
+      .max(MESSAGE_TTL_MS_BOUNDS.max)
+      .nullable(),
+    maxLength: z
+      .number()
+      .int()
+      .min(MAX_LENGTH_BOUNDS.min)
+      .max(MAX_LENGTH_BOUNDS.max)
+      .nullable(),
   })
   .strict();
 

@@ -289,3 +289,51 @@ export interface CatalogChanges {
   /** The live rows of those applications only: their types, their queues' approved subscriptions. */
   export?: CatalogExport;
 }
+
+/** One queue as the broker's statistics saw it (rates in messages per second). */
+export interface QueueHealth {
+  name: string;
+  /** False when the broker does not (yet) have the queue. */
+  exists: boolean;
+  messagesReady: number;
+  messagesUnacknowledged: number;
+  consumers: number;
+  publishRate: number;
+  deliverRate: number;
+  ackRate: number;
+  /**
+   * When the portal last saw the queue's delivered count grow (to the refresh interval), or
+   * null if it has not since it started watching.
+   */
+  lastDeliveryAt: string | null;
+}
+
+export interface ExchangeHealth {
+  name: string;
+  exists: boolean;
+  /** Messages the application published to its exchange, per second. */
+  publishRate: number;
+  /**
+   * Published messages no binding routed, per second: the exchange's publish-in rate minus
+   * its publish-out rate, at least 0 (exact while each message reaches at most one queue).
+   */
+  unroutableRate: number;
+}
+
+export type QueueHealthWarningCode = 'backlog-without-consumer' | 'dead-letters';
+
+export interface QueueHealthWarning {
+  code: QueueHealthWarningCode;
+  message: string;
+}
+
+/** What the broker's statistics say about an application's queues and exchange. */
+export interface ApplicationHealth {
+  application: string;
+  /** When the statistics were read from the management API. */
+  observedAt: string;
+  queue: QueueHealth | null;
+  deadLetterQueue: QueueHealth | null;
+  exchange: ExchangeHealth | null;
+  warnings: QueueHealthWarning[];
+}

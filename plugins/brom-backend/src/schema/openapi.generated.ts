@@ -823,6 +823,45 @@ export const spec = {
         }
       }
     },
+    "/applications/{name}/health": {
+      "get": {
+        "operationId": "getApplicationHealth",
+        "tags": [
+          "Applications"
+        ],
+        "summary": "Message counts and rates of the application's queue, dead-letter queue and exchange, with warnings (owners and administrators).",
+        "description": "Read from the broker's management API by one request for all queues and one for all\nexchanges of the vhost, cached for a few seconds and shared by every application.\n",
+        "responses": {
+          "200": {
+            "description": "The application's queue health.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApplicationHealth"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ApplicationName"
+          }
+        ]
+      }
+    },
     "/notification-types": {
       "get": {
         "operationId": "listNotificationTypes",
@@ -2185,6 +2224,16 @@ export const spec = {
       },
       "NotFound": {
         "description": "The application, notification type, subscription or credential does not exist.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ErrorResponse"
+            }
+          }
+        }
+      },
+      "ServiceUnavailable": {
+        "description": "A service BROM needs for this (the broker's management API) is not configured or does not answer.",
         "content": {
           "application/json": {
             "schema": {
@@ -3739,6 +3788,156 @@ export const spec = {
           "export": {
             "description": "The live rows of those applications only.",
             "$ref": "#/components/schemas/CatalogExport"
+          }
+        }
+      },
+      "QueueHealth": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "name",
+          "exists",
+          "messagesReady",
+          "messagesUnacknowledged",
+          "consumers",
+          "publishRate",
+          "deliverRate",
+          "ackRate",
+          "lastDeliveryAt"
+        ],
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "exists": {
+            "type": "boolean"
+          },
+          "messagesReady": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "messagesUnacknowledged": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "consumers": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "publishRate": {
+            "type": "number",
+            "description": "Messages per second into the queue."
+          },
+          "deliverRate": {
+            "type": "number",
+            "description": "Messages per second delivered (consume and get)."
+          },
+          "ackRate": {
+            "type": "number",
+            "description": "Acknowledgements per second."
+          },
+          "lastDeliveryAt": {
+            "description": "When the portal last saw the delivered count grow (to the refresh interval); null if not since it started watching.",
+            "$ref": "#/components/schemas/NullableTimestamp"
+          }
+        }
+      },
+      "ExchangeHealth": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "name",
+          "exists",
+          "publishRate",
+          "unroutableRate"
+        ],
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "exists": {
+            "type": "boolean"
+          },
+          "publishRate": {
+            "type": "number"
+          },
+          "unroutableRate": {
+            "type": "number",
+            "description": "Publish-in minus publish-out rate, at least 0 (exact while each message reaches at most one queue)."
+          }
+        }
+      },
+      "ApplicationHealth": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "application",
+          "observedAt",
+          "queue",
+          "deadLetterQueue",
+          "exchange",
+          "warnings"
+        ],
+        "properties": {
+          "application": {
+            "$ref": "#/components/schemas/Name"
+          },
+          "observedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "queue": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/QueueHealth"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "deadLetterQueue": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/QueueHealth"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "exchange": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/ExchangeHealth"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "warnings": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "code",
+                "message"
+              ],
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "enum": [
+                    "backlog-without-consumer",
+                    "dead-letters"
+                  ]
+                },
+                "message": {
+                  "type": "string"
+                }
+              }
+            }
           }
         }
       },

@@ -13,6 +13,11 @@ import { CredentialService } from './CredentialService';
 import { NotificationTypeService } from './NotificationTypeService';
 import { SecretBox } from './secretBox';
 import { StatusService, StatusVerification } from './StatusService';
+import {
+  BrokerStatsCache,
+  BrokerStatsSource,
+  QueueHealthService,
+} from './QueueHealthService';
 import { SubscriptionService } from './SubscriptionService';
 
 /** The portal's services, one per aggregate, over one set of repositories. */
@@ -25,6 +30,8 @@ export interface PortalServices {
   audit: AuditService;
   status: StatusService;
   catalog: CatalogExportService;
+  /** Undefined when no management API is configured. */
+  health?: QueueHealthService;
 }
 
 /** Assembles the portal's services, for the plugin and for benchmarks that drive them directly. */
@@ -45,6 +52,8 @@ export function createPortalServices(options: {
   statusVerification?: StatusVerification;
   /** Called after each committed write with the new state version. */
   onCommit?: (version: number) => void;
+  /** The broker's statistics for queue health, read at most once per `ttlMs` (5 s). */
+  brokerStats?: { source: BrokerStatsSource; ttlMs?: number };
 }): PortalServices {
   const clock = options.clock ?? (() => new Date());
   const work = DatabaseUnitOfWork.create({
@@ -89,5 +98,16 @@ export function createPortalServices(options: {
         desiredTopology((await reconcilerStore.read(clock())).input, options.topology),
     }),
     catalog: CatalogExportService.create({ work, broker: options.broker }),
+    health: options.brokerStats
+      ? QueueHealthService.create({
+          access,
+          prefix: options.topology.prefix,
+          cache: new BrokerStatsCache({
+            source: options.brokerStats.source,
+            ttlMs: options.brokerStats.ttlMs ?? 5000,
+            clock,
+          }),
+        })
+      : undefined,
   };
 }

@@ -3,7 +3,7 @@ import {
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { InputError, NotAllowedError, ServiceUnavailableError } from '@backstage/errors';
 import {
   AuthorizeResult,
   ResourcePermission,
@@ -46,6 +46,7 @@ import { ApplicationService } from './ApplicationService';
 import { AuditService } from './AuditService';
 import { CredentialService } from './CredentialService';
 import { NotificationTypeService } from './NotificationTypeService';
+import { QueueHealthService } from './QueueHealthService';
 import { StatusService } from './StatusService';
 import { SubscriptionService } from './SubscriptionService';
 
@@ -59,6 +60,8 @@ export interface RouterOptions {
   credentials: CredentialService;
   audit: AuditService;
   status: StatusService;
+  /** Queue health; undefined when no management API is configured (the route answers 503). */
+  health?: QueueHealthService;
   /** Turns conditional permission decisions into owner filters (the `toQuery` of our rules). */
   transformConditions: ConditionTransformer<ApplicationQuery>;
   catalogExport: () => Promise<CatalogExport>;
@@ -390,6 +393,16 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/unmanaged-objects', async (req, res) => {
     const actor = await actorOf(req);
     res.json(await status.unmanagedObjects(actor));
+  });
+
+  router.get('/applications/:name/health', async (req, res) => {
+    const actor = await actorOf(req);
+    if (!options.health) {
+      throw new ServiceUnavailableError(
+        'Queue health needs the broker management API (brom.broker.managementUrl)',
+      );
+    }
+    res.json(await options.health.applicationHealth(actor, req.params.name));
   });
 
   // ------------------------------------------------------ notification types

@@ -1,6 +1,7 @@
 import { ResponseError } from '@backstage/errors';
 import {
   Application,
+  ApplicationHealth,
   ApplicationStatus,
   AuditEvent,
   Credential,
@@ -194,4 +195,43 @@ export function responseError(
     },
     text: async () => body,
   } as unknown as Response);
+}
+
+export function applicationHealth(
+  overrides: Partial<ApplicationHealth> = {},
+): ApplicationHealth {
+  return {
+    application: 'payments-api',
+    observedAt: T0,
+    queue: {
+      name: 'brom.payments-api',
+      exists: true,
+      messagesReady: 12,
+      messagesUnacknowledged: 3,
+      consumers: 2,
+      publishRate: 4.5,
+      deliverRate: 4.2,
+      ackRate: 4.1,
+      lastDeliveryAt: T0,
+    },
+    deadLetterQueue: {
+      name: 'brom.payments-api.dlq',
+      exists: true,
+      messagesReady: 0,
+      messagesUnacknowledged: 0,
+      consumers: 0,
+      publishRate: 0,
+      deliverRate: 0,
+      ackRate: 0,
+      lastDeliveryAt: null,
+    },
+    exchange: {
+      name: 'brom.payments-api',
+      exists: true,
+      publishRate: 7,
+      unroutableRate: 0.5,
+    },
+    warnings: [],
+    ...overrides,
+  };
 }

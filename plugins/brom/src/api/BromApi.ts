@@ -1,6 +1,7 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
   Application,
+  ApplicationHealth,
   ApplicationStatus,
   UnmanagedObjectList,
   AuditEvent,
@@ -74,6 +75,7 @@ export interface BromApi {
   getApplicationStatus(name: string): Promise<ApplicationStatus>;
   /** Administrators only (403 for others). */
   listUnmanagedObjects(): Promise<UnmanagedObjectList>;
+  getApplicationHealth(name: string): Promise<ApplicationHealth>;
 
   listNotificationTypes(
     query?: SortedPageQuery<'producer' | 'name' | 'owner'> & {

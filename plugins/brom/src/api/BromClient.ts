@@ -52,6 +52,10 @@ export class BromClient implements BromApi {
     return this.#get('/unmanaged-objects');
   }
 
+  getApplicationHealth(name: string) {
+    return this.#get(`/applications/${enc(name)}/health`);
+  }
+
   listNotificationTypes(query: Query = {}) {
     return this.#get('/notification-types', query);
   }

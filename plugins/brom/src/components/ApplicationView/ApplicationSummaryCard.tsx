@@ -7,12 +7,14 @@ import {
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import DialogContentText from '@material-ui/core/DialogContentText';
+import Box from '@material-ui/core/Box';
 import {
   Application,
   bromApplicationDeletePermission,
   bromApplicationUpdatePermission,
 } from '@internal/plugin-brom-common';
 import { ExternalProducerDialog } from '../ExternalProducer';
+import { QueueSettingsDialog } from '../QueueSettings';
 import { useState } from 'react';
 import { bromApiRef } from '../../api/BromApi';
 import { PermittedButton } from '../common/PermittedButton';
@@ -49,6 +51,8 @@ export const ApplicationSummaryCard = ({
   const [deleting, setDeleting] = useState(false);
   const [editingUpstream, setEditingUpstream] = useState(false);
   const upstream = application.externalProducer;
+  const [editing, setEditing] = useState(false);
+  const { messageTtlMs, maxLength } = application.settings;
   return (
     <InfoCard
       title={application.title}
@@ -84,17 +88,37 @@ export const ApplicationSummaryCard = ({
                   : `exchange ${upstream.upstreamExchange} (${upstream.upstreamRoutingKey})`
               }, as ${upstream.username}`
             : 'none: publishes on this broker',
+          'message TTL':
+            messageTtlMs === null
+              ? 'None'
+              : `${(messageTtlMs / 1000).toLocaleString('en')} s`,
+          'maximum queue length':
+            maxLength === null
+              ? 'No limit'
+              : `${maxLength.toLocaleString('en')} messages`,
         }}
       />
       {!application.deletedAt && (
-        <PermittedButton
-          permission={bromApplicationUpdatePermission}
-          application={application}
-          variant="outlined"
-          onClick={() => setEditingUpstream(true)}
-        >
-          {upstream ? 'Change upstream' : 'Publish from another RabbitMQ'}
-        </PermittedButton>
+        <Box mt={1} display="flex" flexWrap="wrap" style={{ gap: 8 }}>
+          <PermittedButton
+            permission={bromApplicationUpdatePermission}
+            application={application}
+            size="small"
+            variant="outlined"
+            onClick={() => setEditing(true)}
+          >
+            Edit queue settings
+          </PermittedButton>
+          <PermittedButton
+            permission={bromApplicationUpdatePermission}
+            application={application}
+            size="small"
+            variant="outlined"
+            onClick={() => setEditingUpstream(true)}
+          >
+            {upstream ? 'Change upstream' : 'Publish from another RabbitMQ'}
+          </PermittedButton>
+        </Box>
       )}
       {editingUpstream && (
         <ExternalProducerDialog
@@ -102,6 +126,16 @@ export const ApplicationSummaryCard = ({
           onClose={() => setEditingUpstream(false)}
           onSaved={saved => {
             setEditingUpstream(false);
+            onChange(saved);
+          }}
+        />
+      )}
+      {editing && (
+        <QueueSettingsDialog
+          application={application}
+          onClose={() => setEditing(false)}
+          onSaved={saved => {
+            setEditing(false);
             onChange(saved);
           }}
         />

@@ -8,6 +8,8 @@ import { describeError, statusCodeOf } from '../common/errors';
 import { LoadError } from '../common/LoadError';
 import { StatusPanel } from '../ApplicationStatus';
 import { AuditHistory } from '../AuditHistory';
+import { ConnectionCard } from '../Connection';
+import { QueueHealthCard } from '../QueueHealth';
 import { CredentialsCard } from '../Credentials';
 import { NotificationTypesCard } from '../NotificationTypes';
 import { ConsumerSubscriptionsCard, SubscribersCard } from '../Subscriptions';
@@ -67,6 +69,12 @@ export const ApplicationView = ({ name }: { name: string }) => {
       </Grid>
       <Grid item xs={12}>
         <ConsumerSubscriptionsCard application={application} />
+      </Grid>
+      <Grid item xs={12}>
+        <ConnectionCard application={application} />
+      </Grid>
+      <Grid item xs={12}>
+        <QueueHealthCard application={application} />
       </Grid>
       <Grid item xs={12}>
         <CredentialsCard application={application} />

@@ -119,10 +119,10 @@ describe('CredentialsCard', () => {
         { exact: false },
       ),
     ).toBeInTheDocument();
-    expect(dialog).toHaveTextContent("channel.checkQueue('brom.payments-api')");
-    expect(dialog).toHaveTextContent(
-      "channel.checkExchange('brom.payments-api')",
-    );
+    // The client code for the application's role is on the connection card.
+    expect(
+      within(dialog).getByRole('link', { name: 'connection card' }),
+    ).toHaveAttribute('href', '#brom-connection');
 
     await userEvent.click(
       within(dialog).getByRole('button', { name: 'Close' }),

@@ -6,9 +6,11 @@ import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import Typography from '@material-ui/core/Typography';
+import Link from '@material-ui/core/Link';
 import Alert from '@material-ui/lab/Alert';
 import { IssuedCredential } from '@internal/plugin-brom-common';
 import { useBrokerSettings } from '../common/useBrokerSettings';
+import { CONNECTION_CARD_ID } from '../Connection/ConnectionCard';
 import { connectionSettings } from './connectionSettings';
 
 export interface IssuedSecretDialogProps {
@@ -25,7 +27,7 @@ export const IssuedSecretDialog = ({
   onClose,
 }: IssuedSecretDialogProps) => {
   const broker = useBrokerSettings();
-  const settings = connectionSettings(broker, application, issued);
+  const settings = connectionSettings(broker, issued);
   const titleId = 'brom-issued-secret-title';
   return (
     <Dialog
@@ -83,16 +85,25 @@ export const IssuedSecretDialog = ({
           />
         </Box>
         <Box mt={2}>
-          <Box display="flex" alignItems="center" style={{ gap: 8 }}>
-            <Typography variant="subtitle2">
-              Node.js client (amqplib)
-            </Typography>
-            <CopyTextButton
-              text={settings.amqplibSnippet}
-              aria-label="Copy client code"
-            />
-          </Box>
-          <CodeSnippet text={settings.amqplibSnippet} language="javascript" />
+          <Typography variant="body2">
+            Client code for {application}'s role (Node.js, Python, Java and
+            .NET), its exchange, routing keys and queues stay on the{' '}
+            <Link
+              href={`#${CONNECTION_CARD_ID}`}
+              onClick={() => {
+                onClose();
+                // After the dialog is gone, so the page can scroll.
+                setTimeout(() =>
+                  document
+                    .getElementById(CONNECTION_CARD_ID)
+                    ?.scrollIntoView({ behavior: 'smooth' }),
+                );
+              }}
+            >
+              connection card
+            </Link>
+            ; they read the variable above.
+          </Typography>
         </Box>
       </DialogContent>
       <DialogActions>

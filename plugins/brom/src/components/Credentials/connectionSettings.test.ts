@@ -18,7 +18,6 @@ describe('connectionSettings', () => {
   it('puts the credential into the broker URL, escaped', () => {
     const settings = connectionSettings(
       { amqpUrls: ['amqp://127.0.0.1:5673'], vhost: 'brom', prefix: 'brom.' },
-      'orders',
       issued,
     );
     expect(settings.environment).toBe(
@@ -26,39 +25,18 @@ describe('connectionSettings', () => {
     );
   });
 
-  it('uses passive declares on the application queue and exchange', () => {
-    const { amqplibSnippet } = connectionSettings(
-      {
-        amqpUrls: ['amqps://guest@rabbitmq.example.org'],
-        vhost: 'brom',
-        prefix: 'brom.',
-      },
-      'orders',
-      issued,
-    );
-    expect(amqplibSnippet).toContain("channel.checkQueue('brom.orders')");
-    expect(amqplibSnippet).toContain("channel.consume('brom.orders'");
-    expect(amqplibSnippet).toContain("channel.checkExchange('brom.orders')");
-    expect(amqplibSnippet).not.toContain('assertQueue');
-    expect(amqplibSnippet).not.toContain(issued.secret);
-  });
-
-  it('lists every node of a cluster, and the snippet connects to the first that accepts', () => {
+  it('lists every node of a cluster, and gives one URL per node', () => {
     const settings = connectionSettings(
       {
         amqpUrls: ['amqps://rabbit-1.example', 'amqps://rabbit-2.example:5671'],
         vhost: 'brom',
         prefix: 'brom.',
       },
-      'orders',
       issued,
     );
     expect(settings.environment).toBe(
       'AMQP_URLS=amqps://orders-7f3a:s3cr%2Fet%2B@rabbit-1.example/brom,' +
         'amqps://orders-7f3a:s3cr%2Fet%2B@rabbit-2.example:5671/brom',
     );
-    expect(settings.amqplibSnippet).toContain("process.env.AMQP_URLS.split(',')");
-    expect(settings.amqplibSnippet).not.toContain('process.env.AMQP_URL)');
-    expect(settings.amqplibSnippet).not.toContain(issued.secret);
   });
 });

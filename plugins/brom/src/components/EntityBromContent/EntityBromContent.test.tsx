@@ -7,6 +7,7 @@ import {
   applicationStatus,
   page,
   pending,
+  applicationHealth,
 } from '../../__testUtils__/fixtures';
 import { bromApi, renderWithBrom } from '../../__testUtils__/renderWithBrom';
 import { BromApi } from '../../api/BromApi';
@@ -37,6 +38,7 @@ function viewApi(overrides: Partial<BromApi>) {
     listNotificationTypes: jest.fn().mockResolvedValue(page([])),
     listSubscriptions: jest.fn().mockResolvedValue(page([])),
     listCredentials: jest.fn().mockResolvedValue([]),
+    getApplicationHealth: jest.fn().mockResolvedValue(applicationHealth()),
     listAuditEvents: jest.fn().mockResolvedValue(page([])),
     ...overrides,
   });

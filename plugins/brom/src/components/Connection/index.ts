@@ -1,0 +1,1 @@
+export { ConnectionCard, CONNECTION_CARD_ID } from './ConnectionCard';

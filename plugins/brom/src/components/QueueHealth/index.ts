@@ -1,0 +1,1 @@
+export { QueueHealthCard } from './QueueHealthCard';

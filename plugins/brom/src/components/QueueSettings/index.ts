@@ -1,0 +1,1 @@
+export { QueueSettingsDialog } from './QueueSettingsDialog';

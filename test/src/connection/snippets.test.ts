@@ -1,0 +1,275 @@
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { ALICE, BOB, TEAM_A } from '@internal/plugin-brom-backend/testUtils';
+import {
+  ConnectionBroker,
+  connectionEnvironment,
+  connectionGuide,
+} from '@internal/plugin-brom-common';
+import amqp from 'amqplib';
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pollUntil } from '../process';
+import { useDedicatedRabbitNode } from '../rabbitmq/testRabbit';
+import {
+  ReconcilerTestBackend,
+  startReconcilerBackend,
+} from '../reconciler/__utils__/bromBackend';
+import { SidecarProcess } from '../sidecar/SidecarProcess';
+
+/*
+ * The Node.js (amqplib) code of the connection card, run as written, for a producer-only, a
+ * consumer-only and a both application: a real BROM backend reconciling a dedicated RabbitMQ
+ * node whose HTTP auth backend asks the real sidecar, and the applications' own credentials.
+ * The code is what `connectionGuide` gives the card, from the same facts the card reads from
+ * the API; only the `AMQP_URL` line comes from the secret dialog's `connectionEnvironment`.
+ */
+
+const VHOST = 'brom';
+const PROPAGATION_MS = 60_000;
+const SIDECAR_TOKEN = mockCredentials.service.token({
+  onBehalfOf: mockCredentials.service('brom-sidecar'),
+  targetPluginId: 'brom',
+});
+/** Where `require('amqplib')` in a snippet finds the package. */
+const NODE_PATH = dirname(dirname(require.resolve('amqplib/package.json')));
+
+interface Credential {
+  username: string;
+  secret: string;
+}
+
+/** A snippet running as a child process, with what it printed. */
+class Snippet {
+  readonly output: string[] = [];
+  readonly exited: Promise<number | null>;
+  readonly #child: ChildProcess;
+
+  constructor(file: string, environment: string) {
+    const [name, value] = [
+      environment.slice(0, environment.indexOf('=')),
+      environment.slice(environment.indexOf('=') + 1),
+    ];
+    this.#child = spawn(process.execPath, [file], {
+      env: { PATH: process.env.PATH, NODE_PATH, [name]: value },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const collect = (chunk: Buffer) =>
+      this.output.push(...chunk.toString().split('\n').filter(Boolean));
+    this.#child.stdout!.on('data', collect);
+    this.#child.stderr!.on('data', collect);
+    this.exited = new Promise(resolve =>
+      this.#child.once('exit', code => resolve(code)),
+    );
+  }
+
+  waitFor(line: RegExp, what: string): Promise<string> {
+    return pollUntil(async () => this.output.find(l => line.test(l)), {
+      timeoutMs: PROPAGATION_MS,
+      describe: () => `${what}; it printed:\n${this.output.join('\n')}`,
+    });
+  }
+
+  stop(): Promise<number | null> {
+    if (this.#child.exitCode === null) this.#child.kill('SIGTERM');
+    return this.exited;
+  }
+}
+
+describe('the connection card’s Node.js code, run as written', () => {
+  const node = useDedicatedRabbitNode({ authRequestTimeoutMs: 2_000 });
+  let backend: ReconcilerTestBackend | undefined;
+  let sidecar: SidecarProcess | undefined;
+  let dir: string;
+  const snippets: Snippet[] = [];
+  const credentials: Record<string, Credential> = {};
+  let broker: ConnectionBroker;
+
+  /** The guide the card shows for `application`, from what the card reads. */
+  async function guideFor(application: string) {
+    const types = await backend!.api.get(ALICE, '/notification-types', {
+      query: { application, limit: 100 },
+      expect: 200,
+    });
+    const subscriptions = await backend!.api.get(ALICE, '/subscriptions', {
+      query: { consumer: application, limit: 1 },
+      expect: 200,
+    });
+    return connectionGuide({
+      broker,
+      application,
+      routingKeyPatterns: types.body.items.map(
+        (t: { routingKeyPattern: string }) => t.routingKeyPattern,
+      ),
+      consumer: subscriptions.body.totalCount > 0,
+    });
+  }
+
+  async function run(application: string): Promise<Snippet> {
+    const guide = await guideFor(application);
+    const code = guide.snippets.find(s => s.language === 'node')!.code;
+    const file = join(dir, `${application}.js`);
+    await writeFile(file, code);
+    const { username, secret } = credentials[application];
+    const snippet = new Snippet(
+      file,
+      connectionEnvironment(broker, username, secret),
+    );
+    snippets.push(snippet);
+    return snippet;
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'brom-snippets-'));
+    const management = node().managementClient();
+    try {
+      await management.putVhost(VHOST);
+      await management.putPermissions(VHOST, node().admin.username, {
+        configure: '.*',
+        write: '.*',
+        read: '.*',
+      });
+    } finally {
+      await management.close();
+    }
+    broker = {
+      amqpUrls: [`amqp://127.0.0.1:${node().ports.amqp}`],
+      vhost: VHOST,
+      prefix: 'brom.',
+    };
+    backend = await startReconcilerBackend({
+      managementUrl: node().managementUrl,
+      vhost: VHOST,
+      ...node().admin,
+    });
+    const { portal, api } = backend;
+    // orders produces only; billing consumes only; shipping does both (it receives orders and
+    // publishes shipments, which tracking receives).
+    const [orderCreated] = await portal.createProducer('orders', [
+      { name: 'order-created', pattern: 'order.*.created' },
+    ]);
+    await portal.createConsumer('billing');
+    await portal.subscribe('billing', orderCreated);
+    await portal.createConsumer('shipping');
+    const shipmentSent = await api.post(
+      BOB,
+      '/applications/{name}/notification-types',
+      {
+        params: { name: 'shipping' },
+        body: {
+          name: 'shipment-sent',
+          routingKeyPattern: 'shipment.#',
+          description: 'A parcel left',
+        },
+        expect: 201,
+      },
+    );
+    await portal.subscribe('shipping', orderCreated);
+    await api.post(ALICE, '/applications', {
+      body: { name: 'tracking', owner: TEAM_A },
+      expect: 201,
+    });
+    const tracking = await api.post(ALICE, '/subscriptions', {
+      body: {
+        consumer: 'tracking',
+        producer: 'shipping',
+        notificationType: shipmentSent.body.name,
+        justification: 'integration test',
+      },
+      expect: 201,
+    });
+    await api.post(BOB, '/subscriptions/{id}/approve', {
+      params: { id: tracking.body.id },
+      body: { generation: tracking.body.generation },
+      expect: 200,
+    });
+    credentials.orders = await portal.createCredential(ALICE, 'orders');
+    credentials.billing = await portal.createCredential(BOB, 'billing');
+    credentials.shipping = await portal.createCredential(BOB, 'shipping');
+    for (const name of ['orders', 'billing', 'shipping', 'tracking']) {
+      await portal.waitUntilReady(name, PROPAGATION_MS);
+    }
+    sidecar = await SidecarProcess.start({
+      portalUrl: backend.url,
+      token: SIDECAR_TOKEN,
+      authPort: node().ports.auth,
+      snapshotPath: join(dir, 'sidecar', 'snapshot.json'),
+    });
+    await sidecar.waitUntilReady(r => r.snapshot?.source === 'feed');
+    // The sidecar has the credentials once each can log in.
+    for (const { username, secret } of Object.values(credentials)) {
+      await pollUntil(
+        async () => {
+          const connection = await amqp
+            .connect(node().amqpUrl(VHOST, username, secret))
+            .catch(() => undefined);
+          await connection?.close();
+          return connection ? true : undefined;
+        },
+        { timeoutMs: PROPAGATION_MS, describe: () => `${username} to log in` },
+      );
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const snippet of snippets) await snippet.stop();
+    await sidecar?.kill();
+    await backend?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('gives each role its own code', async () => {
+    expect((await guideFor('orders')).role).toBe('producer');
+    expect((await guideFor('billing')).role).toBe('consumer');
+    expect((await guideFor('shipping')).role).toBe('both');
+  });
+
+  it('runs for a consumer, a both and a producer application, and the messages arrive', async () => {
+    const billing = await run('billing');
+    await billing.waitFor(/^consuming brom\.billing$/, 'billing to consume');
+
+    // shipping consumes its queue and publishes one shipment with the card's example key.
+    const shipping = await run('shipping');
+    await shipping.waitFor(/^consuming brom\.shipping$/, 'shipping to consume');
+    await shipping.waitFor(
+      /^published shipment\.example$/,
+      'shipping to publish',
+    );
+
+    // orders publishes one order with the card's example key, then exits by itself.
+    const orders = await run('orders');
+    await expect(orders.exited).resolves.toBe(0);
+    expect(orders.output).toEqual(['published order.example.created']);
+
+    const received = 'received order.example.created {"hello":"world"}';
+    await billing.waitFor(/^received /, 'billing to receive the order');
+    await shipping.waitFor(/^received /, 'shipping to receive the order');
+    expect(billing.output).toEqual(['consuming brom.billing', received]);
+    expect(shipping.output).toEqual([
+      'consuming brom.shipping',
+      'published shipment.example',
+      received,
+    ]);
+
+    // tracking's queue holds shipping's shipment.
+    const admin = await amqp.connect(
+      node().amqpUrl(VHOST, node().admin.username, node().admin.password),
+    );
+    try {
+      const channel = await admin.createChannel();
+      const message = await pollUntil(
+        async () => (await channel.get('brom.tracking', { noAck: true })) || undefined,
+        { timeoutMs: PROPAGATION_MS, describe: () => 'the shipment in brom.tracking' },
+      );
+      expect(message.fields.routingKey).toBe('shipment.example');
+      expect(message.content.toString()).toBe('{"hello":"world"}');
+    } finally {
+      await admin.close();
+    }
+
+    // The consumers stop cleanly on SIGTERM, having acknowledged what they took.
+    expect(await billing.stop()).toBe(0);
+    expect(await shipping.stop()).toBe(0);
+  });
+});
