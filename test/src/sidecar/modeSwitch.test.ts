@@ -20,7 +20,7 @@ import {
 } from '@internal/plugin-brom-backend/testUtils';
 import { isNotFoundError } from '@internal/rabbitmq-management';
 import amqp, { ChannelModel } from 'amqplib';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pollUntil } from '../process';
@@ -335,6 +335,13 @@ describe('switching between the live and the native authorisation mode', () => {
       await traffic;
     }
     expect(failures).toEqual([]);
+    // No user was deleted on the way (RabbitMQ would have closed its connections, and logs it).
+    const log = await readFile(node().logFile, 'utf8');
+    expect(
+      log
+        .split('\n')
+        .filter(line => line.includes('Closing all connections from user')),
+    ).toEqual([]);
     for (const who of [producer, consumer]) {
       expect(await brokerUser(who.username)).toBeDefined();
       expect(await brokerPermissions(who.username)).toBeUndefined();
