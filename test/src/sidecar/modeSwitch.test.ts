@@ -335,8 +335,18 @@ describe('switching between the live and the native authorisation mode', () => {
       await traffic;
     }
     expect(failures).toEqual([]);
-    // No user was deleted on the way (RabbitMQ would have closed its connections, and logs it).
-    const log = await readFile(node().logFile, 'utf8');
+    // No user was deleted on the way: RabbitMQ logs each deletion as it closes the user's
+    // connections. The node writes its log with a delay, so a marker logged now shows when
+    // everything before it is in the file.
+    const marker = `brom-mode-switch-marker-${Date.now()}`;
+    await node().rabbitmqctl(['eval', `logger:warning("${marker}").`]);
+    const log = await pollUntil(
+      async () => {
+        const text = await readFile(node().logFile, 'utf8');
+        return text.includes(marker) ? text : undefined;
+      },
+      { timeoutMs: WAIT_MS, describe: () => 'the marker in the node log' },
+    );
     expect(
       log
         .split('\n')
