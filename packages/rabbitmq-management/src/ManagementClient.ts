@@ -462,7 +462,7 @@ export class ManagementClient {
     });
   }
 
-  /** Deletes the user; its open connections stay open (see {@link closeUserConnections}). */
+  /** Deletes the user; RabbitMQ then closes its open connections ("user '…' is deleted"). */
   async deleteUser(
     username: string,
     options?: DeleteOptions,

@@ -69,9 +69,9 @@ describe('the reconciler against a real broker', () => {
     const since = env.proxy.requests.filter(r => r.seq > from);
     expect(since.filter(r => r.method !== 'GET')).toEqual([]);
     // An idle pass reads the vhost, its exchanges, queues, bindings, policies and shovel
-    // parameters (shovel statuses only when there are shovels), and (for the native
-    // authorisation mode, so that switching back removes them) the broker's users and the
-    // vhost's permissions and topic permissions.
+    // parameters (shovel statuses only when there are shovels), the broker's users (each live
+    // credential has one in both authorisation modes), and the vhost's permissions and topic
+    // permissions (so that switching back from the native mode removes them).
     const vhost = encodeURIComponent(rabbit.name);
     expect(
       [...new Set(since.map(r => `${r.method} ${r.path}`))].sort(),
@@ -87,6 +87,51 @@ describe('the reconciler against a real broker', () => {
         `GET /api/vhosts/${vhost}/permissions`,
         `GET /api/vhosts/${vhost}/topic-permissions`,
       ].sort(),
+    );
+  });
+
+  it('gives a credential a passwordless broker user without permissions in the live mode, and deletes it once revoked', async () => {
+    await waitForTopology(rabbit.management, rabbit.name, expected());
+    const from = lastSeq(env.proxy);
+    const credential = await env.backend.portal.createCredential(
+      BOB,
+      'billing',
+    );
+    const user = await pollUntil(
+      async () =>
+        (
+          await rabbit.management.listUsers()
+        ).find(u => u.name === credential.username),
+      {
+        timeoutMs: 15_000,
+        describe: () => `no broker user ${credential.username}`,
+      },
+    );
+    expect(user.password_hash ?? '').toBe('');
+    expect([user.tags].flat().filter(Boolean)).toEqual([]);
+    await expect(
+      rabbit.management.getPermissions(rabbit.name, credential.username),
+    ).rejects.toMatchObject({ status: 404 });
+    // One object more per credential: its user, and nothing else was written for it.
+    const writes = env.proxy.requests.filter(
+      r => r.seq > from && r.method !== 'GET',
+    );
+    expect(writes.map(r => `${r.method} ${r.path}`)).toEqual([
+      `PUT /api/users/${encodeURIComponent(credential.username)}`,
+    ]);
+
+    await env.backend.portal.revokeCredential(BOB, 'billing', credential.id);
+    await pollUntil(
+      async () =>
+        (
+          await rabbit.management.listUsers()
+        ).some(u => u.name === credential.username)
+          ? undefined
+          : true,
+      {
+        timeoutMs: 15_000,
+        describe: () => `the broker user ${credential.username} is still there`,
+      },
     );
   });
 

@@ -33,6 +33,16 @@ describe('revoking access', () => {
     ]);
     await portal.createConsumer('billing');
     const subscription = await portal.subscribe('billing', orderCreated);
+    // This node authenticates with internal passwords only (no sidecar): the test stands in
+    // for the sidecar with a password user of the credential's name, so the reconciler's own
+    // (passwordless) user must not be written first. Refused, it stays the test's user (a
+    // conflict the reconciler never touches) and its connections are still closed on
+    // revocation.
+    env.proxy.setFaults(({ method, path }) =>
+      method === 'PUT' && path.startsWith('/api/users/')
+        ? { kind: 'status', status: 503 }
+        : undefined,
+    );
     const credential = await portal.createCredential(BOB, 'billing');
     await waitForTopology(
       rabbit.management,

@@ -104,9 +104,10 @@ export class BrokerRequestError extends Error {
 
 /**
  * A broker user that still has open connections is not deleted: RabbitMQ closes a deleted
- * user's connections, and after a switch back to the live mode those connections are
- * authorised by the sidecar and fine. The deletion is retried (with backoff) until they close;
- * a revoked user's connections are closed by the reconciler once its permissions are gone.
+ * user's connections, and a user is deleted only when its credential's access ended, whose
+ * connections the revocation enforcer closes (with the reason, once every sidecar has caught
+ * up and, in the native mode, once its permissions are gone). The deletion is retried (with
+ * backoff) until then.
  */
 export class UserHasConnectionsError extends Error {
   readonly connections: number;

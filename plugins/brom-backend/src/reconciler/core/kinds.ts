@@ -295,9 +295,9 @@ const binding: ObjectKind<'binding'> = {
   remove: (broker, name, observed) => broker.deleteBinding(name, observed),
 };
 
-// Native authorisation mode (docs/decisions/0017-native-authorisation-mode.md): a broker
-// user per live credential and its permissions. Users are not vhost-scoped, so the listing
-// holds every user of the broker; only recorded ones are ever ours.
+// Authorisation (docs/decisions/0017-native-authorisation-mode.md): a broker user per live
+// credential in both modes, and its permissions in the native mode only. Users are not
+// vhost-scoped, so the listing holds every user of the broker; only recorded ones are ever ours.
 
 const user: ObjectKind<'user'> = {
   kind: 'user',
@@ -321,8 +321,11 @@ const user: ObjectKind<'user'> = {
     updatable: true,
   },
   put: (broker, _vhost, desired) => broker.putUser(desired.name),
-  // Its permissions are gone by now (they are deleted first). Deleting the user would also
-  // close its connections, which after a switch back to the live mode are still wanted.
+  // Only a credential whose access ended loses its user (switching modes keeps users). Its
+  // permissions are gone by now (they are deleted first); the revocation enforcer closes its
+  // connections, with the reason, once every sidecar has caught up, and the user goes after:
+  // deleting it first would close them before that (RabbitMQ closes a deleted user's
+  // connections).
   remove: async (broker, _vhost, observed) => {
     const open = await broker.listUserConnections(observed.name);
     if (open.length > 0) throw new UserHasConnectionsError(observed.name, open.length);

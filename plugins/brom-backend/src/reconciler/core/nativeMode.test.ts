@@ -143,11 +143,10 @@ describe('native authorisation mode', () => {
     }
   });
 
-  it('writes no users or permissions in live mode, and none for deleted applications', () => {
-    expect(desiredTopology(nativeInput(), OPTIONS)).toMatchObject({
-      users: [],
-      permissions: [],
-    });
+  it('writes the same users but no permissions in live mode, and none for deleted applications', () => {
+    const live = desiredTopology(nativeInput(), OPTIONS);
+    expect(live.permissions).toEqual([]);
+    expect(live.users).toEqual(desiredTopology(nativeInput(), NATIVE).users);
 
     const input = nativeInput();
     input.applications[0].deletedAt = '2026-03-01T12:00:00Z';
@@ -259,7 +258,7 @@ describe('native authorisation mode', () => {
     ).toEqual([]);
   });
 
-  it('removes the users and permissions it wrote once switched back to live mode, and nothing else', () => {
+  it('removes only the permissions it wrote once switched back to live mode: users stay', () => {
     const broker = converged();
     broker.observed.users.push({
       name: 'ops',
@@ -270,7 +269,22 @@ describe('native authorisation mode', () => {
     const p = planFor(nativeInput(), broker, OPTIONS);
     expect(waves(p)).toEqual([
       'delete permissions: permissions:billing.cccc4444 permissions:orders.aaaa2222 permissions:orders.bbbb3333 permissions:shipping.dddd5555',
-      'delete users: user:billing.cccc4444 user:orders.aaaa2222 user:orders.bbbb3333 user:shipping.dddd5555',
+    ]);
+  });
+
+  it('only adds permissions when switched to native mode: the users are there from live mode', () => {
+    const broker = new FakeBroker();
+    broker.apply(planFor(nativeInput(), broker, OPTIONS));
+    expect(broker.observed.users.map(u => u.name)).toEqual([
+      'billing.cccc4444',
+      'orders.aaaa2222',
+      'orders.bbbb3333',
+      'shipping.dddd5555',
+    ]);
+    expect(broker.observed.permissions).toEqual([]);
+
+    expect(waves(planFor(nativeInput(), broker))).toEqual([
+      'put permissions: permissions:billing.cccc4444 permissions:orders.aaaa2222 permissions:orders.bbbb3333 permissions:shipping.dddd5555',
     ]);
   });
 

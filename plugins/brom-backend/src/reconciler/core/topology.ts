@@ -173,36 +173,39 @@ export function desiredTopology(
 
   const users: DesiredUser[] = [];
   const permissions: DesiredPermissions[] = [];
-  if (options.authzMode === 'native') {
-    for (const credential of input.credentials ?? []) {
-      const application = liveApplication(credential.applicationId);
-      if (!application) continue;
-      const owner: ObjectOwner = {
-        applicationId: application.id,
-        subscriptionId: null,
-        generation: application.generation,
-      };
-      const names = applicationObjectNames(options.prefix, application.name);
-      const patterns = liveNotificationTypes
-        .filter(t => t.applicationId === application.id)
-        .map(t => t.routingKeyPattern);
-      const user = userKey(credential.username);
-      users.push({
-        kind: 'user',
-        key: user,
-        name: credential.username,
-        owner,
-        dependsOn: [],
-      });
-      permissions.push({
-        kind: 'permissions',
-        key: permissionsKey(credential.username),
-        user: credential.username,
-        ...nativePermissions(names, patterns, consumerIds.has(application.id)),
-        owner,
-        dependsOn: [vhost.key, user],
-      });
-    }
+  // Every live credential has a broker user in both modes (passwordless, no tags): the http
+  // backend authenticates it, so in the live mode it changes no decision. Only its
+  // permissions depend on the mode, so switching modes never deletes a user, which would
+  // close its connections (docs/decisions/0017-native-authorisation-mode.md).
+  for (const credential of input.credentials ?? []) {
+    const application = liveApplication(credential.applicationId);
+    if (!application) continue;
+    const owner: ObjectOwner = {
+      applicationId: application.id,
+      subscriptionId: null,
+      generation: application.generation,
+    };
+    const user = userKey(credential.username);
+    users.push({
+      kind: 'user',
+      key: user,
+      name: credential.username,
+      owner,
+      dependsOn: [],
+    });
+    if (options.authzMode !== 'native') continue;
+    const names = applicationObjectNames(options.prefix, application.name);
+    const patterns = liveNotificationTypes
+      .filter(t => t.applicationId === application.id)
+      .map(t => t.routingKeyPattern);
+    permissions.push({
+      kind: 'permissions',
+      key: permissionsKey(credential.username),
+      user: credential.username,
+      ...nativePermissions(names, patterns, consumerIds.has(application.id)),
+      owner,
+      dependsOn: [vhost.key, user],
+    });
   }
 
   const deletedNotificationTypes: RetiredNotificationType[] =

@@ -11,8 +11,8 @@ export interface ReconcilerInput {
   notificationTypes: ReconcilerNotificationType[];
   subscriptions: ReconcilerSubscription[];
   /**
-   * Credentials neither revoked nor expired, of applications not being deleted. Only the
-   * native authorisation mode derives broker objects from them (a broker user each).
+   * Credentials neither revoked nor expired, of applications not being deleted: a broker
+   * user each in both authorisation modes, and its permissions in the native mode.
    */
   credentials?: ReconcilerCredential[];
 }

@@ -660,7 +660,7 @@ describe('Reconciler', () => {
         expect(store.rows.has(`user:${USER}`)).toBe(false);
       });
 
-      it('keeps the user of a live credential while it has connections after a switch back to live mode', async () => {
+      it('keeps the user of a live credential and its connections when switched back to live mode', async () => {
         const env = setup({
           topology: { ...OPTIONS, authzMode: 'native' },
           sidecarVersions: async () => [100],
@@ -679,15 +679,16 @@ describe('Reconciler', () => {
           clock: env.clock,
           random: () => 0.5,
         });
+        env.api.calls.length = 0;
         const switched = await live.pass();
         expect(env.api.broker.observed.permissions.map(p => p.user)).not.toContain(USER);
         expect(env.api.broker.observed.users.map(u => u.name)).toEqual([USER]);
         expect(env.api.connections.get(USER)).toEqual(['conn-a']);
-
-        env.api.connections.delete(USER);
-        env.clock.ms = switched.retryAt!;
-        await live.pass({ mode: 'incremental' });
-        expect(env.api.broker.observed.users).toEqual([]);
+        // Nothing is waiting on the user: it is not to be deleted at all.
+        expect(env.api.calls).not.toContain(`listUserConnections ${USER}`);
+        expect(env.api.calls).not.toContain(`deleteUser ${USER}`);
+        expect(switched.retryAt).toBeUndefined();
+        expect(env.store.rows.get(`user:${USER}`)).toMatchObject({ managed: true });
       });
 
       it('closes no connection while the removal of the permissions is still in flight', async () => {

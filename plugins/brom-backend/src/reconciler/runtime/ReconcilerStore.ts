@@ -245,8 +245,8 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
   }
 
   /**
-   * The reconciler's input from rows: `credentials` are the live ones (the native mode gives
-   * each a broker user), `upstreams` the external producers' rows by application id.
+   * The reconciler's input from rows: `credentials` are the live ones (each has a broker user
+   * in both authorisation modes), `upstreams` the external producers' rows by application id.
    */
   #toInput(
     version: number,
