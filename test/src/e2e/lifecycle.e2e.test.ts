@@ -176,9 +176,11 @@ describe('deprecation and versions of a notification type in a browser', () => {
     const dialog = bob.getByRole('dialog', {
       name: `Request subscription for ${consumer}`,
     });
+    // The dialog finds types by server search and lists them as radios.
+    await dialog.getByLabel('Find a notification type').fill(oldType);
     await dialog
-      .getByLabel('Notification type')
-      .selectOption(`${producer}/${oldType}`);
+      .getByRole('radio', { name: new RegExp(`^${producer}/${oldType} \\(deprecated\\)`) })
+      .check();
     await dialog
       .getByText(`Request its successor ${producer}/${newType} instead.`)
       .waitFor();
@@ -187,9 +189,11 @@ describe('deprecation and versions of a notification type in a browser', () => {
     ).toBe(true);
     await shot(bob, 'request-refused-for-deprecated-type');
     await dialog.getByRole('button', { name: `Choose ${newType}` }).click();
-    expect(await dialog.getByLabel('Notification type').inputValue()).toBe(
-      `${producer}/${newType}`,
-    );
+    expect(
+      await dialog
+        .getByRole('radio', { name: new RegExp(`^${producer}/${newType}`) })
+        .isChecked(),
+    ).toBe(true);
     expect(
       await dialog.getByRole('button', { name: 'Send request' }).isDisabled(),
     ).toBe(false);
@@ -226,9 +230,11 @@ describe('deprecation and versions of a notification type in a browser', () => {
     const dialog = bob.getByRole('dialog', {
       name: `Request subscription for ${consumer}`,
     });
-    expect(await dialog.getByLabel('Notification type').inputValue()).toBe(
-      `${producer}/${newType}`,
-    );
+    expect(
+      await dialog
+        .getByRole('radio', { name: new RegExp(`^${producer}/${newType}`) })
+        .isChecked(),
+    ).toBe(true);
     await dialog.getByLabel('Justification').fill('Moving to the new version');
     await dialog.getByRole('button', { name: 'Send request' }).click();
     await dialog.waitFor({ state: 'detached' });

@@ -1,14 +1,22 @@
 import amqp from 'amqplib';
 import { join, resolve } from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, chromium, Page } from 'playwright-core';
 import { pollUntil } from '../process';
 import { PortalUnderTest } from './PortalUnderTest';
+import {
+  addNotificationType,
+  CHROMIUM_ARGS,
+  decideInInbox,
+  openApplication,
+  registerApplication,
+  screenshots,
+  signIn,
+} from './steps';
 import {
   accessibilityViolations,
   Action,
   layoutProblems,
   rawEntityRefs,
-  recordConsoleErrors,
   tabStopsTo,
   THEMES,
   chooseTheme,
@@ -27,7 +35,6 @@ import {
 
 const outputDir = resolve(__dirname, '../../e2e-output');
 const CHROMIUM = process.env.BROM_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const UI_TIMEOUT = 30_000;
 
 jest.setTimeout(600_000);
 
@@ -35,28 +42,8 @@ let portal: PortalUnderTest;
 let browser: Browser;
 let alice: Page;
 let bob: Page;
-let step = 0;
 const consoleErrors: string[] = [];
-
-async function shot(page: Page, name: string) {
-  step += 1;
-  // Keep the pointer off the sidebar, which expands over the page while hovered.
-  await page.mouse.move(1200, 400);
-  await page.screenshot({
-    path: join(outputDir, `${String(step).padStart(2, '0')}-${name}.png`),
-    fullPage: true,
-  });
-}
-
-async function signIn(context: BrowserContext, who: 'Alice' | 'Bob'): Promise<Page> {
-  const page = await context.newPage();
-  page.setDefaultTimeout(UI_TIMEOUT);
-  recordConsoleErrors(page, consoleErrors);
-  await page.goto('/brom');
-  await page.getByRole('button', { name: `Sign in as ${who}` }).click();
-  await page.getByRole('tab', { name: 'Producers' }).waitFor();
-  return page;
-}
+const shot = screenshots(outputDir);
 
 /**
  * A keyboard user of the producer catalogue passes the sidebar, the page's tabs, the search
@@ -73,35 +60,6 @@ async function authorizationOf(page: Page): Promise<string> {
   return (await request).headers().authorization;
 }
 
-async function openApplication(page: Page, name: string) {
-  await page.goto(`/brom/applications/${name}`);
-  await page.getByRole('heading', { name, exact: true }).first().waitFor();
-}
-
-async function registerApplication(page: Page, name: string, owner: string) {
-  await page.goto('/brom');
-  await page.getByRole('tab', { name: 'My applications' }).click();
-  await page.getByRole('button', { name: 'Register application' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Register application' });
-  await dialog.getByLabel('Name', { exact: true }).fill(name);
-  await dialog.getByLabel('Description').fill(`The ${name} application (end-to-end test)`);
-  await dialog.getByLabel('Owner').selectOption(owner);
-  await dialog.getByRole('button', { name: 'Register', exact: true }).click();
-  await dialog.waitFor({ state: 'detached' });
-}
-
-async function addNotificationType(page: Page, app: string, name: string, pattern: string) {
-  await openApplication(page, app);
-  await page.getByRole('button', { name: 'Add notification type' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Add notification type' });
-  await dialog.getByLabel('Name', { exact: true }).fill(name);
-  await dialog.getByLabel('Routing-key pattern').fill(pattern);
-  await dialog.getByLabel('Description').fill(`${name} (end-to-end test)`);
-  await dialog.getByRole('button', { name: 'Save' }).click();
-  await dialog.waitFor({ state: 'detached' });
-  await page.getByRole('cell', { name: pattern }).waitFor();
-}
-
 async function requestSubscription(page: Page, consumer: string, type: string) {
   await page.goto('/brom');
   await page.getByRole('tab', { name: 'Producers' }).click();
@@ -111,17 +69,6 @@ async function requestSubscription(page: Page, consumer: string, type: string) {
   await dialog.getByLabel('Consumer application').selectOption(consumer);
   await dialog.getByLabel('Justification').fill(`${consumer} needs ${type}`);
   await dialog.getByRole('button', { name: 'Send request' }).click();
-  await dialog.waitFor({ state: 'detached' });
-}
-
-async function decideInInbox(page: Page, type: string, decision: 'Approve' | 'Reject', reason?: string) {
-  await page.goto('/brom');
-  await page.getByRole('tab', { name: /^Approvals/ }).click();
-  const row = page.getByRole('row').filter({ hasText: type });
-  await row.getByRole('button', { name: decision, exact: true }).click();
-  const dialog = page.getByRole('dialog', { name: `${decision} subscription` });
-  if (reason) await dialog.getByLabel(/^Reason/).fill(reason);
-  await dialog.getByRole('button', { name: decision, exact: true }).click();
   await dialog.waitFor({ state: 'detached' });
 }
 
@@ -158,20 +105,12 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_ARGS,
   });
   const context = () =>
     browser.newContext({ baseURL: portal.baseUrl, viewport: { width: 1440, height: 900 } });
-  alice = await signIn(await context(), 'Alice');
-  bob = await signIn(await context(), 'Bob');
+  alice = await signIn(await context(), 'Alice', consoleErrors);
+  bob = await signIn(await context(), 'Bob', consoleErrors);
 });
 
 afterAll(async () => {
