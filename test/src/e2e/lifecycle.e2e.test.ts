@@ -48,7 +48,11 @@ const newPattern = 'invoice.eu.issued';
 
 /** The table row of a type; the old type's name is a prefix of the new version's. */
 function typeRow(page: Page, name: string) {
-  const rows = page.getByRole('row').filter({ hasText: name });
+  // The notification types' rows, not the audit's, which name the types too.
+  const rows = page
+    .getByRole('row')
+    .filter({ hasText: name })
+    .filter({ hasNotText: 'notification-type.' });
   return name === oldType ? rows.filter({ hasNotText: newType }) : rows;
 }
 
@@ -179,7 +183,9 @@ describe('deprecation and versions of a notification type in a browser', () => {
     // The dialog finds types by server search and lists them as radios.
     await dialog.getByLabel('Find a notification type').fill(oldType);
     await dialog
-      .getByRole('radio', { name: new RegExp(`^${producer}/${oldType} \\(deprecated\\)`) })
+      .getByRole('radio', {
+        name: new RegExp(`^${producer}/${oldType} \\(deprecated\\)`),
+      })
       .check();
     await dialog
       .getByText(`Request its successor ${producer}/${newType} instead.`)

@@ -1,6 +1,5 @@
 import {
   CardTab,
-  CodeSnippet,
   CopyTextButton,
   EmptyState,
   InfoCard,
@@ -19,6 +18,7 @@ import {
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { LoadError } from '../common/LoadError';
+import { PlainCode } from '../common/PlainCode';
 import { statusCodeOf } from '../common/errors';
 import { useBrokerSettings } from '../common/useBrokerSettings';
 
@@ -33,13 +33,6 @@ const ROLE_WORDS = {
   producer: '(producer)',
   consumer: '(consumer)',
   none: '',
-} as const;
-
-const HIGHLIGHT_LANGUAGE = {
-  node: 'javascript',
-  python: 'python',
-  java: 'java',
-  dotnet: 'csharp',
 } as const;
 
 function tlsWords(withTls: number, all: number): string {
@@ -126,7 +119,10 @@ export const ConnectionCard = ({
     [guide.endpoints.length > 1 ? 'Hosts' : 'Host']: guide.endpoints.map(
       endpoint => `${endpoint.host}:${endpoint.port}`,
     ),
-    TLS: tlsWords(guide.endpoints.filter(e => e.tls).length, guide.endpoints.length),
+    TLS: tlsWords(
+      guide.endpoints.filter(e => e.tls).length,
+      guide.endpoints.length,
+    ),
     'Virtual host': <Code text={guide.vhost} />,
   };
   if (guide.exchange) {
@@ -158,10 +154,10 @@ export const ConnectionCard = ({
             Put the username and secret of a live credential in place of
             USERNAME and SECRET, and keep the line in your secret store.
           </Typography>
-          <CodeSnippet
+          <PlainCode
             text={guide.environmentTemplate}
-            language="bash"
-            wrapLongLines
+            wrap
+            label="Environment"
           />
         </Box>
         {guide.role === 'none' && (
@@ -178,10 +174,7 @@ export const ConnectionCard = ({
         <Box mt={2}>
           <TabbedCard title="Client code">
             {guide.snippets.map(snippet => (
-              <CardTab
-                key={snippet.language}
-                label={snippet.label}
-              >
+              <CardTab key={snippet.language} label={snippet.label}>
                 <Box display="flex" alignItems="center" style={{ gap: 8 }}>
                   <Typography variant="body2">
                     Install: <code>{snippet.install}</code>
@@ -191,10 +184,9 @@ export const ConnectionCard = ({
                     aria-label={`Copy ${snippet.label} code`}
                   />
                 </Box>
-                <CodeSnippet
+                <PlainCode
                   text={snippet.code}
-                  language={HIGHLIGHT_LANGUAGE[snippet.language]}
-                  showLineNumbers
+                  label={`${snippet.label} code`}
                 />
               </CardTab>
             ))}
