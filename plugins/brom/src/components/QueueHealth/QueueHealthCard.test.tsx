@@ -79,15 +79,17 @@ describe('QueueHealthCard', () => {
     const getApplicationHealth = jest
       .fn()
       .mockRejectedValue(new Error('refused'));
+    // Another application than the other tests': usePermission caches answers by resource,
+    // and an earlier test's "allowed" for payments-api could be shown first.
     await renderWithBrom(
-      <QueueHealthCard application={application()} />,
+      <QueueHealthCard application={application({ name: 'ledger-api' })} />,
       bromApi({ getApplicationHealth }),
       { permission: mockApis.permission({ authorize: AuthorizeResult.DENY }) },
     );
     expect(
       // The permission answer is batched: allow it time on a loaded machine.
       await screen.findByText(
-        /shown to the owners of payments-api/,
+        /shown to the owners of ledger-api/,
         {},
         { timeout: 10_000 },
       ),
