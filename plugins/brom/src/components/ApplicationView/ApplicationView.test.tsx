@@ -114,7 +114,9 @@ describe('ApplicationView', () => {
     expect(screen.queryByText(/group:default\//)).not.toBeInTheDocument();
     expect(await screen.findByText('1 of 1 objects ready')).toBeInTheDocument();
     // Once in the types table, once on the connection card.
-    expect(await screen.findAllByText('payment.*.completed')).not.toHaveLength(0);
+    expect(await screen.findAllByText('payment.*.completed')).not.toHaveLength(
+      0,
+    );
     expect(
       await screen.findByText('shipment.*.dispatched'),
     ).toBeInTheDocument();
@@ -231,7 +233,10 @@ describe('ApplicationView', () => {
     await userEvent.hover(
       screen.getByText('Delete application').closest('button')!.parentElement!,
     );
-    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+    // MUI opens the tooltip after its enter delay: allow it time on a loaded machine.
+    expect(
+      await screen.findByRole('tooltip', {}, { timeout: 10_000 }),
+    ).toHaveTextContent(
       'Only members of refunds (the owner of "refunds-api") or BROM administrators can do this',
     );
   });

@@ -30,8 +30,16 @@ describe('AuditHistory', () => {
     expect(await screen.findByText('application.created')).toBeInTheDocument();
 
     // Another application's change, and broker status, are not this card's business.
-    signals.emit('brom', { kind: 'change', type: 'credential.created', applications: ['orders'] });
-    signals.emit('brom', { kind: 'status', type: 'status.changed', applications: ['payments-api'] });
+    signals.emit('brom', {
+      kind: 'change',
+      type: 'credential.created',
+      applications: ['orders'],
+    });
+    signals.emit('brom', {
+      kind: 'status',
+      type: 'status.changed',
+      applications: ['payments-api'],
+    });
     expect(listAuditEvents).toHaveBeenCalledTimes(1);
 
     signals.emit('brom', {
@@ -124,5 +132,6 @@ describe('AuditHistory', () => {
       offset: 20,
       limit: 20,
     });
-  });
+    // Three pages rendered by material-table: on a loaded 2-core run this took over 30 s.
+  }, 90_000);
 });
