@@ -327,6 +327,11 @@ describe('snapshot feed', () => {
       { logger: memoryLogger().logger, backoff: recordingBackoff() },
     );
     await waitFor(() => sidecar!.version === 1, 'version 1');
+    // Version 2 reaches the sidecar on the poll the portal holds; fail only once it holds one.
+    await waitFor(
+      () => portal!.polls.some(p => p.ifNoneMatch === '"1"'),
+      'a held poll naming "1"',
+    );
     portal.failWith(503);
     portal.publish(makeSnapshot(2));
     await waitFor(() => sidecar!.version === 2, 'version 2');
