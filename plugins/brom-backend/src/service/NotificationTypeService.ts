@@ -163,6 +163,66 @@ export class NotificationTypeService {
     request: UpdateNotificationTypeRequest,
   ): Promise<NotificationType> {
     assertValidPayloadSchema(request.payloadSchema);
+    return this.#writeType(
+      actor,
+      application,
+      name,
+      request.generation,
+      async (repositories, app, before) => {
+        if (
+          request.routingKeyPattern &&
+          request.routingKeyPattern !== before.routingKeyPattern
+        ) {
+          const siblings = await repositories.notificationTypes.listOf(app);
+          assertNoOverlap(
+            request.routingKeyPattern,
+            siblings.filter(s => s.id !== before.id),
+          );
+        }
+        await assertSubscribersUnaffected(repositories, before, request);
+        const after = nextGeneration(before, this.#now(), {
+          routingKeyPattern:
+            request.routingKeyPattern ?? before.routingKeyPattern,
+          description: request.description ?? before.description,
+          payloadSchema:
+            request.payloadSchema === undefined
+              ? before.payloadSchema
+              : request.payloadSchema,
+          visibility: request.visibility ?? before.visibility,
+          requiresApproval: request.requiresApproval ?? before.requiresApproval,
+        });
+        await repositories.notificationTypes.update(after);
+        await this.#recordChange(
+          repositories,
+          actor,
+          app,
+          'notification-type.updated',
+          {
+            before,
+            after,
+            event: { type: 'notificationType.updated' },
+          },
+        );
+        return after;
+      },
+    );
+  }
+
+  /**
+   * A change to a current type at the generation the caller saw, in one transaction: the
+   * caller may update its application, the type exists and is not being deleted.
+   */
+  async #writeType<T>(
+    actor: Actor,
+    application: string,
+    name: string,
+    generation: number,
+    write: (
+      repositories: BromRepositories,
+      app: Application,
+      before: NotificationType,
+    ) => Promise<T>,
+  ): Promise<T> {
     const seen = await this.#access.authorizeOn(
       actor,
       bromApplicationUpdatePermission,
@@ -176,46 +236,8 @@ export class NotificationTypeService {
       );
       const before = await getType(repositories, app, name);
       if (before.deletedAt) throw typeBeingDeleted(application, name);
-      assertGeneration(
-        `Notification type "${name}"`,
-        before,
-        request.generation,
-      );
-      if (
-        request.routingKeyPattern &&
-        request.routingKeyPattern !== before.routingKeyPattern
-      ) {
-        const siblings = await repositories.notificationTypes.listOf(app);
-        assertNoOverlap(
-          request.routingKeyPattern,
-          siblings.filter(s => s.id !== before.id),
-        );
-      }
-      await assertSubscribersUnaffected(repositories, before, request);
-      const after = nextGeneration(before, this.#now(), {
-        routingKeyPattern:
-          request.routingKeyPattern ?? before.routingKeyPattern,
-        description: request.description ?? before.description,
-        payloadSchema:
-          request.payloadSchema === undefined
-            ? before.payloadSchema
-            : request.payloadSchema,
-        visibility: request.visibility ?? before.visibility,
-        requiresApproval: request.requiresApproval ?? before.requiresApproval,
-      });
-      await repositories.notificationTypes.update(after);
-      await this.#recordChange(
-        repositories,
-        actor,
-        app,
-        'notification-type.updated',
-        {
-          before,
-          after,
-          event: { type: 'notificationType.updated' },
-        },
-      );
-      return after;
+      assertGeneration(`Notification type "${name}"`, before, generation);
+      return write(repositories, app, before);
     });
   }
 
@@ -229,55 +251,54 @@ export class NotificationTypeService {
     name: string,
     request: DeprecateNotificationTypeRequest,
   ): Promise<NotificationType> {
-    const seen = await this.#access.authorizeOn(
+    return this.#writeType(
       actor,
-      bromApplicationUpdatePermission,
       application,
+      name,
+      request.generation,
+      async (repositories, app, before) => {
+        const now = this.#now();
+        const previous = before.deprecation;
+        if (previous) {
+          if (previous.sunsetAt <= now) {
+            throw new ConflictError(
+              `Notification type "${application}/${name}" reached its sunset on ${previous.sunsetAt}; its subscriptions have ended and the date can no longer be moved`,
+            );
+          }
+          if (Date.parse(request.sunsetAt) <= Date.parse(previous.sunsetAt)) {
+            throw new InputError(
+              `sunsetAt: the sunset of a deprecated type can only be moved later than ${previous.sunsetAt}`,
+            );
+          }
+        } else {
+          this.#assertSunsetFarEnough(request.sunsetAt);
+        }
+        const successor =
+          request.successor === undefined
+            ? previous?.successor ?? null
+            : request.successor;
+        if (successor !== null) {
+          await assertSuccessor(repositories, app, before, successor);
+        }
+        const after = nextGeneration(before, now, {
+          deprecation: {
+            deprecatedAt: previous?.deprecatedAt ?? now,
+            deprecatedBy: actor.userEntityRef,
+            sunsetAt: new Date(request.sunsetAt).toISOString(),
+            successor,
+          },
+        });
+        await repositories.notificationTypes.update(after);
+        await this.#recordLifecycleChange(
+          repositories,
+          actor,
+          app,
+          before,
+          after,
+        );
+        return after;
+      },
     );
-    return this.#work.write(async repositories => {
-      const app = await applicationForWrite(
-        repositories.applications,
-        application,
-        seen,
-      );
-      const before = await getType(repositories, app, name);
-      if (before.deletedAt) throw typeBeingDeleted(application, name);
-      assertGeneration(`Notification type "${name}"`, before, request.generation);
-      const now = this.#now();
-      const previous = before.deprecation;
-      if (previous) {
-        if (previous.sunsetAt <= now) {
-          throw new ConflictError(
-            `Notification type "${application}/${name}" reached its sunset on ${previous.sunsetAt}; its subscriptions have ended and the date can no longer be moved`,
-          );
-        }
-        if (Date.parse(request.sunsetAt) <= Date.parse(previous.sunsetAt)) {
-          throw new InputError(
-            `sunsetAt: the sunset of a deprecated type can only be moved later than ${previous.sunsetAt}`,
-          );
-        }
-      } else {
-        this.#assertSunsetFarEnough(request.sunsetAt);
-      }
-      const successor =
-        request.successor === undefined
-          ? previous?.successor ?? null
-          : request.successor;
-      if (successor !== null) {
-        await assertSuccessor(repositories, app, before, successor);
-      }
-      const after = nextGeneration(before, now, {
-        deprecation: {
-          deprecatedAt: previous?.deprecatedAt ?? now,
-          deprecatedBy: actor.userEntityRef,
-          sunsetAt: new Date(request.sunsetAt).toISOString(),
-          successor,
-        },
-      });
-      await repositories.notificationTypes.update(after);
-      await this.#recordLifecycleChange(repositories, actor, app, before, after);
-      return after;
-    });
   }
 
   /**
@@ -291,85 +312,84 @@ export class NotificationTypeService {
     request: CreateNotificationTypeVersionRequest,
   ): Promise<NotificationTypeVersion> {
     assertValidPayloadSchema(request.payloadSchema);
-    const seen = await this.#access.authorizeOn(
+    return this.#writeType(
       actor,
-      bromApplicationUpdatePermission,
       application,
+      name,
+      request.generation,
+      async (repositories, app, before) => {
+        if (before.deprecation) {
+          throw new ConflictError(
+            `Notification type "${application}/${name}" is already deprecated${
+              before.deprecation.successor
+                ? `; its successor is "${application}/${before.deprecation.successor}"`
+                : ''
+            }`,
+          );
+        }
+        this.#assertSunsetFarEnough(request.sunsetAt);
+        const siblings = await repositories.notificationTypes.listOf(app);
+        const sameName = siblings.find(s => s.name === request.name);
+        if (sameName) {
+          throw new ConflictError(
+            `Notification type "${request.name}" already exists in "${application}"`,
+          );
+        }
+        const pattern = request.routingKeyPattern ?? before.routingKeyPattern;
+        // The new version may overlap the type it replaces, and only that one: both carry the
+        // same messages until the sunset.
+        assertNoOverlap(
+          pattern,
+          siblings.filter(s => s.id !== before.id),
+        );
+        const now = this.#now();
+        const version: NotificationType = {
+          id: randomUUID(),
+          application: app.name,
+          name: request.name,
+          routingKeyPattern: pattern,
+          description: request.description ?? before.description,
+          payloadSchema:
+            request.payloadSchema === undefined
+              ? before.payloadSchema
+              : request.payloadSchema,
+          visibility: request.visibility ?? before.visibility,
+          requiresApproval: request.requiresApproval ?? before.requiresApproval,
+          deprecation: null,
+          generation: 1,
+          createdAt: now,
+          updatedAt: now,
+          deletedAt: null,
+        };
+        await repositories.notificationTypes.insert(version, {
+          applicationId: app.id,
+        });
+        await this.#recordChange(
+          repositories,
+          actor,
+          app,
+          'notification-type.created',
+          { after: version, event: { type: 'notificationType.declared' } },
+        );
+        const predecessor = nextGeneration(before, now, {
+          deprecation: {
+            deprecatedAt: now,
+            deprecatedBy: actor.userEntityRef,
+            sunsetAt: new Date(request.sunsetAt).toISOString(),
+            successor: version.name,
+          },
+        });
+        await repositories.notificationTypes.update(predecessor);
+        await this.#recordLifecycleChange(
+          repositories,
+          actor,
+          app,
+          before,
+          predecessor,
+        );
+        return { notificationType: version, predecessor };
+      },
     );
-    return this.#work.write(async repositories => {
-      const app = await applicationForWrite(
-        repositories.applications,
-        application,
-        seen,
-      );
-      const before = await getType(repositories, app, name);
-      if (before.deletedAt) throw typeBeingDeleted(application, name);
-      assertGeneration(`Notification type "${name}"`, before, request.generation);
-      if (before.deprecation) {
-        throw new ConflictError(
-          `Notification type "${application}/${name}" is already deprecated${
-            before.deprecation.successor
-              ? `; its successor is "${application}/${before.deprecation.successor}"`
-              : ''
-          }`,
-        );
-      }
-      this.#assertSunsetFarEnough(request.sunsetAt);
-      const siblings = await repositories.notificationTypes.listOf(app);
-      const sameName = siblings.find(s => s.name === request.name);
-      if (sameName) {
-        throw new ConflictError(
-          `Notification type "${request.name}" already exists in "${application}"`,
-        );
-      }
-      const pattern = request.routingKeyPattern ?? before.routingKeyPattern;
-      // The new version may overlap the type it replaces, and only that one: both carry the
-      // same messages until the sunset.
-      assertNoOverlap(
-        pattern,
-        siblings.filter(s => s.id !== before.id),
-      );
-      const now = this.#now();
-      const version: NotificationType = {
-        id: randomUUID(),
-        application: app.name,
-        name: request.name,
-        routingKeyPattern: pattern,
-        description: request.description ?? before.description,
-        payloadSchema:
-          request.payloadSchema === undefined
-            ? before.payloadSchema
-            : request.payloadSchema,
-        visibility: request.visibility ?? before.visibility,
-        requiresApproval: request.requiresApproval ?? before.requiresApproval,
-        deprecation: null,
-        generation: 1,
-        createdAt: now,
-        updatedAt: now,
-        deletedAt: null,
-      };
-      await repositories.notificationTypes.insert(version, {
-        applicationId: app.id,
-      });
-      await this.#recordChange(
-        repositories,
-        actor,
-        app,
-        'notification-type.created',
-        { after: version, event: { type: 'notificationType.declared' } },
-      );
-      const predecessor = nextGeneration(before, now, {
-        deprecation: {
-          deprecatedAt: now,
-          deprecatedBy: actor.userEntityRef,
-          sunsetAt: new Date(request.sunsetAt).toISOString(),
-          successor: version.name,
-        },
-      });
-      await repositories.notificationTypes.update(predecessor);
-      await this.#recordLifecycleChange(repositories, actor, app, before, predecessor);
-      return { notificationType: version, predecessor };
-    });
   }
 
   /**
@@ -379,7 +399,9 @@ export class NotificationTypeService {
    */
   async endDueSunsets(): Promise<number> {
     const now = this.#now();
-    const due = await this.#work.repositories.notificationTypes.listSunsetDue(now);
+    const due = await this.#work.repositories.notificationTypes.listSunsetDue(
+      now,
+    );
     let ended = 0;
     for (const candidate of due) {
       ended += await this.#work.write(async repositories => {
@@ -395,7 +417,9 @@ export class NotificationTypeService {
             repositories,
             LIFECYCLE_ACTOR,
             subscription,
-            `Notification type "${subscription.producer}/${subscription.notificationType}" reached its sunset on ${deprecation.sunsetAt}${
+            `Notification type "${subscription.producer}/${
+              subscription.notificationType
+            }" reached its sunset on ${deprecation.sunsetAt}${
               deprecation.successor
                 ? `; its successor is "${subscription.producer}/${deprecation.successor}"`
                 : ''
@@ -413,7 +437,11 @@ export class NotificationTypeService {
     const earliest = this.#clock().getTime() + this.#minimumSunsetDays * DAY_MS;
     if (Date.parse(sunsetAt) < earliest) {
       throw new InputError(
-        `sunsetAt: the sunset must be at least ${this.#minimumSunsetDays} days ahead, on or after ${new Date(earliest).toISOString()}, so that subscribers can move`,
+        `sunsetAt: the sunset must be at least ${
+          this.#minimumSunsetDays
+        } days ahead, on or after ${new Date(
+          earliest,
+        ).toISOString()}, so that subscribers can move`,
       );
     }
   }
@@ -425,7 +453,9 @@ export class NotificationTypeService {
     before: NotificationType,
     after: NotificationType,
   ) {
-    const subscriptions = await repositories.subscriptions.listLive({ typeId: after.id });
+    const subscriptions = await repositories.subscriptions.listLive({
+      typeId: after.id,
+    });
     const previous = before.deprecation;
     await recordChange(repositories, {
       actor,
@@ -603,12 +633,22 @@ async function assertSubscribersUnaffected(
     changes.push('making it private');
   }
   if (changes.length === 0) return;
-  const subscribers = await repositories.subscriptions.listLive({ typeId: before.id });
+  const subscribers = await repositories.subscriptions.listLive({
+    typeId: before.id,
+  });
   if (subscribers.length === 0) return;
   throw new ConflictError(
-    `Notification type "${before.application}/${before.name}" has live subscribers: ${subscribers
+    `Notification type "${before.application}/${
+      before.name
+    }" has live subscribers: ${subscribers
       .map(s => `${s.consumer} (${s.state})`)
-      .join(', ')}; ${changes.join(' and ')} would change what they receive. Create a new version instead (POST /applications/${before.application}/notification-types/${before.name}/versions): it starts as a copy, becomes the successor, and this type is deprecated`,
+      .join(', ')}; ${changes.join(
+      ' and ',
+    )} would change what they receive. Create a new version instead (POST /applications/${
+      before.application
+    }/notification-types/${
+      before.name
+    }/versions): it starts as a copy, becomes the successor, and this type is deprecated`,
   );
 }
 
