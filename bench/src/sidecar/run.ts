@@ -455,6 +455,7 @@ function report(
         'through a RabbitMQ node (one channel / one connection at a time)',
         'sidecar (live mode)',
         'native mode (sidecar authenticates)',
+        'native, 1 pattern',
         'floor (bare allow server)',
         'internal backend',
         'sidecar / floor',

@@ -6,8 +6,18 @@ import {
   isValidRoutingKeyPattern,
   routingKeyPatternProblem,
   routingKeyPatternsOverlap,
+  routingKeyPatternsToBrokerRegex,
   routingKeyPatternsToRegExp,
 } from './routingKey';
+
+/**
+ * Runs a topic permission's regex as RabbitMQ's internal backend does (PCRE, unanchored) in
+ * JavaScript: `(?s)` is the `s` flag and `\z` the very end, which `$` is without the `m` flag.
+ */
+function brokerAllows(regex: string, key: string): boolean {
+  const body = regex.replace(/^\(\?s\)/, '').replace(/\\z$/, '$');
+  return new RegExp(body, 's').test(key);
+}
 
 describe('routing-key pattern validation', () => {
   it.each([
@@ -153,7 +163,7 @@ describe('routing-key matching', () => {
     expect(compileRoutingKeyPattern('a')('#')).toBe(false);
   });
 
-  it('routes exactly as the topic exchange does, on 20,000 random keys', () => {
+  it('routes exactly as the topic exchange does, on 20,000 random keys, in the sidecar and in a topic permission', () => {
     let state = 11;
     const random = () => {
       state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
@@ -167,7 +177,8 @@ describe('routing-key matching', () => {
     const disagreements: unknown[] = [];
     for (let set = 0; set < 200; set++) {
       const patterns = Array.from(
-        { length: 1 + Math.floor(random() * 3) },
+        // Up to six patterns, so that many share leading words (the regex shares them).
+        { length: 1 + Math.floor(random() * 6) },
         () => {
           const words = Array.from({ length: Math.floor(random() * 4) }, () =>
             pick(patternWords),
@@ -179,17 +190,41 @@ describe('routing-key matching', () => {
         },
       );
       const matches = compileRoutingKeyPatterns(patterns);
+      const brokerRegex = routingKeyPatternsToBrokerRegex(patterns);
       for (let n = 0; n < 100; n++) {
         const key = Array.from({ length: Math.floor(random() * 5) }, () =>
           pick(keyWords),
         ).join('.');
         const routed = patterns.some(p => exchangeRoutes(p, key));
-        if (matches(key) !== routed) {
+        if (
+          matches(key) !== routed ||
+          brokerAllows(brokerRegex, key) !== routed
+        ) {
           disagreements.push({ patterns, key, routed });
         }
       }
     }
     expect(disagreements).toEqual([]);
+  });
+
+  it('shares the leading words of the patterns in one regex, and lets a final # take the rest', () => {
+    expect(
+      routingKeyPatternsToBrokerRegex([
+        'order.updated',
+        'order.*.created',
+        'invoice.#',
+        'invoice.paid',
+        'order.updated',
+      ]),
+    ).toBe('(?s)^(?:invoice(?:\\..*)?|order\\.(?:[^.]*\\.created|updated))\\z');
+    // Only a leading `*` that may end the key needs the lookahead (the empty key has no word).
+    expect(routingKeyPatternsToBrokerRegex(['*', 'a.b', 'a'])).toBe(
+      '(?s)^(?:(?=.)[^.]*|a(?:\\.b)?)\\z',
+    );
+    expect(routingKeyPatternsToBrokerRegex(['*.x', 'a.#', '#'])).toBe(
+      '(?s)^(?:.*)\\z',
+    );
+    expect(routingKeyPatternsToBrokerRegex([])).toBe('(?!)');
   });
 
   it('matches any of several patterns with one predicate', () => {
