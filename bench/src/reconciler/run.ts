@@ -423,6 +423,46 @@ async function main() {
       policyPriority: 10,
       authzMode: options.authz,
     });
+    // The trials' producer and consumers, through the portal services as the API writes them.
+    let notifyCommit: (version: number) => void = () => undefined;
+    const portal = createPortalServices({
+      store,
+      permissions: mockServices.permissions(),
+      reservedNames: [],
+      broker: { vhost, prefix: 'brom.', amqpUrls: [] },
+      topology: topologyOptions(vhost),
+      onCommit: v => notifyCommit(v),
+    });
+    const createLatencyProducer = async () => {
+      await portal.applications.createApplication(ALICE, { name: 'lat-producer', owner: TEAM_A });
+      return portal.notificationTypes.createNotificationType(ALICE, 'lat-producer', {
+        name: 'tick',
+        routingKeyPattern: 'tick.*',
+        description: 'ticks',
+      });
+    };
+    const prepareTrial = async (name: string) => {
+      await portal.applications.createApplication(BOB, { name, owner: TEAM_B });
+      return portal.subscriptions.requestSubscription(BOB, {
+        consumer: name,
+        producer: 'lat-producer',
+        notificationType: 'tick',
+        justification: 'bench',
+      });
+    };
+    // With --prebuilt the trials' producer and consumers (each with its requested subscription)
+    // are part of the built topology: a new consumer's policy write makes RabbitMQ 3.10 match
+    // every queue and exchange against every policy (decision 0010), tens of seconds at full
+    // scale and about a hundred times that at --scale 10, which the trials would wait for
+    // before each approval. The trials time approvals and revocations, which write no policy.
+    const prepared = new Map<string, Awaited<ReturnType<typeof prepareTrial>>>();
+    let prebuiltTick: Awaited<ReturnType<typeof createLatencyProducer>> | undefined;
+    if (options.prebuilt) {
+      prebuiltTick = await createLatencyProducer();
+      for (let trial = 0; trial < options.trials; trial++) {
+        prepared.set(`lat-${trial}`, await prepareTrial(`lat-${trial}`));
+      }
+    }
     const reconcilerStore = DatabaseReconcilerStore.create(store);
     const snapshot = await reconcilerStore.read(new Date());
     const desired = desiredTopology(snapshot.input, topologyOptions(buildVhost));
@@ -702,20 +742,8 @@ async function main() {
       );
       catalog = new CatalogProbe(`http://127.0.0.1:${port}`, token);
     }
-    const portal = createPortalServices({
-      store,
-      permissions: mockServices.permissions(),
-      reservedNames: [],
-      broker: { vhost, prefix: 'brom.', amqpUrls: [] },
-      topology: topologyOptions(vhost),
-      onCommit: v => watcher.notifyLocal(v),
-    });
-    await portal.applications.createApplication(ALICE, { name: 'lat-producer', owner: TEAM_A });
-    const tick = await portal.notificationTypes.createNotificationType(ALICE, 'lat-producer', {
-      name: 'tick',
-      routingKeyPattern: 'tick.*',
-      description: 'ticks',
-    });
+    notifyCommit = v => watcher.notifyLocal(v);
+    const tick = prebuiltTick ?? (await createLatencyProducer());
     if (catalog) {
       // Everything ingested first, so that the trials' changes do not queue behind it.
       const expected = await expectedEntities(db);
@@ -775,13 +803,7 @@ async function main() {
     const trialsStarted = Date.now();
     for (let trial = 0; trial < options.trials; trial++) {
       const name = `lat-${trial}`;
-      await portal.applications.createApplication(BOB, { name, owner: TEAM_B });
-      const requested = await portal.subscriptions.requestSubscription(BOB, {
-        consumer: name,
-        producer: 'lat-producer',
-        notificationType: tick.name,
-        justification: 'bench',
-      });
+      const requested = prepared.get(name) ?? (await prepareTrial(name));
       await poll(
         () => admin.getQueue(vhost, `brom.${name}`).then(() => true, () => false),
         `queue of ${name}`,
