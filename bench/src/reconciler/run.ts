@@ -406,9 +406,11 @@ async function main() {
     knex = knexFactory({ client: 'pg', connection: database.connection, pool: { min: 0, max: 10 } });
     const db = knex;
     const store = await BromStore.create({ database: { getClient: async () => knex! } as any });
+    const seeding = Date.now();
     const shape = await seedLargeStore(knex, options.scale, native);
+    const seedMs = Date.now() - seeding;
     log(
-      `store: ${shape.producers} producers, ${shape.consumers} consumers, ${shape.subscriptions} approved subscriptions, ${shape.credentials} credentials; authz mode ${options.authz}`,
+      `store: ${shape.producers} producers, ${shape.consumers} consumers, ${shape.subscriptions} approved subscriptions, ${shape.credentials} credentials, written in ${seconds(seedMs)}; authz mode ${options.authz}`,
     );
 
     // --- the floor: the same topology as one definitions document; with --prebuilt it is
@@ -980,6 +982,7 @@ async function main() {
           {
             authz: options.authz,
             shape,
+            seedMs,
             counts,
             floorMs,
             convergeMs,
