@@ -11,7 +11,12 @@ const parse = (argv: string[]) =>
   parseOptions<Options>(
     argv,
     { scale: 1, authz: 'live' },
-    { scale: 'number', json: 'string', authz: ['live', 'native'], noFloor: 'switch' },
+    {
+      scale: 'number',
+      json: 'string',
+      authz: ['live', 'native'],
+      noFloor: 'switch',
+    },
   );
 
 describe('parseOptions', () => {
@@ -21,8 +26,21 @@ describe('parseOptions', () => {
 
   it('reads numbers, strings, choices and switches by their kebab-case flags', () => {
     expect(
-      parse(['--scale', '0.05', '--json', '/tmp/out.json', '--authz', 'native', '--no-floor']),
-    ).toEqual({ scale: 0.05, json: '/tmp/out.json', authz: 'native', noFloor: true });
+      parse([
+        '--scale',
+        '0.05',
+        '--json',
+        '/tmp/out.json',
+        '--authz',
+        'native',
+        '--no-floor',
+      ]),
+    ).toEqual({
+      scale: 0.05,
+      json: '/tmp/out.json',
+      authz: 'native',
+      noFloor: true,
+    });
   });
 
   it('refuses an unknown option and names the known ones', () => {
@@ -32,7 +50,9 @@ describe('parseOptions', () => {
   });
 
   it('refuses a value that is not a number, and a missing value', () => {
-    expect(() => parse(['--scale', 'ten'])).toThrow('--scale needs a number, not "ten"');
+    expect(() => parse(['--scale', 'ten'])).toThrow(
+      '--scale needs a number, not "ten"',
+    );
     expect(() => parse(['--scale', ''])).toThrow('--scale needs a number');
     expect(() => parse(['--scale'])).toThrow('--scale needs a value');
   });

@@ -33,7 +33,9 @@ export function parseOptions<T extends object>(
     const option = byFlag.get(flag);
     if (!option) {
       throw new Error(
-        `unknown option ${flag}; the options are ${[...byFlag.keys()].join(', ')}`,
+        `unknown option ${flag}; the options are ${[...byFlag.keys()].join(
+          ', ',
+        )}`,
       );
     }
     const { key, kind } = option;
@@ -53,7 +55,9 @@ export function parseOptions<T extends object>(
       options[key] = value;
     } else {
       if (!kind.includes(value)) {
-        throw new Error(`${flag} is one of ${kind.join('|')}, not ${JSON.stringify(value)}`);
+        throw new Error(
+          `${flag} is one of ${kind.join('|')}, not ${JSON.stringify(value)}`,
+        );
       }
       options[key] = value;
     }

@@ -54,7 +54,10 @@ import {
   buildAuthzSnapshot,
   desiredTopology,
 } from '@internal/plugin-brom-backend/testUtils';
-import { authzSnapshotDeltaBody, authzSnapshotEntries } from '@internal/brom-authz-snapshot';
+import {
+  authzSnapshotDeltaBody,
+  authzSnapshotEntries,
+} from '@internal/brom-authz-snapshot';
 import { ManagementClient } from '@internal/rabbitmq-management';
 import amqplib from 'amqplib';
 import knexFactory, { Knex } from 'knex';
@@ -89,7 +92,13 @@ interface Options {
   idleSeconds: number;
 }
 
-const DEFAULTS: Options = { scale: 1, trials: 20, concurrency: 8, authz: 'live', idleSeconds: 120 };
+const DEFAULTS: Options = {
+  scale: 1,
+  trials: 20,
+  concurrency: 8,
+  authz: 'live',
+  idleSeconds: 120,
+};
 const KINDS = {
   scale: 'number',
   trials: 'number',
@@ -117,7 +126,11 @@ const log = (...args: unknown[]) => console.log(...args);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Writes the store rows of the large shop straight into the tables, in batches. */
-async function seedLargeStore(knex: Knex, scale: number, withCredentials: boolean) {
+async function seedLargeStore(
+  knex: Knex,
+  scale: number,
+  withCredentials: boolean,
+) {
   const producers = Math.round(1_000 * scale);
   const consumers = Math.round(2_000 * scale);
   const subscriptions = Math.round(10_000 * scale);
@@ -186,7 +199,11 @@ async function seedLargeStore(knex: Knex, scale: number, withCredentials: boolea
     seen.add(key);
     return true;
   });
-  await knex.batchInsert('brom_applications', [...producerRows, ...consumerRows], 500);
+  await knex.batchInsert(
+    'brom_applications',
+    [...producerRows, ...consumerRows],
+    500,
+  );
   await knex.batchInsert('brom_notification_types', typeRows, 500);
   await knex.batchInsert('brom_subscriptions', unique, 500);
   let credentials = 0;
@@ -221,8 +238,12 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** The node's memory, file descriptors and Erlang processes, as its management API reports them. */
 async function nodeResources(node: RabbitNode) {
-  const auth = Buffer.from(`${node.admin.username}:${node.admin.password}`).toString('base64');
-  const res = await fetch(`${node.managementUrl}/api/nodes`, { headers: { authorization: `Basic ${auth}` } });
+  const auth = Buffer.from(
+    `${node.admin.username}:${node.admin.password}`,
+  ).toString('base64');
+  const res = await fetch(`${node.managementUrl}/api/nodes`, {
+    headers: { authorization: `Basic ${auth}` },
+  });
   if (!res.ok) throw new Error(`GET /api/nodes answered ${res.status}`);
   const [n] = (await res.json()) as Array<Record<string, number | boolean>>;
   return {
@@ -236,12 +257,16 @@ async function nodeResources(node: RabbitNode) {
   };
 }
 
-function describeResources(r: Awaited<ReturnType<typeof nodeResources>>): string {
+function describeResources(
+  r: Awaited<ReturnType<typeof nodeResources>>,
+): string {
   const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
   return (
-    `memory ${gib(r.memUsed)} used of the ${gib(r.memLimit)} high watermark (${Math.round(
-      (100 * r.memUsed) / r.memLimit,
-    )} %${r.memAlarm ? ', ALARM' : ''}), ` +
+    `memory ${gib(r.memUsed)} used of the ${gib(
+      r.memLimit,
+    )} high watermark (${Math.round((100 * r.memUsed) / r.memLimit)} %${
+      r.memAlarm ? ', ALARM' : ''
+    }), ` +
     `${r.fdUsed} of ${r.fdTotal} file descriptors, ${r.procUsed} of ${r.procTotal} Erlang processes`
   );
 }
@@ -273,15 +298,20 @@ async function leaseHolder(knex: Knex): Promise<string | undefined> {
 
 /** When the last recorded full observation of `vhost` started (ms), 0 if none. */
 async function observedAt(knex: Knex, vhost: string): Promise<number> {
-  const row = await knex('brom_broker_observation').where('vhost', vhost).first('observed_at');
+  const row = await knex('brom_broker_observation')
+    .where('vhost', vhost)
+    .first('observed_at');
   return row ? new Date(row.observed_at).getTime() : 0;
 }
 
 /** The entities BROM's catalog module emits for the store: a Component per application, an API per type. */
 async function expectedEntities(knex: Knex) {
-  const count = async (query: Knex.QueryBuilder) => Number((await query.count({ n: '*' }))[0].n);
+  const count = async (query: Knex.QueryBuilder) =>
+    Number((await query.count({ n: '*' }))[0].n);
   return {
-    components: await count(knex('brom_applications').whereNull('deleted_at').whereNull('entity_ref')),
+    components: await count(
+      knex('brom_applications').whereNull('deleted_at').whereNull('entity_ref'),
+    ),
     apis: await count(knex('brom_notification_types').whereNull('deleted_at')),
   };
 }
@@ -301,8 +331,13 @@ class CatalogProbe {
 
   /** How many entities of `kind` the catalog lists (processed and stitched). */
   async count(kind: string): Promise<number> {
-    const res = await this.#get(`/entities/by-query?filter=kind=${kind}&limit=1&fields=metadata.name`);
-    if (!res.ok) throw new Error(`the catalog answered ${res.status}: ${await res.text()}`);
+    const res = await this.#get(
+      `/entities/by-query?filter=kind=${kind}&limit=1&fields=metadata.name`,
+    );
+    if (!res.ok)
+      throw new Error(
+        `the catalog answered ${res.status}: ${await res.text()}`,
+      );
     return ((await res.json()) as { totalItems: number }).totalItems;
   }
 
@@ -310,18 +345,32 @@ class CatalogProbe {
    * Polls the Component `name` every 50 ms until it has the relation `type` to `target`;
    * resolves with when the answer that showed it arrived.
    */
-  async relationShownAt(name: string, type: string, target: string, withinMs: number): Promise<number> {
+  async relationShownAt(
+    name: string,
+    type: string,
+    target: string,
+    withinMs: number,
+  ): Promise<number> {
     const deadline = Date.now() + withinMs;
     for (;;) {
-      const res = await this.#get(`/entities/by-name/component/default/${encodeURIComponent(name)}`);
+      const res = await this.#get(
+        `/entities/by-name/component/default/${encodeURIComponent(name)}`,
+      );
       if (res.ok) {
-        const entity = (await res.json()) as { relations?: Array<{ type: string; targetRef: string }> };
-        if (entity.relations?.some(r => r.type === type && r.targetRef === target)) return Date.now();
+        const entity = (await res.json()) as {
+          relations?: Array<{ type: string; targetRef: string }>;
+        };
+        if (
+          entity.relations?.some(r => r.type === type && r.targetRef === target)
+        )
+          return Date.now();
       } else {
         await res.body?.cancel();
       }
       if (Date.now() > deadline) {
-        throw new Error(`the catalog did not show ${name} ${type} ${target} within ${withinMs} ms`);
+        throw new Error(
+          `the catalog did not show ${name} ${type} ${target} within ${withinMs} ms`,
+        );
       }
       await sleep(50);
     }
@@ -342,11 +391,15 @@ let clockTicks: number | undefined;
 
 /** A process's CPU time so far (user and system, from /proc/<pid>/stat) and its resident memory. */
 function processCpu(pid: number) {
-  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  clockTicks ??= Number(
+    execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim(),
+  );
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The fields after the command (which may hold spaces), from field 3 (state) on.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const rss = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const rss = /^VmRSS:\s+(\d+) kB$/m.exec(
+    readFileSync(`/proc/${pid}/status`, 'utf8'),
+  );
   return {
     userSeconds: Number(fields[11]) / clockTicks,
     systemSeconds: Number(fields[12]) / clockTicks,
@@ -357,9 +410,11 @@ function processCpu(pid: number) {
 async function main() {
   const options = parseOptions(process.argv.slice(2), DEFAULTS, KINDS);
   log(
-    `bench:reconciler — ${cpus().length} CPUs (${cpus()[0]?.model}), ${Math.round(
-      totalmem() / 2 ** 30,
-    )} GiB, node ${process.version}, scale ${options.scale}`,
+    `bench:reconciler — ${cpus().length} CPUs (${
+      cpus()[0]?.model
+    }), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${
+      process.version
+    }, scale ${options.scale}`,
   );
   // The floor is one HTTP request that runs for minutes at full scale (tens of them at
   // --scale 10): keep the management listener (Cowboy) from closing the connection under it,
@@ -399,18 +454,32 @@ async function main() {
       bodyTimeoutMs: IMPORT_TIMEOUT_MS,
     });
     closers.push(() => slow.close());
-    const version = (await admin.getOverview()) as { rabbitmq_version?: string };
+    const version = (await admin.getOverview()) as {
+      rabbitmq_version?: string;
+    };
     log(`RabbitMQ ${version.rabbitmq_version}, node ${node.nodeName}`);
 
     database = await createTestDatabase();
-    knex = knexFactory({ client: 'pg', connection: database.connection, pool: { min: 0, max: 10 } });
+    knex = knexFactory({
+      client: 'pg',
+      connection: database.connection,
+      pool: { min: 0, max: 10 },
+    });
     const db = knex;
-    const store = await BromStore.create({ database: { getClient: async () => knex! } as any });
+    const store = await BromStore.create({
+      database: { getClient: async () => knex! } as any,
+    });
     const seeding = Date.now();
     const shape = await seedLargeStore(knex, options.scale, native);
     const seedMs = Date.now() - seeding;
     log(
-      `store: ${shape.producers} producers, ${shape.consumers} consumers, ${shape.subscriptions} approved subscriptions, ${shape.credentials} credentials, written in ${seconds(seedMs)}; authz mode ${options.authz}`,
+      `store: ${shape.producers} producers, ${shape.consumers} consumers, ${
+        shape.subscriptions
+      } approved subscriptions, ${
+        shape.credentials
+      } credentials, written in ${seconds(seedMs)}; authz mode ${
+        options.authz
+      }`,
     );
 
     // --- the floor: the same topology as one definitions document; with --prebuilt it is
@@ -436,12 +505,19 @@ async function main() {
       onCommit: v => notifyCommit(v),
     });
     const createLatencyProducer = async () => {
-      await portal.applications.createApplication(ALICE, { name: 'lat-producer', owner: TEAM_A });
-      return portal.notificationTypes.createNotificationType(ALICE, 'lat-producer', {
-        name: 'tick',
-        routingKeyPattern: 'tick.*',
-        description: 'ticks',
+      await portal.applications.createApplication(ALICE, {
+        name: 'lat-producer',
+        owner: TEAM_A,
       });
+      return portal.notificationTypes.createNotificationType(
+        ALICE,
+        'lat-producer',
+        {
+          name: 'tick',
+          routingKeyPattern: 'tick.*',
+          description: 'ticks',
+        },
+      );
     };
     const prepareTrial = async (name: string) => {
       await portal.applications.createApplication(BOB, { name, owner: TEAM_B });
@@ -457,8 +533,13 @@ async function main() {
     // every queue and exchange against every policy (decision 0010), tens of seconds at full
     // scale and about a hundred times that at --scale 10, which the trials would wait for
     // before each approval. The trials time approvals and revocations, which write no policy.
-    const prepared = new Map<string, Awaited<ReturnType<typeof prepareTrial>>>();
-    let prebuiltTick: Awaited<ReturnType<typeof createLatencyProducer>> | undefined;
+    const prepared = new Map<
+      string,
+      Awaited<ReturnType<typeof prepareTrial>>
+    >();
+    let prebuiltTick:
+      | Awaited<ReturnType<typeof createLatencyProducer>>
+      | undefined;
     if (options.prebuilt) {
       prebuiltTick = await createLatencyProducer();
       for (let trial = 0; trial < options.trials; trial++) {
@@ -467,7 +548,10 @@ async function main() {
     }
     const reconcilerStore = DatabaseReconcilerStore.create(store);
     const snapshot = await reconcilerStore.read(new Date());
-    const desired = desiredTopology(snapshot.input, topologyOptions(buildVhost));
+    const desired = desiredTopology(
+      snapshot.input,
+      topologyOptions(buildVhost),
+    );
     const counts = {
       exchanges: desired.exchanges.length,
       queues: desired.queues.length,
@@ -533,11 +617,20 @@ async function main() {
     let floorMs = NaN;
     if (options.prebuilt) {
       await admin.putVhost(vhost);
-      await admin.putPermissions(vhost, node.admin.username, { configure: '.*', write: '.*', read: '.*' });
-      await slow.postDefinitions(definitions as any, native ? undefined : vhost);
+      await admin.putPermissions(vhost, node.admin.username, {
+        configure: '.*',
+        write: '.*',
+        read: '.*',
+      });
+      await slow.postDefinitions(
+        definitions as any,
+        native ? undefined : vhost,
+      );
       floorMs = Date.now() - started;
       log(
-        `prebuilt: POST /api/definitions${native ? '' : `/${vhost}`} built the broker in ${seconds(floorMs)} (this is the floor)`,
+        `prebuilt: POST /api/definitions${
+          native ? '' : `/${vhost}`
+        } built the broker in ${seconds(floorMs)} (this is the floor)`,
       );
     } else if (options.noFloor) {
       log('floor: left out (--no-floor)');
@@ -545,16 +638,23 @@ async function main() {
       // A vhost's definitions import leaves users out: with them, the whole document is
       // imported (every object names its vhost).
       await admin.putVhost(floorVhost);
-      await slow.postDefinitions(definitions as any, native ? undefined : floorVhost);
+      await slow.postDefinitions(
+        definitions as any,
+        native ? undefined : floorVhost,
+      );
       floorMs = Date.now() - started;
       log(
-        `floor: POST /api/definitions${native ? '' : `/${floorVhost}`} took ${seconds(floorMs)}`,
+        `floor: POST /api/definitions${
+          native ? '' : `/${floorVhost}`
+        } took ${seconds(floorMs)}`,
       );
     }
     const resources = await nodeResources(node);
     log(`RabbitMQ node: ${describeResources(resources)}`);
     if (resources.memAlarm) {
-      throw new Error('the RabbitMQ node raised its memory alarm: publishers would be blocked');
+      throw new Error(
+        'the RabbitMQ node raised its memory alarm: publishers would be blocked',
+      );
     }
     if (!options.prebuilt && !options.noFloor) {
       started = Date.now();
@@ -562,13 +662,21 @@ async function main() {
       for (const user of definitions.users) {
         await admin.deleteUser(user.name, { ignoreNotFound: true });
       }
-      log(`(deleting the floor's vhost and users took ${seconds(Date.now() - started)})`);
+      log(
+        `(deleting the floor's vhost and users took ${seconds(
+          Date.now() - started,
+        )})`,
+      );
     }
 
     // --- converge from an empty vhost through the proxy (or record the prebuilt broker)
     if (!options.prebuilt) {
       await admin.putVhost(vhost);
-      await admin.putPermissions(vhost, node.admin.username, { configure: '.*', write: '.*', read: '.*' });
+      await admin.putPermissions(vhost, node.admin.username, {
+        configure: '.*',
+        write: '.*',
+        read: '.*',
+      });
     }
     const proxy = await ManagementProxy.start({ target: node.managementUrl });
     closers.push(() => proxy.close());
@@ -581,16 +689,22 @@ async function main() {
     });
     closers.push(() => client.close());
     // --verbose: the reconciler's own lines too (each writing pass with its timings).
-    const logger = mockServices.rootLogger({ level: options.verbose ? 'info' : 'warn' });
+    const logger = mockServices.rootLogger({
+      level: options.verbose ? 'info' : 'warn',
+    });
     const passDurations = { full: [] as number[], incremental: [] as number[] };
     const reconciler = Reconciler.create({
       metrics: {
-        pass: (_outcome, durationMs, mode) => passDurations[mode].push(durationMs),
+        pass: (_outcome, durationMs, mode) =>
+          passDurations[mode].push(durationMs),
         write: () => undefined,
         pending: () => undefined,
       },
       store: reconcilerStore,
-      broker: ManagementBrokerApi.create({ client, username: node.admin.username }),
+      broker: ManagementBrokerApi.create({
+        client,
+        username: node.admin.username,
+      }),
       logger,
       topology: topologyOptions(vhost),
       concurrency: options.concurrency,
@@ -612,8 +726,12 @@ async function main() {
       const adoptionMs = Date.now() - started;
       const recorded = await recordedStatus(db);
       log(
-        `prebuilt: the adopting full pass took ${seconds(adoptionMs)}, ${adoption.writes} broker writes; ` +
-          `${recorded.managed} objects recorded as managed (${recorded.notReady} not ready) for ${desiredObjectCount(counts)} desired`,
+        `prebuilt: the adopting full pass took ${seconds(adoptionMs)}, ${
+          adoption.writes
+        } broker writes; ` +
+          `${recorded.managed} objects recorded as managed (${
+            recorded.notReady
+          } not ready) for ${desiredObjectCount(counts)} desired`,
       );
       started = Date.now();
       const verification = await reconciler.pass();
@@ -625,7 +743,9 @@ async function main() {
         after.notReady === 0 &&
         after.managed >= desiredObjectCount(counts);
       log(
-        `prebuilt: verifying full pass: ${verification.writes} writes in ${seconds(verificationMs)}; ${
+        `prebuilt: verifying full pass: ${
+          verification.writes
+        } writes in ${seconds(verificationMs)}; ${
           converged
             ? 'the broker and the records are as converging leaves them'
             : `NOT CONVERGED: ${verification.writes} writes, ${after.notReady} objects not ready, ${after.managed} managed — the figures below do not start from a converged broker`
@@ -635,7 +755,11 @@ async function main() {
         buildMs: floorMs,
         documentBytes,
         adoption: { ms: adoptionMs, writes: adoption.writes, ...recorded },
-        verification: { ms: verificationMs, writes: verification.writes, ...after },
+        verification: {
+          ms: verificationMs,
+          writes: verification.writes,
+          ...after,
+        },
         converged,
       };
     } else {
@@ -646,16 +770,27 @@ async function main() {
         if (result.writes > 0) lastWritingPassEnd = Date.now();
         if (result.writes === 0 && result.retryAt === undefined) break;
         if (result.retryAt !== undefined) {
-          await new Promise(r => setTimeout(r, Math.max(0, result.retryAt! - Date.now())));
+          await new Promise(r =>
+            setTimeout(r, Math.max(0, result.retryAt! - Date.now())),
+          );
         }
-        if (Date.now() - started > 30 * 60_000) throw new Error('no convergence within 30 min');
+        if (Date.now() - started > 30 * 60_000)
+          throw new Error('no convergence within 30 min');
       }
       convergeMs = lastWritingPassEnd - started;
       confirmedMs = Date.now() - started;
       log(
-        `converge: ${seconds(convergeMs)} to the full topology (${totalWrites} writes in ${passes - 1} writing passes; ${seconds(
+        `converge: ${seconds(
+          convergeMs,
+        )} to the full topology (${totalWrites} writes in ${
+          passes - 1
+        } writing passes; ${seconds(
           confirmedMs,
-        )} including the pass that confirmed it)${options.noFloor ? '' : ` = ${(convergeMs / floorMs).toFixed(2)}x the floor`}`,
+        )} including the pass that confirmed it)${
+          options.noFloor
+            ? ''
+            : ` = ${(convergeMs / floorMs).toFixed(2)}x the floor`
+        }`,
       );
     }
 
@@ -666,7 +801,9 @@ async function main() {
     const idlePassMs = Date.now() - started;
     const idleTally = proxy.tally();
     log(
-      `idle pass: ${proxy.requests.length} requests (${proxy.writes().length} writes) in ${idlePassMs} ms: ${JSON.stringify(
+      `idle pass: ${proxy.requests.length} requests (${
+        proxy.writes().length
+      } writes) in ${idlePassMs} ms: ${JSON.stringify(
         idleTally,
       )}; writes reported ${idle.writes}`,
     );
@@ -700,8 +837,16 @@ async function main() {
     let catalog: CatalogProbe | undefined;
     if (!options.noCatalog) {
       await pollUntil(
-        async () => ((await leaseHolder(db))?.startsWith(`${process.pid}-`) ? true : undefined),
-        { timeoutMs: 120_000, intervalMs: 100, describe: () => "the benchmark's runner did not take the reconciler lease" },
+        async () =>
+          (await leaseHolder(db))?.startsWith(`${process.pid}-`)
+            ? true
+            : undefined,
+        {
+          timeoutMs: 120_000,
+          intervalMs: 100,
+          describe: () =>
+            "the benchmark's runner did not take the reconciler lease",
+        },
       );
       backendDir = await mkdtemp(join(tmpdir(), 'bench-reconciler-'));
       const [port] = await findFreePorts(1);
@@ -731,16 +876,27 @@ async function main() {
         config: {
           app: { baseUrl: 'http://127.0.0.1:3000' },
           backend: {
-            auth: { externalAccess: [{ type: 'static', options: { token, subject: 'bench' } }] },
+            auth: {
+              externalAccess: [
+                { type: 'static', options: { token, subject: 'bench' } },
+              ],
+            },
           },
           // As app-config.production.yaml has it.
-          catalog: { rules: [{ allow: ['Component', 'System', 'API', 'Resource', 'Location'] }], locations: [] },
+          catalog: {
+            rules: [
+              { allow: ['Component', 'System', 'API', 'Resource', 'Location'] },
+            ],
+            locations: [],
+          },
         },
       });
       log(
-        `backend (catalog + BROM's catalog module, permissions, notifications, signals, BROM): pid ${backend.pid}, answering after ${seconds(
-          Date.now() - started,
-        )}; log ${backend.logFile}`,
+        `backend (catalog + BROM's catalog module, permissions, notifications, signals, BROM): pid ${
+          backend.pid
+        }, answering after ${seconds(Date.now() - started)}; log ${
+          backend.logFile
+        }`,
       );
       catalog = new CatalogProbe(`http://127.0.0.1:${port}`, token);
     }
@@ -753,20 +909,36 @@ async function main() {
       let reported = started;
       await pollUntil(
         async () => {
-          const [components, apis] = await Promise.all([catalog!.count('component'), catalog!.count('api')]);
+          const [components, apis] = await Promise.all([
+            catalog!.count('component'),
+            catalog!.count('api'),
+          ]);
           if (Date.now() - reported >= 30_000) {
-            log(`  catalog: ${components} of ${expected.components} components, ${apis} of ${expected.apis} APIs after ${seconds(Date.now() - started)}`);
+            log(
+              `  catalog: ${components} of ${
+                expected.components
+              } components, ${apis} of ${expected.apis} APIs after ${seconds(
+                Date.now() - started,
+              )}`,
+            );
             reported = Date.now();
           }
-          return components >= expected.components && apis >= expected.apis ? true : undefined;
+          return components >= expected.components && apis >= expected.apis
+            ? true
+            : undefined;
         },
         {
           timeoutMs: Math.max(1, options.scale) * 60 * 60_000,
           intervalMs: 2_000,
-          describe: () => `the catalog did not show every application and type:\n${backend?.logTail()}`,
+          describe: () =>
+            `the catalog did not show every application and type:\n${backend?.logTail()}`,
         },
       );
-      log(`catalog: all ${expected.components} components and ${expected.apis} APIs shown after ${seconds(Date.now() - started)}`);
+      log(
+        `catalog: all ${expected.components} components and ${
+          expected.apis
+        } APIs shown after ${seconds(Date.now() - started)}`,
+      );
     }
     const publisher = await amqplib.connect(node.amqpUrl(vhost));
     closers.push(() => publisher.close());
@@ -779,11 +951,22 @@ async function main() {
     const stepBoundMs = 120_000 * Math.max(1, options.scale);
     // The sidecars' feed, built as its route builds it: the whole snapshot, and the delta
     // from the version before a change (what a sidecar holding that version is sent).
-    const feed = { buildMs: [] as number[], wholeBytes: [] as number[], approveBytes: [] as number[], revokeBytes: [] as number[] };
+    const feed = {
+      buildMs: [] as number[],
+      wholeBytes: [] as number[],
+      approveBytes: [] as number[],
+      revokeBytes: [] as number[],
+    };
     const feedSnapshot = async () => {
       const begun = Date.now();
       const built = await store.read((tx, v) =>
-        buildAuthzSnapshot(tx, { version: v, epoch: store.epoch, vhost, prefix: 'brom.', now: new Date() }),
+        buildAuthzSnapshot(tx, {
+          version: v,
+          epoch: store.epoch,
+          vhost,
+          prefix: 'brom.',
+          now: new Date(),
+        }),
       );
       feed.buildMs.push(Date.now() - begun);
       const body = JSON.stringify(built);
@@ -795,10 +978,15 @@ async function main() {
       to: Awaited<ReturnType<typeof feedSnapshot>>,
     ) => Buffer.byteLength(authzSnapshotDeltaBody(from.entries, to));
     const revokeSteps: string[] = [];
-    const poll = async (check: () => Promise<boolean>, what: string, withinMs = stepBoundMs) => {
+    const poll = async (
+      check: () => Promise<boolean>,
+      what: string,
+      withinMs = stepBoundMs,
+    ) => {
       const deadline = Date.now() + withinMs;
       while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms: ${what}`);
+        if (Date.now() > deadline)
+          throw new Error(`not within ${withinMs} ms: ${what}`);
         await new Promise(r => setTimeout(r, 5));
       }
     };
@@ -807,7 +995,11 @@ async function main() {
       const name = `lat-${trial}`;
       const requested = prepared.get(name) ?? (await prepareTrial(name));
       await poll(
-        () => admin.getQueue(vhost, `brom.${name}`).then(() => true, () => false),
+        () =>
+          admin.getQueue(vhost, `brom.${name}`).then(
+            () => true,
+            () => false,
+          ),
         `queue of ${name}`,
       );
       const issued = await portal.credentials.createCredential(BOB, name, {});
@@ -818,14 +1010,22 @@ async function main() {
         // password, so the connection works once they exist.
         let opened: amqplib.ChannelModel | undefined;
         await poll(async () => {
-          opened = await amqplib.connect(node.amqpUrl(vhost, username, 'bench')).catch(() => undefined);
+          opened = await amqplib
+            .connect(node.amqpUrl(vhost, username, 'bench'))
+            .catch(() => undefined);
           return opened !== undefined;
         }, `${username} admitted with its broker user`);
         connection = opened!;
       } else {
         await admin.putUser(username, { password: 'bench', tags: '' });
-        await admin.putPermissions(vhost, username, { configure: '^$', write: '^$', read: `^brom\\.${name}$` });
-        connection = await amqplib.connect(node.amqpUrl(vhost, username, 'bench'));
+        await admin.putPermissions(vhost, username, {
+          configure: '^$',
+          write: '^$',
+          read: `^brom\\.${name}$`,
+        });
+        connection = await amqplib.connect(
+          node.amqpUrl(vhost, username, 'bench'),
+        );
       }
       let closedAt: number | undefined;
       connection.on('error', () => undefined);
@@ -845,21 +1045,36 @@ async function main() {
         `connection of ${username} listed`,
       );
       const publishing = setInterval(
-        () => pubChannel.publish('brom.lat-producer', `tick.${trial}`, Buffer.from('x')),
+        () =>
+          pubChannel.publish(
+            'brom.lat-producer',
+            `tick.${trial}`,
+            Buffer.from('x'),
+          ),
         2,
       );
       const beforeApproval = await feedSnapshot();
       let approvedAt = Date.now();
-      await portal.subscriptions.approveSubscription(ALICE, requested.id, { generation: requested.generation });
+      await portal.subscriptions.approveSubscription(ALICE, requested.id, {
+        generation: requested.generation,
+      });
       const committedAt = Date.now();
       const relationShown = catalog
-        ?.relationShownAt(name, 'consumesApi', `api:default/lat-producer.${tick.name}`, stepBoundMs)
+        ?.relationShownAt(
+          name,
+          'consumesApi',
+          `api:default/lat-producer.${tick.name}`,
+          stepBoundMs,
+        )
         .then(
           at => ({ at }),
           (error: unknown) => ({ error }),
         );
       try {
-        await poll(async () => receivedAt !== undefined, `${name} received a message`);
+        await poll(
+          async () => receivedAt !== undefined,
+          `${name} received a message`,
+        );
       } finally {
         clearInterval(publishing);
       }
@@ -870,7 +1085,10 @@ async function main() {
         catalogMs.push(shown.at - committedAt);
       }
       feed.approveBytes.push(deltaBytes(beforeApproval, await feedSnapshot()));
-      const current = await portal.subscriptions.getSubscription(ALICE, requested.id);
+      const current = await portal.subscriptions.getSubscription(
+        ALICE,
+        requested.id,
+      );
       await portal.subscriptions.revokeSubscription(ALICE, requested.id, {
         generation: current.generation,
         reason: 'bench',
@@ -879,50 +1097,107 @@ async function main() {
       // revoking its credential withdraws its access and closes the connection.
       const beforeRevocation = await feedSnapshot();
       approvedAt = Date.now();
-      await portal.credentials.revokeCredential(BOB, name, issued.credential.id);
-      await poll(async () => closedAt !== undefined, `${name}'s connection closed`);
+      await portal.credentials.revokeCredential(
+        BOB,
+        name,
+        issued.credential.id,
+      );
+      await poll(
+        async () => closedAt !== undefined,
+        `${name}'s connection closed`,
+      );
       revokeMs.push(closedAt! - approvedAt);
       feed.revokeBytes.push(deltaBytes(beforeRevocation, await feedSnapshot()));
       // Where the time went: the reconciler's requests after the revocation, relative to it.
       const after = proxy.requests.filter(r => r.startedAt >= approvedAt);
       const at = (r: { startedAt: number; finishedAt?: number } | undefined) =>
-        r ? `${r.startedAt - approvedAt}–${(r.finishedAt ?? NaN) - approvedAt} ms` : 'none';
+        r
+          ? `${r.startedAt - approvedAt}–${
+              (r.finishedAt ?? NaN) - approvedAt
+            } ms`
+          : 'none';
       revokeSteps.push(
-        `delete permissions ${at(after.find(r => r.method === 'DELETE' && r.path.startsWith('/api/permissions/')))}, ` +
-          `delete binding ${at(after.find(r => r.method === 'DELETE' && r.path.startsWith('/api/bindings/')))}, ` +
-          `list connections ${at(after.find(r => r.method === 'GET' && r.path.startsWith('/api/connections')))}, ` +
-          `close ${at(after.find(r => r.method === 'DELETE' && r.path.startsWith('/api/connections/')))}, ` +
+        `delete permissions ${at(
+          after.find(
+            r =>
+              r.method === 'DELETE' && r.path.startsWith('/api/permissions/'),
+          ),
+        )}, ` +
+          `delete binding ${at(
+            after.find(
+              r => r.method === 'DELETE' && r.path.startsWith('/api/bindings/'),
+            ),
+          )}, ` +
+          `list connections ${at(
+            after.find(
+              r => r.method === 'GET' && r.path.startsWith('/api/connections'),
+            ),
+          )}, ` +
+          `close ${at(
+            after.find(
+              r =>
+                r.method === 'DELETE' && r.path.startsWith('/api/connections/'),
+            ),
+          )}, ` +
           `closed event ${closedAt! - approvedAt} ms`,
       );
       if (!native) await admin.deleteUser(username, { ignoreNotFound: true });
     }
     const summary = (values: number[]) =>
-      `p50 ${Math.round(percentile(values, 50))} ms, p95 ${Math.round(percentile(values, 95))} ms (min ${Math.min(
-        ...values,
-      )}, max ${Math.max(...values)}, n ${values.length})`;
-    log(`approve -> first message (${options.authz} mode): ${summary(approveMs)}`);
-    log(`credential revoked -> connection closed (${options.authz} mode): ${summary(revokeMs)}`);
-    if (catalog) {
-      log(`approval committed -> the catalog shows the consumer's consumesApi relation: ${summary(catalogMs)}`);
-    }
-    const bytes = (values: number[]) => `p50 ${Math.round(percentile(values, 50))} B (max ${Math.max(...values)})`;
+      `p50 ${Math.round(percentile(values, 50))} ms, p95 ${Math.round(
+        percentile(values, 95),
+      )} ms (min ${Math.min(...values)}, max ${Math.max(...values)}, n ${
+        values.length
+      })`;
     log(
-      `authz feed: snapshot build ${summary(feed.buildMs)}; whole snapshot ${bytes(feed.wholeBytes)}; ` +
-        `delta of an approval ${bytes(feed.approveBytes)}, of a credential revocation ${bytes(feed.revokeBytes)}`,
+      `approve -> first message (${options.authz} mode): ${summary(approveMs)}`,
+    );
+    log(
+      `credential revoked -> connection closed (${
+        options.authz
+      } mode): ${summary(revokeMs)}`,
+    );
+    if (catalog) {
+      log(
+        `approval committed -> the catalog shows the consumer's consumesApi relation: ${summary(
+          catalogMs,
+        )}`,
+      );
+    }
+    const bytes = (values: number[]) =>
+      `p50 ${Math.round(percentile(values, 50))} B (max ${Math.max(
+        ...values,
+      )})`;
+    log(
+      `authz feed: snapshot build ${summary(
+        feed.buildMs,
+      )}; whole snapshot ${bytes(feed.wholeBytes)}; ` +
+        `delta of an approval ${bytes(
+          feed.approveBytes,
+        )}, of a credential revocation ${bytes(feed.revokeBytes)}`,
     );
     if (options.verbose) {
       for (const steps of revokeSteps) log(`  revoke: ${steps}`);
       const slowest = proxy.requests
         .filter(r => r.startedAt >= trialsStarted && r.finishedAt !== undefined)
-        .map(r => ({ what: `${r.method} ${decodeURIComponent(r.path)}`, ms: r.finishedAt! - r.startedAt }))
+        .map(r => ({
+          what: `${r.method} ${decodeURIComponent(r.path)}`,
+          ms: r.finishedAt! - r.startedAt,
+        }))
         .sort((a, b) => b.ms - a.ms)
         .slice(0, 8);
-      log(`slowest reconciler requests during the trials: ${slowest.map(r => `${r.what} ${r.ms} ms`).join('; ')}`);
+      log(
+        `slowest reconciler requests during the trials: ${slowest
+          .map(r => `${r.what} ${r.ms} ms`)
+          .join('; ')}`,
+      );
     }
     log(
-      `passes during the trials: ${passDurations.incremental.length} incremental (${summary(
-        passDurations.incremental,
-      )}), ${passDurations.full.length} full (store read, plan and status after a background observation: ${
+      `passes during the trials: ${
+        passDurations.incremental.length
+      } incremental (${summary(passDurations.incremental)}), ${
+        passDurations.full.length
+      } full (store read, plan and status after a background observation: ${
         passDurations.full.length ? summary(passDurations.full) : 'none'
       })`,
     );
@@ -936,17 +1211,30 @@ async function main() {
       await runner.stop();
       const pid = backend.pid;
       await pollUntil(
-        async () => ((await leaseHolder(db))?.startsWith(`${pid}-`) ? true : undefined),
-        { timeoutMs: 120_000, intervalMs: 250, describe: () => `the backend did not take the reconciler lease over:\n${backend?.logTail()}` },
+        async () =>
+          (await leaseHolder(db))?.startsWith(`${pid}-`) ? true : undefined,
+        {
+          timeoutMs: 120_000,
+          intervalMs: 250,
+          describe: () =>
+            `the backend did not take the reconciler lease over:\n${backend?.logTail()}`,
+        },
       );
       const tookOver = Date.now();
-      await pollUntil(async () => ((await observedAt(db, vhost)) > handingOver ? true : undefined), {
-        timeoutMs: Math.max(1, options.scale) * 30 * 60_000,
-        intervalMs: 500,
-        describe: () => `the backend's first full pass did not end:\n${backend?.logTail()}`,
-      });
+      await pollUntil(
+        async () =>
+          (await observedAt(db, vhost)) > handingOver ? true : undefined,
+        {
+          timeoutMs: Math.max(1, options.scale) * 30 * 60_000,
+          intervalMs: 500,
+          describe: () =>
+            `the backend's first full pass did not end:\n${backend?.logTail()}`,
+        },
+      );
       log(
-        `idle backend: took the reconciler over ${seconds(tookOver - handingOver)} after the benchmark's runner stopped; its first full pass ended ${seconds(
+        `idle backend: took the reconciler over ${seconds(
+          tookOver - handingOver,
+        )} after the benchmark's runner stopped; its first full pass ended ${seconds(
           Date.now() - tookOver,
         )} later; settling ${seconds(SETTLE_MS)}`,
       );
@@ -956,7 +1244,11 @@ async function main() {
       await sleep(options.idleSeconds * 1000);
       const after = processCpu(pid);
       const windowMs = Date.now() - windowStart;
-      const cpuSeconds = after.userSeconds + after.systemSeconds - before.userSeconds - before.systemSeconds;
+      const cpuSeconds =
+        after.userSeconds +
+        after.systemSeconds -
+        before.userSeconds -
+        before.systemSeconds;
       idleCpu = {
         windowMs,
         cpuSeconds,
@@ -967,9 +1259,15 @@ async function main() {
         loadAverage: loadavg()[0],
       };
       log(
-        `idle backend CPU: ${cpuSeconds.toFixed(2)} CPU s (user ${idleCpu.userSeconds.toFixed(2)}, system ${idleCpu.systemSeconds.toFixed(
+        `idle backend CPU: ${cpuSeconds.toFixed(
           2,
-        )}) over ${seconds(windowMs)} = ${idleCpu.percentOfCore.toFixed(2)} % of a core (from /proc/${pid}/stat); RSS ${Math.round(
+        )} CPU s (user ${idleCpu.userSeconds.toFixed(
+          2,
+        )}, system ${idleCpu.systemSeconds.toFixed(2)}) over ${seconds(
+          windowMs,
+        )} = ${idleCpu.percentOfCore.toFixed(
+          2,
+        )} % of a core (from /proc/${pid}/stat); RSS ${Math.round(
           after.rssMiB,
         )} MiB; machine load average ${idleCpu.loadAverage.toFixed(1)} (1 min)`,
       );
@@ -1008,7 +1306,8 @@ async function main() {
     }
     if (backendDir) await rm(backendDir, { recursive: true, force: true });
   } catch (error) {
-    if (backend) log(`the backend's log: ${backend.logFile}\n${backend.logTail()}`);
+    if (backend)
+      log(`the backend's log: ${backend.logFile}\n${backend.logTail()}`);
     throw error;
   } finally {
     await backend?.stop().catch(() => undefined);
