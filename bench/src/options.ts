@@ -21,7 +21,7 @@ export function parseOptions<T extends object>(
   defaults: T,
   kinds: { readonly [K in keyof T]-?: OptionKind },
 ): T {
-  const options: Record<string, unknown> = { ...defaults };
+  const options = { ...defaults } as Record<string, unknown>;
   const byFlag = new Map(
     Object.entries(kinds as Record<string, OptionKind>).map(([key, kind]) => [
       flagOf(key),
