@@ -90,6 +90,11 @@ interface Options {
   noCatalog?: boolean;
   /** The idle backend's CPU window; 0 leaves it out. */
   idleSeconds: number;
+  /**
+   * The catalog's `processingInterval` in seconds: how often it processes every entity again.
+   * Unset: Backstage's default (100–150 s), as app-config.production.yaml leaves it.
+   */
+  catalogProcessingSeconds?: number;
 }
 
 const DEFAULTS: Options = {
@@ -110,6 +115,7 @@ const KINDS = {
   prebuilt: 'switch',
   noCatalog: 'switch',
   idleSeconds: 'number',
+  catalogProcessingSeconds: 'number',
 } as const;
 
 const TEAM_A = 'group:default/team-a';
@@ -882,12 +888,19 @@ async function main() {
               ],
             },
           },
-          // As app-config.production.yaml has it.
+          // As app-config.production.yaml has it, unless --catalog-processing-seconds.
           catalog: {
             rules: [
               { allow: ['Component', 'System', 'API', 'Resource', 'Location'] },
             ],
             locations: [],
+            ...(options.catalogProcessingSeconds !== undefined
+              ? {
+                  processingInterval: {
+                    seconds: options.catalogProcessingSeconds,
+                  },
+                }
+              : {}),
           },
         },
       });
