@@ -907,9 +907,13 @@ async function main() {
       log(
         `backend (catalog + BROM's catalog module, permissions, notifications, signals, BROM): pid ${
           backend.pid
-        }, answering after ${seconds(Date.now() - started)}; log ${
-          backend.logFile
-        }`,
+        }, answering after ${seconds(
+          Date.now() - started,
+        )}; catalog processing interval ${
+          options.catalogProcessingSeconds === undefined
+            ? "Backstage's default (100-150 s)"
+            : `${options.catalogProcessingSeconds} s`
+        }; log ${backend.logFile}`,
       );
       catalog = new CatalogProbe(`http://127.0.0.1:${port}`, token);
     }
