@@ -493,8 +493,8 @@ async function main() {
     const floorVhost = 'bench-floor';
     const vhost = 'bench-brom';
     const buildVhost = options.prebuilt ? vhost : floorVhost;
-    const topologyOptions = (vhost: string): TopologyOptions => ({
-      vhost,
+    const topologyOptions = (name: string): TopologyOptions => ({
+      vhost: name,
       prefix: 'brom.',
       queueType: 'quorum',
       policyPriority: 10,
