@@ -20,7 +20,8 @@
  * Options: --scale F (1; 0.1 for a quick try), --trials N (20), --concurrency N (8),
  * --authz live|native (live), --no-floor (leave out the definitions import), --prebuilt,
  * --no-catalog (no backend process: no catalog figure, no idle CPU), --idle-seconds N (120;
- * 0 leaves the idle CPU out), --json FILE, --verbose.
+ * 0 leaves the idle CPU out), --catalog-processing-seconds N (the catalog's processingInterval;
+ * Backstage's default when unset), --json FILE, --verbose.
  *
  * --authz native: every application gets a credential, the reconciler writes a broker user
  * and permissions per credential (converge and the floor's definitions include them), the node
