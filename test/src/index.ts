@@ -26,6 +26,14 @@ export {
 export type { TestDatabase, TestDatabaseConnection } from './postgres';
 export { pollUntil, findFreePorts, isPortOpen } from './process';
 export {
+  BackendProcess,
+  dropPluginDatabases,
+} from './reconciler/__utils__/backendProcess';
+/** Entry point of a backend with the catalog, BROM's catalog module, notifications and BROM. */
+export const FULL_BACKEND_MAIN = require.resolve(
+  './reconciler/__utils__/fullBackendMain',
+);
+export {
   ManagementProxy,
   faultsInARow,
 } from './reconciler/__utils__/ManagementProxy';

@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { parseOptions } from '../options';
 import { median, spread, Spread } from '../stats';
 
 interface Options {
@@ -28,30 +29,6 @@ interface Options {
   rounds: number;
   calls: number;
   json?: string;
-}
-
-function parseOptions(argv: string[]): Options {
-  const options: Options = { scale: 1, rounds: 7, calls: 15 };
-  for (let i = 0; i < argv.length; i++) {
-    const value = () => argv[++i];
-    switch (argv[i]) {
-      case '--scale':
-        options.scale = Number(value());
-        break;
-      case '--rounds':
-        options.rounds = Number(value());
-        break;
-      case '--calls':
-        options.calls = Number(value());
-        break;
-      case '--json':
-        options.json = value();
-        break;
-      default:
-        throw new Error(`Unknown option ${argv[i]}`);
-    }
-  }
-  return options;
 }
 
 const log = (...args: unknown[]) => console.log(...args);
@@ -142,7 +119,11 @@ async function seed(knex: Knex, scale: number) {
 }
 
 async function main() {
-  const options = parseOptions(process.argv.slice(2));
+  const options = parseOptions<Options>(
+    process.argv.slice(2),
+    { scale: 1, rounds: 7, calls: 15 },
+    { scale: 'number', rounds: 'number', calls: 'number', json: 'string' },
+  );
   log(
     `bench:lists — ${cpus().length} CPUs (${cpus()[0]?.model}), ${Math.round(
       totalmem() / 2 ** 30,

@@ -4,13 +4,24 @@
  * 1. Converge: 1,000 producers, 2,000 consumers and 10,000 approved subscriptions from an
  *    empty vhost, pass after pass until a pass writes nothing; beside it the floor, the same
  *    topology imported as one definitions document (POST /api/definitions/{vhost}).
+ *    With --prebuilt the broker is built instead: the floor's document imported into the
+ *    reconciled vhost, one full pass that adopts every object (the reconciler's own status
+ *    records), and one full pass that must write nothing.
  * 2. Idle pass: the management API requests of one pass over the converged broker,
  *    counted by a proxy.
  * 3. Latency, over N trials, with the runner woken by the store as in the backend:
- *    approve -> the consumer receives its first message, credential revoked -> its connection closed.
+ *    approve -> the consumer receives its first message, credential revoked -> its connection
+ *    closed; and, with a backend process (catalog, BROM's catalog module, notifications, BROM)
+ *    on the same store, the approval's commit -> the catalog shows the consumer's relation
+ *    to the API.
+ * 4. Idle backend CPU: that backend, once it runs the reconciler and has settled, over
+ *    --idle-seconds, from /proc/<pid>/stat.
  *
  * Options: --scale F (1; 0.1 for a quick try), --trials N (20), --concurrency N (8),
- * --authz live|native (live), --no-floor (leave out the definitions import), --json FILE.
+ * --authz live|native (live), --no-floor (leave out the definitions import), --prebuilt,
+ * --no-catalog (no backend process: no catalog figure, no idle CPU), --idle-seconds N (120;
+ * 0 leaves the idle CPU out), --catalog-processing-seconds N (the catalog's processingInterval;
+ * Backstage's default when unset), --json FILE, --verbose.
  *
  * --authz native: every application gets a credential, the reconciler writes a broker user
  * and permissions per credential (converge and the floor's definitions include them), the node
@@ -20,8 +31,13 @@
  */
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import {
+  BackendProcess,
   createTestDatabase,
+  dropPluginDatabases,
+  findFreePorts,
+  FULL_BACKEND_MAIN,
   ManagementProxy,
+  pollUntil,
   RabbitNode,
   TestDatabase,
 } from '@internal/brom-test';
@@ -39,13 +55,20 @@ import {
   buildAuthzSnapshot,
   desiredTopology,
 } from '@internal/plugin-brom-backend/testUtils';
-import { authzSnapshotDeltaBody, authzSnapshotEntries } from '@internal/brom-authz-snapshot';
+import {
+  authzSnapshotDeltaBody,
+  authzSnapshotEntries,
+} from '@internal/brom-authz-snapshot';
 import { ManagementClient } from '@internal/rabbitmq-management';
 import amqplib from 'amqplib';
 import knexFactory, { Knex } from 'knex';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseOptions } from '../options';
 import { startFloor } from '../sidecar/processes';
 import { percentile } from '../stats';
 
@@ -59,43 +82,42 @@ interface Options {
   authz: 'live' | 'native';
   /** Leaves out the floor (the definitions import), which takes minutes at full scale. */
   noFloor?: boolean;
+  /**
+   * Builds the broker by one definitions import and records it by an adopting full pass,
+   * instead of converging from empty (issue #20: feasible at --scale 10).
+   */
+  prebuilt?: boolean;
+  /** Leaves out the backend process: no catalog figure, no idle CPU. */
+  noCatalog?: boolean;
+  /** The idle backend's CPU window; 0 leaves it out. */
+  idleSeconds: number;
+  /**
+   * The catalog's `processingInterval` in seconds: how often it processes every entity again.
+   * Unset: Backstage's default (100–150 s), as app-config.production.yaml leaves it.
+   */
+  catalogProcessingSeconds?: number;
 }
 
-function parseOptions(argv: string[]): Options {
-  const options: Options = { scale: 1, trials: 20, concurrency: 8, authz: 'live' };
-  for (let i = 0; i < argv.length; i++) {
-    const value = () => argv[++i];
-    switch (argv[i]) {
-      case '--scale':
-        options.scale = Number(value());
-        break;
-      case '--trials':
-        options.trials = Number(value());
-        break;
-      case '--concurrency':
-        options.concurrency = Number(value());
-        break;
-      case '--json':
-        options.json = value();
-        break;
-      case '--verbose':
-        options.verbose = true;
-        break;
-      case '--authz': {
-        const mode = value();
-        if (mode !== 'live' && mode !== 'native') throw new Error('--authz live|native');
-        options.authz = mode;
-        break;
-      }
-      case '--no-floor':
-        options.noFloor = true;
-        break;
-      default:
-        throw new Error(`unknown option ${argv[i]}`);
-    }
-  }
-  return options;
-}
+const DEFAULTS: Options = {
+  scale: 1,
+  trials: 20,
+  concurrency: 8,
+  authz: 'live',
+  idleSeconds: 120,
+};
+const KINDS = {
+  scale: 'number',
+  trials: 'number',
+  concurrency: 'number',
+  json: 'string',
+  verbose: 'switch',
+  authz: ['live', 'native'],
+  noFloor: 'switch',
+  prebuilt: 'switch',
+  noCatalog: 'switch',
+  idleSeconds: 'number',
+  catalogProcessingSeconds: 'number',
+} as const;
 
 const TEAM_A = 'group:default/team-a';
 const TEAM_B = 'group:default/team-b';
@@ -111,7 +133,11 @@ const log = (...args: unknown[]) => console.log(...args);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Writes the store rows of the large shop straight into the tables, in batches. */
-async function seedLargeStore(knex: Knex, scale: number, withCredentials: boolean) {
+async function seedLargeStore(
+  knex: Knex,
+  scale: number,
+  withCredentials: boolean,
+) {
   const producers = Math.round(1_000 * scale);
   const consumers = Math.round(2_000 * scale);
   const subscriptions = Math.round(10_000 * scale);
@@ -180,7 +206,11 @@ async function seedLargeStore(knex: Knex, scale: number, withCredentials: boolea
     seen.add(key);
     return true;
   });
-  await knex.batchInsert('brom_applications', [...producerRows, ...consumerRows], 500);
+  await knex.batchInsert(
+    'brom_applications',
+    [...producerRows, ...consumerRows],
+    500,
+  );
   await knex.batchInsert('brom_notification_types', typeRows, 500);
   await knex.batchInsert('brom_subscriptions', unique, 500);
   let credentials = 0;
@@ -204,21 +234,205 @@ async function seedLargeStore(knex: Knex, scale: number, withCredentials: boolea
   return { producers, consumers, subscriptions: unique.length, credentials };
 }
 
-async function main() {
-  const options = parseOptions(process.argv.slice(2));
-  log(
-    `bench:reconciler — ${cpus().length} CPUs (${cpus()[0]?.model}), ${Math.round(
-      totalmem() / 2 ** 30,
-    )} GiB, node ${process.version}, scale ${options.scale}`,
+/** Bound on the floor's single request (the management listener's timeouts and the client's). */
+const IMPORT_TIMEOUT_MS = 2 * 60 * 60_000;
+/** The management listener's body limit: the document is about 40 MB at --scale 10. */
+const MAX_DEFINITIONS_BYTES = 512 * 2 ** 20;
+/** How long the backend idles after its first full pass before the CPU window opens. */
+const SETTLE_MS = 15_000;
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** The node's memory, file descriptors and Erlang processes, as its management API reports them. */
+async function nodeResources(node: RabbitNode) {
+  const auth = Buffer.from(
+    `${node.admin.username}:${node.admin.password}`,
+  ).toString('base64');
+  const res = await fetch(`${node.managementUrl}/api/nodes`, {
+    headers: { authorization: `Basic ${auth}` },
+  });
+  if (!res.ok) throw new Error(`GET /api/nodes answered ${res.status}`);
+  const [n] = (await res.json()) as Array<Record<string, number | boolean>>;
+  return {
+    memUsed: Number(n.mem_used),
+    memLimit: Number(n.mem_limit),
+    memAlarm: Boolean(n.mem_alarm),
+    fdUsed: Number(n.fd_used),
+    fdTotal: Number(n.fd_total),
+    procUsed: Number(n.proc_used),
+    procTotal: Number(n.proc_total),
+  };
+}
+
+function describeResources(
+  r: Awaited<ReturnType<typeof nodeResources>>,
+): string {
+  const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  return (
+    `memory ${gib(r.memUsed)} used of the ${gib(
+      r.memLimit,
+    )} high watermark (${Math.round((100 * r.memUsed) / r.memLimit)} %${
+      r.memAlarm ? ', ALARM' : ''
+    }), ` +
+    `${r.fdUsed} of ${r.fdTotal} file descriptors, ${r.procUsed} of ${r.procTotal} Erlang processes`
   );
-  // The floor is one HTTP request that runs for minutes at full scale: keep the management
-  // listener (Cowboy) from closing the connection under it.
+}
+
+/** How many broker objects the desired topology has. */
+function desiredObjectCount(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}
+
+/** The reconciler's status records: how many objects are managed, and how many are not ready. */
+async function recordedStatus(knex: Knex) {
+  const [row] = await knex('brom_sync_status')
+    .whereNot('kind', 'enforcement')
+    .select(
+      knex.raw('count(*) filter (where managed) as managed'),
+      knex.raw(`count(*) filter (where status <> 'True') as not_ready`),
+    );
+  return { managed: Number(row.managed), notReady: Number(row.not_ready) };
+}
+
+/** Who holds the reconciler lease now (`<pid>-<uuid>`), if anyone does. */
+async function leaseHolder(knex: Knex): Promise<string | undefined> {
+  const row = await knex('brom_reconciler_lease')
+    .where('name', 'reconciler')
+    .where('expires_at', '>', knex.fn.now())
+    .first('holder');
+  return row?.holder;
+}
+
+/** When the last recorded full observation of `vhost` started (ms), 0 if none. */
+async function observedAt(knex: Knex, vhost: string): Promise<number> {
+  const row = await knex('brom_broker_observation')
+    .where('vhost', vhost)
+    .first('observed_at');
+  return row ? new Date(row.observed_at).getTime() : 0;
+}
+
+/** The entities BROM's catalog module emits for the store: a Component per application, an API per type. */
+async function expectedEntities(knex: Knex) {
+  const count = async (query: Knex.QueryBuilder) =>
+    Number((await query.count({ n: '*' }))[0].n);
+  return {
+    components: await count(
+      knex('brom_applications').whereNull('deleted_at').whereNull('entity_ref'),
+    ),
+    apis: await count(knex('brom_notification_types').whereNull('deleted_at')),
+  };
+}
+
+/** The catalog's entity API, read with a static service token. */
+class CatalogProbe {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  async #get(path: string): Promise<Response> {
+    return fetch(`${this.baseUrl}/api/catalog${path}`, {
+      headers: { authorization: `Bearer ${this.token}` },
+    });
+  }
+
+  /** How many entities of `kind` the catalog lists (processed and stitched). */
+  async count(kind: string): Promise<number> {
+    const res = await this.#get(
+      `/entities/by-query?filter=kind=${kind}&limit=1&fields=metadata.name`,
+    );
+    if (!res.ok)
+      throw new Error(
+        `the catalog answered ${res.status}: ${await res.text()}`,
+      );
+    return ((await res.json()) as { totalItems: number }).totalItems;
+  }
+
+  /**
+   * Polls the Component `name` every 50 ms until it has the relation `type` to `target`;
+   * resolves with when the answer that showed it arrived.
+   */
+  async relationShownAt(
+    name: string,
+    type: string,
+    target: string,
+    withinMs: number,
+  ): Promise<number> {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      const res = await this.#get(
+        `/entities/by-name/component/default/${encodeURIComponent(name)}`,
+      );
+      if (res.ok) {
+        const entity = (await res.json()) as {
+          relations?: Array<{ type: string; targetRef: string }>;
+        };
+        if (
+          entity.relations?.some(r => r.type === type && r.targetRef === target)
+        )
+          return Date.now();
+      } else {
+        await res.body?.cancel();
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the catalog did not show ${name} ${type} ${target} within ${withinMs} ms`,
+        );
+      }
+      await sleep(50);
+    }
+  }
+}
+
+interface IdleCpu {
+  windowMs: number;
+  cpuSeconds: number;
+  userSeconds: number;
+  systemSeconds: number;
+  percentOfCore: number;
+  rssMiB: number;
+  loadAverage: number;
+}
+
+let clockTicks: number | undefined;
+
+/** A process's CPU time so far (user and system, from /proc/<pid>/stat) and its resident memory. */
+function processCpu(pid: number) {
+  clockTicks ??= Number(
+    execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim(),
+  );
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command (which may hold spaces), from field 3 (state) on.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const rss = /^VmRSS:\s+(\d+) kB$/m.exec(
+    readFileSync(`/proc/${pid}/status`, 'utf8'),
+  );
+  return {
+    userSeconds: Number(fields[11]) / clockTicks,
+    systemSeconds: Number(fields[12]) / clockTicks,
+    rssMiB: rss ? Number(rss[1]) / 1024 : NaN,
+  };
+}
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2), DEFAULTS, KINDS);
+  log(
+    `bench:reconciler — ${cpus().length} CPUs (${
+      cpus()[0]?.model
+    }), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${
+      process.version
+    }, scale ${options.scale}`,
+  );
+  // The floor is one HTTP request that runs for minutes at full scale (tens of them at
+  // --scale 10): keep the management listener (Cowboy) from closing the connection under it,
+  // and let it take the document (the default limit is 10 MB; full scale's is about 4 MB).
   const native = options.authz === 'native';
   const node = await RabbitNode.start({
     config: {
-      'management.tcp.idle_timeout': '1800000',
-      'management.tcp.inactivity_timeout': '1800000',
-      'management.tcp.request_timeout': '1800000',
+      'management.tcp.idle_timeout': String(IMPORT_TIMEOUT_MS),
+      'management.tcp.inactivity_timeout': String(IMPORT_TIMEOUT_MS),
+      'management.tcp.request_timeout': String(IMPORT_TIMEOUT_MS),
+      'management.http.max_body_size': String(MAX_DEFINITIONS_BYTES),
       ...(native
         ? {
             'auth_backends.2': null,
@@ -230,6 +444,8 @@ async function main() {
   });
   let database: TestDatabase | undefined;
   let knex: Knex | undefined;
+  let backend: BackendProcess | undefined;
+  let backendDir: string | undefined;
   const closers: Array<() => Promise<unknown>> = [];
   try {
     const admin = node.managementClient();
@@ -241,33 +457,108 @@ async function main() {
     const slow = ManagementClient.create({
       baseUrl: node.managementUrl,
       ...node.admin,
-      headersTimeoutMs: 900_000,
-      bodyTimeoutMs: 900_000,
+      headersTimeoutMs: IMPORT_TIMEOUT_MS,
+      bodyTimeoutMs: IMPORT_TIMEOUT_MS,
     });
     closers.push(() => slow.close());
-    const version = (await admin.getOverview()) as { rabbitmq_version?: string };
+    const version = (await admin.getOverview()) as {
+      rabbitmq_version?: string;
+    };
     log(`RabbitMQ ${version.rabbitmq_version}, node ${node.nodeName}`);
 
     database = await createTestDatabase();
-    knex = knexFactory({ client: 'pg', connection: database.connection, pool: { min: 0, max: 10 } });
-    const store = await BromStore.create({ database: { getClient: async () => knex! } as any });
+    knex = knexFactory({
+      client: 'pg',
+      connection: database.connection,
+      pool: { min: 0, max: 10 },
+    });
+    const db = knex;
+    const store = await BromStore.create({
+      database: { getClient: async () => knex! } as any,
+    });
+    const seeding = Date.now();
     const shape = await seedLargeStore(knex, options.scale, native);
+    const seedMs = Date.now() - seeding;
     log(
-      `store: ${shape.producers} producers, ${shape.consumers} consumers, ${shape.subscriptions} approved subscriptions, ${shape.credentials} credentials; authz mode ${options.authz}`,
+      `store: ${shape.producers} producers, ${shape.consumers} consumers, ${
+        shape.subscriptions
+      } approved subscriptions, ${
+        shape.credentials
+      } credentials, written in ${seconds(seedMs)}; authz mode ${
+        options.authz
+      }`,
     );
 
-    // --- the floor: the same topology as one definitions document
+    // --- the floor: the same topology as one definitions document; with --prebuilt it is
+    // imported into the reconciled vhost itself, and converging is left out
     const floorVhost = 'bench-floor';
-    const topologyOptions = (vhost: string): TopologyOptions => ({
-      vhost,
+    const vhost = 'bench-brom';
+    const buildVhost = options.prebuilt ? vhost : floorVhost;
+    const topologyOptions = (name: string): TopologyOptions => ({
+      vhost: name,
       prefix: 'brom.',
       queueType: 'quorum',
       policyPriority: 10,
       authzMode: options.authz,
     });
+    // The trials' producer and consumers, through the portal services as the API writes them.
+    let notifyCommit: (version: number) => void = () => undefined;
+    const portal = createPortalServices({
+      store,
+      permissions: mockServices.permissions(),
+      reservedNames: [],
+      broker: { vhost, prefix: 'brom.', amqpUrls: [] },
+      topology: topologyOptions(vhost),
+      onCommit: v => notifyCommit(v),
+    });
+    const createLatencyProducer = async () => {
+      await portal.applications.createApplication(ALICE, {
+        name: 'lat-producer',
+        owner: TEAM_A,
+      });
+      return portal.notificationTypes.createNotificationType(
+        ALICE,
+        'lat-producer',
+        {
+          name: 'tick',
+          routingKeyPattern: 'tick.*',
+          description: 'ticks',
+        },
+      );
+    };
+    const prepareTrial = async (name: string) => {
+      await portal.applications.createApplication(BOB, { name, owner: TEAM_B });
+      return portal.subscriptions.requestSubscription(BOB, {
+        consumer: name,
+        producer: 'lat-producer',
+        notificationType: 'tick',
+        justification: 'bench',
+      });
+    };
+    // With --prebuilt the trials' producer and consumers (each with its requested subscription)
+    // are part of the built topology: a new consumer's policy write makes RabbitMQ 3.10 match
+    // every queue and exchange against every policy (decision 0010), tens of seconds at full
+    // scale and about a hundred times that at --scale 10, which the trials would wait for
+    // before each approval. The trials time approvals and revocations, which write no policy.
+    const prepared = new Map<
+      string,
+      Awaited<ReturnType<typeof prepareTrial>>
+    >();
+    let prebuiltTick:
+      | Awaited<ReturnType<typeof createLatencyProducer>>
+      | undefined;
+    if (options.prebuilt) {
+      prebuiltTick = await createLatencyProducer();
+      for (let trial = 0; trial < options.trials; trial++) {
+        prepared.set(`lat-${trial}`, await prepareTrial(`lat-${trial}`));
+      }
+    }
     const reconcilerStore = DatabaseReconcilerStore.create(store);
     const snapshot = await reconcilerStore.read(new Date());
-    const desired = desiredTopology(snapshot.input, topologyOptions(floorVhost));
+    const desired = desiredTopology(
+      snapshot.input,
+      topologyOptions(buildVhost),
+    );
     const counts = {
       exchanges: desired.exchanges.length,
       queues: desired.queues.length,
@@ -280,7 +571,7 @@ async function main() {
     const definitions = {
       exchanges: desired.exchanges.map(e => ({
         name: e.name,
-        vhost: floorVhost,
+        vhost: buildVhost,
         type: e.type,
         durable: true,
         auto_delete: false,
@@ -289,14 +580,14 @@ async function main() {
       })),
       queues: desired.queues.map(q => ({
         name: q.name,
-        vhost: floorVhost,
+        vhost: buildVhost,
         durable: true,
         auto_delete: false,
         arguments: q.arguments,
       })),
       policies: desired.policies.map(p => ({
         name: p.name,
-        vhost: floorVhost,
+        vhost: buildVhost,
         pattern: p.pattern,
         'apply-to': p.applyTo,
         priority: p.priority,
@@ -304,7 +595,7 @@ async function main() {
       })),
       bindings: desired.bindings.map(b => ({
         source: b.source,
-        vhost: floorVhost,
+        vhost: buildVhost,
         destination: b.destination,
         destination_type: 'queue',
         routing_key: b.routingKey,
@@ -318,60 +609,109 @@ async function main() {
       })),
       permissions: desired.permissions.map(p => ({
         user: p.user,
-        vhost: floorVhost,
+        vhost: buildVhost,
         configure: p.configure,
         write: p.write,
         read: p.read,
       })),
       topic_permissions: desired.permissions.flatMap(p =>
-        p.topic.map(t => ({ user: p.user, vhost: floorVhost, ...t })),
+        p.topic.map(t => ({ user: p.user, vhost: buildVhost, ...t })),
       ),
     };
+    const documentBytes = Buffer.byteLength(JSON.stringify(definitions));
+    log(`definitions document: ${(documentBytes / 2 ** 20).toFixed(1)} MiB`);
     let started = Date.now();
     let floorMs = NaN;
-    if (options.noFloor) {
+    if (options.prebuilt) {
+      await admin.putVhost(vhost);
+      await admin.putPermissions(vhost, node.admin.username, {
+        configure: '.*',
+        write: '.*',
+        read: '.*',
+      });
+      await slow.postDefinitions(
+        definitions as any,
+        native ? undefined : vhost,
+      );
+      floorMs = Date.now() - started;
+      log(
+        `prebuilt: POST /api/definitions${
+          native ? '' : `/${vhost}`
+        } built the broker in ${seconds(floorMs)} (this is the floor)`,
+      );
+    } else if (options.noFloor) {
       log('floor: left out (--no-floor)');
     } else {
       // A vhost's definitions import leaves users out: with them, the whole document is
       // imported (every object names its vhost).
       await admin.putVhost(floorVhost);
-      await slow.postDefinitions(definitions as any, native ? undefined : floorVhost);
+      await slow.postDefinitions(
+        definitions as any,
+        native ? undefined : floorVhost,
+      );
       floorMs = Date.now() - started;
       log(
-        `floor: POST /api/definitions${native ? '' : `/${floorVhost}`} took ${seconds(floorMs)}`,
+        `floor: POST /api/definitions${
+          native ? '' : `/${floorVhost}`
+        } took ${seconds(floorMs)}`,
       );
+    }
+    const resources = await nodeResources(node);
+    log(`RabbitMQ node: ${describeResources(resources)}`);
+    if (resources.memAlarm) {
+      throw new Error(
+        'the RabbitMQ node raised its memory alarm: publishers would be blocked',
+      );
+    }
+    if (!options.prebuilt && !options.noFloor) {
       started = Date.now();
       await slow.deleteVhost(floorVhost);
       for (const user of definitions.users) {
         await admin.deleteUser(user.name, { ignoreNotFound: true });
       }
-      log(`(deleting the floor's vhost and users took ${seconds(Date.now() - started)})`);
+      log(
+        `(deleting the floor's vhost and users took ${seconds(
+          Date.now() - started,
+        )})`,
+      );
     }
 
-    // --- converge from an empty vhost through the proxy
-    const vhost = 'bench-brom';
-    await admin.putVhost(vhost);
-    await admin.putPermissions(vhost, node.admin.username, { configure: '.*', write: '.*', read: '.*' });
+    // --- converge from an empty vhost through the proxy (or record the prebuilt broker)
+    if (!options.prebuilt) {
+      await admin.putVhost(vhost);
+      await admin.putPermissions(vhost, node.admin.username, {
+        configure: '.*',
+        write: '.*',
+        read: '.*',
+      });
+    }
     const proxy = await ManagementProxy.start({ target: node.managementUrl });
     closers.push(() => proxy.close());
+    // A full pass lists every queue and binding: 40,000 and 140,000 of them at --scale 10.
     const client = ManagementClient.create({
       baseUrl: proxy.url,
       ...node.admin,
-      headersTimeoutMs: 60_000,
-      bodyTimeoutMs: 60_000,
+      headersTimeoutMs: 300_000,
+      bodyTimeoutMs: 300_000,
     });
     closers.push(() => client.close());
     // --verbose: the reconciler's own lines too (each writing pass with its timings).
-    const logger = mockServices.rootLogger({ level: options.verbose ? 'info' : 'warn' });
+    const logger = mockServices.rootLogger({
+      level: options.verbose ? 'info' : 'warn',
+    });
     const passDurations = { full: [] as number[], incremental: [] as number[] };
     const reconciler = Reconciler.create({
       metrics: {
-        pass: (_outcome, durationMs, mode) => passDurations[mode].push(durationMs),
+        pass: (_outcome, durationMs, mode) =>
+          passDurations[mode].push(durationMs),
         write: () => undefined,
         pending: () => undefined,
       },
       store: reconcilerStore,
-      broker: ManagementBrokerApi.create({ client, username: node.admin.username }),
+      broker: ManagementBrokerApi.create({
+        client,
+        username: node.admin.username,
+      }),
       logger,
       topology: topologyOptions(vhost),
       concurrency: options.concurrency,
@@ -382,24 +722,84 @@ async function main() {
     let passes = 0;
     let lastWritingPassEnd = started;
     let totalWrites = 0;
-    for (;;) {
-      const result = await reconciler.pass();
-      passes++;
-      totalWrites += result.writes;
-      if (result.writes > 0) lastWritingPassEnd = Date.now();
-      if (result.writes === 0 && result.retryAt === undefined) break;
-      if (result.retryAt !== undefined) {
-        await new Promise(r => setTimeout(r, Math.max(0, result.retryAt! - Date.now())));
+    let convergeMs = NaN;
+    let confirmedMs = NaN;
+    let prebuilt: Record<string, unknown> | undefined;
+    if (options.prebuilt) {
+      // The objects exist and match, none is recorded: a full pass adopts each one, and
+      // records it as the reconciler records what it manages. A second full pass must
+      // then find nothing to write, as after converging.
+      const adoption = await reconciler.pass();
+      const adoptionMs = Date.now() - started;
+      const recorded = await recordedStatus(db);
+      log(
+        `prebuilt: the adopting full pass took ${seconds(adoptionMs)}, ${
+          adoption.writes
+        } broker writes; ` +
+          `${recorded.managed} objects recorded as managed (${
+            recorded.notReady
+          } not ready) for ${desiredObjectCount(counts)} desired`,
+      );
+      started = Date.now();
+      const verification = await reconciler.pass();
+      const verificationMs = Date.now() - started;
+      const after = await recordedStatus(db);
+      const converged =
+        adoption.writes === 0 &&
+        verification.writes === 0 &&
+        after.notReady === 0 &&
+        after.managed >= desiredObjectCount(counts);
+      log(
+        `prebuilt: verifying full pass: ${
+          verification.writes
+        } writes in ${seconds(verificationMs)}; ${
+          converged
+            ? 'the broker and the records are as converging leaves them'
+            : `NOT CONVERGED: ${verification.writes} writes, ${after.notReady} objects not ready, ${after.managed} managed — the figures below do not start from a converged broker`
+        }`,
+      );
+      prebuilt = {
+        buildMs: floorMs,
+        documentBytes,
+        adoption: { ms: adoptionMs, writes: adoption.writes, ...recorded },
+        verification: {
+          ms: verificationMs,
+          writes: verification.writes,
+          ...after,
+        },
+        converged,
+      };
+    } else {
+      for (;;) {
+        const result = await reconciler.pass();
+        passes++;
+        totalWrites += result.writes;
+        if (result.writes > 0) lastWritingPassEnd = Date.now();
+        if (result.writes === 0 && result.retryAt === undefined) break;
+        if (result.retryAt !== undefined) {
+          await new Promise(r =>
+            setTimeout(r, Math.max(0, result.retryAt! - Date.now())),
+          );
+        }
+        if (Date.now() - started > 30 * 60_000)
+          throw new Error('no convergence within 30 min');
       }
-      if (Date.now() - started > 30 * 60_000) throw new Error('no convergence within 30 min');
+      convergeMs = lastWritingPassEnd - started;
+      confirmedMs = Date.now() - started;
+      log(
+        `converge: ${seconds(
+          convergeMs,
+        )} to the full topology (${totalWrites} writes in ${
+          passes - 1
+        } writing passes; ${seconds(
+          confirmedMs,
+        )} including the pass that confirmed it)${
+          options.noFloor
+            ? ''
+            : ` = ${(convergeMs / floorMs).toFixed(2)}x the floor`
+        }`,
+      );
     }
-    const convergeMs = lastWritingPassEnd - started;
-    const confirmedMs = Date.now() - started;
-    log(
-      `converge: ${seconds(convergeMs)} to the full topology (${totalWrites} writes in ${passes - 1} writing passes; ${seconds(
-        confirmedMs,
-      )} including the pass that confirmed it)${options.noFloor ? '' : ` = ${(convergeMs / floorMs).toFixed(2)}x the floor`}`,
-    );
 
     // --- one idle pass
     proxy.clear();
@@ -408,7 +808,9 @@ async function main() {
     const idlePassMs = Date.now() - started;
     const idleTally = proxy.tally();
     log(
-      `idle pass: ${proxy.requests.length} requests (${proxy.writes().length} writes) in ${idlePassMs} ms: ${JSON.stringify(
+      `idle pass: ${proxy.requests.length} requests (${
+        proxy.writes().length
+      } writes) in ${idlePassMs} ms: ${JSON.stringify(
         idleTally,
       )}; writes reported ${idle.writes}`,
     );
@@ -436,32 +838,153 @@ async function main() {
     passDurations.incremental.length = 0;
     runner.start();
     closers.push(() => runner.stop());
-    const portal = createPortalServices({
-      store,
-      permissions: mockServices.permissions(),
-      reservedNames: [],
-      broker: { vhost, prefix: 'brom.', amqpUrls: [] },
-      topology: topologyOptions(vhost),
-      onCommit: v => watcher.notifyLocal(v),
-    });
-    await portal.applications.createApplication(ALICE, { name: 'lat-producer', owner: TEAM_A });
-    const tick = await portal.notificationTypes.createNotificationType(ALICE, 'lat-producer', {
-      name: 'tick',
-      routingKeyPattern: 'tick.*',
-      description: 'ticks',
-    });
+    // The backend process: the catalog with BROM's module reads the same store; its own
+    // reconciler runner stands by while the benchmark's holds the lease, and takes over for
+    // the idle phase.
+    let catalog: CatalogProbe | undefined;
+    if (!options.noCatalog) {
+      await pollUntil(
+        async () =>
+          (await leaseHolder(db))?.startsWith(`${process.pid}-`)
+            ? true
+            : undefined,
+        {
+          timeoutMs: 120_000,
+          intervalMs: 100,
+          describe: () =>
+            "the benchmark's runner did not take the reconciler lease",
+        },
+      );
+      backendDir = await mkdtemp(join(tmpdir(), 'bench-reconciler-'));
+      const [port] = await findFreePorts(1);
+      const token = randomUUID();
+      started = Date.now();
+      backend = await BackendProcess.start({
+        port,
+        database,
+        dir: backendDir,
+        name: 'backend',
+        main: FULL_BACKEND_MAIN,
+        brom: {
+          broker: {
+            managementUrl: node.managementUrl,
+            username: node.admin.username,
+            password: node.admin.password,
+            vhost,
+            prefix: 'brom.',
+            queueType: 'quorum',
+            policyPriority: 10,
+            // A full pass's listings at --scale 10 take longer than the default 10 s.
+            requestTimeoutMs: 300_000,
+          },
+          authz: { mode: options.authz },
+          reconciler: { concurrency: options.concurrency },
+        },
+        config: {
+          app: { baseUrl: 'http://127.0.0.1:3000' },
+          backend: {
+            auth: {
+              externalAccess: [
+                { type: 'static', options: { token, subject: 'bench' } },
+              ],
+            },
+          },
+          // As app-config.production.yaml has it, unless --catalog-processing-seconds.
+          catalog: {
+            rules: [
+              { allow: ['Component', 'System', 'API', 'Resource', 'Location'] },
+            ],
+            locations: [],
+            ...(options.catalogProcessingSeconds !== undefined
+              ? {
+                  processingInterval: {
+                    seconds: options.catalogProcessingSeconds,
+                  },
+                }
+              : {}),
+          },
+        },
+      });
+      log(
+        `backend (catalog + BROM's catalog module, permissions, notifications, signals, BROM): pid ${
+          backend.pid
+        }, answering after ${seconds(
+          Date.now() - started,
+        )}; catalog processing interval ${
+          options.catalogProcessingSeconds === undefined
+            ? "Backstage's default (100-150 s)"
+            : `${options.catalogProcessingSeconds} s`
+        }; log ${backend.logFile}`,
+      );
+      catalog = new CatalogProbe(`http://127.0.0.1:${port}`, token);
+    }
+    notifyCommit = v => watcher.notifyLocal(v);
+    const tick = prebuiltTick ?? (await createLatencyProducer());
+    if (catalog) {
+      // Everything ingested first, so that the trials' changes do not queue behind it.
+      const expected = await expectedEntities(db);
+      started = Date.now();
+      let reported = started;
+      await pollUntil(
+        async () => {
+          const [components, apis] = await Promise.all([
+            catalog!.count('component'),
+            catalog!.count('api'),
+          ]);
+          if (Date.now() - reported >= 30_000) {
+            log(
+              `  catalog: ${components} of ${
+                expected.components
+              } components, ${apis} of ${expected.apis} APIs after ${seconds(
+                Date.now() - started,
+              )}`,
+            );
+            reported = Date.now();
+          }
+          return components >= expected.components && apis >= expected.apis
+            ? true
+            : undefined;
+        },
+        {
+          timeoutMs: Math.max(1, options.scale) * 60 * 60_000,
+          intervalMs: 2_000,
+          describe: () =>
+            `the catalog did not show every application and type:\n${backend?.logTail()}`,
+        },
+      );
+      log(
+        `catalog: all ${expected.components} components and ${
+          expected.apis
+        } APIs shown after ${seconds(Date.now() - started)}`,
+      );
+    }
     const publisher = await amqplib.connect(node.amqpUrl(vhost));
     closers.push(() => publisher.close());
     const pubChannel = await publisher.createChannel();
     const approveMs: number[] = [];
     const revokeMs: number[] = [];
+    const catalogMs: number[] = [];
+    // Each step of a trial waits for its outcome this long at most: a new consumer's policy
+    // write takes longer the more queues and policies the broker has.
+    const stepBoundMs = 120_000 * Math.max(1, options.scale);
     // The sidecars' feed, built as its route builds it: the whole snapshot, and the delta
     // from the version before a change (what a sidecar holding that version is sent).
-    const feed = { buildMs: [] as number[], wholeBytes: [] as number[], approveBytes: [] as number[], revokeBytes: [] as number[] };
+    const feed = {
+      buildMs: [] as number[],
+      wholeBytes: [] as number[],
+      approveBytes: [] as number[],
+      revokeBytes: [] as number[],
+    };
     const feedSnapshot = async () => {
       const begun = Date.now();
       const built = await store.read((tx, v) =>
-        buildAuthzSnapshot(tx, { version: v, epoch: store.epoch, vhost, prefix: 'brom.', now: new Date() }),
+        buildAuthzSnapshot(tx, {
+          version: v,
+          epoch: store.epoch,
+          vhost,
+          prefix: 'brom.',
+          now: new Date(),
+        }),
       );
       feed.buildMs.push(Date.now() - begun);
       const body = JSON.stringify(built);
@@ -473,25 +996,28 @@ async function main() {
       to: Awaited<ReturnType<typeof feedSnapshot>>,
     ) => Buffer.byteLength(authzSnapshotDeltaBody(from.entries, to));
     const revokeSteps: string[] = [];
-    const poll = async (check: () => Promise<boolean>, what: string, withinMs = 120_000) => {
+    const poll = async (
+      check: () => Promise<boolean>,
+      what: string,
+      withinMs = stepBoundMs,
+    ) => {
       const deadline = Date.now() + withinMs;
       while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms: ${what}`);
+        if (Date.now() > deadline)
+          throw new Error(`not within ${withinMs} ms: ${what}`);
         await new Promise(r => setTimeout(r, 5));
       }
     };
     const trialsStarted = Date.now();
     for (let trial = 0; trial < options.trials; trial++) {
       const name = `lat-${trial}`;
-      await portal.applications.createApplication(BOB, { name, owner: TEAM_B });
-      const requested = await portal.subscriptions.requestSubscription(BOB, {
-        consumer: name,
-        producer: 'lat-producer',
-        notificationType: tick.name,
-        justification: 'bench',
-      });
+      const requested = prepared.get(name) ?? (await prepareTrial(name));
       await poll(
-        () => admin.getQueue(vhost, `brom.${name}`).then(() => true, () => false),
+        () =>
+          admin.getQueue(vhost, `brom.${name}`).then(
+            () => true,
+            () => false,
+          ),
         `queue of ${name}`,
       );
       const issued = await portal.credentials.createCredential(BOB, name, {});
@@ -502,14 +1028,22 @@ async function main() {
         // password, so the connection works once they exist.
         let opened: amqplib.ChannelModel | undefined;
         await poll(async () => {
-          opened = await amqplib.connect(node.amqpUrl(vhost, username, 'bench')).catch(() => undefined);
+          opened = await amqplib
+            .connect(node.amqpUrl(vhost, username, 'bench'))
+            .catch(() => undefined);
           return opened !== undefined;
         }, `${username} admitted with its broker user`);
         connection = opened!;
       } else {
         await admin.putUser(username, { password: 'bench', tags: '' });
-        await admin.putPermissions(vhost, username, { configure: '^$', write: '^$', read: `^brom\\.${name}$` });
-        connection = await amqplib.connect(node.amqpUrl(vhost, username, 'bench'));
+        await admin.putPermissions(vhost, username, {
+          configure: '^$',
+          write: '^$',
+          read: `^brom\\.${name}$`,
+        });
+        connection = await amqplib.connect(
+          node.amqpUrl(vhost, username, 'bench'),
+        );
       }
       let closedAt: number | undefined;
       connection.on('error', () => undefined);
@@ -529,20 +1063,50 @@ async function main() {
         `connection of ${username} listed`,
       );
       const publishing = setInterval(
-        () => pubChannel.publish('brom.lat-producer', `tick.${trial}`, Buffer.from('x')),
+        () =>
+          pubChannel.publish(
+            'brom.lat-producer',
+            `tick.${trial}`,
+            Buffer.from('x'),
+          ),
         2,
       );
       const beforeApproval = await feedSnapshot();
       let approvedAt = Date.now();
-      await portal.subscriptions.approveSubscription(ALICE, requested.id, { generation: requested.generation });
+      await portal.subscriptions.approveSubscription(ALICE, requested.id, {
+        generation: requested.generation,
+      });
+      const committedAt = Date.now();
+      const relationShown = catalog
+        ?.relationShownAt(
+          name,
+          'consumesApi',
+          `api:default/lat-producer.${tick.name}`,
+          stepBoundMs,
+        )
+        .then(
+          at => ({ at }),
+          (error: unknown) => ({ error }),
+        );
       try {
-        await poll(async () => receivedAt !== undefined, `${name} received a message`);
+        await poll(
+          async () => receivedAt !== undefined,
+          `${name} received a message`,
+        );
       } finally {
         clearInterval(publishing);
       }
       approveMs.push(receivedAt! - approvedAt);
+      if (relationShown) {
+        const shown = await relationShown;
+        if ('error' in shown) throw shown.error;
+        catalogMs.push(shown.at - committedAt);
+      }
       feed.approveBytes.push(deltaBytes(beforeApproval, await feedSnapshot()));
-      const current = await portal.subscriptions.getSubscription(ALICE, requested.id);
+      const current = await portal.subscriptions.getSubscription(
+        ALICE,
+        requested.id,
+      );
       await portal.subscriptions.revokeSubscription(ALICE, requested.id, {
         generation: current.generation,
         reason: 'bench',
@@ -551,50 +1115,181 @@ async function main() {
       // revoking its credential withdraws its access and closes the connection.
       const beforeRevocation = await feedSnapshot();
       approvedAt = Date.now();
-      await portal.credentials.revokeCredential(BOB, name, issued.credential.id);
-      await poll(async () => closedAt !== undefined, `${name}'s connection closed`);
+      await portal.credentials.revokeCredential(
+        BOB,
+        name,
+        issued.credential.id,
+      );
+      await poll(
+        async () => closedAt !== undefined,
+        `${name}'s connection closed`,
+      );
       revokeMs.push(closedAt! - approvedAt);
       feed.revokeBytes.push(deltaBytes(beforeRevocation, await feedSnapshot()));
       // Where the time went: the reconciler's requests after the revocation, relative to it.
       const after = proxy.requests.filter(r => r.startedAt >= approvedAt);
       const at = (r: { startedAt: number; finishedAt?: number } | undefined) =>
-        r ? `${r.startedAt - approvedAt}–${(r.finishedAt ?? NaN) - approvedAt} ms` : 'none';
+        r
+          ? `${r.startedAt - approvedAt}–${
+              (r.finishedAt ?? NaN) - approvedAt
+            } ms`
+          : 'none';
       revokeSteps.push(
-        `delete permissions ${at(after.find(r => r.method === 'DELETE' && r.path.startsWith('/api/permissions/')))}, ` +
-          `delete binding ${at(after.find(r => r.method === 'DELETE' && r.path.startsWith('/api/bindings/')))}, ` +
-          `list connections ${at(after.find(r => r.method === 'GET' && r.path.startsWith('/api/connections')))}, ` +
-          `close ${at(after.find(r => r.method === 'DELETE' && r.path.startsWith('/api/connections/')))}, ` +
+        `delete permissions ${at(
+          after.find(
+            r =>
+              r.method === 'DELETE' && r.path.startsWith('/api/permissions/'),
+          ),
+        )}, ` +
+          `delete binding ${at(
+            after.find(
+              r => r.method === 'DELETE' && r.path.startsWith('/api/bindings/'),
+            ),
+          )}, ` +
+          `list connections ${at(
+            after.find(
+              r => r.method === 'GET' && r.path.startsWith('/api/connections'),
+            ),
+          )}, ` +
+          `close ${at(
+            after.find(
+              r =>
+                r.method === 'DELETE' && r.path.startsWith('/api/connections/'),
+            ),
+          )}, ` +
           `closed event ${closedAt! - approvedAt} ms`,
       );
       if (!native) await admin.deleteUser(username, { ignoreNotFound: true });
     }
     const summary = (values: number[]) =>
-      `p50 ${Math.round(percentile(values, 50))} ms, p95 ${Math.round(percentile(values, 95))} ms (min ${Math.min(
-        ...values,
-      )}, max ${Math.max(...values)}, n ${values.length})`;
-    log(`approve -> first message (${options.authz} mode): ${summary(approveMs)}`);
-    log(`credential revoked -> connection closed (${options.authz} mode): ${summary(revokeMs)}`);
-    const bytes = (values: number[]) => `p50 ${Math.round(percentile(values, 50))} B (max ${Math.max(...values)})`;
+      `p50 ${Math.round(percentile(values, 50))} ms, p95 ${Math.round(
+        percentile(values, 95),
+      )} ms (min ${Math.min(...values)}, max ${Math.max(...values)}, n ${
+        values.length
+      })`;
     log(
-      `authz feed: snapshot build ${summary(feed.buildMs)}; whole snapshot ${bytes(feed.wholeBytes)}; ` +
-        `delta of an approval ${bytes(feed.approveBytes)}, of a credential revocation ${bytes(feed.revokeBytes)}`,
+      `approve -> first message (${options.authz} mode): ${summary(approveMs)}`,
+    );
+    log(
+      `credential revoked -> connection closed (${
+        options.authz
+      } mode): ${summary(revokeMs)}`,
+    );
+    if (catalog) {
+      log(
+        `approval committed -> the catalog shows the consumer's consumesApi relation: ${summary(
+          catalogMs,
+        )}`,
+      );
+    }
+    const bytes = (values: number[]) =>
+      `p50 ${Math.round(percentile(values, 50))} B (max ${Math.max(
+        ...values,
+      )})`;
+    log(
+      `authz feed: snapshot build ${summary(
+        feed.buildMs,
+      )}; whole snapshot ${bytes(feed.wholeBytes)}; ` +
+        `delta of an approval ${bytes(
+          feed.approveBytes,
+        )}, of a credential revocation ${bytes(feed.revokeBytes)}`,
     );
     if (options.verbose) {
       for (const steps of revokeSteps) log(`  revoke: ${steps}`);
       const slowest = proxy.requests
         .filter(r => r.startedAt >= trialsStarted && r.finishedAt !== undefined)
-        .map(r => ({ what: `${r.method} ${decodeURIComponent(r.path)}`, ms: r.finishedAt! - r.startedAt }))
+        .map(r => ({
+          what: `${r.method} ${decodeURIComponent(r.path)}`,
+          ms: r.finishedAt! - r.startedAt,
+        }))
         .sort((a, b) => b.ms - a.ms)
         .slice(0, 8);
-      log(`slowest reconciler requests during the trials: ${slowest.map(r => `${r.what} ${r.ms} ms`).join('; ')}`);
+      log(
+        `slowest reconciler requests during the trials: ${slowest
+          .map(r => `${r.what} ${r.ms} ms`)
+          .join('; ')}`,
+      );
     }
     log(
-      `passes during the trials: ${passDurations.incremental.length} incremental (${summary(
-        passDurations.incremental,
-      )}), ${passDurations.full.length} full (store read, plan and status after a background observation: ${
+      `passes during the trials: ${
+        passDurations.incremental.length
+      } incremental (${summary(passDurations.incremental)}), ${
+        passDurations.full.length
+      } full (store read, plan and status after a background observation: ${
         passDurations.full.length ? summary(passDurations.full) : 'none'
       })`,
     );
+
+    let idleCpu: IdleCpu | undefined;
+    if (backend && options.idleSeconds > 0) {
+      // The backend takes the reconciler over and runs its first full pass; then it idles:
+      // the catalog's own processing loop, BROM's change long-polls, 60 s full resyncs,
+      // notification checks, the lease renewals.
+      const handingOver = Date.now();
+      await runner.stop();
+      const pid = backend.pid;
+      await pollUntil(
+        async () =>
+          (await leaseHolder(db))?.startsWith(`${pid}-`) ? true : undefined,
+        {
+          timeoutMs: 120_000,
+          intervalMs: 250,
+          describe: () =>
+            `the backend did not take the reconciler lease over:\n${backend?.logTail()}`,
+        },
+      );
+      const tookOver = Date.now();
+      await pollUntil(
+        async () =>
+          (await observedAt(db, vhost)) > handingOver ? true : undefined,
+        {
+          timeoutMs: Math.max(1, options.scale) * 30 * 60_000,
+          intervalMs: 500,
+          describe: () =>
+            `the backend's first full pass did not end:\n${backend?.logTail()}`,
+        },
+      );
+      log(
+        `idle backend: took the reconciler over ${seconds(
+          tookOver - handingOver,
+        )} after the benchmark's runner stopped; its first full pass ended ${seconds(
+          Date.now() - tookOver,
+        )} later; settling ${seconds(SETTLE_MS)}`,
+      );
+      await sleep(SETTLE_MS);
+      const before = processCpu(pid);
+      const windowStart = Date.now();
+      await sleep(options.idleSeconds * 1000);
+      const after = processCpu(pid);
+      const windowMs = Date.now() - windowStart;
+      const cpuSeconds =
+        after.userSeconds +
+        after.systemSeconds -
+        before.userSeconds -
+        before.systemSeconds;
+      idleCpu = {
+        windowMs,
+        cpuSeconds,
+        userSeconds: after.userSeconds - before.userSeconds,
+        systemSeconds: after.systemSeconds - before.systemSeconds,
+        percentOfCore: (cpuSeconds / (windowMs / 1000)) * 100,
+        rssMiB: after.rssMiB,
+        loadAverage: loadavg()[0],
+      };
+      log(
+        `idle backend CPU: ${cpuSeconds.toFixed(
+          2,
+        )} CPU s (user ${idleCpu.userSeconds.toFixed(
+          2,
+        )}, system ${idleCpu.systemSeconds.toFixed(2)}) over ${seconds(
+          windowMs,
+        )} = ${idleCpu.percentOfCore.toFixed(
+          2,
+        )} % of a core (from /proc/${pid}/stat); RSS ${Math.round(
+          after.rssMiB,
+        )} MiB; machine load average ${idleCpu.loadAverage.toFixed(1)} (1 min)`,
+      );
+    }
 
     if (options.json) {
       await writeFile(
@@ -603,6 +1298,7 @@ async function main() {
           {
             authz: options.authz,
             shape,
+            seedMs,
             counts,
             floorMs,
             convergeMs,
@@ -612,8 +1308,12 @@ async function main() {
             idle: { requests: idleTally, ms: idlePassMs },
             idleIncremental: { ms: idleIncrementalMs },
             passDurations,
+            prebuilt,
+            resources,
             approveMs,
             revokeMs,
+            catalogMs,
+            idleCpu,
             feed,
             revokeSteps,
           },
@@ -622,9 +1322,16 @@ async function main() {
         ),
       );
     }
+    if (backendDir) await rm(backendDir, { recursive: true, force: true });
+  } catch (error) {
+    if (backend)
+      log(`the backend's log: ${backend.logFile}\n${backend.logTail()}`);
+    throw error;
   } finally {
+    await backend?.stop().catch(() => undefined);
     for (const close of closers.reverse()) await close().catch(() => undefined);
     await knex?.destroy().catch(() => undefined);
+    if (database) await dropPluginDatabases(database).catch(() => undefined);
     await database?.drop().catch(() => undefined);
     await node.stop();
   }

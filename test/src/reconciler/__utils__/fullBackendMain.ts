@@ -1,0 +1,21 @@
+/*
+ * A BROM backend with the plugins packages/backend runs besides sign-in and the frontend:
+ * the catalog with BROM's catalog module, the permission backend with BROM's policy,
+ * Backstage's notifications and signals backends, BROM and its memberships module (with
+ * its reconciler runner unless the config turns it off). For benchmarks that time the
+ * catalog's view of a change and measure what an idle backend costs (bench:reconciler).
+ * Configuration comes from `--config` files and APP_CONFIG_* variables.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+import { bromPermissionPolicyModule } from '@internal/plugin-brom-backend';
+
+const backend = createBackend();
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(import('@internal/plugin-catalog-backend-module-brom'));
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(bromPermissionPolicyModule);
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+backend.add(import('@internal/plugin-brom-backend'));
+backend.add(import('@internal/plugin-brom-backend-module-memberships'));
+backend.start();
