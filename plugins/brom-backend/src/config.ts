@@ -43,8 +43,10 @@ export interface BromConfig {
   externalProducers: {
     /** Whether applications may be registered as external producers. */
     enabled: boolean;
-    /** Base64 of the 32-byte AES-256-GCM key for upstream passwords; null when not set. */
+    /** Base64 of the 32-byte AES-256-GCM key that seals upstream passwords; null when not set. */
     encryptionKey: string | null;
+    /** Keys rotated out: they still open what they sealed until it is re-sealed. */
+    previousEncryptionKeys: string[];
   };
   reconciler: {
     enabled: boolean;
@@ -106,6 +108,8 @@ export function readBromConfig(config: Config): BromConfig {
     externalProducers: {
       enabled: config.getOptionalBoolean('brom.externalProducers.enabled') ?? false,
       encryptionKey: config.getOptionalString('brom.externalProducers.encryptionKey') ?? null,
+      previousEncryptionKeys:
+        config.getOptionalStringArray('brom.externalProducers.previousEncryptionKeys') ?? [],
     },
     reconciler: {
       enabled: config.getOptionalBoolean('brom.reconciler.enabled') ?? true,

@@ -42,6 +42,11 @@ export class ManagementBrokerApi implements BrokerApi {
     return new ManagementBrokerApi(options.client, options.username);
   }
 
+  /** Closes the client's connections once its requests in flight are answered. */
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+
   async hasVhost(vhost: string): Promise<boolean> {
     return translate(async () => (await absentOn404(() => this.#client.getVhost(vhost))) !== undefined);
   }

@@ -26,6 +26,11 @@ export interface ReconcilerRunnerOptions {
   writeBudgetMs?: number;
   /** Decides when passes are due; its sleeps are timers, so fake timers drive tests. */
   clock?: Clock;
+  /**
+   * Called at the end of {@link ReconcilerRunner.stop}, once no pass or write is left: releases
+   * what only the runner used (the management client's keep-alive connections).
+   */
+  release?: () => Promise<void>;
 }
 
 /**
@@ -38,8 +43,12 @@ export interface ReconcilerRunnerOptions {
  */
 export class ReconcilerRunner {
   readonly #options: Required<
-    Omit<ReconcilerRunnerOptions, 'reconciler' | 'watcher' | 'lease' | 'logger' | 'clock'>
+    Omit<
+      ReconcilerRunnerOptions,
+      'reconciler' | 'watcher' | 'lease' | 'logger' | 'clock' | 'release'
+    >
   >;
+  readonly #release: (() => Promise<void>) | undefined;
   readonly #clock: Clock;
   readonly #reconciler: Reconciler;
   readonly #watcher: Pick<StateWatcher, 'onChange'>;
@@ -62,6 +71,7 @@ export class ReconcilerRunner {
     this.#lease = options.lease;
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
+    this.#release = options.release;
     this.#options = {
       resyncMs: options.resyncMs ?? 60_000,
       leaseRetryMs: options.leaseRetryMs ?? 2_000,
@@ -101,6 +111,7 @@ export class ReconcilerRunner {
     await this.#observing;
     await this.#reconciler.drain();
     await this.#lease.release();
+    await this.#release?.();
   }
 
   async #run() {
