@@ -103,6 +103,11 @@ export class ManagementProxy {
     this.dropConnections();
   }
 
+  /** Client connections open now (a keep-alive client holds them between requests). */
+  get openConnections(): number {
+    return this.#sockets.size;
+  }
+
   /** Every request since the last {@link clear}, in arrival order. */
   get requests(): readonly ProxiedRequest[] {
     return this.#requests;

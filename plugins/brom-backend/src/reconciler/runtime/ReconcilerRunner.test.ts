@@ -69,6 +69,44 @@ describe('ReconcilerRunner', () => {
     expect(changed).toBeUndefined();
   });
 
+  it('on stop, releases what it holds (its management client) after its last pass and the lease', async () => {
+    const clock = { now: () => Date.now() };
+    const store = new MemoryReconcilerStore(sampleInput());
+    const steps: string[] = [];
+    const reconciler = Reconciler.create({
+      store,
+      broker: new FakeBrokerApi(),
+      logger: silentLogger(),
+      topology: OPTIONS,
+      clock,
+      metrics: {
+        pass: () => steps.push('pass'),
+        write: () => undefined,
+        pending: () => undefined,
+      },
+    });
+    const runner = ReconcilerRunner.create({
+      reconciler,
+      watcher: { onChange: () => () => undefined },
+      lease: {
+        acquire: async () => true,
+        holds: () => true,
+        release: async () => {
+          steps.push('lease released');
+        },
+      },
+      logger: silentLogger(),
+      clock,
+      release: async () => {
+        steps.push('client closed');
+      },
+    });
+    runner.start();
+    await jest.advanceTimersByTimeAsync(100);
+    await runner.stop();
+    expect(steps).toEqual(['pass', 'lease released', 'client closed']);
+  });
+
   it('retries a failed write when its backoff is due, without a change', async () => {
     const clock = { now: () => Date.now() };
     const store = new MemoryReconcilerStore(sampleInput());
