@@ -99,6 +99,27 @@ describe('assertProductionConfig', () => {
     );
   });
 
+  it('refuses a missing or development external-producer key, not a development key rotated out', () => {
+    const withKeys = (externalProducers: object) => {
+      const data = productionConfig();
+      Object.assign(data.brom, { externalProducers: { enabled: true, ...externalProducers } });
+      return refusal(data);
+    };
+    const developmentKey = DEVELOPMENT_SECRETS[DEVELOPMENT_SECRETS.length - 1];
+    const ownKey = Buffer.alloc(32, 7).toString('base64');
+    expect(withKeys({})).toBe(
+      'Error: BROM refuses to start in production: brom.externalProducers.encryptionKey must be set',
+    );
+    expect(withKeys({ encryptionKey: developmentKey })).toBe(
+      'Error: BROM refuses to start in production: brom.externalProducers.encryptionKey is a development default',
+    );
+    // Rotating away from the development key: it may stay a previous key until re-sealed.
+    expect(withKeys({ encryptionKey: ownKey, previousEncryptionKeys: [developmentKey] })).toBe(
+      'accepted',
+    );
+    expect(withKeys({ previousEncryptionKeys: [ownKey] })).toMatch(/encryptionKey must be set/);
+  });
+
   it('needs no broker password when the reconciler is off', () => {
     const data = productionConfig();
     data.brom = { reconciler: { enabled: false } } as never;
