@@ -32,24 +32,23 @@ export async function resealExternalProducerSecrets(options: {
     .select(['application_id', 'password_encrypted'])
     .execute();
 
+  // Counted by the key that sealed them.
   const unreadable = new Map<string, number>();
+  let failed = 0;
   for (const row of rows) {
     try {
       secrets.open(row.password_encrypted, row.application_id);
     } catch {
       const key = SecretBox.sealedWith(row.password_encrypted) ?? 'a key from before key ids';
       unreadable.set(key, (unreadable.get(key) ?? 0) + 1);
+      failed++;
     }
   }
-  if (unreadable.size > 0) {
-    const which = [...unreadable]
-      .map(([key, count]) => `${count} sealed with ${key}`)
-      .join(', ');
+  if (failed > 0) {
+    const which = [...unreadable].map(([key, count]) => `${count} sealed with ${key}`).join(', ');
     throw new Error(
-      `BROM refuses to start: ${[...unreadable.values()].reduce(
-        (a, b) => a + b,
-        0,
-      )} external producers' upstream passwords do not open with brom.externalProducers.encryptionKey or previousEncryptionKeys (${which}). ` +
+      `BROM refuses to start: ${failed} external producers' upstream passwords do not open with ` +
+        `brom.externalProducers.encryptionKey or previousEncryptionKeys (${which}). ` +
         'Put the key that sealed them back in brom.externalProducers.previousEncryptionKeys until they are re-sealed (docs/operations.md, Rotating the key)',
     );
   }
@@ -94,7 +93,7 @@ export async function resealExternalProducerSecrets(options: {
 }
 
 /** Rows whose password is not sealed with the current key. */
-export async function countNotCurrent(db: BromDb, secrets: SecretBox): Promise<number> {
+async function countNotCurrent(db: BromDb, secrets: SecretBox): Promise<number> {
   const rows = await db
     .selectFrom('brom_external_producers')
     .select('password_encrypted')
