@@ -11,7 +11,10 @@ import {
   bromApplicationCreatePermission,
   bromApplicationPermissions,
 } from '@internal/plugin-brom-common';
-import { bromApplicationResourceRef, bromApplicationRules } from './permissions/rules';
+import {
+  bromApplicationResourceRef,
+  bromApplicationRules,
+} from './permissions/rules';
 import { createAuthzFeedRouter } from './authz/createAuthzFeedRouter';
 import { readBromConfig } from './config';
 import { createPortalServices } from './service/createPortalServices';
@@ -52,7 +55,8 @@ async function openExternalProducerSecrets(
   store: BromStore,
   logger: LoggerService,
 ): Promise<SecretBox | null> {
-  const { enabled, encryptionKey, previousEncryptionKeys } = config.externalProducers;
+  const { enabled, encryptionKey, previousEncryptionKeys } =
+    config.externalProducers;
   if (encryptionKey) {
     const secrets = SecretBox.fromKeys({
       current: encryptionKey,
@@ -61,11 +65,15 @@ async function openExternalProducerSecrets(
     await resealExternalProducerSecrets({ db: store.db, secrets, logger });
     return secrets;
   }
-  const existing = await DatabaseExternalProducerStore.create({ db: store.db }).count();
+  const existing = await DatabaseExternalProducerStore.create({
+    db: store.db,
+  }).count();
   if (enabled || existing > 0) {
     throw new Error(
       `BROM refuses to start: brom.externalProducers.encryptionKey must be set (${
-        enabled ? 'external producers are enabled' : `${existing} external producers exist`
+        enabled
+          ? 'external producers are enabled'
+          : `${existing} external producers exist`
       })`,
     );
   }
@@ -84,7 +92,9 @@ export const bromPlugin = createBackendPlugin({
     env.registerExtensionPoint(bromDomainEventsExtensionPoint, {
       subscribe(name, handler) {
         if (eventSubscribers.has(name)) {
-          throw new Error(`A domain event subscriber named "${name}" already exists`);
+          throw new Error(
+            `A domain event subscriber named "${name}" already exists`,
+          );
         }
         eventSubscribers.set(name, handler);
       },
@@ -134,7 +144,8 @@ export const bromPlugin = createBackendPlugin({
         // broker itself when the last full pass is old, through one client (the reconciler's
         // is the leader's only); closed at shutdown, once its requests in flight are answered.
         const managementClient = createManagementClient(bromConfig);
-        if (managementClient) lifecycle.addShutdownHook(() => managementClient.close());
+        if (managementClient)
+          lifecycle.addShutdownHook(() => managementClient.close());
         const statusBroker =
           managementClient &&
           ManagementBrokerApi.create({
@@ -145,7 +156,10 @@ export const bromPlugin = createBackendPlugin({
         const portal = createPortalServices({
           store,
           permissions,
-          externalProducers: { enabled: bromConfig.externalProducers.enabled, secrets },
+          externalProducers: {
+            enabled: bromConfig.externalProducers.enabled,
+            secrets,
+          },
           reservedNames: bromConfig.reservedNames,
           broker: {
             vhost: bromConfig.vhost,
@@ -165,7 +179,12 @@ export const bromPlugin = createBackendPlugin({
             vhost: bromConfig.vhost,
           },
           brokerStats: managementClient
-            ? { source: managementStatsSource(managementClient, bromConfig.vhost) }
+            ? {
+                source: managementStatsSource(
+                  managementClient,
+                  bromConfig.vhost,
+                ),
+              }
             : undefined,
         });
         await scheduleSunsetTask({
@@ -188,7 +207,9 @@ export const bromPlugin = createBackendPlugin({
               notifications,
               context: {
                 ownerOf: async name =>
-                  (await portal.work.repositories.applications.findByName(name))?.owner,
+                  (
+                    await portal.work.repositories.applications.findByName(name)
+                  )?.owner,
               },
             }),
           );
@@ -210,10 +231,15 @@ export const bromPlugin = createBackendPlugin({
           });
           await scheduler.scheduleTask({
             id: 'brom-notification-checks',
-            frequency: { milliseconds: bromConfig.notifications.checkIntervalMs },
+            frequency: {
+              milliseconds: bromConfig.notifications.checkIntervalMs,
+            },
             timeout: { minutes: 5 },
             initialDelay: {
-              milliseconds: Math.min(10_000, bromConfig.notifications.checkIntervalMs),
+              milliseconds: Math.min(
+                10_000,
+                bromConfig.notifications.checkIntervalMs,
+              ),
             },
             scope: 'global',
             fn: () => watch.run(),
@@ -249,7 +275,9 @@ export const bromPlugin = createBackendPlugin({
             health: portal.health,
             validateResponses: bromConfig.validateResponses,
             transformConditions: createConditionTransformer(
-              permissionsRegistry.getPermissionRuleset(bromApplicationResourceRef),
+              permissionsRegistry.getPermissionRuleset(
+                bromApplicationResourceRef,
+              ),
             ),
             stateVersion: () => store.version(),
             watcher,
@@ -282,7 +310,9 @@ export const bromPlugin = createBackendPlugin({
               kind: 'status',
               type: 'status.changed',
               applications,
-            }).catch(error => logger.warn(`Publishing a status signal failed: ${error}`)),
+            }).catch(error =>
+              logger.warn(`Publishing a status signal failed: ${error}`),
+            ),
           secrets,
         });
         if (runner) {

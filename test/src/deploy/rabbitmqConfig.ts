@@ -54,7 +54,8 @@ export function readEnabledPlugins(path: string): string[] {
 
 /** The plugins the installed RabbitMQ ships (the tests' node: BROM_TEST_RABBITMQ_BIN_DIR or Debian's). */
 export function installedPlugins(): string[] {
-  const binDir = process.env.BROM_TEST_RABBITMQ_BIN_DIR ?? '/usr/lib/rabbitmq/bin';
+  const binDir =
+    process.env.BROM_TEST_RABBITMQ_BIN_DIR ?? '/usr/lib/rabbitmq/bin';
   const server = join(binDir, 'rabbitmq-server');
   if (!existsSync(server)) {
     throw new Error(`RabbitMQ is not installed: ${server} does not exist`);

@@ -53,10 +53,13 @@ describe('stopping a reconciling backend', () => {
     backend = undefined;
     await stopping.stop();
     const open = proxy;
-    await pollUntil(async () => (open.openConnections === 0 ? true : undefined), {
-      timeoutMs: 15_000,
-      describe: () =>
-        `${open.openConnections} connections to the management API still open after the backend stopped`,
-    });
+    await pollUntil(
+      async () => (open.openConnections === 0 ? true : undefined),
+      {
+        timeoutMs: 15_000,
+        describe: () =>
+          `${open.openConnections} connections to the management API still open after the backend stopped`,
+      },
+    );
   });
 });

@@ -355,7 +355,11 @@ describe.each(MODES)('the authz sidecar, %s mode', mode => {
 
     snapshotDir = await mkdtemp(join(tmpdir(), 'brom-sidecar-test-'));
     snapshotPath = join(snapshotDir, 'state', 'authz-snapshot.json');
-    sidecar = await startSidecarOnFeed({ portalUrl, node: node(), snapshotPath });
+    sidecar = await startSidecarOnFeed({
+      portalUrl,
+      node: node(),
+      snapshotPath,
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -695,25 +699,35 @@ describe.each(MODES)('the authz sidecar, %s mode', mode => {
 
   it('takes a change as a delta from the version it holds; the portal sends the whole snapshot for a version it lacks', async () => {
     const feed = async (query: string, held?: number) => {
-      const res = await fetch(`${portalUrl}/api/brom/authz/snapshot?sidecar=probe${query}`, {
-        headers: {
-          Authorization: `Bearer ${SIDECAR_TOKEN}`,
-          ...(held === undefined ? {} : { 'If-None-Match': `"${held}"` }),
+      const res = await fetch(
+        `${portalUrl}/api/brom/authz/snapshot?sidecar=probe${query}`,
+        {
+          headers: {
+            Authorization: `Bearer ${SIDECAR_TOKEN}`,
+            ...(held === undefined ? {} : { 'If-None-Match': `"${held}"` }),
+          },
         },
-      });
+      );
       expect(res.status).toBe(200);
       return { etag: res.headers.get('etag'), text: await res.text() };
     };
     const before = await feed('');
     const from = Number(JSON.parse(before.text).version);
-    const asking = `&delta=1&epoch=${encodeURIComponent(JSON.parse(before.text).epoch)}`;
+    const asking = `&delta=1&epoch=${encodeURIComponent(
+      JSON.parse(before.text).epoch,
+    )}`;
     // What the sidecar holds is the version the portal served it last.
-    await sidecar!.waitUntilReady(r => r.snapshot?.version === from, PROPAGATION_MS);
+    await sidecar!.waitUntilReady(
+      r => r.snapshot?.version === from,
+      PROPAGATION_MS,
+    );
 
     const mark = sidecar!.output.length;
     const added = await issueCredential(BOB, 'billing');
     await waitUntilConnects(added);
-    expect(sidecar!.output.slice(mark)).toMatch(new RegExp(`Snapshot delta applied.*"from":${from}`));
+    expect(sidecar!.output.slice(mark)).toMatch(
+      new RegExp(`Snapshot delta applied.*"from":${from}`),
+    );
 
     const delta = await feed(asking, from);
     const whole = await feed('', from);
@@ -724,13 +738,17 @@ describe.each(MODES)('the authz sidecar, %s mode', mode => {
       version: JSON.parse(whole.text).version,
       applications: { put: [], remove: [] },
       // (The credential of the test before has expired since: it goes too.)
-      credentials: { put: [expect.objectContaining({ username: added.username })] },
+      credentials: {
+        put: [expect.objectContaining({ username: added.username })],
+      },
     });
     expect(delta.text.length).toBeLessThan(whole.text.length / 2);
     // A version the portal never served (nor remembers) gets the whole snapshot.
     expect(JSON.parse((await feed(asking, 1)).text)).not.toHaveProperty('from');
     // Nor does a sidecar that names no epoch, or another one.
-    expect(JSON.parse((await feed('&delta=1', from)).text)).not.toHaveProperty('from');
+    expect(JSON.parse((await feed('&delta=1', from)).text)).not.toHaveProperty(
+      'from',
+    );
   });
 
   it('follows a second portal when the first stops, and takes news within 5 s of a portal answering again', async () => {

@@ -87,7 +87,11 @@ describe.each(databases.eachSupportedId())(
       await knex('brom_external_producers')
         .where('application_id', legacyId)
         .update({
-          password_encrypted: sealLegacyV1(oldKey, passwords.get(legacyId)!, legacyId),
+          password_encrypted: sealLegacyV1(
+            oldKey,
+            passwords.get(legacyId)!,
+            legacyId,
+          ),
         });
       const before = await stored();
       expect([...before.values()].map(SecretBox.sealedWith)).toEqual([
@@ -95,11 +99,14 @@ describe.each(databases.eachSupportedId())(
       ]);
 
       // The new key current, the old one previous: the start re-seals every row.
-      await withBackend({ encryptionKey: freshKey, previousEncryptionKeys: [oldKey] }, async api => {
-        // And what is written from now on is the new key's.
-        const password = 'written-after-rotation';
-        passwords.set((await register(api, password)).id, password);
-      });
+      await withBackend(
+        { encryptionKey: freshKey, previousEncryptionKeys: [oldKey] },
+        async api => {
+          // And what is written from now on is the new key's.
+          const password = 'written-after-rotation';
+          passwords.set((await register(api, password)).id, password);
+        },
+      );
       const after = await stored();
       expect([...after.values()].map(SecretBox.sealedWith)).toEqual(
         [...after.keys()].map(() => freshId),
@@ -110,7 +117,10 @@ describe.each(databases.eachSupportedId())(
       }
 
       // Another start changes nothing (nothing is left to re-seal).
-      await withBackend({ encryptionKey: freshKey, previousEncryptionKeys: [oldKey] }, async () => {});
+      await withBackend(
+        { encryptionKey: freshKey, previousEncryptionKeys: [oldKey] },
+        async () => {},
+      );
       expect(await stored()).toEqual(after);
 
       // The old key removed: the backend starts, and every password still opens.
@@ -121,9 +131,11 @@ describe.each(databases.eachSupportedId())(
         });
         expect(res.body.externalProducer.username).toBe('brom-shovel');
       });
-      expect([...(await stored()).values()].every(sealed => freshOnly.isCurrent(sealed))).toBe(
-        true,
-      );
+      expect(
+        [...(await stored()).values()].every(sealed =>
+          freshOnly.isCurrent(sealed),
+        ),
+      ).toBe(true);
       await knex('brom_external_producers').delete();
     });
 
@@ -137,12 +149,17 @@ describe.each(databases.eachSupportedId())(
       });
       const before = await stored();
 
-      await expect(withBackend({ encryptionKey: freshKey }, async () => {})).rejects.toThrow(
+      await expect(
+        withBackend({ encryptionKey: freshKey }, async () => {}),
+      ).rejects.toThrow(
         `2 external producers' upstream passwords do not open with brom.externalProducers.encryptionKey or previousEncryptionKeys (2 sealed with ${oldId})`,
       );
       // Nothing was written: with the old key back as a previous key, everything opens.
       expect(await stored()).toEqual(before);
-      await withBackend({ encryptionKey: freshKey, previousEncryptionKeys: [oldKey] }, async () => {});
+      await withBackend(
+        { encryptionKey: freshKey, previousEncryptionKeys: [oldKey] },
+        async () => {},
+      );
       const ring = SecretBox.fromBase64(freshKey);
       for (const [id, sealed] of await stored()) {
         expect(ring.isCurrent(sealed)).toBe(true);

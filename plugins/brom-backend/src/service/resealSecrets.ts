@@ -39,13 +39,17 @@ export async function resealExternalProducerSecrets(options: {
     try {
       secrets.open(row.password_encrypted, row.application_id);
     } catch {
-      const key = SecretBox.sealedWith(row.password_encrypted) ?? 'a key from before key ids';
+      const key =
+        SecretBox.sealedWith(row.password_encrypted) ??
+        'a key from before key ids';
       unreadable.set(key, (unreadable.get(key) ?? 0) + 1);
       failed++;
     }
   }
   if (failed > 0) {
-    const which = [...unreadable].map(([key, count]) => `${count} sealed with ${key}`).join(', ');
+    const which = [...unreadable]
+      .map(([key, count]) => `${count} sealed with ${key}`)
+      .join(', ');
     throw new Error(
       `BROM refuses to start: ${failed} external producers' upstream passwords do not open with ` +
         `brom.externalProducers.encryptionKey or previousEncryptionKeys (${which}). ` +
@@ -66,7 +70,10 @@ export async function resealExternalProducerSecrets(options: {
       const result = await tx
         .updateTable('brom_external_producers')
         .set({
-          password_encrypted: secrets.reseal(stored.password_encrypted, row.application_id),
+          password_encrypted: secrets.reseal(
+            stored.password_encrypted,
+            row.application_id,
+          ),
         })
         .where('application_id', '=', row.application_id)
         .where('password_encrypted', '=', stored.password_encrypted)
@@ -77,12 +84,15 @@ export async function resealExternalProducerSecrets(options: {
   }
   const outcome = {
     resealed,
-    current: rows.filter(row => secrets.isCurrent(row.password_encrypted)).length,
+    current: rows.filter(row => secrets.isCurrent(row.password_encrypted))
+      .length,
   };
   if (rows.length > 0) {
     const remaining = await countNotCurrent(db, secrets);
     logger.info(
-      `External producers' upstream passwords: ${resealed} re-sealed with key ${secrets.currentKeyId}; ${
+      `External producers' upstream passwords: ${resealed} re-sealed with key ${
+        secrets.currentKeyId
+      }; ${
         remaining === 0
           ? 'none sealed with another key remains'
           : `${remaining} written meanwhile with another key (the next start re-seals them)`
@@ -93,7 +103,10 @@ export async function resealExternalProducerSecrets(options: {
 }
 
 /** Rows whose password is not sealed with the current key. */
-async function countNotCurrent(db: BromDb, secrets: SecretBox): Promise<number> {
+async function countNotCurrent(
+  db: BromDb,
+  secrets: SecretBox,
+): Promise<number> {
   const rows = await db
     .selectFrom('brom_external_producers')
     .select('password_encrypted')

@@ -25,18 +25,26 @@ describe('SecretBox', () => {
     expect(() => SecretBox.fromBase64(newKey()).open(sealed, 'app-1')).toThrow(
       `it was sealed with key ${box.currentKeyId}, which is neither brom.externalProducers.encryptionKey nor one of brom.externalProducers.previousEncryptionKeys`,
     );
-    expect(() => box.open(sealed, 'app-2')).toThrow(/does not decrypt with key/);
+    expect(() => box.open(sealed, 'app-2')).toThrow(
+      /does not decrypt with key/,
+    );
     const parts = sealed.split('.');
     parts[4] = Buffer.from('xxxxxx').toString('base64url');
-    expect(() => box.open(parts.join('.'), 'app-1')).toThrow(/does not decrypt with key/);
-    expect(() => box.open('v3.a.b.c', 'app-1')).toThrow(/not a sealed secret of a known version/);
+    expect(() => box.open(parts.join('.'), 'app-1')).toThrow(
+      /does not decrypt with key/,
+    );
+    expect(() => box.open('v3.a.b.c', 'app-1')).toThrow(
+      /not a sealed secret of a known version/,
+    );
   });
 
   it('refuses a key that is not 32 bytes, naming the setting', () => {
     expect(() => SecretBox.fromBase64('c2hvcnQ=')).toThrow(
       'brom.externalProducers.encryptionKey must be 32 bytes',
     );
-    expect(() => SecretBox.fromKeys({ current: key, previous: [newKey(), 'c2hvcnQ='] })).toThrow(
+    expect(() =>
+      SecretBox.fromKeys({ current: key, previous: [newKey(), 'c2hvcnQ='] }),
+    ).toThrow(
       'brom.externalProducers.previousEncryptionKeys[1] must be 32 bytes',
     );
   });
@@ -52,7 +60,10 @@ describe('SecretBox', () => {
       // Values of the earlier format still open with the key alone.
       expect(before.open(sealedLegacy, 'app-2')).toBe('legacy-password');
 
-      const ring = SecretBox.fromKeys({ current: freshKey, previous: [oldKey] });
+      const ring = SecretBox.fromKeys({
+        current: freshKey,
+        previous: [oldKey],
+      });
       expect(ring.currentKeyId).not.toBe(before.currentKeyId);
       expect(ring.open(sealedOld, 'app-1')).toBe('old-password');
       expect(ring.open(sealedLegacy, 'app-2')).toBe('legacy-password');
@@ -67,24 +78,41 @@ describe('SecretBox', () => {
     });
 
     it('re-seals with the current key, after which the previous key can go', () => {
-      const sealedOld = SecretBox.fromBase64(oldKey).seal('old-password', 'app-1');
+      const sealedOld = SecretBox.fromBase64(oldKey).seal(
+        'old-password',
+        'app-1',
+      );
       const sealedLegacy = sealLegacyV1(oldKey, 'legacy-password', 'app-2');
-      const ring = SecretBox.fromKeys({ current: freshKey, previous: [oldKey] });
-      const resealed = [ring.reseal(sealedOld, 'app-1'), ring.reseal(sealedLegacy, 'app-2')];
-      expect(resealed.map(value => ring.isCurrent(value))).toEqual([true, true]);
+      const ring = SecretBox.fromKeys({
+        current: freshKey,
+        previous: [oldKey],
+      });
+      const resealed = [
+        ring.reseal(sealedOld, 'app-1'),
+        ring.reseal(sealedLegacy, 'app-2'),
+      ];
+      expect(resealed.map(value => ring.isCurrent(value))).toEqual([
+        true,
+        true,
+      ]);
 
       const afterRotation = SecretBox.fromBase64(freshKey);
       expect(afterRotation.open(resealed[0], 'app-1')).toBe('old-password');
       expect(afterRotation.open(resealed[1], 'app-2')).toBe('legacy-password');
       // Without the previous key, what it sealed no longer opens: a clear error, not a guess.
-      expect(() => afterRotation.open(sealedOld, 'app-1')).toThrow(/sealed with key .* which is neither/);
+      expect(() => afterRotation.open(sealedOld, 'app-1')).toThrow(
+        /sealed with key .* which is neither/,
+      );
       expect(() => afterRotation.open(sealedLegacy, 'app-2')).toThrow(
         /none of .* is the key it was sealed with/,
       );
     });
 
     it('accepts the current key repeated among the previous ones', () => {
-      const ring = SecretBox.fromKeys({ current: freshKey, previous: [freshKey, oldKey] });
+      const ring = SecretBox.fromKeys({
+        current: freshKey,
+        previous: [freshKey, oldKey],
+      });
       expect(ring.open(ring.seal('x', 'app-1'), 'app-1')).toBe('x');
     });
   });

@@ -1,4 +1,9 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  randomBytes,
+} from 'node:crypto';
 
 /** Sealed before key ids: `v1.<iv>.<tag>.<ciphertext>`; any key of the ring may open it. */
 const LEGACY_VERSION = 'v1';
@@ -14,7 +19,11 @@ const PREVIOUS_SETTING = 'brom.externalProducers.previousEncryptionKeys';
  * sealed values and in messages; it reveals nothing usable of a 256-bit random key.
  */
 function idOfKey(key: Buffer): string {
-  return createHash('sha256').update(key).digest().subarray(0, 6).toString('base64url');
+  return createHash('sha256')
+    .update(key)
+    .digest()
+    .subarray(0, 6)
+    .toString('base64url');
 }
 
 function decodeKey(key: string, setting: string): Buffer {
@@ -54,7 +63,10 @@ export class SecretBox {
   }
 
   /** A ring of `current`, which seals, and `previous` keys, which still open (same format). */
-  static fromKeys(options: { current: string; previous?: readonly string[] }): SecretBox {
+  static fromKeys(options: {
+    current: string;
+    previous?: readonly string[];
+  }): SecretBox {
     const current = decodeKey(options.current, KEY_SETTING);
     const currentId = idOfKey(current);
     const keys = new Map<string, Buffer>([[currentId, current]]);
@@ -64,7 +76,9 @@ export class SecretBox {
       const known = keys.get(id);
       if (known && !known.equals(key)) {
         // 2^-48 for random keys: worth a refusal rather than a wrong key tried silently.
-        throw new Error(`${PREVIOUS_SETTING}[${index}] has the same key id (${id}) as another key`);
+        throw new Error(
+          `${PREVIOUS_SETTING}[${index}] has the same key id (${id}) as another key`,
+        );
       }
       keys.set(id, key);
     });
@@ -84,12 +98,22 @@ export class SecretBox {
 
   seal(secret: string, associatedData: string): string {
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#keys.get(this.#currentId)!, iv, {
-      authTagLength: TAG_BYTES,
-    });
+    const cipher = createCipheriv(
+      'aes-256-gcm',
+      this.#keys.get(this.#currentId)!,
+      iv,
+      {
+        authTagLength: TAG_BYTES,
+      },
+    );
     cipher.setAAD(Buffer.from(associatedData, 'utf8'));
-    const ciphertext = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-    const encoded = [iv, cipher.getAuthTag(), ciphertext].map(part => part.toString('base64url'));
+    const ciphertext = Buffer.concat([
+      cipher.update(secret, 'utf8'),
+      cipher.final(),
+    ]);
+    const encoded = [iv, cipher.getAuthTag(), ciphertext].map(part =>
+      part.toString('base64url'),
+    );
     return [VERSION, this.#currentId, ...encoded].join('.');
   }
 
@@ -145,9 +169,14 @@ function decrypt(
   associatedData: string,
 ): string | undefined {
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), {
-      authTagLength: TAG_BYTES,
-    });
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      key,
+      Buffer.from(iv, 'base64url'),
+      {
+        authTagLength: TAG_BYTES,
+      },
+    );
     decipher.setAAD(Buffer.from(associatedData, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([

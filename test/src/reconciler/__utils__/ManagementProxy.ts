@@ -263,7 +263,10 @@ export class ManagementProxy {
         return;
       }
       if (!res.headersSent) {
-        const body = JSON.stringify({ error: 'bad_gateway', reason: error.message });
+        const body = JSON.stringify({
+          error: 'bad_gateway',
+          reason: error.message,
+        });
         res.writeHead(502, {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),

@@ -18,7 +18,10 @@ import {
   httpAuthFactory,
   userInfoFactory,
 } from '@internal/plugin-brom-backend/testUtils';
-import { ManagementClient, isNotFoundError } from '@internal/rabbitmq-management';
+import {
+  ManagementClient,
+  isNotFoundError,
+} from '@internal/rabbitmq-management';
 import type { TestDatabase } from '../../postgres';
 import type { RabbitNode } from '../../rabbitmq/RabbitNode';
 import { SidecarProcess } from '../SidecarProcess';

@@ -130,7 +130,11 @@ export class ReconcilerRunner {
         this.#observation = undefined;
         this.#fullDueAt = 0;
       }
-      if (!this.#observing && !this.#observation && this.#clock.now() >= this.#fullDueAt) {
+      if (
+        !this.#observing &&
+        !this.#observation &&
+        this.#clock.now() >= this.#fullDueAt
+      ) {
         this.#observing = this.#reconciler.observe().then(observation => {
           this.#observation = observation;
           this.#observing = undefined;
@@ -146,7 +150,8 @@ export class ReconcilerRunner {
         if (retryAt !== undefined) waits.push(retryAt - now);
         if (!this.#observing) waits.push(this.#fullDueAt - now);
         await this.#sleep(Math.max(0, Math.min(...waits)));
-        if (this.#dirty && !this.#stopped) await this.#sleep(this.#options.debounceMs, false);
+        if (this.#dirty && !this.#stopped)
+          await this.#sleep(this.#options.debounceMs, false);
         continue;
       }
       this.#dirty = false;
@@ -156,8 +161,15 @@ export class ReconcilerRunner {
         this.#observation = undefined;
         const result = await this.#reconciler.pass(
           full
-            ? { mode: 'full', observation, writeBudgetMs: this.#options.writeBudgetMs }
-            : { mode: 'incremental', writeBudgetMs: this.#options.writeBudgetMs },
+            ? {
+                mode: 'full',
+                observation,
+                writeBudgetMs: this.#options.writeBudgetMs,
+              }
+            : {
+                mode: 'incremental',
+                writeBudgetMs: this.#options.writeBudgetMs,
+              },
         );
         this.#passes++;
         if (result.mode === 'full') {
@@ -167,7 +179,11 @@ export class ReconcilerRunner {
         if (result.revocationsPending > 0) {
           retryAt = Math.min(retryAt ?? Infinity, this.#clock.now() + 250);
         }
-        if (result.finalized > 0 || result.fullPassWanted || !result.brokerAvailable) {
+        if (
+          result.finalized > 0 ||
+          result.fullPassWanted ||
+          !result.brokerAvailable
+        ) {
           // A follow-up full pass: finalizing, or starting over after the broker was away
           // (then after its backoff).
           this.#fullDueAt = result.brokerAvailable ? 0 : result.retryAt ?? 0;
@@ -177,7 +193,8 @@ export class ReconcilerRunner {
         retryAt = this.#clock.now() + this.#options.errorRetryMs;
         this.#fullDueAt = Math.min(this.#fullDueAt, retryAt);
       }
-      if (this.#dirty && !this.#stopped) await this.#sleep(this.#options.debounceMs, false);
+      if (this.#dirty && !this.#stopped)
+        await this.#sleep(this.#options.debounceMs, false);
     }
   }
 

@@ -17,8 +17,11 @@ import { DatabaseReconcilerStore } from './ReconcilerStore';
  * A client of the broker's management API as configured, or undefined when no broker is
  * configured. Whoever creates one closes it (its pools keep connections alive).
  */
-export function createManagementClient(config: BromConfig): ManagementClient | undefined {
-  if (config.broker.managementUrls.length === 0 || !config.broker.password) return undefined;
+export function createManagementClient(
+  config: BromConfig,
+): ManagementClient | undefined {
+  if (config.broker.managementUrls.length === 0 || !config.broker.password)
+    return undefined;
   return ManagementClient.create({
     baseUrl: config.broker.managementUrls,
     username: config.broker.username,
@@ -54,7 +57,10 @@ export function createReconcilerRunner(options: {
     return undefined;
   }
   // The leader's own client: its pools serve only the reconciler's requests.
-  const broker = ManagementBrokerApi.create({ client, username: config.broker.username });
+  const broker = ManagementBrokerApi.create({
+    client,
+    username: config.broker.username,
+  });
   const clock = systemClock;
   const lease = DatabaseLeaderLease.create({ store, logger, clock });
   const reconciler = Reconciler.create({

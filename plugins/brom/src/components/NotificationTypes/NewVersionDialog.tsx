@@ -16,7 +16,10 @@ import { bromApiRef } from '../../api/BromApi';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { dateInputDaysAhead, sunsetFromDateInput } from '../common/deprecation';
 import { fieldErrorsOf } from '../common/validation';
-import { NotificationTypeFields, useFormFields } from './NotificationTypeFields';
+import {
+  NotificationTypeFields,
+  useFormFields,
+} from './NotificationTypeFields';
 
 /** What the producer wanted to change in place, carried over into the new version. */
 export interface VersionChanges {

@@ -18,7 +18,10 @@ import { ErrorAlert } from '../common/ErrorAlert';
 import { describeError, statusCodeOf } from '../common/errors';
 import { VersionChanges } from './NewVersionDialog';
 import { fieldErrorsOf } from '../common/validation';
-import { NotificationTypeFields, useFormFields } from './NotificationTypeFields';
+import {
+  NotificationTypeFields,
+  useFormFields,
+} from './NotificationTypeFields';
 import { focusOnOpen } from '../common/focusOnOpen';
 
 export interface NotificationTypeDialogProps {

@@ -18,7 +18,11 @@ export interface NotificationTypeFieldValues {
 export function useFormFields<F extends object>(initial: F) {
   const [form, setForm] = useState(initial);
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  const update = (name: keyof F, value: F[keyof F], errorField: string = String(name)) => {
+  const update = (
+    name: keyof F,
+    value: F[keyof F],
+    errorField: string = String(name),
+  ) => {
     setForm(current => ({ ...current, [name]: value }));
     setFieldErrors(current => ({ ...current, [errorField]: undefined }));
   };
@@ -62,7 +66,8 @@ export const NotificationTypeFields = ({
 }: NotificationTypeFieldsProps) => {
   const text = (field: 'name' | 'routingKeyPattern' | 'description') => ({
     value: values[field],
-    onChange: (e: { target: { value: string } }) => onChange(field, e.target.value),
+    onChange: (e: { target: { value: string } }) =>
+      onChange(field, e.target.value),
     error: Boolean(errors[field]),
     fullWidth: true,
     margin: 'normal' as const,
@@ -99,7 +104,10 @@ export const NotificationTypeFields = ({
         value={values.visibility}
         onChange={e => onChange('visibility', e.target.value)}
         error={Boolean(errors.visibility)}
-        helperText={errors.visibility ?? 'Private types are visible to your own group only'}
+        helperText={
+          errors.visibility ??
+          'Private types are visible to your own group only'
+        }
         fullWidth
         margin="normal"
       >
