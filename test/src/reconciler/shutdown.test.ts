@@ -37,8 +37,13 @@ describe('stopping a reconciling backend', () => {
       vhost: rabbit.name,
       ...rabbit.rabbit.admin,
     });
-    // The reconciler declares the consumer's queue; the health read goes through the other client.
+    // The reconciler declares the consumer's queue and binding; the health read goes through
+    // the other client.
+    const [orderCreated] = await backend.portal.createProducer('orders', [
+      { name: 'order-created', pattern: 'order.*.created' },
+    ]);
     await backend.portal.createConsumer('billing');
+    await backend.portal.subscribe('billing', orderCreated);
     await backend.portal.waitUntilReady('billing');
     await backend.api.get(BOB, '/applications/{name}/health', {
       params: { name: 'billing' },
