@@ -105,6 +105,12 @@ export interface Config {
        * @visibility secret
        */
       encryptionKey?: string;
+      /**
+       * Keys rotated out (same format): they open passwords they sealed, which every start
+       * re-seals with encryptionKey; remove them once re-sealed (docs/operations.md).
+       * @visibility secret
+       */
+      previousEncryptionKeys?: string[];
     };
     reconciler?: {
       /** Run the reconciler in this backend (needs broker.managementUrl). Default true. */

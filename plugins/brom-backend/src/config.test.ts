@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigReader } from '@backstage/config';
-import { DEVELOPMENT_SECRETS, assertProductionConfig, readBromConfig } from './config';
+import {
+  DEVELOPMENT_SECRETS,
+  assertProductionConfig,
+  readBromConfig,
+} from './config';
 
 /** A production configuration as app-config.production.yaml gives it, secrets filled in. */
 function productionConfig() {
@@ -11,7 +15,10 @@ function productionConfig() {
         externalAccess: [
           {
             type: 'static',
-            options: { token: 'generated-sidecar-token-0123456789', subject: 'brom-sidecar' },
+            options: {
+              token: 'generated-sidecar-token-0123456789',
+              subject: 'brom-sidecar',
+            },
             accessRestrictions: [{ plugin: 'brom' }],
           },
         ],
@@ -42,33 +49,41 @@ describe('assertProductionConfig', () => {
     expect(refusal(productionConfig())).toBe('accepted');
   });
 
-  it.each(['guest', 'development'])('refuses the %s sign-in provider', provider => {
-    const data = productionConfig();
-    Object.assign(data.auth.providers, { [provider]: {} });
-    expect(refusal(data)).toBe(
-      `Error: BROM refuses to start in production: auth.providers.${provider} signs in without credentials and must not be configured`,
-    );
-  });
+  it.each(['guest', 'development'])(
+    'refuses the %s sign-in provider',
+    provider => {
+      const data = productionConfig();
+      Object.assign(data.auth.providers, { [provider]: {} });
+      expect(refusal(data)).toBe(
+        `Error: BROM refuses to start in production: auth.providers.${provider} signs in without credentials and must not be configured`,
+      );
+    },
+  );
 
-  it.each(DEVELOPMENT_SECRETS)('refuses the development default %s as any secret', secret => {
-    const data = productionConfig();
-    data.backend.auth.externalAccess[0].options.token = secret;
-    data.brom.broker.password = secret;
-    data.auth.providers.feide.production.clientSecret = secret;
-    data.auth.session.secret = secret;
-    const message = refusal(data);
-    expect(message).toBe(
-      'Error: BROM refuses to start in production: ' +
-        'backend.auth.externalAccess[0].options.token is a development default; ' +
-        'brom.broker.password is a development default; ' +
-        'auth.providers.feide.production.clientSecret is a development default; ' +
-        'auth.session.secret is a development default',
-    );
-  });
+  it.each(DEVELOPMENT_SECRETS)(
+    'refuses the development default %s as any secret',
+    secret => {
+      const data = productionConfig();
+      data.backend.auth.externalAccess[0].options.token = secret;
+      data.brom.broker.password = secret;
+      data.auth.providers.feide.production.clientSecret = secret;
+      data.auth.session.secret = secret;
+      const message = refusal(data);
+      expect(message).toBe(
+        'Error: BROM refuses to start in production: ' +
+          'backend.auth.externalAccess[0].options.token is a development default; ' +
+          'brom.broker.password is a development default; ' +
+          'auth.providers.feide.production.clientSecret is a development default; ' +
+          'auth.session.secret is a development default',
+      );
+    },
+  );
 
   it('refuses missing secrets, naming each setting', () => {
     const data = productionConfig();
-    data.backend.auth.externalAccess[0].options = { subject: 'brom-sidecar' } as never;
+    data.backend.auth.externalAccess[0].options = {
+      subject: 'brom-sidecar',
+    } as never;
     data.brom.broker = {} as never;
     data.auth.providers.feide.production = { clientId: 'brom' } as never;
     expect(refusal(data)).toBe(
@@ -93,9 +108,39 @@ describe('assertProductionConfig', () => {
         accessRestrictions: [{ plugin: 'catalog' }],
       },
     );
-    Object.assign(data.brom, { authz: { sidecarSubjects: ['brom-sidecar', 'brom-sidecar-eu'] } });
+    Object.assign(data.brom, {
+      authz: { sidecarSubjects: ['brom-sidecar', 'brom-sidecar-eu'] },
+    });
     expect(refusal(data)).toBe(
       'Error: BROM refuses to start in production: backend.auth.externalAccess[1].options.token is a development default',
+    );
+  });
+
+  it('refuses a missing or development external-producer key, not a development key rotated out', () => {
+    const withKeys = (externalProducers: object) => {
+      const data = productionConfig();
+      Object.assign(data.brom, {
+        externalProducers: { enabled: true, ...externalProducers },
+      });
+      return refusal(data);
+    };
+    const developmentKey = DEVELOPMENT_SECRETS[DEVELOPMENT_SECRETS.length - 1];
+    const ownKey = Buffer.alloc(32, 7).toString('base64');
+    expect(withKeys({})).toBe(
+      'Error: BROM refuses to start in production: brom.externalProducers.encryptionKey must be set',
+    );
+    expect(withKeys({ encryptionKey: developmentKey })).toBe(
+      'Error: BROM refuses to start in production: brom.externalProducers.encryptionKey is a development default',
+    );
+    // Rotating away from the development key: it may stay a previous key until re-sealed.
+    expect(
+      withKeys({
+        encryptionKey: ownKey,
+        previousEncryptionKeys: [developmentKey],
+      }),
+    ).toBe('accepted');
+    expect(withKeys({ previousEncryptionKeys: [ownKey] })).toMatch(
+      /encryptionKey must be set/,
     );
   });
 
@@ -123,11 +168,17 @@ describe('assertProductionConfig', () => {
 
 describe('DEVELOPMENT_SECRETS', () => {
   it('holds every development secret app-config.yaml falls back to', () => {
-    const development = readFileSync(join(__dirname, '../../../app-config.yaml'), 'utf8');
-    const defaults = [...development.matchAll(/\$\{[A-Z0-9_]+:-([^}]*development[^}]*)\}/g)].map(
-      match => match[1],
+    const development = readFileSync(
+      join(__dirname, '../../../app-config.yaml'),
+      'utf8',
     );
-    expect(defaults).toEqual(['development-only-sidecar-token-change-me', 'brom-development-only']);
+    const defaults = [
+      ...development.matchAll(/\$\{[A-Z0-9_]+:-([^}]*development[^}]*)\}/g),
+    ].map(match => match[1]);
+    expect(defaults).toEqual([
+      'development-only-sidecar-token-change-me',
+      'brom-development-only',
+    ]);
     expect(DEVELOPMENT_SECRETS).toEqual(expect.arrayContaining(defaults));
   });
 });
@@ -135,7 +186,8 @@ describe('DEVELOPMENT_SECRETS', () => {
 describe('readBromConfig', () => {
   it('reads the authorisation mode: live by default, native when asked, nothing else', () => {
     const mode = (authz?: object) =>
-      readBromConfig(new ConfigReader({ brom: authz ? { authz } : {} })).authzMode;
+      readBromConfig(new ConfigReader({ brom: authz ? { authz } : {} }))
+        .authzMode;
     expect(mode()).toBe('live');
     expect(mode({ mode: 'live' })).toBe('live');
     expect(mode({ mode: 'native' })).toBe('native');

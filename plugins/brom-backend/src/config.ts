@@ -43,8 +43,10 @@ export interface BromConfig {
   externalProducers: {
     /** Whether applications may be registered as external producers. */
     enabled: boolean;
-    /** Base64 of the 32-byte AES-256-GCM key for upstream passwords; null when not set. */
+    /** Base64 of the 32-byte AES-256-GCM key that seals upstream passwords; null when not set. */
     encryptionKey: string | null;
+    /** Keys rotated out: they still open what they sealed until it is re-sealed. */
+    previousEncryptionKeys: string[];
   };
   reconciler: {
     enabled: boolean;
@@ -77,11 +79,12 @@ export function readBromConfig(config: Config): BromConfig {
     brokerUsername,
     reservedNames: ['guest', 'admin', brokerUsername],
     seedExampleData: config.getOptionalBoolean('brom.seedExampleData') ?? false,
-    validateResponses: config.getOptionalBoolean('brom.api.validateResponses') ?? false,
+    validateResponses:
+      config.getOptionalBoolean('brom.api.validateResponses') ?? false,
     amqpUrls: readUrls(config, 'brom.broker.amqpUrls', 'brom.broker.amqpUrl'),
-    sidecarSubjects: config.getOptionalStringArray('brom.authz.sidecarSubjects') ?? [
-      'brom-sidecar',
-    ],
+    sidecarSubjects: config.getOptionalStringArray(
+      'brom.authz.sidecarSubjects',
+    ) ?? ['brom-sidecar'],
     authzMode: readAuthzMode(config.getOptionalString('brom.authz.mode')),
     broker: {
       managementUrls: readUrls(
@@ -91,41 +94,70 @@ export function readBromConfig(config: Config): BromConfig {
       ),
       username: brokerUsername,
       password: config.getOptionalString('brom.broker.password') ?? null,
-      queueType: readQueueType(config.getOptionalString('brom.broker.queueType')),
-      policyPriority: config.getOptionalNumber('brom.broker.policyPriority') ?? 10,
-      requestTimeoutMs: config.getOptionalNumber('brom.broker.requestTimeoutMs') ?? 10_000,
+      queueType: readQueueType(
+        config.getOptionalString('brom.broker.queueType'),
+      ),
+      policyPriority:
+        config.getOptionalNumber('brom.broker.policyPriority') ?? 10,
+      requestTimeoutMs:
+        config.getOptionalNumber('brom.broker.requestTimeoutMs') ?? 10_000,
     },
     notifications: {
       enabled: config.getOptionalBoolean('brom.notifications.enabled') ?? true,
       checkIntervalMs:
-        (config.getOptionalNumber('brom.notifications.checkIntervalSeconds') ?? 60) * 1000,
+        (config.getOptionalNumber('brom.notifications.checkIntervalSeconds') ??
+          60) * 1000,
       expiryWarningDays: readWarningDays(config),
       notReadyAfterMs:
-        (config.getOptionalNumber('brom.notifications.notReadyMinutes') ?? 10) * 60_000,
+        (config.getOptionalNumber('brom.notifications.notReadyMinutes') ?? 10) *
+        60_000,
     },
     externalProducers: {
-      enabled: config.getOptionalBoolean('brom.externalProducers.enabled') ?? false,
-      encryptionKey: config.getOptionalString('brom.externalProducers.encryptionKey') ?? null,
+      enabled:
+        config.getOptionalBoolean('brom.externalProducers.enabled') ?? false,
+      encryptionKey:
+        config.getOptionalString('brom.externalProducers.encryptionKey') ??
+        null,
+      previousEncryptionKeys:
+        config.getOptionalStringArray(
+          'brom.externalProducers.previousEncryptionKeys',
+        ) ?? [],
     },
     reconciler: {
       enabled: config.getOptionalBoolean('brom.reconciler.enabled') ?? true,
-      resyncMs: (config.getOptionalNumber('brom.reconciler.resyncSeconds') ?? 60) * 1000,
-      backoffBaseMs: config.getOptionalNumber('brom.reconciler.backoffBaseMs') ?? 1000,
-      backoffCapMs: config.getOptionalNumber('brom.reconciler.backoffCapMs') ?? 300_000,
+      resyncMs:
+        (config.getOptionalNumber('brom.reconciler.resyncSeconds') ?? 60) *
+        1000,
+      backoffBaseMs:
+        config.getOptionalNumber('brom.reconciler.backoffBaseMs') ?? 1000,
+      backoffCapMs:
+        config.getOptionalNumber('brom.reconciler.backoffCapMs') ?? 300_000,
       concurrency: config.getOptionalNumber('brom.reconciler.concurrency') ?? 8,
       sidecarStaleMs:
-        (config.getOptionalNumber('brom.reconciler.sidecarStaleSeconds') ?? 90) * 1000,
+        (config.getOptionalNumber('brom.reconciler.sidecarStaleSeconds') ??
+          90) * 1000,
       revocationGraceMs:
-        (config.getOptionalNumber('brom.reconciler.revocationGraceSeconds') ?? 15) * 1000,
+        (config.getOptionalNumber('brom.reconciler.revocationGraceSeconds') ??
+          15) * 1000,
     },
     lifecycle: {
-      minimumSunsetDays: readNonNegative(config, 'brom.lifecycle.minimumSunsetDays', 30),
-      sunsetCheckMs: readNonNegative(config, 'brom.lifecycle.sunsetCheckSeconds', 300) * 1000,
+      minimumSunsetDays: readNonNegative(
+        config,
+        'brom.lifecycle.minimumSunsetDays',
+        30,
+      ),
+      sunsetCheckMs:
+        readNonNegative(config, 'brom.lifecycle.sunsetCheckSeconds', 300) *
+        1000,
     },
   };
 }
 
-function readNonNegative(config: Config, key: string, fallback: number): number {
+function readNonNegative(
+  config: Config,
+  key: string,
+  fallback: number,
+): number {
   const value = config.getOptionalNumber(key) ?? fallback;
   if (!Number.isFinite(value) || value < 0) {
     throw new Error(`${key} must be a number of at least 0, not ${value}`);
@@ -141,13 +173,19 @@ function readWarningDays(config: Config): number[] {
     days.length === 0 ||
     !days.every(d => typeof d === 'number' && Number.isFinite(d) && d > 0)
   ) {
-    throw new Error(`${key} must be a non-empty list of positive numbers of days`);
+    throw new Error(
+      `${key} must be a non-empty list of positive numbers of days`,
+    );
   }
   return days as number[];
 }
 
 /** A list of URLs, or the single-URL form of the same setting; not both. */
-function readUrls(config: Config, listKey: string, singleKey: string): string[] {
+function readUrls(
+  config: Config,
+  listKey: string,
+  singleKey: string,
+): string[] {
   const list = config.getOptionalStringArray(listKey);
   const single = config.getOptionalString(singleKey);
   if (list !== undefined && single !== undefined) {
@@ -166,7 +204,9 @@ function readAuthzMode(value: string | undefined): 'live' | 'native' {
 function readQueueType(value: string | undefined): 'quorum' | 'classic' {
   if (value === undefined || value === 'quorum') return 'quorum';
   if (value === 'classic') return 'classic';
-  throw new Error(`brom.broker.queueType must be quorum or classic, not ${value}`);
+  throw new Error(
+    `brom.broker.queueType must be quorum or classic, not ${value}`,
+  );
 }
 
 /**
@@ -204,25 +244,30 @@ export function assertProductionConfig(config: Config): void {
     }
   }
 
-  const sidecarSubjects = config.getOptionalStringArray('brom.authz.sidecarSubjects') ?? [
-    'brom-sidecar',
-  ];
-  (config.getOptionalConfigArray('backend.auth.externalAccess') ?? []).forEach((access, index) => {
-    const subject = access.getOptionalString('options.subject');
-    if (
-      access.getOptionalString('type') === 'static' &&
-      subject &&
-      sidecarSubjects.includes(subject)
-    ) {
-      checkSecret(
-        `backend.auth.externalAccess[${index}].options.token`,
-        access.getOptionalString('options.token'),
-      );
-    }
-  });
+  const sidecarSubjects = config.getOptionalStringArray(
+    'brom.authz.sidecarSubjects',
+  ) ?? ['brom-sidecar'];
+  (config.getOptionalConfigArray('backend.auth.externalAccess') ?? []).forEach(
+    (access, index) => {
+      const subject = access.getOptionalString('options.subject');
+      if (
+        access.getOptionalString('type') === 'static' &&
+        subject &&
+        sidecarSubjects.includes(subject)
+      ) {
+        checkSecret(
+          `backend.auth.externalAccess[${index}].options.token`,
+          access.getOptionalString('options.token'),
+        );
+      }
+    },
+  );
 
   if (config.getOptionalBoolean('brom.reconciler.enabled') ?? true) {
-    checkSecret('brom.broker.password', config.getOptionalString('brom.broker.password'));
+    checkSecret(
+      'brom.broker.password',
+      config.getOptionalString('brom.broker.password'),
+    );
   }
 
   // Whether rows exist is checked at startup with the database (createPortalServices).
@@ -233,16 +278,22 @@ export function assertProductionConfig(config: Config): void {
     );
   }
 
-  const environment = config.getOptionalString('auth.environment') ?? 'development';
+  const environment =
+    config.getOptionalString('auth.environment') ?? 'development';
   if (config.has('auth.providers.feide')) {
     const path = `auth.providers.feide.${environment}.clientSecret`;
     checkSecret(path, config.getOptionalString(path));
   }
   if (config.has('auth.session.secret')) {
-    checkSecret('auth.session.secret', config.getOptionalString('auth.session.secret'));
+    checkSecret(
+      'auth.session.secret',
+      config.getOptionalString('auth.session.secret'),
+    );
   }
 
   if (problems.length > 0) {
-    throw new Error(`BROM refuses to start in production: ${problems.join('; ')}`);
+    throw new Error(
+      `BROM refuses to start in production: ${problems.join('; ')}`,
+    );
   }
 }

@@ -1,6 +1,7 @@
 import {
   coreServices,
   createBackendPlugin,
+  LoggerService,
 } from '@backstage/backend-plugin-api';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
@@ -10,12 +11,14 @@ import {
   bromApplicationCreatePermission,
   bromApplicationPermissions,
 } from '@internal/plugin-brom-common';
-import { bromApplicationResourceRef, bromApplicationRules } from './permissions/rules';
+import {
+  bromApplicationResourceRef,
+  bromApplicationRules,
+} from './permissions/rules';
 import { createAuthzFeedRouter } from './authz/createAuthzFeedRouter';
 import { readBromConfig } from './config';
 import { createPortalServices } from './service/createPortalServices';
 import { managementStatsSource } from './service/managementStatsSource';
-import { ManagementClient } from '@internal/rabbitmq-management';
 import { createRouter } from './service/router';
 import {
   DomainEventDispatcher,
@@ -32,29 +35,45 @@ import { createNotificationHandler } from './notify/DomainEventNotifier';
 import { createSignalHandler, publishBromSignal } from './notify/signals';
 import { DatabaseNotificationWatchStore } from './store/NotificationWatchStore';
 import {
-  createBrokerApi,
+  createManagementClient,
   createReconcilerRunner,
 } from './reconciler/runtime/createReconcilerRunner';
+import { ManagementBrokerApi } from './reconciler/runtime/ManagementBrokerApi';
 import { SecretBox } from './service/secretBox';
+import { resealExternalProducerSecrets } from './service/resealSecrets';
 import { BromConfig } from './config';
 import { DatabaseExternalProducerStore } from './store/ExternalProducerStore';
 
 /**
- * The box that opens external producers' upstream passwords. Without a key the backend
- * refuses to start when the feature is enabled or any external producer exists: their
- * shovels could be neither written nor compared.
+ * The key ring that opens external producers' upstream passwords, with every stored password
+ * re-sealed with its current key (resealSecrets.ts). Without a key the backend refuses to
+ * start when the feature is enabled or any external producer exists: their shovels could be
+ * neither written nor compared; nor does it start with a password no configured key opens.
  */
 async function openExternalProducerSecrets(
   config: BromConfig,
   store: BromStore,
+  logger: LoggerService,
 ): Promise<SecretBox | null> {
-  const { enabled, encryptionKey } = config.externalProducers;
-  if (encryptionKey) return SecretBox.fromBase64(encryptionKey);
-  const existing = await DatabaseExternalProducerStore.create({ db: store.db }).count();
+  const { enabled, encryptionKey, previousEncryptionKeys } =
+    config.externalProducers;
+  if (encryptionKey) {
+    const secrets = SecretBox.fromKeys({
+      current: encryptionKey,
+      previous: previousEncryptionKeys,
+    });
+    await resealExternalProducerSecrets({ db: store.db, secrets, logger });
+    return secrets;
+  }
+  const existing = await DatabaseExternalProducerStore.create({
+    db: store.db,
+  }).count();
   if (enabled || existing > 0) {
     throw new Error(
       `BROM refuses to start: brom.externalProducers.encryptionKey must be set (${
-        enabled ? 'external producers are enabled' : `${existing} external producers exist`
+        enabled
+          ? 'external producers are enabled'
+          : `${existing} external producers exist`
       })`,
     );
   }
@@ -73,7 +92,9 @@ export const bromPlugin = createBackendPlugin({
     env.registerExtensionPoint(bromDomainEventsExtensionPoint, {
       subscribe(name, handler) {
         if (eventSubscribers.has(name)) {
-          throw new Error(`A domain event subscriber named "${name}" already exists`);
+          throw new Error(
+            `A domain event subscriber named "${name}" already exists`,
+          );
         }
         eventSubscribers.set(name, handler);
       },
@@ -114,28 +135,31 @@ export const bromPlugin = createBackendPlugin({
         const feedShutdown = new AbortController();
         lifecycle.addShutdownHook(() => feedShutdown.abort());
 
-        // Every replica's status looks at the broker itself when the last full pass is old.
-        const statusBroker = createBrokerApi(bromConfig);
-        const secrets = await openExternalProducerSecrets(bromConfig, store);
-        // Every replica reads queue statistics for the health API (the reconciler's client
-        // is the leader's only).
-        const statsClient =
-          bromConfig.broker.managementUrls.length > 0 && bromConfig.broker.password
-            ? ManagementClient.create({
-                baseUrl: bromConfig.broker.managementUrls,
-                username: bromConfig.broker.username,
-                password: bromConfig.broker.password,
-                headersTimeoutMs: bromConfig.broker.requestTimeoutMs,
-                bodyTimeoutMs: bromConfig.broker.requestTimeoutMs,
-                connectTimeoutMs: Math.min(bromConfig.broker.requestTimeoutMs, 5000),
-              })
-            : undefined;
-        if (statsClient) lifecycle.addShutdownHook(() => statsClient.close());
+        const secrets = await openExternalProducerSecrets(
+          bromConfig,
+          store,
+          logger.child({ component: 'external-producers' }),
+        );
+        // Every replica reads queue statistics for the health API, and its status looks at the
+        // broker itself when the last full pass is old, through one client (the reconciler's
+        // is the leader's only); closed at shutdown, once its requests in flight are answered.
+        const managementClient = createManagementClient(bromConfig);
+        if (managementClient)
+          lifecycle.addShutdownHook(() => managementClient.close());
+        const statusBroker =
+          managementClient &&
+          ManagementBrokerApi.create({
+            client: managementClient,
+            username: bromConfig.broker.username,
+          });
 
         const portal = createPortalServices({
           store,
           permissions,
-          externalProducers: { enabled: bromConfig.externalProducers.enabled, secrets },
+          externalProducers: {
+            enabled: bromConfig.externalProducers.enabled,
+            secrets,
+          },
           reservedNames: bromConfig.reservedNames,
           broker: {
             vhost: bromConfig.vhost,
@@ -154,8 +178,13 @@ export const bromPlugin = createBackendPlugin({
             broker: statusBroker,
             vhost: bromConfig.vhost,
           },
-          brokerStats: statsClient
-            ? { source: managementStatsSource(statsClient, bromConfig.vhost) }
+          brokerStats: managementClient
+            ? {
+                source: managementStatsSource(
+                  managementClient,
+                  bromConfig.vhost,
+                ),
+              }
             : undefined,
         });
         await scheduleSunsetTask({
@@ -178,7 +207,9 @@ export const bromPlugin = createBackendPlugin({
               notifications,
               context: {
                 ownerOf: async name =>
-                  (await portal.work.repositories.applications.findByName(name))?.owner,
+                  (
+                    await portal.work.repositories.applications.findByName(name)
+                  )?.owner,
               },
             }),
           );
@@ -200,10 +231,15 @@ export const bromPlugin = createBackendPlugin({
           });
           await scheduler.scheduleTask({
             id: 'brom-notification-checks',
-            frequency: { milliseconds: bromConfig.notifications.checkIntervalMs },
+            frequency: {
+              milliseconds: bromConfig.notifications.checkIntervalMs,
+            },
             timeout: { minutes: 5 },
             initialDelay: {
-              milliseconds: Math.min(10_000, bromConfig.notifications.checkIntervalMs),
+              milliseconds: Math.min(
+                10_000,
+                bromConfig.notifications.checkIntervalMs,
+              ),
             },
             scope: 'global',
             fn: () => watch.run(),
@@ -239,7 +275,9 @@ export const bromPlugin = createBackendPlugin({
             health: portal.health,
             validateResponses: bromConfig.validateResponses,
             transformConditions: createConditionTransformer(
-              permissionsRegistry.getPermissionRuleset(bromApplicationResourceRef),
+              permissionsRegistry.getPermissionRuleset(
+                bromApplicationResourceRef,
+              ),
             ),
             stateVersion: () => store.version(),
             watcher,
@@ -272,11 +310,14 @@ export const bromPlugin = createBackendPlugin({
               kind: 'status',
               type: 'status.changed',
               applications,
-            }).catch(error => logger.warn(`Publishing a status signal failed: ${error}`)),
+            }).catch(error =>
+              logger.warn(`Publishing a status signal failed: ${error}`),
+            ),
           secrets,
         });
         if (runner) {
           lifecycle.addStartupHook(() => runner.start());
+          // Stops passes, waits for writes, releases the lease, then closes its client.
           lifecycle.addShutdownHook(() => runner.stop());
         }
       },

@@ -4,6 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from './productionTree';
+import {
+  BROM_PLUGINS,
+  authSettings,
+  readmeAuthSettings,
+} from './rabbitmqConfig';
 
 /*
  * deploy/kubernetes checked offline: every document against its schema (validateManifests.mjs),
@@ -200,19 +205,10 @@ describe('deploy/kubernetes', () => {
   it('runs three RabbitMQ nodes, each asking the sidecar in its pod as sidecar/README.md says', () => {
     const cluster = find('RabbitmqCluster', 'brom-rabbitmq');
     expect(cluster.spec.replicas).toBe(3);
-    expect(cluster.spec.rabbitmq.additionalPlugins).toEqual([
-      'rabbitmq_auth_backend_http',
-    ]);
-
-    const readme = readFileSync(join(REPO_ROOT, 'sidecar/README.md'), 'utf8');
-    const ini = readme.match(/```ini\n([\s\S]*?)```/)![1];
-    const settings = (text: string) =>
-      text
-        .split('\n')
-        .filter(line => /^\s*auth_/.test(line))
-        .map(line => line.trim().split(/\s*=\s*/));
-    expect(settings(cluster.spec.rabbitmq.additionalConfig)).toEqual(
-      settings(ini),
+    // The HTTP auth backend and the shovels of external producers (rabbitmqConfig.test.ts).
+    expect(cluster.spec.rabbitmq.additionalPlugins).toEqual([...BROM_PLUGINS]);
+    expect(authSettings(cluster.spec.rabbitmq.additionalConfig)).toEqual(
+      readmeAuthSettings(),
     );
 
     const pod = cluster.spec.override.statefulSet.spec.template.spec;

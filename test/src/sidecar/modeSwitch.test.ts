@@ -1,24 +1,4 @@
-import { databaseServiceFactory } from '@backstage/backend-defaults/database';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import permissionPlugin from '@backstage/plugin-permission-backend';
-import bromPlugin, {
-  bromPermissionPolicyModule,
-} from '@internal/plugin-brom-backend';
-import {
-  ALICE,
-  BOB,
-  TEAM_A,
-  TEAM_B,
-  TEST_CONFIG,
-  authFactory,
-  httpAuthFactory,
-  userInfoFactory,
-} from '@internal/plugin-brom-backend/testUtils';
-import { isNotFoundError } from '@internal/rabbitmq-management';
+import { ALICE, BOB } from '@internal/plugin-brom-backend/testUtils';
 import amqp, { ChannelModel } from 'amqplib';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,6 +7,17 @@ import { pollUntil } from '../process';
 import { useTestDatabase } from '../postgres';
 import { useDedicatedRabbitNode } from '../rabbitmq/testRabbit';
 import { SidecarProcess } from './SidecarProcess';
+import {
+  Portal,
+  VHOST,
+  brokerOf,
+  createOrdersAndBilling,
+  issueCredential,
+  portalUrlOf,
+  readBroker,
+  startPortal,
+  startSidecarOnFeed,
+} from './__utils__/portal';
 
 /*
  * Switching the authorisation mode both ways, as docs/operations.md tells operators to, while
@@ -38,12 +29,7 @@ import { SidecarProcess } from './SidecarProcess';
  * refused or closed on the way.
  */
 
-const VHOST = 'brom';
 const WAIT_MS = 30_000;
-const SIDECAR_TOKEN = mockCredentials.service.token({
-  onBehalfOf: mockCredentials.service('brom-sidecar'),
-  targetPluginId: 'brom',
-});
 
 /** `auth_backends` as `rabbitmq.conf` sets it in each mode, applied to a running node. */
 const BACKENDS = {
@@ -55,71 +41,19 @@ const BACKENDS = {
 describe('switching between the live and the native authorisation mode', () => {
   const node = useDedicatedRabbitNode({ authRequestTimeoutMs: 2_000 });
   const database = useTestDatabase();
-  let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
+  let backend: Portal | undefined;
   let portalUrl: string;
   let sidecar: SidecarProcess | undefined;
   let snapshotDir: string;
 
-  function startPortal(mode: 'live' | 'native') {
-    const db = database();
-    return startTestBackend({
-      features: [
-        bromPlugin,
-        permissionPlugin,
-        bromPermissionPolicyModule,
-        mockServices.rootConfig.factory({
-          data: {
-            ...TEST_CONFIG,
-            backend: {
-              database: {
-                ...db.backendDatabaseConfig,
-                pluginDivisionMode: 'schema',
-              },
-            },
-            brom: {
-              ...TEST_CONFIG.brom,
-              authz: { mode },
-              broker: {
-                vhost: VHOST,
-                managementUrl: node().managementUrl,
-                username: node().admin.username,
-                password: node().admin.password,
-              },
-              reconciler: { enabled: true, resyncSeconds: 5 },
-            },
-          },
-        }),
-        databaseServiceFactory,
-        userInfoFactory,
-        authFactory,
-        httpAuthFactory,
-      ],
-    });
-  }
-
   async function restartPortal(mode: 'live' | 'native') {
     await backend?.stop();
-    backend = await startPortal(mode);
-    portalUrl = `http://127.0.0.1:${backend.server.port()}`;
-  }
-
-  async function api<T = any>(
-    who: string,
-    path: string,
-    body: unknown,
-  ): Promise<T> {
-    const res = await fetch(`${portalUrl}/api/brom${path}`, {
-      method: 'POST',
-      headers: {
-        Authorization: mockCredentials.user.header(who),
-        'Content-Type': 'application/json',
-      },
-      body: JSON.stringify(body),
+    backend = await startPortal(database(), {
+      authz: { mode },
+      broker: brokerOf(node()),
+      reconciler: { enabled: true, resyncSeconds: 5 },
     });
-    const text = await res.text();
-    if (!res.ok)
-      throw new Error(`POST ${path} as ${who}: ${res.status} ${text}`);
-    return JSON.parse(text);
+    portalUrl = portalUrlOf(backend);
   }
 
   let producer: { username: string; secret: string };
@@ -127,44 +61,16 @@ describe('switching between the live and the native authorisation mode', () => {
 
   beforeAll(async () => {
     await restartPortal('live');
-    await api(ALICE, '/applications', { name: 'orders', owner: TEAM_A });
-    await api(ALICE, '/applications/orders/notification-types', {
-      name: 'order-created',
-      routingKeyPattern: 'order.*.created',
-      description: 'An order was placed',
-    });
-    await api(BOB, '/applications', { name: 'billing', owner: TEAM_B });
-    const subscription = await api(BOB, '/subscriptions', {
-      consumer: 'billing',
-      producer: 'orders',
-      notificationType: 'order-created',
-      justification: 'Invoices follow orders',
-    });
-    await api(ALICE, `/subscriptions/${subscription.id}/approve`, {
-      generation: subscription.generation,
-    });
-    const issue = async (who: string, application: string) => {
-      const { credential, secret } = await api(
-        who,
-        `/applications/${application}/credentials`,
-        {},
-      );
-      return {
-        username: credential.username as string,
-        secret: secret as string,
-      };
-    };
-    producer = await issue(ALICE, 'orders');
-    consumer = await issue(BOB, 'billing');
+    await createOrdersAndBilling(portalUrl);
+    producer = await issueCredential(portalUrl, ALICE, 'orders');
+    consumer = await issueCredential(portalUrl, BOB, 'billing');
 
     snapshotDir = await mkdtemp(join(tmpdir(), 'brom-mode-switch-'));
-    sidecar = await SidecarProcess.start({
+    sidecar = await startSidecarOnFeed({
       portalUrl,
-      token: SIDECAR_TOKEN,
-      authPort: node().ports.auth,
+      node: node(),
       snapshotPath: join(snapshotDir, 'authz-snapshot.json'),
     });
-    await sidecar.waitUntilReady(r => r.snapshot?.source === 'feed');
   }, 120_000);
 
   afterAll(async () => {
@@ -196,17 +102,8 @@ describe('switching between the live and the native authorisation mode', () => {
     }
   }
 
-  async function brokerUser(username: string): Promise<unknown> {
-    const management = node().managementClient();
-    try {
-      return await management.getUser(username);
-    } catch (error) {
-      if (isNotFoundError(error)) return undefined;
-      throw error;
-    } finally {
-      await management.close();
-    }
-  }
+  const brokerUser = (username: string) =>
+    readBroker(node(), management => management.getUser(username));
 
   async function setBackends(mode: 'live' | 'native') {
     await node().rabbitmqctl([
@@ -215,17 +112,10 @@ describe('switching between the live and the native authorisation mode', () => {
     ]);
   }
 
-  async function brokerPermissions(username: string): Promise<unknown> {
-    const management = node().managementClient();
-    try {
-      return await management.getPermissions(VHOST, username);
-    } catch (error) {
-      if (isNotFoundError(error)) return undefined;
-      throw error;
-    } finally {
-      await management.close();
-    }
-  }
+  const brokerPermissions = (username: string) =>
+    readBroker(node(), management =>
+      management.getPermissions(VHOST, username),
+    );
 
   it('switches to native and back while a producer keeps connecting and publishing', async () => {
     // Live mode: each credential has a broker user without password, tags or permissions;

@@ -1,24 +1,9 @@
-import { databaseServiceFactory } from '@backstage/backend-defaults/database';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import permissionPlugin from '@backstage/plugin-permission-backend';
-import bromPlugin, {
-  bromPermissionPolicyModule,
-} from '@internal/plugin-brom-backend';
 import {
   ALICE,
   BOB,
   TEAM_A,
   TEAM_B,
-  TEST_CONFIG,
-  authFactory,
-  httpAuthFactory,
-  userInfoFactory,
 } from '@internal/plugin-brom-backend/testUtils';
-import { isNotFoundError } from '@internal/rabbitmq-management';
 import amqp, { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -29,6 +14,20 @@ import { useTestDatabase } from '../postgres';
 import { useDedicatedRabbitNode } from '../rabbitmq/testRabbit';
 import { PortalDoor } from './PortalDoor';
 import { SidecarProcess } from './SidecarProcess';
+import {
+  Issued,
+  Portal,
+  SIDECAR_TOKEN,
+  VHOST,
+  brokerOf,
+  callPortal,
+  createOrdersAndBilling,
+  issueCredential as issue,
+  portalUrlOf,
+  readBroker,
+  startPortal as startBackend,
+  startSidecarOnFeed,
+} from './__utils__/portal';
 
 /*
  * The authz path end to end: a RabbitMQ node whose HTTP auth backend calls the real sidecar
@@ -47,19 +46,8 @@ import { SidecarProcess } from './SidecarProcess';
  * portal and build on each other; the last one stops the portal.
  */
 
-const VHOST = 'brom';
 /** How long a change in the portal may take to reach the broker's decisions. */
 const PROPAGATION_MS = 30_000;
-
-/**
- * The sidecars' identity. The test backend authenticates requests with Backstage's mock auth
- * (as the backend's own API tests do), which knows no `backend.auth.externalAccess` tokens; a
- * mock service token with the same subject stands in for the static token a deployment uses.
- */
-const SIDECAR_TOKEN = mockCredentials.service.token({
-  onBehalfOf: mockCredentials.service('brom-sidecar'),
-  targetPluginId: 'brom',
-});
 
 const ACCESS_REFUSED = /ACCESS.REFUSED/;
 
@@ -80,12 +68,6 @@ const MODE_CONFIG: Record<'live' | 'native', Record<string, string | null>> = {
   },
 };
 
-interface Issued {
-  username: string;
-  secret: string;
-  id: string;
-}
-
 describe.each(MODES)('the authz sidecar, %s mode', mode => {
   const node = useDedicatedRabbitNode({
     authRequestTimeoutMs: 2_000,
@@ -93,7 +75,7 @@ describe.each(MODES)('the authz sidecar, %s mode', mode => {
   });
   const database = useTestDatabase();
 
-  let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
+  let backend: Portal | undefined;
   let portalUrl: string;
   let sidecar: SidecarProcess | undefined;
   let snapshotDir: string;
@@ -104,57 +86,29 @@ describe.each(MODES)('the authz sidecar, %s mode', mode => {
   let otherConsumer: Issued;
   let revoked: Issued | undefined;
   /** A second replica of the portal, until it becomes `backend`. */
-  let replica: Awaited<ReturnType<typeof startTestBackend>> | undefined;
+  let replica: Portal | undefined;
 
   const amqpUrl = (username: string, password: string, vhost = VHOST) =>
     node().amqpUrl(vhost, username, password);
 
-  async function api<T = any>(
+  const api = <T = any>(
     who: string,
     method: 'GET' | 'POST',
     path: string,
     body?: unknown,
-  ): Promise<T> {
-    const res = await fetch(`${portalUrl}/api/brom${path}`, {
-      method,
-      headers: {
-        Authorization: mockCredentials.user.header(who),
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) {
-      throw new Error(`${method} ${path} as ${who}: ${res.status} ${text}`);
-    }
-    return JSON.parse(text);
-  }
+  ) => callPortal<T>(portalUrl, who, method, path, body);
 
-  async function issueCredential(
+  const issueCredential = (
     who: string,
     application: string,
     body: { expiresAt?: string } = {},
-  ): Promise<Issued> {
-    const { credential, secret } = await api(
-      who,
-      'POST',
-      `/applications/${application}/credentials`,
-      body,
-    );
-    return { username: credential.username, secret, id: credential.id };
-  }
+  ) => issue(portalUrl, who, application, body);
 
   async function brokerUserExists(username: string): Promise<boolean> {
-    const management = node().managementClient();
-    try {
-      await management.getUser(username);
-      return true;
-    } catch (error) {
-      if (isNotFoundError(error)) return false;
-      throw error;
-    } finally {
-      await management.close();
-    }
+    return (
+      (await readBroker(node(), management => management.getUser(username))) !==
+      undefined
+    );
   }
 
   /** Opens a connection, or says why the broker refused it. */
@@ -309,79 +263,25 @@ describe.each(MODES)('the authz sidecar, %s mode', mode => {
 
   /** A BROM backend on the test's database; a second one is another replica of the portal. */
   function startPortal() {
-    const db = database();
-    return startTestBackend({
-      features: [
-        bromPlugin,
-        permissionPlugin,
-        bromPermissionPolicyModule,
-        mockServices.rootConfig.factory({
-          data: {
-            ...TEST_CONFIG,
-            backend: {
-              database: {
-                ...db.backendDatabaseConfig,
-                // Every plugin in a schema of the test's database, dropped with it.
-                pluginDivisionMode: 'schema',
-              },
-            },
-            brom: {
-              ...TEST_CONFIG.brom,
-              ...(mode === 'live'
-                ? {
-                    broker: { vhost: VHOST },
-                    reconciler: { enabled: false },
-                  }
-                : {
-                    authz: { mode: 'native' },
-                    broker: {
-                      vhost: VHOST,
-                      managementUrl: node().managementUrl,
-                      username: node().admin.username,
-                      password: node().admin.password,
-                      queueType: 'classic',
-                    },
-                    reconciler: { enabled: true, resyncSeconds: 5 },
-                  }),
-            },
+    return startBackend(
+      database(),
+      mode === 'live'
+        ? { broker: { vhost: VHOST }, reconciler: { enabled: false } }
+        : {
+            authz: { mode: 'native' },
+            broker: { ...brokerOf(node()), queueType: 'classic' },
+            reconciler: { enabled: true, resyncSeconds: 5 },
           },
-        }),
-        databaseServiceFactory,
-        userInfoFactory,
-        authFactory,
-        httpAuthFactory,
-      ],
-    });
+    );
   }
 
   beforeAll(async () => {
     backend = await startPortal();
-    portalUrl = `http://127.0.0.1:${backend.server.port()}`;
+    portalUrl = portalUrlOf(backend);
 
     // A producer and a consumer with an approved subscription, and one more of each, owned by
     // the other team, to be refused.
-    await api(ALICE, 'POST', '/applications', {
-      name: 'orders',
-      owner: TEAM_A,
-    });
-    await api(ALICE, 'POST', '/applications/orders/notification-types', {
-      name: 'order-created',
-      routingKeyPattern: 'order.*.created',
-      description: 'An order was placed',
-    });
-    await api(BOB, 'POST', '/applications', {
-      name: 'billing',
-      owner: TEAM_B,
-    });
-    const subscription = await api(BOB, 'POST', '/subscriptions', {
-      consumer: 'billing',
-      producer: 'orders',
-      notificationType: 'order-created',
-      justification: 'Invoices follow orders',
-    });
-    await api(ALICE, 'POST', `/subscriptions/${subscription.id}/approve`, {
-      generation: subscription.generation,
-    });
+    await createOrdersAndBilling(portalUrl);
     await api(BOB, 'POST', '/applications', {
       name: 'shipping',
       owner: TEAM_B,
@@ -455,13 +355,11 @@ describe.each(MODES)('the authz sidecar, %s mode', mode => {
 
     snapshotDir = await mkdtemp(join(tmpdir(), 'brom-sidecar-test-'));
     snapshotPath = join(snapshotDir, 'state', 'authz-snapshot.json');
-    sidecar = await SidecarProcess.start({
+    sidecar = await startSidecarOnFeed({
       portalUrl,
-      token: SIDECAR_TOKEN,
-      authPort: node().ports.auth,
+      node: node(),
       snapshotPath,
     });
-    await sidecar.waitUntilReady(r => r.snapshot?.source === 'feed');
   }, 120_000);
 
   afterAll(async () => {
@@ -801,25 +699,35 @@ describe.each(MODES)('the authz sidecar, %s mode', mode => {
 
   it('takes a change as a delta from the version it holds; the portal sends the whole snapshot for a version it lacks', async () => {
     const feed = async (query: string, held?: number) => {
-      const res = await fetch(`${portalUrl}/api/brom/authz/snapshot?sidecar=probe${query}`, {
-        headers: {
-          Authorization: `Bearer ${SIDECAR_TOKEN}`,
-          ...(held === undefined ? {} : { 'If-None-Match': `"${held}"` }),
+      const res = await fetch(
+        `${portalUrl}/api/brom/authz/snapshot?sidecar=probe${query}`,
+        {
+          headers: {
+            Authorization: `Bearer ${SIDECAR_TOKEN}`,
+            ...(held === undefined ? {} : { 'If-None-Match': `"${held}"` }),
+          },
         },
-      });
+      );
       expect(res.status).toBe(200);
       return { etag: res.headers.get('etag'), text: await res.text() };
     };
     const before = await feed('');
     const from = Number(JSON.parse(before.text).version);
-    const asking = `&delta=1&epoch=${encodeURIComponent(JSON.parse(before.text).epoch)}`;
+    const asking = `&delta=1&epoch=${encodeURIComponent(
+      JSON.parse(before.text).epoch,
+    )}`;
     // What the sidecar holds is the version the portal served it last.
-    await sidecar!.waitUntilReady(r => r.snapshot?.version === from, PROPAGATION_MS);
+    await sidecar!.waitUntilReady(
+      r => r.snapshot?.version === from,
+      PROPAGATION_MS,
+    );
 
     const mark = sidecar!.output.length;
     const added = await issueCredential(BOB, 'billing');
     await waitUntilConnects(added);
-    expect(sidecar!.output.slice(mark)).toMatch(new RegExp(`Snapshot delta applied.*"from":${from}`));
+    expect(sidecar!.output.slice(mark)).toMatch(
+      new RegExp(`Snapshot delta applied.*"from":${from}`),
+    );
 
     const delta = await feed(asking, from);
     const whole = await feed('', from);
@@ -830,13 +738,17 @@ describe.each(MODES)('the authz sidecar, %s mode', mode => {
       version: JSON.parse(whole.text).version,
       applications: { put: [], remove: [] },
       // (The credential of the test before has expired since: it goes too.)
-      credentials: { put: [expect.objectContaining({ username: added.username })] },
+      credentials: {
+        put: [expect.objectContaining({ username: added.username })],
+      },
     });
     expect(delta.text.length).toBeLessThan(whole.text.length / 2);
     // A version the portal never served (nor remembers) gets the whole snapshot.
     expect(JSON.parse((await feed(asking, 1)).text)).not.toHaveProperty('from');
     // Nor does a sidecar that names no epoch, or another one.
-    expect(JSON.parse((await feed('&delta=1', from)).text)).not.toHaveProperty('from');
+    expect(JSON.parse((await feed('&delta=1', from)).text)).not.toHaveProperty(
+      'from',
+    );
   });
 
   it('follows a second portal when the first stops, and takes news within 5 s of a portal answering again', async () => {

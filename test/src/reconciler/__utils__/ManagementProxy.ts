@@ -103,6 +103,11 @@ export class ManagementProxy {
     this.dropConnections();
   }
 
+  /** Client connections open now (a keep-alive client holds them between requests). */
+  get openConnections(): number {
+    return this.#sockets.size;
+  }
+
   /** Every request since the last {@link clear}, in arrival order. */
   get requests(): readonly ProxiedRequest[] {
     return this.#requests;
@@ -258,7 +263,10 @@ export class ManagementProxy {
         return;
       }
       if (!res.headersSent) {
-        const body = JSON.stringify({ error: 'bad_gateway', reason: error.message });
+        const body = JSON.stringify({
+          error: 'bad_gateway',
+          reason: error.message,
+        });
         res.writeHead(502, {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),

@@ -42,15 +42,29 @@ export class ManagementBrokerApi implements BrokerApi {
     return new ManagementBrokerApi(options.client, options.username);
   }
 
+  /** Closes the client's connections once its requests in flight are answered. */
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+
   async hasVhost(vhost: string): Promise<boolean> {
-    return translate(async () => (await absentOn404(() => this.#client.getVhost(vhost))) !== undefined);
+    return translate(
+      async () =>
+        (await absentOn404(() => this.#client.getVhost(vhost))) !== undefined,
+    );
   }
 
   async listExchanges(vhost: string): Promise<ObservedExchange[]> {
-    return translate(async () => (await this.#client.listExchanges(vhost)) as ObservedExchange[]);
+    return translate(
+      async () =>
+        (await this.#client.listExchanges(vhost)) as ObservedExchange[],
+    );
   }
 
-  async getExchange(vhost: string, name: string): Promise<ObservedExchange | undefined> {
+  async getExchange(
+    vhost: string,
+    name: string,
+  ): Promise<ObservedExchange | undefined> {
     return translate(
       async () =>
         (await absentOn404(() => this.#client.getExchange(vhost, name))) as
@@ -62,11 +76,17 @@ export class ManagementBrokerApi implements BrokerApi {
   async listQueues(vhost: string): Promise<ObservedQueue[]> {
     // Without per-queue statistics the listing is much cheaper; the totals keep `messages`.
     return translate(
-      async () => (await this.#client.listQueues(vhost, { disableStats: true })) as ObservedQueue[],
+      async () =>
+        (await this.#client.listQueues(vhost, {
+          disableStats: true,
+        })) as ObservedQueue[],
     );
   }
 
-  async listQueuesNamed(vhost: string, names: string[]): Promise<ObservedQueue[]> {
+  async listQueuesNamed(
+    vhost: string,
+    names: string[],
+  ): Promise<ObservedQueue[]> {
     return translate(async () => {
       const wanted = new Set(names);
       const queues = await this.#client.listQueues(vhost, {
@@ -78,10 +98,15 @@ export class ManagementBrokerApi implements BrokerApi {
   }
 
   async listPolicies(vhost: string): Promise<ObservedPolicy[]> {
-    return translate(async () => (await this.#client.listPolicies(vhost)) as ObservedPolicy[]);
+    return translate(
+      async () => (await this.#client.listPolicies(vhost)) as ObservedPolicy[],
+    );
   }
 
-  async getPolicy(vhost: string, name: string): Promise<ObservedPolicy | undefined> {
+  async getPolicy(
+    vhost: string,
+    name: string,
+  ): Promise<ObservedPolicy | undefined> {
     return translate(
       async () =>
         (await absentOn404(() => this.#client.getPolicy(vhost, name))) as
@@ -91,7 +116,9 @@ export class ManagementBrokerApi implements BrokerApi {
   }
 
   async listBindings(vhost: string): Promise<ObservedBinding[]> {
-    return translate(async () => (await this.#client.listBindings(vhost)) as ObservedBinding[]);
+    return translate(
+      async () => (await this.#client.listBindings(vhost)) as ObservedBinding[],
+    );
   }
 
   async listBindingsBetween(
@@ -103,7 +130,12 @@ export class ManagementBrokerApi implements BrokerApi {
     return translate(
       async () =>
         ((await absentOn404(() =>
-          this.#client.listBindingsBetween(vhost, source, destination, destinationType),
+          this.#client.listBindingsBetween(
+            vhost,
+            source,
+            destination,
+            destinationType,
+          ),
         )) ?? []) as ObservedBinding[],
     );
   }
@@ -163,15 +195,21 @@ export class ManagementBrokerApi implements BrokerApi {
   }
 
   async deleteExchange(vhost: string, name: string): Promise<void> {
-    await translate(() => this.#client.deleteExchange(vhost, name, { ignoreNotFound: true }));
+    await translate(() =>
+      this.#client.deleteExchange(vhost, name, { ignoreNotFound: true }),
+    );
   }
 
   async deleteQueue(vhost: string, name: string): Promise<void> {
-    await translate(() => this.#client.deleteQueue(vhost, name, { ignoreNotFound: true }));
+    await translate(() =>
+      this.#client.deleteQueue(vhost, name, { ignoreNotFound: true }),
+    );
   }
 
   async deletePolicy(vhost: string, name: string): Promise<void> {
-    await translate(() => this.#client.deletePolicy(vhost, name, { ignoreNotFound: true }));
+    await translate(() =>
+      this.#client.deletePolicy(vhost, name, { ignoreNotFound: true }),
+    );
   }
 
   async deleteBinding(vhost: string, binding: ObservedBinding): Promise<void> {
@@ -190,7 +228,9 @@ export class ManagementBrokerApi implements BrokerApi {
   }
 
   async listUsers(): Promise<ObservedUser[]> {
-    return translate(async () => (await this.#client.listUsers()).map(observedUser));
+    return translate(async () =>
+      (await this.#client.listUsers()).map(observedUser),
+    );
   }
 
   async getUser(name: string): Promise<ObservedUser | undefined> {
@@ -203,11 +243,15 @@ export class ManagementBrokerApi implements BrokerApi {
   async putUser(name: string): Promise<void> {
     // An empty hash is RabbitMQ's "no password": the internal backend refuses every
     // password for the user, and only another backend (the sidecar) can authenticate it.
-    await translate(() => this.#client.putUser(name, { password_hash: '', tags: '' }));
+    await translate(() =>
+      this.#client.putUser(name, { password_hash: '', tags: '' }),
+    );
   }
 
   async deleteUser(name: string): Promise<void> {
-    await translate(() => this.#client.deleteUser(name, { ignoreNotFound: true }));
+    await translate(() =>
+      this.#client.deleteUser(name, { ignoreNotFound: true }),
+    );
   }
 
   async listPermissions(vhost: string): Promise<ObservedPermissions[]> {
@@ -228,14 +272,21 @@ export class ManagementBrokerApi implements BrokerApi {
       }
       for (const t of topics) {
         const entry = byUser.get(t.user) ?? { user: t.user, topic: [] };
-        entry.topic.push({ exchange: t.exchange, write: t.write, read: t.read });
+        entry.topic.push({
+          exchange: t.exchange,
+          write: t.write,
+          read: t.read,
+        });
         byUser.set(t.user, entry);
       }
       return [...byUser.values()];
     });
   }
 
-  async getPermissions(vhost: string, user: string): Promise<ObservedPermissions | undefined> {
+  async getPermissions(
+    vhost: string,
+    user: string,
+  ): Promise<ObservedPermissions | undefined> {
     return translate(async () => {
       const [permission, topics] = await Promise.all([
         absentOn404(() => this.#client.getPermissions(vhost, user)),
@@ -249,7 +300,11 @@ export class ManagementBrokerApi implements BrokerApi {
           write: permission.write,
           read: permission.read,
         }),
-        topic: (topics ?? []).map(t => ({ exchange: t.exchange, write: t.write, read: t.read })),
+        topic: (topics ?? []).map(t => ({
+          exchange: t.exchange,
+          write: t.write,
+          read: t.read,
+        })),
       };
     });
   }
@@ -259,11 +314,15 @@ export class ManagementBrokerApi implements BrokerApi {
     user: string,
     permissions: { configure: string; write: string; read: string },
   ): Promise<void> {
-    await translate(() => this.#client.putPermissions(vhost, user, permissions));
+    await translate(() =>
+      this.#client.putPermissions(vhost, user, permissions),
+    );
   }
 
   async deleteVhostPermissions(vhost: string, user: string): Promise<void> {
-    await translate(() => this.#client.deletePermissions(vhost, user, { ignoreNotFound: true }));
+    await translate(() =>
+      this.#client.deletePermissions(vhost, user, { ignoreNotFound: true }),
+    );
   }
 
   async putTopicPermission(
@@ -276,37 +335,58 @@ export class ManagementBrokerApi implements BrokerApi {
 
   async deleteTopicPermissions(vhost: string, user: string): Promise<void> {
     await translate(() =>
-      this.#client.deleteTopicPermissions(vhost, user, { ignoreNotFound: true }),
+      this.#client.deleteTopicPermissions(vhost, user, {
+        ignoreNotFound: true,
+      }),
     );
   }
 
   async listShovels(vhost: string): Promise<ObservedShovel[]> {
     return translate(async () => {
       // Without the shovel plugins there are neither parameters nor statuses to list.
-      const parameters = (await absentOn404(() => this.#client.listShovelParameters(vhost))) ?? [];
+      const parameters =
+        (await absentOn404(() => this.#client.listShovelParameters(vhost))) ??
+        [];
       if (parameters.length === 0) return [];
-      const statuses = (await absentOn404(() => this.#client.listShovels(vhost))) ?? [];
+      const statuses =
+        (await absentOn404(() => this.#client.listShovels(vhost))) ?? [];
       return parameters.map(p => observedShovel(p, statuses));
     });
   }
 
-  async getShovel(vhost: string, name: string): Promise<ObservedShovel | undefined> {
+  async getShovel(
+    vhost: string,
+    name: string,
+  ): Promise<ObservedShovel | undefined> {
     return translate(async () => {
-      const parameter = await absentOn404(() => this.#client.getShovelParameter(vhost, name));
+      const parameter = await absentOn404(() =>
+        this.#client.getShovelParameter(vhost, name),
+      );
       if (!parameter) return undefined;
-      const statuses = await absentOn404(() => this.#client.getShovelStatus(vhost, name));
+      const statuses = await absentOn404(() =>
+        this.#client.getShovelStatus(vhost, name),
+      );
       return observedShovel(parameter, statuses ?? []);
     });
   }
 
-  async putShovel(vhost: string, name: string, definition: Record<string, unknown>): Promise<void> {
+  async putShovel(
+    vhost: string,
+    name: string,
+    definition: Record<string, unknown>,
+  ): Promise<void> {
     // The broker's answer to a bad definition may quote it, password included.
     const secrets = secretsOf(definition);
-    await translate(() => this.#client.putShovel(vhost, name, definition as ShovelDefinition), secrets);
+    await translate(
+      () => this.#client.putShovel(vhost, name, definition as ShovelDefinition),
+      secrets,
+    );
   }
 
   async deleteShovel(vhost: string, name: string): Promise<void> {
-    await translate(() => this.#client.deleteShovel(vhost, name, { ignoreNotFound: true }));
+    await translate(() =>
+      this.#client.deleteShovel(vhost, name, { ignoreNotFound: true }),
+    );
   }
 
   async listUserConnections(username: string): Promise<BrokerConnection[]> {
@@ -324,8 +404,16 @@ export class ManagementBrokerApi implements BrokerApi {
   }
 }
 
-function observedUser(user: { name: string; tags: string[] | string; password_hash?: string }): ObservedUser {
-  return { name: user.name, tags: user.tags, password_hash: user.password_hash };
+function observedUser(user: {
+  name: string;
+  tags: string[] | string;
+  password_hash?: string;
+}): ObservedUser {
+  return {
+    name: user.name,
+    tags: user.tags,
+    password_hash: user.password_hash,
+  };
 }
 
 /** The read's result, or undefined when the broker answers 404. */
@@ -339,7 +427,10 @@ async function absentOn404<T>(read: () => Promise<T>): Promise<T | undefined> {
 }
 
 /** The reconciler classifies failures by status and body; keep those, drop the client's type. */
-async function translate<T>(fn: () => Promise<T>, secrets: string[] = []): Promise<T> {
+async function translate<T>(
+  fn: () => Promise<T>,
+  secrets: string[] = [],
+): Promise<T> {
   try {
     return await fn();
   } catch (error) {
@@ -357,7 +448,10 @@ async function translate<T>(fn: () => Promise<T>, secrets: string[] = []): Promi
   }
 }
 
-function observedShovel(parameter: ShovelParameter, statuses: ShovelStatus[]): ObservedShovel {
+function observedShovel(
+  parameter: ShovelParameter,
+  statuses: ShovelStatus[],
+): ObservedShovel {
   const status = statuses.find(s => s.name === parameter.name);
   return {
     name: parameter.name,
@@ -367,7 +461,9 @@ function observedShovel(parameter: ShovelParameter, statuses: ShovelStatus[]): O
       ? {
           state: status.state,
           node: status.node,
-          ...(status.reason === undefined ? {} : { reason: String(status.reason) }),
+          ...(status.reason === undefined
+            ? {}
+            : { reason: String(status.reason) }),
         }
       : null,
   };

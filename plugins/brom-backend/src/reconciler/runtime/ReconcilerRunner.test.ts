@@ -6,7 +6,9 @@ import { Reconciler } from './Reconciler';
 import { ReconcilerRunner } from './ReconcilerRunner';
 
 describe('ReconcilerRunner', () => {
-  beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] }));
+  beforeEach(() =>
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] }),
+  );
   afterEach(() => jest.useRealTimers());
 
   it('runs a full pass on taking the lease, an incremental pass on each change, and a full pass again on the resync period', async () => {
@@ -37,7 +39,11 @@ describe('ReconcilerRunner', () => {
           };
         },
       },
-      lease: { acquire: async () => true, holds: () => true, release: async () => undefined },
+      lease: {
+        acquire: async () => true,
+        holds: () => true,
+        release: async () => undefined,
+      },
       logger: silentLogger(),
       resyncMs: 10_000,
       clock,
@@ -46,7 +52,9 @@ describe('ReconcilerRunner', () => {
     runner.start();
     await jest.advanceTimersByTimeAsync(100);
     expect(passes).toEqual(['full']);
-    expect(store.rows.get('queue:brom.billing')).toMatchObject({ status: 'True' });
+    expect(store.rows.get('queue:brom.billing')).toMatchObject({
+      status: 'True',
+    });
 
     store.input.subscriptions = store.input.subscriptions.map(s =>
       s.id === 'sub-shipping' ? { ...s, state: 'approved', generation: 2 } : s,
@@ -55,7 +63,9 @@ describe('ReconcilerRunner', () => {
     changed!();
     await jest.advanceTimersByTimeAsync(100);
     expect(passes).toEqual(['full', 'incremental']);
-    expect(store.rows.get('binding:brom.orders->queue:brom.shipping:order.#')).toMatchObject({
+    expect(
+      store.rows.get('binding:brom.orders->queue:brom.shipping:order.#'),
+    ).toMatchObject({
       status: 'True',
     });
 
@@ -67,6 +77,44 @@ describe('ReconcilerRunner', () => {
 
     await runner.stop();
     expect(changed).toBeUndefined();
+  });
+
+  it('on stop, releases what it holds (its management client) after its last pass and the lease', async () => {
+    const clock = { now: () => Date.now() };
+    const store = new MemoryReconcilerStore(sampleInput());
+    const steps: string[] = [];
+    const reconciler = Reconciler.create({
+      store,
+      broker: new FakeBrokerApi(),
+      logger: silentLogger(),
+      topology: OPTIONS,
+      clock,
+      metrics: {
+        pass: () => steps.push('pass'),
+        write: () => undefined,
+        pending: () => undefined,
+      },
+    });
+    const runner = ReconcilerRunner.create({
+      reconciler,
+      watcher: { onChange: () => () => undefined },
+      lease: {
+        acquire: async () => true,
+        holds: () => true,
+        release: async () => {
+          steps.push('lease released');
+        },
+      },
+      logger: silentLogger(),
+      clock,
+      release: async () => {
+        steps.push('client closed');
+      },
+    });
+    runner.start();
+    await jest.advanceTimersByTimeAsync(100);
+    await runner.stop();
+    expect(steps).toEqual(['pass', 'lease released', 'client closed']);
   });
 
   it('retries a failed write when its backoff is due, without a change', async () => {
@@ -86,7 +134,11 @@ describe('ReconcilerRunner', () => {
     const runner = ReconcilerRunner.create({
       reconciler,
       watcher: { onChange: () => () => undefined },
-      lease: { acquire: async () => true, holds: () => true, release: async () => undefined },
+      lease: {
+        acquire: async () => true,
+        holds: () => true,
+        release: async () => undefined,
+      },
       logger: silentLogger(),
       resyncMs: 60_000,
       clock,
@@ -94,11 +146,19 @@ describe('ReconcilerRunner', () => {
 
     runner.start();
     await jest.advanceTimersByTimeAsync(100);
-    expect(store.rows.get('policy:brom.billing')).toMatchObject({ status: 'False', attempts: 1 });
+    expect(store.rows.get('policy:brom.billing')).toMatchObject({
+      status: 'False',
+      attempts: 1,
+    });
 
     await jest.advanceTimersByTimeAsync(500);
-    expect(store.rows.get('policy:brom.billing')).toMatchObject({ status: 'True', attempts: 0 });
-    expect(api.calls.filter(c => c === 'putPolicy brom.billing')).toHaveLength(2);
+    expect(store.rows.get('policy:brom.billing')).toMatchObject({
+      status: 'True',
+      attempts: 0,
+    });
+    expect(api.calls.filter(c => c === 'putPolicy brom.billing')).toHaveLength(
+      2,
+    );
     await runner.stop();
   });
 });

@@ -26,6 +26,11 @@ export interface ReconcilerRunnerOptions {
   writeBudgetMs?: number;
   /** Decides when passes are due; its sleeps are timers, so fake timers drive tests. */
   clock?: Clock;
+  /**
+   * Called at the end of {@link ReconcilerRunner.stop}, once no pass or write is left: releases
+   * what only the runner used (the management client's keep-alive connections).
+   */
+  release?: () => Promise<void>;
 }
 
 /**
@@ -38,8 +43,12 @@ export interface ReconcilerRunnerOptions {
  */
 export class ReconcilerRunner {
   readonly #options: Required<
-    Omit<ReconcilerRunnerOptions, 'reconciler' | 'watcher' | 'lease' | 'logger' | 'clock'>
+    Omit<
+      ReconcilerRunnerOptions,
+      'reconciler' | 'watcher' | 'lease' | 'logger' | 'clock' | 'release'
+    >
   >;
+  readonly #release: (() => Promise<void>) | undefined;
   readonly #clock: Clock;
   readonly #reconciler: Reconciler;
   readonly #watcher: Pick<StateWatcher, 'onChange'>;
@@ -62,6 +71,7 @@ export class ReconcilerRunner {
     this.#lease = options.lease;
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
+    this.#release = options.release;
     this.#options = {
       resyncMs: options.resyncMs ?? 60_000,
       leaseRetryMs: options.leaseRetryMs ?? 2_000,
@@ -101,6 +111,7 @@ export class ReconcilerRunner {
     await this.#observing;
     await this.#reconciler.drain();
     await this.#lease.release();
+    await this.#release?.();
   }
 
   async #run() {
@@ -119,7 +130,11 @@ export class ReconcilerRunner {
         this.#observation = undefined;
         this.#fullDueAt = 0;
       }
-      if (!this.#observing && !this.#observation && this.#clock.now() >= this.#fullDueAt) {
+      if (
+        !this.#observing &&
+        !this.#observation &&
+        this.#clock.now() >= this.#fullDueAt
+      ) {
         this.#observing = this.#reconciler.observe().then(observation => {
           this.#observation = observation;
           this.#observing = undefined;
@@ -135,7 +150,8 @@ export class ReconcilerRunner {
         if (retryAt !== undefined) waits.push(retryAt - now);
         if (!this.#observing) waits.push(this.#fullDueAt - now);
         await this.#sleep(Math.max(0, Math.min(...waits)));
-        if (this.#dirty && !this.#stopped) await this.#sleep(this.#options.debounceMs, false);
+        if (this.#dirty && !this.#stopped)
+          await this.#sleep(this.#options.debounceMs, false);
         continue;
       }
       this.#dirty = false;
@@ -145,8 +161,15 @@ export class ReconcilerRunner {
         this.#observation = undefined;
         const result = await this.#reconciler.pass(
           full
-            ? { mode: 'full', observation, writeBudgetMs: this.#options.writeBudgetMs }
-            : { mode: 'incremental', writeBudgetMs: this.#options.writeBudgetMs },
+            ? {
+                mode: 'full',
+                observation,
+                writeBudgetMs: this.#options.writeBudgetMs,
+              }
+            : {
+                mode: 'incremental',
+                writeBudgetMs: this.#options.writeBudgetMs,
+              },
         );
         this.#passes++;
         if (result.mode === 'full') {
@@ -156,7 +179,11 @@ export class ReconcilerRunner {
         if (result.revocationsPending > 0) {
           retryAt = Math.min(retryAt ?? Infinity, this.#clock.now() + 250);
         }
-        if (result.finalized > 0 || result.fullPassWanted || !result.brokerAvailable) {
+        if (
+          result.finalized > 0 ||
+          result.fullPassWanted ||
+          !result.brokerAvailable
+        ) {
           // A follow-up full pass: finalizing, or starting over after the broker was away
           // (then after its backoff).
           this.#fullDueAt = result.brokerAvailable ? 0 : result.retryAt ?? 0;
@@ -166,7 +193,8 @@ export class ReconcilerRunner {
         retryAt = this.#clock.now() + this.#options.errorRetryMs;
         this.#fullDueAt = Math.min(this.#fullDueAt, retryAt);
       }
-      if (this.#dirty && !this.#stopped) await this.#sleep(this.#options.debounceMs, false);
+      if (this.#dirty && !this.#stopped)
+        await this.#sleep(this.#options.debounceMs, false);
     }
   }
 

@@ -13,10 +13,16 @@ import { ReconcilerRunner } from './ReconcilerRunner';
 import { SecretBox } from '../../service/secretBox';
 import { DatabaseReconcilerStore } from './ReconcilerStore';
 
-/** The broker's management API as configured, or undefined when no broker is configured. */
-export function createBrokerApi(config: BromConfig): ManagementBrokerApi | undefined {
-  if (config.broker.managementUrls.length === 0 || !config.broker.password) return undefined;
-  const client = ManagementClient.create({
+/**
+ * A client of the broker's management API as configured, or undefined when no broker is
+ * configured. Whoever creates one closes it (its pools keep connections alive).
+ */
+export function createManagementClient(
+  config: BromConfig,
+): ManagementClient | undefined {
+  if (config.broker.managementUrls.length === 0 || !config.broker.password)
+    return undefined;
+  return ManagementClient.create({
     baseUrl: config.broker.managementUrls,
     username: config.broker.username,
     password: config.broker.password,
@@ -24,7 +30,6 @@ export function createBrokerApi(config: BromConfig): ManagementBrokerApi | undef
     bodyTimeoutMs: config.broker.requestTimeoutMs,
     connectTimeoutMs: Math.min(config.broker.requestTimeoutMs, 5000),
   });
-  return ManagementBrokerApi.create({ client, username: config.broker.username });
 }
 
 /** Builds the reconciler from config, or explains in the log why this backend runs none. */
@@ -44,13 +49,18 @@ export function createReconcilerRunner(options: {
     logger.info('The reconciler is disabled (brom.reconciler.enabled: false)');
     return undefined;
   }
-  const broker = createBrokerApi(config);
-  if (!broker) {
+  const client = createManagementClient(config);
+  if (!client) {
     logger.warn(
       'No broker configured (brom.broker.managementUrl(s) and password): nothing is synced to RabbitMQ',
     );
     return undefined;
   }
+  // The leader's own client: its pools serve only the reconciler's requests.
+  const broker = ManagementBrokerApi.create({
+    client,
+    username: config.broker.username,
+  });
   const clock = systemClock;
   const lease = DatabaseLeaderLease.create({ store, logger, clock });
   const reconciler = Reconciler.create({
@@ -89,5 +99,6 @@ export function createReconcilerRunner(options: {
     logger,
     resyncMs: config.reconciler.resyncMs,
     clock,
+    release: () => broker.close(),
   });
 }

@@ -10,12 +10,16 @@ import {
   createNotificationTypeVersionRequestSchema,
   NotificationType,
 } from '@internal/plugin-brom-common';
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { bromApiRef } from '../../api/BromApi';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { dateInputDaysAhead, sunsetFromDateInput } from '../common/deprecation';
-import { FieldErrors, fieldErrorsOf } from '../common/validation';
+import { fieldErrorsOf } from '../common/validation';
+import {
+  NotificationTypeFields,
+  useFormFields,
+} from './NotificationTypeFields';
 
 /** What the producer wanted to change in place, carried over into the new version. */
 export interface VersionChanges {
@@ -48,14 +52,13 @@ export const NewVersionDialog = ({
   onSaved,
 }: NewVersionDialogProps) => {
   const api = useApi(bromApiRef);
-  const [form, setForm] = useState({
+  const { form, update, fieldErrors, setFieldErrors } = useFormFields({
     name: nextVersionName(type.name),
     routingKeyPattern: changes?.routingKeyPattern ?? type.routingKeyPattern,
     visibility: changes?.visibility ?? type.visibility,
     description: changes?.description ?? type.description,
     date: dateInputDaysAhead(90),
   });
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
 
   const [{ loading, error }, submit] = useAsyncFn(async () => {
     const parsed = createNotificationTypeVersionRequestSchema.safeParse({
@@ -78,17 +81,6 @@ export const NewVersionDialog = ({
     onSaved(created.notificationType);
   }, [api, type, form, onSaved]);
 
-  const field = (name: 'name' | 'routingKeyPattern' | 'description') => ({
-    value: form[name],
-    onChange: (e: { target: { value: string } }) => {
-      setForm({ ...form, [name]: e.target.value });
-      setFieldErrors({ ...fieldErrors, [name]: undefined });
-    },
-    error: Boolean(fieldErrors[name]),
-    fullWidth: true,
-    margin: 'normal' as const,
-  });
-
   const titleId = useId();
   return (
     <Dialog
@@ -106,58 +98,24 @@ export const NewVersionDialog = ({
           subscribers are told and keep receiving it until the sunset date, when
           their subscriptions end.
         </DialogContentText>
-        <TextField
-          {...field('name')}
-          id="brom-version-name"
-          label="Name of the new version"
-          helperText={
-            fieldErrors.name ?? 'Lower-case letters, digits and dashes'
-          }
-        />
-        <TextField
-          {...field('routingKeyPattern')}
-          id="brom-version-routing-key"
-          label="Routing-key pattern"
-          helperText={
-            fieldErrors.routingKeyPattern ??
-            'It may overlap the type it replaces, not the producer’s other types'
-          }
-        />
-        <TextField
-          select
-          SelectProps={{ native: true }}
-          id="brom-version-visibility"
-          label="Visibility"
-          value={form.visibility}
-          onChange={e =>
-            setForm({
-              ...form,
-              visibility: e.target.value as NotificationType['visibility'],
-            })
-          }
-          fullWidth
-          margin="normal"
-        >
-          <option value="public">Public</option>
-          <option value="private">Private</option>
-        </TextField>
-        <TextField
-          {...field('description')}
-          id="brom-version-description"
-          label="Description"
-          helperText={fieldErrors.description}
-          multiline
-          rows={2}
+        <NotificationTypeFields
+          idPrefix="brom-version"
+          values={form}
+          errors={fieldErrors}
+          onChange={update}
+          name={{
+            label: 'Name of the new version',
+            help: 'Lower-case letters, digits and dashes',
+          }}
+          routingKeyPatternHelp="It may overlap the type it replaces, not the producer’s other types"
+          descriptionRows={2}
         />
         <TextField
           id="brom-version-sunset"
           label={`Sunset date of ${type.name}`}
           type="date"
           value={form.date}
-          onChange={e => {
-            setForm({ ...form, date: e.target.value });
-            setFieldErrors({ ...fieldErrors, sunsetAt: undefined });
-          }}
+          onChange={e => update('date', e.target.value, 'sunsetAt')}
           error={Boolean(fieldErrors.sunsetAt)}
           helperText={
             fieldErrors.sunsetAt

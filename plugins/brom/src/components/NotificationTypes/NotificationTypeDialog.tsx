@@ -12,13 +12,16 @@ import {
   NotificationType,
   updateNotificationTypeRequestSchema,
 } from '@internal/plugin-brom-common';
-import { useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { bromApiRef } from '../../api/BromApi';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { describeError, statusCodeOf } from '../common/errors';
 import { VersionChanges } from './NewVersionDialog';
-import { FieldErrors, fieldErrorsOf } from '../common/validation';
+import { fieldErrorsOf } from '../common/validation';
+import {
+  NotificationTypeFields,
+  useFormFields,
+} from './NotificationTypeFields';
 import { focusOnOpen } from '../common/focusOnOpen';
 
 export interface NotificationTypeDialogProps {
@@ -59,7 +62,7 @@ export const NotificationTypeDialog = ({
   onNewVersion,
 }: NotificationTypeDialogProps) => {
   const api = useApi(bromApiRef);
-  const [form, setForm] = useState({
+  const { form, update, fieldErrors, setFieldErrors } = useFormFields({
     name: existing?.name ?? '',
     routingKeyPattern: existing?.routingKeyPattern ?? '',
     description: existing?.description ?? '',
@@ -69,7 +72,6 @@ export const NotificationTypeDialog = ({
       ? JSON.stringify(existing.payloadSchema, null, 2)
       : '',
   });
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
 
   const [{ loading, error }, submit] = useAsyncFn(async () => {
     const payload = parsePayloadSchema(form.payloadSchema);
@@ -107,19 +109,6 @@ export const NotificationTypeDialog = ({
     onSaved(saved);
   }, [api, application, existing, form, onSaved]);
 
-  const field = (
-    name: 'name' | 'routingKeyPattern' | 'description' | 'payloadSchema',
-  ) => ({
-    value: form[name],
-    onChange: (e: { target: { value: string } }) => {
-      setForm({ ...form, [name]: e.target.value });
-      setFieldErrors({ ...fieldErrors, [name]: undefined });
-    },
-    error: Boolean(fieldErrors[name]),
-    fullWidth: true,
-    margin: 'normal' as const,
-  });
-
   const titleId = 'brom-notification-type-title';
   return (
     <Dialog
@@ -135,73 +124,37 @@ export const NotificationTypeDialog = ({
           : 'Add notification type'}
       </DialogTitle>
       <DialogContent>
-        <TextField
-          {...field('name')}
-          id="brom-type-name"
-          label="Name"
-          inputRef={existing ? undefined : focusOnOpen}
-          disabled={Boolean(existing)}
-          helperText={
-            fieldErrors.name ??
-            'Lower-case letters, digits and dashes, e.g. order-created'
-          }
+        <NotificationTypeFields
+          idPrefix="brom-type"
+          values={form}
+          errors={fieldErrors}
+          onChange={update}
+          name={{
+            label: 'Name',
+            help: 'Lower-case letters, digits and dashes, e.g. order-created',
+            disabled: Boolean(existing),
+            inputRef: existing ? undefined : focusOnOpen,
+          }}
+          routingKeyPatternHelp="Dotted words; * is one word (such as an id), # any number of words at the end, e.g. order.*.created"
+          descriptionHelp="When it is published and what it carries"
+          descriptionRows={3}
         />
-        <TextField
-          {...field('routingKeyPattern')}
-          id="brom-type-routing-key"
-          label="Routing-key pattern"
-          helperText={
-            fieldErrors.routingKeyPattern ??
-            'Dotted words; * is one word (such as an id), # any number of words at the end, e.g. order.*.created'
-          }
-        />
-        <TextField
-          {...field('description')}
-          id="brom-type-description"
-          label="Description"
-          helperText={
-            fieldErrors.description ??
-            'When it is published and what it carries'
-          }
-          multiline
-          rows={3}
-        />
-        <TextField
-          select
-          SelectProps={{ native: true }}
-          id="brom-type-visibility"
-          label="Visibility"
-          value={form.visibility}
-          onChange={e =>
-            setForm({
-              ...form,
-              visibility: e.target.value as NotificationType['visibility'],
-            })
-          }
-          helperText={
-            fieldErrors.visibility ??
-            'Private types are visible to your own group only'
-          }
-          fullWidth
-          margin="normal"
-        >
-          <option value="public">Public</option>
-          <option value="private">Private</option>
-        </TextField>
         <FormControlLabel
           control={
             <Checkbox
               checked={form.requiresApproval}
-              onChange={e =>
-                setForm({ ...form, requiresApproval: e.target.checked })
-              }
+              onChange={e => update('requiresApproval', e.target.checked)}
               color="primary"
             />
           }
           label="Subscriptions need approval"
         />
         <TextField
-          {...field('payloadSchema')}
+          value={form.payloadSchema}
+          onChange={e => update('payloadSchema', e.target.value)}
+          error={Boolean(fieldErrors.payloadSchema)}
+          fullWidth
+          margin="normal"
           id="brom-type-payload-schema"
           label="Payload JSON Schema (optional)"
           helperText={
