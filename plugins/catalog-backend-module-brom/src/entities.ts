@@ -176,14 +176,18 @@ export function entitiesFromExport(
     entities.push(api);
   }
 
+  // Grouped once, so that the components cost the size of the export, not applications ×
+  // (types + subscriptions).
+  const provided = groupBy(data.notificationTypes, t => t.application, apiRef);
+  const consumed = groupBy(
+    data.subscriptions,
+    s => s.consumer,
+    s => apiRef({ application: s.producer, name: s.notificationType }),
+  );
   for (const app of data.applications) {
     if (app.entityRef) continue;
-    const provides = data.notificationTypes
-      .filter(t => t.application === app.name)
-      .map(apiRef);
-    const consumes = data.subscriptions
-      .filter(s => s.consumer === app.name)
-      .map(s => apiRef({ application: s.producer, name: s.notificationType }));
+    const provides = provided.get(app.name) ?? [];
+    const consumes = consumed.get(app.name) ?? [];
     const component: ComponentEntity = {
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Component',
@@ -207,4 +211,18 @@ export function entitiesFromExport(
     entities.push(component);
   }
   return entities;
+}
+
+function groupBy<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  value: (item: T) => string,
+): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group) group.push(value(item));
+    else groups.set(key(item), [value(item)]);
+  }
+  return groups;
 }
