@@ -1,6 +1,7 @@
 import {
   AuthzSnapshotDeltaGapError,
   applyAuthzSnapshotDelta,
+  applyAuthzSnapshotDeltaWithChange,
   authzSnapshotDeltaBody,
   authzSnapshotEntries,
   isAuthzSnapshotDelta,
@@ -80,6 +81,31 @@ describe('snapshot deltas', () => {
     const applied = applyAuthzSnapshotDelta(from, body);
     expect(applied).toEqual(to);
     expect(from).toEqual(snapshot(7));
+  });
+
+  it('says what a delta changed, with the entries of the validated snapshot it made', () => {
+    const from = snapshot(7);
+    const added = { name: 'audit', write: [], read: ['brom.audit'], topicWrite: [] };
+    const body = {
+      ...delta(from, snapshot(8)),
+      applications: {
+        // billing is removed and put again (a put wins), audit is new, ghost was never held.
+        put: [{ ...from.applications[1], read: ['brom.billing'] }, added],
+        remove: ['billing', 'ghost'],
+      },
+      credentials: { put: [], remove: ['orders-1'] },
+    };
+    const { snapshot: made, change } = applyAuthzSnapshotDeltaWithChange(from, body);
+    expect(made).toEqual(applyAuthzSnapshotDelta(from, body));
+    expect(change).toEqual({
+      from: 7,
+      applications: { put: [{ ...from.applications[1], read: ['brom.billing'] }, added], remove: [] },
+      credentials: { put: [], remove: ['orders-1'] },
+    });
+    for (const entry of change.applications.put) {
+      expect(made.applications).toContain(entry);
+      expect(body.applications.put).not.toContain(entry);
+    }
   });
 
   it('refuses a delta for another version or epoch as a gap', () => {

@@ -153,6 +153,15 @@ describe('snapshot feed', () => {
     await waitFor(() => sidecar!.version === 2, 'version 2');
     expect(await producerAllowed(sidecar)).toBe(false);
     expect(lines.some(l => l.includes('Snapshot delta applied'))).toBe(true);
+    // The delta's change updated the index; the first snapshot was compiled whole.
+    const serving = lines
+      .map(l => JSON.parse(l))
+      .filter(l => l.msg === 'Serving snapshot')
+      .map(l => [l.version, l.compiled]);
+    expect(serving).toEqual([
+      [1, 'whole'],
+      [2, 'change'],
+    ]);
     // The disk copy is the whole snapshot the delta made.
     await sidecar.flush();
     expect(JSON.parse(await fs.readFile(snapshotPath, 'utf8'))).toEqual(v2);
