@@ -399,7 +399,8 @@ describe('AuthzIndex.apply', () => {
     expect(updates).toBe(125);
     // The grid is not all denials: the comparison covers granted access too.
     expect(allowed).toBeGreaterThan(1_000);
-  });
+    // A bound for a loaded 2-core machine; the work is a few million in-memory decisions.
+  }, 120_000);
 
   describe('targeted changes', () => {
     const v1 = makeSnapshot(1, { epoch: 'db-1' });
