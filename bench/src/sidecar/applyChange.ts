@@ -201,7 +201,9 @@ async function main(): Promise<void> {
       updated.credentials.size !== heldIndex.credentials.size ||
       updated.changesSinceCompile !== 1
     ) {
-      throw new Error(`Benchmark bug: approval ${p.probe.join(' ')} not applied`);
+      throw new Error(
+        `Benchmark bug: approval ${p.probe.join(' ')} not applied`,
+      );
     }
   }
 
@@ -217,7 +219,9 @@ async function main(): Promise<void> {
       deltaBytes,
     )} bytes (2 applications put); ${options.rounds} rounds × ${
       options.changes
-    } changes; Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()
+    } changes; Node ${process.version}, ${
+      cpus().length
+    } CPUs, load average ${loadavg()
       .map(l => l.toFixed(2))
       .join(' / ')}`,
   );
@@ -283,15 +287,17 @@ async function main(): Promise<void> {
       0,
     )}× less time than a full compile (medians); per-round ratios ${perRound
       .get(variants[1].name)!
-      .map((c, i) =>
-        (c / perRound.get(variants[0].name)![i]).toFixed(0),
-      )
+      .map((c, i) => (c / perRound.get(variants[0].name)![i]).toFixed(0))
       .join(', ')}.`,
   );
   if (options.json) {
     await writeFile(
       options.json,
-      JSON.stringify({ options, figures, perRound: Object.fromEntries(perRound) }, null, 2),
+      JSON.stringify(
+        { options, figures, perRound: Object.fromEntries(perRound) },
+        null,
+        2,
+      ),
     );
   }
 }

@@ -8,7 +8,10 @@ import {
 } from './delta';
 import { AuthzSnapshot, AuthzSnapshotError } from './snapshot';
 
-function snapshot(version: number, change: Partial<AuthzSnapshot> = {}): AuthzSnapshot {
+function snapshot(
+  version: number,
+  change: Partial<AuthzSnapshot> = {},
+): AuthzSnapshot {
   return {
     format: 1,
     version,
@@ -36,9 +39,16 @@ function snapshot(version: number, change: Partial<AuthzSnapshot> = {}): AuthzSn
         name: 'orders',
         write: ['brom.orders'],
         read: [],
-        topicWrite: [{ exchange: 'brom.orders', routingKeyPatterns: ['order.*.created'] }],
+        topicWrite: [
+          { exchange: 'brom.orders', routingKeyPatterns: ['order.*.created'] },
+        ],
       },
-      { name: 'billing', write: [], read: ['brom.billing', 'brom.billing.dlq'], topicWrite: [] },
+      {
+        name: 'billing',
+        write: [],
+        read: ['brom.billing', 'brom.billing.dlq'],
+        topicWrite: [],
+      },
     ],
     ...change,
   };
@@ -62,7 +72,10 @@ describe('snapshot deltas', () => {
         {
           ...from.applications[0],
           topicWrite: [
-            { exchange: 'brom.orders', routingKeyPatterns: ['order.*.created', 'order.#'] },
+            {
+              exchange: 'brom.orders',
+              routingKeyPatterns: ['order.*.created', 'order.#'],
+            },
           ],
         },
         from.applications[1],
@@ -75,7 +88,10 @@ describe('snapshot deltas', () => {
     expect(body).toMatchObject({
       from: 7,
       version: 9,
-      applications: { put: [to.applications[0], to.applications[2]], remove: [] },
+      applications: {
+        put: [to.applications[0], to.applications[2]],
+        remove: [],
+      },
       credentials: { put: [], remove: ['billing-1'] },
     });
     const applied = applyAuthzSnapshotDelta(from, body);
@@ -85,7 +101,12 @@ describe('snapshot deltas', () => {
 
   it('says what a delta changed, with the entries of the validated snapshot it made', () => {
     const from = snapshot(7);
-    const added = { name: 'audit', write: [], read: ['brom.audit'], topicWrite: [] };
+    const added = {
+      name: 'audit',
+      write: [],
+      read: ['brom.audit'],
+      topicWrite: [],
+    };
     const body = {
       ...delta(from, snapshot(8)),
       applications: {
@@ -95,11 +116,17 @@ describe('snapshot deltas', () => {
       },
       credentials: { put: [], remove: ['orders-1'] },
     };
-    const { snapshot: made, change } = applyAuthzSnapshotDeltaWithChange(from, body);
+    const { snapshot: made, change } = applyAuthzSnapshotDeltaWithChange(
+      from,
+      body,
+    );
     expect(made).toEqual(applyAuthzSnapshotDelta(from, body));
     expect(change).toEqual({
       from: 7,
-      applications: { put: [{ ...from.applications[1], read: ['brom.billing'] }, added], remove: [] },
+      applications: {
+        put: [{ ...from.applications[1], read: ['brom.billing'] }, added],
+        remove: [],
+      },
       credentials: { put: [], remove: ['orders-1'] },
     });
     for (const entry of change.applications.put) {
@@ -110,19 +137,30 @@ describe('snapshot deltas', () => {
 
   it('refuses a delta for another version or epoch as a gap', () => {
     const body = delta(snapshot(7), snapshot(8));
-    expect(() => applyAuthzSnapshotDelta(snapshot(6), body)).toThrow(AuthzSnapshotDeltaGapError);
-    expect(() => applyAuthzSnapshotDelta(snapshot(7, { epoch: 'db-2' }), body)).toThrow(
+    expect(() => applyAuthzSnapshotDelta(snapshot(6), body)).toThrow(
       AuthzSnapshotDeltaGapError,
     );
+    expect(() =>
+      applyAuthzSnapshotDelta(snapshot(7, { epoch: 'db-2' }), body),
+    ).toThrow(AuthzSnapshotDeltaGapError);
   });
 
   it('refuses a delta whose result would not be a valid snapshot', () => {
     const from = snapshot(7);
-    const orphan = { ...delta(from, snapshot(8)), applications: { put: [], remove: ['billing'] } };
-    expect(() => applyAuthzSnapshotDelta(from, orphan)).toThrow(/names no application/);
+    const orphan = {
+      ...delta(from, snapshot(8)),
+      applications: { put: [], remove: ['billing'] },
+    };
+    expect(() => applyAuthzSnapshotDelta(from, orphan)).toThrow(
+      /names no application/,
+    );
     const unknown = { ...delta(from, snapshot(8)), grants: [] };
-    expect(() => applyAuthzSnapshotDelta(from, unknown)).toThrow(AuthzSnapshotError);
+    expect(() => applyAuthzSnapshotDelta(from, unknown)).toThrow(
+      AuthzSnapshotError,
+    );
     const malformed = { ...delta(from, snapshot(8)), credentials: { put: {} } };
-    expect(() => applyAuthzSnapshotDelta(from, malformed)).toThrow(AuthzSnapshotError);
+    expect(() => applyAuthzSnapshotDelta(from, malformed)).toThrow(
+      AuthzSnapshotError,
+    );
   });
 });

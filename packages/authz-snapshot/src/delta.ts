@@ -54,7 +54,10 @@ const DELTA_KEYS = [
   'credentials',
 ];
 
-function part(value: unknown, path: string): { put: unknown[]; remove: unknown[] } {
+function part(
+  value: unknown,
+  path: string,
+): { put: unknown[]; remove: unknown[] } {
   if (
     typeof value !== 'object' ||
     value === null ||
@@ -62,7 +65,10 @@ function part(value: unknown, path: string): { put: unknown[]; remove: unknown[]
     !Array.isArray((value as { remove?: unknown }).remove) ||
     Object.keys(value).some(k => k !== 'put' && k !== 'remove')
   ) {
-    throw new AuthzSnapshotError(path, 'expected { put: [...], remove: [...] }');
+    throw new AuthzSnapshotError(
+      path,
+      'expected { put: [...], remove: [...] }',
+    );
   }
   return value as { put: unknown[]; remove: unknown[] };
 }
@@ -85,7 +91,10 @@ export interface AuthzSnapshotChange {
  * is not for `held` (then the sidecar asks for the whole snapshot), AuthzSnapshotError when it
  * is malformed or its result is not a valid snapshot. `held` is left as it was.
  */
-export function applyAuthzSnapshotDelta(held: AuthzSnapshot, input: unknown): AuthzSnapshot {
+export function applyAuthzSnapshotDelta(
+  held: AuthzSnapshot,
+  input: unknown,
+): AuthzSnapshot {
   return applyAuthzSnapshotDeltaWithChange(held, input).snapshot;
 }
 
@@ -107,11 +116,18 @@ export function applyAuthzSnapshotDeltaWithChange(
     }
   }
   if (record.format !== AUTHZ_SNAPSHOT_FORMAT) {
-    throw new AuthzSnapshotError('$.format', `expected ${AUTHZ_SNAPSHOT_FORMAT}`);
+    throw new AuthzSnapshotError(
+      '$.format',
+      `expected ${AUTHZ_SNAPSHOT_FORMAT}`,
+    );
   }
   if (record.from !== held.version || record.epoch !== held.epoch) {
     throw new AuthzSnapshotDeltaGapError(
-      `delta from version ${String(record.from)} of epoch ${String(record.epoch)} does not apply to the held version ${held.version} of epoch ${String(held.epoch)}`,
+      `delta from version ${String(record.from)} of epoch ${String(
+        record.epoch,
+      )} does not apply to the held version ${held.version} of epoch ${String(
+        held.epoch,
+      )}`,
     );
   }
   const applications = part(record.applications, '$.applications');
@@ -190,12 +206,18 @@ export interface AuthzSnapshotEntries {
   credentials: Map<string, string>;
 }
 
-export function authzSnapshotEntries(snapshot: AuthzSnapshot): AuthzSnapshotEntries {
+export function authzSnapshotEntries(
+  snapshot: AuthzSnapshot,
+): AuthzSnapshotEntries {
   return {
     version: snapshot.version,
     epoch: snapshot.epoch,
-    applications: new Map(snapshot.applications.map(a => [a.name, JSON.stringify(a)])),
-    credentials: new Map(snapshot.credentials.map(c => [c.username, JSON.stringify(c)])),
+    applications: new Map(
+      snapshot.applications.map(a => [a.name, JSON.stringify(a)]),
+    ),
+    credentials: new Map(
+      snapshot.credentials.map(c => [c.username, JSON.stringify(c)]),
+    ),
   };
 }
 

@@ -233,7 +233,10 @@ export class SnapshotFeed {
     );
     return new SnapshotFeed({
       targets,
-      token: typeof options.token === 'string' ? constant(options.token) : options.token,
+      token:
+        typeof options.token === 'string'
+          ? constant(options.token)
+          : options.token,
       backoff: options.backoff,
       heldVersion: options.heldVersion,
       heldEpoch: options.heldEpoch ?? (() => undefined),

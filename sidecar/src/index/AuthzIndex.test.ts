@@ -241,9 +241,7 @@ class RandomPolicy {
       } else if (roll < 0.22 && s.applications.length > 0) {
         // An application removed, with its credentials.
         const [gone] = s.applications.splice(appAt(), 1);
-        s.credentials = s.credentials.filter(
-          c => c.application !== gone.name,
-        );
+        s.credentials = s.credentials.filter(c => c.application !== gone.name);
       } else if (roll < 0.34 && s.applications.length > 0) {
         // An approval or revocation: a pattern added or removed.
         const i = appAt();
@@ -254,12 +252,7 @@ class RandomPolicy {
           t.routingKeyPatterns =
             this.random() < 0.5 && t.routingKeyPatterns.length > 0
               ? t.routingKeyPatterns.slice(1)
-              : [
-                  ...new Set([
-                    ...t.routingKeyPatterns,
-                    this.#pick(PATTERNS),
-                  ]),
-                ];
+              : [...new Set([...t.routingKeyPatterns, this.#pick(PATTERNS)])];
         } else {
           const exchange = this.#pick(EXCHANGES);
           if (!topicWrite.some(t => t.exchange === exchange)) {
@@ -420,8 +413,11 @@ describe('AuthzIndex.apply', () => {
       ).toEqual([]);
       return { index, snapshot, decider: deciderFor(index) };
     };
-    const publishes = (d: AuthzDecider, key: string, exchange = 'brom.orders') =>
-      d.topic('orders-1', VHOST, 'topic', exchange, 'write', key);
+    const publishes = (
+      d: AuthzDecider,
+      key: string,
+      exchange = 'brom.orders',
+    ) => d.topic('orders-1', VHOST, 'topic', exchange, 'write', key);
 
     it('removes an application and its credentials, and shares everything else', () => {
       const v2 = makeSnapshot(2, {
@@ -450,7 +446,10 @@ describe('AuthzIndex.apply', () => {
         username: 'orders-2',
         application: 'orders',
         salt: '0123456789abcdef0123456789abcdef',
-        hash: hashSecret('0123456789abcdef0123456789abcdef', 'orders-second-secret'),
+        hash: hashSecret(
+          '0123456789abcdef0123456789abcdef',
+          'orders-second-secret',
+        ),
         expiresAt: null,
       };
       const v2 = makeSnapshot(2, {
@@ -463,7 +462,13 @@ describe('AuthzIndex.apply', () => {
         true,
       );
       expect(
-        overlap.decider.resource('orders-2', VHOST, 'exchange', 'brom.orders', 'write'),
+        overlap.decider.resource(
+          'orders-2',
+          VHOST,
+          'exchange',
+          'brom.orders',
+          'write',
+        ),
       ).toBe(true);
       // The new credential's application is the old one's very entry: nothing recompiled.
       expect(overlap.index.credentials.get('orders-2')!.application).toBe(
@@ -499,7 +504,11 @@ describe('AuthzIndex.apply', () => {
       const v2 = makeSnapshot(2, {
         epoch: 'db-1',
         credentials: v1.credentials,
-        applications: withPattern(['order.*.created', 'audit.#', 'invoice.paid']),
+        applications: withPattern([
+          'order.*.created',
+          'audit.#',
+          'invoice.paid',
+        ]),
       });
       const added = step(index1, v1, v2);
       expect(publishes(added.decider, 'invoice.paid')).toBe(true);
@@ -545,11 +554,16 @@ describe('AuthzIndex.apply', () => {
       expect(writes('brom.orders')).toBe(false);
       expect(writes('brom.orders-v2')).toBe(true);
       expect(publishes(decider, 'order.1.created', 'brom.orders')).toBe(false);
-      expect(publishes(decider, 'order.1.created', 'brom.orders-v2')).toBe(true);
+      expect(publishes(decider, 'order.1.created', 'brom.orders-v2')).toBe(
+        true,
+      );
     });
 
     it('refuses a change made from another version or epoch', () => {
-      const { snapshot, change } = viaDelta(v1, makeSnapshot(2, { epoch: 'db-1' }));
+      const { snapshot, change } = viaDelta(
+        v1,
+        makeSnapshot(2, { epoch: 'db-1' }),
+      );
       expect(() =>
         index1.apply({ snapshot, change: { ...change, from: 0 } }),
       ).toThrow(/does not apply to the index of version 1/);

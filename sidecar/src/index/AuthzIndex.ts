@@ -168,7 +168,12 @@ function compileCredentials(
       continue;
     }
     secrets.write(credential.salt, secretOffset, SALT_BYTES, 'hex');
-    secrets.write(credential.hash, secretOffset + SALT_BYTES, HASH_BYTES, 'hex');
+    secrets.write(
+      credential.hash,
+      secretOffset + SALT_BYTES,
+      HASH_BYTES,
+      'hex',
+    );
     add(
       compiledCredential(
         credential.username,
@@ -226,7 +231,9 @@ export class AuthzIndex {
     this.vhost = snapshot.vhost;
     this.credentials = options.credentials;
     this.ignoredReservedNames =
-      options.reserved.size === 0 ? NO_NAMES : [...options.reserved.values()].flat();
+      options.reserved.size === 0
+        ? NO_NAMES
+        : [...options.reserved.values()].flat();
     this.changesSinceCompile = options.changesSinceCompile;
     this.#applications = options.applications;
     this.#usernames = options.usernames;
@@ -291,9 +298,9 @@ export class AuthzIndex {
       throw new Error(
         `A change from version ${change.from} of epoch ${String(
           snapshot.epoch,
-        )} does not apply to the index of version ${this.version} of epoch ${String(
-          this.epoch,
-        )}`,
+        )} does not apply to the index of version ${
+          this.version
+        } of epoch ${String(this.epoch)}`,
       );
     }
     const applications = new Map(this.#applications);
