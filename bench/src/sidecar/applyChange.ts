@@ -168,8 +168,8 @@ async function main(): Promise<void> {
       held,
       JSON.parse(body),
     );
-    const producer = change.applications.put.find(
-      a => a.topicWrite.length > 0,
+    const producer = change.applications.put.find(a =>
+      a.topicWrite[0]?.routingKeyPatterns.includes(`approved-${n}.*.created`),
     )!;
     prepared.push({
       snapshot,
