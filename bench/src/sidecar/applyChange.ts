@@ -10,7 +10,10 @@
  * round's figure is the median time of its operations, and the figures are the median of the
  * rounds with min–max (src/stats.ts).
  *
- *   cd bench && node --require @backstage/cli/config/nodeTransform.cjs src/sidecar/applyChange.ts
+ *   cd bench && node --expose-gc --require @backstage/cli/config/nodeTransform.cjs src/sidecar/applyChange.ts
+ *
+ * (--expose-gc lets it collect before each batch of operations, so no batch pays for the garbage
+ * of the one before it; without it the figures carry that noise.)
  *
  * Options: --rounds N (7), --shape realistic|large (realistic: 1,000 applications; large:
  * 10,000), --changes N (distinct approvals applied in turn, 40), --json FILE.
@@ -147,6 +150,7 @@ function fmt(s: Spread): string {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  const collect = (globalThis as { gc?: () => void }).gc;
   const shape: SnapshotShape =
     options.shape === 'large' ? LARGE_SHAPE : REALISTIC_SHAPE;
   const policy = buildPolicy(shape, { version: 1 });
@@ -219,9 +223,9 @@ async function main(): Promise<void> {
       deltaBytes,
     )} bytes (2 applications put); ${options.rounds} rounds × ${
       options.changes
-    } changes; Node ${process.version}, ${
-      cpus().length
-    } CPUs, load average ${loadavg()
+    } changes${collect ? ', collected before each batch' : ''}; Node ${
+      process.version
+    }, ${cpus().length} CPUs, load average ${loadavg()
       .map(l => l.toFixed(2))
       .join(' / ')}`,
   );
@@ -259,6 +263,8 @@ async function main(): Promise<void> {
   for (let round = 0; round < options.rounds; round++) {
     for (let k = 0; k < variants.length; k++) {
       const variant = variants[(round + k) % variants.length];
+      // With --expose-gc, no batch pays for the garbage of the one before it; its own counts.
+      collect?.();
       const times = prepared.map(p => timeOne(() => variant.run(p)));
       perRound.get(variant.name)!.push(spread(times).median);
     }
