@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { AuthzSnapshot } from '@internal/brom-authz-snapshot';
+import {
+  AuthzSnapshot,
+  AuthzSnapshotChange,
+} from '@internal/brom-authz-snapshot';
 import { SidecarConfig, SidecarConfigError, readSidecarConfig } from './config';
 import { Backoff, exponentialBackoff } from './feed/backoff';
 import { FeedTimers, SnapshotFeed } from './feed/SnapshotFeed';
@@ -84,8 +87,20 @@ export async function startSidecar(
   let draining = false;
   let pendingSave: Promise<void> = Promise.resolve();
 
-  const install = (snapshot: AuthzSnapshot, from: SnapshotSource) => {
-    const index = AuthzIndex.compile({ snapshot });
+  const install = (
+    snapshot: AuthzSnapshot,
+    from: SnapshotSource,
+    change?: AuthzSnapshotChange,
+  ) => {
+    // A delta's change updates the index it was made from; anything else is compiled whole.
+    const held = decider.index;
+    const index =
+      change !== undefined &&
+      held !== undefined &&
+      held.version === change.from &&
+      held.epoch === snapshot.epoch
+        ? held.apply({ snapshot, change })
+        : AuthzIndex.compile({ snapshot });
     decider.swap(index);
     source = from;
     metrics.recordSnapshotLoaded(from, index.version, index.generatedAtMs);
@@ -103,6 +118,7 @@ export async function startSidecar(
       version: index.version,
       source: from,
       credentials: index.credentials.size,
+      compiled: index.changesSinceCompile === 0 ? 'whole' : 'change',
       generatedAt: snapshot.generatedAt,
     });
   };
@@ -145,8 +161,8 @@ export async function startSidecar(
       }),
     heldVersion: () => decider.index?.version,
     heldEpoch: () => decider.index?.epoch,
-    accept: (snapshot, bytes) => {
-      install(snapshot, 'feed');
+    accept: (snapshot, bytes, change) => {
+      install(snapshot, 'feed', change);
       pendingSave = store.save(bytes);
     },
     metrics,

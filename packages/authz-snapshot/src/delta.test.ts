@@ -1,13 +1,17 @@
 import {
   AuthzSnapshotDeltaGapError,
   applyAuthzSnapshotDelta,
+  applyAuthzSnapshotDeltaWithChange,
   authzSnapshotDeltaBody,
   authzSnapshotEntries,
   isAuthzSnapshotDelta,
 } from './delta';
 import { AuthzSnapshot, AuthzSnapshotError } from './snapshot';
 
-function snapshot(version: number, change: Partial<AuthzSnapshot> = {}): AuthzSnapshot {
+function snapshot(
+  version: number,
+  change: Partial<AuthzSnapshot> = {},
+): AuthzSnapshot {
   return {
     format: 1,
     version,
@@ -35,9 +39,16 @@ function snapshot(version: number, change: Partial<AuthzSnapshot> = {}): AuthzSn
         name: 'orders',
         write: ['brom.orders'],
         read: [],
-        topicWrite: [{ exchange: 'brom.orders', routingKeyPatterns: ['order.*.created'] }],
+        topicWrite: [
+          { exchange: 'brom.orders', routingKeyPatterns: ['order.*.created'] },
+        ],
       },
-      { name: 'billing', write: [], read: ['brom.billing', 'brom.billing.dlq'], topicWrite: [] },
+      {
+        name: 'billing',
+        write: [],
+        read: ['brom.billing', 'brom.billing.dlq'],
+        topicWrite: [],
+      },
     ],
     ...change,
   };
@@ -61,7 +72,10 @@ describe('snapshot deltas', () => {
         {
           ...from.applications[0],
           topicWrite: [
-            { exchange: 'brom.orders', routingKeyPatterns: ['order.*.created', 'order.#'] },
+            {
+              exchange: 'brom.orders',
+              routingKeyPatterns: ['order.*.created', 'order.#'],
+            },
           ],
         },
         from.applications[1],
@@ -74,7 +88,10 @@ describe('snapshot deltas', () => {
     expect(body).toMatchObject({
       from: 7,
       version: 9,
-      applications: { put: [to.applications[0], to.applications[2]], remove: [] },
+      applications: {
+        put: [to.applications[0], to.applications[2]],
+        remove: [],
+      },
       credentials: { put: [], remove: ['billing-1'] },
     });
     const applied = applyAuthzSnapshotDelta(from, body);
@@ -82,21 +99,68 @@ describe('snapshot deltas', () => {
     expect(from).toEqual(snapshot(7));
   });
 
+  it('says what a delta changed, with the entries of the validated snapshot it made', () => {
+    const from = snapshot(7);
+    const added = {
+      name: 'audit',
+      write: [],
+      read: ['brom.audit'],
+      topicWrite: [],
+    };
+    const body = {
+      ...delta(from, snapshot(8)),
+      applications: {
+        // billing is removed and put again (a put wins), audit is new, ghost was never held.
+        put: [{ ...from.applications[1], read: ['brom.billing'] }, added],
+        remove: ['billing', 'ghost'],
+      },
+      credentials: { put: [], remove: ['orders-1'] },
+    };
+    const { snapshot: made, change } = applyAuthzSnapshotDeltaWithChange(
+      from,
+      body,
+    );
+    expect(made).toEqual(applyAuthzSnapshotDelta(from, body));
+    expect(change).toEqual({
+      from: 7,
+      applications: {
+        put: [{ ...from.applications[1], read: ['brom.billing'] }, added],
+        remove: [],
+      },
+      credentials: { put: [], remove: ['orders-1'] },
+    });
+    for (const entry of change.applications.put) {
+      expect(made.applications).toContain(entry);
+      expect(body.applications.put).not.toContain(entry);
+    }
+  });
+
   it('refuses a delta for another version or epoch as a gap', () => {
     const body = delta(snapshot(7), snapshot(8));
-    expect(() => applyAuthzSnapshotDelta(snapshot(6), body)).toThrow(AuthzSnapshotDeltaGapError);
-    expect(() => applyAuthzSnapshotDelta(snapshot(7, { epoch: 'db-2' }), body)).toThrow(
+    expect(() => applyAuthzSnapshotDelta(snapshot(6), body)).toThrow(
       AuthzSnapshotDeltaGapError,
     );
+    expect(() =>
+      applyAuthzSnapshotDelta(snapshot(7, { epoch: 'db-2' }), body),
+    ).toThrow(AuthzSnapshotDeltaGapError);
   });
 
   it('refuses a delta whose result would not be a valid snapshot', () => {
     const from = snapshot(7);
-    const orphan = { ...delta(from, snapshot(8)), applications: { put: [], remove: ['billing'] } };
-    expect(() => applyAuthzSnapshotDelta(from, orphan)).toThrow(/names no application/);
+    const orphan = {
+      ...delta(from, snapshot(8)),
+      applications: { put: [], remove: ['billing'] },
+    };
+    expect(() => applyAuthzSnapshotDelta(from, orphan)).toThrow(
+      /names no application/,
+    );
     const unknown = { ...delta(from, snapshot(8)), grants: [] };
-    expect(() => applyAuthzSnapshotDelta(from, unknown)).toThrow(AuthzSnapshotError);
+    expect(() => applyAuthzSnapshotDelta(from, unknown)).toThrow(
+      AuthzSnapshotError,
+    );
     const malformed = { ...delta(from, snapshot(8)), credentials: { put: {} } };
-    expect(() => applyAuthzSnapshotDelta(from, malformed)).toThrow(AuthzSnapshotError);
+    expect(() => applyAuthzSnapshotDelta(from, malformed)).toThrow(
+      AuthzSnapshotError,
+    );
   });
 });

@@ -54,7 +54,10 @@ const DELTA_KEYS = [
   'credentials',
 ];
 
-function part(value: unknown, path: string): { put: unknown[]; remove: unknown[] } {
+function part(
+  value: unknown,
+  path: string,
+): { put: unknown[]; remove: unknown[] } {
   if (
     typeof value !== 'object' ||
     value === null ||
@@ -62,9 +65,24 @@ function part(value: unknown, path: string): { put: unknown[]; remove: unknown[]
     !Array.isArray((value as { remove?: unknown }).remove) ||
     Object.keys(value).some(k => k !== 'put' && k !== 'remove')
   ) {
-    throw new AuthzSnapshotError(path, 'expected { put: [...], remove: [...] }');
+    throw new AuthzSnapshotError(
+      path,
+      'expected { put: [...], remove: [...] }',
+    );
   }
   return value as { put: unknown[]; remove: unknown[] };
+}
+
+/**
+ * What a delta changed, in the terms of the snapshot it made: the entries new or replaced (as
+ * that validated snapshot holds them) and the names held before and gone now. A sidecar updates
+ * its compiled index with it instead of compiling the whole snapshot again.
+ */
+export interface AuthzSnapshotChange {
+  /** The version the delta applied to. */
+  from: number;
+  applications: { put: AuthzApplication[]; remove: string[] };
+  credentials: { put: AuthzCredential[]; remove: string[] };
 }
 
 /**
@@ -73,7 +91,21 @@ function part(value: unknown, path: string): { put: unknown[]; remove: unknown[]
  * is not for `held` (then the sidecar asks for the whole snapshot), AuthzSnapshotError when it
  * is malformed or its result is not a valid snapshot. `held` is left as it was.
  */
-export function applyAuthzSnapshotDelta(held: AuthzSnapshot, input: unknown): AuthzSnapshot {
+export function applyAuthzSnapshotDelta(
+  held: AuthzSnapshot,
+  input: unknown,
+): AuthzSnapshot {
+  return applyAuthzSnapshotDeltaWithChange(held, input).snapshot;
+}
+
+/**
+ * {@link applyAuthzSnapshotDelta}, with what the delta changed. Every entry of `change.put` is
+ * an entry of the returned (validated) snapshot, never an unvalidated one of `input`.
+ */
+export function applyAuthzSnapshotDeltaWithChange(
+  held: AuthzSnapshot,
+  input: unknown,
+): { snapshot: AuthzSnapshot; change: AuthzSnapshotChange } {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new AuthzSnapshotError('$', 'expected an object');
   }
@@ -84,42 +116,83 @@ export function applyAuthzSnapshotDelta(held: AuthzSnapshot, input: unknown): Au
     }
   }
   if (record.format !== AUTHZ_SNAPSHOT_FORMAT) {
-    throw new AuthzSnapshotError('$.format', `expected ${AUTHZ_SNAPSHOT_FORMAT}`);
+    throw new AuthzSnapshotError(
+      '$.format',
+      `expected ${AUTHZ_SNAPSHOT_FORMAT}`,
+    );
   }
   if (record.from !== held.version || record.epoch !== held.epoch) {
     throw new AuthzSnapshotDeltaGapError(
-      `delta from version ${String(record.from)} of epoch ${String(record.epoch)} does not apply to the held version ${held.version} of epoch ${String(held.epoch)}`,
+      `delta from version ${String(record.from)} of epoch ${String(
+        record.epoch,
+      )} does not apply to the held version ${held.version} of epoch ${String(
+        held.epoch,
+      )}`,
     );
   }
   const applications = part(record.applications, '$.applications');
   const credentials = part(record.credentials, '$.credentials');
+  // The merged entries, where the put ones landed in them, and the held names that went.
   const merge = <T extends object>(
     entries: T[],
-    key: (entry: T) => unknown,
+    key: (entry: T) => string,
     change: { put: unknown[]; remove: unknown[] },
-  ): T[] => {
+  ): { merged: T[]; putAt: number[]; removed: string[] } => {
     const gone = new Set(change.remove);
     const put = new Map(change.put.map(entry => [key(entry as T), entry as T]));
     const merged: T[] = [];
+    const putAt: number[] = [];
+    const removed: string[] = [];
     for (const entry of entries) {
       const k = key(entry);
-      if (gone.has(k)) continue;
-      merged.push(put.get(k) ?? entry);
-      put.delete(k);
+      if (gone.has(k)) {
+        if (!put.has(k)) removed.push(k);
+        continue;
+      }
+      const replacement = put.get(k);
+      if (replacement !== undefined) {
+        putAt.push(merged.length);
+        merged.push(replacement);
+        put.delete(k);
+      } else {
+        merged.push(entry);
+      }
     }
-    return [...merged, ...put.values()];
+    for (const entry of put.values()) {
+      putAt.push(merged.length);
+      merged.push(entry);
+    }
+    return { merged, putAt, removed };
   };
+  const apps = merge(held.applications, a => a.name, applications);
+  const creds = merge(held.credentials, c => c.username, credentials);
   // Validated whole: unknown fields, duplicates, credentials of unknown applications, bad
   // hashes or patterns are refused exactly as in a full snapshot.
-  return parseAuthzSnapshot({
+  const snapshot = parseAuthzSnapshot({
     format: record.format,
     version: record.version,
     ...(record.epoch !== undefined ? { epoch: record.epoch } : {}),
     generatedAt: record.generatedAt,
     vhost: record.vhost,
-    applications: merge(held.applications, a => a.name, applications),
-    credentials: merge(held.credentials, c => c.username, credentials),
+    applications: apps.merged,
+    credentials: creds.merged,
   });
+  // parseAuthzSnapshot keeps the order of the entries, so the validated ones are at the same
+  // positions as the merged ones.
+  return {
+    snapshot,
+    change: {
+      from: held.version,
+      applications: {
+        put: apps.putAt.map(i => snapshot.applications[i]),
+        remove: apps.removed,
+      },
+      credentials: {
+        put: creds.putAt.map(i => snapshot.credentials[i]),
+        remove: creds.removed,
+      },
+    },
+  };
 }
 
 /**
@@ -133,12 +206,18 @@ export interface AuthzSnapshotEntries {
   credentials: Map<string, string>;
 }
 
-export function authzSnapshotEntries(snapshot: AuthzSnapshot): AuthzSnapshotEntries {
+export function authzSnapshotEntries(
+  snapshot: AuthzSnapshot,
+): AuthzSnapshotEntries {
   return {
     version: snapshot.version,
     epoch: snapshot.epoch,
-    applications: new Map(snapshot.applications.map(a => [a.name, JSON.stringify(a)])),
-    credentials: new Map(snapshot.credentials.map(c => [c.username, JSON.stringify(c)])),
+    applications: new Map(
+      snapshot.applications.map(a => [a.name, JSON.stringify(a)]),
+    ),
+    credentials: new Map(
+      snapshot.credentials.map(c => [c.username, JSON.stringify(c)]),
+    ),
   };
 }
 

@@ -40,11 +40,16 @@ export type { Sha256 } from './credentialHash';
 export {
   AuthzSnapshotDeltaGapError,
   applyAuthzSnapshotDelta,
+  applyAuthzSnapshotDeltaWithChange,
   authzSnapshotDeltaBody,
   authzSnapshotEntries,
   isAuthzSnapshotDelta,
 } from './delta';
-export type { AuthzSnapshotDelta, AuthzSnapshotEntries } from './delta';
+export type {
+  AuthzSnapshotChange,
+  AuthzSnapshotDelta,
+  AuthzSnapshotEntries,
+} from './delta';
 export {
   AUTHZ_SNAPSHOT_HTTP,
   formatAuthzSnapshotETag,

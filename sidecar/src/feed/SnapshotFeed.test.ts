@@ -137,22 +137,42 @@ describe('snapshot feed', () => {
     const v1 = makeSnapshot(1);
     portal.publish(v1);
     const { logger, lines } = memoryLogger();
-    sidecar = await startSidecar(testConfig({ portalUrls: [portal.url], snapshotPath }), {
-      logger,
-    });
+    sidecar = await startSidecar(
+      testConfig({ portalUrls: [portal.url], snapshotPath }),
+      {
+        logger,
+      },
+    );
     await waitFor(() => sidecar!.version === 1, 'version 1');
-    await waitFor(() => portal!.polls.find(p => p.ifNoneMatch === '"1"'), 'a poll naming "1"');
+    await waitFor(
+      () => portal!.polls.find(p => p.ifNoneMatch === '"1"'),
+      'a poll naming "1"',
+    );
     expect(portal.polls[0].delta).toBeUndefined();
     expect(portal.polls.at(-1)!.delta).toBe('1');
 
     // A delta from the held version: the producer's credential goes.
-    const v2 = makeSnapshot(2, { credentials: v1.credentials.filter(c => c.username !== 'orders-1') });
+    const v2 = makeSnapshot(2, {
+      credentials: v1.credentials.filter(c => c.username !== 'orders-1'),
+    });
     const deltaText = (from: AuthzSnapshot, to: AuthzSnapshot) =>
-      authzSnapshotDeltaBody(authzSnapshotEntries(from), { snapshot: to, entries: authzSnapshotEntries(to) });
+      authzSnapshotDeltaBody(authzSnapshotEntries(from), {
+        snapshot: to,
+        entries: authzSnapshotEntries(to),
+      });
     portal.publishText(2, JSON.stringify(v2), deltaText(v1, v2));
     await waitFor(() => sidecar!.version === 2, 'version 2');
     expect(await producerAllowed(sidecar)).toBe(false);
     expect(lines.some(l => l.includes('Snapshot delta applied'))).toBe(true);
+    // The delta's change updated the index; the first snapshot was compiled whole.
+    const serving = lines
+      .map(l => JSON.parse(l))
+      .filter(l => l.msg === 'Serving snapshot')
+      .map(l => [l.version, l.compiled]);
+    expect(serving).toEqual([
+      [1, 'whole'],
+      [2, 'change'],
+    ]);
     // The disk copy is the whole snapshot the delta made.
     await sidecar.flush();
     expect(JSON.parse(await fs.readFile(snapshotPath, 'utf8'))).toEqual(v2);
@@ -169,7 +189,9 @@ describe('snapshot feed', () => {
       ['"2"', undefined],
     ]);
     expect(await producerAllowed(sidecar)).toBe(true);
-    expect(lines.some(l => l.includes('Snapshot delta does not apply'))).toBe(true);
+    expect(lines.some(l => l.includes('Snapshot delta does not apply'))).toBe(
+      true,
+    );
     expect(await feedErrors(sidecar, 'invalid_snapshot')).toBe(0);
   });
 
@@ -177,12 +199,18 @@ describe('snapshot feed', () => {
     portal = await FakePortal.start({ holdMs: 60_000 });
     portal.refuseDeltas = true;
     portal.publish(makeSnapshot(1));
-    sidecar = await startSidecar(testConfig({ portalUrls: [portal.url], snapshotPath }), {
-      logger: memoryLogger().logger,
-    });
+    sidecar = await startSidecar(
+      testConfig({ portalUrls: [portal.url], snapshotPath }),
+      {
+        logger: memoryLogger().logger,
+      },
+    );
     await waitFor(() => sidecar!.version === 1, 'version 1');
     await waitFor(
-      () => portal!.polls.find(p => p.ifNoneMatch === '"1"' && p.delta === undefined),
+      () =>
+        portal!.polls.find(
+          p => p.ifNoneMatch === '"1"' && p.delta === undefined,
+        ),
       'a whole-snapshot poll naming "1"',
     );
     portal.publish(makeSnapshot(2));

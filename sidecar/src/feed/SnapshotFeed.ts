@@ -2,8 +2,9 @@ import { Dispatcher, Pool } from 'undici';
 import {
   AUTHZ_SNAPSHOT_HTTP,
   AuthzSnapshot,
+  AuthzSnapshotChange,
   AuthzSnapshotDeltaGapError,
-  applyAuthzSnapshotDelta,
+  applyAuthzSnapshotDeltaWithChange,
   formatAuthzSnapshotETag,
   isAuthzSnapshotDelta,
   parseAuthzSnapshot,
@@ -94,7 +95,8 @@ class FeedError extends Error {
  * Once it holds a snapshot the feed served, it asks for deltas (`delta=1`): a change then
  * costs the size of the change on the wire. A delta is applied only to exactly the version it
  * names, and its result is validated as a whole snapshot; on a gap (another version or epoch)
- * the next poll asks for the whole snapshot at once.
+ * the next poll asks for the whole snapshot at once. What a delta changed is passed on with
+ * its snapshot, so the index can be updated rather than compiled whole.
  */
 export class SnapshotFeed {
   readonly #targets: readonly PortalTarget[];
@@ -102,7 +104,11 @@ export class SnapshotFeed {
   readonly #backoff: Backoff;
   readonly #heldVersion: () => number | undefined;
   readonly #heldEpoch: () => string | undefined;
-  readonly #accept: (snapshot: AuthzSnapshot, bytes: Buffer) => void;
+  readonly #accept: (
+    snapshot: AuthzSnapshot,
+    bytes: Buffer,
+    change?: AuthzSnapshotChange,
+  ) => void;
   readonly #metrics: SidecarMetrics;
   readonly #logger: Logger;
   readonly #now: () => number;
@@ -131,7 +137,11 @@ export class SnapshotFeed {
     backoff: Backoff;
     heldVersion: () => number | undefined;
     heldEpoch: () => string | undefined;
-    accept: (snapshot: AuthzSnapshot, bytes: Buffer) => void;
+    accept: (
+      snapshot: AuthzSnapshot,
+      bytes: Buffer,
+      change?: AuthzSnapshotChange,
+    ) => void;
     metrics: SidecarMetrics;
     logger: Logger;
     now: () => number;
@@ -170,8 +180,15 @@ export class SnapshotFeed {
     heldVersion: () => number | undefined;
     /** The epoch of the snapshot being served (sent so the portal can tell a new database). */
     heldEpoch?: () => string | undefined;
-    /** Called with each validated snapshot newer than the held one, and the bytes it came as. */
-    accept: (snapshot: AuthzSnapshot, bytes: Buffer) => void;
+    /**
+     * Called with each validated snapshot newer than the held one and the bytes it came as;
+     * when a delta made it from the held version, with what the delta changed.
+     */
+    accept: (
+      snapshot: AuthzSnapshot,
+      bytes: Buffer,
+      change?: AuthzSnapshotChange,
+    ) => void;
     metrics: SidecarMetrics;
     logger: Logger;
     now?: () => number;
@@ -216,7 +233,10 @@ export class SnapshotFeed {
     );
     return new SnapshotFeed({
       targets,
-      token: typeof options.token === 'string' ? constant(options.token) : options.token,
+      token:
+        typeof options.token === 'string'
+          ? constant(options.token)
+          : options.token,
       backoff: options.backoff,
       heldVersion: options.heldVersion,
       heldEpoch: options.heldEpoch ?? (() => undefined),
@@ -376,13 +396,14 @@ export class SnapshotFeed {
       Number(response.headers['content-length']),
     );
     let snapshot: AuthzSnapshot;
+    let change: AuthzSnapshotChange | undefined;
     try {
       const body = snapshotJson(bytes);
       if (base && isAuthzSnapshotDelta(body)) {
-        snapshot = applyAuthzSnapshotDelta(
+        ({ snapshot, change } = applyAuthzSnapshotDeltaWithChange(
           parseSnapshotBytes(base.bytes),
           body,
-        );
+        ));
         this.#logger.info('Snapshot delta applied', {
           from: base.version,
           version: snapshot.version,
@@ -444,7 +465,7 @@ export class SnapshotFeed {
       return 'same';
     }
     try {
-      this.#accept(snapshot, bytes);
+      this.#accept(snapshot, bytes, change);
     } catch (error) {
       throw new FeedError('invalid_snapshot', errorMessage(error));
     }

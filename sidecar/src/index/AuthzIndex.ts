@@ -1,4 +1,9 @@
-import { AuthzSnapshot } from '@internal/brom-authz-snapshot';
+import {
+  AuthzApplication,
+  AuthzCredential,
+  AuthzSnapshot,
+  AuthzSnapshotChange,
+} from '@internal/brom-authz-snapshot';
 import { HASH_BYTES, SALT_BYTES } from './hash';
 import { TopicPatterns, compileTopicPatterns } from './topicMatcher';
 
@@ -79,9 +84,117 @@ function isReserved(name: string): boolean {
   return name.startsWith('amq.');
 }
 
+/** Bytes of one credential's salt and hash in a secrets buffer. */
+const SECRET_SLOT = SALT_BYTES + HASH_BYTES;
+
+/**
+ * Slots of removed or replaced credentials an index may keep in its secrets buffers before an
+ * update compiles the whole snapshot instead: the larger of this and the live credential count,
+ * so the buffers hold at most about twice what the live credentials need.
+ */
+const DEAD_SLOT_ALLOWANCE = 1024;
+
+/**
+ * One application's compiled entry, and the reserved names it listed and was refused. Every
+ * entry comes from this one object literal (and every credential from `compiledCredential`),
+ * so entries of a full compile and of an update share their shape and the decider's property
+ * reads stay monomorphic.
+ */
+function compileApplication(application: AuthzApplication): {
+  compiled: CompiledApplication;
+  reserved: string[];
+} {
+  const reserved: string[] = [];
+  const keep = (name: string) => {
+    if (isReserved(name)) {
+      reserved.push(name);
+      return false;
+    }
+    return true;
+  };
+  const exchanges: string[] = [];
+  const patterns: TopicPatterns[] = [];
+  for (const entry of application.topicWrite) {
+    if (keep(entry.exchange) && entry.routingKeyPatterns.length > 0) {
+      exchanges.push(entry.exchange);
+      patterns.push(compileTopicPatterns(entry.routingKeyPatterns));
+    }
+  }
+  const topicExchanges = nameList(exchanges);
+  let topicPatterns: CompiledApplication['topicPatterns'] = NO_PATTERNS;
+  if (!Array.isArray(topicExchanges)) {
+    topicPatterns = new Map(exchanges.map((e, i) => [e, patterns[i]]));
+  } else if (patterns.length > 0) {
+    topicPatterns = patterns;
+  }
+  const compiled: CompiledApplication = {
+    name: application.name,
+    write: nameList(application.write.filter(keep)),
+    read: nameList(application.read.filter(keep)),
+    topicExchanges,
+    topicPatterns,
+  };
+  return { compiled, reserved };
+}
+
+function compiledCredential(
+  username: string,
+  application: CompiledApplication,
+  secrets: Buffer,
+  secretOffset: number,
+  expiresAtMs: number,
+): CompiledCredential {
+  return { username, application, secrets, secretOffset, expiresAtMs };
+}
+
+/**
+ * Compiles credentials into one new secrets buffer. `application` resolves a credential's
+ * application; one it does not resolve is left out (parseAuthzSnapshot refuses a snapshot with
+ * such a credential, and an index is never wider than its input).
+ */
+function compileCredentials(
+  credentials: readonly AuthzCredential[],
+  application: (name: string) => CompiledApplication | undefined,
+  add: (credential: CompiledCredential) => void,
+): void {
+  if (credentials.length === 0) {
+    return;
+  }
+  const secrets = Buffer.alloc(credentials.length * SECRET_SLOT);
+  let secretOffset = 0;
+  for (const credential of credentials) {
+    const owner = application(credential.application);
+    if (!owner) {
+      continue;
+    }
+    secrets.write(credential.salt, secretOffset, SALT_BYTES, 'hex');
+    secrets.write(
+      credential.hash,
+      secretOffset + SALT_BYTES,
+      HASH_BYTES,
+      'hex',
+    );
+    add(
+      compiledCredential(
+        credential.username,
+        owner,
+        secrets,
+        secretOffset,
+        credential.expiresAt === null
+          ? Infinity
+          : Date.parse(credential.expiresAt),
+      ),
+    );
+    secretOffset += SECRET_SLOT;
+  }
+}
+
 /**
  * A snapshot compiled for answering the broker: maps keyed by username and name, sets, and
  * precompiled routing-key matchers. Immutable once built; the decider swaps whole indexes.
+ *
+ * A full snapshot is compiled whole (`compile`); a delta's change updates the index it applies
+ * to (`apply`) into a new index that shares every compiled entry the change did not touch.
  */
 export class AuthzIndex {
   readonly version: number;
@@ -92,99 +205,192 @@ export class AuthzIndex {
   readonly credentials: ReadonlyMap<string, CompiledCredential>;
   /** Reserved names the snapshot listed and the index left out. */
   readonly ignoredReservedNames: readonly string[];
+  /** Changes applied since the snapshot was last compiled whole (0 for a whole compile). */
+  readonly changesSinceCompile: number;
+  readonly #applications: ReadonlyMap<string, CompiledApplication>;
+  /** The usernames of each application that has credentials. */
+  readonly #usernames: ReadonlyMap<string, readonly string[]>;
+  /** The reserved names each application listed, for the applications that listed some. */
+  readonly #reserved: ReadonlyMap<string, readonly string[]>;
+  /** Slots of the secrets buffers that no live credential uses any more (an upper bound). */
+  readonly #deadSecretSlots: number;
 
   private constructor(options: {
-    version: number;
-    epoch: string | undefined;
-    generatedAtMs: number;
-    vhost: string;
+    snapshot: AuthzSnapshot;
     credentials: ReadonlyMap<string, CompiledCredential>;
-    ignoredReservedNames: readonly string[];
+    applications: ReadonlyMap<string, CompiledApplication>;
+    usernames: ReadonlyMap<string, readonly string[]>;
+    reserved: ReadonlyMap<string, readonly string[]>;
+    deadSecretSlots: number;
+    changesSinceCompile: number;
   }) {
-    this.version = options.version;
-    this.epoch = options.epoch;
-    this.generatedAtMs = options.generatedAtMs;
-    this.vhost = options.vhost;
+    const { snapshot } = options;
+    this.version = snapshot.version;
+    this.epoch = snapshot.epoch;
+    this.generatedAtMs = Date.parse(snapshot.generatedAt);
+    this.vhost = snapshot.vhost;
     this.credentials = options.credentials;
-    this.ignoredReservedNames = options.ignoredReservedNames;
+    this.ignoredReservedNames =
+      options.reserved.size === 0
+        ? NO_NAMES
+        : [...options.reserved.values()].flat();
+    this.changesSinceCompile = options.changesSinceCompile;
+    this.#applications = options.applications;
+    this.#usernames = options.usernames;
+    this.#reserved = options.reserved;
+    this.#deadSecretSlots = options.deadSecretSlots;
   }
 
   /** Compiles a snapshot that parseAuthzSnapshot has already validated. */
   static compile(options: { snapshot: AuthzSnapshot }): AuthzIndex {
     const { snapshot } = options;
-    const ignoredReservedNames: string[] = [];
-    const keep = (name: string) => {
-      if (isReserved(name)) {
-        ignoredReservedNames.push(name);
-        return false;
+    const applications = new Map<string, CompiledApplication>();
+    const reserved = new Map<string, readonly string[]>();
+    for (const application of snapshot.applications) {
+      const compiled = compileApplication(application);
+      applications.set(application.name, compiled.compiled);
+      if (compiled.reserved.length > 0) {
+        reserved.set(application.name, compiled.reserved);
       }
-      return true;
+    }
+    const credentials = new Map<string, CompiledCredential>();
+    const usernames = new Map<string, string[]>();
+    compileCredentials(
+      snapshot.credentials,
+      name => applications.get(name),
+      credential => {
+        credentials.set(credential.username, credential);
+        const name = credential.application.name;
+        const list = usernames.get(name);
+        if (list) {
+          list.push(credential.username);
+        } else {
+          usernames.set(name, [credential.username]);
+        }
+      },
+    );
+    return new AuthzIndex({
+      snapshot,
+      credentials,
+      applications,
+      usernames,
+      reserved,
+      deadSecretSlots: 0,
+      changesSinceCompile: 0,
+    });
+  }
+
+  /**
+   * The index of `snapshot`, which a delta made from the snapshot of this index; `change` is
+   * what the delta changed (`applyAuthzSnapshotDeltaWithChange`). Only the applications and
+   * credentials it names are compiled, and the credentials of a replaced application are
+   * pointed at its new entry; everything else is shared with this index, which stays as it
+   * was (the top-level maps are copied, never changed). Answers exactly as
+   * `compile({ snapshot })` would. When removed credentials have left too much of the secrets
+   * buffers unused, the snapshot is compiled whole instead.
+   */
+  apply(options: {
+    snapshot: AuthzSnapshot;
+    change: AuthzSnapshotChange;
+  }): AuthzIndex {
+    const { snapshot, change } = options;
+    if (change.from !== this.version || snapshot.epoch !== this.epoch) {
+      throw new Error(
+        `A change from version ${change.from} of epoch ${String(
+          snapshot.epoch,
+        )} does not apply to the index of version ${
+          this.version
+        } of epoch ${String(this.epoch)}`,
+      );
+    }
+    const applications = new Map(this.#applications);
+    const reserved = new Map(this.#reserved);
+    const credentials = new Map(this.credentials);
+    const usernames = new Map(this.#usernames);
+    // Username lists this update copied (and so may change); the others are shared.
+    const copied = new Set<string>();
+    const usernamesOf = (name: string): string[] => {
+      if (!copied.has(name)) {
+        copied.add(name);
+        usernames.set(name, [...(usernames.get(name) ?? [])]);
+      }
+      return usernames.get(name) as string[];
+    };
+    let deadSecretSlots = this.#deadSecretSlots;
+    const drop = (username: string) => {
+      const credential = credentials.get(username);
+      if (credential === undefined) {
+        return;
+      }
+      credentials.delete(username);
+      const name = credential.application.name;
+      const list = usernamesOf(name);
+      list.splice(list.indexOf(username), 1);
+      if (list.length === 0) {
+        usernames.delete(name);
+        copied.delete(name);
+      }
+      deadSecretSlots++;
     };
 
-    const applications = new Map<string, CompiledApplication>();
-    for (const application of snapshot.applications) {
-      const exchanges: string[] = [];
-      const patterns: TopicPatterns[] = [];
-      for (const entry of application.topicWrite) {
-        if (keep(entry.exchange) && entry.routingKeyPatterns.length > 0) {
-          exchanges.push(entry.exchange);
-          patterns.push(compileTopicPatterns(entry.routingKeyPatterns));
-        }
-      }
-      const topicExchanges = nameList(exchanges);
-      let topicPatterns: CompiledApplication['topicPatterns'] = NO_PATTERNS;
-      if (!Array.isArray(topicExchanges)) {
-        topicPatterns = new Map(exchanges.map((e, i) => [e, patterns[i]]));
-      } else if (patterns.length > 0) {
-        topicPatterns = patterns;
-      }
-      applications.set(application.name, {
-        name: application.name,
-        write: nameList(application.write.filter(keep)),
-        read: nameList(application.read.filter(keep)),
-        topicExchanges,
-        topicPatterns,
-      });
+    for (const username of change.credentials.remove) {
+      drop(username);
     }
-
-    const credentials = new Map<string, CompiledCredential>();
-    const secrets = Buffer.alloc(
-      snapshot.credentials.length * (SALT_BYTES + HASH_BYTES),
+    for (const credential of change.credentials.put) {
+      drop(credential.username);
+    }
+    for (const name of change.applications.remove) {
+      applications.delete(name);
+      reserved.delete(name);
+      // A valid snapshot has no credential of an application it lacks, so the change removed
+      // them all; were one left, it goes, as compile would leave it out.
+      for (const username of [...(usernames.get(name) ?? [])]) {
+        drop(username);
+      }
+    }
+    for (const application of change.applications.put) {
+      const compiled = compileApplication(application);
+      applications.set(application.name, compiled.compiled);
+      if (compiled.reserved.length > 0) {
+        reserved.set(application.name, compiled.reserved);
+      } else {
+        reserved.delete(application.name);
+      }
+      // The credentials the application keeps now point at its new entry.
+      for (const username of usernames.get(application.name) ?? []) {
+        const held = credentials.get(username)!;
+        credentials.set(
+          username,
+          compiledCredential(
+            held.username,
+            compiled.compiled,
+            held.secrets,
+            held.secretOffset,
+            held.expiresAtMs,
+          ),
+        );
+      }
+    }
+    compileCredentials(
+      change.credentials.put,
+      name => applications.get(name),
+      credential => {
+        credentials.set(credential.username, credential);
+        usernamesOf(credential.application.name).push(credential.username);
+      },
     );
-    let secretOffset = 0;
-    for (const credential of snapshot.credentials) {
-      const application = applications.get(credential.application);
-      if (!application) {
-        // parseAuthzSnapshot refuses such a snapshot; an index is never wider than its input.
-        continue;
-      }
-      secrets.write(credential.salt, secretOffset, SALT_BYTES, 'hex');
-      secrets.write(
-        credential.hash,
-        secretOffset + SALT_BYTES,
-        HASH_BYTES,
-        'hex',
-      );
-      credentials.set(credential.username, {
-        username: credential.username,
-        application,
-        secrets,
-        secretOffset,
-        expiresAtMs:
-          credential.expiresAt === null
-            ? Infinity
-            : Date.parse(credential.expiresAt),
-      });
-      secretOffset += SALT_BYTES + HASH_BYTES;
-    }
 
+    if (deadSecretSlots > Math.max(credentials.size, DEAD_SLOT_ALLOWANCE)) {
+      return AuthzIndex.compile({ snapshot });
+    }
     return new AuthzIndex({
-      version: snapshot.version,
-      epoch: snapshot.epoch,
-      generatedAtMs: Date.parse(snapshot.generatedAt),
-      vhost: snapshot.vhost,
+      snapshot,
       credentials,
-      ignoredReservedNames,
+      applications,
+      usernames,
+      reserved,
+      deadSecretSlots,
+      changesSinceCompile: this.changesSinceCompile + 1,
     });
   }
 }
