@@ -117,8 +117,8 @@ export const bromPlugin = createBackendPlugin({
         // Every replica's status looks at the broker itself when the last full pass is old.
         const statusBroker = createBrokerApi(bromConfig);
         const secrets = await openExternalProducerSecrets(bromConfig, store);
-        // Every replica reads queue statistics for the health API (the reconciler's client
-        // is the leader's only).
+        // Every replica reads queue statistics for the health API and runs the dead-letter
+        // tools (the reconciler's client is the leader's only).
         const statsClient =
           bromConfig.broker.managementUrls.length > 0 && bromConfig.broker.password
             ? ManagementClient.create({
@@ -147,6 +147,7 @@ export const bromPlugin = createBackendPlugin({
             prefix: bromConfig.prefix,
             queueType: bromConfig.broker.queueType,
             policyPriority: bromConfig.broker.policyPriority,
+            deadLetters: bromConfig.deadLetters,
           },
           minimumSunsetDays: bromConfig.lifecycle.minimumSunsetDays,
           onCommit: version => watcher.notifyLocal(version),
@@ -157,6 +158,7 @@ export const bromPlugin = createBackendPlugin({
           brokerStats: statsClient
             ? { source: managementStatsSource(statsClient, bromConfig.vhost) }
             : undefined,
+          deadLetterBroker: statsClient,
         });
         await scheduleSunsetTask({
           scheduler,
@@ -237,6 +239,7 @@ export const bromPlugin = createBackendPlugin({
             audit: portal.audit,
             status: portal.status,
             health: portal.health,
+            deadLetters: portal.deadLetters,
             validateResponses: bromConfig.validateResponses,
             transformConditions: createConditionTransformer(
               permissionsRegistry.getPermissionRuleset(bromApplicationResourceRef),
