@@ -144,7 +144,8 @@ export class DeadLetterService {
    * Moves the messages now in the dead-letter queue back to the consumer's queue: a dynamic
    * shovel from one to the other on the same node, confirming each message before it leaves
    * the dead-letter queue, which deletes itself once it has moved as many as the queue held
-   * when it started (`src-delete-after: queue-length`). 409 while an earlier replay still runs.
+   * when the replay started (`src-delete-after` with that count, as the management UI's
+   * "Move messages" does with `queue-length`). 409 while an earlier replay still runs.
    */
   async replay(actor: Actor, name: string): Promise<DeadLetterReplay> {
     const { application, names, broker } = await this.#authorize(actor, name);
@@ -177,7 +178,10 @@ export class DeadLetterService {
             'dest-uri': local,
             'dest-queue': names.queue,
             'ack-mode': 'on-confirm',
-            'src-delete-after': 'queue-length',
+            // The count just taken, not `queue-length`: the one-message peek that took it
+            // returns its message asynchronously, and the shovel's own count (a passive
+            // declare as it starts) could miss it and leave it behind.
+            'src-delete-after': moving,
           }),
         );
       }
@@ -201,7 +205,11 @@ export class DeadLetterService {
     });
   }
 
-  /** Removes every ready message of the dead-letter queue. 409 while a replay runs. */
+  /**
+   * Removes every ready message of the dead-letter queue. The API does not say how many it
+   * removed: `purged` is the queue's count in the broker's statistics just before. 409 while
+   * a replay runs.
+   */
   async purge(actor: Actor, name: string): Promise<DeadLetterPurge> {
     const { application, names, broker } = await this.#authorize(actor, name);
     return this.#exclusively(application, async () => {
@@ -209,7 +217,9 @@ export class DeadLetterService {
       // purging under it would leave it running, moving later dead letters.
       await this.#refuseDuringReplay(broker, application, names);
       const queue = await this.#deadLetterQueue(broker, application, names);
-      const purged = await this.#readyCount(broker, queue, names);
+      // The statistics' count, which lags by seconds: counting with a peek would put a
+      // message back only after the purge, which would then leave it.
+      const purged = queue.messages_ready ?? 0;
       await brokerCall(() =>
         broker.purgeQueue(this.#vhost, names.deadLetterQueue),
       );
@@ -485,7 +495,7 @@ function decodePayload(
       : Buffer.from(message.payload, 'utf8');
   const payloadTruncated = bytes.length < message.payload_bytes;
   const text = decodeText(bytes, payloadTruncated);
-  if (text !== undefined && !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) {
+  if (text !== undefined && !hasControlCharacters(text)) {
     return { payload: text, payloadEncoding: 'string', payloadTruncated };
   }
   return {
@@ -493,6 +503,17 @@ function decodePayload(
     payloadEncoding: 'base64',
     payloadTruncated,
   };
+}
+
+/** Control characters other than tab, line feed and carriage return. */
+function hasControlCharacters(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function decodeText(bytes: Buffer, truncated: boolean): string | undefined {
