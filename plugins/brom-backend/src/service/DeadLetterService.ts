@@ -434,7 +434,7 @@ function refuseIfDeliveryLimited(queue: Queue): void {
 
 /** A message of the management API's "get messages" as the peek shows it. */
 export function toDeadLetterMessage(message: QueueMessage): DeadLetterMessage {
-  const properties =
+  const properties: Record<string, unknown> =
     message.properties && !Array.isArray(message.properties)
       ? { ...message.properties }
       : {};
