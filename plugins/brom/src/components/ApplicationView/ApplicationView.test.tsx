@@ -14,7 +14,6 @@ import {
   responseError,
   subscription,
   applicationHealth,
-  deadLetterPeek,
 } from '../../__testUtils__/fixtures';
 import { bromApi, renderWithBrom } from '../../__testUtils__/renderWithBrom';
 import { BromApi } from '../../api/BromApi';
@@ -49,7 +48,6 @@ function applicationApi(overrides: Partial<BromApi> = {}) {
     ),
     listCredentials: jest.fn().mockResolvedValue([credential()]),
     getApplicationHealth: jest.fn().mockResolvedValue(applicationHealth()),
-    peekDeadLetters: jest.fn().mockResolvedValue(deadLetterPeek()),
     listAuditEvents: jest.fn().mockResolvedValue(page([auditEvent(1)])),
     ...overrides,
   });

@@ -1,8 +1,12 @@
-import { InfoCard, Progress, TableColumn } from '@backstage/core-components';
+import {
+  EmptyState,
+  InfoCard,
+  Progress,
+  TableColumn,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import {
@@ -11,15 +15,16 @@ import {
   DeadLetterMessage,
 } from '@internal/plugin-brom-common';
 import { useCallback, useMemo, useState } from 'react';
+import useAsyncFn from 'react-use/esm/useAsyncFn';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { bromApiRef } from '../../api/BromApi';
 import { ConfirmDialog } from '../common/ConfirmDialog';
-import { describeError, statusCodeOf } from '../common/errors';
 import { ListCardTable } from '../common/ListCardTable';
+import { LoadError } from '../common/LoadError';
 import { PermittedButton } from '../common/PermittedButton';
 import { formatTime } from '../common/time';
 
-/** How many messages the card peeks at. */
+/** How many messages a peek shows. */
 const PEEK_COUNT = 10;
 
 type Row = DeadLetterMessage & { id: number };
@@ -39,10 +44,58 @@ function describeProperties(message: DeadLetterMessage): string {
   return entries.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n');
 }
 
+const COLUMNS: TableColumn<Row>[] = [
+  {
+    title: 'Reason',
+    render: m =>
+      m.deaths.length === 0 ? (
+        '—'
+      ) : (
+        <>
+          {m.deaths[0].reason} from {m.deaths[0].queue}
+          {m.deaths[0].count > 1 ? ` (${m.deaths[0].count} times)` : ''}
+          {m.deaths[0].time && (
+            <Typography variant="body2" color="textSecondary">
+              {formatTime(m.deaths[0].time)}
+            </Typography>
+          )}
+        </>
+      ),
+  },
+  {
+    title: 'Published to',
+    render: m =>
+      m.deaths.length === 0
+        ? m.routingKey
+        : `${
+            m.deaths[0].exchange || '(default exchange)'
+          } with ${m.deaths[0].routingKeys.join(', ')}`,
+  },
+  {
+    title: 'Properties',
+    render: m => <Code>{describeProperties(m)}</Code>,
+  },
+  {
+    title: 'Payload',
+    render: m => (
+      <>
+        <Code>{m.payload}</Code>
+        <Typography variant="body2" color="textSecondary">
+          {m.payloadEncoding === 'base64' ? 'base64, ' : ''}
+          {m.payloadBytes} bytes
+          {m.payloadTruncated ? ', first part shown' : ''}
+          {m.redelivered ? ', redelivered' : ''}
+        </Typography>
+      </>
+    ),
+  },
+];
+
 /**
- * A consumer's dead-lettered messages, for its owners and BROM administrators: how many, the
- * first few (peeking puts them back, marked redelivered), and the tools to move them back to
- * the queue or to purge them, each after a confirmation.
+ * A consumer's dead-lettered messages, for its owners and BROM administrators: how many (from
+ * the queue health's statistics until a peek counts them), the first few on request (a peek
+ * puts them back, marked redelivered, and is audited), and the tools to move them back to the
+ * queue or to purge them, each after a confirmation.
  */
 export const DeadLettersCard = ({
   application,
@@ -54,78 +107,50 @@ export const DeadLettersCard = ({
     permission: bromDeadLettersManagePermission,
     resourceRef: application.name,
   });
+  const allowed = permission.allowed && !permission.loading;
+  const health = useAsyncRetry(
+    async () =>
+      allowed ? api.getApplicationHealth(application.name) : undefined,
+    [api, application.name, allowed],
+  );
+  const [peek, runPeek] = useAsyncFn(
+    () => api.peekDeadLetters(application.name, PEEK_COUNT),
+    [api, application.name],
+  );
+  // A peek is shown until a replay or purge makes it out of date.
+  const [peekShown, setPeekShown] = useState(false);
   const [asking, setAsking] = useState<'replay' | 'purge' | undefined>();
   const [done, setDone] = useState<string | undefined>();
-  const peek = useAsyncRetry(
-    async () =>
-      permission.allowed && !permission.loading
-        ? api.peekDeadLetters(application.name, PEEK_COUNT)
-        : undefined,
-    [api, application.name, permission.allowed, permission.loading],
+  const items = useMemo(
+    () => peek.value?.messages.map((m, i) => ({ ...m, id: i })),
+    [peek.value],
   );
-  const columns = useMemo<TableColumn<Row>[]>(
-    () => [
-      {
-        title: 'Reason',
-        render: m =>
-          m.deaths.length === 0 ? (
-            '—'
-          ) : (
-            <>
-              {m.deaths[0].reason} from {m.deaths[0].queue}
-              {m.deaths[0].count > 1 ? ` (${m.deaths[0].count} times)` : ''}
-              {m.deaths[0].time && (
-                <Typography variant="body2" color="textSecondary">
-                  {formatTime(m.deaths[0].time)}
-                </Typography>
-              )}
-            </>
-          ),
-      },
-      {
-        title: 'Published to',
-        render: m =>
-          m.deaths.length === 0
-            ? m.routingKey
-            : `${m.deaths[0].exchange || '(default exchange)'} with ${m.deaths[0].routingKeys.join(', ')}`,
-      },
-      {
-        title: 'Properties',
-        render: m => <Code>{describeProperties(m)}</Code>,
-      },
-      {
-        title: 'Payload',
-        render: m => (
-          <>
-            <Code>{m.payload}</Code>
-            <Typography variant="body2" color="textSecondary">
-              {m.payloadEncoding === 'base64' ? 'base64, ' : ''}
-              {m.payloadBytes} bytes
-              {m.payloadTruncated ? ', first part shown' : ''}
-              {m.redelivered ? ', redelivered' : ''}
-            </Typography>
-          </>
-        ),
-      },
-    ],
-    [],
+
+  const doPeek = useCallback(() => {
+    setPeekShown(true);
+    runPeek();
+  }, [runPeek]);
+  const afterAction = useCallback(
+    (message: string) => {
+      setAsking(undefined);
+      setPeekShown(false);
+      setDone(message);
+      health.retry();
+    },
+    [health],
   );
   const onReplay = useCallback(async () => {
     const answer = await api.replayDeadLetters(application.name);
-    setAsking(undefined);
-    setDone(
+    afterAction(
       answer.moving === 0
         ? 'There was nothing to move.'
         : `Moving ${answer.moving} messages back to ${answer.to}.`,
     );
-    peek.retry();
-  }, [api, application.name, peek]);
+  }, [api, application.name, afterAction]);
   const onPurge = useCallback(async () => {
     const answer = await api.purgeDeadLetters(application.name);
-    setAsking(undefined);
-    setDone(`Purged ${answer.purged} messages from ${answer.queue}.`);
-    peek.retry();
-  }, [api, application.name, peek]);
+    afterAction(`Purged ${answer.purged} messages from ${answer.queue}.`);
+  }, [api, application.name, afterAction]);
 
   const title = 'Dead letters';
   if (permission.loading) {
@@ -135,24 +160,27 @@ export const DeadLettersCard = ({
       </InfoCard>
     );
   }
-  const value = peek.value;
-  const empty = !value || value.messageCount === 0;
-  const busy = peek.loading || value?.replayRunning === true;
-  const notConsumer = peek.error && statusCodeOf(peek.error) === 409;
+  const queue = health.value?.deadLetterQueue ?? null;
+  const peeked = peekShown && peek.value ? peek.value : undefined;
+  const count = peeked?.messageCount ?? queue?.messagesReady ?? 0;
+  const replayRunning = peeked?.replayRunning === true;
+  const tools = !!queue && count > 0 && !replayRunning;
   const actions = (
     <>
-      <Button
-        size="small"
-        onClick={peek.retry}
-        disabled={peek.loading || !permission.allowed}
-      >
-        Refresh
-      </Button>
       <PermittedButton
         size="small"
         permission={bromDeadLettersManagePermission}
         application={application}
-        disabled={busy || empty || !!peek.error}
+        onClick={doPeek}
+        disabled={!queue || peek.loading}
+      >
+        Peek
+      </PermittedButton>
+      <PermittedButton
+        size="small"
+        permission={bromDeadLettersManagePermission}
+        application={application}
+        disabled={!tools}
         onClick={() => setAsking('replay')}
       >
         Replay
@@ -162,86 +190,103 @@ export const DeadLettersCard = ({
         color="secondary"
         permission={bromDeadLettersManagePermission}
         application={application}
-        disabled={busy || empty || !!peek.error}
+        disabled={!tools}
         onClick={() => setAsking('purge')}
       >
         Purge
       </PermittedButton>
     </>
   );
+
+  let body;
+  if (!permission.allowed) {
+    body = (
+      <Alert severity="info">
+        Dead letters are shown to the owners of {application.name} and BROM
+        administrators: peeking shows message payloads.
+      </Alert>
+    );
+  } else if (health.error) {
+    body = (
+      <LoadError
+        error={health.error}
+        what="the dead-letter count"
+        onRetry={health.retry}
+      />
+    );
+  } else if (!health.value) {
+    body = <Progress />;
+  } else if (!queue) {
+    body = (
+      <EmptyState
+        missing="data"
+        title="No dead-letter queue"
+        description="Only an application that subscribes to notification types has a queue and a dead-letter queue, once the broker has them."
+      />
+    );
+  } else {
+    body = (
+      <>
+        {done && (
+          <Box mb={1}>
+            <Alert severity="success" onClose={() => setDone(undefined)}>
+              {done}
+            </Alert>
+          </Box>
+        )}
+        {replayRunning && (
+          <Box mb={1}>
+            <Alert severity="info">
+              A replay is moving the messages back to the queue; replay and
+              purge wait until it is done.
+            </Alert>
+          </Box>
+        )}
+        <Box mb={1}>
+          <Typography variant="body2" color="textSecondary">
+            Peeking takes the first {PEEK_COUNT} messages and puts them back at
+            once: they stay in the queue, but are marked redelivered and their
+            order may change. Each peek is recorded in the audit history.
+          </Typography>
+        </Box>
+        {peekShown && (
+          <ListCardTable<Row>
+            loading={peek.loading}
+            error={peek.error}
+            onRetry={doPeek}
+            what="the dead letters"
+            items={peek.loading ? undefined : items}
+            columns={COLUMNS}
+            secondary={['Properties']}
+            empty={{
+              title: replayRunning ? 'A replay is running' : 'No dead letters',
+              description:
+                'Messages the application rejects without requeueing, or that expire or overflow its queue, land here.',
+            }}
+          />
+        )}
+      </>
+    );
+  }
+
   return (
     <InfoCard
       title={title}
       subheader={
-        value
-          ? `${value.messageCount} messages in ${value.queue}`
+        queue
+          ? `${count} messages in ${queue.name}${
+              peeked
+                ? ''
+                : ` (broker statistics of ${formatTime(
+                    health.value!.observedAt,
+                  )})`
+            }`
           : undefined
       }
       action={actions}
     >
-      {!permission.allowed ? (
-        <Alert severity="info">
-          Dead letters are shown to the owners of {application.name} and BROM
-          administrators: peeking shows message payloads.
-        </Alert>
-      ) : (
-        <>
-          {done && (
-            <Box mb={1}>
-              <Alert severity="success" onClose={() => setDone(undefined)}>
-                {done}
-              </Alert>
-            </Box>
-          )}
-          {value?.replayRunning && (
-            <Box mb={1}>
-              <Alert severity="info">
-                A replay is moving the messages back to the queue; peek, replay
-                and purge wait until it is done.
-              </Alert>
-            </Box>
-          )}
-          {value && value.messages.length > 0 && (
-            <Box mb={1}>
-              <Typography variant="body2" color="textSecondary">
-                Peeking takes the first {PEEK_COUNT} messages and puts them
-                back at once: they stay in the queue, marked redelivered, and
-                their order may change.
-              </Typography>
-            </Box>
-          )}
-          {notConsumer ? (
-            <Alert
-              severity="info"
-              action={
-                <Button color="inherit" size="small" onClick={peek.retry}>
-                  Try again
-                </Button>
-              }
-            >
-              {describeError(peek.error!)}
-            </Alert>
-          ) : (
-            <ListCardTable<Row>
-              loading={peek.loading}
-              error={peek.error}
-              onRetry={peek.retry}
-              what="the dead letters"
-              items={value?.messages.map((m, i) => ({ ...m, id: i }))}
-              columns={columns}
-              secondary={['Properties']}
-              empty={{
-                title: value?.replayRunning
-                  ? 'A replay is running'
-                  : 'No dead letters',
-                description:
-                  'Messages the application rejects (without requeueing), that expire or overflow its queue land here.',
-              }}
-            />
-          )}
-        </>
-      )}
-      {asking === 'replay' && value && (
+      {body}
+      {asking === 'replay' && queue && (
         <ConfirmDialog
           title={`Replay the dead letters of ${application.name}?`}
           confirmLabel="Replay"
@@ -249,13 +294,13 @@ export const DeadLettersCard = ({
           onClose={() => setAsking(undefined)}
         >
           <Typography>
-            The {value.messageCount} messages now in {value.queue} move back to
-            the application's queue, where its consumers get them again.
-            Messages dead-lettered meanwhile stay.
+            The messages now in {queue.name} move back to the application's
+            queue, where its consumers get them again. Messages dead-lettered
+            meanwhile stay.
           </Typography>
         </ConfirmDialog>
       )}
-      {asking === 'purge' && value && (
+      {asking === 'purge' && queue && (
         <ConfirmDialog
           title={`Purge the dead letters of ${application.name}?`}
           confirmLabel="Purge"
@@ -263,8 +308,7 @@ export const DeadLettersCard = ({
           onClose={() => setAsking(undefined)}
         >
           <Typography>
-            The {value.messageCount} messages in {value.queue} are deleted for
-            good.
+            The messages in {queue.name} are deleted for good.
           </Typography>
         </ConfirmDialog>
       )}

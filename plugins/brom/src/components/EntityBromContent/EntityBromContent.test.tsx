@@ -8,7 +8,6 @@ import {
   page,
   pending,
   applicationHealth,
-  deadLetterPeek,
 } from '../../__testUtils__/fixtures';
 import { bromApi, renderWithBrom } from '../../__testUtils__/renderWithBrom';
 import { BromApi } from '../../api/BromApi';
@@ -40,7 +39,6 @@ function viewApi(overrides: Partial<BromApi>) {
     listSubscriptions: jest.fn().mockResolvedValue(page([])),
     listCredentials: jest.fn().mockResolvedValue([]),
     getApplicationHealth: jest.fn().mockResolvedValue(applicationHealth()),
-    peekDeadLetters: jest.fn().mockResolvedValue(deadLetterPeek()),
     listAuditEvents: jest.fn().mockResolvedValue(page([])),
     ...overrides,
   });
