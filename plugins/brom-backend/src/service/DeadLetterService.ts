@@ -464,19 +464,24 @@ function toDeath(entry: unknown): DeadLetterDeath {
   return {
     reason: typeof e.reason === 'string' ? e.reason : '',
     queue: typeof e.queue === 'string' ? e.queue : '',
-    // AMQP timestamps are seconds; the management API gives them as numbers.
-    time:
-      typeof time === 'number'
-        ? new Date(time * 1000).toISOString()
-        : typeof time === 'string'
-        ? time
-        : null,
+    time: isoTime(time),
     count: typeof e.count === 'number' ? e.count : 0,
     exchange: typeof e.exchange === 'string' ? e.exchange : '',
     routingKeys: Array.isArray(e['routing-keys'])
       ? e['routing-keys'].filter((k): k is string => typeof k === 'string')
       : [],
   };
+}
+
+/** An `x-death` time as ISO 8601: AMQP timestamps are seconds, which the API gives as numbers. */
+function isoTime(time: unknown): string | null {
+  const date =
+    typeof time === 'number'
+      ? new Date(time * 1000)
+      : typeof time === 'string'
+      ? new Date(time)
+      : undefined;
+  return date && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
 }
 
 /**
