@@ -3,6 +3,7 @@ import type {
   DeadLetterPurge,
   DeadLetterReplay,
 } from '@internal/plugin-brom-common';
+import { ManagementApiError } from '@internal/rabbitmq-management';
 import amqplib from 'amqplib';
 import { pollUntil } from '../process';
 import { useRabbitVhost } from '../rabbitmq/testRabbit';
@@ -292,6 +293,70 @@ describe('dead letters', () => {
       params: { name: 'billing' },
       expect: 403,
     });
+  });
+
+  it('accepts only the overflow behaviours quorum queues accept on this broker', async () => {
+    const { management, name: vhost } = rabbit;
+    for (const overflow of ['drop-head', 'reject-publish']) {
+      await management.putQueue(vhost, `probe-${overflow}`, {
+        arguments: { 'x-queue-type': 'quorum', 'x-overflow': overflow },
+      });
+    }
+    // The third overflow behaviour, which brom.deadLetters.overflow refuses.
+    const refused = await management
+      .putQueue(vhost, 'probe-reject-publish-dlx', {
+        arguments: { 'x-queue-type': 'quorum', 'x-overflow': 'reject-publish-dlx' },
+      })
+      .then(
+        () => undefined,
+        (error: Error) => error,
+      );
+    expect(refused).toBeInstanceOf(ManagementApiError);
+    console.log(`[deadletters] quorum queue with reject-publish-dlx: ${refused?.message}`);
+  });
+
+  it('refuses to peek where a delivery-limit would make the broker drop peeked messages', async () => {
+    const { channel } = await ordersAndBilling();
+    const { api } = env.backend;
+    await deadLetter(channel, ['dead-0']);
+    await readyUntil(channel, 'brom.billing.dlq', 1);
+    // An operator policy applies beside BROM's own policy of the queue.
+    const { managementUrl, admin } = rabbit.rabbit;
+    const put = await fetch(
+      `${managementUrl}/api/operator-policies/${encodeURIComponent(rabbit.name)}/limit`,
+      {
+        method: 'PUT',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          pattern: '^brom\\.billing\\.dlq$',
+          'apply-to': 'queues',
+          priority: 0,
+          definition: { 'delivery-limit': 5 },
+        }),
+      },
+    );
+    expect([put.status, await put.text()]).toEqual([201, '']);
+    await pollUntil(
+      async () =>
+        (await rabbit.management.getQueue(rabbit.name, 'brom.billing.dlq'))
+          .effective_policy_definition?.['delivery-limit'] === 5
+          ? true
+          : undefined,
+      { ...WITHIN, describe: () => 'the delivery-limit in force' },
+    );
+    const refusal = await api.get(BOB, '/applications/{name}/dead-letters', {
+      params: { name: 'billing' },
+      expect: 409,
+    });
+    expect(refusal.body.error.message).toMatch(
+      /^A delivery-limit of 5 applies to brom\.billing\.dlq: each peek counts as a delivery/,
+    );
+    // Nothing was taken: the message is there, never delivered.
+    const message = await channel.get('brom.billing.dlq');
+    expect(message && message.fields.redelivered).toBe(false);
   });
 
   it('refuses a replay or purge while a replay runs, and answers 503 when the broker does not', async () => {
