@@ -318,7 +318,15 @@ export class DeadLetterService {
     const [statuses, parameter] = await Promise.all([
       brokerCall(() =>
         broker.getShovelStatus(this.#vhost, names.replayShovel),
-      ),
+      ).catch(error => {
+        // The shovel status API is the shovel management plugin's.
+        if (error instanceof NotFoundError) {
+          throw new ServiceUnavailableError(
+            `Dead-letter tools need the rabbitmq_shovel and rabbitmq_shovel_management plugins on the broker: ${error.message}`,
+          );
+        }
+        throw error;
+      }),
       brokerCall(() =>
         broker.getShovelParameter(this.#vhost, names.replayShovel),
       ).then(
