@@ -67,12 +67,20 @@ describe('dead letters', () => {
   }
 
   /** Publishes `payloads` to brom.orders, gets them from brom.billing and rejects them. */
-  async function deadLetter(channel: amqplib.ConfirmChannel, payloads: string[]) {
+  async function deadLetter(
+    channel: amqplib.ConfirmChannel,
+    payloads: string[],
+  ) {
     for (const [i, payload] of payloads.entries()) {
-      channel.publish('brom.orders', `order.${i}.created`, Buffer.from(payload), {
-        messageId: payload,
-        contentType: 'text/plain',
-      });
+      channel.publish(
+        'brom.orders',
+        `order.${i}.created`,
+        Buffer.from(payload),
+        {
+          messageId: payload,
+          contentType: 'text/plain',
+        },
+      );
     }
     await channel.waitForConfirms();
     for (let i = 0; i < payloads.length; i++) {
@@ -96,11 +104,15 @@ describe('dead letters', () => {
   }
 
   async function peek(who: string, count = 10): Promise<DeadLetterPeek> {
-    const res = await env.backend.api.get(who, '/applications/{name}/dead-letters', {
-      params: { name: 'billing' },
-      query: { count },
-      expect: 200,
-    });
+    const res = await env.backend.api.get(
+      who,
+      '/applications/{name}/dead-letters',
+      {
+        params: { name: 'billing' },
+        query: { count },
+        expect: 200,
+      },
+    );
     return res.body;
   }
 
@@ -157,7 +169,11 @@ describe('dead letters', () => {
     await deadLetter(channel, dead);
     await readyUntil(channel, 'brom.billing.dlq', dead.length);
     for (const [i, payload] of live.entries()) {
-      channel.publish('brom.orders', `order.${i}.created`, Buffer.from(payload));
+      channel.publish(
+        'brom.orders',
+        `order.${i}.created`,
+        Buffer.from(payload),
+      );
     }
     await channel.waitForConfirms();
     await readyUntil(channel, 'brom.billing', live.length);
@@ -189,15 +205,21 @@ describe('dead letters', () => {
     // Peeking re-queues: the messages shown are marked redelivered.
     const again = await peek(ADMIN, 10);
     expect(again.messages.map(m => m.payload).sort()).toEqual(dead);
-    expect(again.messages.filter(m => m.redelivered).length).toBeGreaterThanOrEqual(3);
+    expect(
+      again.messages.filter(m => m.redelivered).length,
+    ).toBeGreaterThanOrEqual(3);
     await readyUntil(channel, 'brom.billing.dlq', dead.length);
 
     // Replay: a shovel moves the five back, then deletes itself.
-    const replay = await api.post(BOB, '/applications/{name}/dead-letters/replay', {
-      params: { name: 'billing' },
-      body: {},
-      expect: 202,
-    });
+    const replay = await api.post(
+      BOB,
+      '/applications/{name}/dead-letters/replay',
+      {
+        params: { name: 'billing' },
+        body: {},
+        expect: 202,
+      },
+    );
     expect(replay.body as DeadLetterReplay).toEqual({
       application: 'billing',
       from: 'brom.billing.dlq',
@@ -220,7 +242,9 @@ describe('dead letters', () => {
 
     // The shovel left nothing the reconciler reports: billing is still ready, nothing unmanaged.
     expect((await env.backend.portal.status('billing')).ready).toBe(true);
-    const unmanaged = await api.get(ADMIN, '/unmanaged-objects', { expect: 200 });
+    const unmanaged = await api.get(ADMIN, '/unmanaged-objects', {
+      expect: 200,
+    });
     expect(JSON.stringify(unmanaged.body)).not.toContain('replay');
 
     // Purge: two more dead letters, gone.
@@ -229,8 +253,9 @@ describe('dead letters', () => {
     // The purge reports the statistics' count, which follows within seconds.
     await pollUntil(
       async () =>
-        (await rabbit.management.getQueue(rabbit.name, 'brom.billing.dlq'))
-          .messages_ready === 2
+        (
+          await rabbit.management.getQueue(rabbit.name, 'brom.billing.dlq')
+        ).messages_ready === 2
           ? true
           : undefined,
       { ...WITHIN, describe: () => 'the statistics count two dead letters' },
@@ -253,7 +278,9 @@ describe('dead letters', () => {
       expect: 200,
     });
     const uses = audit.body.items
-      .filter((e: { action: string }) => e.action.startsWith('application.dead-letters'))
+      .filter((e: { action: string }) =>
+        e.action.startsWith('application.dead-letters'),
+      )
       .map((e: { action: string; actor: string; after: object }) => ({
         action: e.action,
         actor: e.actor,
@@ -305,14 +332,19 @@ describe('dead letters', () => {
     // The third overflow behaviour, which brom.deadLetters.overflow refuses.
     const refused = await management
       .putQueue(vhost, 'probe-reject-publish-dlx', {
-        arguments: { 'x-queue-type': 'quorum', 'x-overflow': 'reject-publish-dlx' },
+        arguments: {
+          'x-queue-type': 'quorum',
+          'x-overflow': 'reject-publish-dlx',
+        },
       })
       .then(
         () => undefined,
         (error: Error) => error,
       );
     expect(refused).toBeInstanceOf(ManagementApiError);
-    console.log(`[deadletters] quorum queue with reject-publish-dlx: ${refused?.message}`);
+    console.log(
+      `[deadletters] quorum queue with reject-publish-dlx: ${refused?.message}`,
+    );
   });
 
   it('refuses to peek where a delivery-limit would make the broker drop peeked messages', async () => {
@@ -323,11 +355,15 @@ describe('dead letters', () => {
     // An operator policy applies beside BROM's own policy of the queue.
     const { managementUrl, admin } = rabbit.rabbit;
     const put = await fetch(
-      `${managementUrl}/api/operator-policies/${encodeURIComponent(rabbit.name)}/limit`,
+      `${managementUrl}/api/operator-policies/${encodeURIComponent(
+        rabbit.name,
+      )}/limit`,
       {
         method: 'PUT',
         headers: {
-          authorization: `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString('base64')}`,
+          authorization: `Basic ${Buffer.from(
+            `${admin.username}:${admin.password}`,
+          ).toString('base64')}`,
           'content-type': 'application/json',
         },
         body: JSON.stringify({
@@ -341,8 +377,9 @@ describe('dead letters', () => {
     expect([put.status, await put.text()]).toEqual([201, '']);
     await pollUntil(
       async () =>
-        (await rabbit.management.getQueue(rabbit.name, 'brom.billing.dlq'))
-          .effective_policy_definition?.['delivery-limit'] === 5
+        (
+          await rabbit.management.getQueue(rabbit.name, 'brom.billing.dlq')
+        ).effective_policy_definition?.['delivery-limit'] === 5
           ? true
           : undefined,
       { ...WITHIN, describe: () => 'the delivery-limit in force' },
@@ -395,7 +432,10 @@ describe('dead letters', () => {
     }
     // The reconciler leaves the replay's shovel alone: it is not one of its objects.
     expect((await env.backend.portal.status('billing')).ready).toBe(true);
-    await rabbit.management.deleteShovel(rabbit.name, 'brom.billing.dlq.replay');
+    await rabbit.management.deleteShovel(
+      rabbit.name,
+      'brom.billing.dlq.replay',
+    );
 
     // The management API stops answering for the dead-letter queue: 503 with the reason.
     env.proxy.setFaults(({ path }) =>

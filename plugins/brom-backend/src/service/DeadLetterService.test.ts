@@ -86,9 +86,9 @@ describe('toDeadLetterMessage', () => {
     const escape = Buffer.from('\u001b[31mred');
     expect(toDeadLetterMessage(message(escape)).payloadEncoding).toBe('base64');
     // Tabs and line breaks are text.
-    expect(
-      toDeadLetterMessage(message(Buffer.from('a\tb\r\nc'))).payload,
-    ).toBe('a\tb\r\nc');
+    expect(toDeadLetterMessage(message(Buffer.from('a\tb\r\nc'))).payload).toBe(
+      'a\tb\r\nc',
+    );
   });
 
   it('drops a character the truncation cut in half and says the payload is longer', () => {

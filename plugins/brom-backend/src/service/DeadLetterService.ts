@@ -339,9 +339,7 @@ export class DeadLetterService {
     ]);
     if (statuses.length > 0) {
       return statuses
-        .map(
-          s => `${s.state} on ${s.node}${s.reason ? ` (${s.reason})` : ''}`,
-        )
+        .map(s => `${s.state} on ${s.node}${s.reason ? ` (${s.reason})` : ''}`)
         .join(', ');
     }
     return parameter ? 'declared' : undefined;
@@ -414,9 +412,7 @@ async function brokerCall<T>(call: () => Promise<T>): Promise<T> {
       error instanceof ManagementApiError
         ? `answered ${error.status}${error.reason ? `: ${error.reason}` : ''}`
         : `did not answer: ${(error as Error).message}`;
-    throw new ServiceUnavailableError(
-      `The broker's management API ${reason}`,
-    );
+    throw new ServiceUnavailableError(`The broker's management API ${reason}`);
   }
 }
 
@@ -433,9 +429,9 @@ function refuseIfDeliveryLimited(queue: Queue): void {
   const limit = deliveryLimitOf(queue);
   if (limit !== undefined) {
     throw new ConflictError(
-      `A delivery-limit of ${String(
-        limit,
-      )} applies to ${queue.name}: each peek counts as a delivery, so peeking could make the broker drop messages. Remove the limit (an operator policy or queue argument) to peek`,
+      `A delivery-limit of ${String(limit)} applies to ${
+        queue.name
+      }: each peek counts as a delivery, so peeking could make the broker drop messages. Remove the limit (an operator policy or queue argument) to peek`,
     );
   }
 }
@@ -498,10 +494,7 @@ function isoTime(time: unknown): string | null {
  */
 function decodePayload(
   message: QueueMessage,
-): Pick<
-  DeadLetterMessage,
-  'payload' | 'payloadEncoding' | 'payloadTruncated'
-> {
+): Pick<DeadLetterMessage, 'payload' | 'payloadEncoding' | 'payloadTruncated'> {
   const bytes =
     message.payload_encoding === 'base64'
       ? Buffer.from(message.payload, 'base64')
@@ -522,7 +515,10 @@ function decodePayload(
 function hasControlCharacters(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) {
+    if (
+      (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) ||
+      code === 0x7f
+    ) {
       return true;
     }
   }

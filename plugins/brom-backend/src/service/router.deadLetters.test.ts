@@ -102,11 +102,15 @@ describe.each(databases.eachSupportedId())(
         [51, /count|maximum|<= 50/],
         ['many', /count|integer|number/],
       ] as const) {
-        const res = await brom.api.get(BOB, '/applications/{name}/dead-letters', {
-          params,
-          query: { count },
-          expect: 400,
-        });
+        const res = await brom.api.get(
+          BOB,
+          '/applications/{name}/dead-letters',
+          {
+            params,
+            query: { count },
+            expect: 400,
+          },
+        );
         expect(res.body.error.message).toMatch(words);
       }
       await brom.api.post(BOB, '/applications/{name}/dead-letters/replay', {

@@ -39,7 +39,9 @@ describe('DeadLettersCard', () => {
       }),
     );
     expect(
-      await screen.findByText(/^1 messages in brom.payments-api.dlq \(broker statistics/),
+      await screen.findByText(
+        /^1 messages in brom.payments-api.dlq \(broker statistics/,
+      ),
     ).toBeInTheDocument();
     expect(screen.getByText(/marked redelivered/)).toBeInTheDocument();
     expect(peekDeadLetters).not.toHaveBeenCalled();
@@ -50,7 +52,9 @@ describe('DeadLettersCard', () => {
     expect(
       screen.getByText('1 messages in brom.payments-api.dlq'),
     ).toBeInTheDocument();
-    expect(screen.getByText(/rejected from brom.payments-api/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/rejected from brom.payments-api/),
+    ).toBeInTheDocument();
     expect(
       screen.getByText('brom.orders with order.42.created'),
     ).toBeInTheDocument();
@@ -79,7 +83,9 @@ describe('DeadLettersCard', () => {
       bromApi({
         getApplicationHealth: jest
           .fn()
-          .mockResolvedValue(applicationHealth({ queue: null, deadLetterQueue: null })),
+          .mockResolvedValue(
+            applicationHealth({ queue: null, deadLetterQueue: null }),
+          ),
       }),
     );
     expect(await screen.findByText('No dead-letter queue')).toBeInTheDocument();
@@ -94,7 +100,10 @@ describe('DeadLettersCard', () => {
     const peekDeadLetters = jest
       .fn()
       .mockRejectedValueOnce(
-        await responseError(409, 'A delivery-limit of 5 applies to brom.payments-api.dlq'),
+        await responseError(
+          409,
+          'A delivery-limit of 5 applies to brom.payments-api.dlq',
+        ),
       )
       .mockResolvedValue(deadLetterPeek());
     await renderWithBrom(
@@ -106,7 +115,9 @@ describe('DeadLettersCard', () => {
     await screen.findByText(/^1 messages in/);
 
     await userEvent.click(screen.getByRole('button', { name: 'Peek' }));
-    expect(await screen.findByText(/A delivery-limit of 5 applies/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/A delivery-limit of 5 applies/),
+    ).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByText('{"order":42}')).toBeInTheDocument();
   });
@@ -132,7 +143,9 @@ describe('DeadLettersCard', () => {
     expect(
       within(dialog).getByText(/move back to the application's queue/),
     ).toBeInTheDocument();
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Replay' }));
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Replay' }),
+    );
     expect(
       await screen.findByText('Moving 1 messages back to brom.payments-api.'),
     ).toBeInTheDocument();
@@ -150,7 +163,11 @@ describe('DeadLettersCard', () => {
         peekDeadLetters: jest
           .fn()
           .mockResolvedValue(
-            deadLetterPeek({ messageCount: 3, messages: [], replayRunning: true }),
+            deadLetterPeek({
+              messageCount: 3,
+              messages: [],
+              replayRunning: true,
+            }),
           ),
       }),
     );
@@ -189,11 +206,15 @@ describe('DeadLettersCard', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Purge' }));
     const dialog = await screen.findByRole('dialog');
     expect(within(dialog).getByText(/deleted for good/)).toBeInTheDocument();
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Purge' }));
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Purge' }),
+    );
     expect(
       await within(dialog).findByText(/still moving messages/),
     ).toBeInTheDocument();
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Purge' }));
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Purge' }),
+    );
     expect(
       await screen.findByText('Purged 1 messages from brom.payments-api.dlq.'),
     ).toBeInTheDocument();
