@@ -476,7 +476,9 @@ describe('ManagementClient with several base URLs', () => {
 
   it('never repeats a message get or a purge on another node', async () => {
     const [dropping, second] = await cluster(
-      (_req, res) => res.socket?.destroy(),
+      (_req, res) => {
+        res.socket?.destroy();
+      },
       answers('second'),
     );
     const c = connect([dropping.baseUrl, second.baseUrl]);
