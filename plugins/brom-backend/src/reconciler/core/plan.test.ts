@@ -476,6 +476,7 @@ describe('plan', () => {
         ['binding:brom.billing.dlx->queue:brom.billing.dlq:', 'QueueNotEmpty'],
         ['exchange:brom.billing.dlx', 'QueueNotEmpty'],
         ['policy:brom.billing', 'QueueNotEmpty'],
+        ['policy:brom.billing.dlq', 'QueueNotEmpty'],
         ['queue:brom.billing', 'QueueNotEmpty'],
         ['queue:brom.billing.dlq', 'QueueNotEmpty'],
       ]);
