@@ -136,7 +136,7 @@ export interface Config {
       maxLength?: number;
       /**
        * What happens to a dead letter beyond the bound: `drop-head` (default) drops the
-       * oldest, `reject-publish` the newest. Quorum queues accept no other.
+       * oldest, `reject-publish` the newest. Quorum queues honour no other (3.10 takes `reject-publish-dlx` but drops the head).
        */
       overflow?: 'drop-head' | 'reject-publish';
     };

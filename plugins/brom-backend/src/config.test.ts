@@ -143,7 +143,7 @@ describe('readBromConfig', () => {
       'brom.authz.mode must be live or native, not internal',
     );
   });
-  it('reads the dead-letter bound: 10000 dropping the oldest by default, what quorum queues accept', () => {
+  it('reads the dead-letter bound: 10000 dropping the oldest by default, what quorum queues honour', () => {
     const bound = (deadLetters?: object) =>
       readBromConfig(new ConfigReader({ brom: deadLetters ? { deadLetters } : {} })).deadLetters;
     expect(bound()).toEqual({ maxLength: 10000, overflow: 'drop-head' });
@@ -157,7 +157,7 @@ describe('readBromConfig', () => {
       );
     }
     expect(() => bound({ overflow: 'reject-publish-dlx' })).toThrow(
-      'brom.deadLetters.overflow must be drop-head or reject-publish (what quorum queues accept), not reject-publish-dlx',
+      'brom.deadLetters.overflow must be drop-head or reject-publish (what quorum queues honour), not reject-publish-dlx',
     );
   });
 });

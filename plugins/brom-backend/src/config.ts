@@ -146,7 +146,7 @@ function readDeadLetters(config: Config): BromConfig['deadLetters'] {
     DEFAULT_DEAD_LETTER_BOUND.overflow;
   if (overflow !== 'drop-head' && overflow !== 'reject-publish') {
     throw new Error(
-      `brom.deadLetters.overflow must be drop-head or reject-publish (what quorum queues accept), not ${overflow}`,
+      `brom.deadLetters.overflow must be drop-head or reject-publish (what quorum queues honour), not ${overflow}`,
     );
   }
   return { maxLength, overflow };

@@ -177,7 +177,7 @@ export interface PolicyDefinition {
   overflow?: DeadLetterOverflow;
 }
 
-/** The overflow behaviours a quorum queue accepts (RabbitMQ 3.10 refuses `reject-publish-dlx`). */
+/** The overflow behaviours a quorum queue honours (3.10 takes `reject-publish-dlx` but drops the head). */
 export type DeadLetterOverflow = 'drop-head' | 'reject-publish';
 
 export interface DesiredPolicy extends DesiredObjectBase {
