@@ -479,12 +479,9 @@ function toDeath(entry: unknown): DeadLetterDeath {
 
 /** An `x-death` time as ISO 8601: AMQP timestamps are seconds, which the API gives as numbers. */
 function isoTime(time: unknown): string | null {
-  const date =
-    typeof time === 'number'
-      ? new Date(time * 1000)
-      : typeof time === 'string'
-      ? new Date(time)
-      : undefined;
+  let date: Date | undefined;
+  if (typeof time === 'number') date = new Date(time * 1000);
+  if (typeof time === 'string') date = new Date(time);
   return date && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
 }
 
