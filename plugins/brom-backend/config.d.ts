@@ -133,6 +133,19 @@ export interface Config {
        */
       revocationGraceSeconds?: number;
     };
+    /** Every consumer's dead-letter queue (docs/operations.md, "Dead letters"). */
+    deadLetters?: {
+      /**
+       * Most messages a dead-letter queue holds, through a policy per consumer that the
+       * reconciler manages (`brom.<app>.dlq`). Default 10000.
+       */
+      maxLength?: number;
+      /**
+       * What happens to a dead letter beyond the bound: `drop-head` (default) drops the
+       * oldest, `reject-publish` the newest. Quorum queues honour no other (3.10 takes `reject-publish-dlx` but drops the head).
+       */
+      overflow?: 'drop-head' | 'reject-publish';
+    };
     lifecycle?: {
       /**
        * The least a sunset may lie ahead when a producer deprecates a notification type (or

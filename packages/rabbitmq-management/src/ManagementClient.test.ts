@@ -474,6 +474,32 @@ describe('ManagementClient with several base URLs', () => {
     expect(hung.seen).toHaveLength(1);
   });
 
+  it('never repeats a message get or a purge on another node', async () => {
+    const [dropping, second] = await cluster(
+      (_req, res) => {
+        res.socket?.destroy();
+      },
+      answers('second'),
+    );
+    const c = connect([dropping.baseUrl, second.baseUrl]);
+
+    await expect(
+      c.getMessages('brom', 'brom.billing.dlq', { count: 2 }),
+    ).rejects.toBeInstanceOf(ManagementRequestError);
+    await expect(c.purgeQueue('brom', 'brom.billing.dlq')).rejects.toBeInstanceOf(
+      ManagementRequestError,
+    );
+    expect(dropping.seen.map(r => `${r.method} ${r.url} ${r.body}`)).toEqual([
+      'POST /api/queues/brom/brom.billing.dlq/get {"count":2,"ackmode":"ack_requeue_true","encoding":"base64"}',
+      'DELETE /api/queues/brom/brom.billing.dlq/contents ',
+    ]);
+    // The purge answers with no body: it must not ask for JSON (RabbitMQ answers 406).
+    expect(dropping.seen[1].headers.accept).toBe('*/*');
+    expect(second.seen).toEqual([]);
+    // A declaration still goes on to the next node.
+    await expect(c.getVhost('brom')).resolves.toEqual({ name: 'second' });
+  });
+
   it('goes round to the first URL when a later current node fails', async () => {
     let secondUp = true;
     const [first, second] = await cluster(

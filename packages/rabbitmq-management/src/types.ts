@@ -103,6 +103,26 @@ export interface Queue {
   [key: string]: unknown;
 }
 
+/**
+ * One message as `POST /api/queues/{vhost}/{name}/get` returns it.
+ *
+ * @public
+ */
+export interface QueueMessage {
+  /** Size of the whole payload, however much of it `payload` holds. */
+  payload_bytes: number;
+  redelivered: boolean;
+  exchange: string;
+  routing_key: string;
+  /** Ready messages left in the queue after this one was taken. */
+  message_count: number;
+  /** AMQP properties; `headers` among them. Absent properties are left out (3.10 sends `[]` for none). */
+  properties: Record<string, unknown> | unknown[];
+  payload: string;
+  payload_encoding: 'string' | 'base64';
+  [key: string]: unknown;
+}
+
 /** @public */
 export interface QueueSettings {
   durable?: boolean;

@@ -195,4 +195,21 @@ describe('readBromConfig', () => {
       'brom.authz.mode must be live or native, not internal',
     );
   });
+  it('reads the dead-letter bound: 10000 dropping the oldest by default, what quorum queues honour', () => {
+    const bound = (deadLetters?: object) =>
+      readBromConfig(new ConfigReader({ brom: deadLetters ? { deadLetters } : {} })).deadLetters;
+    expect(bound()).toEqual({ maxLength: 10000, overflow: 'drop-head' });
+    expect(bound({ maxLength: 50, overflow: 'reject-publish' })).toEqual({
+      maxLength: 50,
+      overflow: 'reject-publish',
+    });
+    for (const maxLength of [0, -1, 2.5]) {
+      expect(() => bound({ maxLength })).toThrow(
+        `brom.deadLetters.maxLength must be a whole number of at least 1, not ${maxLength}`,
+      );
+    }
+    expect(() => bound({ overflow: 'reject-publish-dlx' })).toThrow(
+      'brom.deadLetters.overflow must be drop-head or reject-publish (what quorum queues honour), not reject-publish-dlx',
+    );
+  });
 });

@@ -1,4 +1,8 @@
 import { Config } from '@backstage/config';
+import {
+  DEFAULT_DEAD_LETTER_BOUND,
+  DeadLetterOverflow,
+} from './reconciler/core/types';
 
 export interface BromConfig {
   /** The vhost BROM manages. */
@@ -59,6 +63,8 @@ export interface BromConfig {
     /** How long after a revocation its connections are still looked for. */
     revocationGraceMs: number;
   };
+  /** The bound of every dead-letter queue (a policy per consumer; decision 0025). */
+  deadLetters: { maxLength: number; overflow: DeadLetterOverflow };
   lifecycle: {
     /** The least a sunset may lie ahead when a type is deprecated. */
     minimumSunsetDays: number;
@@ -140,6 +146,7 @@ export function readBromConfig(config: Config): BromConfig {
         (config.getOptionalNumber('brom.reconciler.revocationGraceSeconds') ??
           15) * 1000,
     },
+    deadLetters: readDeadLetters(config),
     lifecycle: {
       minimumSunsetDays: readNonNegative(
         config,
@@ -151,6 +158,26 @@ export function readBromConfig(config: Config): BromConfig {
         1000,
     },
   };
+}
+
+function readDeadLetters(config: Config): BromConfig['deadLetters'] {
+  const maxLength =
+    config.getOptionalNumber('brom.deadLetters.maxLength') ??
+    DEFAULT_DEAD_LETTER_BOUND.maxLength;
+  if (!Number.isInteger(maxLength) || maxLength < 1) {
+    throw new Error(
+      `brom.deadLetters.maxLength must be a whole number of at least 1, not ${maxLength}`,
+    );
+  }
+  const overflow =
+    config.getOptionalString('brom.deadLetters.overflow') ??
+    DEFAULT_DEAD_LETTER_BOUND.overflow;
+  if (overflow !== 'drop-head' && overflow !== 'reject-publish') {
+    throw new Error(
+      `brom.deadLetters.overflow must be drop-head or reject-publish (what quorum queues honour), not ${overflow}`,
+    );
+  }
+  return { maxLength, overflow };
 }
 
 function readNonNegative(

@@ -135,6 +135,7 @@ export const bromPlugin = createBackendPlugin({
         const feedShutdown = new AbortController();
         lifecycle.addShutdownHook(() => feedShutdown.abort());
 
+<<<<<<< HEAD
         const secrets = await openExternalProducerSecrets(
           bromConfig,
           store,
@@ -152,6 +153,25 @@ export const bromPlugin = createBackendPlugin({
             client: managementClient,
             username: bromConfig.broker.username,
           });
+=======
+        // Every replica's status looks at the broker itself when the last full pass is old.
+        const statusBroker = createBrokerApi(bromConfig);
+        const secrets = await openExternalProducerSecrets(bromConfig, store);
+        // Every replica reads queue statistics for the health API and runs the dead-letter
+        // tools (the reconciler's client is the leader's only).
+        const statsClient =
+          bromConfig.broker.managementUrls.length > 0 && bromConfig.broker.password
+            ? ManagementClient.create({
+                baseUrl: bromConfig.broker.managementUrls,
+                username: bromConfig.broker.username,
+                password: bromConfig.broker.password,
+                headersTimeoutMs: bromConfig.broker.requestTimeoutMs,
+                bodyTimeoutMs: bromConfig.broker.requestTimeoutMs,
+                connectTimeoutMs: Math.min(bromConfig.broker.requestTimeoutMs, 5000),
+              })
+            : undefined;
+        if (statsClient) lifecycle.addShutdownHook(() => statsClient.close());
+>>>>>>> wt-dlq
 
         const portal = createPortalServices({
           store,
@@ -171,6 +191,7 @@ export const bromPlugin = createBackendPlugin({
             prefix: bromConfig.prefix,
             queueType: bromConfig.broker.queueType,
             policyPriority: bromConfig.broker.policyPriority,
+            deadLetters: bromConfig.deadLetters,
           },
           minimumSunsetDays: bromConfig.lifecycle.minimumSunsetDays,
           onCommit: version => watcher.notifyLocal(version),
@@ -186,6 +207,7 @@ export const bromPlugin = createBackendPlugin({
                 ),
               }
             : undefined,
+          deadLetterBroker: statsClient,
         });
         await scheduleSunsetTask({
           scheduler,
@@ -273,6 +295,7 @@ export const bromPlugin = createBackendPlugin({
             audit: portal.audit,
             status: portal.status,
             health: portal.health,
+            deadLetters: portal.deadLetters,
             validateResponses: bromConfig.validateResponses,
             transformConditions: createConditionTransformer(
               permissionsRegistry.getPermissionRuleset(

@@ -74,6 +74,17 @@ export const bromQueueHealthReadPermission: BromApplicationPermission =
   });
 
 /**
+ * Peek at, replay and purge a consumer's dead-lettered messages. Peeking shows payloads, so
+ * BROM's policy gives it, like every application permission, to owners and administrators only.
+ */
+export const bromDeadLettersManagePermission: BromApplicationPermission =
+  createPermission({
+    name: 'brom.application.manage-dead-letters',
+    attributes: { action: 'update' },
+    resourceType: BROM_APPLICATION_RESOURCE_TYPE,
+  });
+
+/**
  * Delete an application or a notification type that still has live subscribers, revoking
  * their subscriptions. BROM's policy grants it to members of a `brom.admins` group.
  */
@@ -135,6 +146,7 @@ export const bromPermissions = [
   bromSubscriptionDecidePermission,
   bromAuditReadPermission,
   bromQueueHealthReadPermission,
+  bromDeadLettersManagePermission,
 ];
 
 /** The permissions that are checked against one application. */

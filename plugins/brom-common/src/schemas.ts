@@ -373,3 +373,18 @@ export type ApproveSubscriptionRequest = z.infer<
 export type ReasonedDecisionRequest = z.infer<typeof reasonedDecisionRequestSchema>;
 export type CreateCredentialRequest = z.infer<typeof createCredentialRequestSchema>;
 export type RotateCredentialRequest = z.infer<typeof rotateCredentialRequestSchema>;
+
+/** The most messages one peek at a dead-letter queue returns. */
+export const DEAD_LETTER_PEEK_MAX = 50;
+
+/** `GET /applications/{name}/dead-letters`: how many messages to show (default 10). */
+export const peekDeadLettersQuerySchema = z
+  .object({
+    count: z.coerce
+      .number()
+      .int('count must be a whole number')
+      .min(1, 'count must be at least 1')
+      .max(DEAD_LETTER_PEEK_MAX, `count must be at most ${DEAD_LETTER_PEEK_MAX}`)
+      .default(10),
+  })
+  .strict();

@@ -337,3 +337,71 @@ export interface ApplicationHealth {
   exchange: ExchangeHealth | null;
   warnings: QueueHealthWarning[];
 }
+
+/** Why and where a message was dead-lettered: one entry of its `x-death` header. */
+export interface DeadLetterDeath {
+  /** `rejected`, `expired`, `maxlen` or `delivery_limit`. */
+  reason: string;
+  /** The queue it was dead-lettered from. */
+  queue: string;
+  /** When it was first dead-lettered for this reason from this queue (ISO 8601), if known. */
+  time: string | null;
+  /** How many times it was dead-lettered for this reason from this queue. */
+  count: number;
+  /** The exchange it had been published to. */
+  exchange: string;
+  /** The routing keys it had been published with. */
+  routingKeys: string[];
+}
+
+/** One dead-lettered message as a peek shows it. */
+export interface DeadLetterMessage {
+  /** The routing key it arrived in the dead-letter queue with (its original one). */
+  routingKey: string;
+  /** Set when the message had been delivered from the dead-letter queue before (e.g. peeked). */
+  redelivered: boolean;
+  /** Its `x-death` entries, the latest first. */
+  deaths: DeadLetterDeath[];
+  /** AMQP properties other than the headers (content type, message id, timestamp, …). */
+  properties: Record<string, unknown>;
+  /** Headers other than `x-death`. */
+  headers: Record<string, unknown>;
+  /** Size of the whole payload in bytes. */
+  payloadBytes: number;
+  /** The payload's first bytes, as text when they are UTF-8, else base64. */
+  payload: string;
+  payloadEncoding: 'string' | 'base64';
+  /** Whether `payload` holds only the first bytes of a longer payload. */
+  payloadTruncated: boolean;
+}
+
+/** What a peek found in an application's dead-letter queue. */
+export interface DeadLetterPeek {
+  application: string;
+  queue: string;
+  /** Ready messages in the dead-letter queue before the peek. */
+  messageCount: number;
+  /** The first messages, at most as many as asked for. */
+  messages: DeadLetterMessage[];
+  /** Whether a replay of this queue is still moving messages. */
+  replayRunning: boolean;
+}
+
+/** The answer to a replay: how many messages the shovel is moving back. */
+export interface DeadLetterReplay {
+  application: string;
+  /** The dead-letter queue the messages leave. */
+  from: string;
+  /** The consumer's queue they go back to. */
+  to: string;
+  /** Messages the shovel moves (those ready when the replay started); 0 starts no shovel. */
+  moving: number;
+}
+
+/** The answer to a purge. */
+export interface DeadLetterPurge {
+  application: string;
+  queue: string;
+  /** Messages the broker removed. */
+  purged: number;
+}

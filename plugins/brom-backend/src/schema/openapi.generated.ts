@@ -34,6 +34,10 @@ export const spec = {
       "name": "Audit"
     },
     {
+      "name": "Dead letters",
+      "description": "Peek at, replay and purge a consumer's dead-lettered messages."
+    },
+    {
       "name": "Service",
       "description": "Routes for other Backstage plugins and the authz sidecars, not for users."
     }
@@ -850,6 +854,162 @@ export const spec = {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ApplicationName"
+          }
+        ]
+      }
+    },
+    "/applications/{name}/dead-letters": {
+      "get": {
+        "operationId": "peekDeadLetters",
+        "tags": [
+          "Dead letters"
+        ],
+        "summary": "Peek at the first messages of a consumer's dead-letter queue (owners and administrators).",
+        "description": "Takes up to `count` messages from the head of the dead-letter queue through the\nmanagement API's \"get messages\" and puts each back at once (`ack_requeue_true`):\nnothing is removed, but **peeking re-queues**: every message shown is marked\nredelivered afterwards, a quorum queue counts the delivery (`x-delivery-count`), and\ntheir order may change. Refused (409) while a `delivery-limit` applies to the queue,\nsince the broker would drop a message peeked too often. While a replay runs nothing is\ntaken and `messages` is empty. Payloads are cut to 2048 bytes. Audited.\n",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ApplicationName"
+          },
+          {
+            "name": "count",
+            "in": "query",
+            "description": "How many messages to show, 1 to 50.",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 50,
+              "default": 10
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The first messages and the queue's count.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeadLetterPeek"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/DeadLetterConflict"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "purgeDeadLetters",
+        "tags": [
+          "Dead letters"
+        ],
+        "summary": "Purge a consumer's dead-letter queue (owners and administrators).",
+        "description": "Removes every ready message of the dead-letter queue (the management API's purge).\nThe API does not say how many it removed: `purged` is the queue's count in the\nbroker's statistics just before, which lag by a few seconds. Refused (409) while a\nreplay runs.\nAudited.\n",
+        "responses": {
+          "200": {
+            "description": "How many messages were purged.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeadLetterPurge"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/DeadLetterConflict"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ApplicationName"
+          }
+        ]
+      }
+    },
+    "/applications/{name}/dead-letters/replay": {
+      "post": {
+        "operationId": "replayDeadLetters",
+        "tags": [
+          "Dead letters"
+        ],
+        "summary": "Move the dead-lettered messages back to the consumer's queue (owners and administrators).",
+        "description": "Starts a dynamic shovel from the dead-letter queue to the consumer's queue that\nconfirms each message before removing it from the dead-letter queue and deletes itself\nonce it has moved as many messages as the queue held when the replay started (a\ncount BROM takes and gives as `src-delete-after`; the management UI's \"Move messages\"\ngives `queue-length`, the shovel's own count).\nAnswers at once with how many it moves; messages dead-lettered afterwards stay. Refused\n(409) while an earlier replay still runs. Audited.\n",
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "maxProperties": 0
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The replay started (or there was nothing to move).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeadLetterReplay"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/DeadLetterConflict"
           },
           "503": {
             "$ref": "#/components/responses/ServiceUnavailable"
@@ -2234,6 +2394,16 @@ export const spec = {
       },
       "ServiceUnavailable": {
         "description": "A service BROM needs for this (the broker's management API) is not configured or does not answer.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ErrorResponse"
+            }
+          }
+        }
+      },
+      "DeadLetterConflict": {
+        "description": "The application has no dead-letter queue (it consumes nothing, or the reconciler has not\ncreated it yet), a replay is still running, or a delivery-limit makes peeking unsafe.\n",
         "content": {
           "application/json": {
             "schema": {
@@ -3864,6 +4034,184 @@ export const spec = {
           "unroutableRate": {
             "type": "number",
             "description": "Publish-in minus publish-out rate, at least 0 (exact while each message reaches at most one queue)."
+          }
+        }
+      },
+      "DeadLetterDeath": {
+        "description": "One entry of the message's `x-death` header.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "reason",
+          "queue",
+          "time",
+          "count",
+          "exchange",
+          "routingKeys"
+        ],
+        "properties": {
+          "reason": {
+            "description": "`rejected`, `expired`, `maxlen` or `delivery_limit`.",
+            "type": "string"
+          },
+          "queue": {
+            "type": "string"
+          },
+          "time": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "count": {
+            "type": "integer"
+          },
+          "exchange": {
+            "type": "string"
+          },
+          "routingKeys": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          }
+        }
+      },
+      "DeadLetterMessage": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "routingKey",
+          "redelivered",
+          "deaths",
+          "properties",
+          "headers",
+          "payloadBytes",
+          "payload",
+          "payloadEncoding",
+          "payloadTruncated"
+        ],
+        "properties": {
+          "routingKey": {
+            "type": "string"
+          },
+          "redelivered": {
+            "description": "Delivered from the dead-letter queue before (a peek marks what it shows).",
+            "type": "boolean"
+          },
+          "deaths": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/DeadLetterDeath"
+            }
+          },
+          "properties": {
+            "description": "AMQP properties other than the headers.",
+            "type": "object"
+          },
+          "headers": {
+            "description": "Headers other than `x-death`.",
+            "type": "object"
+          },
+          "payloadBytes": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "payload": {
+            "description": "The first 2048 bytes, as text when they are UTF-8, else base64.",
+            "type": "string"
+          },
+          "payloadEncoding": {
+            "type": "string",
+            "enum": [
+              "string",
+              "base64"
+            ]
+          },
+          "payloadTruncated": {
+            "type": "boolean"
+          }
+        }
+      },
+      "DeadLetterPeek": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "application",
+          "queue",
+          "messageCount",
+          "messages",
+          "replayRunning"
+        ],
+        "properties": {
+          "application": {
+            "$ref": "#/components/schemas/Name"
+          },
+          "queue": {
+            "type": "string"
+          },
+          "messageCount": {
+            "description": "Ready messages in the dead-letter queue.",
+            "type": "integer",
+            "minimum": 0
+          },
+          "messages": {
+            "type": "array",
+            "maxItems": 50,
+            "items": {
+              "$ref": "#/components/schemas/DeadLetterMessage"
+            }
+          },
+          "replayRunning": {
+            "type": "boolean"
+          }
+        }
+      },
+      "DeadLetterReplay": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "application",
+          "from",
+          "to",
+          "moving"
+        ],
+        "properties": {
+          "application": {
+            "$ref": "#/components/schemas/Name"
+          },
+          "from": {
+            "type": "string"
+          },
+          "to": {
+            "type": "string"
+          },
+          "moving": {
+            "description": "Messages the shovel moves; 0 starts none.",
+            "type": "integer",
+            "minimum": 0
+          }
+        }
+      },
+      "DeadLetterPurge": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "application",
+          "queue",
+          "purged"
+        ],
+        "properties": {
+          "application": {
+            "$ref": "#/components/schemas/Name"
+          },
+          "queue": {
+            "type": "string"
+          },
+          "purged": {
+            "type": "integer",
+            "minimum": 0
           }
         }
       },

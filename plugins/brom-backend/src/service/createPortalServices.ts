@@ -10,6 +10,7 @@ import { ApplicationService } from './ApplicationService';
 import { AuditService } from './AuditService';
 import { CatalogExportService } from './CatalogExportService';
 import { CredentialService } from './CredentialService';
+import { DeadLetterBroker, DeadLetterService } from './DeadLetterService';
 import { NotificationTypeService } from './NotificationTypeService';
 import { SecretBox } from './secretBox';
 import { StatusService, StatusVerification } from './StatusService';
@@ -32,6 +33,8 @@ export interface PortalServices {
   catalog: CatalogExportService;
   /** Undefined when no management API is configured. */
   health?: QueueHealthService;
+  /** Peek, replay, purge; without a management API they answer 503 after the checks. */
+  deadLetters: DeadLetterService;
 }
 
 /** Assembles the portal's services, for the plugin and for benchmarks that drive them directly. */
@@ -54,6 +57,8 @@ export function createPortalServices(options: {
   onCommit?: (version: number) => void;
   /** The broker's statistics for queue health, read at most once per `ttlMs` (5 s). */
   brokerStats?: { source: BrokerStatsSource; ttlMs?: number };
+  /** The management API the dead-letter tools use; none without. */
+  deadLetterBroker?: DeadLetterBroker;
 }): PortalServices {
   const clock = options.clock ?? (() => new Date());
   const work = DatabaseUnitOfWork.create({
@@ -98,6 +103,14 @@ export function createPortalServices(options: {
         desiredTopology((await reconcilerStore.read(clock())).input, options.topology),
     }),
     catalog: CatalogExportService.create({ work, broker: options.broker }),
+    deadLetters: DeadLetterService.create({
+      work,
+      access,
+      broker: options.deadLetterBroker,
+      vhost: options.topology.vhost,
+      prefix: options.topology.prefix,
+      clock,
+    }),
     health: options.brokerStats
       ? QueueHealthService.create({
           access,

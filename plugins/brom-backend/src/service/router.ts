@@ -22,6 +22,7 @@ import {
   createNotificationTypeVersionRequestSchema,
   deleteRequestSchema,
   deprecateNotificationTypeRequestSchema,
+  peekDeadLettersQuerySchema,
   describeZodError,
   APPLICATION_SORT_KEYS,
   NOTIFICATION_TYPE_SORT_KEYS,
@@ -45,6 +46,7 @@ import { Actor } from './Actor';
 import { ApplicationService } from './ApplicationService';
 import { AuditService } from './AuditService';
 import { CredentialService } from './CredentialService';
+import { DeadLetterService } from './DeadLetterService';
 import { NotificationTypeService } from './NotificationTypeService';
 import { QueueHealthService } from './QueueHealthService';
 import { StatusService } from './StatusService';
@@ -62,6 +64,8 @@ export interface RouterOptions {
   status: StatusService;
   /** Queue health; undefined when no management API is configured (the route answers 503). */
   health?: QueueHealthService;
+  /** Peek, replay and purge of dead letters (503 after the checks without a management API). */
+  deadLetters?: DeadLetterService;
   /** Turns conditional permission decisions into owner filters (the `toQuery` of our rules). */
   transformConditions: ConditionTransformer<ApplicationQuery>;
   catalogExport: () => Promise<CatalogExport>;
@@ -152,6 +156,7 @@ const auditEventQuery = pageQuerySchema.extend({
 });
 
 const emptyBody = z.object({}).strict();
+const emptyQuery = z.object({}).strict();
 
 const catalogChangeQuery = z.object({
   after: z.coerce.number().int().min(0),
@@ -185,6 +190,9 @@ const REQUEST_SCHEMAS: Record<string, { body?: z.ZodType; query?: z.ZodType }> =
   rotateCredential: { body: rotateCredentialRequestSchema },
   revokeCredential: { body: emptyBody },
   listAuditEvents: { query: auditEventQuery },
+  peekDeadLetters: { query: peekDeadLettersQuerySchema },
+  replayDeadLetters: { body: emptyBody },
+  purgeDeadLetters: { query: emptyQuery },
 };
 
 /** The operation's own schemas' account of what is wrong with a request, if they refuse it too. */
@@ -403,6 +411,36 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       );
     }
     res.json(await options.health.applicationHealth(actor, req.params.name));
+  });
+
+  // ----------------------------------------------------------- dead letters
+
+  function deadLetterService(): DeadLetterService {
+    if (!options.deadLetters) {
+      throw new ServiceUnavailableError(
+        'The dead-letter tools need the broker management API (brom.broker.managementUrl)',
+      );
+    }
+    return options.deadLetters;
+  }
+
+  router.get('/applications/:name/dead-letters', async (req, res) => {
+    const actor = await actorOf(req);
+    const { count } = parse(peekDeadLettersQuerySchema, req.query);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await deadLetterService().peek(actor, req.params.name, count));
+  });
+
+  router.post('/applications/:name/dead-letters/replay', async (req, res) => {
+    const actor = await actorOf(req);
+    parse(emptyBody, req.body ?? {});
+    res.status(202).json(await deadLetterService().replay(actor, req.params.name));
+  });
+
+  router.delete('/applications/:name/dead-letters', async (req, res) => {
+    const actor = await actorOf(req);
+    parse(emptyQuery, req.query);
+    res.json(await deadLetterService().purge(actor, req.params.name));
   });
 
   // ------------------------------------------------------ notification types

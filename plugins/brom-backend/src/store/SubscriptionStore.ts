@@ -69,6 +69,11 @@ export interface SubscriptionStore {
   visibleIds(ids: readonly string[], viewer: Viewer): Promise<Set<string>>;
   /** The subscription of a consumer to a type, in whatever state. */
   findOf(consumer: Application, type: NotificationType): Promise<Subscription | undefined>;
+  /**
+   * Whether the application has any subscription row as a consumer, in whatever state: any
+   * such row keeps its queue and dead-letter queue (see `desiredTopology`).
+   */
+  hasConsumerRows(applicationId: string): Promise<boolean>;
   /** Live subscriptions to a producer's types or to one type, by consumer name. */
   listLive(of: { producerId: string } | { typeId: string }): Promise<Subscription[]>;
   insert(
@@ -259,6 +264,16 @@ export class DatabaseSubscriptionStore implements SubscriptionStore {
         deprecation: type.deprecation,
       })
     );
+  }
+
+  async hasConsumerRows(applicationId: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('brom_subscriptions')
+      .select('id')
+      .where('consumer_application_id', '=', applicationId)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async listLive(of: { producerId: string } | { typeId: string }) {

@@ -2,6 +2,7 @@ import { ResponseError } from '@backstage/errors';
 import {
   Application,
   ApplicationHealth,
+  DeadLetterPeek,
   ApplicationStatus,
   AuditEvent,
   Credential,
@@ -232,6 +233,40 @@ export function applicationHealth(
       unroutableRate: 0.5,
     },
     warnings: [],
+    ...overrides,
+  };
+}
+
+export function deadLetterPeek(
+  overrides: Partial<DeadLetterPeek> = {},
+): DeadLetterPeek {
+  return {
+    application: 'payments-api',
+    queue: 'brom.payments-api.dlq',
+    messageCount: 1,
+    messages: [
+      {
+        routingKey: 'order.42.created',
+        redelivered: false,
+        deaths: [
+          {
+            reason: 'rejected',
+            queue: 'brom.payments-api',
+            time: T0,
+            count: 1,
+            exchange: 'brom.orders',
+            routingKeys: ['order.42.created'],
+          },
+        ],
+        properties: { content_type: 'application/json', delivery_mode: 2 },
+        headers: {},
+        payloadBytes: 13,
+        payload: '{"order":42}',
+        payloadEncoding: 'string',
+        payloadTruncated: false,
+      },
+    ],
+    replayRunning: false,
     ...overrides,
   };
 }

@@ -3,6 +3,9 @@ import {
   Application,
   ApplicationHealth,
   ApplicationStatus,
+  DeadLetterPeek,
+  DeadLetterPurge,
+  DeadLetterReplay,
   UnmanagedObjectList,
   AuditEvent,
   Credential,
@@ -76,6 +79,11 @@ export interface BromApi {
   /** Administrators only (403 for others). */
   listUnmanagedObjects(): Promise<UnmanagedObjectList>;
   getApplicationHealth(name: string): Promise<ApplicationHealth>;
+  /** The first `count` dead letters (default 10); peeking re-queues them. Owners and admins. */
+  peekDeadLetters(application: string, count?: number): Promise<DeadLetterPeek>;
+  /** Moves the dead letters back to the application's queue; 409 while a replay runs. */
+  replayDeadLetters(application: string): Promise<DeadLetterReplay>;
+  purgeDeadLetters(application: string): Promise<DeadLetterPurge>;
 
   listNotificationTypes(
     query?: SortedPageQuery<'producer' | 'name' | 'owner'> & {

@@ -157,6 +157,25 @@ export class BromClient implements BromApi {
     );
   }
 
+  peekDeadLetters(application: string, count?: number) {
+    return this.#get(`/applications/${enc(application)}/dead-letters`, {
+      count,
+    });
+  }
+  replayDeadLetters(application: string) {
+    return this.#send(
+      'POST',
+      `/applications/${enc(application)}/dead-letters/replay`,
+      {},
+    );
+  }
+  purgeDeadLetters(application: string) {
+    return this.#send(
+      'DELETE',
+      `/applications/${enc(application)}/dead-letters`,
+    );
+  }
+
   listAuditEvents(query: Query) {
     return this.#get('/audit-events', query);
   }

@@ -21,6 +21,14 @@ export interface ApplicationObjectNames {
   deadLetterExchange: string;
   deadLetterQueue: string;
   policy: string;
+  /** The policy that bounds the dead-letter queue. */
+  deadLetterPolicy: string;
+  /**
+   * The dynamic shovel a replay of the dead-letter queue runs as. Never managed: it deletes
+   * itself once it has moved the messages. Application names hold no dot, so it can never be
+   * an external producer's shovel (named like its exchange, `base`).
+   */
+  replayShovel: string;
 }
 
 export function applicationObjectNames(
@@ -35,6 +43,8 @@ export function applicationObjectNames(
     deadLetterExchange: `${base}.dlx`,
     deadLetterQueue: `${base}.dlq`,
     policy: base,
+    deadLetterPolicy: `${base}.dlq`,
+    replayShovel: `${base}.dlq.replay`,
   };
 }
 

@@ -56,7 +56,7 @@ describe('plan', () => {
     expect(waveSummary(p)).toEqual([
       'put vhost: vhost:brom',
       'put exchanges: exchange:brom.billing.dlx, exchange:brom.orders, exchange:brom.shipping.dlx',
-      'put policies: policy:brom.billing, policy:brom.shipping',
+      'put policies: policy:brom.billing, policy:brom.billing.dlq, policy:brom.shipping, policy:brom.shipping.dlq',
       'put queues: queue:brom.billing, queue:brom.billing.dlq, queue:brom.shipping, queue:brom.shipping.dlq',
       `put bindings: binding:brom.billing.dlx->queue:brom.billing.dlq:, ${BILLING_BINDING}, binding:brom.shipping.dlx->queue:brom.shipping.dlq:`,
     ]);
@@ -74,7 +74,7 @@ describe('plan', () => {
     expect(p.adoptions).toEqual([]);
     expect(p.blocked).toEqual([]);
     expect(outcomeKeys(p)).toEqual([...broker.managed].sort());
-    expect(p.inSync).toHaveLength(13);
+    expect(p.inSync).toHaveLength(15);
     expect(p.inSync).toEqual([...broker.managed].sort());
   });
 
@@ -169,7 +169,7 @@ describe('plan', () => {
       options,
     );
     expect(waveSummary(p)).toEqual([
-      'put policies: policy:brom.billing, policy:brom.shipping',
+      'put policies: policy:brom.billing, policy:brom.billing.dlq, policy:brom.shipping, policy:brom.shipping.dlq',
     ]);
   });
 
@@ -182,7 +182,7 @@ describe('plan', () => {
     expect(waveSummary(p)).toEqual([
       `delete bindings: binding:brom.billing.dlx->queue:brom.billing.dlq:, ${BILLING_BINDING}`,
       'delete queues: queue:brom.billing, queue:brom.billing.dlq',
-      'delete policies: policy:brom.billing',
+      'delete policies: policy:brom.billing, policy:brom.billing.dlq',
       'delete exchanges: exchange:brom.billing.dlx',
     ]);
     const bindingDeletion = p.waves[0].actions[1];
@@ -283,7 +283,7 @@ describe('plan', () => {
     expect(p.waves).toEqual([]);
     expect(outcomeKeys(p)).not.toContain('queue:brom.renamed');
     expect(outcomeKeys(p)).not.toContain('vhost:old-vhost');
-    expect(outcomeKeys(p)).toHaveLength(13);
+    expect(outcomeKeys(p)).toHaveLength(15);
   });
 
   it('adopts objects that already match exactly without writing them', () => {
@@ -292,14 +292,14 @@ describe('plan', () => {
     const p = planFor(sampleInput(), broker);
 
     expect(p.waves).toEqual([]);
-    expect(p.adoptions.map(a => a.key)).toHaveLength(13);
+    expect(p.adoptions.map(a => a.key)).toHaveLength(15);
     expect(p.adoptions.map(a => a.key)).toContain('exchange:brom.orders');
     expect(p.adoptions.map(a => a.key)).toContain('vhost:brom');
 
     broker.apply(p);
     const after = planFor(sampleInput(), broker);
     expect(after.adoptions).toEqual([]);
-    expect(after.inSync).toHaveLength(13);
+    expect(after.inSync).toHaveLength(15);
   });
 
   it('reports an unmanaged object with the same name and a different definition as a conflict and never touches it', () => {
@@ -476,6 +476,7 @@ describe('plan', () => {
         ['binding:brom.billing.dlx->queue:brom.billing.dlq:', 'QueueNotEmpty'],
         ['exchange:brom.billing.dlx', 'QueueNotEmpty'],
         ['policy:brom.billing', 'QueueNotEmpty'],
+        ['policy:brom.billing.dlq', 'QueueNotEmpty'],
         ['queue:brom.billing', 'QueueNotEmpty'],
         ['queue:brom.billing.dlq', 'QueueNotEmpty'],
       ]);
@@ -587,6 +588,7 @@ describe('plan', () => {
     ]);
     expect(p.waves[1].actions.map(a => `${a.action} ${a.key}`)).toEqual([
       'create policy:brom.audit',
+      'create policy:brom.audit.dlq',
       'update policy:brom.shipping',
     ]);
 

@@ -153,6 +153,7 @@ class ApplicationAttribution {
         queueKey(names.queue),
         queueKey(names.deadLetterQueue),
         policyKey(names.policy),
+        policyKey(names.deadLetterPolicy),
         shovelKey(names.base),
       ]) {
         named.set(key, application.id);
@@ -168,6 +169,7 @@ class ApplicationAttribution {
           '',
         ),
         policyKey(names.policy),
+        policyKey(names.deadLetterPolicy),
       ]) {
         queueGroupMembers.set(key, application.id);
       }

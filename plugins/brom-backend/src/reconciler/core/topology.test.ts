@@ -50,13 +50,67 @@ describe('desiredTopology', () => {
         },
       }),
       expect.objectContaining({
+        key: 'policy:brom.billing.dlq',
+        name: 'brom.billing.dlq',
+        pattern: '^brom\\.billing\\.dlq$',
+        definition: { 'max-length': 10_000, overflow: 'drop-head' },
+      }),
+      expect.objectContaining({
         key: 'policy:brom.shipping',
         definition: {
           'dead-letter-exchange': 'brom.shipping.dlx',
           'max-length': 5000,
         },
       }),
+      expect.objectContaining({
+        key: 'policy:brom.shipping.dlq',
+        definition: { 'max-length': 10_000, overflow: 'drop-head' },
+      }),
     ]);
+  });
+
+  it('bounds each dead-letter queue by a policy whose pattern matches that queue only', () => {
+    const options = {
+      ...OPTIONS,
+      deadLetters: { maxLength: 250, overflow: 'reject-publish' as const },
+    };
+    const topology = desiredTopology(sampleInput(), options);
+    const bounds = topology.policies.filter(p => p.name.endsWith('.dlq'));
+    expect(bounds.map(p => [p.name, p.queue, p.definition])).toEqual([
+      [
+        'brom.billing.dlq',
+        'brom.billing.dlq',
+        { 'max-length': 250, overflow: 'reject-publish' },
+      ],
+      [
+        'brom.shipping.dlq',
+        'brom.shipping.dlq',
+        { 'max-length': 250, overflow: 'reject-publish' },
+      ],
+    ]);
+    // No delivery-limit (peeks return messages; a limit would drop them) and no dead-lettering.
+    for (const p of bounds) {
+      expect(Object.keys(p.definition).sort()).toEqual(['max-length', 'overflow']);
+    }
+    // RabbitMQ matches policy patterns unanchored (Erlang re): each matches exactly one of
+    // every queue name the topology has, and none of the names nearest to it.
+    const names = [
+      ...topology.queues.map(q => q.name),
+      'brom.billing.dlq2',
+      'xbrom.billing.dlq',
+      'brom.billing.dlq.replay',
+      'brom.billing-dlq',
+      'brom.billingXdlq',
+    ];
+    for (const p of bounds) {
+      const matching = names.filter(n => new RegExp(p.pattern).test(n));
+      expect(matching).toEqual([p.queue]);
+    }
+    // Each dead-letter queue has its bound; the consumer queues keep their own policies.
+    for (const q of topology.queues) {
+      const applying = topology.policies.filter(p => new RegExp(p.pattern).test(q.name));
+      expect(applying.map(p => p.queue)).toEqual([q.name]);
+    }
   });
 
   it('records who owns each object and the generation it derives from', () => {

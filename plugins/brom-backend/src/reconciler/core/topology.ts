@@ -16,6 +16,7 @@ import {
 } from './naming';
 import {
   BrokerTopology,
+  DEFAULT_DEAD_LETTER_BOUND,
   DesiredBinding,
   DesiredExchange,
   DesiredObject,
@@ -144,6 +145,21 @@ export function desiredTopology(
         queueKey(names.queue),
         exchangeKey(names.deadLetterExchange),
       ],
+    });
+    // The dead-letter queue's bound, in a policy of its own whose pattern names only that
+    // queue: RabbitMQ applies one policy per queue, and the consumer's names only its queue.
+    const bound = options.deadLetters ?? DEFAULT_DEAD_LETTER_BOUND;
+    policies.push({
+      kind: 'policy',
+      key: policyKey(names.deadLetterPolicy),
+      name: names.deadLetterPolicy,
+      queue: names.deadLetterQueue,
+      pattern: exactNamePattern(names.deadLetterQueue),
+      applyTo: 'queues',
+      priority: options.policyPriority,
+      definition: { 'max-length': bound.maxLength, overflow: bound.overflow },
+      owner,
+      dependsOn: [vhost.key, queueKey(names.deadLetterQueue)],
     });
   }
 

@@ -83,7 +83,18 @@ export interface TopologyOptions {
    * permissions the reconciler writes (docs/decisions/0017-native-authorisation-mode.md).
    */
   authzMode?: 'live' | 'native';
+  /**
+   * The bound of every dead-letter queue, through a policy of its own per consumer: its
+   * `max-length` and `overflow`. Defaults: {@link DEFAULT_DEAD_LETTER_BOUND}.
+   */
+  deadLetters?: { maxLength: number; overflow: DeadLetterOverflow };
 }
+
+/** Ten thousand messages, the oldest dropped first. */
+export const DEFAULT_DEAD_LETTER_BOUND = {
+  maxLength: 10_000,
+  overflow: 'drop-head',
+} as const satisfies TopologyOptions['deadLetters'];
 
 export type BrokerObjectKind =
   | 'vhost'
@@ -154,11 +165,20 @@ export interface DesiredQueue extends DesiredObjectBase {
   owner: ObjectOwner;
 }
 
+/**
+ * A consumer's queue policy (dead-letter exchange, TTL, length) or its dead-letter queue's
+ * (length and overflow only: no `delivery-limit`, which would drop messages that peeks
+ * return too often, and no dead-letter exchange).
+ */
 export interface PolicyDefinition {
-  'dead-letter-exchange': string;
+  'dead-letter-exchange'?: string;
   'message-ttl'?: number;
   'max-length'?: number;
+  overflow?: DeadLetterOverflow;
 }
+
+/** The overflow behaviours a quorum queue honours (3.10 takes `reject-publish-dlx` but drops the head). */
+export type DeadLetterOverflow = 'drop-head' | 'reject-publish';
 
 export interface DesiredPolicy extends DesiredObjectBase {
   kind: 'policy';

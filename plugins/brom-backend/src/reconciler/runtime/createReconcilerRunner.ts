@@ -76,6 +76,7 @@ export function createReconcilerRunner(options: {
       queueType: config.broker.queueType,
       policyPriority: config.broker.policyPriority,
       authzMode: config.authzMode,
+      deadLetters: config.deadLetters,
     },
     concurrency: config.reconciler.concurrency,
     backoffBaseMs: config.reconciler.backoffBaseMs,

@@ -88,7 +88,9 @@ export function describePurpose(object: ObjectStatus): string {
     case 'binding':
       return 'sends rejected messages to the queue that keeps them';
     case 'policy':
-      return 'limits and time-to-live settings of the queues';
+      return deadLetter
+        ? 'bounds how many rejected messages are kept'
+        : 'dead-lettering, limits and time-to-live settings of your queue';
     case 'user':
       return 'the broker user of one of your credentials (native authorisation)';
     case 'permissions':

@@ -10,6 +10,7 @@ import { StatusPanel } from '../ApplicationStatus';
 import { AuditHistory } from '../AuditHistory';
 import { ConnectionCard } from '../Connection';
 import { QueueHealthCard } from '../QueueHealth';
+import { DeadLettersCard } from '../DeadLetters';
 import { CredentialsCard } from '../Credentials';
 import { NotificationTypesCard } from '../NotificationTypes';
 import { ConsumerSubscriptionsCard, SubscribersCard } from '../Subscriptions';
@@ -75,6 +76,9 @@ export const ApplicationView = ({ name }: { name: string }) => {
       </Grid>
       <Grid item xs={12}>
         <QueueHealthCard application={application} />
+      </Grid>
+      <Grid item xs={12}>
+        <DeadLettersCard application={application} />
       </Grid>
       <Grid item xs={12}>
         <CredentialsCard application={application} />

@@ -1,0 +1,1 @@
+export { DeadLettersCard } from './DeadLettersCard';
