@@ -237,7 +237,9 @@ describe('signals between two backend replicas', () => {
         return undefined;
       },
       {
-        timeoutMs: 120_000,
+        // A replica's subscription on the bus is retried with a backoff of up to 60 s when
+        // its first attempts come before the events backend has started.
+        timeoutMs: 180_000,
         intervalMs: 1_000,
         describe: () => `no warm-up change was heard on both replicas:\n${logs()}`,
       },
@@ -296,5 +298,5 @@ describe('signals between two backend replicas', () => {
       expect(channel).toBe('brom');
       expect(message.applications[0]).toMatch(/^later-/);
     }
-  });
+  }, 480_000);
 });
