@@ -113,7 +113,10 @@ describe('signals between two backend replicas', () => {
           dir,
           name: `replica-${'ab'[i]}`,
           main: require.resolve('./replicaBackendMain'),
-          brom: { reconciler: { enabled: false }, notifications: { enabled: false } },
+          brom: {
+            reconciler: { enabled: false },
+            notifications: { enabled: false },
+          },
           config: {
             app: { baseUrl: 'http://127.0.0.1:3000' },
             auth: {
@@ -147,7 +150,9 @@ describe('signals between two backend replicas', () => {
   const [a, b] = [0, 1];
 
   function logs() {
-    return backends.map((backend, i) => `--- replica ${'ab'[i]}:\n${backend.logTail()}`).join('\n');
+    return backends
+      .map((backend, i) => `--- replica ${'ab'[i]}:\n${backend.logTail()}`)
+      .join('\n');
   }
 
   /** Signs Alice in on `replica` through the development users provider, once the catalog has her team. */
@@ -177,12 +182,17 @@ describe('signals between two backend replicas', () => {
       `http://127.0.0.1:${backends[replica].port}/api/brom/applications`,
       {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ name, owner: TEAM_A }),
       },
     );
     if (res.status !== 201) {
-      throw new Error(`registering ${name} answered ${res.status}: ${await res.text()}`);
+      throw new Error(
+        `registering ${name} answered ${res.status}: ${await res.text()}`,
+      );
     }
   }
 
@@ -204,7 +214,10 @@ describe('signals between two backend replicas', () => {
       const subscriptions = await client.query<{ id: string }>(
         "SELECT id FROM event_bus_subscriptions WHERE 'signals' = ANY(topics) ORDER BY id",
       );
-      const events = await client.query<{ data_json: string; notified_subscribers: string[] }>(
+      const events = await client.query<{
+        data_json: string;
+        notified_subscribers: string[];
+      }>(
         "SELECT data_json, notified_subscribers FROM event_bus_events WHERE topic = 'signals' ORDER BY id",
       );
       return {
@@ -229,7 +242,9 @@ describe('signals between two backend replicas', () => {
     // the bus, so changes are made until one is heard on both connections.
     let warmups = 0;
     const heardWarmup = (s: SignalSocket) =>
-      s.heard.some(h => h.message.applications?.some(name => name.startsWith('warmup-')));
+      s.heard.some(h =>
+        h.message.applications?.some(name => name.startsWith('warmup-')),
+      );
     await pollUntil(
       async () => {
         if (heardWarmup(onA) && heardWarmup(onB)) return true;
@@ -241,35 +256,47 @@ describe('signals between two backend replicas', () => {
         // its first attempts come before the events backend has started.
         timeoutMs: 180_000,
         intervalMs: 1_000,
-        describe: () => `no warm-up change was heard on both replicas:\n${logs()}`,
+        describe: () =>
+          `no warm-up change was heard on both replicas:\n${logs()}`,
       },
     );
     // Each replica's signals backend holds a subscription of its own on the one bus.
     const { subscriptions } = await bus();
     expect(subscriptions).toHaveLength(2);
-    expect(subscriptions.every(id => id.startsWith('signals.signals-'))).toBe(true);
+    expect(subscriptions.every(id => id.startsWith('signals.signals-'))).toBe(
+      true,
+    );
 
     await register(a, token, 'orders');
     const expected: Heard = {
       channel: 'brom',
-      message: { kind: 'change', type: 'application.registered', applications: ['orders'] },
+      message: {
+        kind: 'change',
+        type: 'application.registered',
+        applications: ['orders'],
+      },
     };
     await pollUntil(
-      async () => (onA.about('orders').length > 0 && onB.about('orders').length > 0 ? true : undefined),
+      async () =>
+        onA.about('orders').length > 0 && onB.about('orders').length > 0
+          ? true
+          : undefined,
       {
         timeoutMs: HEAR_WITHIN_MS,
         intervalMs: 100,
         describe: () =>
-          `heard on A: ${JSON.stringify(onA.about('orders'))}, on B: ${JSON.stringify(
-            onB.about('orders'),
-          )}\n${logs()}`,
+          `heard on A: ${JSON.stringify(
+            onA.about('orders'),
+          )}, on B: ${JSON.stringify(onB.about('orders'))}\n${logs()}`,
       },
     );
     expect(onB.about('orders')[0]).toEqual(expected);
     expect(onA.about('orders')[0]).toEqual(expected);
     // The replica that published it notified its own connections itself; the bus stored it
     // for the other replica's subscription only.
-    const carried = (await bus()).events.filter(e => e.message.applications.includes('orders'));
+    const carried = (await bus()).events.filter(e =>
+      e.message.applications.includes('orders'),
+    );
     expect(carried).toHaveLength(1);
     expect(carried[0].message).toEqual(expected.message);
     expect(carried[0].notified).toHaveLength(1);
@@ -291,7 +318,8 @@ describe('signals between two backend replicas', () => {
       {
         timeoutMs: HEAR_WITHIN_MS,
         intervalMs: 1_000,
-        describe: () => `the connection that subscribed late heard nothing:\n${logs()}`,
+        describe: () =>
+          `the connection that subscribed late heard nothing:\n${logs()}`,
       },
     );
     for (const { channel, message } of elsewhereOnB.heard) {
