@@ -36,6 +36,9 @@ metadata: { name: alice }
 spec: { memberOf: [team-a] }
 `;
 
+/** How long one connection attempt may take before it is given up and made again. */
+const CONNECT_ATTEMPT_MS = 5_000;
+
 /** Generous: two backends and their long polls share two loaded cores with other tests. */
 const HEAR_WITHIN_MS = 60_000;
 
@@ -57,9 +60,11 @@ class SignalSocket {
   }
 
   /**
-   * Opens `ws://…/api/signals` with `token` as the protocol. The signals backend hooks the
-   * server's upgrade event only when it first sees a WebSocket request, which it does not
-   * answer; the frontend then reconnects, and so does this.
+   * Opens `ws://…/api/signals` with `token` as the protocol, retrying as the frontend does.
+   * The signals backend hooks the server's upgrade event only when it first sees a WebSocket
+   * request, and that first request is never answered; the frontend gives up on a
+   * connection that has not opened after its connect timeout (1 s) and connects again. Here
+   * an attempt gets 5 s.
    */
   static async open(port: number, token: string): Promise<SignalSocket> {
     const url = `ws://127.0.0.1:${port}/api/signals`;
@@ -67,11 +72,21 @@ class SignalSocket {
       () =>
         new Promise<SignalSocket | undefined>(resolve => {
           const ws = new WebSocket(url, token);
-          ws.addEventListener('open', () => resolve(new SignalSocket(ws)));
-          ws.addEventListener('close', () => resolve(undefined));
+          const giveUp = setTimeout(() => {
+            ws.close();
+            resolve(undefined);
+          }, CONNECT_ATTEMPT_MS);
+          ws.addEventListener('open', () => {
+            clearTimeout(giveUp);
+            resolve(new SignalSocket(ws));
+          });
+          ws.addEventListener('close', () => {
+            clearTimeout(giveUp);
+            resolve(undefined);
+          });
         }),
       {
-        timeoutMs: 30_000,
+        timeoutMs: 60_000,
         intervalMs: 250,
         describe: () => `no signals connection to ${url}`,
       },
