@@ -102,8 +102,13 @@ class SignalSocket {
     return this.heard.filter(h => h.message.applications?.includes(name));
   }
 
-  close() {
-    this.#ws.close();
+  /** Closes the connection and waits for the close handshake. */
+  close(): Promise<void> {
+    if (this.#ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise(resolve => {
+      this.#ws.addEventListener('close', () => resolve());
+      this.#ws.close();
+    });
   }
 }
 
@@ -153,7 +158,7 @@ describe('signals between two backend replicas', () => {
   }, 240_000);
 
   afterAll(async () => {
-    sockets.forEach(s => s.close());
+    await Promise.all(sockets.map(s => s.close()));
     await Promise.all(backends.map(b => b.stop()));
     if (database) {
       await dropPluginDatabases(database);
