@@ -20,6 +20,9 @@ backend.add(import('@internal/plugin-catalog-backend-module-brom'));
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(bromPermissionPolicyModule);
 
+// The events backend is the event bus between replicas: on PostgreSQL it relays what one
+// replica publishes (signals to open pages among it) to the others (decision 0026).
+backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
