@@ -135,15 +135,15 @@ export const bromPlugin = createBackendPlugin({
         const feedShutdown = new AbortController();
         lifecycle.addShutdownHook(() => feedShutdown.abort());
 
-<<<<<<< HEAD
         const secrets = await openExternalProducerSecrets(
           bromConfig,
           store,
           logger.child({ component: 'external-producers' }),
         );
-        // Every replica reads queue statistics for the health API, and its status looks at the
-        // broker itself when the last full pass is old, through one client (the reconciler's
-        // is the leader's only); closed at shutdown, once its requests in flight are answered.
+        // Every replica reads queue statistics for the health API, runs the dead-letter tools,
+        // and its status looks at the broker itself when the last full pass is old, through one
+        // client (the reconciler's is the leader's only); closed at shutdown, once its requests
+        // in flight are answered.
         const managementClient = createManagementClient(bromConfig);
         if (managementClient)
           lifecycle.addShutdownHook(() => managementClient.close());
@@ -153,25 +153,6 @@ export const bromPlugin = createBackendPlugin({
             client: managementClient,
             username: bromConfig.broker.username,
           });
-=======
-        // Every replica's status looks at the broker itself when the last full pass is old.
-        const statusBroker = createBrokerApi(bromConfig);
-        const secrets = await openExternalProducerSecrets(bromConfig, store);
-        // Every replica reads queue statistics for the health API and runs the dead-letter
-        // tools (the reconciler's client is the leader's only).
-        const statsClient =
-          bromConfig.broker.managementUrls.length > 0 && bromConfig.broker.password
-            ? ManagementClient.create({
-                baseUrl: bromConfig.broker.managementUrls,
-                username: bromConfig.broker.username,
-                password: bromConfig.broker.password,
-                headersTimeoutMs: bromConfig.broker.requestTimeoutMs,
-                bodyTimeoutMs: bromConfig.broker.requestTimeoutMs,
-                connectTimeoutMs: Math.min(bromConfig.broker.requestTimeoutMs, 5000),
-              })
-            : undefined;
-        if (statsClient) lifecycle.addShutdownHook(() => statsClient.close());
->>>>>>> wt-dlq
 
         const portal = createPortalServices({
           store,
@@ -207,7 +188,7 @@ export const bromPlugin = createBackendPlugin({
                 ),
               }
             : undefined,
-          deadLetterBroker: statsClient,
+          deadLetterBroker: managementClient,
         });
         await scheduleSunsetTask({
           scheduler,
