@@ -13,13 +13,16 @@
  *    approve -> the consumer receives its first message, credential revoked -> its connection
  *    closed; and, with a backend process (catalog, BROM's catalog module, notifications, BROM)
  *    on the same store, the approval's commit -> the catalog shows the consumer's relation
- *    to the API.
+ *    to the API; and, with one real sidecar (its compiled build, production feed settings)
+ *    following that backend's authz feed, the approval's and the credential revocation's
+ *    commit -> the sidecar holds that version (its /readyz), the revocation's commit -> its
+ *    /auth/user denies the credential, and the sidecar's CPU time per committed change.
  * 4. Idle backend CPU: that backend, once it runs the reconciler and has settled, over
  *    --idle-seconds, from /proc/<pid>/stat.
  *
  * Options: --scale F (1; 0.1 for a quick try), --trials N (20), --concurrency N (8),
  * --authz live|native (live), --no-floor (leave out the definitions import), --prebuilt,
- * --no-catalog (no backend process: no catalog figure, no idle CPU), --idle-seconds N (120;
+ * --no-catalog (no backend process: no catalog or sidecar figures, no idle CPU), --idle-seconds N (120;
  * 0 leaves the idle CPU out), --catalog-processing-seconds N (the catalog's processingInterval;
  * Backstage's default when unset), --json FILE, --verbose.
  *
@@ -70,7 +73,12 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseOptions } from '../options';
-import { startFloor } from '../sidecar/processes';
+import {
+  buildSidecar,
+  SidecarProcess,
+  startFloor,
+  startSidecarProcess,
+} from '../sidecar/processes';
 import { percentile } from '../stats';
 
 interface Options {
@@ -88,7 +96,7 @@ interface Options {
    * instead of converging from empty (issue #20: feasible at --scale 10).
    */
   prebuilt?: boolean;
-  /** Leaves out the backend process: no catalog figure, no idle CPU. */
+  /** Leaves out the backend process: no catalog or sidecar figures, no idle CPU. */
   noCatalog?: boolean;
   /** The idle backend's CPU window; 0 leaves it out. */
   idleSeconds: number;
@@ -392,6 +400,69 @@ class CatalogProbe {
       }
       await sleep(50);
     }
+  }
+}
+
+/**
+ * A sidecar process, asked as the broker and a probe ask it: the snapshot version it serves
+ * (/readyz on its admin port) and its decision on a credential (/auth/user on its auth port).
+ */
+class SidecarProbe {
+  constructor(readonly process: SidecarProcess) {}
+
+  /** The snapshot version the sidecar serves, if it serves one. */
+  async version(): Promise<number | undefined> {
+    const res = await fetch(
+      `http://127.0.0.1:${this.process.adminPort}/readyz`,
+    );
+    const status = (await res.json()) as { snapshot?: { version: number } };
+    return status.snapshot?.version;
+  }
+
+  /** `allow` or `deny`, as the sidecar answers the broker's user check. */
+  async decideUser(username: string, password: string): Promise<string> {
+    const query = new URLSearchParams({ username, password });
+    const res = await fetch(
+      `http://127.0.0.1:${this.process.authPort}/auth/user?${query}`,
+    );
+    return (await res.text()).trim();
+  }
+
+  /** Polls every 5 ms until `check` holds; resolves with when the answer that showed it arrived. */
+  async #until(
+    check: () => Promise<boolean>,
+    what: string,
+    withinMs: number,
+  ): Promise<number> {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      if (await check()) return Date.now();
+      if (Date.now() > deadline)
+        throw new Error(`the sidecar: not within ${withinMs} ms: ${what}`);
+      await sleep(5);
+    }
+  }
+
+  heldAt(version: number, withinMs: number): Promise<number> {
+    return this.#until(
+      async () => ((await this.version()) ?? -1) >= version,
+      `serve version ${version}`,
+      withinMs,
+    );
+  }
+
+  answeredAt(
+    username: string,
+    password: string,
+    answer: 'allow' | 'deny',
+    withinMs: number,
+  ): Promise<number> {
+    return this.#until(
+      async () =>
+        (await this.decideUser(username, password)).startsWith(answer),
+      `${answer} ${username}`,
+      withinMs,
+    );
   }
 }
 
@@ -853,6 +924,7 @@ async function main() {
     // reconciler runner stands by while the benchmark's holds the lease, and takes over for
     // the idle phase.
     let catalog: CatalogProbe | undefined;
+    let sidecar: SidecarProbe | undefined;
     if (!options.noCatalog) {
       await pollUntil(
         async () =>
@@ -869,6 +941,8 @@ async function main() {
       backendDir = await mkdtemp(join(tmpdir(), 'bench-reconciler-'));
       const [port] = await findFreePorts(1);
       const token = randomUUID();
+      // The sidecar's own token: the feed's routes accept only brom.authz.sidecarSubjects.
+      const sidecarToken = randomUUID();
       started = Date.now();
       backend = await BackendProcess.start({
         port,
@@ -897,6 +971,10 @@ async function main() {
             auth: {
               externalAccess: [
                 { type: 'static', options: { token, subject: 'bench' } },
+                {
+                  type: 'static',
+                  options: { token: sidecarToken, subject: 'brom-sidecar' },
+                },
               ],
             },
           },
@@ -925,8 +1003,35 @@ async function main() {
         }; log ${backend.logFile}`,
       );
       catalog = new CatalogProbe(`http://127.0.0.1:${port}`, token);
+      // One real sidecar on the backend's feed: the compiled build, as production runs it,
+      // with the feed's production settings (long polls of 30 s).
+      const buildMs = buildSidecar();
+      started = Date.now();
+      const sidecarProcess = await startSidecarProcess({
+        portalUrl: `http://127.0.0.1:${port}`,
+        token: sidecarToken,
+        snapshotPath: join(backendDir, 'sidecar', 'authz-snapshot.json'),
+        build: 'compiled',
+        readyTimeoutMs: 10 * 60_000 * Math.max(1, options.scale),
+      });
+      closers.push(() => sidecarProcess.stop());
+      sidecar = new SidecarProbe(sidecarProcess);
+      log(
+        `sidecar (compiled build, built in ${seconds(buildMs)}): pid ${
+          sidecarProcess.pid
+        }, serving version ${await sidecar.version()} after ${seconds(
+          Date.now() - started,
+        )}`,
+      );
     }
-    notifyCommit = v => watcher.notifyLocal(v);
+    // The portal's last commit: its state version, and when it was committed.
+    let lastCommit = { version: 0, at: 0 };
+    let commitsCounted = 0;
+    notifyCommit = v => {
+      lastCommit = { version: v, at: Date.now() };
+      commitsCounted++;
+      watcher.notifyLocal(v);
+    };
     const tick = prebuiltTick ?? (await createLatencyProducer());
     if (catalog) {
       // Everything ingested first, so that the trials' changes do not queue behind it.
@@ -972,6 +1077,12 @@ async function main() {
     const approveMs: number[] = [];
     const revokeMs: number[] = [];
     const catalogMs: number[] = [];
+    // The sidecar: commit -> it serves that version; the revocation's commit -> it denies.
+    const sidecarMs = {
+      approvalHeld: [] as number[],
+      revocationHeld: [] as number[],
+      revocationDenied: [] as number[],
+    };
     // Each step of a trial waits for its outcome this long at most: a new consumer's policy
     // write takes longer the more queues and policies the broker has.
     const stepBoundMs = 120_000 * Math.max(1, options.scale);
@@ -1017,6 +1128,8 @@ async function main() {
       }
     };
     const trialsStarted = Date.now();
+    commitsCounted = 0;
+    const sidecarCpuBefore = sidecar && processCpu(sidecar.process.pid);
     for (let trial = 0; trial < options.trials; trial++) {
       const name = `lat-${trial}`;
       const requested = prepared.get(name) ?? (await prepareTrial(name));
@@ -1085,6 +1198,13 @@ async function main() {
         generation: requested.generation,
       });
       const committedAt = Date.now();
+      const approvalCommit = lastCommit;
+      const approvalHeld = sidecar
+        ?.heldAt(approvalCommit.version, stepBoundMs)
+        .then(
+          at => ({ at }),
+          (error: unknown) => ({ error }),
+        );
       const relationShown = catalog
         ?.relationShownAt(
           name,
@@ -1110,6 +1230,11 @@ async function main() {
         if ('error' in shown) throw shown.error;
         catalogMs.push(shown.at - committedAt);
       }
+      if (approvalHeld) {
+        const held = await approvalHeld;
+        if ('error' in held) throw held.error;
+        sidecarMs.approvalHeld.push(held.at - approvalCommit.at);
+      }
       feed.approveBytes.push(deltaBytes(beforeApproval, await feedSnapshot()));
       const current = await portal.subscriptions.getSubscription(
         ALICE,
@@ -1122,17 +1247,35 @@ async function main() {
       // Revoking the subscription leaves the consumer connected (it still reads its queue);
       // revoking its credential withdraws its access and closes the connection.
       const beforeRevocation = await feedSnapshot();
+      // The sidecar admits the credential before it is revoked (it has the issuing version).
+      await sidecar?.answeredAt(username, issued.secret, 'allow', stepBoundMs);
       approvedAt = Date.now();
       await portal.credentials.revokeCredential(
         BOB,
         name,
         issued.credential.id,
       );
+      const revocationCommit = lastCommit;
+      const revocationSeen =
+        sidecar &&
+        Promise.all([
+          sidecar.heldAt(revocationCommit.version, stepBoundMs),
+          sidecar.answeredAt(username, issued.secret, 'deny', stepBoundMs),
+        ]).then(
+          ([heldAt, deniedAt]) => ({ heldAt, deniedAt }),
+          (error: unknown) => ({ error }),
+        );
       await poll(
         async () => closedAt !== undefined,
         `${name}'s connection closed`,
       );
       revokeMs.push(closedAt! - approvedAt);
+      if (revocationSeen) {
+        const seen = await revocationSeen;
+        if ('error' in seen) throw seen.error;
+        sidecarMs.revocationHeld.push(seen.heldAt - revocationCommit.at);
+        sidecarMs.revocationDenied.push(seen.deniedAt - revocationCommit.at);
+      }
       feed.revokeBytes.push(deltaBytes(beforeRevocation, await feedSnapshot()));
       // Where the time went: the reconciler's requests after the revocation, relative to it.
       const after = proxy.requests.filter(r => r.startedAt >= approvedAt);
@@ -1169,6 +1312,22 @@ async function main() {
       );
       if (!native) await admin.deleteUser(username, { ignoreNotFound: true });
     }
+    let sidecarCpu:
+      | { cpuSeconds: number; commits: number; msPerCommit: number }
+      | undefined;
+    if (sidecar && sidecarCpuBefore) {
+      const after = processCpu(sidecar.process.pid);
+      const cpuSeconds =
+        after.userSeconds +
+        after.systemSeconds -
+        sidecarCpuBefore.userSeconds -
+        sidecarCpuBefore.systemSeconds;
+      sidecarCpu = {
+        cpuSeconds,
+        commits: commitsCounted,
+        msPerCommit: (cpuSeconds * 1000) / Math.max(1, commitsCounted),
+      };
+    }
     const summary = (values: number[]) =>
       `p50 ${Math.round(percentile(values, 50))} ms, p95 ${Math.round(
         percentile(values, 95),
@@ -1188,6 +1347,31 @@ async function main() {
         `approval committed -> the catalog shows the consumer's consumesApi relation: ${summary(
           catalogMs,
         )}`,
+      );
+    }
+    if (sidecar && sidecarCpu) {
+      log(
+        `approval committed -> the sidecar serves that version: ${summary(
+          sidecarMs.approvalHeld,
+        )}`,
+      );
+      log(
+        `credential revocation committed -> the sidecar serves that version: ${summary(
+          sidecarMs.revocationHeld,
+        )}; -> its /auth/user denies the credential: ${summary(
+          sidecarMs.revocationDenied,
+        )}`,
+      );
+      log(
+        `sidecar CPU during the trials: ${sidecarCpu.cpuSeconds.toFixed(
+          2,
+        )} CPU s for ${
+          sidecarCpu.commits
+        } committed changes = ${sidecarCpu.msPerCommit.toFixed(
+          1,
+        )} ms per change (from /proc/${
+          sidecar.process.pid
+        }/stat; includes answering the benchmark's probes every 5 ms while it waits)`,
       );
     }
     const bytes = (values: number[]) =>
@@ -1321,6 +1505,7 @@ async function main() {
             approveMs,
             revokeMs,
             catalogMs,
+            sidecar: sidecar ? { ...sidecarMs, cpu: sidecarCpu } : undefined,
             idleCpu,
             feed,
             revokeSteps,
