@@ -1515,6 +1515,8 @@ async function main() {
         ),
       );
     }
+    // The sidecar keeps its snapshot in the backend's directory: stopped first.
+    await sidecar?.process.stop();
     if (backendDir) await rm(backendDir, { recursive: true, force: true });
   } catch (error) {
     if (backend)
