@@ -67,10 +67,10 @@ import amqplib from 'amqplib';
 import knexFactory, { Knex } from 'knex';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseOptions } from '../options';
 import {
@@ -322,7 +322,16 @@ async function observedAt(knex: Knex, vhost: string): Promise<number> {
 
 /** The `catalog` section of the production configuration, which the benchmark's backend runs. */
 function productionCatalogConfig(): Record<string, unknown> {
-  const file = resolve(__dirname, '../../../app-config.production.yaml');
+  // The benchmark runs from bench/ (npm's workspace script, or `cd bench`): the repository is above.
+  let dir = process.cwd();
+  while (!existsSync(join(dir, 'app-config.production.yaml'))) {
+    const parent = dirname(dir);
+    if (parent === dir) {
+      throw new Error(`no app-config.production.yaml above ${process.cwd()}`);
+    }
+    dir = parent;
+  }
+  const file = join(dir, 'app-config.production.yaml');
   const catalog = parseYaml(readFileSync(file, 'utf8'))?.catalog;
   if (!catalog || typeof catalog !== 'object') {
     throw new Error(`${file} has no catalog section`);
