@@ -13,14 +13,20 @@ import {
  * dead-letter queue and a producer's exchange matches what the test published, consumed and
  * rejected. The broker's statistics follow within about a second (the harness sets
  * collect_statistics_interval = 1000) and the portal caches them for 5 s, so every figure is
- * awaited with a generous bound.
+ * awaited with a generous bound. Listing a vhost's queues with their rates can take the node
+ * seconds on a loaded machine, so the backend gives the management API as long as the test
+ * waits for a figure (with the tests' usual 2 s, a slow listing fails the read with a 503).
  */
 
 const rabbit = useRabbitVhost();
 const WITHIN = { timeoutMs: 60_000, intervalMs: 500 };
+/** Two readiness waits and four figure waits, each within WITHIN, fit in the test's time. */
+const TEST_MS = 6 * WITHIN.timeoutMs + 60_000;
 
 describe('queue health', () => {
-  const env = useReconcilerBackend(rabbit);
+  const env = useReconcilerBackend(rabbit, {
+    requestTimeoutMs: WITHIN.timeoutMs,
+  });
 
   async function health(who: string, name: string): Promise<ApplicationHealth> {
     const res = await env.backend.api.get(who, '/applications/{name}/health', {
@@ -150,5 +156,5 @@ describe('queue health', () => {
     } finally {
       await connection.close();
     }
-  });
+  }, TEST_MS);
 });
