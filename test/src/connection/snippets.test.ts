@@ -286,8 +286,13 @@ describe('the connection card’s client code, run as written', () => {
     }
   }, 240_000);
 
+  // A language's programs never outlive its test, so a failed one cannot take the next
+  // language's messages.
+  afterEach(async () => {
+    for (const snippet of snippets.splice(0)) await snippet.stop();
+  }, 60_000);
+
   afterAll(async () => {
-    for (const snippet of snippets) await snippet.stop();
     await sidecar?.kill();
     await backend?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
