@@ -286,8 +286,22 @@ describe('the connection card’s client code, run as written', () => {
     }
   }, 240_000);
 
-  // A language's programs never outlive its test, so a failed one cannot take the next
-  // language's messages.
+  // Each language starts from empty queues, and its programs never outlive its test: a
+  // failed language leaves nothing for the next one to receive.
+  beforeEach(async () => {
+    const admin = await amqp.connect(
+      node().amqpUrl(VHOST, node().admin.username, node().admin.password),
+    );
+    try {
+      const channel = await admin.createChannel();
+      for (const queue of ['brom.billing', 'brom.shipping', 'brom.tracking']) {
+        await channel.purgeQueue(queue);
+      }
+    } finally {
+      await admin.close();
+    }
+  });
+
   afterEach(async () => {
     for (const snippet of snippets.splice(0)) await snippet.stop();
   }, 60_000);
