@@ -78,9 +78,8 @@ export function exampleRoutingKey(pattern: string): string {
 }
 
 function parseAmqpUrl(url: string): ConnectionEndpoint & { scheme: string } {
-  const match = /^(amqps?):\/\/(?:[^@/]*@)?([^/?#:]+|\[[^\]]+\])(?::(\d+))?/.exec(
-    url,
-  );
+  const match =
+    /^(amqps?):\/\/(?:[^@/]*@)?([^/?#:]+|\[[^\]]+\])(?::(\d+))?/.exec(url);
   const scheme = match?.[1] ?? 'amqps';
   const tls = scheme === 'amqps';
   const defaultPort = tls ? 5671 : 5672;
@@ -152,7 +151,12 @@ function nodeSnippet(facts: SnippetFacts): string {
   } else {
     lines.push('  return amqp.connect(process.env.AMQP_URL);');
   }
-  lines.push('}', '', 'async function main() {', '  const connection = await connect();');
+  lines.push(
+    '}',
+    '',
+    'async function main() {',
+    '  const connection = await connect();',
+  );
   if (queue) {
     lines.push(
       '  const channel = await connection.createChannel();',
@@ -234,7 +238,9 @@ function pythonSnippet(facts: SnippetFacts): string {
       '    ch.basic_ack(delivery_tag=method.delivery_tag)',
       '',
       '',
-      `channel.basic_consume(queue=${q(queue)}, on_message_callback=on_message)`,
+      `channel.basic_consume(queue=${q(
+        queue,
+      )}, on_message_callback=on_message)`,
       `print('consuming', ${q(queue)}, flush=True)`,
       '',
     );
@@ -328,7 +334,9 @@ function javaSnippet(facts: SnippetFacts): string {
       `    publisher.exchangeDeclarePassive(${q(exchange)});`,
       '    AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()',
       '        .contentType("application/json").deliveryMode(2).build();',
-      `    publisher.basicPublish(${q(exchange)}, ${q(routingKey)}, properties,`,
+      `    publisher.basicPublish(${q(exchange)}, ${q(
+        routingKey,
+      )}, properties,`,
       '        "{\\"hello\\":\\"world\\"}".getBytes(StandardCharsets.UTF_8));',
       '    publisher.waitForConfirmsOrDie(10_000);',
       `    System.out.println("published ${routingKey}");`,
@@ -378,7 +386,9 @@ function dotnetSnippet(facts: SnippetFacts): string {
       '    publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));',
       `await channel.ExchangeDeclarePassiveAsync(${q(exchange)});`,
       'var properties = new BasicProperties { ContentType = "application/json", Persistent = true };',
-      `await channel.BasicPublishAsync(${q(exchange)}, ${q(routingKey)}, false, properties,`,
+      `await channel.BasicPublishAsync(${q(exchange)}, ${q(
+        routingKey,
+      )}, false, properties,`,
       '    Encoding.UTF8.GetBytes("{\\"hello\\":\\"world\\"}"));',
       `Console.WriteLine("published ${routingKey}");`,
     );
@@ -402,7 +412,11 @@ function dotnetSnippet(facts: SnippetFacts): string {
       'await stop.Task;',
     );
   }
-  lines.push('await channel.CloseAsync();', 'await connection.CloseAsync();', '');
+  lines.push(
+    'await channel.CloseAsync();',
+    'await connection.CloseAsync();',
+    '',
+  );
   return lines.join('\n');
 }
 

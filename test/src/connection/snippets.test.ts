@@ -60,7 +60,11 @@ interface Runtime {
   language: ConnectionSnippetLanguage;
   /** Where the program of `application` goes, relative to the test's directory. */
   file(application: string): string;
-  command(file: string): { command: string; args: string[]; env?: Record<string, string> };
+  command(file: string): {
+    command: string;
+    args: string[];
+    env?: Record<string, string>;
+  };
   /** What is missing to run it here, or undefined. */
   missing(): string | undefined;
   /** The exit code of a consumer stopped with SIGTERM. */
@@ -71,7 +75,11 @@ const RUNTIMES: Runtime[] = [
   {
     language: 'node',
     file: application => `${application}.js`,
-    command: file => ({ command: process.execPath, args: [file], env: { NODE_PATH } }),
+    command: file => ({
+      command: process.execPath,
+      args: [file],
+      env: { NODE_PATH },
+    }),
     missing: () => undefined,
     stoppedWith: 0,
   },
@@ -80,10 +88,14 @@ const RUNTIMES: Runtime[] = [
     file: application => `${application}.py`,
     command: file => ({ command: PYTHON, args: [file] }),
     missing() {
-      const check = spawnSync(PYTHON, ['-c', 'import pika'], { encoding: 'utf8' });
+      const check = spawnSync(PYTHON, ['-c', 'import pika'], {
+        encoding: 'utf8',
+      });
       return check.status === 0
         ? undefined
-        : `${PYTHON} cannot import pika (${check.error?.message ?? (check.stderr ?? '').trim()}): apt-get install -y python3-pika (as .ci/run does)`;
+        : `${PYTHON} cannot import pika (${
+            check.error?.message ?? (check.stderr ?? '').trim()
+          }): apt-get install -y python3-pika (as .ci/run does)`;
     },
     // The snippet turns SIGTERM into KeyboardInterrupt, stops consuming and closes.
     stoppedWith: 0,
@@ -97,7 +109,9 @@ const RUNTIMES: Runtime[] = [
       const absent = [JAVA, ...JARS].filter(path => !existsSync(path));
       return absent.length === 0
         ? undefined
-        : `${absent.join(', ')} missing: apt-get install -y openjdk-17-jdk-headless librabbitmq-client-java libslf4j-java (as .ci/run does)`;
+        : `${absent.join(
+            ', ',
+          )} missing: apt-get install -y openjdk-17-jdk-headless librabbitmq-client-java libslf4j-java (as .ci/run does)`;
     },
     // The JVM runs the snippet's shutdown hook (closing the connection) and exits with 128 + 15.
     stoppedWith: 143,
@@ -181,7 +195,9 @@ describe('the connection card’s client code, run as written', () => {
 
   async function run(runtime: Runtime, application: string): Promise<Snippet> {
     const guide = await guideFor(application);
-    const code = guide.snippets.find(s => s.language === runtime.language)!.code;
+    const code = guide.snippets.find(
+      s => s.language === runtime.language,
+    )!.code;
     const file = join(dir, runtime.file(application));
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, code);
@@ -323,15 +339,23 @@ describe('the connection card’s client code, run as written', () => {
     async (_, runtime) => {
       const missing = runtime.missing();
       if (missing) {
-        throw new Error(`Cannot run the ${runtime.language} snippets: ${missing}`);
+        throw new Error(
+          `Cannot run the ${runtime.language} snippets: ${missing}`,
+        );
       }
       const billing = await run(runtime, 'billing');
       await billing.waitFor(/^consuming brom\.billing$/, 'billing to consume');
 
       // shipping consumes its queue and publishes one shipment with the card's example key.
       const shipping = await run(runtime, 'shipping');
-      await shipping.waitFor(/^consuming brom\.shipping$/, 'shipping to consume');
-      await shipping.waitFor(/^published shipment\.example$/, 'shipping to publish');
+      await shipping.waitFor(
+        /^consuming brom\.shipping$/,
+        'shipping to consume',
+      );
+      await shipping.waitFor(
+        /^published shipment\.example$/,
+        'shipping to publish',
+      );
 
       // orders publishes one order with the card's example key, then exits by itself.
       const orders = await run(runtime, 'orders');
@@ -355,8 +379,12 @@ describe('the connection card’s client code, run as written', () => {
         // tracking's queue holds shipping's shipment.
         const channel = await admin.createChannel();
         const message = await pollUntil(
-          async () => (await channel.get('brom.tracking', { noAck: true })) || undefined,
-          { timeoutMs: PROPAGATION_MS, describe: () => 'the shipment in brom.tracking' },
+          async () =>
+            (await channel.get('brom.tracking', { noAck: true })) || undefined,
+          {
+            timeoutMs: PROPAGATION_MS,
+            describe: () => 'the shipment in brom.tracking',
+          },
         );
         expect(message.fields.routingKey).toBe('shipment.example');
         expect(message.content.toString()).toBe('{"hello":"world"}');

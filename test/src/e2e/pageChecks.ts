@@ -32,7 +32,9 @@ export async function tabStopsTo(
     (document.activeElement as HTMLElement | null)?.blur();
     window.scrollTo(0, 0);
   });
-  const target = page.getByRole(action.role, { name: action.name, exact: true }).first();
+  const target = page
+    .getByRole(action.role, { name: action.name, exact: true })
+    .first();
   for (let presses = 1; presses <= limit; presses++) {
     await page.keyboard.press('Tab');
     if (await target.evaluate(element => element === document.activeElement)) {
@@ -120,25 +122,33 @@ export async function layoutProblems(
       if (hidden) problems.push(`${action.role} "${action.name}" ${hidden}`);
     }
   }
-  const broken = await page.evaluate(rootSelector =>
-    [...document.querySelectorAll(`${rootSelector} button, ${rootSelector} [role="tab"]`)]
-      .filter(element => {
-        const text = element.textContent?.trim();
-        if (!text || (element as HTMLElement).offsetParent === null)
-          return false;
-        // Line boxes of the label's own text, not of the spans around it.
-        const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
-        const lines = new Set<number>();
-        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-          const range = document.createRange();
-          range.selectNodeContents(node);
-          for (const rect of range.getClientRects()) {
-            if (rect.width > 0) lines.add(Math.round(rect.top));
+  const broken = await page.evaluate(
+    rootSelector =>
+      [
+        ...document.querySelectorAll(
+          `${rootSelector} button, ${rootSelector} [role="tab"]`,
+        ),
+      ]
+        .filter(element => {
+          const text = element.textContent?.trim();
+          if (!text || (element as HTMLElement).offsetParent === null)
+            return false;
+          // Line boxes of the label's own text, not of the spans around it.
+          const walker = document.createTreeWalker(
+            element,
+            NodeFilter.SHOW_TEXT,
+          );
+          const lines = new Set<number>();
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            for (const rect of range.getClientRects()) {
+              if (rect.width > 0) lines.add(Math.round(rect.top));
+            }
           }
-        }
-        return lines.size > 1;
-      })
-      .map(element => element.textContent?.trim()),
+          return lines.size > 1;
+        })
+        .map(element => element.textContent?.trim()),
     root,
   );
   for (const label of broken)
@@ -147,7 +157,10 @@ export async function layoutProblems(
 }
 
 /** Entity references written out in the text under `root` instead of names. */
-export async function rawEntityRefs(page: Page, root = MAIN): Promise<string[]> {
+export async function rawEntityRefs(
+  page: Page,
+  root = MAIN,
+): Promise<string[]> {
   const text = await page.locator(root).first().innerText();
   return text.split('\n').filter(line => RAW_ENTITY_REF.test(line));
 }

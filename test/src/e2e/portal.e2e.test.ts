@@ -107,7 +107,8 @@ async function createCredential(page: Page, app: string) {
   await dialog.waitFor();
   const title = (await dialog.getByRole('heading').first().textContent()) ?? '';
   const username = title.replace(/^Secret of\s*/, '').trim();
-  const secret = (await dialog.getByTestId('issued-secret').textContent())?.trim() ?? '';
+  const secret =
+    (await dialog.getByTestId('issued-secret').textContent())?.trim() ?? '';
   await shot(page, `${app}-credential-shown-once`);
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   await dialog.waitFor({ state: 'detached' });
@@ -119,11 +120,21 @@ async function waitForReady(page: Page, app: string) {
   await pollUntil(
     async () => {
       await page.getByRole('button', { name: 'Refresh status' }).click();
-      const text = await page.getByText(/objects ready/).first().textContent().catch(() => '');
+      const text = await page
+        .getByText(/objects ready/)
+        .first()
+        .textContent()
+        .catch(() => '');
       const match = /(\d+) of (\d+) objects ready/.exec(text ?? '');
-      return match && match[1] === match[2] && !/failing/.test(text ?? '') ? text : undefined;
+      return match && match[1] === match[2] && !/failing/.test(text ?? '')
+        ? text
+        : undefined;
     },
-    { timeoutMs: 60_000, intervalMs: 1000, describe: () => `${app} never became ready` },
+    {
+      timeoutMs: 60_000,
+      intervalMs: 1000,
+      describe: () => `${app} never became ready`,
+    },
   );
 }
 
@@ -143,7 +154,12 @@ describe('the self-service loop in a browser', () => {
 
   it('lets a producer register an application and a notification type', async () => {
     await registerApplication(alice, producer, 'group:default/payments');
-    await addNotificationType(alice, producer, 'order-created', 'order.*.created');
+    await addNotificationType(
+      alice,
+      producer,
+      'order-created',
+      'order.*.created',
+    );
     await shot(alice, 'producer-registered');
   });
 
@@ -193,25 +209,40 @@ describe('the self-service loop in a browser', () => {
     // The sidecar learns of new credentials through its feed: allow it a moment.
     consumerConnection = await pollUntil(
       () => amqp.connect(url(consumerCredential)).catch(() => undefined),
-      { timeoutMs: 30_000, intervalMs: 500, describe: () => 'the consumer could never connect' },
+      {
+        timeoutMs: 30_000,
+        intervalMs: 500,
+        describe: () => 'the consumer could never connect',
+      },
     );
     const received: string[] = [];
     const consumeChannel = await consumerConnection!.createChannel();
     consumeChannel.on('error', () => {});
     await consumeChannel.checkQueue(`brom.${consumer}`);
-    await consumeChannel.consume(`brom.${consumer}`, (message: amqp.ConsumeMessage | null) => {
-      if (message) {
-        received.push(message.content.toString());
-        consumeChannel.ack(message);
-      }
-    });
+    await consumeChannel.consume(
+      `brom.${consumer}`,
+      (message: amqp.ConsumeMessage | null) => {
+        if (message) {
+          received.push(message.content.toString());
+          consumeChannel.ack(message);
+        }
+      },
+    );
 
     const producerConnection = await pollUntil(
       () => amqp.connect(url(producerCredential)).catch(() => undefined),
-      { timeoutMs: 30_000, intervalMs: 500, describe: () => 'the producer could never connect' },
+      {
+        timeoutMs: 30_000,
+        intervalMs: 500,
+        describe: () => 'the producer could never connect',
+      },
     );
     const publishChannel = await producerConnection.createConfirmChannel();
-    publishChannel.publish(`brom.${producer}`, 'order.42.created', Buffer.from('{"orderId":"42"}'));
+    publishChannel.publish(
+      `brom.${producer}`,
+      'order.42.created',
+      Buffer.from('{"orderId":"42"}'),
+    );
     await publishChannel.waitForConfirms();
     await pollUntil(async () => (received.length ? received : undefined), {
       timeoutMs: 30_000,
@@ -222,17 +253,35 @@ describe('the self-service loop in a browser', () => {
   });
 
   it('shows a rejection with its reason to the requester', async () => {
-    await addNotificationType(alice, producer, 'order-cancelled', 'order.*.cancelled');
+    await addNotificationType(
+      alice,
+      producer,
+      'order-cancelled',
+      'order.*.cancelled',
+    );
     await requestSubscription(bob, consumer, 'order-cancelled');
-    await decideInInbox(alice, 'order-cancelled', 'Reject', 'Cancellations are internal; use order-created');
+    await decideInInbox(
+      alice,
+      'order-cancelled',
+      'Reject',
+      'Cancellations are internal; use order-created',
+    );
     await openApplication(bob, consumer);
-    await bob.getByText('Cancellations are internal; use order-created').first().waitFor();
+    await bob
+      .getByText('Cancellations are internal; use order-created')
+      .first()
+      .waitFor();
     await shot(bob, 'rejection-reason-visible');
   });
 
   it('fits every BROM page at 1280 and 800 px in both themes, with names instead of references and no console error', async () => {
     // A request left waiting, so the inbox and the producer's page have decisions to offer.
-    await addNotificationType(alice, producer, 'order-shipped', 'order.*.shipped');
+    await addNotificationType(
+      alice,
+      producer,
+      'order-shipped',
+      'order.*.shipped',
+    );
     await requestSubscription(bob, consumer, 'order-shipped');
 
     // The cards of an application's page that load on their own: queue health (owners) and
@@ -251,21 +300,30 @@ describe('the self-service loop in a browser', () => {
         path: '/brom',
         name: 'producer-catalogue',
         ready: [{ role: 'button', name: 'Subscribe' }],
-        actions: [{ role: 'button', name: 'Subscribe' }, { role: 'tab', name: /^Approvals/ }],
+        actions: [
+          { role: 'button', name: 'Subscribe' },
+          { role: 'tab', name: /^Approvals/ },
+        ],
       },
       {
         who: alice,
         path: '/brom/consumers',
         name: 'consumer-catalogue',
         ready: [{ role: 'link', name: consumer }],
-        actions: [{ role: 'link', name: consumer }, { role: 'tab', name: /^Approvals/ }],
+        actions: [
+          { role: 'link', name: consumer },
+          { role: 'tab', name: /^Approvals/ },
+        ],
       },
       {
         who: alice,
         path: '/brom/mine',
         name: 'my-applications',
         ready: [{ role: 'link', name: producer }],
-        actions: [{ role: 'button', name: 'Register application' }, { role: 'link', name: producer }],
+        actions: [
+          { role: 'button', name: 'Register application' },
+          { role: 'link', name: producer },
+        ],
       },
       {
         who: alice,
@@ -302,7 +360,10 @@ describe('the self-service loop in a browser', () => {
         path: `/brom/applications/${producer}`,
         name: 'external-producer-dialog',
         ready: [{ role: 'button', name: 'Publish from another RabbitMQ' }],
-        dialog: { open: 'Publish from another RabbitMQ', name: `Upstream of ${producer}` },
+        dialog: {
+          open: 'Publish from another RabbitMQ',
+          name: `Upstream of ${producer}`,
+        },
         actions: [
           { role: 'button', name: 'Save' },
           { role: 'button', name: 'Cancel' },
@@ -351,15 +412,23 @@ describe('the self-service loop in a browser', () => {
           await who.setViewportSize(viewport);
           await who.goto(path);
           for (const action of ready) {
-            await who.getByRole(action.role, { name: action.name, exact: true }).first().waitFor();
+            await who
+              .getByRole(action.role, { name: action.name, exact: true })
+              .first()
+              .waitFor();
           }
           if (dialog) {
-            await who.getByRole('button', { name: dialog.open, exact: true }).click();
+            await who
+              .getByRole('button', { name: dialog.open, exact: true })
+              .click();
             await who.getByRole('dialog', { name: dialog.name }).waitFor();
           }
           await who.mouse.move(viewport.width - 10, viewport.height - 10);
           await who.screenshot({
-            path: join(outputDir, `page-${theme}-${viewport.width}-${name}.png`),
+            path: join(
+              outputDir,
+              `page-${theme}-${viewport.width}-${name}.png`,
+            ),
             fullPage: true,
           });
           const where = `${name} at ${viewport.width} px in the ${theme} theme`;
@@ -384,38 +453,58 @@ describe('the self-service loop in a browser', () => {
           }
           if (dialog) {
             await who.keyboard.press('Escape');
-            await who.getByRole('dialog', { name: dialog.name }).waitFor({ state: 'detached' });
+            await who
+              .getByRole('dialog', { name: dialog.name })
+              .waitFor({ state: 'detached' });
           }
         }
       }
     }
     for (const page of [alice, bob]) await chooseTheme(page, 'light');
-    for (const page of [alice, bob]) await page.setViewportSize(DEFAULT_VIEWPORT);
+    for (const page of [alice, bob])
+      await page.setViewportSize(DEFAULT_VIEWPORT);
     expect(problems).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });
 
-  it('reaches the first action in a few Tab presses, focuses the dialog\'s first field and says how columns are sorted', async () => {
+  it("reaches the first action in a few Tab presses, focuses the dialog's first field and says how columns are sorted", async () => {
     await alice.goto('/brom');
     await alice.getByRole('button', { name: 'Subscribe' }).first().waitFor();
-    const presses = await tabStopsTo(alice, { role: 'button', name: 'Subscribe' });
+    const presses = await tabStopsTo(alice, {
+      role: 'button',
+      name: 'Subscribe',
+    });
     expect(presses).toBeDefined();
     expect(presses!).toBeLessThanOrEqual(MAX_TAB_STOPS_TO_SUBSCRIBE);
     // A sortable header is one Tab stop and says its order; an action column is neither.
-    const producerHeader = alice.getByRole('columnheader', { name: 'Producer' });
+    const producerHeader = alice.getByRole('columnheader', {
+      name: 'Producer',
+    });
     expect(await producerHeader.getAttribute('aria-sort')).toBe('ascending');
-    expect(await producerHeader.locator('button, [tabindex="0"]').count()).toBe(1);
+    expect(await producerHeader.locator('button, [tabindex="0"]').count()).toBe(
+      1,
+    );
     expect(
-      await alice.getByRole('columnheader', { name: 'Notification type' }).getAttribute('aria-sort'),
+      await alice
+        .getByRole('columnheader', { name: 'Notification type' })
+        .getAttribute('aria-sort'),
     ).toBe('none');
-    expect(await alice.getByRole('columnheader', { name: 'Actions' }).getAttribute('aria-sort')).toBeNull();
+    expect(
+      await alice
+        .getByRole('columnheader', { name: 'Actions' })
+        .getAttribute('aria-sort'),
+    ).toBeNull();
 
     await alice.keyboard.press('Enter');
     const dialog = alice.getByRole('dialog');
     await dialog.getByLabel('Consumer application').waitFor();
     // Alice owns one application: it is chosen, and the focus is on that field.
-    expect(await alice.evaluate(() => document.activeElement?.id)).toBe('brom-request-consumer');
-    expect(await dialog.getByLabel('Consumer application').inputValue()).toBe(producer);
+    expect(await alice.evaluate(() => document.activeElement?.id)).toBe(
+      'brom-request-consumer',
+    );
+    expect(await dialog.getByLabel('Consumer application').inputValue()).toBe(
+      producer,
+    );
     await alice.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
   });
@@ -428,20 +517,31 @@ describe('the self-service loop in a browser', () => {
       const res = await fetch(`${portal.baseUrl}/api/brom/applications`, {
         method: 'POST',
         headers: { authorization, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: name(i), title: `Bulk ${i}`, owner: 'group:default/payments' }),
+        body: JSON.stringify({
+          name: name(i),
+          title: `Bulk ${i}`,
+          owner: 'group:default/payments',
+        }),
       });
       if (res.status !== 201) {
-        throw new Error(`registering ${name(i)}: ${res.status} ${await res.text()}`);
+        throw new Error(
+          `registering ${name(i)}: ${res.status} ${await res.text()}`,
+        );
       }
     };
     // Twenty at a time: the API writes one transaction each.
     for (let start = 0; start < bulk; start += 20) {
-      const batch = Array.from({ length: Math.min(20, bulk - start) }, (_, k) => start + k);
+      const batch = Array.from(
+        { length: Math.min(20, bulk - start) },
+        (_, k) => start + k,
+      );
       await Promise.all(batch.map(register));
     }
     await alice.goto('/brom/mine');
     // Alice's first application and the bulk: counted by the server, not one page of 500.
-    await alice.getByRole('heading', { name: `My applications (${bulk + 1})` }).waitFor();
+    await alice
+      .getByRole('heading', { name: `My applications (${bulk + 1})` })
+      .waitFor();
     await alice.getByRole('link', { name: name(0), exact: true }).waitFor();
     await alice.getByRole('button', { name: /next page/i }).click();
     await alice.getByRole('link', { name: name(20), exact: true }).waitFor();
@@ -452,7 +552,9 @@ describe('the self-service loop in a browser', () => {
     await alice.getByRole('link', { name: name(517), exact: true }).waitFor();
     await shot(alice, 'more-than-500-searched');
     await search.fill('');
-    await alice.getByRole('heading', { name: `My applications (${bulk + 1})` }).waitFor();
+    await alice
+      .getByRole('heading', { name: `My applications (${bulk + 1})` })
+      .waitFor();
 
     const nameHeader = alice.getByRole('columnheader', { name: 'Name' });
     expect(await nameHeader.getAttribute('aria-sort')).toBe('ascending');
@@ -460,7 +562,9 @@ describe('the self-service loop in a browser', () => {
     await alice.locator('th[aria-sort="descending"]').waitFor();
     // Sorted by the server: the last name of all 521 comes first.
     await alice.getByRole('link', { name: producer, exact: true }).waitFor();
-    await alice.getByRole('link', { name: name(bulk - 1), exact: true }).waitFor();
+    await alice
+      .getByRole('link', { name: name(bulk - 1), exact: true })
+      .waitFor();
     await shot(alice, 'more-than-500-sorted');
     expect(consoleErrors).toEqual([]);
   });
@@ -493,7 +597,11 @@ describe('the self-service loop in a browser', () => {
       await pollUntil(
         async () => {
           const bindings = await management.listBindings(portal.vhost);
-          return bindings.some(b => b.source === `brom.${producer}` && b.destination === `brom.${consumer}`)
+          return bindings.some(
+            b =>
+              b.source === `brom.${producer}` &&
+              b.destination === `brom.${consumer}`,
+          )
             ? undefined
             : true;
         },
@@ -513,10 +621,18 @@ describe('the self-service loop in a browser', () => {
     await pollUntil(
       async () => {
         await alice.getByRole('button', { name: 'Refresh status' }).click();
-        const text = await alice.getByText(/Not ready/).first().textContent().catch(() => '');
+        const text = await alice
+          .getByText(/Not ready/)
+          .first()
+          .textContent()
+          .catch(() => '');
         return text && /broker/i.test(text) ? text : undefined;
       },
-      { timeoutMs: 60_000, intervalMs: 1000, describe: () => 'the status never said the broker was unreachable' },
+      {
+        timeoutMs: 60_000,
+        intervalMs: 1000,
+        describe: () => 'the status never said the broker was unreachable',
+      },
     );
     await shot(alice, 'broker-stopped');
   });

@@ -135,12 +135,17 @@ describe('notifications from a backend that dies mid-delivery', () => {
         // Dave signs in as packages/backend's development sign-in lets a person do.
         auth: {
           environment: 'development',
-          providers: { development: { users: [{ id: 'dave', userEntityRef: DAVE }] } },
+          providers: {
+            development: { users: [{ id: 'dave', userEntityRef: DAVE }] },
+          },
         },
         backend: {
           auth: {
             externalAccess: [
-              { type: 'static', options: { token: TOKEN, subject: 'notify-test' } },
+              {
+                type: 'static',
+                options: { token: TOKEN, subject: 'notify-test' },
+              },
             ],
           },
         },
@@ -177,10 +182,14 @@ describe('notifications from a backend that dies mid-delivery', () => {
 
   /** A person's Backstage token, from the development sign-in the app uses. */
   async function signIn(id: string): Promise<string> {
-    const res = await fetch(`http://127.0.0.1:${port}/api/auth/development/refresh`, {
-      headers: { 'x-brom-development-user': id },
-    });
-    if (!res.ok) throw new Error(`signing in as ${id}: ${res.status} ${await res.text()}`);
+    const res = await fetch(
+      `http://127.0.0.1:${port}/api/auth/development/refresh`,
+      {
+        headers: { 'x-brom-development-user': id },
+      },
+    );
+    if (!res.ok)
+      throw new Error(`signing in as ${id}: ${res.status} ${await res.text()}`);
     return (await res.json()).backstageIdentity.token;
   }
 
@@ -189,12 +198,21 @@ describe('notifications from a backend that dies mid-delivery', () => {
     token: string,
     update?: NotificationSettings,
   ): Promise<NotificationSettings> {
-    const res = await fetch(`http://127.0.0.1:${port}/api/notifications/settings`, {
-      method: update ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: update ? JSON.stringify(update) : undefined,
-    });
-    if (!res.ok) throw new Error(`notification settings: ${res.status} ${await res.text()}`);
+    const res = await fetch(
+      `http://127.0.0.1:${port}/api/notifications/settings`,
+      {
+        method: update ? 'POST' : 'GET',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+        },
+        body: update ? JSON.stringify(update) : undefined,
+      },
+    );
+    if (!res.ok)
+      throw new Error(
+        `notification settings: ${res.status} ${await res.text()}`,
+      );
     return res.json();
   }
 
@@ -265,18 +283,25 @@ describe('notifications from a backend that dies mid-delivery', () => {
   }
 
   async function waitHandled(sequence: number) {
-    await pollUntil(async () => ((await cursorPosition()) >= sequence ? true : undefined), {
-      timeoutMs: 60_000,
-      intervalMs: 250,
-      describe: () => `event ${sequence} was not handled:\n${backend?.logTail()}`,
-    });
+    await pollUntil(
+      async () => ((await cursorPosition()) >= sequence ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        describe: () =>
+          `event ${sequence} was not handled:\n${backend?.logTail()}`,
+      },
+    );
   }
 
   it('notifies each owner exactly once across a kill, nobody else, and nobody who turned the topic off', async () => {
     backend = await startBackend('notify-0');
     notificationsDb = knexFactory({
       client: 'pg',
-      connection: { ...database.connection, database: `${database.name}_notifications` },
+      connection: {
+        ...database.connection,
+        database: `${database.name}_notifications`,
+      },
       pool: { min: 0, max: 2 },
     });
     await waitForTeam('team-a', [ALICE, CAROL]);
@@ -295,7 +320,8 @@ describe('notifications from a backend that dies mid-delivery', () => {
     await pollUntil(async () => (backend!.exited ? true : undefined), {
       timeoutMs: 60_000,
       intervalMs: 250,
-      describe: () => `the backend did not die after notifying:\n${backend!.logTail()}`,
+      describe: () =>
+        `the backend did not die after notifying:\n${backend!.logTail()}`,
     });
     expect(existsSync(marker)).toBe(true);
     expect(await cursorPosition()).toBeLessThan(requested);
@@ -331,13 +357,19 @@ describe('notifications from a backend that dies mid-delivery', () => {
     // once he has a notification of it); Bob leaves them on.
     const dave = await signIn('dave');
     const before = await settings(dave);
-    expect(topicEnabled(before, WEB_CHANNEL, ORIGIN, DECISIONS_TOPIC)).toBe(true);
+    expect(topicEnabled(before, WEB_CHANNEL, ORIGIN, DECISIONS_TOPIC)).toBe(
+      true,
+    );
     const after = await settings(
       dave,
       withTopic(before, WEB_CHANNEL, ORIGIN, DECISIONS_TOPIC, false),
     );
-    expect(topicEnabled(after, WEB_CHANNEL, ORIGIN, DECISIONS_TOPIC)).toBe(false);
-    expect(topicEnabled(await settings(dave), WEB_CHANNEL, ORIGIN, DECISIONS_TOPIC)).toBe(false);
+    expect(topicEnabled(after, WEB_CHANNEL, ORIGIN, DECISIONS_TOPIC)).toBe(
+      false,
+    );
+    expect(
+      topicEnabled(await settings(dave), WEB_CHANNEL, ORIGIN, DECISIONS_TOPIC),
+    ).toBe(false);
 
     // Rejection, with its reason: the consumer's owners (the requester among them) hear, but
     // not Dave, who turned decisions off.
@@ -352,7 +384,10 @@ describe('notifications from a backend that dies mid-delivery', () => {
     await waitHandled(rejected);
     const rejection = await rowsOf(rejected);
     expect(rejection.map(r => r.user)).toEqual([BOB]);
-    expect(rejection[0]).toMatchObject({ origin: ORIGIN, topic: DECISIONS_TOPIC });
+    expect(rejection[0]).toMatchObject({
+      origin: ORIGIN,
+      topic: DECISIONS_TOPIC,
+    });
     expect(rejection[0].description).toContain(reason);
 
     // Nothing else, and never two of one event for one person.
