@@ -34,6 +34,10 @@ export type ConnectionSnippetLanguage = 'node' | 'python' | 'java' | 'dotnet';
 
 export interface ConnectionSnippet {
   language: ConnectionSnippetLanguage;
+  /**
+   * The language: the card's tab, short enough that the four tabs fit the card in an 800 px
+   * window (the library is named in `install`).
+   */
   label: string;
   /** How to get the client library. */
   install: string;
@@ -449,25 +453,25 @@ export function connectionGuide(input: ConnectionGuideInput): ConnectionGuide {
       : [
           {
             language: 'node',
-            label: 'Node.js (amqplib)',
+            label: 'Node.js',
             install: 'npm install amqplib',
             code: nodeSnippet(facts),
           },
           {
             language: 'python',
-            label: 'Python (pika)',
+            label: 'Python',
             install: 'pip install pika',
             code: pythonSnippet(facts),
           },
           {
             language: 'java',
-            label: 'Java (amqp-client)',
+            label: 'Java',
             install: 'com.rabbitmq:amqp-client:5.+',
             code: javaSnippet(facts),
           },
           {
             language: 'dotnet',
-            label: '.NET (RabbitMQ.Client)',
+            label: '.NET',
             install: 'dotnet add package RabbitMQ.Client --version 7.*',
             code: dotnetSnippet(facts),
           },

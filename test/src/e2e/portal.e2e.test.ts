@@ -50,12 +50,7 @@ const consoleErrors: string[] = [];
 const shot = screenshots(outputDir);
 
 /** The connection card's client-code tabs, in the card's order. */
-const SNIPPET_TABS = [
-  'Node.js (amqplib)',
-  'Python (pika)',
-  'Java (amqp-client)',
-  '.NET (RabbitMQ.Client)',
-];
+const SNIPPET_TABS = ['Node.js', 'Python', 'Java', '.NET'];
 
 /**
  * A page (or a dialog it opens) the page checks look at: `ready` shows once it and its cards
