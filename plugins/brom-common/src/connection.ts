@@ -34,6 +34,10 @@ export type ConnectionSnippetLanguage = 'node' | 'python' | 'java' | 'dotnet';
 
 export interface ConnectionSnippet {
   language: ConnectionSnippetLanguage;
+  /**
+   * The language: the card's tab, short enough that the four tabs fit the card in an 800 px
+   * window (the library is named in `install`).
+   */
   label: string;
   /** How to get the client library. */
   install: string;
@@ -78,9 +82,8 @@ export function exampleRoutingKey(pattern: string): string {
 }
 
 function parseAmqpUrl(url: string): ConnectionEndpoint & { scheme: string } {
-  const match = /^(amqps?):\/\/(?:[^@/]*@)?([^/?#:]+|\[[^\]]+\])(?::(\d+))?/.exec(
-    url,
-  );
+  const match =
+    /^(amqps?):\/\/(?:[^@/]*@)?([^/?#:]+|\[[^\]]+\])(?::(\d+))?/.exec(url);
   const scheme = match?.[1] ?? 'amqps';
   const tls = scheme === 'amqps';
   const defaultPort = tls ? 5671 : 5672;
@@ -152,7 +155,12 @@ function nodeSnippet(facts: SnippetFacts): string {
   } else {
     lines.push('  return amqp.connect(process.env.AMQP_URL);');
   }
-  lines.push('}', '', 'async function main() {', '  const connection = await connect();');
+  lines.push(
+    '}',
+    '',
+    'async function main() {',
+    '  const connection = await connect();',
+  );
   if (queue) {
     lines.push(
       '  const channel = await connection.createChannel();',
@@ -202,44 +210,63 @@ function nodeSnippet(facts: SnippetFacts): string {
 
 function pythonSnippet(facts: SnippetFacts): string {
   const { clustered, exchange, routingKey, queue } = facts;
-  const lines: string[] = ['import json', 'import os', '', 'import pika', ''];
+  const lines: string[] = ['import json', 'import os'];
+  if (queue) lines.push('import signal');
+  lines.push('', 'import pika', '');
+  if (queue) {
+    lines.push(
+      '# A process manager stops the consumer with SIGTERM: end it like Ctrl-C.',
+      'signal.signal(signal.SIGTERM, signal.default_int_handler)',
+      '',
+    );
+  }
   if (clustered) {
     lines.push(
-      "# AMQP_URLS lists every node of the cluster: pika tries them in order.",
+      '# AMQP_URLS lists every node of the cluster: pika tries them in order.',
       "parameters = [pika.URLParameters(url) for url in os.environ['AMQP_URLS'].split(',')]",
     );
   } else {
     lines.push("parameters = pika.URLParameters(os.environ['AMQP_URL'])");
   }
-  lines.push('connection = pika.BlockingConnection(parameters)', 'channel = connection.channel()', '');
-  if (exchange && routingKey) {
-    lines.push(
-      '# Publish with confirms: basic_publish raises if the broker does not take the message.',
-      'channel.confirm_delivery()',
-      `channel.exchange_declare(exchange=${q(exchange)}, passive=True)`,
-      'channel.basic_publish(',
-      `    exchange=${q(exchange)},`,
-      `    routing_key=${q(routingKey)},`,
-      "    body=json.dumps({'hello': 'world'}),",
-      "    properties=pika.BasicProperties(content_type='application/json', delivery_mode=2),",
-      ')',
-      `print('published', ${q(routingKey)})`,
-      '',
-    );
-  }
+  lines.push('connection = pika.BlockingConnection(parameters)', '');
   if (queue) {
     lines.push(
+      'channel = connection.channel()',
       '# BROM owns the queue: check it (passive declare), never declare it.',
       `channel.queue_declare(queue=${q(queue)}, passive=True)`,
       'channel.basic_qos(prefetch_count=10)',
       '',
       '',
       'def on_message(ch, method, properties, body):',
-      "    print('received', method.routing_key, body.decode())",
+      "    print('received', method.routing_key, body.decode(), flush=True)",
       '    ch.basic_ack(delivery_tag=method.delivery_tag)',
       '',
       '',
-      `channel.basic_consume(queue=${q(queue)}, on_message_callback=on_message)`,
+      `channel.basic_consume(queue=${q(
+        queue,
+      )}, on_message_callback=on_message)`,
+      `print('consuming', ${q(queue)}, flush=True)`,
+      '',
+    );
+  }
+  if (exchange && routingKey) {
+    lines.push(
+      '# Publish with confirms: basic_publish raises if the broker does not take the message.',
+      'publisher = connection.channel()',
+      'publisher.confirm_delivery()',
+      `publisher.exchange_declare(exchange=${q(exchange)}, passive=True)`,
+      'publisher.basic_publish(',
+      `    exchange=${q(exchange)},`,
+      `    routing_key=${q(routingKey)},`,
+      "    body=json.dumps({'hello': 'world'}, separators=(',', ':')),",
+      "    properties=pika.BasicProperties(content_type='application/json', delivery_mode=2),",
+      ')',
+      `print('published', ${q(routingKey)}, flush=True)`,
+      '',
+    );
+  }
+  if (queue) {
+    lines.push(
       'try:',
       '    channel.start_consuming()',
       'except KeyboardInterrupt:',
@@ -253,7 +280,8 @@ function pythonSnippet(facts: SnippetFacts): string {
 function javaSnippet(facts: SnippetFacts): string {
   const { clustered, exchange, routingKey, queue } = facts;
   const lines: string[] = [
-    '// com.rabbitmq:amqp-client 5.x; run with: java Brom.java (Java 11+, the jar on the classpath)',
+    '// com.rabbitmq:amqp-client 5.x and an SLF4J binding on the classpath;',
+    '// run with: java -cp <those jars> Brom.java (Java 11+)',
     'import com.rabbitmq.client.*;',
     'import java.nio.charset.StandardCharsets;',
     '',
@@ -283,23 +311,14 @@ function javaSnippet(facts: SnippetFacts): string {
     '',
     '  public static void main(String[] args) throws Exception {',
     '    Connection connection = connect();',
-    '    Channel channel = connection.createChannel();',
   );
-  if (exchange && routingKey) {
-    lines.push(
-      '    // Publish with confirms: the broker says when it has the message.',
-      '    channel.confirmSelect();',
-      `    channel.exchangeDeclarePassive(${q(exchange)});`,
-      '    AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()',
-      '        .contentType("application/json").deliveryMode(2).build();',
-      `    channel.basicPublish(${q(exchange)}, ${q(routingKey)}, properties,`,
-      '        "{\\"hello\\":\\"world\\"}".getBytes(StandardCharsets.UTF_8));',
-      '    channel.waitForConfirmsOrDie(10_000);',
-      `    System.out.println("published ${routingKey}");`,
-    );
-  }
   if (queue) {
     lines.push(
+      '    // Ctrl-C or SIGTERM: close the connection before the JVM exits.',
+      '    Runtime.getRuntime().addShutdownHook(new Thread(() -> {',
+      '      try { connection.close(); } catch (Exception e) { }',
+      '    }));',
+      '    Channel channel = connection.createChannel();',
       '    // BROM owns the queue: check it (passive declare), never declare it.',
       `    channel.queueDeclarePassive(${q(queue)});`,
       '    channel.basicQos(10);',
@@ -308,7 +327,28 @@ function javaSnippet(facts: SnippetFacts): string {
       '          + new String(delivery.getBody(), StandardCharsets.UTF_8));',
       '      channel.basicAck(delivery.getEnvelope().getDeliveryTag(), false);',
       '    }, tag -> {});',
-      '    // The connection\'s threads keep the program running; stop it with Ctrl-C.',
+      `    System.out.println("consuming ${queue}");`,
+    );
+  }
+  if (exchange && routingKey) {
+    lines.push(
+      '    // Publish with confirms: the broker says when it has the message.',
+      '    Channel publisher = connection.createChannel();',
+      '    publisher.confirmSelect();',
+      `    publisher.exchangeDeclarePassive(${q(exchange)});`,
+      '    AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()',
+      '        .contentType("application/json").deliveryMode(2).build();',
+      `    publisher.basicPublish(${q(exchange)}, ${q(
+        routingKey,
+      )}, properties,`,
+      '        "{\\"hello\\":\\"world\\"}".getBytes(StandardCharsets.UTF_8));',
+      '    publisher.waitForConfirmsOrDie(10_000);',
+      `    System.out.println("published ${routingKey}");`,
+    );
+  }
+  if (queue) {
+    lines.push(
+      "    // The connection's threads keep the program consuming until it is stopped.",
     );
   } else {
     lines.push('    connection.close();');
@@ -350,7 +390,9 @@ function dotnetSnippet(facts: SnippetFacts): string {
       '    publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));',
       `await channel.ExchangeDeclarePassiveAsync(${q(exchange)});`,
       'var properties = new BasicProperties { ContentType = "application/json", Persistent = true };',
-      `await channel.BasicPublishAsync(${q(exchange)}, ${q(routingKey)}, false, properties,`,
+      `await channel.BasicPublishAsync(${q(exchange)}, ${q(
+        routingKey,
+      )}, false, properties,`,
       '    Encoding.UTF8.GetBytes("{\\"hello\\":\\"world\\"}"));',
       `Console.WriteLine("published ${routingKey}");`,
     );
@@ -374,7 +416,11 @@ function dotnetSnippet(facts: SnippetFacts): string {
       'await stop.Task;',
     );
   }
-  lines.push('await channel.CloseAsync();', 'await connection.CloseAsync();', '');
+  lines.push(
+    'await channel.CloseAsync();',
+    'await connection.CloseAsync();',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -407,25 +453,25 @@ export function connectionGuide(input: ConnectionGuideInput): ConnectionGuide {
       : [
           {
             language: 'node',
-            label: 'Node.js (amqplib)',
+            label: 'Node.js',
             install: 'npm install amqplib',
             code: nodeSnippet(facts),
           },
           {
             language: 'python',
-            label: 'Python (pika)',
+            label: 'Python',
             install: 'pip install pika',
             code: pythonSnippet(facts),
           },
           {
             language: 'java',
-            label: 'Java (amqp-client)',
+            label: 'Java',
             install: 'com.rabbitmq:amqp-client:5.+',
             code: javaSnippet(facts),
           },
           {
             language: 'dotnet',
-            label: '.NET (RabbitMQ.Client)',
+            label: '.NET',
             install: 'dotnet add package RabbitMQ.Client --version 7.*',
             code: dotnetSnippet(facts),
           },

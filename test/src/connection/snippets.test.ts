@@ -2,12 +2,14 @@ import { mockCredentials } from '@backstage/backend-test-utils';
 import { ALICE, BOB, TEAM_A } from '@internal/plugin-brom-backend/testUtils';
 import {
   ConnectionBroker,
+  ConnectionSnippetLanguage,
   connectionEnvironment,
   connectionGuide,
 } from '@internal/plugin-brom-common';
 import amqp from 'amqplib';
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pollUntil } from '../process';
@@ -19,26 +21,102 @@ import {
 import { SidecarProcess } from '../sidecar/SidecarProcess';
 
 /*
- * The Node.js (amqplib) code of the connection card, run as written, for a producer-only, a
- * consumer-only and a both application: a real BROM backend reconciling a dedicated RabbitMQ
- * node whose HTTP auth backend asks the real sidecar, and the applications' own credentials.
- * The code is what `connectionGuide` gives the card, from the same facts the card reads from
- * the API; only the `AMQP_URL` line comes from the secret dialog's `connectionEnvironment`.
+ * The connection card's client code, run as written in Node.js (amqplib), Python (pika) and
+ * Java (amqp-client), for a producer-only, a consumer-only and a both application: a real
+ * BROM backend reconciling a dedicated RabbitMQ node whose HTTP auth backend asks the real
+ * sidecar, and the applications' own credentials. The code is what `connectionGuide` gives
+ * the card, from the same facts the card reads from the API; only the `AMQP_URL` line comes
+ * from the secret dialog's `connectionEnvironment`.
+ *
+ * Python and Java come from Debian (python3-pika 1.2 for /usr/bin/python3; OpenJDK 17 with
+ * librabbitmq-client-java 5.0 and SLF4J from /usr/share/java), which .ci/run installs; when
+ * one is missing its test fails and says what to install. The .NET code is not run here: no
+ * .NET SDK is installable on this machine, and Mono's RabbitMQ.Client 3.x has another API.
  */
 
 const VHOST = 'brom';
 const PROPAGATION_MS = 60_000;
+/** A program's start includes compiling it (Java) on a loaded machine. */
+const SNIPPET_MS = 120_000;
 const SIDECAR_TOKEN = mockCredentials.service.token({
   onBehalfOf: mockCredentials.service('brom-sidecar'),
   targetPluginId: 'brom',
 });
 /** Where `require('amqplib')` in a snippet finds the package. */
 const NODE_PATH = dirname(dirname(require.resolve('amqplib/package.json')));
+const PYTHON = '/usr/bin/python3';
+const JAVA = '/usr/bin/java';
+const JARS = ['amqp-client', 'slf4j-api', 'slf4j-nop'].map(
+  jar => `/usr/share/java/${jar}.jar`,
+);
 
 interface Credential {
   username: string;
   secret: string;
 }
+
+/** How this test runs one language's snippet. */
+interface Runtime {
+  language: ConnectionSnippetLanguage;
+  /** Where the program of `application` goes, relative to the test's directory. */
+  file(application: string): string;
+  command(file: string): {
+    command: string;
+    args: string[];
+    env?: Record<string, string>;
+  };
+  /** What is missing to run it here, or undefined. */
+  missing(): string | undefined;
+  /** The exit code of a consumer stopped with SIGTERM. */
+  stoppedWith: number;
+}
+
+const RUNTIMES: Runtime[] = [
+  {
+    language: 'node',
+    file: application => `${application}.js`,
+    command: file => ({
+      command: process.execPath,
+      args: [file],
+      env: { NODE_PATH },
+    }),
+    missing: () => undefined,
+    stoppedWith: 0,
+  },
+  {
+    language: 'python',
+    file: application => `${application}.py`,
+    command: file => ({ command: PYTHON, args: [file] }),
+    missing() {
+      const check = spawnSync(PYTHON, ['-c', 'import pika'], {
+        encoding: 'utf8',
+      });
+      return check.status === 0
+        ? undefined
+        : `${PYTHON} cannot import pika (${
+            check.error?.message ?? (check.stderr ?? '').trim()
+          }): apt-get install -y python3-pika (as .ci/run does)`;
+    },
+    // The snippet turns SIGTERM into KeyboardInterrupt, stops consuming and closes.
+    stoppedWith: 0,
+  },
+  {
+    language: 'java',
+    // `java Brom.java` runs the file's class whatever the file is called; the card says Brom.java.
+    file: application => join(`java-${application}`, 'Brom.java'),
+    command: file => ({ command: JAVA, args: ['-cp', JARS.join(':'), file] }),
+    missing() {
+      const absent = [JAVA, ...JARS].filter(path => !existsSync(path));
+      return absent.length === 0
+        ? undefined
+        : `${absent.join(
+            ', ',
+          )} missing: apt-get install -y openjdk-17-jdk-headless librabbitmq-client-java libslf4j-java (as .ci/run does)`;
+    },
+    // The JVM runs the snippet's shutdown hook (closing the connection) and exits with 128 + 15.
+    stoppedWith: 143,
+  },
+];
 
 /** A snippet running as a child process, with what it printed. */
 class Snippet {
@@ -46,38 +124,47 @@ class Snippet {
   readonly exited: Promise<number | null>;
   readonly #child: ChildProcess;
 
-  constructor(file: string, environment: string) {
+  constructor(
+    run: { command: string; args: string[]; env?: Record<string, string> },
+    environment: string,
+  ) {
     const [name, value] = [
       environment.slice(0, environment.indexOf('=')),
       environment.slice(environment.indexOf('=') + 1),
     ];
-    this.#child = spawn(process.execPath, [file], {
-      env: { PATH: process.env.PATH, NODE_PATH, [name]: value },
+    this.#child = spawn(run.command, run.args, {
+      env: { PATH: process.env.PATH, ...run.env, [name]: value },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const collect = (chunk: Buffer) =>
       this.output.push(...chunk.toString().split('\n').filter(Boolean));
     this.#child.stdout!.on('data', collect);
     this.#child.stderr!.on('data', collect);
-    this.exited = new Promise(resolve =>
-      this.#child.once('exit', code => resolve(code)),
-    );
+    this.exited = new Promise(resolve => {
+      this.#child.once('error', error => {
+        this.output.push(`could not start ${run.command}: ${error.message}`);
+        resolve(null);
+      });
+      this.#child.once('exit', code => resolve(code));
+    });
   }
 
   waitFor(line: RegExp, what: string): Promise<string> {
     return pollUntil(async () => this.output.find(l => line.test(l)), {
-      timeoutMs: PROPAGATION_MS,
+      timeoutMs: SNIPPET_MS,
       describe: () => `${what}; it printed:\n${this.output.join('\n')}`,
     });
   }
 
   stop(): Promise<number | null> {
-    if (this.#child.exitCode === null) this.#child.kill('SIGTERM');
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      this.#child.kill('SIGTERM');
+    }
     return this.exited;
   }
 }
 
-describe('the connection card’s Node.js code, run as written', () => {
+describe('the connection card’s client code, run as written', () => {
   const node = useDedicatedRabbitNode({ authRequestTimeoutMs: 2_000 });
   let backend: ReconcilerTestBackend | undefined;
   let sidecar: SidecarProcess | undefined;
@@ -106,14 +193,17 @@ describe('the connection card’s Node.js code, run as written', () => {
     });
   }
 
-  async function run(application: string): Promise<Snippet> {
+  async function run(runtime: Runtime, application: string): Promise<Snippet> {
     const guide = await guideFor(application);
-    const code = guide.snippets.find(s => s.language === 'node')!.code;
-    const file = join(dir, `${application}.js`);
+    const code = guide.snippets.find(
+      s => s.language === runtime.language,
+    )!.code;
+    const file = join(dir, runtime.file(application));
+    await mkdir(dirname(file), { recursive: true });
     await writeFile(file, code);
     const { username, secret } = credentials[application];
     const snippet = new Snippet(
-      file,
+      runtime.command(file),
       connectionEnvironment(broker, username, secret),
     );
     snippets.push(snippet);
@@ -212,8 +302,27 @@ describe('the connection card’s Node.js code, run as written', () => {
     }
   }, 240_000);
 
+  // Each language starts from empty queues, and its programs never outlive its test: a
+  // failed language leaves nothing for the next one to receive.
+  beforeEach(async () => {
+    const admin = await amqp.connect(
+      node().amqpUrl(VHOST, node().admin.username, node().admin.password),
+    );
+    try {
+      const channel = await admin.createChannel();
+      for (const queue of ['brom.billing', 'brom.shipping', 'brom.tracking']) {
+        await channel.purgeQueue(queue);
+      }
+    } finally {
+      await admin.close();
+    }
+  });
+
+  afterEach(async () => {
+    for (const snippet of snippets.splice(0)) await snippet.stop();
+  }, 60_000);
+
   afterAll(async () => {
-    for (const snippet of snippets) await snippet.stop();
     await sidecar?.kill();
     await backend?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -225,51 +334,75 @@ describe('the connection card’s Node.js code, run as written', () => {
     expect((await guideFor('shipping')).role).toBe('both');
   });
 
-  it('runs for a consumer, a both and a producer application, and the messages arrive', async () => {
-    const billing = await run('billing');
-    await billing.waitFor(/^consuming brom\.billing$/, 'billing to consume');
+  it.each(RUNTIMES.map(runtime => [runtime.language, runtime] as const))(
+    'runs the %s code for a consumer, a both and a producer application, and the messages arrive',
+    async (_, runtime) => {
+      const missing = runtime.missing();
+      if (missing) {
+        throw new Error(
+          `Cannot run the ${runtime.language} snippets: ${missing}`,
+        );
+      }
+      const billing = await run(runtime, 'billing');
+      await billing.waitFor(/^consuming brom\.billing$/, 'billing to consume');
 
-    // shipping consumes its queue and publishes one shipment with the card's example key.
-    const shipping = await run('shipping');
-    await shipping.waitFor(/^consuming brom\.shipping$/, 'shipping to consume');
-    await shipping.waitFor(
-      /^published shipment\.example$/,
-      'shipping to publish',
-    );
-
-    // orders publishes one order with the card's example key, then exits by itself.
-    const orders = await run('orders');
-    await expect(orders.exited).resolves.toBe(0);
-    expect(orders.output).toEqual(['published order.example.created']);
-
-    const received = 'received order.example.created {"hello":"world"}';
-    await billing.waitFor(/^received /, 'billing to receive the order');
-    await shipping.waitFor(/^received /, 'shipping to receive the order');
-    expect(billing.output).toEqual(['consuming brom.billing', received]);
-    expect(shipping.output).toEqual([
-      'consuming brom.shipping',
-      'published shipment.example',
-      received,
-    ]);
-
-    // tracking's queue holds shipping's shipment.
-    const admin = await amqp.connect(
-      node().amqpUrl(VHOST, node().admin.username, node().admin.password),
-    );
-    try {
-      const channel = await admin.createChannel();
-      const message = await pollUntil(
-        async () => (await channel.get('brom.tracking', { noAck: true })) || undefined,
-        { timeoutMs: PROPAGATION_MS, describe: () => 'the shipment in brom.tracking' },
+      // shipping consumes its queue and publishes one shipment with the card's example key.
+      const shipping = await run(runtime, 'shipping');
+      await shipping.waitFor(
+        /^consuming brom\.shipping$/,
+        'shipping to consume',
       );
-      expect(message.fields.routingKey).toBe('shipment.example');
-      expect(message.content.toString()).toBe('{"hello":"world"}');
-    } finally {
-      await admin.close();
-    }
+      await shipping.waitFor(
+        /^published shipment\.example$/,
+        'shipping to publish',
+      );
 
-    // The consumers stop cleanly on SIGTERM, having acknowledged what they took.
-    expect(await billing.stop()).toBe(0);
-    expect(await shipping.stop()).toBe(0);
-  });
+      // orders publishes one order with the card's example key, then exits by itself.
+      const orders = await run(runtime, 'orders');
+      expect(await orders.exited).toBe(0);
+      expect(orders.output).toEqual(['published order.example.created']);
+
+      const received = 'received order.example.created {"hello":"world"}';
+      await billing.waitFor(/^received /, 'billing to receive the order');
+      await shipping.waitFor(/^received /, 'shipping to receive the order');
+      expect(billing.output).toEqual(['consuming brom.billing', received]);
+      expect(shipping.output).toEqual([
+        'consuming brom.shipping',
+        'published shipment.example',
+        received,
+      ]);
+
+      const admin = await amqp.connect(
+        node().amqpUrl(VHOST, node().admin.username, node().admin.password),
+      );
+      try {
+        // tracking's queue holds shipping's shipment.
+        const channel = await admin.createChannel();
+        const message = await pollUntil(
+          async () =>
+            (await channel.get('brom.tracking', { noAck: true })) || undefined,
+          {
+            timeoutMs: PROPAGATION_MS,
+            describe: () => 'the shipment in brom.tracking',
+          },
+        );
+        expect(message.fields.routingKey).toBe('shipment.example');
+        expect(message.content.toString()).toBe('{"hello":"world"}');
+
+        // The consumers stop cleanly on SIGTERM, having acknowledged what they took: nothing
+        // went back to their queues.
+        expect(await billing.stop()).toBe(runtime.stoppedWith);
+        expect(await shipping.stop()).toBe(runtime.stoppedWith);
+        for (const queue of ['brom.billing', 'brom.shipping']) {
+          expect(await channel.checkQueue(queue)).toMatchObject({
+            messageCount: 0,
+            consumerCount: 0,
+          });
+        }
+      } finally {
+        await admin.close();
+      }
+    },
+    300_000,
+  );
 });

@@ -1,22 +1,18 @@
 import { resolve, join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { pollUntil } from '../process';
 import { PortalUnderTest } from './PortalUnderTest';
-import {
-  accessibilityViolations,
-  Action,
-  layoutProblems,
-  rawEntityRefs,
-  VIEWPORTS,
-} from './pageChecks';
+import { Action, problemsOf, VIEWPORTS } from './pageChecks';
 import {
   addNotificationType,
-  CHROMIUM_ARGS,
+  closeSignedInPortal,
   decideInInbox,
+  DEFAULT_VIEWPORT,
   openApplication,
+  openSignedInPortal,
   registerApplication,
   screenshots,
-  signIn,
+  SignedInPortal,
 } from './steps';
 
 /*
@@ -29,12 +25,11 @@ import {
  */
 
 const outputDir = resolve(__dirname, '../../e2e-output-lifecycle');
-const CHROMIUM = process.env.BROM_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
 jest.setTimeout(600_000);
 
+let opened: SignedInPortal | undefined;
 let portal: PortalUnderTest;
-let browser: Browser;
 let alice: Page;
 let bob: Page;
 const consoleErrors: string[] = [];
@@ -73,42 +68,24 @@ async function checkAtEveryWidth(
       path: join(outputDir, `page-${viewport.width}-${name}.png`),
       fullPage: true,
     });
-    const where = `${name} at ${viewport.width} px`;
-    for (const problem of await layoutProblems(page, actions))
-      problems.push(`${where}: ${problem}`);
-    for (const line of await rawEntityRefs(page)) {
-      problems.push(`${where}: shows the raw reference in "${line}"`);
-    }
-    if (viewport === VIEWPORTS[0]) {
-      for (const violation of await accessibilityViolations(page)) {
-        problems.push(`${where}: ${violation}`);
-      }
-    }
+    problems.push(
+      ...(await problemsOf(page, {
+        where: `${name} at ${viewport.width} px`,
+        actions,
+        axe: viewport === VIEWPORTS[0],
+      })),
+    );
   }
-  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.setViewportSize(DEFAULT_VIEWPORT);
   return problems;
 }
 
 beforeAll(async () => {
-  portal = await PortalUnderTest.start({ outputDir });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  const context = () =>
-    browser.newContext({
-      baseURL: portal.baseUrl,
-      viewport: { width: 1440, height: 900 },
-    });
-  alice = await signIn(await context(), 'Alice', consoleErrors);
-  bob = await signIn(await context(), 'Bob', consoleErrors);
+  opened = await openSignedInPortal(outputDir, consoleErrors);
+  ({ portal, alice, bob } = opened);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await portal?.stop();
-});
+afterAll(() => closeSignedInPortal(opened));
 
 describe('deprecation and versions of a notification type in a browser', () => {
   it('refuses an edit that would change what a live subscriber receives, and makes it a new version', async () => {

@@ -32,7 +32,9 @@ export async function tabStopsTo(
     (document.activeElement as HTMLElement | null)?.blur();
     window.scrollTo(0, 0);
   });
-  const target = page.getByRole(action.role, { name: action.name, exact: true }).first();
+  const target = page
+    .getByRole(action.role, { name: action.name, exact: true })
+    .first();
   for (let presses = 1; presses <= limit; presses++) {
     await page.keyboard.press('Tab');
     if (await target.evaluate(element => element === document.activeElement)) {
@@ -65,14 +67,20 @@ export function recordConsoleErrors(page: Page, errors: string[]) {
 /** An action a person must be able to see and press on a page, by its accessible name. */
 export type Action = { role: 'button' | 'link' | 'tab'; name: string | RegExp };
 
+/** What the checks look at: the page's main content, or an open dialog (rendered outside it). */
+export const MAIN = 'main';
+export const DIALOG = '[role="dialog"]';
+
 /**
  * What is wrong with the page's layout at its current viewport: the page scrolls sideways;
  * a given action is missing, or not wholly visible without scrolling sideways (off-screen,
- * or clipped by a container it overflows); a button or tab label breaks over two lines.
+ * or clipped by a container it overflows); a button or tab label under `root` breaks over
+ * two lines.
  */
 export async function layoutProblems(
   page: Page,
   actions: Action[],
+  root = MAIN,
 ): Promise<string[]> {
   const problems: string[] = [];
   const { scrollWidth, innerWidth } = await page.evaluate(() => ({
@@ -114,34 +122,46 @@ export async function layoutProblems(
       if (hidden) problems.push(`${action.role} "${action.name}" ${hidden}`);
     }
   }
-  const broken = await page.evaluate(() =>
-    [...document.querySelectorAll('main button, main [role="tab"]')]
-      .filter(element => {
-        const text = element.textContent?.trim();
-        if (!text || (element as HTMLElement).offsetParent === null)
-          return false;
-        // Line boxes of the label's own text, not of the spans around it.
-        const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
-        const lines = new Set<number>();
-        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-          const range = document.createRange();
-          range.selectNodeContents(node);
-          for (const rect of range.getClientRects()) {
-            if (rect.width > 0) lines.add(Math.round(rect.top));
+  const broken = await page.evaluate(
+    rootSelector =>
+      [
+        ...document.querySelectorAll(
+          `${rootSelector} button, ${rootSelector} [role="tab"]`,
+        ),
+      ]
+        .filter(element => {
+          const text = element.textContent?.trim();
+          if (!text || (element as HTMLElement).offsetParent === null)
+            return false;
+          // Line boxes of the label's own text, not of the spans around it.
+          const walker = document.createTreeWalker(
+            element,
+            NodeFilter.SHOW_TEXT,
+          );
+          const lines = new Set<number>();
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            for (const rect of range.getClientRects()) {
+              if (rect.width > 0) lines.add(Math.round(rect.top));
+            }
           }
-        }
-        return lines.size > 1;
-      })
-      .map(element => element.textContent?.trim()),
+          return lines.size > 1;
+        })
+        .map(element => element.textContent?.trim()),
+    root,
   );
   for (const label of broken)
     problems.push(`the label "${label}" breaks over lines`);
   return problems;
 }
 
-/** Entity references written out in the page's text instead of names. */
-export async function rawEntityRefs(page: Page): Promise<string[]> {
-  const text = await page.locator('main').innerText();
+/** Entity references written out in the text under `root` instead of names. */
+export async function rawEntityRefs(
+  page: Page,
+  root = MAIN,
+): Promise<string[]> {
+  const text = await page.locator(root).first().innerText();
   return text.split('\n').filter(line => RAW_ENTITY_REF.test(line));
 }
 
@@ -150,14 +170,17 @@ const axeSource = readFileSync(
   'utf8',
 );
 
-/** Serious and critical accessibility violations axe-core finds in the page's main content. */
-export async function accessibilityViolations(page: Page): Promise<string[]> {
+/** Serious and critical accessibility violations axe-core finds under `root`. */
+export async function accessibilityViolations(
+  page: Page,
+  root = MAIN,
+): Promise<string[]> {
   // Evaluated through the browser's debugging protocol: the portal's Content Security
   // Policy (rightly) refuses an injected <script>.
   await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
+  const violations = await page.evaluate(async rootSelector => {
     const axe = (window as unknown as { axe: { run: Function } }).axe;
-    const result = await axe.run(document.querySelector('main'), {
+    const result = await axe.run(document.querySelector(rootSelector), {
       resultTypes: ['violations'],
     });
     return (
@@ -175,6 +198,29 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
             .map(n => String(n.target[0]))
             .join(', ')})`,
       );
-  });
+  }, root);
   return violations;
+}
+
+/**
+ * Everything the page checks find in what is on screen under `root`, each prefixed with
+ * `where`: layout problems, raw entity references and, with `axe`, accessibility violations.
+ */
+export async function problemsOf(
+  page: Page,
+  options: { where: string; actions: Action[]; axe: boolean; root?: string },
+): Promise<string[]> {
+  const { where, actions, axe, root = MAIN } = options;
+  const problems = (await layoutProblems(page, actions, root)).map(
+    problem => `${where}: ${problem}`,
+  );
+  for (const line of await rawEntityRefs(page, root)) {
+    problems.push(`${where}: shows the raw reference in "${line}"`);
+  }
+  if (axe) {
+    for (const violation of await accessibilityViolations(page, root)) {
+      problems.push(`${where}: ${violation}`);
+    }
+  }
+  return problems;
 }

@@ -1,9 +1,16 @@
 import { join } from 'node:path';
-import { BrowserContext, Page } from 'playwright-core';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { recordConsoleErrors } from './pageChecks';
+import { PortalUnderTest } from './PortalUnderTest';
 
 /** How long a step waits for the UI. */
 export const UI_TIMEOUT = 30_000;
+
+/** The Chromium the suites drive (Debian's, unless BROM_TEST_CHROMIUM names another). */
+export const CHROMIUM = process.env.BROM_TEST_CHROMIUM ?? '/usr/bin/chromium';
+
+/** The window the suites' steps run in; page checks change it and come back to it. */
+export const DEFAULT_VIEWPORT = { width: 1440, height: 900 };
 
 /** Chromium flags for a headless run on a shared machine. */
 export const CHROMIUM_ARGS = [
@@ -28,6 +35,52 @@ export function screenshots(outputDir: string) {
       fullPage: true,
     });
   };
+}
+
+/** A running portal with Chromium, and Alice and Bob signed in, each in a context of their own. */
+export interface SignedInPortal {
+  portal: PortalUnderTest;
+  browser: Browser;
+  alice: Page;
+  bob: Page;
+}
+
+/**
+ * The opening every e2e suite shares: starts the portal (its files in `outputDir`) and
+ * Chromium, and signs Alice and Bob in, recording their pages' console errors in
+ * `consoleErrors`. Stops what it started if a step fails.
+ */
+export async function openSignedInPortal(
+  outputDir: string,
+  consoleErrors: string[],
+): Promise<SignedInPortal> {
+  const portal = await PortalUnderTest.start({ outputDir });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+    const context = () =>
+      browser!.newContext({
+        baseURL: portal.baseUrl,
+        viewport: DEFAULT_VIEWPORT,
+      });
+    const alice = await signIn(await context(), 'Alice', consoleErrors);
+    const bob = await signIn(await context(), 'Bob', consoleErrors);
+    return { portal, browser, alice, bob };
+  } catch (error) {
+    await browser?.close();
+    await portal.stop();
+    throw error;
+  }
+}
+
+/** Closes Chromium and stops the portal of {@link openSignedInPortal}, if it opened. */
+export async function closeSignedInPortal(opened: SignedInPortal | undefined) {
+  await opened?.browser.close();
+  await opened?.portal.stop();
 }
 
 /** Signs in through the development sign-in page, recording the page's console errors. */

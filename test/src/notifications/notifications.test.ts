@@ -23,11 +23,17 @@ import {
  * notifications itself. The process kills itself (SIGKILL) right after the first
  * notification is stored and before BROM records the event as handled; after a restart the
  * event is delivered again, and every person still has exactly one notification of it.
+ * One person turns BROM's subscription decisions off in the notifications settings, as
+ * Settings → Notifications does; the next decision reaches the others and not them.
  */
 
 const TOKEN = 'notify-test-static-token-5c1e0f9a';
 const CAROL = 'user:default/carol';
 const DAVE = 'user:default/dave';
+/** The notifications plugin's channel of the notifications page and the bell. */
+const WEB_CHANNEL = 'Web';
+const ORIGIN = 'plugin:brom';
+const DECISIONS_TOPIC = 'BROM: subscription decisions';
 
 const ORG = `
 apiVersion: backstage.io/v1alpha1
@@ -60,6 +66,19 @@ kind: User
 metadata: { name: dave }
 spec: { memberOf: [team-b] }
 `;
+
+/** The notifications backend's settings of one person (GET/POST /api/notifications/settings). */
+interface NotificationSettings {
+  channels: Array<{
+    id: string;
+    enabled?: boolean;
+    origins: Array<{
+      id: string;
+      enabled: boolean;
+      topics?: Array<{ id: string; enabled: boolean }>;
+    }>;
+  }>;
+}
 
 interface NotificationRow {
   user: string;
@@ -113,10 +132,20 @@ describe('notifications from a backend that dies mid-delivery', () => {
       brom: { reconciler: { enabled: false } },
       config: {
         app: { baseUrl: 'http://127.0.0.1:3000' },
+        // Dave signs in as packages/backend's development sign-in lets a person do.
+        auth: {
+          environment: 'development',
+          providers: {
+            development: { users: [{ id: 'dave', userEntityRef: DAVE }] },
+          },
+        },
         backend: {
           auth: {
             externalAccess: [
-              { type: 'static', options: { token: TOKEN, subject: 'notify-test' } },
+              {
+                type: 'static',
+                options: { token: TOKEN, subject: 'notify-test' },
+              },
             ],
           },
         },
@@ -151,6 +180,84 @@ describe('notifications from a backend that dies mid-delivery', () => {
     );
   }
 
+  /** A person's Backstage token, from the development sign-in the app uses. */
+  async function signIn(id: string): Promise<string> {
+    const res = await fetch(
+      `http://127.0.0.1:${port}/api/auth/development/refresh`,
+      {
+        headers: { 'x-brom-development-user': id },
+      },
+    );
+    if (!res.ok)
+      throw new Error(`signing in as ${id}: ${res.status} ${await res.text()}`);
+    return (await res.json()).backstageIdentity.token;
+  }
+
+  /** The person's notification settings; with `update`, saved first, as the settings page does. */
+  async function settings(
+    token: string,
+    update?: NotificationSettings,
+  ): Promise<NotificationSettings> {
+    const res = await fetch(
+      `http://127.0.0.1:${port}/api/notifications/settings`,
+      {
+        method: update ? 'POST' : 'GET',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+        },
+        body: update ? JSON.stringify(update) : undefined,
+      },
+    );
+    if (!res.ok)
+      throw new Error(
+        `notification settings: ${res.status} ${await res.text()}`,
+      );
+    return res.json();
+  }
+
+  /** What the settings page's switch for one topic sends: that topic on or off, the rest as is. */
+  function withTopic(
+    current: NotificationSettings,
+    channelId: string,
+    originId: string,
+    topicId: string,
+    enabled: boolean,
+  ): NotificationSettings {
+    return {
+      channels: current.channels.map(channel =>
+        channel.id !== channelId
+          ? channel
+          : {
+              ...channel,
+              origins: channel.origins.map(origin =>
+                origin.id !== originId
+                  ? origin
+                  : {
+                      ...origin,
+                      topics: (origin.topics ?? []).map(topic =>
+                        topic.id === topicId ? { ...topic, enabled } : topic,
+                      ),
+                    },
+              ),
+            },
+      ),
+    };
+  }
+
+  /** Whether a topic of an origin is on in a channel of the settings, or undefined if not listed. */
+  function topicEnabled(
+    current: NotificationSettings,
+    channelId: string,
+    originId: string,
+    topicId: string,
+  ): boolean | undefined {
+    return current.channels
+      .find(c => c.id === channelId)
+      ?.origins.find(o => o.id === originId)
+      ?.topics?.find(t => t.id === topicId)?.enabled;
+  }
+
   /** Sequence of the newest event of `type` in the outbox. */
   async function latestEvent(type: string): Promise<number> {
     const row = await api
@@ -176,18 +283,25 @@ describe('notifications from a backend that dies mid-delivery', () => {
   }
 
   async function waitHandled(sequence: number) {
-    await pollUntil(async () => ((await cursorPosition()) >= sequence ? true : undefined), {
-      timeoutMs: 60_000,
-      intervalMs: 250,
-      describe: () => `event ${sequence} was not handled:\n${backend?.logTail()}`,
-    });
+    await pollUntil(
+      async () => ((await cursorPosition()) >= sequence ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        describe: () =>
+          `event ${sequence} was not handled:\n${backend?.logTail()}`,
+      },
+    );
   }
 
-  it('notifies each owner exactly once across a kill, and nobody else', async () => {
+  it('notifies each owner exactly once across a kill, nobody else, and nobody who turned the topic off', async () => {
     backend = await startBackend('notify-0');
     notificationsDb = knexFactory({
       client: 'pg',
-      connection: { ...database.connection, database: `${database.name}_notifications` },
+      connection: {
+        ...database.connection,
+        database: `${database.name}_notifications`,
+      },
       pool: { min: 0, max: 2 },
     });
     await waitForTeam('team-a', [ALICE, CAROL]);
@@ -206,7 +320,8 @@ describe('notifications from a backend that dies mid-delivery', () => {
     await pollUntil(async () => (backend!.exited ? true : undefined), {
       timeoutMs: 60_000,
       intervalMs: 250,
-      describe: () => `the backend did not die after notifying:\n${backend!.logTail()}`,
+      describe: () =>
+        `the backend did not die after notifying:\n${backend!.logTail()}`,
     });
     expect(existsSync(marker)).toBe(true);
     expect(await cursorPosition()).toBeLessThan(requested);
@@ -238,7 +353,26 @@ describe('notifications from a backend that dies mid-delivery', () => {
       [DAVE, 'Subscription of billing to orders/order-created approved'],
     ]);
 
-    // Rejection, with its reason: the consumer's owners (the requester among them) hear.
+    // Dave turns BROM's subscription decisions off on the settings page (the topic is listed
+    // once he has a notification of it); Bob leaves them on.
+    const dave = await signIn('dave');
+    const before = await settings(dave);
+    expect(topicEnabled(before, WEB_CHANNEL, ORIGIN, DECISIONS_TOPIC)).toBe(
+      true,
+    );
+    const after = await settings(
+      dave,
+      withTopic(before, WEB_CHANNEL, ORIGIN, DECISIONS_TOPIC, false),
+    );
+    expect(topicEnabled(after, WEB_CHANNEL, ORIGIN, DECISIONS_TOPIC)).toBe(
+      false,
+    );
+    expect(
+      topicEnabled(await settings(dave), WEB_CHANNEL, ORIGIN, DECISIONS_TOPIC),
+    ).toBe(false);
+
+    // Rejection, with its reason: the consumer's owners (the requester among them) hear, but
+    // not Dave, who turned decisions off.
     const second = await api.portal.subscribe('search', orderCreated, false);
     const reason = 'Search may not read orders; ask the privacy team';
     await api.api.post(ALICE, '/subscriptions/{id}/reject', {
@@ -249,7 +383,11 @@ describe('notifications from a backend that dies mid-delivery', () => {
     const rejected = await latestEvent('subscription.rejected');
     await waitHandled(rejected);
     const rejection = await rowsOf(rejected);
-    expect(rejection.map(r => r.user)).toEqual([BOB, DAVE]);
+    expect(rejection.map(r => r.user)).toEqual([BOB]);
+    expect(rejection[0]).toMatchObject({
+      origin: ORIGIN,
+      topic: DECISIONS_TOPIC,
+    });
     expect(rejection[0].description).toContain(reason);
 
     // Nothing else, and never two of one event for one person.
@@ -257,7 +395,7 @@ describe('notifications from a backend that dies mid-delivery', () => {
       'user',
       'scope',
     );
-    expect(all).toHaveLength(2 + 2 + 2 + 2);
+    expect(all).toHaveLength(2 + 2 + 2 + 1);
     expect(new Set(all.map(r => `${r.user} ${r.scope}`)).size).toBe(all.length);
   });
 });

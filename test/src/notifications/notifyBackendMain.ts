@@ -1,14 +1,17 @@
 /*
  * A BROM backend with what its notifications need, as packages/backend has it: the catalog
  * (who is in which group), Backstage's notifications and signals backends, the permission
- * backend and BROM. With BROM_TEST_DIE_AFTER_NOTIFYING set to a file path, the process kills
- * itself (SIGKILL) right after the notifications backend has stored the first notification,
- * before BROM can record that the event was handled, unless that file already exists.
+ * backend and BROM, and the auth backend with packages/backend's development sign-in, so a
+ * test can use the notifications API (a person's settings) as that person, as the app does.
+ * With BROM_TEST_DIE_AFTER_NOTIFYING set to a file path, the process kills itself (SIGKILL)
+ * right after the notifications backend has stored the first notification, before BROM can
+ * record that the event was handled, unless that file already exists.
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { notificationsProcessingExtensionPoint } from '@backstage/plugin-notifications-node';
 import { bromPermissionPolicyModule } from '@internal/plugin-brom-backend';
+import { authModuleDevelopmentUsers } from 'backend/developmentUsers';
 import { existsSync, writeFileSync } from 'node:fs';
 
 const dieAfterNotifying = createBackendModule({
@@ -34,6 +37,8 @@ const dieAfterNotifying = createBackendModule({
 });
 
 const backend = createBackend();
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(authModuleDevelopmentUsers);
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
