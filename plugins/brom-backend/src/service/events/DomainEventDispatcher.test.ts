@@ -11,7 +11,10 @@ import { StateWatcher } from '../../store/StateWatcher';
 import { Actor } from '../Actor';
 import { createPortalServices } from '../createPortalServices';
 import { DeliveredDomainEvent } from './DomainEvent';
-import { DispatcherTimers, DomainEventDispatcher } from './DomainEventDispatcher';
+import {
+  DispatcherTimers,
+  DomainEventDispatcher,
+} from './DomainEventDispatcher';
 
 const databases = createTestDatabases();
 
@@ -61,7 +64,12 @@ function portalOn(store: BromStore, onCommit?: (version: number) => void) {
     permissions: mockServices.permissions(),
     reservedNames: [],
     broker: { vhost: '/', prefix: 'brom.', amqpUrls: [] },
-    topology: { vhost: '/', prefix: 'brom.', queueType: 'quorum', policyPriority: 10 },
+    topology: {
+      vhost: '/',
+      prefix: 'brom.',
+      queueType: 'quorum',
+      policyPriority: 10,
+    },
     onCommit,
   });
 }
@@ -78,7 +86,11 @@ function dispatcherOn(
 }
 
 /** Registers n applications: n `application.registered` events. */
-async function registerApplications(store: BromStore, prefix: string, n: number) {
+async function registerApplications(
+  store: BromStore,
+  prefix: string,
+  n: number,
+) {
   const portal = portalOn(store);
   for (let i = 0; i < n; i++) {
     await portal.applications.createApplication(ALICE, {
@@ -101,7 +113,11 @@ describe.each(databases.eachSupportedId())(
       });
       await expect(
         portal.work.write(async repositories => {
-          await repositories.applications.update({ ...app, title: 'Changed', generation: 2 });
+          await repositories.applications.update({
+            ...app,
+            title: 'Changed',
+            generation: 2,
+          });
           await repositories.events.append({
             type: 'application.updated',
             aggregate: { kind: 'application', id: app.id },
@@ -120,14 +136,53 @@ describe.each(databases.eachSupportedId())(
       ).rejects.toThrow('has changed since you loaded it');
 
       const rows = await knex('brom_domain_events').select();
-      expect(rows.map(r => [r.type, r.aggregate_kind, r.aggregate_id])).toEqual([
-        ['application.registered', 'application', app.id],
-      ]);
+      expect(rows.map(r => [r.type, r.aggregate_kind, r.aggregate_id])).toEqual(
+        [['application.registered', 'application', app.id]],
+      );
       expect(JSON.parse(rows[0].payload)).toMatchObject({
         type: 'application.registered',
         actor: ALICE.userEntityRef,
         application: { name: 'orders', owner: TEAM_A, title: 'orders' },
       });
+    });
+
+    it('delivers to each subscriber on its own: a stuck one does not hold up the others', async () => {
+      const knex = await databases.init(databaseId);
+      const store = await openStore(knex);
+      const dispatcher = dispatcherOn(store, { timers: manualTimers().timers });
+      let release: () => void = () => {};
+      const stuck = new Promise<void>(resolve => {
+        release = resolve;
+      });
+      const slow: string[] = [];
+      const fast: string[] = [];
+      await dispatcher.subscribe('slow', async event => {
+        await stuck;
+        slow.push(event.type);
+      });
+      await dispatcher.subscribe('fast', async event => {
+        fast.push(event.type);
+      });
+      await registerApplications(store, 'app', 2);
+
+      const round = dispatcher.dispatch();
+      // The fast subscriber gets both events while the slow one still waits on its first.
+      const deadline = Date.now() + 20_000;
+      while (fast.length < 2 && Date.now() < deadline) {
+        await new Promise(resolve => setTimeout(resolve, 10));
+      }
+      expect(fast).toEqual([
+        'application.registered',
+        'application.registered',
+      ]);
+      expect(slow).toEqual([]);
+      release();
+      await round;
+      await dispatcher.dispatch();
+      expect(slow).toEqual([
+        'application.registered',
+        'application.registered',
+      ]);
     });
 
     it('wakes on commit and hands the handler each change after it is committed, in order', async () => {
@@ -149,7 +204,9 @@ describe.each(databases.eachSupportedId())(
       });
       await dispatcher.subscribe('test', async event => {
         // Another connection sees the change only once it is committed.
-        const row = await knex('brom_applications').where({ name: 'billing' }).first();
+        const row = await knex('brom_applications')
+          .where({ name: 'billing' })
+          .first();
         seen.push({ type: event.type, committed: Boolean(row) });
         if (seen.length === 4) resolveAll();
       });
@@ -164,11 +221,15 @@ describe.each(databases.eachSupportedId())(
           generation: app.generation,
           description: 'Bills',
         });
-        await portal.notificationTypes.createNotificationType(ALICE, 'billing', {
-          name: 'invoice-sent',
-          routingKeyPattern: 'invoice.sent',
-          description: 'An invoice went out',
-        });
+        await portal.notificationTypes.createNotificationType(
+          ALICE,
+          'billing',
+          {
+            name: 'invoice-sent',
+            routingKeyPattern: 'invoice.sent',
+            description: 'An invoice went out',
+          },
+        );
         await portal.credentials.createCredential(ALICE, 'billing', {});
         await all;
         expect(seen).toEqual([
@@ -197,8 +258,9 @@ describe.each(databases.eachSupportedId())(
       const handled: string[] = [];
       let failuresLeft = 2;
       await dispatcher.subscribe('flaky', async event => {
-        const name = (event as Extract<DeliveredDomainEvent, { application: unknown }>)
-          .application.name;
+        const name = (
+          event as Extract<DeliveredDomainEvent, { application: unknown }>
+        ).application.name;
         if (name === 'flaky-1' && failuresLeft > 0) {
           failuresLeft -= 1;
           handled.push(`${name} failed`);
@@ -221,7 +283,11 @@ describe.each(databases.eachSupportedId())(
         now += 1_000;
         timers.fire(1_000);
         await dispatcher.dispatch();
-        expect(handled).toEqual(['flaky-0', 'flaky-1 failed', 'flaky-1 failed']);
+        expect(handled).toEqual([
+          'flaky-0',
+          'flaky-1 failed',
+          'flaky-1 failed',
+        ]);
         expect(timers.delays()).toEqual([2_000, 60_000]);
 
         now += 2_000;
@@ -235,7 +301,11 @@ describe.each(databases.eachSupportedId())(
           'flaky-2',
         ]);
         const [cursor] = await knex('brom_domain_event_cursors').select();
-        expect(cursor).toMatchObject({ attempts: 0, next_attempt_at: null, last_error: null });
+        expect(cursor).toMatchObject({
+          attempts: 0,
+          next_attempt_at: null,
+          last_error: null,
+        });
       } finally {
         await dispatcher.stop();
       }
@@ -289,7 +359,11 @@ describe.each(databases.eachSupportedId())(
             pools.push(replica);
             return replica;
           };
-          return { knex, a: await openStore(pool()), b: await openStore(pool()) };
+          return {
+            knex,
+            a: await openStore(pool()),
+            b: await openStore(pool()),
+          };
         }
 
         afterEach(async () => {
@@ -298,15 +372,22 @@ describe.each(databases.eachSupportedId())(
 
         it('deliver each event once per subscriber', async () => {
           const { a, b } = await replicaStores();
-          const deliveries: Array<{ replica: string; subscriber: string; sequence: number }> =
-            [];
+          const deliveries: Array<{
+            replica: string;
+            subscriber: string;
+            sequence: number;
+          }> = [];
           const replicas = { a: dispatcherOn(a), b: dispatcherOn(b) };
           for (const [replica, dispatcher] of Object.entries(replicas)) {
             for (const subscriber of ['notifier', 'catalog']) {
               await dispatcher.subscribe(subscriber, async event => {
                 // Let the other replica try to claim meanwhile.
                 await new Promise(resolve => setImmediate(resolve));
-                deliveries.push({ replica, subscriber, sequence: event.sequence });
+                deliveries.push({
+                  replica,
+                  subscriber,
+                  sequence: event.sequence,
+                });
               });
             }
           }
@@ -335,8 +416,9 @@ describe.each(databases.eachSupportedId())(
           const replicaA = dispatcherOn(a);
           const replicaB = dispatcherOn(b);
           await replicaA.subscribe('mirror', async event => {
-            const name = (event as Extract<DeliveredDomainEvent, { application: unknown }>)
-              .application.name;
+            const name = (
+              event as Extract<DeliveredDomainEvent, { application: unknown }>
+            ).application.name;
             handledByA.push(name);
             if (name === 'dies-1') {
               // The replica's process dies: its connection, and the claim, go away.
@@ -350,8 +432,8 @@ describe.each(databases.eachSupportedId())(
           });
           await replicaB.subscribe('mirror', async event => {
             handledByB.push(
-              (event as Extract<DeliveredDomainEvent, { application: unknown }>).application
-                .name,
+              (event as Extract<DeliveredDomainEvent, { application: unknown }>)
+                .application.name,
             );
           });
           await registerApplications(b, 'dies', 3);

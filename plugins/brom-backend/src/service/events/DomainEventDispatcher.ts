@@ -67,14 +67,21 @@ export class DomainEventDispatcher implements DomainEvents {
   readonly #initialBackoffMs: number;
   readonly #maxBackoffMs: number;
   readonly #handlers = new Map<string, DomainEventHandler>();
+  /**
+   * Per subscriber, the round under way and whether another is wanted after it: each
+   * subscriber is delivered to on its own, so a slow one (notifications ask the catalog who
+   * owns what) never holds up another (signals to open pages).
+   */
+  readonly #rounds = new Map<
+    string,
+    { round: Promise<void>; again: boolean }
+  >();
   readonly #state: {
-    round?: Promise<void>;
-    again: boolean;
     started: boolean;
     pollTimer?: unknown;
     retryTimer?: { handle: unknown; at: number };
     unsubscribe?: () => void;
-  } = { again: false, started: false };
+  } = { started: false };
 
   private constructor(options: DomainEventDispatcherOptions) {
     this.#cursors = options.cursors;
@@ -94,9 +101,14 @@ export class DomainEventDispatcher implements DomainEvents {
 
   async subscribe(name: string, handler: DomainEventHandler): Promise<void> {
     if (this.#handlers.has(name)) {
-      throw new Error(`A domain event subscriber named "${name}" already exists`);
+      throw new Error(
+        `A domain event subscriber named "${name}" already exists`,
+      );
     }
-    await this.#cursors.ensureCursor(name, await this.#cursors.latestSequence());
+    await this.#cursors.ensureCursor(
+      name,
+      await this.#cursors.latestSequence(),
+    );
     this.#handlers.set(name, handler);
   }
 
@@ -114,25 +126,34 @@ export class DomainEventDispatcher implements DomainEvents {
     this.#state.started = false;
     this.#state.unsubscribe?.();
     this.#timers.clearTimeout(this.#state.pollTimer);
-    if (this.#state.retryTimer) this.#timers.clearTimeout(this.#state.retryTimer.handle);
+    if (this.#state.retryTimer)
+      this.#timers.clearTimeout(this.#state.retryTimer.handle);
     this.#state.retryTimer = undefined;
-    await this.#state.round;
+    await Promise.all([...this.#rounds.values()].map(r => r.round));
   }
 
   /**
-   * Runs one round over every subscriber now; resolves when it is done. Concurrent calls
-   * share a round, and a call during one runs another after it.
+   * Runs one round for every subscriber now, each on its own; resolves when they are done.
+   * Concurrent calls share a subscriber's round, and a call during one runs another after it.
    */
   dispatch(): Promise<void> {
-    if (this.#state.round) {
-      this.#state.again = true;
-      return this.#state.round;
+    return Promise.all(
+      [...this.#handlers.keys()].map(name => this.#dispatchTo(name)),
+    ).then(() => undefined);
+  }
+
+  #dispatchTo(name: string): Promise<void> {
+    const current = this.#rounds.get(name);
+    if (current) {
+      current.again = true;
+      return current.round;
     }
-    const round = this.#runRounds().finally(() => {
-      this.#state.round = undefined;
+    const state = { round: Promise.resolve(), again: false };
+    state.round = this.#runRounds(name, state).finally(() => {
+      this.#rounds.delete(name);
     });
-    this.#state.round = round;
-    return round;
+    this.#rounds.set(name, state);
+    return state.round;
   }
 
   #wake() {
@@ -141,19 +162,22 @@ export class DomainEventDispatcher implements DomainEvents {
     );
   }
 
-  async #runRounds() {
+  async #runRounds(name: string, state: { again: boolean }) {
+    const handler = this.#handlers.get(name)!;
+    // Started from dispatch(), which returns this promise: begin after it has been stored.
+    await Promise.resolve();
     do {
-      this.#state.again = false;
-      for (const [name, handler] of this.#handlers) {
-        try {
-          await this.#deliver(name, handler);
-        } catch (error) {
-          // The claim failed (e.g. the database went away): nothing advanced, so the
-          // next round delivers the same events.
-          this.#logger.warn(`Delivering domain events to ${name} failed: ${error}`);
-        }
+      state.again = false;
+      try {
+        await this.#deliver(name, handler);
+      } catch (error) {
+        // The claim failed (e.g. the database went away): nothing advanced, so the
+        // next round delivers the same events.
+        this.#logger.warn(
+          `Delivering domain events to ${name} failed: ${error}`,
+        );
       }
-    } while (this.#state.again);
+    } while (state.again);
   }
 
   async #deliver(name: string, handler: DomainEventHandler) {
@@ -164,7 +188,10 @@ export class DomainEventDispatcher implements DomainEvents {
   }
 
   /** Delivers one batch; true when it was full, so more may wait. */
-  async #deliverBatch(name: string, handler: DomainEventHandler): Promise<boolean> {
+  async #deliverBatch(
+    name: string,
+    handler: DomainEventHandler,
+  ): Promise<boolean> {
     let full = false;
     await this.#cursors.claim(name, this.#batchSize, async (cursor, events) => {
       const now = this.#clock().getTime();
@@ -178,7 +205,14 @@ export class DomainEventDispatcher implements DomainEvents {
         try {
           await handler(event);
         } catch (error) {
-          return this.#backOff(name, cursor.attempts + 1, position, event, error, now);
+          return this.#backOff(
+            name,
+            cursor.attempts + 1,
+            position,
+            event,
+            error,
+            now,
+          );
         }
         position = event.sequence;
       }
