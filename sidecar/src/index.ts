@@ -20,5 +20,4 @@ export { AuthzDecider } from './index/AuthzDecider';
 export { exponentialBackoff } from './feed/backoff';
 export type { Backoff } from './feed/backoff';
 export { JsonLogger } from './logger';
-export { SnapshotSerialiser } from './snapshotBytes';
 export type { Logger, LogLevel, LogSink } from './logger';

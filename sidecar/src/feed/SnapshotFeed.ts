@@ -13,7 +13,7 @@ import {
 } from '@internal/brom-authz-snapshot';
 import { Logger, errorMessage } from '../logger';
 import { FeedErrorReason, SidecarMetrics } from '../metrics';
-import { SnapshotSerialiser, snapshotJson } from '../snapshotBytes';
+import { snapshotJson } from '../snapshotBytes';
 import { Backoff } from './backoff';
 
 /**
@@ -135,8 +135,6 @@ export class SnapshotFeed {
         holder: AuthzSnapshotHolder;
       }
     | undefined;
-  /** The disk copy's text of entries a delta kept, so only the put ones are stringified. */
-  readonly #serialiser = new SnapshotSerialiser();
   /** What the last accept returned: the next poll waits for it (see `accept`). */
   #durable: void | Promise<void> = undefined;
   /** Set after a delta did not apply: the next poll asks for the whole snapshot. */
@@ -436,8 +434,8 @@ export class SnapshotFeed {
           version: snapshot.version,
           deltaBytes: bytes.length,
         });
-        // The disk copy is the whole snapshot: the kept entries' text is reused.
-        bytes = this.#serialiser.bytes(snapshot);
+        // The disk copy is the whole snapshot (still linear in the store).
+        bytes = Buffer.from(JSON.stringify(snapshot));
       } else {
         snapshot = parseAuthzSnapshot(body);
       }
