@@ -164,6 +164,8 @@ export async function startSidecar(
     accept: (snapshot, bytes, change) => {
       install(snapshot, 'feed', change);
       pendingSave = store.save(bytes);
+      // The feed names the new version to the portal only once this resolves (decision 0012).
+      return pendingSave;
     },
     metrics,
     logger: logger.child({ component: 'feed' }),

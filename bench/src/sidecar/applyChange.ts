@@ -1,10 +1,11 @@
 /*
  * The sidecar applying one approval-sized change (issue #20, item 2): updating the index the
  * delta applies to (`AuthzIndex.apply`) against compiling the resulting snapshot whole
- * (`AuthzIndex.compile`), at the benchmark's policy shape. Beside them, for context, what the
- * feed does with a delta before the index sees it (parse the held snapshot's bytes, apply and
- * validate the delta, serialise the result for the disk copy), and what a whole snapshot costs
- * (parse its bytes and compile it).
+ * (`AuthzIndex.compile`), at the benchmark's policy shape. Beside them what the feed does with a
+ * delta before the index sees it: now (`AuthzSnapshotHolder.prepare`: validate the entries the
+ * delta puts against the held snapshot; then serialise the result for the disk copy) and before
+ * (parse the held snapshot's bytes, apply the delta and validate the result whole, serialise);
+ * and what a whole snapshot costs (parse its bytes and compile it).
  *
  * In-process, no servers. Rounds are interleaved, each starting with the next variant; a
  * round's figure is the median time of its operations, and the figures are the median of the
@@ -23,6 +24,7 @@ import { cpus, loadavg } from 'node:os';
 import {
   AuthzSnapshot,
   AuthzSnapshotChange,
+  AuthzSnapshotHolder,
   applyAuthzSnapshotDeltaWithChange,
   authzSnapshotDeltaBody,
   authzSnapshotEntries,
@@ -159,6 +161,9 @@ async function main(): Promise<void> {
   const heldBytes = Buffer.from(JSON.stringify(held));
   const heldEntries = authzSnapshotEntries(held);
   const heldIndex = AuthzIndex.compile({ snapshot: held });
+  // The feed's held snapshot; each delta is prepared against it and never committed, so every
+  // change applies to the same held version.
+  const holder = AuthzSnapshotHolder.hold(held);
 
   const random = seeded(shape.seed + 1);
   const prepared: Prepared[] = [];
@@ -197,6 +202,13 @@ async function main(): Promise<void> {
     return decider.topic(user, BENCH_VHOST, 'topic', exchange, 'write', key);
   };
   for (const p of prepared) {
+    const viaHolder = holder.prepare(JSON.parse(p.body));
+    if (
+      JSON.stringify(viaHolder.snapshot) !== JSON.stringify(p.snapshot) ||
+      JSON.stringify(viaHolder.change) !== JSON.stringify(p.change)
+    ) {
+      throw new Error('Benchmark bug: the holder and the whole path differ');
+    }
     const updated = heldIndex.apply(p);
     if (
       !granted(updated, p.probe) ||
@@ -240,7 +252,18 @@ async function main(): Promise<void> {
       run: p => AuthzIndex.compile({ snapshot: p.snapshot }),
     },
     {
-      name: 'feed: parse held bytes, apply and validate the delta, serialise',
+      name: 'feed: apply the delta to the held snapshot',
+      run: p => holder.prepare(JSON.parse(p.body)),
+    },
+    {
+      name: 'feed: apply the delta, serialise the result for the disk copy',
+      run: p =>
+        Buffer.from(
+          JSON.stringify(holder.prepare(JSON.parse(p.body)).snapshot),
+        ),
+    },
+    {
+      name: 'feed before: parse held bytes, apply and validate whole, serialise',
       run: p => {
         const base = parseAuthzSnapshot(JSON.parse(heldBytes.toString('utf8')));
         const { snapshot } = applyAuthzSnapshotDeltaWithChange(

@@ -4,6 +4,8 @@ import {
   AuthzCredential,
   AuthzSnapshot,
   AuthzSnapshotError,
+  parseAuthzApplication,
+  parseAuthzCredential,
   parseAuthzSnapshot,
 } from './snapshot';
 
@@ -73,6 +75,81 @@ function part(
   return value as { put: unknown[]; remove: unknown[] };
 }
 
+/** The delta's checks before its entries: an object of known keys and format, for `held`. */
+function deltaRecord(
+  held: { version: number; epoch?: string },
+  input: unknown,
+): Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new AuthzSnapshotError('$', 'expected an object');
+  }
+  const record = input as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!DELTA_KEYS.includes(key) && key !== 'epoch') {
+      throw new AuthzSnapshotError(`$.${key}`, 'is not a known property');
+    }
+  }
+  if (record.format !== AUTHZ_SNAPSHOT_FORMAT) {
+    throw new AuthzSnapshotError(
+      '$.format',
+      `expected ${AUTHZ_SNAPSHOT_FORMAT}`,
+    );
+  }
+  if (record.from !== held.version || record.epoch !== held.epoch) {
+    throw new AuthzSnapshotDeltaGapError(
+      `delta from version ${String(record.from)} of epoch ${String(
+        record.epoch,
+      )} does not apply to the held version ${held.version} of epoch ${String(
+        held.epoch,
+      )}`,
+    );
+  }
+  return record;
+}
+
+function byKey<T>(
+  entries: unknown[],
+  key: (entry: unknown) => string,
+): Map<string, T> {
+  return new Map(entries.map(entry => [key(entry), entry as T]));
+}
+
+/**
+ * The merged entries, where the put ones landed in them, and the held names that went. `put`
+ * maps each put entry's name to it (the last of a name wins, at the first one's place).
+ */
+function merge<T extends object>(
+  entries: readonly T[],
+  key: (entry: T) => string,
+  gone: ReadonlySet<unknown>,
+  putByKey: ReadonlyMap<string, T>,
+): { merged: T[]; putAt: number[]; removed: string[] } {
+  const put = new Map(putByKey);
+  const merged: T[] = [];
+  const putAt: number[] = [];
+  const removed: string[] = [];
+  for (const entry of entries) {
+    const k = key(entry);
+    if (gone.has(k)) {
+      if (!put.has(k)) removed.push(k);
+      continue;
+    }
+    const replacement = put.get(k);
+    if (replacement !== undefined) {
+      putAt.push(merged.length);
+      merged.push(replacement);
+      put.delete(k);
+    } else {
+      merged.push(entry);
+    }
+  }
+  for (const entry of put.values()) {
+    putAt.push(merged.length);
+    merged.push(entry);
+  }
+  return { merged, putAt, removed };
+}
+
 /**
  * What a delta changed, in the terms of the snapshot it made: the entries new or replaced (as
  * that validated snapshot holds them) and the names held before and gone now. A sidecar updates
@@ -106,66 +183,21 @@ export function applyAuthzSnapshotDeltaWithChange(
   held: AuthzSnapshot,
   input: unknown,
 ): { snapshot: AuthzSnapshot; change: AuthzSnapshotChange } {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new AuthzSnapshotError('$', 'expected an object');
-  }
-  const record = input as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!DELTA_KEYS.includes(key) && key !== 'epoch') {
-      throw new AuthzSnapshotError(`$.${key}`, 'is not a known property');
-    }
-  }
-  if (record.format !== AUTHZ_SNAPSHOT_FORMAT) {
-    throw new AuthzSnapshotError(
-      '$.format',
-      `expected ${AUTHZ_SNAPSHOT_FORMAT}`,
-    );
-  }
-  if (record.from !== held.version || record.epoch !== held.epoch) {
-    throw new AuthzSnapshotDeltaGapError(
-      `delta from version ${String(record.from)} of epoch ${String(
-        record.epoch,
-      )} does not apply to the held version ${held.version} of epoch ${String(
-        held.epoch,
-      )}`,
-    );
-  }
+  const record = deltaRecord(held, input);
   const applications = part(record.applications, '$.applications');
   const credentials = part(record.credentials, '$.credentials');
-  // The merged entries, where the put ones landed in them, and the held names that went.
-  const merge = <T extends object>(
-    entries: T[],
-    key: (entry: T) => string,
-    change: { put: unknown[]; remove: unknown[] },
-  ): { merged: T[]; putAt: number[]; removed: string[] } => {
-    const gone = new Set(change.remove);
-    const put = new Map(change.put.map(entry => [key(entry as T), entry as T]));
-    const merged: T[] = [];
-    const putAt: number[] = [];
-    const removed: string[] = [];
-    for (const entry of entries) {
-      const k = key(entry);
-      if (gone.has(k)) {
-        if (!put.has(k)) removed.push(k);
-        continue;
-      }
-      const replacement = put.get(k);
-      if (replacement !== undefined) {
-        putAt.push(merged.length);
-        merged.push(replacement);
-        put.delete(k);
-      } else {
-        merged.push(entry);
-      }
-    }
-    for (const entry of put.values()) {
-      putAt.push(merged.length);
-      merged.push(entry);
-    }
-    return { merged, putAt, removed };
-  };
-  const apps = merge(held.applications, a => a.name, applications);
-  const creds = merge(held.credentials, c => c.username, credentials);
+  const apps = merge(
+    held.applications,
+    a => a.name,
+    new Set(applications.remove),
+    byKey(applications.put, a => (a as AuthzApplication).name),
+  );
+  const creds = merge(
+    held.credentials,
+    c => c.username,
+    new Set(credentials.remove),
+    byKey(credentials.put, c => (c as AuthzCredential).username),
+  );
   // Validated whole: unknown fields, duplicates, credentials of unknown applications, bad
   // hashes or patterns are refused exactly as in a full snapshot.
   const snapshot = parseAuthzSnapshot({
@@ -193,6 +225,233 @@ export function applyAuthzSnapshotDeltaWithChange(
       },
     },
   };
+}
+
+/** A delta applied by an {@link AuthzSnapshotHolder}, held once committed. */
+export interface PreparedAuthzSnapshotDelta {
+  snapshot: AuthzSnapshot;
+  change: AuthzSnapshotChange;
+  /** Makes `snapshot` the held one. Only the holder's latest prepared delta may commit. */
+  commit(): void;
+}
+
+/**
+ * A validated snapshot held for deltas to apply to, with what checking one needs without going
+ * through the whole snapshot again: the application names and how many credentials name each.
+ * {@link AuthzSnapshotHolder.prepare} gives exactly what {@link applyAuthzSnapshotDeltaWithChange}
+ * gives for the held snapshot (the same snapshot, change and refusals), but validates only the
+ * entries the delta puts and checks the cross-entry rules (unique names and usernames, every
+ * credential naming an application of the snapshot) only where the delta touches them. Building
+ * the result's arrays still walks the held entries (references and lookups, no validation).
+ */
+export class AuthzSnapshotHolder {
+  #snapshot: AuthzSnapshot;
+  readonly #applicationNames: Set<string>;
+  /** Credentials of the held snapshot naming each application (only names with some). */
+  readonly #credentialsPerApplication: Map<string, number>;
+  /** The held snapshot's credentials by username. */
+  readonly #byUsername: Map<string, AuthzCredential>;
+  #generation = 0;
+
+  private constructor(snapshot: AuthzSnapshot) {
+    this.#snapshot = snapshot;
+    this.#applicationNames = new Set(snapshot.applications.map(a => a.name));
+    this.#credentialsPerApplication = new Map();
+    this.#byUsername = new Map(snapshot.credentials.map(c => [c.username, c]));
+    for (const credential of snapshot.credentials) {
+      this.#count(credential.application, 1);
+    }
+  }
+
+  /** Holds `snapshot`, which must be a result of parseAuthzSnapshot (or of a delta). */
+  static hold(snapshot: AuthzSnapshot): AuthzSnapshotHolder {
+    return new AuthzSnapshotHolder(snapshot);
+  }
+
+  get snapshot(): AuthzSnapshot {
+    return this.#snapshot;
+  }
+
+  #count(application: string, by: number): void {
+    const n = (this.#credentialsPerApplication.get(application) ?? 0) + by;
+    if (n === 0) this.#credentialsPerApplication.delete(application);
+    else this.#credentialsPerApplication.set(application, n);
+  }
+
+  /**
+   * The snapshot `input` (an untrusted delta) makes of the held one, not held until committed.
+   * Throws what {@link applyAuthzSnapshotDeltaWithChange} throws for the held snapshot: a
+   * refused delta is run through it to name the same offending path.
+   */
+  prepare(input: unknown): PreparedAuthzSnapshotDelta {
+    const held = this.#snapshot;
+    const record = deltaRecord(held, input);
+    let result: { snapshot: AuthzSnapshot; change: AuthzSnapshotChange };
+    try {
+      result = this.#apply(record);
+    } catch (error) {
+      // Refusals are rare: the whole path finds the same problem and names it the same way.
+      applyAuthzSnapshotDeltaWithChange(held, input);
+      throw error;
+    }
+    const generation = ++this.#generation;
+    return {
+      ...result,
+      commit: () => {
+        if (generation !== this.#generation || this.#snapshot !== held) {
+          throw new Error('Only the latest prepared delta may be committed');
+        }
+        this.#commit(result.snapshot, result.change);
+      },
+    };
+  }
+
+  #apply(record: Record<string, unknown>): {
+    snapshot: AuthzSnapshot;
+    change: AuthzSnapshotChange;
+  } {
+    const held = this.#snapshot;
+    const applications = part(record.applications, '$.applications');
+    const credentials = part(record.credentials, '$.credentials');
+    // The top-level fields, checked as a whole snapshot's are.
+    const head = parseAuthzSnapshot({
+      format: record.format,
+      version: record.version,
+      ...(record.epoch !== undefined ? { epoch: record.epoch } : {}),
+      generatedAt: record.generatedAt,
+      vhost: record.vhost,
+      applications: [],
+      credentials: [],
+    });
+    // The put entries that count (the last of a name), each validated on its own.
+    const putApplications = new Map<string, AuthzApplication>();
+    for (const [name, entry] of byKey<unknown>(
+      applications.put,
+      a => (a as AuthzApplication).name,
+    )) {
+      putApplications.set(
+        name,
+        parseAuthzApplication(entry, '$.applications.put'),
+      );
+    }
+    const putCredentials = new Map<string, AuthzCredential>();
+    for (const [username, entry] of byKey<unknown>(
+      credentials.put,
+      c => (c as AuthzCredential).username,
+    )) {
+      putCredentials.set(
+        username,
+        parseAuthzCredential(entry, '$.credentials.put'),
+      );
+    }
+    const goneApplications = new Set(applications.remove);
+    const goneCredentials = new Set(credentials.remove);
+    // Unique names and usernames hold by construction: the held ones are unique, and each name
+    // is either kept, replaced in place or removed, and put at most once.
+    const hasApplication = (name: string) =>
+      putApplications.has(name) ||
+      (this.#applicationNames.has(name) && !goneApplications.has(name));
+    for (const credential of putCredentials.values()) {
+      if (!hasApplication(credential.application)) {
+        fail('credential names no application of the snapshot');
+      }
+    }
+    // Held credentials that go (removed or replaced), per application they named.
+    const leaving = new Map<string, number>();
+    for (const credential of this.#touchedCredentials(
+      goneCredentials,
+      putCredentials,
+    )) {
+      leaving.set(
+        credential.application,
+        (leaving.get(credential.application) ?? 0) + 1,
+      );
+    }
+    // An application that goes must be named by no credential that stays.
+    for (const name of goneApplications) {
+      if (
+        typeof name === 'string' &&
+        !putApplications.has(name) &&
+        (this.#credentialsPerApplication.get(name) ?? 0) >
+          (leaving.get(name) ?? 0)
+      ) {
+        fail('an application that goes is named by a credential that stays');
+      }
+    }
+    const apps = merge(
+      held.applications,
+      a => a.name,
+      goneApplications,
+      putApplications,
+    );
+    const creds = merge(
+      held.credentials,
+      c => c.username,
+      goneCredentials,
+      putCredentials,
+    );
+    const snapshot: AuthzSnapshot = {
+      ...head,
+      credentials: creds.merged,
+      applications: apps.merged,
+    };
+    return {
+      snapshot,
+      change: {
+        from: held.version,
+        applications: {
+          put: apps.putAt.map(i => snapshot.applications[i]),
+          remove: apps.removed,
+        },
+        credentials: {
+          put: creds.putAt.map(i => snapshot.credentials[i]),
+          remove: creds.removed,
+        },
+      },
+    };
+  }
+
+  /** The held credentials a delta removes or replaces. */
+  #touchedCredentials(
+    gone: ReadonlySet<unknown>,
+    put: ReadonlyMap<string, AuthzCredential>,
+  ): AuthzCredential[] {
+    const byUsername = this.#byUsername;
+    const touched: AuthzCredential[] = [];
+    for (const username of new Set<unknown>([...gone, ...put.keys()])) {
+      const credential =
+        typeof username === 'string' ? byUsername.get(username) : undefined;
+      if (credential !== undefined) touched.push(credential);
+    }
+    return touched;
+  }
+
+  #commit(snapshot: AuthzSnapshot, change: AuthzSnapshotChange): void {
+    const byUsername = this.#byUsername;
+    // Held credentials replaced or removed stop counting; the put ones start.
+    for (const username of change.credentials.remove) {
+      const credential = byUsername.get(username);
+      if (credential !== undefined) this.#count(credential.application, -1);
+      byUsername.delete(username);
+    }
+    for (const credential of change.credentials.put) {
+      const before = byUsername.get(credential.username);
+      if (before !== undefined) this.#count(before.application, -1);
+      this.#count(credential.application, 1);
+      byUsername.set(credential.username, credential);
+    }
+    for (const name of change.applications.remove) {
+      this.#applicationNames.delete(name);
+    }
+    for (const application of change.applications.put) {
+      this.#applicationNames.add(application.name);
+    }
+    this.#snapshot = snapshot;
+  }
+}
+
+function fail(message: string): never {
+  throw new AuthzSnapshotError('$', message);
 }
 
 /**

@@ -39,6 +39,7 @@ export {
 export type { Sha256 } from './credentialHash';
 export {
   AuthzSnapshotDeltaGapError,
+  AuthzSnapshotHolder,
   applyAuthzSnapshotDelta,
   applyAuthzSnapshotDeltaWithChange,
   authzSnapshotDeltaBody,
@@ -49,6 +50,7 @@ export type {
   AuthzSnapshotChange,
   AuthzSnapshotDelta,
   AuthzSnapshotEntries,
+  PreparedAuthzSnapshotDelta,
 } from './delta';
 export {
   AUTHZ_SNAPSHOT_HTTP,

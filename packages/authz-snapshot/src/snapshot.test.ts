@@ -265,7 +265,11 @@ describe('parseAuthzSnapshot epoch', () => {
   });
 
   it('refuses an empty or oversized epoch', () => {
-    expect(() => parseAuthzSnapshot({ ...base, epoch: '' })).toThrow(/\$\.epoch/);
-    expect(() => parseAuthzSnapshot({ ...base, epoch: 'x'.repeat(65) })).toThrow(/\$\.epoch/);
+    expect(() => parseAuthzSnapshot({ ...base, epoch: '' })).toThrow(
+      /\$\.epoch/,
+    );
+    expect(() =>
+      parseAuthzSnapshot({ ...base, epoch: 'x'.repeat(65) }),
+    ).toThrow(/\$\.epoch/);
   });
 });

@@ -159,7 +159,14 @@ function uniqueStrings(value: unknown, path: string): string[] {
   return items as string[];
 }
 
-function parseCredential(value: unknown, path: string): AuthzCredential {
+/**
+ * One credential validated on its own (every check of {@link parseAuthzSnapshot} that does not
+ * involve other entries); for applying deltas entry by entry.
+ */
+export function parseAuthzCredential(
+  value: unknown,
+  path: string,
+): AuthzCredential {
   const record = object(value, path, [
     'username',
     'application',
@@ -205,7 +212,14 @@ function parseTopicWrite(value: unknown, path: string): AuthzTopicWrite {
   };
 }
 
-function parseApplication(value: unknown, path: string): AuthzApplication {
+/**
+ * One application validated on its own (every check of {@link parseAuthzSnapshot} that does not
+ * involve other entries); for applying deltas entry by entry.
+ */
+export function parseAuthzApplication(
+  value: unknown,
+  path: string,
+): AuthzApplication {
   const record = object(value, path, ['name', 'write', 'read', 'topicWrite']);
   const topicWrite = array(record.topicWrite, `${path}.topicWrite`).map(
     (item, i) => parseTopicWrite(item, `${path}.topicWrite[${i}]`),
@@ -239,7 +253,14 @@ export function parseAuthzSnapshot(input: unknown): AuthzSnapshot {
   const record = object(
     input,
     '$',
-    ['format', 'version', 'generatedAt', 'vhost', 'credentials', 'applications'],
+    [
+      'format',
+      'version',
+      'generatedAt',
+      'vhost',
+      'credentials',
+      'applications',
+    ],
     ['epoch'],
   );
   if (record.format !== AUTHZ_SNAPSHOT_FORMAT) {
@@ -259,7 +280,9 @@ export function parseAuthzSnapshot(input: unknown): AuthzSnapshot {
     fail('$.version', 'expected a non-negative safe integer');
   }
   const epoch =
-    record.epoch === undefined ? undefined : nonEmptyString(record.epoch, '$.epoch');
+    record.epoch === undefined
+      ? undefined
+      : nonEmptyString(record.epoch, '$.epoch');
   if (epoch !== undefined && epoch.length > 64) {
     fail('$.epoch', 'expected at most 64 characters');
   }
@@ -267,7 +290,7 @@ export function parseAuthzSnapshot(input: unknown): AuthzSnapshot {
   const vhost = nonEmptyString(record.vhost, '$.vhost');
 
   const applications = array(record.applications, '$.applications').map(
-    (item, i) => parseApplication(item, `$.applications[${i}]`),
+    (item, i) => parseAuthzApplication(item, `$.applications[${i}]`),
   );
   const applicationNames = new Set<string>();
   applications.forEach((application, i) => {
@@ -281,7 +304,7 @@ export function parseAuthzSnapshot(input: unknown): AuthzSnapshot {
   });
 
   const credentials = array(record.credentials, '$.credentials').map(
-    (item, i) => parseCredential(item, `$.credentials[${i}]`),
+    (item, i) => parseAuthzCredential(item, `$.credentials[${i}]`),
   );
   const usernames = new Set<string>();
   credentials.forEach((credential, i) => {

@@ -22,6 +22,8 @@ import {
   waitFor,
 } from '../__testUtils__/fixtures';
 import { Backoff, exponentialBackoff } from './backoff';
+import { SnapshotFeed } from './SnapshotFeed';
+import { SidecarMetrics } from '../metrics';
 
 // Real sockets and a real portal: allow a loaded CI machine more than Jest's 5 s; waitFor's own
 // bounds name what did not happen.
@@ -193,6 +195,88 @@ describe('snapshot feed', () => {
       true,
     );
     expect(await feedErrors(sidecar, 'invalid_snapshot')).toBe(0);
+  });
+
+  it('names a new version to the portal only once accept (the disk copy) resolved, and chains deltas', async () => {
+    portal = await FakePortal.start({ holdMs: 60_000 });
+    const v1 = makeSnapshot(1);
+    portal.publish(v1);
+    let held: number | undefined;
+    const accepted: Array<{ version: number; change: boolean }> = [];
+    // Each accept resolves only when the test says so, which records how many polls the
+    // portal had seen by then.
+    const pending: Array<() => void> = [];
+    const resolvedAt: number[] = [];
+    const feed = SnapshotFeed.create({
+      portalUrls: [portal.url],
+      token: 'test-service-token',
+      instanceId: 'node-a',
+      waitSeconds: 25,
+      backoff: recordingBackoff(),
+      heldVersion: () => held,
+      accept: (snapshot, bytes, change) => {
+        held = snapshot.version;
+        accepted.push({ version: snapshot.version, change: !!change });
+        expect(JSON.parse(bytes.toString('utf8'))).toEqual(snapshot);
+        return new Promise<void>(resolve =>
+          pending.push(() => {
+            resolvedAt.push(portal!.polls.length);
+            resolve();
+          }),
+        );
+      },
+      metrics: SidecarMetrics.create(),
+      logger: memoryLogger().logger,
+    });
+    feed.start();
+    try {
+      const deltaText = (from: AuthzSnapshot, to: AuthzSnapshot) =>
+        authzSnapshotDeltaBody(authzSnapshotEntries(from), {
+          snapshot: to,
+          entries: authzSnapshotEntries(to),
+        });
+      let previous = v1;
+      const feedPortal = portal;
+      for (let version = 1; version <= 4; version++) {
+        if (version > 1) {
+          const next = makeSnapshot(version, {
+            credentials: previous.credentials.filter(
+              (_, i) => i !== version % 2,
+            ),
+          });
+          portal.publishText(
+            version,
+            JSON.stringify(next),
+            deltaText(previous, next),
+          );
+          previous = next;
+        }
+        await waitFor(() => pending.length === version, `accept ${version}`);
+        // Not a wait for an outcome: it gives a feed that polled before the disk copy was
+        // durable the time to do so; the check below is on the order of events, not timing.
+        await new Promise(resolve => setTimeout(resolve, 100));
+        pending[version - 1]();
+        await waitFor(
+          () => feedPortal.polls.find(p => p.ifNoneMatch === `"${version}"`),
+          `a poll naming "${version}"`,
+        );
+      }
+      // Polls naming a version before the accept of that version resolved: none.
+      const early = portal.polls.filter((poll, i) => {
+        const named = Number(JSON.parse(poll.ifNoneMatch ?? '"0"'));
+        return named > 0 && i < resolvedAt[named - 1];
+      });
+      expect(early).toEqual([]);
+      expect(accepted).toEqual([
+        { version: 1, change: false },
+        { version: 2, change: true },
+        { version: 3, change: true },
+        { version: 4, change: true },
+      ]);
+    } finally {
+      pending.forEach(resolve => resolve());
+      await feed.stop();
+    }
   });
 
   it('stops asking a portal that refuses delta polls for deltas', async () => {

@@ -4,7 +4,8 @@ import {
   AuthzSnapshot,
   AuthzSnapshotChange,
   AuthzSnapshotDeltaGapError,
-  applyAuthzSnapshotDeltaWithChange,
+  AuthzSnapshotHolder,
+  PreparedAuthzSnapshotDelta,
   formatAuthzSnapshotETag,
   isAuthzSnapshotDelta,
   parseAuthzSnapshot,
@@ -12,7 +13,7 @@ import {
 } from '@internal/brom-authz-snapshot';
 import { Logger, errorMessage } from '../logger';
 import { FeedErrorReason, SidecarMetrics } from '../metrics';
-import { parseSnapshotBytes, snapshotJson } from '../snapshotBytes';
+import { snapshotJson } from '../snapshotBytes';
 import { Backoff } from './backoff';
 
 /**
@@ -94,7 +95,8 @@ class FeedError extends Error {
  *
  * Once it holds a snapshot the feed served, it asks for deltas (`delta=1`): a change then
  * costs the size of the change on the wire. A delta is applied only to exactly the version it
- * names, and its result is validated as a whole snapshot; on a gap (another version or epoch)
+ * names, and its result is validated as a whole snapshot would be (`AuthzSnapshotHolder`: the
+ * entries it puts and the rules they touch); on a gap (another version or epoch)
  * the next poll asks for the whole snapshot at once. What a delta changed is passed on with
  * its snapshot, so the index can be updated rather than compiled whole.
  */
@@ -108,7 +110,7 @@ export class SnapshotFeed {
     snapshot: AuthzSnapshot,
     bytes: Buffer,
     change?: AuthzSnapshotChange,
-  ) => void;
+  ) => void | Promise<void>;
   readonly #metrics: SidecarMetrics;
   readonly #logger: Logger;
   readonly #now: () => number;
@@ -122,10 +124,19 @@ export class SnapshotFeed {
   #loop: Promise<void> | undefined;
   #abort: AbortController | undefined;
   #wake: (() => void) | undefined;
-  /** The bytes of the last snapshot this feed accepted, which deltas apply to. */
+  /**
+   * The last snapshot this feed accepted, which deltas apply to, validated and held with what
+   * applying a delta needs (so a delta costs the size of the delta, not a parse of the store).
+   */
   #held:
-    | { version: number; epoch: string | undefined; bytes: Buffer }
+    | {
+        version: number;
+        epoch: string | undefined;
+        holder: AuthzSnapshotHolder;
+      }
     | undefined;
+  /** What the last accept returned: the next poll waits for it (see `accept`). */
+  #durable: void | Promise<void> = undefined;
   /** Set after a delta did not apply: the next poll asks for the whole snapshot. */
   #wholeNext = false;
   /** Portals that answered 400 to a poll asking for a delta (an older portal): never asked again. */
@@ -141,7 +152,7 @@ export class SnapshotFeed {
       snapshot: AuthzSnapshot,
       bytes: Buffer,
       change?: AuthzSnapshotChange,
-    ) => void;
+    ) => void | Promise<void>;
     metrics: SidecarMetrics;
     logger: Logger;
     now: () => number;
@@ -182,13 +193,17 @@ export class SnapshotFeed {
     heldEpoch?: () => string | undefined;
     /**
      * Called with each validated snapshot newer than the held one and the bytes it came as;
-     * when a delta made it from the held version, with what the delta changed.
+     * when a delta made it from the held version, with what the delta changed. What it returns
+     * is waited for before the next poll, which names the new version to the portal: a sidecar
+     * resolves it once the bytes are durable (decision 0012: the portal counts a sidecar as
+     * holding a version from its polls, and a restart with the portal down must not serve an
+     * older one).
      */
     accept: (
       snapshot: AuthzSnapshot,
       bytes: Buffer,
       change?: AuthzSnapshotChange,
-    ) => void;
+    ) => void | Promise<void>;
     metrics: SidecarMetrics;
     logger: Logger;
     now?: () => number;
@@ -289,6 +304,16 @@ export class SnapshotFeed {
           });
         }
         this.#lastAnswered = target;
+        // The next poll names the accepted version to the portal: only once it is durable.
+        const durable = this.#durable;
+        this.#durable = undefined;
+        try {
+          await durable;
+        } catch (error) {
+          this.#logger.error('Accepted snapshot not stored', {
+            error: errorMessage(error),
+          });
+        }
         if (outcome === 'gap') continue;
         if (outcome === 'same') {
           // A portal that answers 200 with the version we hold would otherwise be polled in
@@ -397,18 +422,19 @@ export class SnapshotFeed {
     );
     let snapshot: AuthzSnapshot;
     let change: AuthzSnapshotChange | undefined;
+    let prepared: PreparedAuthzSnapshotDelta | undefined;
     try {
       const body = snapshotJson(bytes);
       if (base && isAuthzSnapshotDelta(body)) {
-        ({ snapshot, change } = applyAuthzSnapshotDeltaWithChange(
-          parseSnapshotBytes(base.bytes),
-          body,
-        ));
+        // Validates the delta's entries and the rules they touch, as a whole apply would.
+        prepared = base.holder.prepare(body);
+        ({ snapshot, change } = prepared);
         this.#logger.info('Snapshot delta applied', {
           from: base.version,
           version: snapshot.version,
           deltaBytes: bytes.length,
         });
+        // The disk copy is the whole snapshot (still linear in the store).
         bytes = Buffer.from(JSON.stringify(snapshot));
       } else {
         snapshot = parseAuthzSnapshot(body);
@@ -464,12 +490,21 @@ export class SnapshotFeed {
       });
       return 'same';
     }
+    let durable: void | Promise<void>;
     try {
-      this.#accept(snapshot, bytes, change);
+      durable = this.#accept(snapshot, bytes, change);
     } catch (error) {
       throw new FeedError('invalid_snapshot', errorMessage(error));
     }
-    this.#held = { version: snapshot.version, epoch: snapshot.epoch, bytes };
+    let holder: AuthzSnapshotHolder;
+    if (prepared && base) {
+      prepared.commit();
+      holder = base.holder;
+    } else {
+      holder = AuthzSnapshotHolder.hold(snapshot);
+    }
+    this.#held = { version: snapshot.version, epoch: snapshot.epoch, holder };
+    this.#durable = durable;
     return 'newer';
   }
 
