@@ -351,14 +351,13 @@ describe.each(databases.eachSupportedId())(
           expect: mutation.status,
         });
         const after = await dumpDomainTables(brom.backend.knex);
-        if (mutation.changes === false) {
-          expect(after).toEqual(before);
-          return;
-        }
-        expect(after).not.toEqual(before);
-        expect(after.brom_audit_events.length).toBeGreaterThan(
-          before.brom_audit_events.length,
-        );
+        // A mutation that changes nothing (the broker is absent here) leaves every table as it
+        // was; the others change them and add to the audit history.
+        const changed = mutation.changes !== false;
+        expect(JSON.stringify(after) !== JSON.stringify(before)).toBe(changed);
+        expect(
+          after.brom_audit_events.length > before.brom_audit_events.length,
+        ).toBe(changed);
       },
     );
 
