@@ -211,18 +211,25 @@ export function applyAuthzSnapshotDeltaWithChange(
   });
   // parseAuthzSnapshot keeps the order of the entries, so the validated ones are at the same
   // positions as the merged ones.
+  return { snapshot, change: changeOf(held.version, snapshot, apps, creds) };
+}
+
+/** What a delta changed, as the entries of the snapshot it made (validated, in place). */
+function changeOf(
+  from: number,
+  snapshot: AuthzSnapshot,
+  apps: { putAt: number[]; removed: string[] },
+  creds: { putAt: number[]; removed: string[] },
+): AuthzSnapshotChange {
   return {
-    snapshot,
-    change: {
-      from: held.version,
-      applications: {
-        put: apps.putAt.map(i => snapshot.applications[i]),
-        remove: apps.removed,
-      },
-      credentials: {
-        put: creds.putAt.map(i => snapshot.credentials[i]),
-        remove: creds.removed,
-      },
+    from,
+    applications: {
+      put: apps.putAt.map(i => snapshot.applications[i]),
+      remove: apps.removed,
+    },
+    credentials: {
+      put: creds.putAt.map(i => snapshot.credentials[i]),
+      remove: creds.removed,
     },
   };
 }
@@ -397,17 +404,7 @@ export class AuthzSnapshotHolder {
     };
     return {
       snapshot,
-      change: {
-        from: held.version,
-        applications: {
-          put: apps.putAt.map(i => snapshot.applications[i]),
-          remove: apps.removed,
-        },
-        credentials: {
-          put: creds.putAt.map(i => snapshot.credentials[i]),
-          remove: creds.removed,
-        },
-      },
+      change: changeOf(held.version, snapshot, apps, creds),
     };
   }
 
