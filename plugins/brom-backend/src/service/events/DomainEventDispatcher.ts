@@ -164,8 +164,6 @@ export class DomainEventDispatcher implements DomainEvents {
 
   async #runRounds(name: string, state: { again: boolean }) {
     const handler = this.#handlers.get(name)!;
-    // Started from dispatch(), which returns this promise: begin after it has been stored.
-    await Promise.resolve();
     do {
       state.again = false;
       try {
