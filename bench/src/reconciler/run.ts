@@ -713,6 +713,12 @@ async function main() {
     log(`definitions document: ${(documentBytes / 2 ** 20).toFixed(1)} MiB`);
     let started = Date.now();
     let floorMs = NaN;
+    // One definitions import into `into` (the whole document in the native mode: a vhost's
+    // import leaves users out, and every object names its vhost); returns the request it made.
+    const importDefinitions = async (into: string) => {
+      await slow.postDefinitions(definitions as any, native ? undefined : into);
+      return `POST /api/definitions${native ? '' : `/${into}`}`;
+    };
     if (options.prebuilt) {
       await admin.putVhost(vhost);
       await admin.putPermissions(vhost, node.admin.username, {
@@ -720,32 +726,20 @@ async function main() {
         write: '.*',
         read: '.*',
       });
-      await slow.postDefinitions(
-        definitions as any,
-        native ? undefined : vhost,
-      );
+      const request = await importDefinitions(vhost);
       floorMs = Date.now() - started;
       log(
-        `prebuilt: POST /api/definitions${
-          native ? '' : `/${vhost}`
-        } built the broker in ${seconds(floorMs)} (this is the floor)`,
+        `prebuilt: ${request} built the broker in ${seconds(
+          floorMs,
+        )} (this is the floor)`,
       );
     } else if (options.noFloor) {
       log('floor: left out (--no-floor)');
     } else {
-      // A vhost's definitions import leaves users out: with them, the whole document is
-      // imported (every object names its vhost).
       await admin.putVhost(floorVhost);
-      await slow.postDefinitions(
-        definitions as any,
-        native ? undefined : floorVhost,
-      );
+      const request = await importDefinitions(floorVhost);
       floorMs = Date.now() - started;
-      log(
-        `floor: POST /api/definitions${
-          native ? '' : `/${floorVhost}`
-        } took ${seconds(floorMs)}`,
-      );
+      log(`floor: ${request} took ${seconds(floorMs)}`);
     }
     const resources = await nodeResources(node);
     log(`RabbitMQ node: ${describeResources(resources)}`);
