@@ -140,7 +140,7 @@ describe('plannedReadiness', () => {
 
     broker.apply(first);
     broker.managed.delete('policy:brom.billing');
-    broker.observed.policies[0].priority = 0;
+    broker.observed.policies.find(p => p.name === 'brom.billing')!.priority = 0;
     const second = plannedReadiness(
       plan(
         desiredTopology(sampleInput(), OPTIONS),

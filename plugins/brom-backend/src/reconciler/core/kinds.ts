@@ -472,7 +472,8 @@ export function redact(text: string, secrets: readonly string[]): string {
  * limit already in force (no window in which messages arrive without them), and policy
  * writes stay fast: written after thousands of quorum queues, each took over a second
  * (bench/README.md, "bench:reconciler"). A policy's pattern names exactly one queue, so
- * creating it first affects nothing else.
+ * creating it first affects nothing else; the shared dead-letter bound's matches only
+ * dead-letter queues BROM names.
  */
 export const KINDS: readonly ObjectKind[] = [
   vhost,

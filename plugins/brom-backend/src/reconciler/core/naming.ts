@@ -21,8 +21,12 @@ export interface ApplicationObjectNames {
   deadLetterExchange: string;
   deadLetterQueue: string;
   policy: string;
-  /** The policy that bounds the dead-letter queue. */
-  deadLetterPolicy: string;
+  /**
+   * The policy that bounded this dead-letter queue alone before one shared policy bounded
+   * them all (decision 0025): still attributed to the application, so that a leftover one is
+   * removed with the right queue group.
+   */
+  legacyDeadLetterPolicy: string;
   /**
    * The dynamic shovel a replay of the dead-letter queue runs as. Never managed: it deletes
    * itself once it has moved the messages. Application names hold no dot, so it can never be
@@ -43,8 +47,24 @@ export function applicationObjectNames(
     deadLetterExchange: `${base}.dlx`,
     deadLetterQueue: `${base}.dlq`,
     policy: base,
-    deadLetterPolicy: `${base}.dlq`,
+    legacyDeadLetterPolicy: `${base}.dlq`,
     replayShovel: `${base}.dlq.replay`,
+  };
+}
+
+/** The application names the portal accepts (the API's `ApplicationName`). */
+const APPLICATION_NAME_SOURCE = '[a-z0-9]+(?:-[a-z0-9]+)*';
+
+/**
+ * The one policy that bounds every consumer's dead-letter queue. The `_` keeps its name out
+ * of every application's (application names hold only `a-z`, `0-9` and `-`), and its pattern
+ * matches exactly the names {@link applicationObjectNames} gives dead-letter queues: the
+ * prefix, an application name, `.dlq`.
+ */
+export function deadLetterBoundPolicy(prefix: string): { name: string; pattern: string } {
+  return {
+    name: `${prefix}_dead-letters`,
+    pattern: `^${escapeRegex(prefix)}${APPLICATION_NAME_SOURCE}\\.dlq$`,
   };
 }
 

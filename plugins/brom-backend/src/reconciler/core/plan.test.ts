@@ -56,7 +56,7 @@ describe('plan', () => {
     expect(waveSummary(p)).toEqual([
       'put vhost: vhost:brom',
       'put exchanges: exchange:brom.billing.dlx, exchange:brom.orders, exchange:brom.shipping.dlx',
-      'put policies: policy:brom.billing, policy:brom.billing.dlq, policy:brom.shipping, policy:brom.shipping.dlq',
+      'put policies: policy:brom._dead-letters, policy:brom.billing, policy:brom.shipping',
       'put queues: queue:brom.billing, queue:brom.billing.dlq, queue:brom.shipping, queue:brom.shipping.dlq',
       `put bindings: binding:brom.billing.dlx->queue:brom.billing.dlq:, ${BILLING_BINDING}, binding:brom.shipping.dlx->queue:brom.shipping.dlq:`,
     ]);
@@ -74,7 +74,7 @@ describe('plan', () => {
     expect(p.adoptions).toEqual([]);
     expect(p.blocked).toEqual([]);
     expect(outcomeKeys(p)).toEqual([...broker.managed].sort());
-    expect(p.inSync).toHaveLength(15);
+    expect(p.inSync).toHaveLength(14);
     expect(p.inSync).toEqual([...broker.managed].sort());
   });
 
@@ -159,6 +159,35 @@ describe('plan', () => {
     expect(planFor(input, broker).waves).toEqual([]);
   });
 
+  it('replaces the per-queue dead-letter bounds of earlier versions by the shared one, creating it first', () => {
+    const broker = convergedBroker();
+    // What an earlier version left: one managed bound per dead-letter queue, no shared one.
+    broker.observed.policies = broker.observed.policies.filter(
+      p => p.name !== 'brom._dead-letters',
+    );
+    broker.managed.delete('policy:brom._dead-letters');
+    for (const queue of ['brom.billing.dlq', 'brom.shipping.dlq']) {
+      broker.observed.policies.push({
+        name: queue,
+        vhost: 'brom',
+        pattern: `^${queue.replace(/\./g, '\\.')}$`,
+        'apply-to': 'queues',
+        priority: 10,
+        definition: { 'max-length': 10_000, overflow: 'drop-head' },
+      });
+      broker.managed.add(`policy:${queue}`);
+    }
+    const p = planFor(sampleInput(), broker);
+
+    expect(waveSummary(p)).toEqual([
+      'put policies: policy:brom._dead-letters',
+      'delete policies: policy:brom.billing.dlq, policy:brom.shipping.dlq',
+    ]);
+    expect(p.blocked).toEqual([]);
+    broker.apply(p);
+    expect(planFor(sampleInput(), broker).waves).toEqual([]);
+  });
+
   it('updates policies when the configured priority changes', () => {
     const broker = convergedBroker();
     const options = { ...OPTIONS, policyPriority: 99 };
@@ -169,7 +198,7 @@ describe('plan', () => {
       options,
     );
     expect(waveSummary(p)).toEqual([
-      'put policies: policy:brom.billing, policy:brom.billing.dlq, policy:brom.shipping, policy:brom.shipping.dlq',
+      'put policies: policy:brom._dead-letters, policy:brom.billing, policy:brom.shipping',
     ]);
   });
 
@@ -182,7 +211,7 @@ describe('plan', () => {
     expect(waveSummary(p)).toEqual([
       `delete bindings: binding:brom.billing.dlx->queue:brom.billing.dlq:, ${BILLING_BINDING}`,
       'delete queues: queue:brom.billing, queue:brom.billing.dlq',
-      'delete policies: policy:brom.billing, policy:brom.billing.dlq',
+      'delete policies: policy:brom.billing',
       'delete exchanges: exchange:brom.billing.dlx',
     ]);
     const bindingDeletion = p.waves[0].actions[1];
@@ -283,7 +312,7 @@ describe('plan', () => {
     expect(p.waves).toEqual([]);
     expect(outcomeKeys(p)).not.toContain('queue:brom.renamed');
     expect(outcomeKeys(p)).not.toContain('vhost:old-vhost');
-    expect(outcomeKeys(p)).toHaveLength(15);
+    expect(outcomeKeys(p)).toHaveLength(14);
   });
 
   it('adopts objects that already match exactly without writing them', () => {
@@ -292,14 +321,14 @@ describe('plan', () => {
     const p = planFor(sampleInput(), broker);
 
     expect(p.waves).toEqual([]);
-    expect(p.adoptions.map(a => a.key)).toHaveLength(15);
+    expect(p.adoptions.map(a => a.key)).toHaveLength(14);
     expect(p.adoptions.map(a => a.key)).toContain('exchange:brom.orders');
     expect(p.adoptions.map(a => a.key)).toContain('vhost:brom');
 
     broker.apply(p);
     const after = planFor(sampleInput(), broker);
     expect(after.adoptions).toEqual([]);
-    expect(after.inSync).toHaveLength(15);
+    expect(after.inSync).toHaveLength(14);
   });
 
   it('reports an unmanaged object with the same name and a different definition as a conflict and never touches it', () => {
@@ -342,7 +371,7 @@ describe('plan', () => {
   it('reports an unmanaged policy with our name and another definition as a conflict', () => {
     const broker = convergedBroker();
     broker.managed.delete('policy:brom.billing');
-    broker.observed.policies[0].definition = { 'max-length': 1 };
+    broker.observed.policies.find(p => p.name === 'brom.billing')!.definition = { 'max-length': 1 };
     const p = planFor(sampleInput(), broker);
 
     expect(p.conflicts.map(c => c.key)).toEqual(['policy:brom.billing']);
@@ -476,7 +505,6 @@ describe('plan', () => {
         ['binding:brom.billing.dlx->queue:brom.billing.dlq:', 'QueueNotEmpty'],
         ['exchange:brom.billing.dlx', 'QueueNotEmpty'],
         ['policy:brom.billing', 'QueueNotEmpty'],
-        ['policy:brom.billing.dlq', 'QueueNotEmpty'],
         ['queue:brom.billing', 'QueueNotEmpty'],
         ['queue:brom.billing.dlq', 'QueueNotEmpty'],
       ]);
@@ -588,7 +616,6 @@ describe('plan', () => {
     ]);
     expect(p.waves[1].actions.map(a => `${a.action} ${a.key}`)).toEqual([
       'create policy:brom.audit',
-      'create policy:brom.audit.dlq',
       'update policy:brom.shipping',
     ]);
 

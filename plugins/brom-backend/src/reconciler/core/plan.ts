@@ -153,7 +153,7 @@ class ApplicationAttribution {
         queueKey(names.queue),
         queueKey(names.deadLetterQueue),
         policyKey(names.policy),
-        policyKey(names.deadLetterPolicy),
+        policyKey(names.legacyDeadLetterPolicy),
         shovelKey(names.base),
       ]) {
         named.set(key, application.id);
@@ -169,7 +169,7 @@ class ApplicationAttribution {
           '',
         ),
         policyKey(names.policy),
-        policyKey(names.deadLetterPolicy),
+        policyKey(names.legacyDeadLetterPolicy),
       ]) {
         queueGroupMembers.set(key, application.id);
       }

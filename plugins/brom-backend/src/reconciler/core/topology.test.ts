@@ -39,6 +39,12 @@ describe('desiredTopology', () => {
 
     expect(topology.policies).toEqual([
       expect.objectContaining({
+        key: 'policy:brom._dead-letters',
+        queue: null,
+        owner: null,
+        definition: { 'max-length': 10_000, overflow: 'drop-head' },
+      }),
+      expect.objectContaining({
         key: 'policy:brom.billing',
         name: 'brom.billing',
         pattern: '^brom\\.billing$',
@@ -50,67 +56,80 @@ describe('desiredTopology', () => {
         },
       }),
       expect.objectContaining({
-        key: 'policy:brom.billing.dlq',
-        name: 'brom.billing.dlq',
-        pattern: '^brom\\.billing\\.dlq$',
-        definition: { 'max-length': 10_000, overflow: 'drop-head' },
-      }),
-      expect.objectContaining({
         key: 'policy:brom.shipping',
         definition: {
           'dead-letter-exchange': 'brom.shipping.dlx',
           'max-length': 5000,
         },
       }),
-      expect.objectContaining({
-        key: 'policy:brom.shipping.dlq',
-        definition: { 'max-length': 10_000, overflow: 'drop-head' },
-      }),
     ]);
   });
 
-  it('bounds each dead-letter queue by a policy whose pattern matches that queue only', () => {
+  it('bounds every dead-letter queue by one policy whose pattern matches dead-letter queues only', () => {
     const options = {
       ...OPTIONS,
       deadLetters: { maxLength: 250, overflow: 'reject-publish' as const },
     };
     const topology = desiredTopology(sampleInput(), options);
-    const bounds = topology.policies.filter(p => p.name.endsWith('.dlq'));
-    expect(bounds.map(p => [p.name, p.queue, p.definition])).toEqual([
+    const bounds = topology.policies.filter(p => p.owner === null);
+    expect(bounds.map(p => [p.name, p.queue, p.priority, p.definition])).toEqual([
       [
-        'brom.billing.dlq',
-        'brom.billing.dlq',
-        { 'max-length': 250, overflow: 'reject-publish' },
-      ],
-      [
-        'brom.shipping.dlq',
-        'brom.shipping.dlq',
+        'brom._dead-letters',
+        null,
+        10,
         { 'max-length': 250, overflow: 'reject-publish' },
       ],
     ]);
     // No delivery-limit (peeks return messages; a limit would drop them) and no dead-lettering.
-    for (const p of bounds) {
-      expect(Object.keys(p.definition).sort()).toEqual(['max-length', 'overflow']);
-    }
-    // RabbitMQ matches policy patterns unanchored (Erlang re): each matches exactly one of
-    // every queue name the topology has, and none of the names nearest to it.
-    const names = [
-      ...topology.queues.map(q => q.name),
+    expect(Object.keys(bounds[0].definition).sort()).toEqual(['max-length', 'overflow']);
+    // The same one whether or not anyone consumes: it belongs to no application.
+    expect(
+      desiredTopology({ ...sampleInput(), applications: [], subscriptions: [], notificationTypes: [] }, options)
+        .policies.map(p => p.key),
+    ).toEqual(['policy:brom._dead-letters']);
+    // RabbitMQ matches policy patterns unanchored (Erlang re): the bound matches every
+    // dead-letter queue name BROM can give and none of the names nearest to them.
+    const bound = new RegExp(bounds[0].pattern);
+    const matching = [
+      'brom.billing.dlq',
+      'brom.a.dlq',
+      'brom.payments-api.dlq',
+      'brom.9to5.dlq',
+    ];
+    const notMatching = [
+      'brom.billing',
       'brom.billing.dlq2',
       'xbrom.billing.dlq',
       'brom.billing.dlq.replay',
       'brom.billing-dlq',
       'brom.billingXdlq',
+      'brom.a.b.dlq',
+      'brom..dlq',
+      'brom.-x.dlq',
+      'brom.x-.dlq',
+      'brom.Billing.dlq',
+      'brom.billing.dlx',
+      'bromXbilling.dlq',
+      'brom.dlq',
     ];
-    for (const p of bounds) {
-      const matching = names.filter(n => new RegExp(p.pattern).test(n));
-      expect(matching).toEqual([p.queue]);
-    }
-    // Each dead-letter queue has its bound; the consumer queues keep their own policies.
+    expect(matching.filter(n => !bound.test(n))).toEqual([]);
+    expect(notMatching.filter(n => bound.test(n))).toEqual([]);
+    // Each queue has exactly one policy: the consumer queue its own, the dead-letter queue
+    // the shared bound.
     for (const q of topology.queues) {
       const applying = topology.policies.filter(p => new RegExp(p.pattern).test(q.name));
-      expect(applying.map(p => p.queue)).toEqual([q.name]);
+      expect(applying.map(p => p.name)).toEqual([
+        q.role === 'dead-letter' ? 'brom._dead-letters' : q.name,
+      ]);
     }
+  });
+
+  it('escapes the prefix in the dead-letter bound', () => {
+    const topology = desiredTopology(sampleInput(), { ...OPTIONS, prefix: 'team+1.' });
+    const bound = topology.policies.find(p => p.owner === null)!;
+    expect(bound.name).toBe('team+1._dead-letters');
+    expect(new RegExp(bound.pattern).test('team+1.billing.dlq')).toBe(true);
+    expect(new RegExp(bound.pattern).test('teamm1.billing.dlq')).toBe(false);
   });
 
   it('records who owns each object and the generation it derives from', () => {
@@ -268,7 +287,7 @@ describe('policy patterns', () => {
       input.applications[1].name = name;
       const topology = desiredTopology(input, { ...OPTIONS, prefix });
       const policy = topology.policies.find(
-        p => p.owner.applicationId === 'app-billing',
+        p => p.owner?.applicationId === 'app-billing',
       )!;
       const queue = `${prefix}${name}`;
       // JavaScript and PCRE agree on these escapes, so RegExp is a faithful stand-in here.

@@ -3,6 +3,7 @@ import { routingKeyPatternsToBrokerRegex } from '@internal/brom-authz-snapshot';
 import {
   applicationObjectNames,
   bindingKey,
+  deadLetterBoundPolicy,
   compareCodeUnits,
   escapeRegex,
   exactNamePattern,
@@ -87,6 +88,25 @@ export function desiredTopology(
   const bindings = new Map<string, DesiredBinding>();
   const shovels: DesiredShovel[] = [];
 
+  // Every dead-letter queue's bound, in one policy whose pattern matches only BROM's
+  // dead-letter queue names. Like the vhost it belongs to no application and always exists:
+  // one policy instead of one per consumer, because RabbitMQ matches every queue against
+  // every policy of the vhost (decision 0025).
+  const bound = options.deadLetters ?? DEFAULT_DEAD_LETTER_BOUND;
+  const boundPolicy = deadLetterBoundPolicy(options.prefix);
+  policies.push({
+    kind: 'policy',
+    key: policyKey(boundPolicy.name),
+    name: boundPolicy.name,
+    queue: null,
+    pattern: boundPolicy.pattern,
+    applyTo: 'queues',
+    priority: options.policyPriority,
+    definition: { 'max-length': bound.maxLength, overflow: bound.overflow },
+    owner: null,
+    dependsOn: [vhost.key],
+  });
+
   for (const application of applications) {
     if (application.deletedAt !== null) continue;
     const names = applicationObjectNames(options.prefix, application.name);
@@ -145,21 +165,6 @@ export function desiredTopology(
         queueKey(names.queue),
         exchangeKey(names.deadLetterExchange),
       ],
-    });
-    // The dead-letter queue's bound, in a policy of its own whose pattern names only that
-    // queue: RabbitMQ applies one policy per queue, and the consumer's names only its queue.
-    const bound = options.deadLetters ?? DEFAULT_DEAD_LETTER_BOUND;
-    policies.push({
-      kind: 'policy',
-      key: policyKey(names.deadLetterPolicy),
-      name: names.deadLetterPolicy,
-      queue: names.deadLetterQueue,
-      pattern: exactNamePattern(names.deadLetterQueue),
-      applyTo: 'queues',
-      priority: options.policyPriority,
-      definition: { 'max-length': bound.maxLength, overflow: bound.overflow },
-      owner,
-      dependsOn: [vhost.key, queueKey(names.deadLetterQueue)],
     });
   }
 

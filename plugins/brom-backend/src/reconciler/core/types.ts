@@ -183,13 +183,18 @@ export type DeadLetterOverflow = 'drop-head' | 'reject-publish';
 export interface DesiredPolicy extends DesiredObjectBase {
   kind: 'policy';
   name: string;
-  /** The one queue this policy is for; its anchored, escaped pattern matches nothing else. */
-  queue: string;
+  /**
+   * The one queue this policy is for (its anchored, escaped pattern matches nothing else),
+   * or `null` for the shared dead-letter bound, whose pattern matches every dead-letter
+   * queue BROM names and nothing else.
+   */
+  queue: string | null;
   pattern: string;
   applyTo: 'queues';
   priority: number;
   definition: PolicyDefinition;
-  owner: ObjectOwner;
+  /** `null` for the shared dead-letter bound, which belongs to no application. */
+  owner: ObjectOwner | null;
 }
 
 export interface DesiredBinding extends DesiredObjectBase {
