@@ -161,3 +161,80 @@ describe('revoking access', () => {
     }
   });
 });
+
+describe('an expiring credential', () => {
+  // No full resync within the test: only incremental passes, the one due at the expiry among them.
+  const env = useReconcilerBackend(rabbit, { resyncSeconds: 3600 });
+  const users: string[] = [];
+
+  afterEach(async () => {
+    for (const user of users.splice(0)) {
+      await rabbit.management.deleteUser(user, { ignoreNotFound: true });
+    }
+  });
+
+  it('has its live connection closed when it expires, with nothing in the change log', async () => {
+    const { portal } = env.backend;
+    await portal.createProducer('orders', [
+      { name: 'order-created', pattern: 'order.*.created' },
+    ]);
+    await portal.createConsumer('billing');
+    // As above: the test's password user stands in for the sidecar's login.
+    env.proxy.setFaults(({ method, path }) =>
+      method === 'PUT' && path.startsWith('/api/users/')
+        ? { kind: 'status', status: 503 }
+        : undefined,
+    );
+    const expiresAt = Date.now() + 8_000;
+    const credential = (
+      await portal.api.post(BOB, '/applications/{name}/credentials', {
+        params: { name: 'billing' },
+        body: { expiresAt: new Date(expiresAt).toISOString() },
+        expect: 201,
+      })
+    ).body.credential;
+    const password = 'consumer-test-password';
+    await rabbit.management.putUser(credential.username, {
+      password,
+      tags: '',
+    });
+    users.push(credential.username);
+    await rabbit.management.putPermissions(rabbit.name, credential.username, {
+      configure: '^$',
+      write: '^$',
+      read: `^${PREFIX.replace('.', '\\.')}billing$`,
+    });
+    const fullListing = new RegExp(
+      `^/api/bindings/${encodeURIComponent(rabbit.name)}(\\?.*)?$`,
+    );
+
+    const connection = await amqplib.connect(
+      rabbit.amqpUrl(credential.username, password),
+    );
+    let closedAt: number | undefined;
+    let closeError: unknown;
+    connection.on('error', error => {
+      closeError = error;
+    });
+    connection.on('close', (error?: Error) => {
+      closedAt = Date.now();
+      closeError ??= error;
+    });
+    try {
+      const listed = env.proxy.count('GET', fullListing);
+      await pollUntil(async () => (closedAt !== undefined ? true : undefined), {
+        timeoutMs: 40_000,
+        describe: () => "the expired credential's connection is still open",
+      });
+      expect(closedAt!).toBeGreaterThanOrEqual(expiresAt);
+      expect(String((closeError as Error | undefined)?.message)).toMatch(
+        /BROM/,
+      );
+      // An incremental pass closed it: no full pass ran meanwhile.
+      expect(env.proxy.count('GET', fullListing)).toBe(listed);
+    } finally {
+      if (closedAt === undefined)
+        await connection.close().catch(() => undefined);
+    }
+  });
+});

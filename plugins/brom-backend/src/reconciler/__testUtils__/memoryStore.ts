@@ -5,6 +5,7 @@ import { UnmanagedObservation } from '../core/unmanaged';
 import {
   ENFORCED_PREFIX,
   enforcementRecords,
+  ChangesRequest,
   ReconcilerChanges,
   ReconcilerSnapshot,
   ReconcilerStore,
@@ -27,7 +28,11 @@ export class MemoryReconcilerStore implements ReconcilerStore {
   /** The last full observation: when it started and the unmanaged objects it found. */
   observation: { observedAt: Date; unmanaged: UnmanagedObservation[] } | undefined;
   /** Every `readChanges` call's request and the applications it returned. */
-  readonly changeReads: Array<{ after: number; applicationIds: string[] }> = [];
+  readonly changeReads: Array<{
+    after: number;
+    applicationIds: string[];
+    revocations?: ChangesRequest['revocations'];
+  }> = [];
   /** The input as of each cursor handed out. */
   readonly #atCursor = new Map<number, ReconcilerInput>();
 
@@ -49,12 +54,16 @@ export class MemoryReconcilerStore implements ReconcilerStore {
 
   async readChanges(
     _now: Date,
-    request: { after: number; applicationIds: Iterable<string>; limit: number },
+    request: ChangesRequest,
   ): Promise<ReconcilerChanges | undefined> {
     const before = this.#atCursor.get(request.after);
     if (!before) return undefined;
     const applicationIds = new Set([...request.applicationIds, ...changedApplications(before, this.input)]);
-    this.changeReads.push({ after: request.after, applicationIds: [...applicationIds].sort() });
+    this.changeReads.push({
+      after: request.after,
+      applicationIds: [...applicationIds].sort(),
+      ...(request.revocations ? { revocations: request.revocations } : {}),
+    });
     return {
       input: structuredClone(inputOfApplications(this.input, applicationIds)),
       applicationIds,

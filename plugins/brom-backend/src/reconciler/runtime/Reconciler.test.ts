@@ -722,9 +722,31 @@ describe('Reconciler', () => {
       expect(failed.retryAt).toBe(START + 1_000);
       expect(store.rows.has('enforced:credential:cred-1')).toBe(false);
 
+      // The failed pass settled nothing: the next read looks at the revoked users again.
       await reconciler.pass({ mode: 'incremental' });
+      expect(store.changeReads.at(-1)!.revocations).toBeUndefined();
       expect(store.rows.has('enforced:credential:cred-1')).toBe(true);
       expect(api.connections.has('billing-1')).toBe(false);
+
+      // All enforced: the next read is told so, with no expiry ahead.
+      await reconciler.pass({ mode: 'incremental' });
+      expect(store.changeReads.at(-1)!.revocations).toEqual({ nextExpiryAt: undefined });
+    });
+
+    it('tells the incremental read what the last pass settled: no revocation waiting, and the next expiry', async () => {
+      const { store, reconciler } = setup({ sidecarVersions: async () => [7] });
+      store.nextExpiryAt = START + 30_000;
+      await reconciler.pass();
+      await reconciler.pass({ mode: 'incremental' });
+      expect(store.changeReads.at(-1)!.revocations).toEqual({ nextExpiryAt: START + 30_000 });
+
+      // A revocation still in its grace period is not settled: the next read looks again.
+      store.revokedUsers = [
+        { credentialId: 'cred-1', username: 'billing-1', reason: 'credential revoked', since: iso(START) },
+      ];
+      await reconciler.pass({ mode: 'incremental' });
+      await reconciler.pass({ mode: 'incremental' });
+      expect(store.changeReads.at(-1)!.revocations).toBeUndefined();
     });
 
     it("removes a revoked subscription's binding and leaves its consumer connected: it still reads its queue", async () => {

@@ -184,6 +184,12 @@ export class Reconciler {
   readonly #deletedAt = new Map<string, number>();
   /** Unmanaged objects the last full pass found, to log when the number changes. */
   #unmanagedCount = 0;
+  /**
+   * Set by a pass that left no revoked access unenforced, for the next incremental read
+   * (which then reads the revoked users again only when they may have changed); cleared
+   * as each pass starts, so a pass that fails or leaves some waiting has the next read all.
+   */
+  #revocationsSettled: { nextExpiryAt?: number } | undefined;
 
   private constructor(options: ReconcilerOptions) {
     this.#store = options.store;
@@ -248,6 +254,7 @@ export class Reconciler {
   /** Forgets the baseline, e.g. after another replica may have reconciled: the next pass is full. */
   resetBaseline(): void {
     this.#scope.reset();
+    this.#revocationsSettled = undefined;
   }
 
   /** Called whenever writes that outlived their pass have ended (and their status is written). */
@@ -275,6 +282,8 @@ export class Reconciler {
     const mode = incremental ? 'incremental' : 'full';
     let observation = incremental ? undefined : options.observation ?? (await this.observe());
     const now = new Date(this.#clock.now());
+    const revocationsSettled = this.#revocationsSettled;
+    this.#revocationsSettled = undefined;
 
     let snapshot: ReconcilerSnapshot;
     let desired: BrokerTopology;
@@ -285,6 +294,7 @@ export class Reconciler {
         after: this.#cursor,
         applicationIds: this.#scope.applicationsToRevisit(),
         limit: MAX_INCREMENTAL_CHANGES,
+        revocations: revocationsSettled,
       });
       timings.mark('read');
       if (!changes) {
@@ -302,7 +312,12 @@ export class Reconciler {
         logger.debug(`${scope.size} objects changed: a full pass instead of an incremental one`);
         return this.pass({ mode: 'full' });
       }
-      const statuses = await this.#store.readStatuses([...scope, vhostKey(this.#topology.vhost)]);
+      // Nothing to look at: no status is needed (the revocation enforcer looks for the
+      // permissions records of revoked users, and there are none in an empty scope).
+      const statuses =
+        scope.size === 0
+          ? new Map()
+          : await this.#store.readStatuses([...scope, vhostKey(this.#topology.vhost)]);
       snapshot = {
         input: changes.input,
         statuses,
@@ -315,6 +330,7 @@ export class Reconciler {
         this.#cursor = snapshot.cursor;
         this.#metrics?.pass('ok', timings.elapsedMs(), mode);
         const revocations = await this.#revocations.enforce(snapshot, now, logger);
+        this.#settleRevocations(revocations, snapshot);
         return {
           ...passResult(mode, revocations, {
             retryAt: snapshot.nextExpiryAt,
@@ -367,6 +383,7 @@ export class Reconciler {
     // After the writes: a revoked subscription's binding is gone before its consumer's
     // connections are closed, so a reconnecting consumer gets nothing more through it.
     const revocations = await this.#revocations.enforce(snapshot, now, logger);
+    this.#settleRevocations(revocations, snapshot);
 
     // Finalizing needs to know that no object of a deleted row is left anywhere: full only,
     // and not while deletions go on in the background. The plan left those out and so
@@ -408,6 +425,13 @@ export class Reconciler {
           (desired.applications.some(a => a.deleted) ||
             desired.deletedNotificationTypes.length > 0)),
     };
+  }
+
+  /** Remembers, for the next incremental read, that the pass left no revoked access unenforced. */
+  #settleRevocations(revocations: Enforcement, snapshot: ReconcilerSnapshot): void {
+    if (revocations.waitingForSidecars === 0 && revocations.recheckAt === undefined) {
+      this.#revocationsSettled = { nextExpiryAt: snapshot.nextExpiryAt };
+    }
   }
 
   /** True when a write still in flight deletes an object (only deletions are of undesired keys). */

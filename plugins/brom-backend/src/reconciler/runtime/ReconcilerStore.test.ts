@@ -129,6 +129,85 @@ describe.each(databases.eachSupportedId())(
       expect(after!.revokedUsers).toEqual([]);
     });
 
+    it('reads the revoked users again only when they may have changed: a credential or application changed, or an expiry came', async () => {
+      const store = await reconcilerStore();
+      const { consumer } = await pendingSubscription(brom.api, ALICE_PRODUCES_BOB_CONSUMES);
+      const expiresAt = new Date(Date.now() + 60 * 60_000).toISOString();
+      const expiring = (
+        await brom.api.post(BOB, '/applications/{name}/credentials', {
+          params: { name: consumer.name },
+          body: { expiresAt },
+          expect: 201,
+        })
+      ).body.credential;
+      const before = await store.read(new Date());
+      expect(before.revokedUsers).toEqual([]);
+      expect(before.nextExpiryAt).toBe(Date.parse(expiresAt));
+      const settled = { nextExpiryAt: before.nextExpiryAt };
+
+      // Nothing changed and the expiry is ahead: nothing to read, the expiry as it was.
+      const idle = await store.readChanges(new Date(), {
+        after: before.cursor,
+        applicationIds: [],
+        limit: 100,
+        revocations: settled,
+      });
+      expect(idle).toMatchObject({
+        cursor: before.cursor,
+        revokedUsers: [],
+        nextExpiryAt: Date.parse(expiresAt),
+        input: { version: before.input.version, applications: [], credentials: [] },
+      });
+      // Beyond the log, it still says it cannot tell.
+      expect(
+        await store.readChanges(new Date(), {
+          after: before.cursor + 1000,
+          applicationIds: [],
+          limit: 100,
+          revocations: settled,
+        }),
+      ).toBeUndefined();
+
+      // The expiry comes with no change in the log: the credential is read as expired.
+      const expired = await store.readChanges(new Date(Date.parse(expiresAt)), {
+        after: before.cursor,
+        applicationIds: [],
+        limit: 100,
+        revocations: settled,
+      });
+      expect(expired!.revokedUsers).toEqual([
+        expect.objectContaining({ credentialId: expiring.id, reason: 'credential expired' }),
+      ]);
+      expect(expired!.nextExpiryAt).toBeUndefined();
+
+      // A revocation is in the log: read however settled the last pass was.
+      const kept = (
+        await brom.api.post(BOB, '/applications/{name}/credentials', {
+          params: { name: consumer.name },
+          expect: 201,
+        })
+      ).body.credential;
+      const issued = await store.readChanges(new Date(), {
+        after: before.cursor,
+        applicationIds: [],
+        limit: 100,
+      });
+      await brom.api.post(BOB, '/applications/{name}/credentials/{id}/revoke', {
+        params: { name: consumer.name, id: kept.id },
+        expect: 200,
+      });
+      const revoked = await store.readChanges(new Date(), {
+        after: issued!.cursor,
+        applicationIds: [],
+        limit: 100,
+        revocations: { nextExpiryAt: issued!.nextExpiryAt },
+      });
+      expect(revoked!.revokedUsers).toEqual([
+        expect.objectContaining({ credentialId: kept.id, reason: 'credential revoked' }),
+      ]);
+      expect(revoked!.nextExpiryAt).toBe(Date.parse(expiresAt));
+    });
+
     it('reads the stored status rows of the named keys only', async () => {
       const store = await reconcilerStore();
       await store.recordEnforced(['credential:a', 'credential:b'], new Date());

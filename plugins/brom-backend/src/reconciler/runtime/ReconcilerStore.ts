@@ -1,5 +1,5 @@
 import { Condition } from '@internal/plugin-brom-common';
-import { BromStore, BromTransaction } from '../../store/BromStore';
+import { BromDb, BromStore, BromTransaction } from '../../store/BromStore';
 import {
   ApplicationRow,
   ExternalProducerRow,
@@ -53,9 +53,30 @@ export interface ReconcilerChanges {
   applicationIds: Set<string>;
   /** Where the next read starts. */
   cursor: number;
+  /** None without reading when `request.revocations` says none can have appeared. */
   revokedUsers: ReconcilerSnapshot['revokedUsers'];
-  /** As in {@link ReconcilerSnapshot.nextExpiryAt}, over every credential. */
+  /**
+   * As in {@link ReconcilerSnapshot.nextExpiryAt}, over every credential; the one
+   * `request.revocations` gave when they were not read again.
+   */
   nextExpiryAt?: number;
+}
+
+/** What {@link ReconcilerStore.readChanges} is asked for. */
+export interface ChangesRequest {
+  /** A cursor a read returned. */
+  after: number;
+  /** Applications to read whether or not they changed. */
+  applicationIds: Iterable<string>;
+  /** Above this many changes the log cannot say (the caller reads everything). */
+  limit: number;
+  /**
+   * What the previous pass learnt of revoked access, when it left none unenforced (every
+   * revoked user's connections closed for good): then the revoked users and the next
+   * expiry are read again only if a credential or an application changed since, or that
+   * expiry has come (`nextExpiryAt <= now`). Without it they are read.
+   */
+  revocations?: { nextExpiryAt?: number };
 }
 
 export interface StatusRecord {
@@ -170,10 +191,7 @@ export interface ReconcilerStore {
    * `undefined` when the log cannot say (the cursor is unknown, or more than `limit`
    * changes): the caller then reads everything.
    */
-  readChanges(
-    now: Date,
-    request: { after: number; applicationIds: Iterable<string>; limit: number },
-  ): Promise<ReconcilerChanges | undefined>;
+  readChanges(now: Date, request: ChangesRequest): Promise<ReconcilerChanges | undefined>;
   /** The stored status rows of `keys` (those that exist). */
   readStatuses(keys: Iterable<string>): Promise<Map<string, SyncStatusRow>>;
   /** Remembers that revoked access was cut off at the broker, so it is done once. */
@@ -351,20 +369,34 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
 
   async readChanges(
     now: Date,
-    request: { after: number; applicationIds: Iterable<string>; limit: number },
+    request: ChangesRequest,
   ): Promise<ReconcilerChanges | undefined> {
     const nowIso = now.toISOString();
+    const requested = [...request.applicationIds];
+    const known = request.revocations;
+    // Revoked users change only with a credential or an application, or when an expiry comes.
+    const revocationsChanged = (events: LogEvent[]) =>
+      !known ||
+      (known.nextExpiryAt !== undefined && known.nextExpiryAt <= now.getTime()) ||
+      events.some(e => e.aggregate_kind === 'credential' || e.aggregate_kind === 'application');
+
+    // Nothing changed: one statement (the version and the log's end), no transaction.
+    const probe = await readLog(this.#store.db, request.after, request.limit);
+    if (probe === 'unknown') return undefined;
+    if (probe.events.length === 0 && requested.length === 0 && !revocationsChanged([])) {
+      return {
+        input: this.#toInput(probe.version, [], [], [], [], new Map()),
+        applicationIds: new Set(),
+        cursor: request.after,
+        revokedUsers: [],
+        nextExpiryAt: known!.nextExpiryAt,
+      };
+    }
+
     return this.#store.read(async (tx, version) => {
-      const events = await tx
-        .selectFrom('brom_domain_events')
-        .select(['sequence', 'aggregate_kind', 'aggregate_id'])
-        .where('sequence', '>', request.after)
-        .orderBy('sequence')
-        .limit(request.limit + 1)
-        .execute();
-      if (events.length > request.limit) return undefined;
-      // A position beyond the log: another database (restored or rebuilt) is behind it.
-      if (events.length === 0 && request.after > (await latestEvent(tx))) return undefined;
+      const log = await readLog(tx, request.after, request.limit);
+      if (log === 'unknown') return undefined;
+      const { events } = log;
       const cursor = events.length ? Number(events[events.length - 1].sequence) : request.after;
       const ids = (kind: string) =>
         [...new Set(events.filter(e => e.aggregate_kind === kind).map(e => e.aggregate_id))];
@@ -372,7 +404,7 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
       // Which applications each change touches: an application its own objects; a type its
       // producer's exchange and the bindings from it; a subscription its consumer's queue
       // and bindings; a credential its application (whose broker user it is).
-      const applicationIds = new Set([...request.applicationIds, ...ids('application')]);
+      const applicationIds = new Set([...requested, ...ids('application')]);
       const add = (rows: Array<{ id: string }>) => rows.forEach(r => applicationIds.add(r.id));
       add(await inChunks(ids('notificationType'), chunk =>
         tx.selectFrom('brom_notification_types').select('application_id as id').where('id', 'in', chunk).execute(),
@@ -442,8 +474,12 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
         ),
         applicationIds,
         cursor,
-        revokedUsers: await readRevokedUsers(tx, nowIso),
-        nextExpiryAt: await readNextExpiry(tx, nowIso),
+        ...(revocationsChanged(events)
+          ? {
+              revokedUsers: await readRevokedUsers(tx, nowIso),
+              nextExpiryAt: await readNextExpiry(tx, nowIso),
+            }
+          : { revokedUsers: [], nextExpiryAt: known!.nextExpiryAt }),
       };
     });
   }
@@ -673,6 +709,48 @@ async function latestEvent(tx: BromTransaction): Promise<number> {
     .select(eb => eb.fn.max('sequence').as('latest'))
     .executeTakeFirst();
   return Number(row?.latest ?? 0);
+}
+
+interface LogEvent {
+  sequence: number | string;
+  aggregate_kind: string;
+  aggregate_id: string;
+}
+
+/**
+ * The state version and the change log's events after `after`, in one statement; `unknown`
+ * when the log cannot say what changed: more than `limit` events, or `after` is beyond the
+ * log (another database, restored or rebuilt, is behind it). The read starts at `after`
+ * itself: a log that holds no event from there on ends before it.
+ */
+async function readLog(
+  db: BromDb | BromTransaction,
+  after: number,
+  limit: number,
+): Promise<{ version: number; events: LogEvent[] } | 'unknown'> {
+  const rows = await db
+    .selectFrom('brom_state_version as v')
+    .leftJoin(
+      eb =>
+        eb
+          .selectFrom('brom_domain_events')
+          .select(['sequence', 'aggregate_kind', 'aggregate_id'])
+          .where('sequence', '>=', after)
+          .orderBy('sequence')
+          .limit(limit + 2)
+          .as('e'),
+      join => join.onTrue(),
+    )
+    .select(['v.version', 'e.sequence', 'e.aggregate_kind', 'e.aggregate_id'])
+    .where('v.id', '=', 1)
+    .orderBy('e.sequence')
+    .execute();
+  if (rows.length === 0) throw new Error('brom_state_version has no row');
+  const found = rows.filter(r => r.sequence !== null) as LogEvent[];
+  const events = found.filter(e => Number(e.sequence) > after);
+  if (events.length > limit) return 'unknown';
+  if (found.length === 0 && after > 0) return 'unknown';
+  return { version: Number(rows[0].version), events };
 }
 
 /**
