@@ -155,6 +155,40 @@ describe('bin/brom-sidecar.js', () => {
     expect(code).toBe(2);
     expect(output).toContain('BROM_SIDECAR_PORTAL_URL is required');
   }, 60_000);
+
+  it('exits with status 2 and a clear message when the snapshot directory cannot be written', async () => {
+    const dir = await temporaryDirectory();
+    try {
+      // A regular file where the directory should be: not writable, even for root.
+      await fs.writeFile(`${dir.path}/state`, '');
+      const child = spawn(process.execPath, [BIN], {
+        env: {
+          PATH: process.env.PATH,
+          BROM_SIDECAR_PORTAL_URL: 'http://127.0.0.1:9',
+          BROM_SIDECAR_TOKEN: 'bin-test-token',
+          BROM_SIDECAR_AUTH_PORT: '0',
+          BROM_SIDECAR_ADMIN_PORT: '0',
+          BROM_SIDECAR_SNAPSHOT_PATH: `${dir.path}/state/snapshot.json`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stderr.on('data', chunk => (output += chunk));
+      const code = await new Promise<number | null>(resolve =>
+        child.on('exit', c => resolve(c)),
+      );
+      expect(code).toBe(2);
+      expect(JSON.parse(output.trim().split('\n').at(-1)!)).toMatchObject({
+        level: 'error',
+        msg: 'Cannot start',
+        error: expect.stringContaining(
+          `The snapshot directory ${dir.path}/state is not writable`,
+        ),
+      });
+    } finally {
+      await dir.remove();
+    }
+  }, 60_000);
 });
 
 describe('chooseBuild', () => {

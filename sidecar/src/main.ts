@@ -13,7 +13,8 @@ import { JsonLogger, Logger, errorMessage } from './logger';
 import { SidecarMetrics, SnapshotSource } from './metrics';
 import { AdminServer, SidecarStatus } from './server/AdminServer';
 import { AuthServer } from './server/AuthServer';
-import { SnapshotStore } from './store/SnapshotStore';
+import { SnapshotSaver } from './store/SnapshotSaver';
+import { SnapshotStore, SnapshotStoreError } from './store/SnapshotStore';
 
 /** Collaborators tests replace; production uses the defaults. */
 export interface SidecarDependencies {
@@ -24,6 +25,13 @@ export interface SidecarDependencies {
   backoff?: Backoff;
   /** The timers the feed waits out its backoff with; tests pass a fake clock's. */
   feedTimers?: FeedTimers;
+  /**
+   * The timers a failed disk write is retried with; tests pass a fake clock's. Defaults to the
+   * system's.
+   */
+  saveTimers?: FeedTimers;
+  /** Replaces the backoff failed disk writes are retried with. */
+  saveBackoff?: Backoff;
   /** Waits out the drain window on stop; tests end the window when they choose. */
   drainWait?: (drainMs: number) => Promise<void>;
   /** How the command runs the code (bin/brom-sidecar.js), named in the started log line. */
@@ -41,7 +49,12 @@ export interface SidecarHandle {
   readonly version: number | undefined;
   /** A snapshot is loaded and the sidecar is not draining. */
   readonly ready: boolean;
-  /** Resolves once every snapshot accepted so far has been written to disk. */
+  /** The version on disk, which is the one named to the portal (decision 0012, amendment). */
+  readonly savedVersion: number | undefined;
+  /**
+   * Resolves once the disk write in progress, if any, has ended: then every snapshot accepted so
+   * far is on disk unless a write failed (`savedVersion` tells; a failed one is retried).
+   */
   flush(): Promise<void>;
   /**
    * Flips readiness to not-ready, stops polling, keeps answering the broker for the drain window
@@ -50,10 +63,14 @@ export interface SidecarHandle {
   stop(options?: { drainMs?: number }): Promise<void>;
 }
 
+/** The milliseconds a failed disk write is retried after, at most (see the saver's backoff). */
+const SAVE_RETRY_MAX_MS = 30_000;
+
 /**
- * Starts the sidecar: loads the disk copy (if valid) so decisions can start before the portal
- * answers, opens the auth and admin ports, and starts the feed. Fails closed: until a snapshot
- * is loaded from disk or the feed, every answer is deny.
+ * Starts the sidecar: checks the disk copy's directory is writable (rejects with a
+ * `SnapshotStoreError` otherwise), loads the disk copy (if valid) so decisions can start before
+ * the portal answers, opens the auth and admin ports, and starts the feed. Fails closed: until a
+ * snapshot is loaded from disk or the feed, every answer is deny.
  */
 export async function startSidecar(
   config: SidecarConfig,
@@ -83,9 +100,11 @@ export async function startSidecar(
     logger: logger.child({ component: 'store' }),
   });
 
+  // A volume that cannot take the disk copy would leave every version unconfirmed: say so now.
+  await store.checkWritable();
+
   let source: SnapshotSource | undefined;
   let draining = false;
-  let pendingSave: Promise<void> = Promise.resolve();
 
   const install = (
     snapshot: AuthzSnapshot,
@@ -137,6 +156,27 @@ export async function startSidecar(
     }
   };
   await installFromDisk();
+  const saver = SnapshotSaver.create({
+    store,
+    backoff:
+      dependencies.saveBackoff ??
+      exponentialBackoff({
+        initialMs: Math.min(config.backoffInitialMs, SAVE_RETRY_MAX_MS),
+        // Each retry lets one poll through; more than the portal's 90 s staleness apart and it
+        // would stop counting this sidecar.
+        maxMs: Math.min(config.backoffMaxMs, SAVE_RETRY_MAX_MS),
+      }),
+    timers: dependencies.saveTimers ?? {
+      setTimeout: (callback, ms) => setTimeout(callback, ms),
+      clearTimeout: handle => clearTimeout(handle as NodeJS.Timeout),
+    },
+    logger: logger.child({ component: 'store' }),
+    metrics,
+    now,
+    saved: decider.index
+      ? { version: decider.index.version, epoch: decider.index.epoch }
+      : undefined,
+  });
   if (!decider.index) {
     logger.warn(
       'No snapshot loaded yet; denying everything until the portal serves one',
@@ -161,11 +201,16 @@ export async function startSidecar(
       }),
     heldVersion: () => decider.index?.version,
     heldEpoch: () => decider.index?.epoch,
+    // The portal is told the version on disk, never a newer one held only in memory (0012).
+    confirmed: () => saver.saved,
+    untilNextSave: () => saver.nextAttempt(),
     accept: (snapshot, bytes, change) => {
       install(snapshot, 'feed', change);
-      pendingSave = store.save(bytes);
-      // The feed names the new version to the portal only once this resolves (decision 0012).
-      return pendingSave;
+      // The feed polls again once the first write has ended, naming `saver.saved`.
+      return saver.save(bytes, {
+        version: snapshot.version,
+        epoch: snapshot.epoch,
+      });
     },
     metrics,
     logger: logger.child({ component: 'feed' }),
@@ -176,6 +221,7 @@ export async function startSidecar(
   const status = (): SidecarStatus => {
     const index = decider.index;
     const lastSuccess = feed.lastSuccessMs;
+    const failure = saver.failure;
     return {
       ready: index !== undefined && !draining,
       draining,
@@ -197,6 +243,22 @@ export async function startSidecar(
             ),
           }
         : {}),
+      disk: {
+        savedVersion: saver.saved?.version ?? null,
+        ...(failure
+          ? {
+              failure: {
+                version: failure.version,
+                failingForSeconds: Math.max(
+                  0,
+                  (now() - failure.sinceMs) / 1000,
+                ),
+                attempts: failure.attempts,
+                error: failure.error,
+              },
+            }
+          : {}),
+      },
     };
   };
 
@@ -220,7 +282,7 @@ export async function startSidecar(
       now,
     });
   } catch (error) {
-    await Promise.all([auth.close(), feed.stop()]);
+    await Promise.all([auth.close(), feed.stop(), saver.stop()]);
     throw error;
   }
 
@@ -241,7 +303,7 @@ export async function startSidecar(
     logger.info('Draining: not ready, still answering the broker', { drainMs });
     await Promise.all([feed.stop(), drainWait(drainMs)]);
     await Promise.all([auth.close(), admin.close()]);
-    await pendingSave;
+    await saver.stop();
     logger.info('Sidecar stopped');
   };
 
@@ -254,7 +316,10 @@ export async function startSidecar(
     get ready() {
       return decider.index !== undefined && !draining;
     },
-    flush: () => pendingSave,
+    get savedVersion() {
+      return saver.saved?.version;
+    },
+    flush: () => saver.settled(),
     stop(options = {}) {
       stopping ??= stop(options.drainMs ?? config.drainSeconds * 1000);
       return stopping;
@@ -287,7 +352,23 @@ export async function runFromEnvironment(
     }
     throw error;
   }
-  const handle = await startSidecar(config, { build: options.build });
+  let handle: SidecarHandle;
+  try {
+    handle = await startSidecar(config, { build: options.build });
+  } catch (error) {
+    if (error instanceof SnapshotStoreError) {
+      process.stderr.write(
+        `${JSON.stringify({
+          level: 'error',
+          msg: 'Cannot start',
+          error: error.message,
+        })}\n`,
+      );
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
   const onSignal = (signal: NodeJS.Signals) => {
     // A second signal during the drain means "now".
     process.once(signal, () => process.exit(1));

@@ -44,6 +44,9 @@ export class SidecarMetrics {
   #snapshotGeneratedAtMs: number | undefined;
   #feedLastSuccessMs: number | undefined;
   #ready = false;
+  #snapshotSavedVersion: number | undefined;
+  #snapshotUnsaved = false;
+  #snapshotSaveFailures = 0;
 
   private constructor() {}
 
@@ -92,6 +95,16 @@ export class SidecarMetrics {
     this.#snapshotLoads[SNAPSHOT_SOURCES.indexOf(source)]++;
     this.#snapshotVersion = version;
     this.#snapshotGeneratedAtMs = generatedAtMs;
+  }
+
+  /** The version on disk (named to the portal) and whether a newer one is served unsaved. */
+  recordSnapshotSaved(version: number | undefined, unsaved: boolean): void {
+    this.#snapshotSavedVersion = version;
+    this.#snapshotUnsaved = unsaved;
+  }
+
+  recordSnapshotSaveFailure(): void {
+    this.#snapshotSaveFailures++;
   }
 
   setReady(ready: boolean): void {
@@ -192,6 +205,33 @@ export class SidecarMetrics {
       '1 when a snapshot is loaded and the sidecar is not draining.',
     );
     lines.push(`brom_sidecar_ready ${this.#ready ? 1 : 0}`);
+
+    family(
+      'brom_sidecar_snapshot_save_failures_total',
+      'counter',
+      'Failed writes of the disk copy of a snapshot.',
+    );
+    lines.push(
+      `brom_sidecar_snapshot_save_failures_total ${this.#snapshotSaveFailures}`,
+    );
+    family(
+      'brom_sidecar_snapshot_unsaved',
+      'gauge',
+      '1 while the snapshot being served is not on disk, so not yet named to the portal.',
+    );
+    lines.push(
+      `brom_sidecar_snapshot_unsaved ${this.#snapshotUnsaved ? 1 : 0}`,
+    );
+    if (this.#snapshotSavedVersion !== undefined) {
+      family(
+        'brom_sidecar_snapshot_saved_version',
+        'gauge',
+        'State version of the disk copy: the version named to the portal.',
+      );
+      lines.push(
+        `brom_sidecar_snapshot_saved_version ${this.#snapshotSavedVersion}`,
+      );
+    }
 
     if (
       this.#snapshotVersion !== undefined &&

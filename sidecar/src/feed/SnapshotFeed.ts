@@ -106,6 +106,10 @@ export class SnapshotFeed {
   readonly #backoff: Backoff;
   readonly #heldVersion: () => number | undefined;
   readonly #heldEpoch: () => string | undefined;
+  readonly #confirmed:
+    | (() => { version: number; epoch: string | undefined } | undefined)
+    | undefined;
+  readonly #untilNextSave: () => Promise<void>;
   readonly #accept: (
     snapshot: AuthzSnapshot,
     bytes: Buffer,
@@ -148,6 +152,10 @@ export class SnapshotFeed {
     backoff: Backoff;
     heldVersion: () => number | undefined;
     heldEpoch: () => string | undefined;
+    confirmed:
+      | (() => { version: number; epoch: string | undefined } | undefined)
+      | undefined;
+    untilNextSave: () => Promise<void>;
     accept: (
       snapshot: AuthzSnapshot,
       bytes: Buffer,
@@ -163,6 +171,8 @@ export class SnapshotFeed {
     this.#backoff = options.backoff;
     this.#heldVersion = options.heldVersion;
     this.#heldEpoch = options.heldEpoch;
+    this.#confirmed = options.confirmed;
+    this.#untilNextSave = options.untilNextSave;
     this.#accept = options.accept;
     this.#metrics = options.metrics;
     this.#logger = options.logger;
@@ -192,12 +202,23 @@ export class SnapshotFeed {
     /** The epoch of the snapshot being served (sent so the portal can tell a new database). */
     heldEpoch?: () => string | undefined;
     /**
+     * The version (with its epoch) named to the portal in `If-None-Match`: the newest one on disk
+     * (decision 0012, amendment). While it differs from the held one, each poll is answered at
+     * once (the portal has something newer than the named version), so the feed polls once per
+     * `untilNextSave` instead of long-polling. Defaults to the held version and epoch.
+     */
+    confirmed?: () =>
+      | { version: number; epoch: string | undefined }
+      | undefined;
+    /** While the held version is not confirmed: resolves when the next poll may go. */
+    untilNextSave?: () => Promise<void>;
+    /**
      * Called with each validated snapshot newer than the held one and the bytes it came as;
      * when a delta made it from the held version, with what the delta changed. What it returns
-     * is waited for before the next poll, which names the new version to the portal: a sidecar
-     * resolves it once the bytes are durable (decision 0012: the portal counts a sidecar as
-     * holding a version from its polls, and a restart with the portal down must not serve an
-     * older one).
+     * is waited for before the next poll: a sidecar resolves it once a write of the bytes has
+     * ended, and the poll names what `confirmed` says is on disk (decision 0012: the portal
+     * counts a sidecar as holding a version from its polls, and a restart with the portal down
+     * must not serve an older one).
      */
     accept: (
       snapshot: AuthzSnapshot,
@@ -255,6 +276,8 @@ export class SnapshotFeed {
       backoff: options.backoff,
       heldVersion: options.heldVersion,
       heldEpoch: options.heldEpoch ?? (() => undefined),
+      confirmed: options.confirmed,
+      untilNextSave: options.untilNextSave ?? (() => Promise.resolve()),
       accept: options.accept,
       metrics: options.metrics,
       logger: options.logger,
@@ -315,6 +338,12 @@ export class SnapshotFeed {
           });
         }
         if (outcome === 'gap') continue;
+        if (this.#unconfirmed()) {
+          // The portal is told the version on disk, older than the held one, and answers such a
+          // poll at once: poll again when the next write attempt has ended, not in a loop.
+          await this.#waitFor(this.#untilNextSave());
+          continue;
+        }
         if (outcome === 'same') {
           // A portal that answers 200 with the version we hold would otherwise be polled in
           // a tight loop.
@@ -360,12 +389,16 @@ export class SnapshotFeed {
   ): Promise<'newer' | 'same' | 'unchanged' | 'gap'> {
     const held = this.#heldVersion();
     const heldEpoch = this.#heldEpoch();
+    const named = this.#named(held, heldEpoch);
     const base =
       this.#held &&
       !this.#wholeNext &&
       !this.#noDeltas.has(target) &&
+      named !== undefined &&
       this.#held.version === held &&
-      this.#held.epoch === heldEpoch
+      this.#held.epoch === heldEpoch &&
+      named.version === held &&
+      named.epoch === heldEpoch
         ? this.#held
         : undefined;
     this.#wholeNext = false;
@@ -373,18 +406,19 @@ export class SnapshotFeed {
       authorization: `Bearer ${this.#token()}`,
       accept: 'application/json',
     };
-    if (held !== undefined) {
-      headers[AUTHZ_SNAPSHOT_HTTP.ifNoneMatchHeader] =
-        formatAuthzSnapshotETag(held);
+    if (named !== undefined) {
+      headers[AUTHZ_SNAPSHOT_HTTP.ifNoneMatchHeader] = formatAuthzSnapshotETag(
+        named.version,
+      );
     }
     this.#abort = new AbortController();
     const response = await target.pool.request({
       method: 'GET',
       path: `${target.path}${
-        heldEpoch === undefined
+        named?.epoch === undefined
           ? ''
           : `&${AUTHZ_SNAPSHOT_HTTP.epochParam}=${encodeURIComponent(
-              heldEpoch,
+              named.epoch,
             )}`
       }${base ? `&${AUTHZ_SNAPSHOT_HTTP.deltaParam}=1` : ''}`,
       headers,
@@ -506,6 +540,49 @@ export class SnapshotFeed {
     this.#held = { version: snapshot.version, epoch: snapshot.epoch, holder };
     this.#durable = durable;
     return 'newer';
+  }
+
+  /** What the portal is told the sidecar holds: the version on disk, when that is tracked. */
+  #named(
+    held: number | undefined,
+    heldEpoch: string | undefined,
+  ): { version: number; epoch: string | undefined } | undefined {
+    if (this.#confirmed) {
+      return this.#confirmed();
+    }
+    return held === undefined ? undefined : { version: held, epoch: heldEpoch };
+  }
+
+  /** The held version is newer than the one named to the portal (not yet on disk). */
+  #unconfirmed(): boolean {
+    if (!this.#confirmed) {
+      return false;
+    }
+    const held = this.#heldVersion();
+    const named = this.#confirmed();
+    return (
+      held !== undefined &&
+      (named === undefined ||
+        named.version !== held ||
+        named.epoch !== this.#heldEpoch())
+    );
+  }
+
+  /** Waits for `promise`, or less if the feed stops meanwhile. */
+  #waitFor(promise: Promise<void>): Promise<void> {
+    if (this.#stopped) {
+      return Promise.resolve();
+    }
+    return new Promise(resolve => {
+      const done = () => {
+        if (this.#wake === done) {
+          this.#wake = undefined;
+        }
+        resolve();
+      };
+      this.#wake = done;
+      promise.then(done, done);
+    });
   }
 
   #sleep(ms: number): Promise<void> {

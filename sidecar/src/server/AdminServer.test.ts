@@ -52,10 +52,12 @@ describe('admin port', () => {
     expect(JSON.parse(before.body.toString('utf8'))).toEqual({
       ready: false,
       draining: false,
+      disk: { savedVersion: null },
     });
 
     portal.publish(makeSnapshot(7));
     await waitFor(() => sidecar!.version === 7, 'version 7');
+    await sidecar.flush();
     const after = await rawRequest({
       port: sidecar.adminPort,
       path: '/readyz',
@@ -72,6 +74,7 @@ describe('admin port', () => {
         source: 'feed',
       },
       feedLastSuccessAgeSeconds: 0,
+      disk: { savedVersion: 7 },
     });
     expect(
       (await rawRequest({ port: sidecar.adminPort, path: '/nope' })).status,

@@ -21,6 +21,20 @@ export interface SidecarStatus {
   };
   /** Seconds since the portal last answered a poll, if it ever did. */
   feedLastSuccessAgeSeconds?: number;
+  /**
+   * The disk copy: the version on it (the one named to the portal), and while the served
+   * snapshot could not be written, the failure streak. Does not change `ready`: the served
+   * snapshot is the more correct one (decision 0012, amendment).
+   */
+  disk?: {
+    savedVersion: number | null;
+    failure?: {
+      version: number;
+      failingForSeconds: number;
+      attempts: number;
+      error: string;
+    };
+  };
 }
 
 /**

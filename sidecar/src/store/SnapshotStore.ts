@@ -5,6 +5,9 @@ import { AuthzSnapshot } from '@internal/brom-authz-snapshot';
 import { Logger, errorMessage } from '../logger';
 import { parseSnapshotBytes } from '../snapshotBytes';
 
+/** The disk copy cannot be written (raised at startup). */
+export class SnapshotStoreError extends Error {}
+
 /** A snapshot read back from disk. */
 export interface StoredSnapshot {
   snapshot: AuthzSnapshot;
@@ -19,10 +22,6 @@ export interface StoredSnapshot {
 export class SnapshotStore {
   readonly path: string;
   readonly #logger: Logger;
-  // Saves run one at a time; a save requested while one runs replaces any queued one, since
-  // only the newest snapshot is worth keeping.
-  #running: Promise<void> | undefined;
-  #queued: Uint8Array | undefined;
 
   private constructor(options: { path: string; logger: Logger }) {
     this.path = options.path;
@@ -74,33 +73,40 @@ export class SnapshotStore {
   }
 
   /**
-   * Persists the bytes of a validated snapshot, as they came from the portal. Resolves when they
-   * (or a newer snapshot's, requested meanwhile) are on disk; never rejects: a failed write is
-   * logged, and the sidecar keeps serving from memory.
+   * Checks at startup that the disk copy can be written: creates the directory (0700) if needed
+   * and creates and removes a probe file in it. Rejects with a `SnapshotStoreError` naming the
+   * directory and the cause, so a read-only or misconfigured volume stops the sidecar at
+   * start instead of surfacing only when the first snapshot cannot be confirmed.
    */
-  save(bytes: Uint8Array): Promise<void> {
-    this.#queued = bytes;
-    if (!this.#running) {
-      this.#running = this.#drain().finally(() => {
-        this.#running = undefined;
-      });
+  async checkWritable(): Promise<void> {
+    const directory = dirname(this.path);
+    const probe = join(
+      directory,
+      `.${basename(this.path)}.${process.pid}.${randomBytes(6).toString(
+        'hex',
+      )}.probe`,
+    );
+    try {
+      await fs.mkdir(directory, { recursive: true, mode: 0o700 });
+      const file = await fs.open(probe, 'wx', 0o600);
+      await file.close();
+      await fs.rm(probe, { force: true });
+    } catch (error) {
+      throw new SnapshotStoreError(
+        `The snapshot directory ${directory} is not writable (${errorMessage(
+          error,
+        )}); set BROM_SIDECAR_SNAPSHOT_PATH to a file in a writable directory`,
+      );
     }
-    return this.#running;
   }
 
-  async #drain(): Promise<void> {
-    while (this.#queued !== undefined) {
-      const bytes = this.#queued;
-      this.#queued = undefined;
-      try {
-        await this.#write(bytes);
-      } catch (error) {
-        this.#logger.error('Cannot write snapshot to disk', {
-          path: this.path,
-          error: errorMessage(error),
-        });
-      }
-    }
+  /**
+   * Persists the bytes of a validated snapshot, as they came from the portal: resolves once they
+   * are durable, rejects when they could not be written (the old copy, if any, is left whole).
+   * One write at a time is the caller's business (`SnapshotSaver`).
+   */
+  write(bytes: Uint8Array): Promise<void> {
+    return this.#write(bytes);
   }
 
   async #write(bytes: Uint8Array): Promise<void> {
