@@ -115,17 +115,21 @@ describe('dead letters', () => {
     return res.body;
   }
 
-  it('bounds every dead-letter queue with a policy of its own, repaired when changed', async () => {
+  it('bounds every dead-letter queue with one shared policy, repaired when changed', async () => {
     await ordersAndBilling();
     const { management, name: vhost } = rabbit;
-    const policy = await management.getPolicy(vhost, 'brom.billing.dlq');
+    const policy = await pollUntil(
+      async () => (await management.listPolicies(vhost)).find(p => p.name === 'brom._dead-letters'),
+      { ...WITHIN, describe: () => 'the shared dead-letter bound' },
+    );
     expect(policy).toMatchObject({
-      pattern: '^brom\\.billing\\.dlq$',
+      pattern: '^brom\\.[a-z0-9]+(?:-[a-z0-9]+)*\\.dlq$',
       'apply-to': 'queues',
       priority: 10,
       definition: { 'max-length': 10000, overflow: 'drop-head' },
     });
-    // Each queue has its own policy: the bound does not replace the queue's dead-lettering.
+    // The broker applies it to the dead-letter queue only: the consumer queue keeps the
+    // policy with its dead-lettering, and no per-queue bound exists.
     const queues = await pollUntil(
       async () => {
         const [queue, deadLetters] = await Promise.all([
@@ -133,27 +137,31 @@ describe('dead letters', () => {
           management.getQueue(vhost, 'brom.billing.dlq'),
         ]);
         return queue.policy === 'brom.billing' &&
-          deadLetters.policy === 'brom.billing.dlq'
+          deadLetters.policy === 'brom._dead-letters'
           ? { queue, deadLetters }
           : undefined;
       },
-      { ...WITHIN, describe: () => 'each queue under its own policy' },
+      { ...WITHIN, describe: () => 'each queue under its policy' },
     );
     expect(queues.deadLetters.arguments).toEqual({ 'x-queue-type': 'quorum' });
-    expect(queues.deadLetters.effective_policy_definition).not.toHaveProperty(
-      'delivery-limit',
-    );
+    expect(queues.deadLetters.effective_policy_definition).toEqual({
+      'max-length': 10000,
+      overflow: 'drop-head',
+    });
+    const names = (await management.listPolicies(vhost)).map(p => p.name);
+    expect(names).toEqual(expect.arrayContaining(['brom._dead-letters', 'brom.billing']));
+    expect(names).not.toContain('brom.billing.dlq');
 
     // Drift: an operator changes the bound by hand; the next full pass puts it back.
-    await management.putPolicy(vhost, 'brom.billing.dlq', {
-      pattern: '^brom\\.billing\\.dlq$',
+    await management.putPolicy(vhost, 'brom._dead-letters', {
+      pattern: policy!.pattern,
       'apply-to': 'queues',
       priority: 10,
       definition: { 'max-length': 1 },
     });
     await pollUntil(
       async () => {
-        const p = await management.getPolicy(vhost, 'brom.billing.dlq');
+        const p = await management.getPolicy(vhost, 'brom._dead-letters');
         return p.definition['max-length'] === 10000 ? p : undefined;
       },
       { ...WITHIN, describe: () => 'the bound repaired' },

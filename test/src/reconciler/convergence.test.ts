@@ -57,8 +57,8 @@ describe('the reconciler against a real broker', () => {
         policy: `${PREFIX}${queue}`,
       });
     }
-    // A dead-letter queue is under its own bound, not its consumer's policy: the patterns
-    // are anchored.
+    // A dead-letter queue is under the shared bound, not its consumer's policy: the
+    // patterns are anchored.
     const deadLetters = await pollUntil(
       async () => {
         const q = await policyOf('billing.dlq');
@@ -66,7 +66,7 @@ describe('the reconciler against a real broker', () => {
       },
       { timeoutMs: 15_000, describe: () => 'no policy applies to billing.dlq' },
     );
-    expect(deadLetters.policy).toBe(`${PREFIX}billing.dlq`);
+    expect(deadLetters.policy).toBe(`${PREFIX}_dead-letters`);
   });
 
   it('makes no writes once the broker matches', async () => {

@@ -161,28 +161,27 @@ export function expectedTopology(spec: TopologySpec): TopologySnapshot {
         binding(`${p}${b.producer}`, `${p}${b.consumer}`, b.routingKey),
       ),
     ].sort(byJson),
-    policies: spec.consumers
-      .flatMap(c => [
-        {
-          name: `${p}${c.name}`,
-          pattern: `^${escape(`${p}${c.name}`)}$`,
-          'apply-to': 'queues',
-          priority,
-          definition: {
-            'dead-letter-exchange': `${p}${c.name}.dlx`,
-            ...(c.messageTtlMs !== undefined ? { 'message-ttl': c.messageTtlMs } : {}),
-            ...(c.maxLength !== undefined ? { 'max-length': c.maxLength } : {}),
-          },
+    policies: [
+      ...spec.consumers.map(c => ({
+        name: `${p}${c.name}`,
+        pattern: `^${escape(`${p}${c.name}`)}$`,
+        'apply-to': 'queues',
+        priority,
+        definition: {
+          'dead-letter-exchange': `${p}${c.name}.dlx`,
+          ...(c.messageTtlMs !== undefined ? { 'message-ttl': c.messageTtlMs } : {}),
+          ...(c.maxLength !== undefined ? { 'max-length': c.maxLength } : {}),
         },
-        // The dead-letter queue's bound (docs/operations.md, "Dead letters").
-        {
-          name: `${p}${c.name}.dlq`,
-          pattern: `^${escape(`${p}${c.name}.dlq`)}$`,
-          'apply-to': 'queues',
-          priority,
-          definition: { 'max-length': 10000, overflow: 'drop-head' },
-        },
-      ])
+      })),
+      // Every dead-letter queue's bound, always there (docs/operations.md, "Dead letters").
+      {
+        name: `${p}_dead-letters`,
+        pattern: `^${escape(p)}[a-z0-9]+(?:-[a-z0-9]+)*\\.dlq$`,
+        'apply-to': 'queues',
+        priority,
+        definition: { 'max-length': 10000, overflow: 'drop-head' },
+      },
+    ]
       .sort(byJson),
   };
 }

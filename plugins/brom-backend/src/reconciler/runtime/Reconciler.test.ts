@@ -96,7 +96,7 @@ describe('Reconciler', () => {
       const { store, api, reconciler } = setup();
 
       const first = await reconciler.pass({ mode: 'incremental' });
-      expect(first).toMatchObject({ mode: 'full', writes: 15, brokerAvailable: true });
+      expect(first).toMatchObject({ mode: 'full', writes: 14, brokerAvailable: true });
       expect(first.retryAt).toBeUndefined();
       expect(reconciler.hasBaseline).toBe(true);
       expect(store.rows.get('queue:brom.billing')).toMatchObject({
