@@ -219,8 +219,11 @@ async function observedAt(knex: Knex, vhost: string): Promise<number> {
   return row ? new Date(row.observed_at).getTime() : 0;
 }
 
-/** The `catalog` section of the production configuration, which the benchmark's backend runs. */
-function productionCatalogConfig(): Record<string, unknown> {
+/**
+ * The `catalog` section and BROM's reconciler resync of the production configuration, which
+ * the benchmark's backend runs.
+ */
+function productionConfig(): { catalog: Record<string, unknown>; resyncSeconds: number } {
   // The benchmark runs from bench/ (npm's workspace script, or `cd bench`): the repository is above.
   let dir = process.cwd();
   while (!existsSync(join(dir, 'app-config.production.yaml'))) {
@@ -231,11 +234,16 @@ function productionCatalogConfig(): Record<string, unknown> {
     dir = parent;
   }
   const file = join(dir, 'app-config.production.yaml');
-  const catalog = parseYaml(readFileSync(file, 'utf8'))?.catalog;
+  const config = parseYaml(readFileSync(file, 'utf8'));
+  const catalog = config?.catalog;
   if (!catalog || typeof catalog !== 'object') {
     throw new Error(`${file} has no catalog section`);
   }
-  return catalog;
+  const resyncSeconds = config?.brom?.reconciler?.resyncSeconds;
+  if (typeof resyncSeconds !== 'number') {
+    throw new Error(`${file} sets no brom.reconciler.resyncSeconds`);
+  }
+  return { catalog, resyncSeconds };
 }
 
 /** The entities BROM's catalog module emits for the store: a Component per application, an API per type. */
@@ -845,6 +853,7 @@ async function main() {
       const token = randomUUID();
       // The sidecar's own token: the feed's routes accept only brom.authz.sidecarSubjects.
       const sidecarToken = randomUUID();
+      const production = productionConfig();
       started = Date.now();
       backend = await BackendProcess.start({
         port,
@@ -865,7 +874,11 @@ async function main() {
             requestTimeoutMs: 300_000,
           },
           authz: { mode: options.authz },
-          reconciler: { concurrency: options.concurrency },
+          // The full resync as production runs it.
+          reconciler: {
+            concurrency: options.concurrency,
+            resyncSeconds: production.resyncSeconds,
+          },
         },
         config: {
           app: { baseUrl: 'http://127.0.0.1:3000' },
@@ -882,7 +895,7 @@ async function main() {
           },
           // As app-config.production.yaml has it, unless --catalog-processing-seconds.
           catalog: {
-            ...productionCatalogConfig(),
+            ...production.catalog,
             ...(options.catalogProcessingSeconds !== undefined
               ? {
                   processingInterval: {
@@ -902,7 +915,7 @@ async function main() {
           options.catalogProcessingSeconds === undefined
             ? 'as in app-config.production.yaml (30 min)'
             : `${options.catalogProcessingSeconds} s`
-        }; log ${backend.logFile}`,
+        }; full resync every ${production.resyncSeconds} s as in app-config.production.yaml; log ${backend.logFile}`,
       );
       catalog = new CatalogProbe(`http://127.0.0.1:${port}`, token);
       // One real sidecar on the backend's feed: the compiled build, as production runs it,
@@ -1317,7 +1330,7 @@ async function main() {
     let idleCpu: IdleCpu | undefined;
     if (backend && options.idleSeconds > 0) {
       // The backend takes the reconciler over and runs its first full pass; then it idles:
-      // the catalog's own processing loop, BROM's change long-polls, 60 s full resyncs,
+      // the catalog's own processing loop, BROM's change long-polls, the full resyncs (as production sets them),
       // notification checks, the lease renewals.
       const handingOver = Date.now();
       await runner.stop();
