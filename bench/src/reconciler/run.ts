@@ -414,6 +414,8 @@ function processCpu(pid: number) {
 
 async function main() {
   const options = parseOptions(process.argv.slice(2), DEFAULTS, KINDS);
+  // Read first: a missing setting should fail before minutes of setting up.
+  const production = productionConfig();
   log(
     `bench:reconciler — ${cpus().length} CPUs (${
       cpus()[0]?.model
@@ -824,7 +826,9 @@ async function main() {
       watcher,
       lease: DatabaseLeaderLease.create({ store, logger }),
       logger,
-      resyncMs: 60_000,
+      // As production runs it: a change that lands while a full pass plans (seconds at full
+      // scale) waits for it, which at a resync a minute would decide the p95.
+      resyncMs: production.resyncSeconds * 1000,
     });
     passDurations.full.length = 0;
     passDurations.incremental.length = 0;
@@ -853,7 +857,6 @@ async function main() {
       const token = randomUUID();
       // The sidecar's own token: the feed's routes accept only brom.authz.sidecarSubjects.
       const sidecarToken = randomUUID();
-      const production = productionConfig();
       started = Date.now();
       backend = await BackendProcess.start({
         port,

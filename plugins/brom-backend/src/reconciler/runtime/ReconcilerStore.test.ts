@@ -179,6 +179,12 @@ describe.each(databases.eachSupportedId())(
         expect.objectContaining({ credentialId: expiring.id, reason: 'credential expired' }),
       ]);
       expect(expired!.nextExpiryAt).toBeUndefined();
+      // Its application is looked at, so that the native mode's broker user of the credential
+      // goes in this incremental pass (the credential is no longer in the input).
+      expect([...expired!.applicationIds]).toEqual([consumer.id]);
+      expect(expired!.input.credentials ?? []).not.toContainEqual(
+        expect.objectContaining({ id: expiring.id }),
+      );
 
       // A revocation is in the log: read however settled the last pass was.
       const kept = (

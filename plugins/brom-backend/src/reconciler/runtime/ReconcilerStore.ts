@@ -415,6 +415,17 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
       add(await inChunks(ids('credential'), chunk =>
         tx.selectFrom('brom_credentials').select('application_id as id').where('id', 'in', chunk).execute(),
       ));
+      // An expiry is in no log: the application of a credential that expired since is looked
+      // at too, so that the native mode's broker user goes in this pass, not the next full one.
+      const revocations = revocationsChanged(events)
+        ? {
+            ended: await readEndedAccess(tx, nowIso),
+            nextExpiryAt: await readNextExpiry(tx, nowIso),
+          }
+        : undefined;
+      for (const user of revocations?.ended ?? []) {
+        if (user.reason === 'credential expired') applicationIds.add(user.applicationId);
+      }
 
       // The rows `inputOfApplications` names, read by index.
       const focus = [...applicationIds];
@@ -474,10 +485,10 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
         ),
         applicationIds,
         cursor,
-        ...(revocationsChanged(events)
+        ...(revocations
           ? {
-              revokedUsers: await readRevokedUsers(tx, nowIso),
-              nextExpiryAt: await readNextExpiry(tx, nowIso),
+              revokedUsers: revocations.ended.map(({ applicationId, ...user }) => user),
+              nextExpiryAt: revocations.nextExpiryAt,
             }
           : { revokedUsers: [], nextExpiryAt: known!.nextExpiryAt }),
       };
@@ -771,10 +782,11 @@ async function readNextExpiry(tx: BromTransaction, nowIso: string): Promise<numb
   return next ? Date.parse(next) : undefined;
 }
 
-async function readRevokedUsers(
+/** The revoked users not yet enforced, with the application of each. */
+async function readEndedAccess(
   tx: BromTransaction,
   nowIso: string,
-): Promise<ReconcilerSnapshot['revokedUsers']> {
+): Promise<Array<ReconcilerSnapshot['revokedUsers'][number] & { applicationId: string }>> {
   const rows = await tx
     .selectFrom('brom_credentials as c')
     .innerJoin('brom_applications as a', 'a.id', 'c.application_id')
@@ -803,7 +815,9 @@ async function readRevokedUsers(
     const reason = accessEndReason(c, c.deleted_at !== null, nowIso);
     if (!reason) return [];
     const since = c.deleted_at ?? c.revoked_at ?? c.expires_at ?? nowIso;
-    return [{ credentialId: c.id, username: c.username, reason, since }];
+    return [
+      { credentialId: c.id, username: c.username, reason, since, applicationId: c.application_id },
+    ];
   });
 }
 
