@@ -89,7 +89,7 @@ describe('a binding deleted by hand between full passes', () => {
       }),
     ]);
     expect(status.ready).toBe(false);
-    expect(status.summary).toContain('of 7 objects ready');
+    expect(status.summary).toContain('of 6 objects ready');
     expect(Date.parse(status.observedAt!)).toBeGreaterThanOrEqual(
       deletedAt - 1_000,
     );

@@ -243,7 +243,6 @@ describe.each(databases.eachSupportedId())(
           'binding',
           'exchange',
           'policy',
-          'policy',
           'queue',
           'queue',
         ]);
@@ -253,7 +252,7 @@ describe.each(databases.eachSupportedId())(
         for (const object of objects) {
           expect(object.condition).toMatchObject({ status: 'Unknown', reason: 'Pending' });
         }
-        expect(res.body.summary).toMatch(/^0 of 7 objects ready; .* pending: not created on the broker yet \(Pending\)/);
+        expect(res.body.summary).toMatch(/^0 of 6 objects ready; .* pending: not created on the broker yet \(Pending\)/);
       });
 
       it('answers 404 for applications, types and subscriptions that do not exist', async () => {
