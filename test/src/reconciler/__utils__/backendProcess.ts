@@ -70,6 +70,9 @@ export class BackendProcess {
       dir,
       name,
       args: [
+        ...(process.env.BENCH_BACKEND_CPU_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_BACKEND_CPU_PROF}`]
+          : []),
         '--require',
         require.resolve('@backstage/cli/config/nodeTransform.cjs'),
         options.main ?? MAIN,
