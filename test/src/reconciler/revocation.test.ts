@@ -16,6 +16,32 @@ import { expectedTopology } from './__utils__/topology';
 
 const rabbit = useRabbitVhost();
 
+/**
+ * Logs in as the consumer `billing` with an internal password user named like the credential
+ * (standing in for the sidecar's login), allowed to read its queue; records when and why the
+ * connection closes. `users` collects the user for the afterEach that deletes it.
+ */
+async function connectAsBilling(username: string, users: string[]) {
+  const password = 'consumer-test-password';
+  await rabbit.management.putUser(username, { password, tags: '' });
+  users.push(username);
+  await rabbit.management.putPermissions(rabbit.name, username, {
+    configure: '^$',
+    write: '^$',
+    read: `^${PREFIX.replace('.', '\\.')}billing$`,
+  });
+  const connection = await amqplib.connect(rabbit.amqpUrl(username, password));
+  const closed: { at?: number; error?: unknown } = {};
+  connection.on('error', error => {
+    closed.error = error;
+  });
+  connection.on('close', (error?: Error) => {
+    closed.at = Date.now();
+    closed.error ??= error;
+  });
+  return { connection, closed };
+}
+
 describe('revoking access', () => {
   const env = useReconcilerBackend(rabbit);
   const users: string[] = [];
@@ -61,30 +87,7 @@ describe('revoking access', () => {
       }),
     );
 
-    const password = 'consumer-test-password';
-    await rabbit.management.putUser(credential.username, {
-      password,
-      tags: '',
-    });
-    users.push(credential.username);
-    await rabbit.management.putPermissions(rabbit.name, credential.username, {
-      configure: '^$',
-      write: '^$',
-      read: `^${PREFIX.replace('.', '\\.')}billing$`,
-    });
-
-    const connection = await amqplib.connect(
-      rabbit.amqpUrl(credential.username, password),
-    );
-    let closedAt: number | undefined;
-    let closeError: unknown;
-    connection.on('error', error => {
-      closeError = error;
-    });
-    connection.on('close', (error?: Error) => {
-      closedAt = Date.now();
-      closeError ??= error;
-    });
+    const { connection, closed } = await connectAsBilling(credential.username, users);
     try {
       const channel = await connection.createChannel();
       channel.on('error', () => undefined);
@@ -134,29 +137,29 @@ describe('revoking access', () => {
           describe: () => 'the reconciler ran no further full pass',
         },
       );
-      expect(closedAt).toBeUndefined();
+      expect(closed.at).toBeUndefined();
       expect(
         env.proxy.requests.some(r => r.path.startsWith('/api/connections/')),
       ).toBe(false);
 
       const revokedAt = Date.now();
       await portal.revokeCredential(BOB, 'billing', credential.id);
-      await pollUntil(async () => (closedAt !== undefined ? true : undefined), {
+      await pollUntil(async () => (closed.at !== undefined ? true : undefined), {
         timeoutMs: 30_000,
         describe: () => "the consumer's connection is still open",
       });
       // Closed by the broker on BROM's request, with BROM's reason.
-      expect(String((closeError as Error | undefined)?.message)).toMatch(
+      expect(String((closed.error as Error | undefined)?.message)).toMatch(
         /BROM/,
       );
-      expect(closedAt! - revokedAt).toBeLessThan(30_000);
+      expect(closed.at! - revokedAt).toBeLessThan(30_000);
       expect(
         env.proxy.requests.some(
           r => r.method === 'DELETE' && r.path.startsWith('/api/connections/'),
         ),
       ).toBe(true);
     } finally {
-      if (closedAt === undefined)
+      if (closed.at === undefined)
         await connection.close().catch(() => undefined);
     }
   });
@@ -193,47 +196,25 @@ describe('an expiring credential', () => {
         expect: 201,
       })
     ).body.credential;
-    const password = 'consumer-test-password';
-    await rabbit.management.putUser(credential.username, {
-      password,
-      tags: '',
-    });
-    users.push(credential.username);
-    await rabbit.management.putPermissions(rabbit.name, credential.username, {
-      configure: '^$',
-      write: '^$',
-      read: `^${PREFIX.replace('.', '\\.')}billing$`,
-    });
     const fullListing = new RegExp(
       `^/api/bindings/${encodeURIComponent(rabbit.name)}(\\?.*)?$`,
     );
 
-    const connection = await amqplib.connect(
-      rabbit.amqpUrl(credential.username, password),
-    );
-    let closedAt: number | undefined;
-    let closeError: unknown;
-    connection.on('error', error => {
-      closeError = error;
-    });
-    connection.on('close', (error?: Error) => {
-      closedAt = Date.now();
-      closeError ??= error;
-    });
+    const { connection, closed } = await connectAsBilling(credential.username, users);
     try {
       const listed = env.proxy.count('GET', fullListing);
-      await pollUntil(async () => (closedAt !== undefined ? true : undefined), {
+      await pollUntil(async () => (closed.at !== undefined ? true : undefined), {
         timeoutMs: 40_000,
         describe: () => "the expired credential's connection is still open",
       });
-      expect(closedAt!).toBeGreaterThanOrEqual(expiresAt);
-      expect(String((closeError as Error | undefined)?.message)).toMatch(
+      expect(closed.at!).toBeGreaterThanOrEqual(expiresAt);
+      expect(String((closed.error as Error | undefined)?.message)).toMatch(
         /BROM/,
       );
       // An incremental pass closed it: no full pass ran meanwhile.
       expect(env.proxy.count('GET', fullListing)).toBe(listed);
     } finally {
-      if (closedAt === undefined)
+      if (closed.at === undefined)
         await connection.close().catch(() => undefined);
     }
   });
