@@ -99,6 +99,20 @@ async function runCommand(
   }
 }
 
+/** Runs the sidecar's command with only `env` until it exits; its exit code and stderr. */
+async function runToExit(env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [BIN], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr.on('data', chunk => (output += chunk));
+  const code = await new Promise<number | null>(resolve =>
+    child.on('exit', c => resolve(c)),
+  );
+  return { code, output };
+}
+
 describe('bin/brom-sidecar.js', () => {
   it('runs from source when told to, serves decisions and exits cleanly on SIGTERM', async () => {
     expect(
@@ -143,15 +157,7 @@ describe('bin/brom-sidecar.js', () => {
   }, 60_000);
 
   it('exits with status 2 and a clear message when configuration is missing', async () => {
-    const child = spawn(process.execPath, [BIN], {
-      env: { PATH: process.env.PATH },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stderr.on('data', chunk => (output += chunk));
-    const code = await new Promise<number | null>(resolve =>
-      child.on('exit', c => resolve(c)),
-    );
+    const { code, output } = await runToExit({ PATH: process.env.PATH });
     expect(code).toBe(2);
     expect(output).toContain('BROM_SIDECAR_PORTAL_URL is required');
   }, 60_000);
@@ -161,22 +167,14 @@ describe('bin/brom-sidecar.js', () => {
     try {
       // A regular file where the directory should be: not writable, even for root.
       await fs.writeFile(`${dir.path}/state`, '');
-      const child = spawn(process.execPath, [BIN], {
-        env: {
-          PATH: process.env.PATH,
-          BROM_SIDECAR_PORTAL_URL: 'http://127.0.0.1:9',
-          BROM_SIDECAR_TOKEN: 'bin-test-token',
-          BROM_SIDECAR_AUTH_PORT: '0',
-          BROM_SIDECAR_ADMIN_PORT: '0',
-          BROM_SIDECAR_SNAPSHOT_PATH: `${dir.path}/state/snapshot.json`,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const { code, output } = await runToExit({
+        PATH: process.env.PATH,
+        BROM_SIDECAR_PORTAL_URL: 'http://127.0.0.1:9',
+        BROM_SIDECAR_TOKEN: 'bin-test-token',
+        BROM_SIDECAR_AUTH_PORT: '0',
+        BROM_SIDECAR_ADMIN_PORT: '0',
+        BROM_SIDECAR_SNAPSHOT_PATH: `${dir.path}/state/snapshot.json`,
       });
-      let output = '';
-      child.stderr.on('data', chunk => (output += chunk));
-      const code = await new Promise<number | null>(resolve =>
-        child.on('exit', c => resolve(c)),
-      );
       expect(code).toBe(2);
       expect(JSON.parse(output.trim().split('\n').at(-1)!)).toMatchObject({
         level: 'error',

@@ -22,6 +22,18 @@ export interface SaveFailure {
   error: string;
 }
 
+export interface SnapshotSaverOptions {
+  store: SnapshotStore;
+  /** The delay before retrying after `attempt` failed writes in a row. */
+  backoff: Backoff;
+  timers: FeedTimers;
+  logger: Logger;
+  metrics: SidecarMetrics;
+  now: () => number;
+  /** The version the disk copy held at startup, if it was loaded. */
+  saved?: SnapshotId;
+}
+
 /**
  * Writes each accepted snapshot to disk, one write at a time, and knows which version is durable
  * (decision 0012, amendment: the portal is only told of a version once it is on disk). A write
@@ -46,15 +58,7 @@ export class SnapshotSaver {
   #attemptWaiters: Array<() => void> = [];
   #stopped = false;
 
-  private constructor(options: {
-    store: SnapshotStore;
-    backoff: Backoff;
-    timers: FeedTimers;
-    logger: Logger;
-    metrics: SidecarMetrics;
-    now: () => number;
-    saved: SnapshotId | undefined;
-  }) {
+  private constructor(options: SnapshotSaverOptions) {
     this.#store = options.store;
     this.#backoff = options.backoff;
     this.#timers = options.timers;
@@ -65,18 +69,8 @@ export class SnapshotSaver {
     this.#metrics.recordSnapshotSaved(options.saved?.version, false);
   }
 
-  static create(options: {
-    store: SnapshotStore;
-    /** The delay before retrying after `attempt` failed writes in a row. */
-    backoff: Backoff;
-    timers: FeedTimers;
-    logger: Logger;
-    metrics: SidecarMetrics;
-    now: () => number;
-    /** The version the disk copy held at startup, if it was loaded. */
-    saved?: SnapshotId;
-  }): SnapshotSaver {
-    return new SnapshotSaver({ ...options, saved: options.saved });
+  static create(options: SnapshotSaverOptions): SnapshotSaver {
+    return new SnapshotSaver(options);
   }
 
   /** The newest version on disk: what the feed names to the portal. */
