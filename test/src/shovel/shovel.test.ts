@@ -376,8 +376,17 @@ describe('an external producer registered through BROM', () => {
     await portal.createConsumer('billing');
     subscription = await portal.subscribe('billing', created);
     await portal.waitUntilReady('billing');
-    const status = await portal.waitUntilReady('partner', 60_000);
-    expect(status.objects.find(o => o.kind === 'shovel')).toMatchObject({
+    await portal.waitUntilReady('partner', 60_000);
+    // Just created, the shovel reads `Created` until a pass reads its state: the next full
+    // pass at the latest (60 s here).
+    const shovel = await pollUntil(
+      async () => {
+        const found = await shovelOf();
+        return found?.condition.reason === 'ShovelRunning' ? found : undefined;
+      },
+      { timeoutMs: 90_000, describe: () => 'the status never said the shovel runs' },
+    );
+    expect(shovel).toMatchObject({
       key: 'shovel:brom.partner',
       condition: { status: 'True', reason: 'ShovelRunning' },
     });
@@ -386,7 +395,7 @@ describe('an external producer registered through BROM', () => {
     const message = await receive('brom.billing');
     expect(message.fields.routingKey).toBe('order.eu.created');
     expect(message.content.toString()).toBe('{"order":1}');
-  });
+  }, 240_000);
 
   it('says so while the upstream is down, and recovers when it is back', async () => {
     await upstream!.stopBroker();
