@@ -11,6 +11,9 @@ import { SecretBox } from '../../service/secretBox';
 import { ReconcilerInput } from '../core/types';
 import { UnmanagedObservation } from '../core/unmanaged';
 
+/** The reason {@link accessEndReason} gives an expired credential. */
+const EXPIRED = 'credential expired';
+
 /** What a pass reads in one transaction: the desired state and what the store knows of the broker. */
 export interface ReconcilerSnapshot {
   input: ReconcilerInput;
@@ -424,7 +427,7 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
           }
         : undefined;
       for (const user of revocations?.ended ?? []) {
-        if (user.reason === 'credential expired') applicationIds.add(user.applicationId);
+        if (user.reason === EXPIRED) applicationIds.add(user.applicationId);
       }
 
       // The rows `inputOfApplications` names, read by index.
@@ -764,10 +767,6 @@ async function readLog(
   return { version: Number(rows[0].version), events };
 }
 
-/**
- * Credentials whose access ended and whose connections were not yet closed for good: only
- * those rows, in one query (no enforcement record `enforced:credential:<id>` yet).
- */
 /** When the next live credential of a live application expires, in ms since the epoch. */
 async function readNextExpiry(tx: BromTransaction, nowIso: string): Promise<number | undefined> {
   const row = await tx
@@ -782,7 +781,11 @@ async function readNextExpiry(tx: BromTransaction, nowIso: string): Promise<numb
   return next ? Date.parse(next) : undefined;
 }
 
-/** The revoked users not yet enforced, with the application of each. */
+/**
+ * Credentials whose access ended and whose connections were not yet closed for good: only
+ * those rows, in one query (no enforcement record `enforced:credential:<id>` yet), each with
+ * its application.
+ */
 async function readEndedAccess(
   tx: BromTransaction,
   nowIso: string,
@@ -840,6 +843,6 @@ function accessEndReason(
 ): string | undefined {
   if (applicationDeleted) return 'application deleted';
   if (credential.revoked_at) return 'credential revoked';
-  if (credential.expires_at && credential.expires_at <= nowIso) return 'credential expired';
+  if (credential.expires_at && credential.expires_at <= nowIso) return EXPIRED;
   return undefined;
 }
