@@ -5,7 +5,7 @@ import {
 } from '@internal/brom-authz-snapshot';
 import { SidecarConfig, SidecarConfigError, readSidecarConfig } from './config';
 import { Backoff, exponentialBackoff } from './feed/backoff';
-import { FeedTimers, SnapshotFeed } from './feed/SnapshotFeed';
+import { FeedTimers, SYSTEM_TIMERS, SnapshotFeed } from './feed/SnapshotFeed';
 import { tokenSource } from './feed/tokenSource';
 import { AuthzDecider } from './index/AuthzDecider';
 import { AuthzIndex } from './index/AuthzIndex';
@@ -166,10 +166,7 @@ export async function startSidecar(
         // would stop counting this sidecar.
         maxMs: Math.min(config.backoffMaxMs, SAVE_RETRY_MAX_MS),
       }),
-    timers: dependencies.saveTimers ?? {
-      setTimeout: (callback, ms) => setTimeout(callback, ms),
-      clearTimeout: handle => clearTimeout(handle as NodeJS.Timeout),
-    },
+    timers: dependencies.saveTimers ?? SYSTEM_TIMERS,
     logger: logger.child({ component: 'store' }),
     metrics,
     now,
@@ -340,14 +337,7 @@ export async function runFromEnvironment(
     config = readSidecarConfig(env);
   } catch (error) {
     if (error instanceof SidecarConfigError) {
-      process.stderr.write(
-        `${JSON.stringify({
-          level: 'error',
-          msg: 'Invalid configuration',
-          error: error.message,
-        })}\n`,
-      );
-      process.exitCode = 2;
+      failToStart('Invalid configuration', error);
       return;
     }
     throw error;
@@ -357,14 +347,7 @@ export async function runFromEnvironment(
     handle = await startSidecar(config, { build: options.build });
   } catch (error) {
     if (error instanceof SnapshotStoreError) {
-      process.stderr.write(
-        `${JSON.stringify({
-          level: 'error',
-          msg: 'Cannot start',
-          error: error.message,
-        })}\n`,
-      );
-      process.exitCode = 2;
+      failToStart('Cannot start', error);
       return;
     }
     throw error;
@@ -379,4 +362,12 @@ export async function runFromEnvironment(
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+}
+
+/** An error the operator can fix: one JSON line on stderr and exit status 2, no stack. */
+function failToStart(msg: string, error: Error): void {
+  process.stderr.write(
+    `${JSON.stringify({ level: 'error', msg, error: error.message })}\n`,
+  );
+  process.exitCode = 2;
 }

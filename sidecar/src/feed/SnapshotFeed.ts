@@ -54,7 +54,8 @@ export interface FeedTimers {
   clearTimeout(handle: unknown): void;
 }
 
-const SYSTEM_TIMERS: FeedTimers = {
+/** Node's own timers, the default wherever `FeedTimers` are asked for. */
+export const SYSTEM_TIMERS: FeedTimers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: handle => clearTimeout(handle as NodeJS.Timeout),
 };

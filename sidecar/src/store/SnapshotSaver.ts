@@ -89,11 +89,8 @@ export class SnapshotSaver {
    */
   save(bytes: Uint8Array, id: SnapshotId): Promise<void> {
     this.#unsaved = { bytes, id };
-    if (this.#retryTimer !== undefined) {
-      // A newer snapshot is worth a write at once.
-      this.#timers.clearTimeout(this.#retryTimer);
-      this.#retryTimer = undefined;
-    }
+    // A newer snapshot is worth a write at once.
+    this.#cancelRetry();
     return this.#kick();
   }
 
@@ -116,10 +113,7 @@ export class SnapshotSaver {
   /** Cancels any retry, waits for a write in progress, and logs what is left unsaved. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#retryTimer !== undefined) {
-      this.#timers.clearTimeout(this.#retryTimer);
-      this.#retryTimer = undefined;
-    }
+    this.#cancelRetry();
     await this.#running;
     this.#notifyAttempt();
     if (this.#unsaved !== undefined) {
@@ -128,6 +122,12 @@ export class SnapshotSaver {
         savedVersion: this.#saved?.version ?? null,
       });
     }
+  }
+
+  #cancelRetry(): void {
+    if (this.#retryTimer === undefined) return;
+    this.#timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
   }
 
   #kick(): Promise<void> {

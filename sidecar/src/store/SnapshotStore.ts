@@ -105,11 +105,7 @@ export class SnapshotStore {
    * are durable, rejects when they could not be written (the old copy, if any, is left whole).
    * One write at a time is the caller's business (`SnapshotSaver`).
    */
-  write(bytes: Uint8Array): Promise<void> {
-    return this.#write(bytes);
-  }
-
-  async #write(bytes: Uint8Array): Promise<void> {
+  async write(bytes: Uint8Array): Promise<void> {
     const directory = dirname(this.path);
     await fs.mkdir(directory, { recursive: true, mode: 0o700 });
     const temporary = join(
