@@ -20,9 +20,9 @@ import knexFactory, { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { parseOptions } from '../options';
-import { median, spread, Spread } from '../stats';
+import { interleavedRounds } from '../rounds';
+import { Spread } from '../stats';
 
 interface Options {
   scale: number;
@@ -194,36 +194,14 @@ async function main() {
           limit: 50,
         }),
     };
-    // Warm-up: plans cached, pages in memory.
-    for (const run of Object.values(cases)) await run();
-
-    const perRound: Record<string, number[]> = Object.fromEntries(
-      Object.keys(cases).map(name => [name, []]),
-    );
-    for (let round = 0; round < options.rounds; round++) {
-      // Interleaved: each round runs every case, in a rotated order.
-      const names = Object.keys(cases);
-      const order = [
-        ...names.slice(round % names.length),
-        ...names.slice(0, round % names.length),
-      ];
-      for (const name of order) {
-        const times: number[] = [];
-        for (let i = 0; i < options.calls; i++) {
-          const start = performance.now();
-          await cases[name]();
-          times.push(performance.now() - start);
-        }
-        perRound[name].push(median(times));
-      }
-    }
+    // Warm-up (one run each): plans cached, pages in memory.
+    const measured = await interleavedRounds(cases, options);
     const results: Record<string, Spread> = {};
     log(
       `\n| list (PostgreSQL, ${shape.subscriptions} subscriptions) | median of ${options.rounds} rounds (min–max), ms |`,
     );
     log('| --- | --- |');
-    for (const [name, values] of Object.entries(perRound)) {
-      const s = spread(values);
+    for (const [name, s] of measured) {
       results[name] = s;
       log(
         `| ${name} | ${s.median.toFixed(1)} (${s.min.toFixed(

@@ -13,7 +13,8 @@
  * access unenforced reads the revoked users; otherwise it hands back what the previous pass
  * learnt (`revocations`), as `Reconciler.pass` does. Beside it, each query the pass used to run, on its own.
  *
- * Each round takes the median of --calls calls per case; the report gives the median of the
+ * Each round (cases in an order rotated by one per round, `interleavedRounds`) takes the median
+ * of --calls calls per case; the report gives the median of the
  * rounds with their min–max.
  *
  * Options: --scale F (1), --rounds N (7), --calls N (25), --ended N (0: credentials revoked
@@ -30,7 +31,8 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseOptions } from '../options';
-import { median, spread, Spread } from '../stats';
+import { interleavedRounds } from '../rounds';
+import { Spread } from '../stats';
 import { seedLargeStore } from './seed';
 
 interface Options {
@@ -234,22 +236,10 @@ async function main() {
         db.raw(sql, sql.includes('?') ? [binding] : []);
     }
 
-    // Warm up (plans, caches), then interleaved rounds.
-    for (const run of Object.values(cases))
-      for (let i = 0; i < 5; i++) await run();
-    const perRound = new Map<string, number[]>(
-      Object.keys(cases).map(k => [k, []]),
-    );
-    for (let round = 0; round < options.rounds; round++) {
-      for (const [name, run] of Object.entries(cases)) {
-        const samples: number[] = [];
-        for (let i = 0; i < options.calls; i++) samples.push(await timed(run));
-        perRound.get(name)!.push(median(samples));
-      }
-    }
+    // Warm up (plans, caches) five runs each, then interleaved rounds.
+    const measured = await interleavedRounds(cases, { ...options, warmup: 5 });
     const results: Record<string, Spread> = {};
-    for (const [name, values] of perRound) {
-      const s = spread(values);
+    for (const [name, s] of measured) {
       results[name.trim()] = s;
       log(
         `${name.padEnd(40)} ${s.median.toFixed(2)} ms (rounds ${s.min.toFixed(
