@@ -136,8 +136,8 @@ export interface Config {
     /** Every consumer's dead-letter queue (docs/operations.md, "Dead letters"). */
     deadLetters?: {
       /**
-       * Most messages a dead-letter queue holds, through a policy per consumer that the
-       * reconciler manages (`brom.<app>.dlq`). Default 10000.
+       * Most messages a dead-letter queue holds, through one policy the reconciler manages
+       * for every consumer's dead-letter queue (`brom._dead-letters`). Default 10000.
        */
       maxLength?: number;
       /**

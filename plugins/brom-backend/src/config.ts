@@ -63,7 +63,7 @@ export interface BromConfig {
     /** How long after a revocation its connections are still looked for. */
     revocationGraceMs: number;
   };
-  /** The bound of every dead-letter queue (a policy per consumer; decision 0025). */
+  /** The bound of every dead-letter queue (one shared policy, `brom._dead-letters`; decision 0025). */
   deadLetters: { maxLength: number; overflow: DeadLetterOverflow };
   lifecycle: {
     /** The least a sunset may lie ahead when a type is deprecated. */

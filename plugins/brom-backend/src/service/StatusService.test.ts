@@ -1,7 +1,7 @@
 import { ObjectStatus } from '@internal/plugin-brom-common';
 import { OPTIONS, sampleInput } from '../reconciler/__testUtils__/fakeBroker';
 import { desiredTopology } from '../reconciler/core/topology';
-import { summarise, withPendingWork } from './StatusService';
+import { summarise, withMissing, withPendingWork } from './StatusService';
 
 const BILLING = { id: 'app-billing', name: 'billing', updatedAt: '2026-03-01T11:00:00.000Z' };
 const BINDING = 'binding:brom.orders->queue:brom.billing:order.*.created';
@@ -79,5 +79,40 @@ describe('withPendingWork', () => {
     ).toMatchObject({ status: 'Unknown', message: 'no longer wanted: waiting to be deleted' });
     expect(summarise(objects)).toMatchObject({ ready: false });
     expect(summarise(objects).summary).toMatch(/^5 of 7 objects ready; /);
+  });
+});
+
+describe('withMissing', () => {
+  const AT = Date.parse('2026-03-01T12:05:00.000Z');
+  const shovel = ready('shovel:brom.billing', 'shovel');
+
+  it('marks a ready object the check did not find as Missing, and a found one that does not run with its health', () => {
+    const queue = ready('queue:brom.billing', 'queue');
+    const [missing, stopped] = withMissing([queue, shovel], {
+      at: AT,
+      missing: new Set([queue.key]),
+      unhealthy: new Map([
+        [shovel.key, { status: 'False', reason: 'ShovelTerminated', message: 'terminated on rabbit@a: auth failure' }],
+      ]),
+    });
+    expect(missing.condition).toMatchObject({ status: 'False', reason: 'Missing' });
+    expect(stopped.condition).toEqual({
+      type: 'Ready',
+      status: 'False',
+      reason: 'ShovelTerminated',
+      message: 'terminated on rabbit@a: auth failure',
+      observedGeneration: 1,
+      lastTransitionTime: new Date(AT).toISOString(),
+    });
+  });
+
+  it('keeps what the reconciler wrote after the check', () => {
+    const written = { ...shovel, lastAttemptAt: new Date(AT + 1_000).toISOString() };
+    const [kept] = withMissing([written], {
+      at: AT,
+      missing: new Set(),
+      unhealthy: new Map([[shovel.key, { status: 'False', reason: 'ShovelStarting', message: 'starting' }]]),
+    });
+    expect(kept).toBe(written);
   });
 });

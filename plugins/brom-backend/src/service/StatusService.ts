@@ -8,9 +8,9 @@ import {
   UnmanagedObjectList,
 } from '@internal/plugin-brom-common';
 import { BromUnitOfWork } from '../store/BromRepositories';
-import { summariseApplication } from '../reconciler/core/conditions';
+import { Readiness, summariseApplication } from '../reconciler/core/conditions';
 import { BrokerApi } from '../reconciler/core/BrokerApi';
-import { desiredObjects, ObjectRef, observedObjects, refOf } from '../reconciler/core/kinds';
+import { desiredObjects, kindOf, ObjectRef, observedObjects, refOf } from '../reconciler/core/kinds';
 import {
   applicationObjectNames,
   compareCodeUnits,
@@ -35,10 +35,14 @@ export interface StatusVerification {
   intervalMs?: number;
 }
 
-/** A check of an application's objects on the broker: when, and which were not there. */
+/**
+ * A check of an application's objects on the broker: when, which were not there, and how
+ * those that run (a shovel) were doing when they did not run.
+ */
 export interface Check {
   at: number;
   missing: Set<string>;
+  unhealthy: Map<string, Readiness>;
 }
 
 /** Reasons of an exchange or queue that keep bindings to it from being made. */
@@ -207,8 +211,20 @@ export class StatusService {
     const check = (async () => {
       try {
         const observed = await observeObjects(verification.broker, verification.vhost, refs);
-        const found = new Set(observedObjects(observed).map(o => o.key));
-        return { at: now, missing: new Set(refs.map(r => r.key).filter(k => !found.has(k))) };
+        const found = new Set<string>();
+        const unhealthy = new Map<string, Readiness>();
+        for (const o of observedObjects(observed)) {
+          found.add(o.key);
+          const health = kindOf(o.kind).health;
+          const wanted = byKey.get(o.key);
+          const readiness = health && wanted && health(wanted, o.observed);
+          if (readiness && readiness.status !== 'True') unhealthy.set(o.key, readiness);
+        }
+        return {
+          at: now,
+          missing: new Set(refs.map(r => r.key).filter(k => !found.has(k))),
+          unhealthy,
+        };
       } catch {
         return undefined;
       }
@@ -222,14 +238,20 @@ export class StatusService {
 }
 
 /**
- * Marks the objects a check did not find as `Missing`, unless the reconciler wrote them
- * after the check.
+ * Marks the ready objects a check did not find as `Missing`, and those it found not running
+ * (a shovel that lost its upstream) with what their health check says, unless the
+ * reconciler wrote them after the check.
  */
 export function withMissing(objects: ObjectStatus[], check: Check): ObjectStatus[] {
   const at = new Date(check.at).toISOString();
   return objects.map(o => {
-    if (!check.missing.has(o.key) || o.condition.status !== 'True') return o;
+    if (o.condition.status !== 'True') return o;
     if (o.lastAttemptAt && o.lastAttemptAt > at) return o;
+    const unhealthy = check.unhealthy.get(o.key);
+    if (unhealthy) {
+      return { ...o, condition: { ...o.condition, ...unhealthy, lastTransitionTime: at } };
+    }
+    if (!check.missing.has(o.key)) return o;
     return {
       ...o,
       condition: {

@@ -28,6 +28,8 @@ export class FakeBrokerApi implements BrokerApi {
   readonly calls: string[] = [];
   /** Open connection names by username. */
   readonly connections = new Map<string, string[]>();
+  /** What the shovel plugin reports for a shovel just put: running at once unless a test says otherwise. */
+  newShovelStatus: ObservedShovel['status'] = { state: 'running', node: 'rabbit@fake' };
   readonly #failures = new Map<string, Error[]>();
   readonly #held = new Map<string, { started: () => void; released: Promise<void> }>();
   #down: Error | undefined;
@@ -285,7 +287,7 @@ export class FakeBrokerApi implements BrokerApi {
     this.broker.observed.shovels.push({
       name,
       value: structuredClone(definition) as ObservedShovel['value'],
-      status: { state: 'running', node: 'rabbit@fake' },
+      status: structuredClone(this.newShovelStatus),
     });
   }
 

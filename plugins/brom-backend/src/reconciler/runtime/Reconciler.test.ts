@@ -388,6 +388,55 @@ describe('Reconciler', () => {
       });
     });
 
+    it('reads a new shovel again until it is seen running, waiting longer each time', async () => {
+      const { clock, store, api, reconciler } = setup();
+      await reconciler.pass();
+      const SHOVEL = 'shovel:brom.partner';
+      api.newShovelStatus = { state: 'starting', node: 'rabbit@fake' };
+      store.input.applications.push({
+        ...store.input.applications[0],
+        id: 'app-partner',
+        name: 'partner',
+        externalProducer: {
+          upstreamUri: 'amqp://upstream.example:5672/%2F',
+          upstreamExchange: 'outbox',
+          upstreamRoutingKey: '#',
+          upstreamQueue: null,
+          username: 'shovel',
+          password: 'up-secret',
+        },
+      });
+      store.input.version += 1;
+
+      // Written is not running: the status says so, and a look is due.
+      clock.ms = START + 1_000;
+      const created = await reconciler.pass({ mode: 'incremental' });
+      expect(store.rows.get(SHOVEL)).toMatchObject({
+        status: 'Unknown',
+        reason: 'Created',
+        message: 'created on the broker; not yet seen running',
+      });
+      expect(created.retryAt).toBe(START + 3_000);
+
+      // Still connecting: read again, and the next look waits twice as long.
+      clock.ms = START + 3_000;
+      api.calls.length = 0;
+      const starting = await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).toEqual(['hasVhost brom', 'getShovel brom.partner']);
+      expect(store.rows.get(SHOVEL)).toMatchObject({ status: 'False', reason: 'ShovelStarting' });
+      expect(starting.retryAt).toBe(START + 7_000);
+
+      // Running: ready, and nothing more is due.
+      api.broker.observed.shovels[0].status = { state: 'running', node: 'rabbit@fake' };
+      clock.ms = START + 7_000;
+      const running = await reconciler.pass({ mode: 'incremental' });
+      expect(store.rows.get(SHOVEL)).toMatchObject({ status: 'True', reason: 'ShovelRunning' });
+      expect(running.retryAt).toBeUndefined();
+      api.calls.length = 0;
+      await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).toEqual([]);
+    });
+
     it('records the broker as unavailable, backs off, and starts over with a full pass', async () => {
       const { clock, store, api, reconciler } = setup();
       await reconciler.pass();

@@ -8,6 +8,7 @@ import { Plan, plan as planChanges } from '../core/plan';
 import { desiredTopology, desiredTopologyOf, objectApplications } from '../core/topology';
 import { BrokerTopology, ObservedTopology, TopologyOptions } from '../core/types';
 import { Applied, Applier, WritesFencedError } from './Applier';
+import { HealthRechecks, HealthRechecksOptions } from './HealthRechecks';
 import { IncrementalScope } from './IncrementalScope';
 import { ReconcilerMetrics } from './metrics';
 import { observeObjects, observeVhost } from './observation';
@@ -46,6 +47,12 @@ export interface ReconcilerOptions {
    * attempt is one request. Default 2 s.
    */
   brokerRetryCapMs?: number;
+  /**
+   * First and longest wait before a running object that is not healthy yet (a shovel just
+   * created, connecting or terminated) is read again; the wait doubles per look. Defaults
+   * 2 s and 60 s.
+   */
+  healthRecheck?: HealthRechecksOptions;
   /**
    * The fencing check: false once this replica may no longer write (it lost the leader
    * lease). A pass then stops before its next broker write, and records nothing.
@@ -160,6 +167,7 @@ export class Reconciler {
   /** The vhost key's backoff: how often an unreachable broker is tried again. */
   readonly #brokerRetry: Backoff;
   readonly #brokerRetryCapMs: number;
+  readonly #healthRechecks: HealthRechecks;
   readonly #metrics?: ReconcilerMetrics;
   readonly #scope = IncrementalScope.create();
   /** Where the change log stood at the last read: incremental passes read what changed since. */
@@ -206,6 +214,7 @@ export class Reconciler {
       clock: this.#clock,
     });
     this.#brokerRetryCapMs = options.brokerRetryCapMs ?? 2_000;
+    this.#healthRechecks = new HealthRechecks(options.healthRecheck);
     this.#brokerRetry = Backoff.create({
       baseMs: Math.min(options.backoffBaseMs ?? 1_000, this.#brokerRetryCapMs),
       capMs: this.#brokerRetryCapMs,
@@ -254,6 +263,7 @@ export class Reconciler {
   /** Forgets the baseline, e.g. after another replica may have reconciled: the next pass is full. */
   resetBaseline(): void {
     this.#scope.reset();
+    this.#healthRechecks.reset();
     this.#revocationsSettled = undefined;
   }
 
@@ -333,7 +343,10 @@ export class Reconciler {
         this.#settleRevocations(revocations, snapshot);
         return {
           ...passResult(mode, revocations, {
-            retryAt: snapshot.nextExpiryAt,
+            retryAt: earliest(
+              snapshot.nextExpiryAt,
+              this.#healthRechecks.afterPass([], this.#clock.now(), false),
+            ),
             writes: 0,
             finalized: 0,
           }),
@@ -412,8 +425,11 @@ export class Reconciler {
     return {
       ...passResult(mode, revocations, {
         retryAt: earliest(
-          this.#applier.earliestRetry([...outcome.failed.keys(), ...outcome.skipped]),
-          snapshot.nextExpiryAt,
+          earliest(
+            this.#applier.earliestRetry([...outcome.failed.keys(), ...outcome.skipped]),
+            snapshot.nextExpiryAt,
+          ),
+          this.#healthRechecks.afterPass(records, this.#clock.now(), !scope),
         ),
         writes,
         finalized,

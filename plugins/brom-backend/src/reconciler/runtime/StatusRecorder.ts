@@ -5,7 +5,7 @@ import {
   plannedReadiness,
   Readiness,
 } from '../core/conditions';
-import { desiredObjects } from '../core/kinds';
+import { desiredObjects, kindOf } from '../core/kinds';
 import { describeKey, vhostKey } from '../core/naming';
 import { Plan, plannedWrites } from '../core/plan';
 import { BrokerTopology, DesiredObject, ObservedTopology } from '../core/types';
@@ -229,11 +229,24 @@ export class StatusRecorder {
       }
       const wasManaged = snapshot.managed.has(key);
       if (outcome.succeeded.has(key)) {
-        record(key, true, {
-          status: 'True',
-          reason: write.action === 'create' ? 'Created' : 'Updated',
-          message: write.action === 'create' ? 'created on the broker' : 'updated on the broker',
-        });
+        const verb = write.action === 'create' ? 'created' : 'updated';
+        record(
+          key,
+          true,
+          // An object that runs (a shovel) is ready once it is seen running, not once
+          // written: Unknown keeps it unsettled, so the next passes read its health.
+          kindOf(write.object.kind).health
+            ? {
+                status: 'Unknown',
+                reason: write.action === 'create' ? 'Created' : 'Updated',
+                message: `${verb} on the broker; not yet seen running`,
+              }
+            : {
+                status: 'True',
+                reason: write.action === 'create' ? 'Created' : 'Updated',
+                message: `${verb} on the broker`,
+              },
+        );
       } else if (failure) {
         record(key, wasManaged, {
           status: 'False',
