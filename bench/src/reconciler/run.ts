@@ -390,7 +390,16 @@ interface IdleCpu {
   percentOfCore: number;
   rssMiB: number;
   loadAverage: number;
+  /** CPU seconds of each IDLE_SLOT_MS slot of the window, in order. */
+  slotCpuSeconds: number[];
+  /** The median slot's share of one core: the steady cost (polls, timers), without the periodic bursts. */
+  steadyPercentOfCore: number;
+  /** Slots above twice the median: when they began (s into the window) and their CPU seconds. */
+  bursts: Array<{ atSeconds: number; cpuSeconds: number }>;
 }
+
+/** The idle window is sampled in slots of this length, to tell steady polling from periodic bursts. */
+const IDLE_SLOT_MS = 10_000;
 
 let clockTicks: number | undefined;
 
@@ -1369,9 +1378,23 @@ async function main() {
       await sleep(SETTLE_MS);
       const before = processCpu(pid);
       const windowStart = Date.now();
-      await sleep(options.idleSeconds * 1000);
-      const after = processCpu(pid);
+      const cpuOf = (c: ReturnType<typeof processCpu>) => c.userSeconds + c.systemSeconds;
+      const slotCpuSeconds: number[] = [];
+      let last = before;
+      for (let slot = 1; Date.now() - windowStart < options.idleSeconds * 1000; slot++) {
+        await sleep(
+          Math.max(0, Math.min(windowStart + slot * IDLE_SLOT_MS, windowStart + options.idleSeconds * 1000) - Date.now()),
+        );
+        const now = processCpu(pid);
+        slotCpuSeconds.push(cpuOf(now) - cpuOf(last));
+        last = now;
+      }
+      const after = last;
       const windowMs = Date.now() - windowStart;
+      const medianSlot = [...slotCpuSeconds].sort((a, b) => a - b)[Math.floor(slotCpuSeconds.length / 2)] ?? 0;
+      const bursts = slotCpuSeconds
+        .map((cpuSeconds, i) => ({ atSeconds: (i * IDLE_SLOT_MS) / 1000, cpuSeconds }))
+        .filter(b => b.cpuSeconds > 2 * medianSlot && b.cpuSeconds > 0.05);
       const cpuSeconds =
         after.userSeconds +
         after.systemSeconds -
@@ -1385,6 +1408,9 @@ async function main() {
         percentOfCore: (cpuSeconds / (windowMs / 1000)) * 100,
         rssMiB: after.rssMiB,
         loadAverage: loadavg()[0],
+        slotCpuSeconds,
+        steadyPercentOfCore: (medianSlot / (IDLE_SLOT_MS / 1000)) * 100,
+        bursts,
       };
       log(
         `idle backend CPU: ${cpuSeconds.toFixed(
@@ -1398,6 +1424,16 @@ async function main() {
         )} % of a core (from /proc/${pid}/stat); RSS ${Math.round(
           after.rssMiB,
         )} MiB; machine load average ${idleCpu.loadAverage.toFixed(1)} (1 min)`,
+      );
+      const burstCpu = bursts.reduce((sum, b) => sum + b.cpuSeconds, 0);
+      log(
+        `  steady (median ${IDLE_SLOT_MS / 1000} s slot): ${idleCpu.steadyPercentOfCore.toFixed(
+          2,
+        )} % of a core; ${bursts.length} slots above twice that hold ${burstCpu.toFixed(
+          2,
+        )} CPU s (${((burstCpu / cpuSeconds) * 100).toFixed(0)} % of the window's): ${bursts
+          .map(b => `+${b.atSeconds} s ${b.cpuSeconds.toFixed(2)}`)
+          .join(', ')}`,
       );
     }
 

@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotificationService } from '@backstage/plugin-notifications-node';
-import { NotificationWatchStore } from '../store/NotificationWatchStore';
+import { BROKER_NOT_READY_PREFIX, NotificationWatchStore } from '../store/NotificationWatchStore';
 import { sendNotice } from './DomainEventNotifier';
 import { applicationLink, BROM_NOTIFICATION_TOPICS, BromNotice } from './rules';
 
@@ -106,7 +106,7 @@ export class ApplicationWatch {
       }
       if (application.deleted || notReadySince === null) continue;
       if (now.getTime() - Date.parse(notReadySince) < this.#notReadyAfterMs) continue;
-      await this.#once(`broker-not-ready:${application.id}`, application.id, notReadySince, {
+      await this.#once(`${BROKER_NOT_READY_PREFIX}${application.id}`, application.id, notReadySince, {
         recipients: [application.owner],
         title: `The broker objects of ${application.name} are not ready`,
         description: `Some of its exchanges, queues, bindings or policies have not been ready since ${notReadySince}. See the status on the application's page.`,
@@ -116,7 +116,7 @@ export class ApplicationWatch {
       });
     }
 
-    for (const alert of await this.#store.records('broker-not-ready:')) {
+    for (const alert of await this.#store.records(BROKER_NOT_READY_PREFIX)) {
       const state = byId.get(alert.applicationId);
       if (state && !state.application.deleted && state.notReadySince !== null) continue;
       if (state && !state.application.deleted) {

@@ -36,13 +36,21 @@ export interface NotificationRecord {
 /** Reasons the reconciler gives when it keeps a queue because its owner has not confirmed. */
 const QUEUE_HELD_REASONS = ['QueueNotEmpty', 'QueueMessageCountUnknown'];
 
+/** Keys of the notices that an application's broker objects have not been ready for a while. */
+export const BROKER_NOT_READY_PREFIX = 'broker-not-ready:';
+
 /**
  * The scheduled notices' side of the store: what is about to expire or has been failing,
  * and which notices were already sent. Not state changes: nothing here bumps the version.
  */
 export interface NotificationWatchStore {
   expiringCredentials(now: string, until: string): Promise<ExpiringCredential[]>;
-  /** Every application that has recorded broker objects, with its not-ready summary. */
+  /**
+   * The applications with a broker object that is not ready, with their not-ready summary,
+   * and those with a `broker-not-ready:` notice on record (all ready again: `notReadySince`
+   * null). Applications whose objects are all ready are not read: the check, every minute,
+   * costs what is wrong, not the size of the store.
+   */
   applicationBrokerStates(): Promise<ApplicationBrokerState[]>;
   records(prefix: string): Promise<NotificationRecord[]>;
   /** Records a notice; false when it was already recorded (another replica sent it). */
@@ -89,9 +97,16 @@ export class DatabaseNotificationWatchStore implements NotificationWatchStore {
   }
 
   async applicationBrokerStates(): Promise<ApplicationBrokerState[]> {
+    const alerted = this.#db
+      .selectFrom('brom_notification_records')
+      .select('application_id')
+      .where('key', 'like', `${BROKER_NOT_READY_PREFIX}%`);
     const rows = await this.#db
-      .selectFrom('brom_sync_status as s')
-      .innerJoin('brom_applications as a', 'a.id', 's.application_id')
+      .selectFrom('brom_applications as a')
+      .leftJoin('brom_sync_status as s', join =>
+        join.onRef('s.application_id', '=', 'a.id').on('s.status', '<>', 'True'),
+      )
+      .where(eb => eb.or([eb('s.key', 'is not', null), eb('a.id', 'in', alerted)]))
       .select([
         'a.id as id',
         'a.name as name',
@@ -123,11 +138,12 @@ export class DatabaseNotificationWatchStore implements NotificationWatchStore {
         };
         states.set(row.id, state);
       }
-      if (row.status === 'True') continue;
+      // An alerted application with nothing wrong any more has no status row here.
+      if (row.status === null || row.since === null) continue;
       if (state.notReadySince === null || row.since < state.notReadySince) {
         state.notReadySince = row.since;
       }
-      if (QUEUE_HELD_REASONS.includes(row.reason) && state.queueDeletionBlocked === null) {
+      if (QUEUE_HELD_REASONS.includes(row.reason!) && state.queueDeletionBlocked === null) {
         state.queueDeletionBlocked = row.message;
       }
     }
