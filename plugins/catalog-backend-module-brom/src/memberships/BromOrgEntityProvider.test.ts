@@ -4,7 +4,7 @@ import {
   userEntityV1alpha1Validator,
 } from '@backstage/catalog-model';
 import { OrgExport } from '@internal/plugin-brom-common';
-import { BromOrgEntityProvider } from './BromOrgEntityProvider';
+import { BromOrgEntityProvider, REPUBLISH_MS } from './BromOrgEntityProvider';
 
 const TEAM_A = 'group:default/feide-fc_adhoc_team-a';
 const ORG = 'group:default/feide-fc_org_example.org';
@@ -29,13 +29,14 @@ const data: OrgExport = {
   ],
 };
 
-function provider(config: object = {}) {
+function provider(config: object = {}, now?: () => number) {
   return BromOrgEntityProvider.fromConfig(
     mockServices.rootConfig({ data: config }),
     {
       logger: mockServices.logger.mock(),
       discovery: mockServices.discovery.mock(),
       auth: mockServices.auth(),
+      now,
     },
   );
 }
@@ -78,5 +79,36 @@ describe('BromOrgEntityProvider', () => {
     expect(
       provider({ brom: { catalog: { orgRefreshSeconds: 30 } } }).refreshSeconds,
     ).toBe(30);
+  });
+
+  it('publishes a changed export at once, and an unchanged one again only after ten minutes', async () => {
+    let now = 0;
+    const org = provider({}, () => now);
+    const mutations: Array<{ type: string; entities?: unknown[] }> = [];
+    await org.connect({
+      applyMutation: async mutation => {
+        mutations.push(mutation as any);
+      },
+      refresh: async () => {},
+    });
+
+    expect(await org.publish(data)).toBe(true);
+    now += 5_000;
+    expect(await org.publish(structuredClone(data))).toBe(false);
+    const joined: OrgExport = {
+      ...data,
+      users: [...data.users, { entityRef: 'user:default/feide-carol', displayName: 'Carol', memberOf: [TEAM_A] }],
+    };
+    now += 5_000;
+    expect(await org.publish(joined)).toBe(true);
+    now += REPUBLISH_MS - 1;
+    expect(await org.publish(joined)).toBe(false);
+    now += 1;
+    expect(await org.publish(joined)).toBe(true);
+    expect(mutations.map(m => [m.type, m.entities?.length])).toEqual([
+      ['full', 4],
+      ['full', 5],
+      ['full', 5],
+    ]);
   });
 });

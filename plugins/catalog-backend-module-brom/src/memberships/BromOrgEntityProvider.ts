@@ -23,21 +23,28 @@ import { OrgExport } from '@internal/plugin-brom-common';
 
 const PROVIDER_NAME = 'brom-org';
 
+/** An unchanged export is published again after this long, a safety net for a lost mutation. */
+export const REPUBLISH_MS = 10 * 60_000;
+
 /**
  * Publishes BROM's users and groups as catalog `User` and `Group` entities with
  * `memberOf` relations, so pages can show who is in which team. They come from Feide at
  * sign-in and from nowhere else: production config refuses `User` and `Group` entities from
- * catalog files. The export is small and changes at every sign-in, so every pass is a full
- * mutation, which also drops groups nobody is a member of any more.
+ * catalog files. The export is small and changes at sign-ins, so a change is published as a
+ * full mutation, which also drops groups nobody is a member of any more; an unchanged export
+ * is not published again until {@link REPUBLISH_MS} has passed.
  */
 export class BromOrgEntityProvider implements EntityProvider {
   readonly #logger: LoggerService;
   readonly #discovery: DiscoveryService;
   readonly #auth: AuthService;
   readonly #location: string;
-  /** How often the users and groups are replaced (`brom.catalog.orgRefreshSeconds`). */
+  /** How often the export is read (`brom.catalog.orgRefreshSeconds`). */
   readonly refreshSeconds: number;
+  readonly #now: () => number;
   #connection?: EntityProviderConnection;
+  /** What the last mutation published, as JSON, and when. */
+  #published?: { json: string; at: number };
 
   private constructor(options: {
     logger: LoggerService;
@@ -45,12 +52,14 @@ export class BromOrgEntityProvider implements EntityProvider {
     auth: AuthService;
     portalUrl: string;
     refreshSeconds: number;
+    now?: () => number;
   }) {
     this.#logger = options.logger.child({ provider: PROVIDER_NAME });
     this.#discovery = options.discovery;
     this.#auth = options.auth;
     this.#location = `url:${options.portalUrl}`;
     this.refreshSeconds = options.refreshSeconds;
+    this.#now = options.now ?? Date.now;
   }
 
   static fromConfig(
@@ -59,6 +68,8 @@ export class BromOrgEntityProvider implements EntityProvider {
       logger: LoggerService;
       discovery: DiscoveryService;
       auth: AuthService;
+      /** The clock that decides when an unchanged export is published again (tests). */
+      now?: () => number;
     },
   ): BromOrgEntityProvider {
     const appBaseUrl =
@@ -68,6 +79,7 @@ export class BromOrgEntityProvider implements EntityProvider {
       portalUrl: `${appBaseUrl.replace(/\/$/, '')}/brom`,
       refreshSeconds:
         config.getOptionalNumber('brom.catalog.orgRefreshSeconds') ?? 5,
+      now: deps.now,
     });
   }
 
@@ -123,7 +135,25 @@ export class BromOrgEntityProvider implements EntityProvider {
     if (!this.#connection) {
       throw new Error('BromOrgEntityProvider is not connected to the catalog');
     }
-    const entities = this.read(await this.#fetchExport());
+    await this.publish(await this.#fetchExport());
+  }
+
+  /**
+   * Publishes an export as a full mutation, unless it is what the last mutation published
+   * less than {@link REPUBLISH_MS} ago: an unchanged export every few seconds would otherwise
+   * have the catalog compare every user and group again each time. Resolves with whether it
+   * published.
+   */
+  async publish(data: OrgExport): Promise<boolean> {
+    if (!this.#connection) {
+      throw new Error('BromOrgEntityProvider is not connected to the catalog');
+    }
+    const entities = this.read(data);
+    const json = JSON.stringify(entities);
+    const now = this.#now();
+    if (this.#published?.json === json && now - this.#published.at < REPUBLISH_MS) {
+      return false;
+    }
     await this.#connection.applyMutation({
       type: 'full',
       entities: entities.map(entity => ({
@@ -131,7 +161,9 @@ export class BromOrgEntityProvider implements EntityProvider {
         locationKey: `brom-provider:${PROVIDER_NAME}`,
       })),
     });
+    this.#published = { json, at: now };
     this.#logger.debug(`Published ${entities.length} users and groups`);
+    return true;
   }
 
   async #fetchExport(): Promise<OrgExport> {
