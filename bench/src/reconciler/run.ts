@@ -223,7 +223,12 @@ async function observedAt(knex: Knex, vhost: string): Promise<number> {
  * The `catalog` section and BROM's reconciler resync of the production configuration, which
  * the benchmark's backend runs.
  */
-function productionConfig(): { catalog: Record<string, unknown>; resyncSeconds: number } {
+function productionConfig(): {
+  catalog: Record<string, unknown>;
+  resyncSeconds: number;
+  /** `brom.catalog`: BROM's catalog module's schedule. */
+  bromCatalog: Record<string, unknown>;
+} {
   // The benchmark runs from bench/ (npm's workspace script, or `cd bench`): the repository is above.
   let dir = process.cwd();
   while (!existsSync(join(dir, 'app-config.production.yaml'))) {
@@ -243,7 +248,11 @@ function productionConfig(): { catalog: Record<string, unknown>; resyncSeconds: 
   if (typeof resyncSeconds !== 'number') {
     throw new Error(`${file} sets no brom.reconciler.resyncSeconds`);
   }
-  return { catalog, resyncSeconds };
+  const bromCatalog = config?.brom?.catalog;
+  if (!bromCatalog || typeof bromCatalog !== 'object') {
+    throw new Error(`${file} has no brom.catalog section`);
+  }
+  return { catalog, resyncSeconds, bromCatalog };
 }
 
 /** The entities BROM's catalog module emits for the store: a Component per application, an API per type. */
@@ -886,6 +895,8 @@ async function main() {
             requestTimeoutMs: 300_000,
           },
           authz: { mode: options.authz },
+          // The catalog module's full mutation as production schedules it.
+          catalog: production.bromCatalog,
           // The full resync as production runs it.
           reconciler: {
             concurrency: options.concurrency,
