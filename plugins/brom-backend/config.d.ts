@@ -17,7 +17,7 @@ export interface Config {
       validateResponses?: boolean;
     };
     catalog?: {
-      /** How often the catalog module replaces all BROM entities. Default 600 s. */
+      /** How often the catalog module replaces all BROM entities, the safety net under its deltas. Default 600 s (production: 3600). */
       fullRefreshSeconds?: number;
       /**
        * Shortest interval between the starts of two long-polls on BROM's change log (one
@@ -27,7 +27,7 @@ export interface Config {
       pollSeconds?: number;
       /** How long one long-poll waits for a change; at most 60. Default 30 s. */
       changeWaitSeconds?: number;
-      /** How often the catalog module replaces users and groups from sign-ins. Default 5 s. */
+      /** How often the catalog module reads users and groups from sign-ins (published when changed). Default 5 s. */
       orgRefreshSeconds?: number;
     };
     authz?: {
