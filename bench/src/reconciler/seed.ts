@@ -35,6 +35,8 @@ export async function seedLargeStore(
     deleted_by: null,
     queue_deletion_confirmed_at: null,
     queue_deletion_confirmed_by: null,
+    // As the portal registers applications now (decision 0028).
+    queue_dead_letter_argument: true,
   });
   const producerRows = Array.from({ length: producers }, (_, i) =>
     app(`p${String(i).padStart(4, '0')}`, TEAM_A),

@@ -128,28 +128,30 @@ describe('dead letters', () => {
       priority: 10,
       definition: { 'max-length': 10000, overflow: 'drop-head' },
     });
-    // The broker applies it to the dead-letter queue only: the consumer queue keeps the
-    // policy with its dead-lettering, and no per-queue bound exists.
-    const queues = await pollUntil(
+    // The broker applies it to the dead-letter queue only. The consumer queue names its
+    // dead-letter exchange in its argument and, with no TTL or length limit set, has no
+    // policy of its own (decision 0028); no per-queue bound exists either.
+    const deadLetters = await pollUntil(
       async () => {
-        const [queue, deadLetters] = await Promise.all([
-          management.getQueue(vhost, 'brom.billing'),
-          management.getQueue(vhost, 'brom.billing.dlq'),
-        ]);
-        return queue.policy === 'brom.billing' &&
-          deadLetters.policy === 'brom._dead-letters'
-          ? { queue, deadLetters }
-          : undefined;
+        const q = await management.getQueue(vhost, 'brom.billing.dlq');
+        return q.policy === 'brom._dead-letters' ? q : undefined;
       },
-      { ...WITHIN, describe: () => 'each queue under its policy' },
+      { ...WITHIN, describe: () => 'the dead-letter queue under the bound' },
     );
-    expect(queues.deadLetters.arguments).toEqual({ 'x-queue-type': 'quorum' });
-    expect(queues.deadLetters.effective_policy_definition).toEqual({
+    expect(deadLetters.arguments).toEqual({ 'x-queue-type': 'quorum' });
+    expect(deadLetters.effective_policy_definition).toEqual({
       'max-length': 10000,
       overflow: 'drop-head',
     });
+    const queue = await management.getQueue(vhost, 'brom.billing');
+    expect(queue.arguments).toEqual({
+      'x-queue-type': 'quorum',
+      'x-dead-letter-exchange': 'brom.billing.dlx',
+    });
+    expect(queue.policy || null).toBeNull();
     const names = (await management.listPolicies(vhost)).map(p => p.name);
-    expect(names).toEqual(expect.arrayContaining(['brom._dead-letters', 'brom.billing']));
+    expect(names).toContain('brom._dead-letters');
+    expect(names).not.toContain('brom.billing');
     expect(names).not.toContain('brom.billing.dlq');
 
     // Drift: an operator changes the bound by hand; the next full pass puts it back.

@@ -34,16 +34,17 @@ describe('the reconciler against a real broker', () => {
       const status = await env.backend.portal.waitUntilReady(name);
       expect(status.objects.every(o => o.condition.status === 'True')).toBe(true);
     }
-    // The queues are quorum queues with nothing but the type as arguments: the
-    // dead-letter exchange, TTL and length limit come from the policies, and the
-    // broker applies them (it reports that with its statistics, a little later).
+    // The queues are quorum queues whose arguments are the type and the dead-letter
+    // exchange (decision 0028); the TTL and length limit come from a policy of the
+    // consumer's own, which only consumers that set one have, and the broker applies it (it
+    // reports that with its statistics, a little later).
     const policyOf = async (queue: string) =>
       (await rabbit.management.getQueue(rabbit.name, `${PREFIX}${queue}`)) as {
         type?: string;
         arguments: Record<string, unknown>;
         policy?: string | null;
       };
-    for (const queue of ['billing', 'analytics', 'audit']) {
+    for (const queue of ['billing', 'analytics']) {
       const found = await pollUntil(
         async () => {
           const q = await policyOf(queue);
@@ -53,10 +54,21 @@ describe('the reconciler against a real broker', () => {
       );
       expect(found).toMatchObject({
         type: 'quorum',
-        arguments: { 'x-queue-type': 'quorum' },
+        arguments: {
+          'x-queue-type': 'quorum',
+          'x-dead-letter-exchange': `${PREFIX}${queue}.dlx`,
+        },
         policy: `${PREFIX}${queue}`,
       });
     }
+    const audit = await policyOf('audit');
+    expect(audit.arguments).toEqual({
+      'x-queue-type': 'quorum',
+      'x-dead-letter-exchange': `${PREFIX}audit.dlx`,
+    });
+    expect(
+      (await rabbit.management.listPolicies(rabbit.name)).map(p => p.name),
+    ).not.toContain(`${PREFIX}audit`);
     // A dead-letter queue is under the shared bound, not its consumer's policy: the
     // patterns are anchored.
     const deadLetters = await pollUntil(

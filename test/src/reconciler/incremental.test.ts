@@ -103,7 +103,8 @@ describe('incremental passes between full resyncs', () => {
 
   it('lets a slow write finish in the background while the next change goes ahead', async () => {
     // A policy write can take tens of seconds on a broker with thousands of queues; here
-    // the proxy holds the new consumer's policy until the test lets it go.
+    // the proxy holds the new consumer's policy (it sets a TTL, so it has one: decision
+    // 0028) until the test lets it go.
     let release!: () => void;
     const released = new Promise<void>(resolve => {
       release = resolve;
@@ -116,7 +117,7 @@ describe('incremental passes between full resyncs', () => {
     );
     try {
       // A consumer gets its queue group with its first subscription request.
-      await env.backend.portal.createConsumer('late');
+      await env.backend.portal.createConsumer('late', { messageTtlMs: 60_000 });
       await env.backend.portal.subscribe('late', shop.types.orderCreated, false);
       await pollUntil(
         async () => (env.proxy.requests.some(r => r.path === heldPath) ? true : undefined),

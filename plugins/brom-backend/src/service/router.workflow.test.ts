@@ -238,11 +238,12 @@ describe.each(databases.eachSupportedId())(
         });
         const objects: ObjectStatus[] = res.body.objects;
         expect(res.body.ready).toBe(false);
+        // No policy: the consumer sets no TTL or length limit, and its queue names its
+        // dead-letter exchange (decision 0028).
         expect(objects.map(o => o.kind).sort()).toEqual([
           'binding',
           'binding',
           'exchange',
-          'policy',
           'queue',
           'queue',
         ]);
@@ -252,7 +253,7 @@ describe.each(databases.eachSupportedId())(
         for (const object of objects) {
           expect(object.condition).toMatchObject({ status: 'Unknown', reason: 'Pending' });
         }
-        expect(res.body.summary).toMatch(/^0 of 6 objects ready; .* pending: not created on the broker yet \(Pending\)/);
+        expect(res.body.summary).toMatch(/^0 of 5 objects ready; .* pending: not created on the broker yet \(Pending\)/);
       });
 
       it('answers 404 for applications, types and subscriptions that do not exist', async () => {

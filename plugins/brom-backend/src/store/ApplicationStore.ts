@@ -121,6 +121,8 @@ export class DatabaseApplicationStore implements ApplicationStore {
         created_by: by.createdBy,
         deleted_by: null,
         queue_deletion_confirmed_by: null,
+        // Registered now: its queue has never been declared (decision 0028).
+        queue_dead_letter_argument: true,
       })
       .execute();
   }

@@ -34,6 +34,7 @@ describe.each(databases.eachSupportedId())(
       deleted_by: null,
       queue_deletion_confirmed_at: null,
       queue_deletion_confirmed_by: null,
+      queue_dead_letter_argument: true,
     });
 
     it('bumps the state version in every write transaction', async () => {

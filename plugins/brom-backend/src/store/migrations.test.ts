@@ -87,6 +87,20 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
+    it('keeps the applications registered before decision 0028 on their dead-lettering policy', async () => {
+      const knex = await databases.init(databaseId);
+      await migrateTo(knex, '20261203120900_not_ready_status_index.js');
+      // Its queue may exist without the argument: RabbitMQ would refuse to redeclare it.
+      await knex('brom_applications').insert(application('old-1', 'old'));
+      await knex.migrate.latest({ directory });
+      const [row] = await knex('brom_applications').where('id', 'old-1');
+      expect(Boolean(row.queue_dead_letter_argument)).toBe(false);
+      // A replica of the previous version registers without the column: the same.
+      await knex('brom_applications').insert(application('older-1', 'older'));
+      const [older] = await knex('brom_applications').where('id', 'older-1');
+      expect(Boolean(older.queue_dead_letter_argument)).toBe(false);
+    });
+
     it('keeps with each subscription whether it was requested under approval', async () => {
       const knex = await databases.init(databaseId);
       await migrateTo(knex, '20261203090000_domain_events.js');

@@ -75,6 +75,11 @@ export interface ApplicationRow {
   deleted_by: string | null;
   queue_deletion_confirmed_at: string | null;
   queue_deletion_confirmed_by: string | null;
+  /**
+   * The consumer queue names its dead-letter exchange in an argument, not in a policy
+   * (decision 0028). PostgreSQL returns a boolean, SQLite 0 or 1.
+   */
+  queue_dead_letter_argument: boolean | number;
 }
 
 export interface NotificationTypeRow {

@@ -106,6 +106,12 @@ export interface TopologySpec {
     name: string;
     messageTtlMs?: number;
     maxLength?: number;
+    /**
+     * Registered before decision 0028: its policy names the dead-letter exchange and its
+     * queue has no argument for it. Otherwise the queue's argument names it and a policy
+     * exists only for a TTL or a length limit.
+     */
+    deadLetterByPolicy?: boolean;
   }>;
   /** Approved subscriptions: producer's exchange to consumer's queue with the type's pattern. */
   bindings: Array<{ producer: string; consumer: string; routingKey: string }>;
@@ -129,13 +135,17 @@ export function expectedTopology(spec: TopologySpec): TopologySnapshot {
     internal: false,
     arguments: {},
   });
-  const queue = (name: string) => ({
+  const queue = (name: string, deadLetterExchange?: string) => ({
     name,
     type: queueType,
     durable: true,
     auto_delete: false,
     exclusive: false,
-    arguments: { 'x-queue-type': queueType },
+    // In the order the management API lists them (by name): snapshots compare as JSON.
+    arguments: {
+      ...(deadLetterExchange ? { 'x-dead-letter-exchange': deadLetterExchange } : {}),
+      'x-queue-type': queueType,
+    },
   });
   const binding = (source: string, destination: string, routingKey: string) => ({
     source,
@@ -151,7 +161,10 @@ export function expectedTopology(spec: TopologySpec): TopologySnapshot {
       ...spec.consumers.map(c => exchange(`${p}${c.name}.dlx`, 'fanout')),
     ].sort(byJson),
     queues: spec.consumers
-      .flatMap(c => [queue(`${p}${c.name}`), queue(`${p}${c.name}.dlq`)])
+      .flatMap(c => [
+        queue(`${p}${c.name}`, c.deadLetterByPolicy ? undefined : `${p}${c.name}.dlx`),
+        queue(`${p}${c.name}.dlq`),
+      ])
       .sort(byJson),
     bindings: [
       ...spec.consumers.map(c =>
@@ -162,7 +175,11 @@ export function expectedTopology(spec: TopologySpec): TopologySnapshot {
       ),
     ].sort(byJson),
     policies: [
-      ...spec.consumers.map(c => ({
+      ...spec.consumers
+        .filter(
+          c => c.deadLetterByPolicy || c.messageTtlMs !== undefined || c.maxLength !== undefined,
+        )
+        .map(c => ({
         name: `${p}${c.name}`,
         pattern: `^${escape(`${p}${c.name}`)}$`,
         'apply-to': 'queues',

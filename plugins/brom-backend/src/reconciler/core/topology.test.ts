@@ -65,6 +65,36 @@ describe('desiredTopology', () => {
     ]);
   });
 
+  it('names the dead-letter exchange in the queue argument of applications registered since decision 0028, with a policy only for their settings', () => {
+    const input = sampleInput();
+    for (const a of input.applications) a.deadLetterArgument = true;
+    // billing has a TTL (sampleInput); shipping has no settings.
+    const topology = desiredTopology(input, OPTIONS);
+
+    expect(topology.queues.map(q => [q.key, q.arguments])).toEqual([
+      ['queue:brom.billing', { 'x-queue-type': 'quorum', 'x-dead-letter-exchange': 'brom.billing.dlx' }],
+      ['queue:brom.billing.dlq', { 'x-queue-type': 'quorum' }],
+      ['queue:brom.shipping', { 'x-queue-type': 'quorum', 'x-dead-letter-exchange': 'brom.shipping.dlx' }],
+      ['queue:brom.shipping.dlq', { 'x-queue-type': 'quorum' }],
+    ]);
+    // The queue is declared after the exchange it dead-letters to.
+    expect(topology.queues[0].dependsOn).toContain('exchange:brom.billing.dlx');
+    expect(topology.policies.map(p => [p.key, p.definition])).toEqual([
+      ['policy:brom._dead-letters', { 'max-length': 10_000, overflow: 'drop-head' }],
+      ['policy:brom.billing', { 'dead-letter-exchange': 'brom.billing.dlx', 'message-ttl': 60_000 }],
+    ]);
+
+    // Setting a length limit later brings the policy; the queue's arguments stay as declared.
+    input.applications[2].settings = { maxLength: 5000, messageTtlMs: null };
+    const later = desiredTopology(input, OPTIONS);
+    expect(later.policies.map(p => p.key)).toEqual([
+      'policy:brom._dead-letters',
+      'policy:brom.billing',
+      'policy:brom.shipping',
+    ]);
+    expect(later.queues).toEqual(topology.queues);
+  });
+
   it('bounds every dead-letter queue by one policy whose pattern matches dead-letter queues only', () => {
     const options = {
       ...OPTIONS,

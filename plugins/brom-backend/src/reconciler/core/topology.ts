@@ -128,7 +128,15 @@ export function desiredTopology(
     exchanges.push(
       exchange(names.deadLetterExchange, 'fanout', owner, vhost.key),
     );
-    queues.push(queue(names.queue, 'consumer', owner, options, vhost.key));
+    const deadLetterArgument = application.deadLetterArgument === true;
+    const consumerQueue = queue(names.queue, 'consumer', owner, options, vhost.key);
+    if (deadLetterArgument) {
+      // Fixed for the queue's life like its type, and needing no policy of its own, which
+      // RabbitMQ 3.10 would match against every queue of the vhost (decision 0028).
+      consumerQueue.arguments['x-dead-letter-exchange'] = names.deadLetterExchange;
+      consumerQueue.dependsOn.push(exchangeKey(names.deadLetterExchange));
+    }
+    queues.push(consumerQueue);
     queues.push(
       queue(names.deadLetterQueue, 'dead-letter', owner, options, vhost.key),
     );
@@ -150,6 +158,9 @@ export function desiredTopology(
     if (maxLength !== undefined && maxLength !== null) {
       definition['max-length'] = maxLength;
     }
+    // With the dead-letter exchange in the queue's argument, a policy only for the settings.
+    // It names the same exchange, so which of the two RabbitMQ prefers changes nothing.
+    if (deadLetterArgument && Object.keys(definition).length === 1) continue;
     policies.push({
       kind: 'policy',
       key: policyKey(names.policy),
@@ -382,7 +393,7 @@ function queue(
     autoDelete: false,
     exclusive: false,
     // Only what can never change goes here: queue arguments are fixed at declaration,
-    // everything tunable (dead-lettering, TTL, length) lives in the policy.
+    // everything tunable (TTL, length) lives in a policy.
     arguments: { 'x-queue-type': options.queueType },
     owner,
     dependsOn: [vhostObjectKey],

@@ -32,6 +32,13 @@ export interface ReconcilerApplication {
   /** Set when the owners accept that deleting the application discards queued messages. */
   queueDeletionConfirmedAt: string | null;
   settings: { messageTtlMs?: number | null; maxLength?: number | null };
+  /**
+   * Its consumer queue names its dead-letter exchange in the `x-dead-letter-exchange`
+   * argument, and it has a policy of its own only when its settings set a TTL or a length
+   * limit (applications registered since decision 0028). Unset or false: the policy names the
+   * dead-letter exchange, as for every application registered before.
+   */
+  deadLetterArgument?: boolean;
   /** Set for an application whose messages a shovel brings in from another broker. */
   externalProducer?: ReconcilerExternalProducer | null;
 }

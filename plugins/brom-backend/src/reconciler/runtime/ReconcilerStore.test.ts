@@ -55,6 +55,8 @@ describe.each(databases.eachSupportedId())(
       expect(changes!.input.applications.map(a => a.id).sort()).toEqual(
         [touched.producer.id, touched.consumer.id].sort(),
       );
+      // Registered through the API, so their queues name the dead-letter exchange (decision 0028).
+      expect(changes!.input.applications.map(a => a.deadLetterArgument)).toEqual([true, true]);
       const ids = [other.producer.id, other.consumer.id, other.subscription.id, other.type.id];
       expect(JSON.stringify(changes!.input)).not.toMatch(new RegExp(ids.join('|')));
 

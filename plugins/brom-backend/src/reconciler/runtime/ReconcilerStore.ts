@@ -286,6 +286,7 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
         deletedAt: a.deleted_at,
         queueDeletionConfirmedAt: a.queue_deletion_confirmed_at,
         settings: { messageTtlMs: a.message_ttl_ms, maxLength: a.max_length },
+        deadLetterArgument: Boolean(a.queue_dead_letter_argument),
         externalProducer: this.#externalProducer(upstreams.get(a.id)),
       })),
       notificationTypes: types.map(t => ({
