@@ -106,6 +106,11 @@ interface Options {
    * Unset: app-config.production.yaml's (30 minutes).
    */
   catalogProcessingSeconds?: number;
+  /**
+   * `brom.broker.queueType` (quorum, the default). At --scale 10 a 2-core node cannot start
+   * 40,000 quorum queues: the import fails with Ra's `partition_parallel_timeout` (60 s).
+   */
+  queueType: 'quorum' | 'classic';
 }
 
 const DEFAULTS: Options = {
@@ -114,6 +119,7 @@ const DEFAULTS: Options = {
   concurrency: 8,
   authz: 'live',
   idleSeconds: 120,
+  queueType: 'quorum',
 };
 const KINDS = {
   scale: 'number',
@@ -127,6 +133,7 @@ const KINDS = {
   noCatalog: 'switch',
   idleSeconds: 'number',
   catalogProcessingSeconds: 'number',
+  queueType: ['quorum', 'classic'],
 } as const;
 
 const TEAM_A = 'group:default/team-a';
@@ -504,7 +511,7 @@ async function main() {
         shape.credentials
       } credentials, written in ${seconds(seedMs)}; authz mode ${
         options.authz
-      }`,
+      }; ${options.queueType} queues`,
     );
 
     // --- the floor: the same topology as one definitions document; with --prebuilt it is
@@ -515,7 +522,7 @@ async function main() {
     const topologyOptions = (name: string): TopologyOptions => ({
       vhost: name,
       prefix: 'brom.',
-      queueType: 'quorum',
+      queueType: options.queueType,
       policyPriority: 10,
       authzMode: options.authz,
     });
@@ -889,7 +896,7 @@ async function main() {
             password: node.admin.password,
             vhost,
             prefix: 'brom.',
-            queueType: 'quorum',
+            queueType: options.queueType,
             policyPriority: 10,
             // A full pass's listings at --scale 10 take longer than the default 10 s.
             requestTimeoutMs: 300_000,
