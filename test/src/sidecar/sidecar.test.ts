@@ -342,13 +342,13 @@ describe.each(MODES)('the authz sidecar, %s mode', mode => {
       // With the reconciler's arguments (classic queues, the dead-letter exchange: decision
       // 0028): in the native mode its own declarations of the same queues may come first, and
       // a queue is redeclared only with the arguments it has.
-      for (const consumer of ['brom.billing', 'brom.tracking']) {
-        await channel.assertExchange(`${consumer}.dlx`, 'fanout', { durable: true });
-        await channel.assertQueue(consumer, {
+      for (const queue of ['brom.billing', 'brom.tracking']) {
+        await channel.assertExchange(`${queue}.dlx`, 'fanout', { durable: true });
+        await channel.assertQueue(queue, {
           durable: true,
-          arguments: { 'x-dead-letter-exchange': `${consumer}.dlx` },
+          arguments: { 'x-dead-letter-exchange': `${queue}.dlx` },
         });
-        await channel.assertQueue(`${consumer}.dlq`, { durable: true });
+        await channel.assertQueue(`${queue}.dlq`, { durable: true });
       }
       await channel.bindQueue('brom.billing', 'brom.orders', 'order.*.created');
       await channel.bindQueue('brom.tracking', 'brom.shipping', 'shipment.#');
