@@ -128,15 +128,20 @@ export function desiredTopology(
     exchanges.push(
       exchange(names.deadLetterExchange, 'fanout', owner, vhost.key),
     );
+    // Applications registered since decision 0028 name the dead-letter exchange in the
+    // queue's argument and need no policy of their own, which RabbitMQ 3.10 would match
+    // against every queue of the vhost.
     const deadLetterArgument = application.deadLetterArgument === true;
-    const consumerQueue = queue(names.queue, 'consumer', owner, options, vhost.key);
-    if (deadLetterArgument) {
-      // Fixed for the queue's life like its type, and needing no policy of its own, which
-      // RabbitMQ 3.10 would match against every queue of the vhost (decision 0028).
-      consumerQueue.arguments['x-dead-letter-exchange'] = names.deadLetterExchange;
-      consumerQueue.dependsOn.push(exchangeKey(names.deadLetterExchange));
-    }
-    queues.push(consumerQueue);
+    queues.push(
+      queue(
+        names.queue,
+        'consumer',
+        owner,
+        options,
+        vhost.key,
+        deadLetterArgument ? names.deadLetterExchange : undefined,
+      ),
+    );
     queues.push(
       queue(names.deadLetterQueue, 'dead-letter', owner, options, vhost.key),
     );
@@ -152,15 +157,13 @@ export function desiredTopology(
       'dead-letter-exchange': names.deadLetterExchange,
     };
     const { messageTtlMs, maxLength } = application.settings;
-    if (messageTtlMs !== undefined && messageTtlMs !== null) {
-      definition['message-ttl'] = messageTtlMs;
-    }
-    if (maxLength !== undefined && maxLength !== null) {
-      definition['max-length'] = maxLength;
-    }
+    const hasTtl = messageTtlMs !== undefined && messageTtlMs !== null;
+    const hasMaxLength = maxLength !== undefined && maxLength !== null;
     // With the dead-letter exchange in the queue's argument, a policy only for the settings.
     // It names the same exchange, so which of the two RabbitMQ prefers changes nothing.
-    if (deadLetterArgument && Object.keys(definition).length === 1) continue;
+    if (deadLetterArgument && !hasTtl && !hasMaxLength) continue;
+    if (hasTtl) definition['message-ttl'] = messageTtlMs;
+    if (hasMaxLength) definition['max-length'] = maxLength;
     policies.push({
       kind: 'policy',
       key: policyKey(names.policy),
@@ -383,6 +386,8 @@ function queue(
   owner: ObjectOwner,
   options: TopologyOptions,
   vhostObjectKey: string,
+  /** Set: declared with it as `x-dead-letter-exchange`, after that exchange. */
+  deadLetterExchange?: string,
 ): DesiredQueue {
   return {
     kind: 'queue',
@@ -394,9 +399,14 @@ function queue(
     exclusive: false,
     // Only what can never change goes here: queue arguments are fixed at declaration,
     // everything tunable (TTL, length) lives in a policy.
-    arguments: { 'x-queue-type': options.queueType },
+    arguments: {
+      'x-queue-type': options.queueType,
+      ...(deadLetterExchange ? { 'x-dead-letter-exchange': deadLetterExchange } : {}),
+    },
     owner,
-    dependsOn: [vhostObjectKey],
+    dependsOn: deadLetterExchange
+      ? [vhostObjectKey, exchangeKey(deadLetterExchange)]
+      : [vhostObjectKey],
   };
 }
 
