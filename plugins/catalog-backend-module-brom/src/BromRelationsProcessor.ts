@@ -38,8 +38,8 @@ export class BromRelationsProcessor implements CatalogProcessor {
   ): Promise<Entity> {
     const data = this.#latest();
     if (!data || entity.kind.toLocaleLowerCase('en-US') !== 'component') return entity;
-    const ref = stringifyEntityRef(entity);
-    const apps = data.applications.filter(a => a.entityRef?.toLocaleLowerCase('en-US') === ref);
+    const index = indexOf(data);
+    const apps = index.linked.get(stringifyEntityRef(entity)) ?? [];
     if (apps.length === 0) return entity;
     const self = { kind: entity.kind, namespace: entity.metadata.namespace ?? 'default', name: entity.metadata.name };
     const api = (application: string, name: string) => ({
@@ -48,12 +48,12 @@ export class BromRelationsProcessor implements CatalogProcessor {
       name: apiEntityName(application, name),
     });
     for (const app of apps) {
-      for (const type of data.notificationTypes.filter(t => t.application === app.name)) {
+      for (const type of index.typesOf.get(app.name) ?? []) {
         const target = api(type.application, type.name);
         emit(processingResult.relation({ source: self, type: RELATION_PROVIDES_API, target }));
         emit(processingResult.relation({ source: target, type: RELATION_API_PROVIDED_BY, target: self }));
       }
-      for (const sub of data.subscriptions.filter(s => s.consumer === app.name)) {
+      for (const sub of index.subscriptionsOf.get(app.name) ?? []) {
         const target = api(sub.producer, sub.notificationType);
         emit(processingResult.relation({ source: self, type: RELATION_CONSUMES_API, target }));
         emit(processingResult.relation({ source: target, type: RELATION_API_CONSUMED_BY, target: self }));
@@ -71,4 +71,38 @@ export class BromRelationsProcessor implements CatalogProcessor {
       },
     };
   }
+}
+
+/** One export's applications by linked entity ref, and its types and subscriptions by application. */
+interface ExportIndex {
+  linked: Map<string, CatalogExport['applications']>;
+  typesOf: Map<string, CatalogExport['notificationTypes']>;
+  subscriptionsOf: Map<string, CatalogExport['subscriptions']>;
+}
+
+/**
+ * The catalog processes every Component again and again (each linked one, and every one on its
+ * processing interval): looking each up by scanning the export would cost the number of
+ * applications per entity, tens of thousands of string comparisons each at 10x the benchmark's
+ * scale. The export is replaced, never changed in place, so each is indexed once.
+ */
+const indexes = new WeakMap<CatalogExport, ExportIndex>();
+
+function indexOf(data: CatalogExport): ExportIndex {
+  let index = indexes.get(data);
+  if (index) return index;
+  index = { linked: new Map(), typesOf: new Map(), subscriptionsOf: new Map() };
+  for (const app of data.applications) {
+    if (app.entityRef) push(index.linked, app.entityRef.toLocaleLowerCase('en-US'), app);
+  }
+  for (const type of data.notificationTypes) push(index.typesOf, type.application, type);
+  for (const sub of data.subscriptions) push(index.subscriptionsOf, sub.consumer, sub);
+  indexes.set(data, index);
+  return index;
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
