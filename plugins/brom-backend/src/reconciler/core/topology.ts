@@ -208,6 +208,15 @@ export function desiredTopology(
 
   const users: DesiredUser[] = [];
   const permissions: DesiredPermissions[] = [];
+  // Each producer's routing-key patterns, looked up per credential (not a scan of every type).
+  const patternsOf = new Map<string, string[]>();
+  if (options.authzMode === 'native') {
+    for (const t of liveNotificationTypes) {
+      const list = patternsOf.get(t.applicationId);
+      if (list) list.push(t.routingKeyPattern);
+      else patternsOf.set(t.applicationId, [t.routingKeyPattern]);
+    }
+  }
   // Every live credential has a broker user in both modes (passwordless, no tags): the http
   // backend authenticates it, so in the live mode it changes no decision. Only its
   // permissions depend on the mode, so switching modes never deletes a user, which would
@@ -230,9 +239,7 @@ export function desiredTopology(
     });
     if (options.authzMode !== 'native') continue;
     const names = applicationObjectNames(options.prefix, application.name);
-    const patterns = liveNotificationTypes
-      .filter(t => t.applicationId === application.id)
-      .map(t => t.routingKeyPattern);
+    const patterns = patternsOf.get(application.id) ?? [];
     permissions.push({
       kind: 'permissions',
       key: permissionsKey(credential.username),
