@@ -38,7 +38,7 @@ const type = (application: string, name: string) => ({
   deprecation: null,
 });
 
-async function process(processor: BromRelationsProcessor, entity: Entity) {
+async function processed(processor: BromRelationsProcessor, entity: Entity) {
   const emitted: CatalogProcessorResult[] = [];
   const result = await processor.postProcessEntity(entity, location, r => emitted.push(r));
   const relations = emitted.flatMap(r =>
@@ -67,14 +67,14 @@ describe('BromRelationsProcessor', () => {
     const created = apiEntityName('orders', 'order-created');
     const invoice = apiEntityName('billing', 'invoice-sent');
 
-    const orders = await process(processor, component('orders-service'));
+    const orders = await processed(processor, component('orders-service'));
     expect(orders.relations).toEqual([
       `orders-service providesApi ${created}`,
       `${created} apiProvidedBy orders-service`,
     ]);
     expect(orders.result.metadata.annotations?.[ANNOTATION_BROM_APPLICATION]).toBe('orders');
 
-    const billing = await process(processor, component('billing-service'));
+    const billing = await processed(processor, component('billing-service'));
     expect(billing.relations).toEqual([
       `billing-service providesApi ${invoice}`,
       `${invoice} apiProvidedBy billing-service`,
@@ -82,7 +82,7 @@ describe('BromRelationsProcessor', () => {
       `${created} apiConsumedBy billing-service`,
     ]);
 
-    const other = await process(processor, component('something-else'));
+    const other = await processed(processor, component('something-else'));
     expect(other.relations).toEqual([]);
     expect(other.result.metadata.annotations).toBeUndefined();
 
@@ -95,23 +95,23 @@ describe('BromRelationsProcessor', () => {
       },
       2,
     );
-    expect((await process(processor, component('orders-service'))).relations).toEqual([]);
-    expect((await process(processor, component('billing-service'))).relations).toEqual([
+    expect((await processed(processor, component('orders-service'))).relations).toEqual([]);
+    expect((await processed(processor, component('billing-service'))).relations).toEqual([
       `billing-service providesApi ${invoice}`,
       `${invoice} apiProvidedBy billing-service`,
     ]);
   });
 
   it('leaves entities alone before the first export and other kinds always', async () => {
-    let data: CatalogExport | undefined;
-    const processor = new BromRelationsProcessor({ latest: () => data });
-    expect((await process(processor, component('orders-service'))).relations).toEqual([]);
-    data = exportOf({
+    const current: { data?: CatalogExport } = {};
+    const processor = new BromRelationsProcessor({ latest: () => current.data });
+    expect((await processed(processor, component('orders-service'))).relations).toEqual([]);
+    current.data = exportOf({
       applications: [app('orders', 'api:default/orders-service')],
       notificationTypes: [type('orders', 'order-created')],
       subscriptions: [],
     });
     const api = { ...component('orders-service'), kind: 'API' };
-    expect(await process(processor, api)).toEqual({ result: api, relations: [] });
+    expect(await processed(processor, api)).toEqual({ result: api, relations: [] });
   });
 });
