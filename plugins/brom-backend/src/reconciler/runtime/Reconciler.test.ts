@@ -490,6 +490,45 @@ describe('Reconciler', () => {
     });
   });
 
+  describe('the event loop during a pass', () => {
+    /** Counts the turns of the event loop until stopped (a callback per turn, as a timer would get). */
+    function countTurns() {
+      const counted = { turns: 0, stopped: false };
+      const tick = () => {
+        if (counted.stopped) return;
+        counted.turns++;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      return counted;
+    }
+
+    it('turns between the steps of a full pass, so a timer (the lease renewal) runs before the pass ends', async () => {
+      const { reconciler } = setup();
+      const counted = countTurns();
+      await reconciler.pass();
+      counted.stopped = true;
+      // Read, topology, narrowing, plan, apply, status, scope and observation: each its own turn.
+      expect(counted.turns).toBeGreaterThanOrEqual(7);
+    });
+
+    it('is turned only by full passes: an incremental one is short and adds no wait', async () => {
+      let turns = 0;
+      const { store, reconciler } = setup({
+        turnEventLoop: async () => {
+          turns++;
+        },
+      });
+      await reconciler.pass();
+      expect(turns).toBeGreaterThanOrEqual(7);
+      turns = 0;
+      approveShipping(store);
+      const result = await reconciler.pass({ mode: 'incremental' });
+      expect(result).toMatchObject({ mode: 'incremental', writes: 1 });
+      expect(turns).toBe(0);
+    });
+  });
+
   describe('broker outages', () => {
     it('tries an unreachable broker at least every 2 s, and retries everything at once when it answers, whatever the backoffs grew to', async () => {
       const logger = recordingLogger();
