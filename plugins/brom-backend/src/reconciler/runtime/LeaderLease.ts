@@ -50,6 +50,8 @@ export class DatabaseLeaderLease implements LeaderLease {
   readonly #holder = `${process.pid}-${randomUUID()}`;
   #validUntil = 0;
   #renewing: NodeJS.Timeout | undefined;
+  /** When the renewal timer last fired, by the clock: the next one is late by what exceeds `renewMs`. */
+  #tickedAt = 0;
 
   private constructor(options: DatabaseLeaderLeaseOptions) {
     this.#store = options.store;
@@ -69,7 +71,8 @@ export class DatabaseLeaderLease implements LeaderLease {
     const held = await this.#renew();
     if (held && !wasHolding) {
       this.#logger.info(`This replica now runs the BROM reconciler (lease of ${this.#ttlMs} ms)`);
-      this.#renewing = setInterval(() => void this.#renew(), this.#renewMs);
+      this.#tickedAt = this.#clock.now();
+      this.#renewing = setInterval(() => this.#tick(), this.#renewMs);
       this.#renewing.unref?.();
     } else if (!held && wasHolding) {
       this.#stepDown('its lease was taken over or could not be renewed');
@@ -95,6 +98,32 @@ export class DatabaseLeaderLease implements LeaderLease {
         this.#holder,
       ])
       .catch(() => undefined);
+  }
+
+  /**
+   * The renewal timer. When a renewal starts late, the process held its event loop that long
+   * (a timer cannot run while other code does); when its query takes long, the database or
+   * the connection pool was slow. Both are said in the log, since either makes the lease run
+   * out while the replica is working: the lease goes to another replica once no renewal has
+   * succeeded for `ttlMs`.
+   */
+  #tick(): void {
+    const now = this.#clock.now();
+    const lateMs = now - this.#tickedAt - this.#renewMs;
+    this.#tickedAt = now;
+    if (lateMs >= this.#renewMs) {
+      this.#logger.warn(
+        `The reconciler lease's renewal ran ${lateMs} ms late: this process held its event loop that long; the lease (${this.#ttlMs} ms, renewed every ${this.#renewMs} ms) is lost when renewals stop for longer than it`,
+      );
+    }
+    void this.#renew().then(() => {
+      const tookMs = this.#clock.now() - now;
+      if (tookMs >= this.#renewMs) {
+        this.#logger.warn(
+          `The reconciler lease's renewal took ${tookMs} ms (the database or its connection pool was slow; the lease is ${this.#ttlMs} ms)`,
+        );
+      }
+    });
   }
 
   /** Takes or renews the lease; true when this process holds it now. */
