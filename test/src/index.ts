@@ -25,6 +25,8 @@ export {
 } from './postgres';
 export type { TestDatabase, TestDatabaseConnection } from './postgres';
 export { pollUntil, findFreePorts, isPortOpen } from './process';
+export { watchStalls } from './stalls';
+export type { StallReport, StallWatch } from './stalls';
 export {
   BackendProcess,
   dropPluginDatabases,

@@ -42,7 +42,9 @@ import {
   ManagementProxy,
   pollUntil,
   RabbitNode,
+  StallReport,
   TestDatabase,
+  watchStalls,
 } from '@internal/brom-test';
 import {
   Actor,
@@ -281,10 +283,26 @@ class CatalogProbe {
     private readonly token: string,
   ) {}
 
+  /** Requests sent again after the connection was reset (see #get). */
+  retries = 0;
+
+  /**
+   * A GET, sent again (twice at most) when the connection is reset before an answer: a
+   * kept-alive connection that the backend closed as idle, which it does late when its event
+   * loop was held, is reset by the kernel when the next request arrives on it.
+   */
   async #get(path: string): Promise<Response> {
-    return fetch(`${this.baseUrl}/api/catalog${path}`, {
-      headers: { authorization: `Bearer ${this.token}` },
-    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fetch(`${this.baseUrl}/api/catalog${path}`, {
+          headers: { authorization: `Bearer ${this.token}` },
+        });
+      } catch (error) {
+        const code = (error as { cause?: { code?: string } }).cause?.code;
+        if (attempt >= 3 || (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET')) throw error;
+        this.retries++;
+      }
+    }
   }
 
   /** How many entities of `kind` the catalog lists (processed and stitched). */
@@ -470,6 +488,8 @@ async function main() {
   let database: TestDatabase | undefined;
   let knex: Knex | undefined;
   let backend: BackendProcess | undefined;
+  /** When each phase of the run began (for the backend's event-loop stalls). */
+  const phases: Array<{ name: string; from: number }> = [];
   let backendDir: string | undefined;
   const closers: Array<() => Promise<unknown>> = [];
   try {
@@ -716,7 +736,7 @@ async function main() {
     closers.push(() => client.close());
     // --verbose: the reconciler's own lines too (each writing pass with its timings).
     const logger = mockServices.rootLogger({
-      level: options.verbose ? 'info' : 'warn',
+      level: options.verbose ? 'debug' : 'warn',
     });
     const passDurations = { full: [] as number[], incremental: [] as number[] };
     const reconciler = Reconciler.create({
@@ -748,8 +768,10 @@ async function main() {
       // The objects exist and match, none is recorded: a full pass adopts each one, and
       // records it as the reconciler records what it manages. A second full pass must
       // then find nothing to write, as after converging.
+      let stalls = watchStalls();
       const adoption = await reconciler.pass();
       const adoptionMs = Date.now() - started;
+      const adoptionStalls = stalls.stop();
       const recorded = await recordedStatus(db);
       log(
         `prebuilt: the adopting full pass took ${seconds(adoptionMs)}, ${
@@ -757,11 +779,13 @@ async function main() {
         } broker writes; ` +
           `${recorded.managed} objects recorded as managed (${
             recorded.notReady
-          } not ready) for ${desiredObjectCount(counts)} desired`,
+          } not ready) for ${desiredObjectCount(counts)} desired; ${stallLine(adoptionStalls)}`,
       );
       started = Date.now();
+      stalls = watchStalls();
       const verification = await reconciler.pass();
       const verificationMs = Date.now() - started;
+      const verificationStalls = stalls.stop();
       const after = await recordedStatus(db);
       const converged =
         adoption.writes === 0 &&
@@ -775,15 +799,21 @@ async function main() {
           converged
             ? 'the broker and the records are as converging leaves them'
             : `NOT CONVERGED: ${verification.writes} writes, ${after.notReady} objects not ready, ${after.managed} managed — the figures below do not start from a converged broker`
-        }`,
+        }; ${stallLine(verificationStalls)}`,
       );
       prebuilt = {
         buildMs: floorMs,
         documentBytes,
-        adoption: { ms: adoptionMs, writes: adoption.writes, ...recorded },
+        adoption: {
+          ms: adoptionMs,
+          writes: adoption.writes,
+          stalls: adoptionStalls,
+          ...recorded,
+        },
         verification: {
           ms: verificationMs,
           writes: verification.writes,
+          stalls: verificationStalls,
           ...after,
         },
         converged,
@@ -823,15 +853,17 @@ async function main() {
     // --- one idle pass
     proxy.clear();
     started = Date.now();
+    const idleStallWatch = watchStalls();
     const idle = await reconciler.pass();
     const idlePassMs = Date.now() - started;
+    const idleStalls = idleStallWatch.stop();
     const idleTally = proxy.tally();
     log(
       `idle pass: ${proxy.requests.length} requests (${
         proxy.writes().length
       } writes) in ${idlePassMs} ms: ${JSON.stringify(
         idleTally,
-      )}; writes reported ${idle.writes}`,
+      )}; writes reported ${idle.writes}; ${stallLine(idleStalls)}`,
     );
 
     // --- one idle incremental pass: nothing changed since the last pass, nothing to read
@@ -883,6 +915,7 @@ async function main() {
       // The sidecar's own token: the feed's routes accept only brom.authz.sidecarSubjects.
       const sidecarToken = randomUUID();
       started = Date.now();
+      phases.push({ name: 'start and catalog ingestion', from: started });
       backend = await BackendProcess.start({
         port,
         database,
@@ -1073,6 +1106,7 @@ async function main() {
       }
     };
     const trialsStarted = Date.now();
+    phases.push({ name: 'trials', from: trialsStarted });
     commitsCounted = 0;
     const sidecarCpuBefore = sidecar && processCpu(sidecar.process.pid);
     for (let trial = 0; trial < options.trials; trial++) {
@@ -1363,6 +1397,7 @@ async function main() {
       // the catalog's own processing loop, BROM's change long-polls, the full resyncs (as production sets them),
       // notification checks, the lease renewals.
       const handingOver = Date.now();
+      phases.push({ name: "handover and the backend's first full pass", from: handingOver });
       await runner.stop();
       const pid = backend.pid;
       await pollUntil(
@@ -1396,6 +1431,7 @@ async function main() {
       await sleep(SETTLE_MS);
       const before = processCpu(pid);
       const windowStart = Date.now();
+      phases.push({ name: 'idle window', from: windowStart });
       const cpuOf = (c: ReturnType<typeof processCpu>) => c.userSeconds + c.systemSeconds;
       const slotCpuSeconds: number[] = [];
       let last = before;
@@ -1455,6 +1491,22 @@ async function main() {
       );
     }
 
+    let backendStalls: ReturnType<typeof stallsByPhase> | undefined;
+    if (backend) {
+      backendStalls = stallsByPhase(backend.logFile, phases, Date.now());
+      log(
+        `backend event-loop stalls of 1 s or more (its log's [event-loop-stall] lines): ${backendStalls
+          .map(p => `${p.name} ${p.count}${p.count ? ` (longest ${p.longestMs} ms)` : ''}`)
+          .join('; ')}; catalog reads sent again after a connection reset: ${catalog?.retries ?? 0}`,
+      );
+      const leaseLines = readFileSync(backend.logFile, 'utf8')
+        .split('\n')
+        .filter(line => /reconciler lease|stops running the BROM reconciler/.test(line));
+      if (leaseLines.length) {
+        log(`backend lease lines:\n${leaseLines.slice(0, 10).join('\n')}`);
+      }
+    }
+
     if (options.json) {
       await writeFile(
         options.json,
@@ -1469,7 +1521,7 @@ async function main() {
             confirmedMs,
             passes,
             totalWrites,
-            idle: { requests: idleTally, ms: idlePassMs },
+            idle: { requests: idleTally, ms: idlePassMs, stalls: idleStalls },
             idleIncremental: { ms: idleIncrementalMs },
             passDurations,
             prebuilt,
@@ -1481,6 +1533,7 @@ async function main() {
             idleCpu,
             feed,
             revokeSteps,
+            backendStalls,
           },
           null,
           2,
@@ -1511,3 +1564,41 @@ main().then(
     process.exit(1);
   },
 );
+
+/** What a full pass held the benchmark's event loop for (the lease's renewal timer waits that long). */
+function stallLine(report: StallReport): string {
+  const long = report.long.map(s => `${s.ms} ms at ${seconds(s.atMs)}`).join(', ');
+  return `longest event-loop stall ${report.longestMs} ms (${report.overOneSecond} of 1 s or more, ${seconds(
+    report.totalOverOneSecondMs,
+  )} in all${long ? `: ${long}` : ''})`;
+}
+
+/**
+ * The backend's event-loop stalls of a second or more (fullBackendMain logs each as
+ * `[event-loop-stall] {"at":…,"ms":…}`), counted by the phase of the run they began in.
+ */
+function stallsByPhase(
+  logFile: string,
+  phases: Array<{ name: string; from: number }>,
+  end: number,
+): Array<{ name: string; count: number; longestMs: number; stalls: Array<{ at: string; ms: number }> }> {
+  const stalls = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .flatMap(line => {
+      const match = /\[event-loop-stall\] (\{.*\})/.exec(line);
+      return match ? [JSON.parse(match[1]) as { at: string; ms: number }] : [];
+    });
+  return phases.map((phase, i) => {
+    const to = phases[i + 1]?.from ?? end;
+    const inPhase = stalls.filter(st => {
+      const at = Date.parse(st.at);
+      return at >= phase.from && at < to;
+    });
+    return {
+      name: phase.name,
+      count: inPhase.length,
+      longestMs: Math.max(0, ...inPhase.map(st => st.ms)),
+      stalls: inPhase,
+    };
+  });
+}

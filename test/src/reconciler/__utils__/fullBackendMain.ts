@@ -4,10 +4,21 @@
  * Backstage's notifications and signals backends, BROM and its memberships module (with
  * its reconciler runner unless the config turns it off). For benchmarks that time the
  * catalog's view of a change and measure what an idle backend costs (bench:reconciler).
- * Configuration comes from `--config` files and APP_CONFIG_* variables.
+ * Configuration comes from `--config` files and APP_CONFIG_* variables. It logs each stall of
+ * its event loop of a second or more.
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { bromPermissionPolicyModule } from '@internal/plugin-brom-backend';
+import { watchStalls } from '../../stalls';
+
+// Each time the process held its event loop for a second or more (nothing else ran: no
+// request, no timer such as the reconciler lease's renewal), one line in the log; a benchmark
+// reads them (`[event-loop-stall]`).
+watchStalls({
+  tickMs: 250,
+  onLongStall: ({ ms }) =>
+    console.log(`[event-loop-stall] ${JSON.stringify({ at: new Date(Date.now() - ms).toISOString(), ms })}`),
+});
 
 const backend = createBackend();
 backend.add(import('@backstage/plugin-catalog-backend'));
