@@ -17,6 +17,7 @@ import {
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
 import { CatalogChanges, CatalogExport } from '@internal/plugin-brom-common';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ANNOTATION_BROM_APPLICATION, entitiesFromExport } from './entities';
 
 const PROVIDER_NAME = 'brom';
@@ -143,7 +144,11 @@ export class BromEntityProvider implements EntityProvider {
   async #fullRefresh(): Promise<void> {
     const connection = this.#requireConnection();
     const data = await this.#fetchExport();
+    // At 10x the benchmark's scale each step below runs 0.3-0.8 s without a break (80,000
+    // entities): the event loop turns between them, so requests are not held for the sum.
+    await nextTurn();
     const entities = this.read(data);
+    await nextTurn();
     await connection.applyMutation({
       type: 'full',
       entities: entities.map(entity => ({
@@ -151,6 +156,7 @@ export class BromEntityProvider implements EntityProvider {
         locationKey: this.#locationKey(),
       })),
     });
+    await nextTurn();
     this.#emitted = new Map(
       entities.map(e => [stringifyEntityRef(e), emitted(e)]),
     );
