@@ -17,6 +17,8 @@ describe('ReconcilerRunner', () => {
     const api = new FakeBrokerApi();
     const passes: string[] = [];
     const reconciler = Reconciler.create({
+      // The event loop turns on the fake timers' setImmediate, which advancing them runs.
+      turnEventLoop: () => new Promise(resolve => setImmediate(resolve)),
       store,
       broker: api,
       logger: silentLogger(),
@@ -84,6 +86,8 @@ describe('ReconcilerRunner', () => {
     const store = new MemoryReconcilerStore(sampleInput());
     const steps: string[] = [];
     const reconciler = Reconciler.create({
+      // The event loop turns on the fake timers' setImmediate, which advancing them runs.
+      turnEventLoop: () => new Promise(resolve => setImmediate(resolve)),
       store,
       broker: new FakeBrokerApi(),
       logger: silentLogger(),
@@ -123,6 +127,8 @@ describe('ReconcilerRunner', () => {
     const api = new FakeBrokerApi();
     api.failNext('putPolicy brom.billing', 503);
     const reconciler = Reconciler.create({
+      // The event loop turns on the fake timers' setImmediate, which advancing them runs.
+      turnEventLoop: () => new Promise(resolve => setImmediate(resolve)),
       store,
       broker: api,
       logger: silentLogger(),
