@@ -28,25 +28,35 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): ChildProc
   });
 }
 
+/**
+ * Stops a child's process group: `signal`, then SIGKILL after a grace period. A child that has
+ * already exited (the portal killed by a signal, say) may leave members of its group running
+ * (the backend under `backstage-cli`): they get the same treatment, with a shorter grace, and
+ * nothing waits for an exit event that has come and gone.
+ */
 function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM') {
-  if (!child?.pid || child.exitCode !== null) return Promise.resolve();
+  if (!child?.pid) return Promise.resolve();
+  const pid = child.pid;
+  const exited = child.exitCode !== null || child.signalCode !== null;
   return new Promise<void>(done => {
     const timer = setTimeout(() => {
       try {
-        process.kill(-child.pid!, 'SIGKILL');
+        process.kill(-pid, 'SIGKILL');
       } catch {
         // already gone
       }
-    }, 10_000);
-    child.once('exit', () => {
+      done();
+    }, exited ? 2_000 : 10_000);
+    const finish = () => {
       clearTimeout(timer);
       done();
-    });
+    };
+    if (!exited) child.once('exit', finish);
     try {
-      process.kill(-child.pid!, signal);
+      process.kill(-pid, signal);
     } catch {
-      clearTimeout(timer);
-      done();
+      // No process left in the group.
+      finish();
     }
   });
 }
