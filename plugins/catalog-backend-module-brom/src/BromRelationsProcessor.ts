@@ -13,7 +13,7 @@ import {
   processingResult,
 } from '@backstage/plugin-catalog-node';
 import { CatalogExport } from '@internal/plugin-brom-common';
-import { ANNOTATION_BROM_APPLICATION, apiEntityName } from './entities';
+import { ANNOTATION_BROM_APPLICATION, apiEntityName, groupBy } from './entities';
 
 /**
  * Adds BROM's producer and consumer relations to catalog Components that BROM applications
@@ -91,18 +91,16 @@ const indexes = new WeakMap<CatalogExport, ExportIndex>();
 function indexOf(data: CatalogExport): ExportIndex {
   let index = indexes.get(data);
   if (index) return index;
-  index = { linked: new Map(), typesOf: new Map(), subscriptionsOf: new Map() };
-  for (const app of data.applications) {
-    if (app.entityRef) push(index.linked, app.entityRef.toLocaleLowerCase('en-US'), app);
-  }
-  for (const type of data.notificationTypes) push(index.typesOf, type.application, type);
-  for (const sub of data.subscriptions) push(index.subscriptionsOf, sub.consumer, sub);
+  const same = <T>(item: T) => item;
+  index = {
+    linked: groupBy(
+      data.applications.filter(app => app.entityRef),
+      app => app.entityRef!.toLocaleLowerCase('en-US'),
+      same,
+    ),
+    typesOf: groupBy(data.notificationTypes, type => type.application, same),
+    subscriptionsOf: groupBy(data.subscriptions, sub => sub.consumer, same),
+  };
   indexes.set(data, index);
   return index;
-}
-
-function push<T>(map: Map<string, T[]>, key: string, value: T): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }

@@ -213,12 +213,13 @@ export function entitiesFromExport(
   return entities;
 }
 
-function groupBy<T>(
+/** `value` of each item, grouped by `key`, in the items' order. */
+export function groupBy<T, V>(
   items: readonly T[],
   key: (item: T) => string,
-  value: (item: T) => string,
-): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
+  value: (item: T) => V,
+): Map<string, V[]> {
+  const groups = new Map<string, V[]>();
   for (const item of items) {
     const group = groups.get(key(item));
     if (group) group.push(value(item));

@@ -5,6 +5,7 @@ import {
 } from '@internal/brom-authz-snapshot';
 import { BromTransaction } from '../store/BromStore';
 import { applicationObjectNames } from '../reconciler/core/naming';
+import { routingKeyPatternsByApplication } from '../reconciler/core/topology';
 import { DatabaseAuthzStateStore } from '../store/AuthzStateStore';
 
 /**
@@ -21,12 +22,7 @@ export async function buildAuthzSnapshot(
   const state = await DatabaseAuthzStateStore.create({ db: tx }).read(now);
   const nameById = new Map(state.applications.map(a => [a.id, a.name]));
   // One pass over the types, grouped by producer: linear in the snapshot's size.
-  const patternsByApplication = new Map<string, string[]>();
-  for (const t of state.notificationTypes) {
-    const patterns = patternsByApplication.get(t.applicationId);
-    if (patterns) patterns.push(t.routingKeyPattern);
-    else patternsByApplication.set(t.applicationId, [t.routingKeyPattern]);
-  }
+  const patternsByApplication = routingKeyPatternsByApplication(state.notificationTypes);
   const applications: AuthzApplication[] = state.applications.map(app => {
     const names = applicationObjectNames(options.prefix, app.name);
     const patterns = patternsByApplication.get(app.id) ?? [];

@@ -209,14 +209,10 @@ export function desiredTopology(
   const users: DesiredUser[] = [];
   const permissions: DesiredPermissions[] = [];
   // Each producer's routing-key patterns, looked up per credential (not a scan of every type).
-  const patternsOf = new Map<string, string[]>();
-  if (options.authzMode === 'native') {
-    for (const t of liveNotificationTypes) {
-      const list = patternsOf.get(t.applicationId);
-      if (list) list.push(t.routingKeyPattern);
-      else patternsOf.set(t.applicationId, [t.routingKeyPattern]);
-    }
-  }
+  const patternsOf =
+    options.authzMode === 'native'
+      ? routingKeyPatternsByApplication(liveNotificationTypes)
+      : new Map<string, string[]>();
   // Every live credential has a broker user in both modes (passwordless, no tags): the http
   // backend authenticates it, so in the live mode it changes no decision. Only its
   // permissions depend on the mode, so switching modes never deletes a user, which would
@@ -442,6 +438,22 @@ function exactNames(names: string[]): string {
  * `write` to its queue and `read` its exchange (they share a name); what that could allow,
  * binding its queue to its exchange, needs topic `read`, which nobody gets.
  */
+/**
+ * Each application's routing-key patterns, by application id, in the types' order: what its
+ * credentials may publish, to the native mode's topic permissions as to the sidecar's snapshot.
+ */
+export function routingKeyPatternsByApplication(
+  types: ReadonlyArray<{ applicationId: string; routingKeyPattern: string }>,
+): Map<string, string[]> {
+  const patterns = new Map<string, string[]>();
+  for (const t of types) {
+    const list = patterns.get(t.applicationId);
+    if (list) list.push(t.routingKeyPattern);
+    else patterns.set(t.applicationId, [t.routingKeyPattern]);
+  }
+  return patterns;
+}
+
 export function nativePermissions(
   names: { exchange: string; queue: string; deadLetterQueue: string },
   routingKeyPatterns: string[],

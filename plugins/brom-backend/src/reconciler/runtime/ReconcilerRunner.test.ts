@@ -5,6 +5,9 @@ import { MemoryReconcilerStore } from '../__testUtils__/memoryStore';
 import { Reconciler } from './Reconciler';
 import { ReconcilerRunner } from './ReconcilerRunner';
 
+/** The event loop turns on the fake timers' setImmediate, which advancing them runs. */
+const turnEventLoop = () => new Promise<void>(resolve => setImmediate(resolve));
+
 describe('ReconcilerRunner', () => {
   beforeEach(() =>
     jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] }),
@@ -17,8 +20,7 @@ describe('ReconcilerRunner', () => {
     const api = new FakeBrokerApi();
     const passes: string[] = [];
     const reconciler = Reconciler.create({
-      // The event loop turns on the fake timers' setImmediate, which advancing them runs.
-      turnEventLoop: () => new Promise(resolve => setImmediate(resolve)),
+      turnEventLoop,
       store,
       broker: api,
       logger: silentLogger(),
@@ -86,8 +88,7 @@ describe('ReconcilerRunner', () => {
     const store = new MemoryReconcilerStore(sampleInput());
     const steps: string[] = [];
     const reconciler = Reconciler.create({
-      // The event loop turns on the fake timers' setImmediate, which advancing them runs.
-      turnEventLoop: () => new Promise(resolve => setImmediate(resolve)),
+      turnEventLoop,
       store,
       broker: new FakeBrokerApi(),
       logger: silentLogger(),
@@ -127,8 +128,7 @@ describe('ReconcilerRunner', () => {
     const api = new FakeBrokerApi();
     api.failNext('putPolicy brom.billing', 503);
     const reconciler = Reconciler.create({
-      // The event loop turns on the fake timers' setImmediate, which advancing them runs.
-      turnEventLoop: () => new Promise(resolve => setImmediate(resolve)),
+      turnEventLoop,
       store,
       broker: api,
       logger: silentLogger(),
