@@ -6,6 +6,7 @@ import {
 import { Kysely } from 'kysely';
 import { toApplication, toDeprecation, toNotificationType, toSubscription } from './mappers';
 import { DomainEvent } from '../service/events/DomainEvent';
+import { inChunks } from './inChunks';
 import {
   ApplicationRow,
   BromTables,
@@ -260,15 +261,4 @@ function liveStateOf(
       });
     }),
   };
-}
-
-/** Runs `query` over `values` 500 at a time (below both dialects' parameter limits). */
-async function inChunks<T>(
-  values: string[],
-  query: (chunk: string[]) => Promise<T[]>,
-): Promise<T[]> {
-  const rows: T[] = [];
-  for (let i = 0; i < values.length; i += 500)
-    rows.push(...(await query(values.slice(i, i + 500))));
-  return rows;
 }

@@ -7,12 +7,17 @@ import {
   SubscriptionRow,
   SyncStatusRow,
 } from '../../store/tables';
+import { DatabaseDomainEventOutbox } from '../../store/DomainEventStore';
+import { inChunks } from '../../store/inChunks';
 import { SecretBox } from '../../service/secretBox';
 import { ReconcilerInput } from '../core/types';
 import { UnmanagedObservation } from '../core/unmanaged';
 
 /** The reason {@link accessEndReason} gives an expired credential. */
 const EXPIRED = 'credential expired';
+
+/** Who finalizes deleted rows, in the audit and the change log. */
+const FINALIZER = 'brom:reconciler';
 
 /** What a pass reads in one transaction: the desired state and what the store knows of the broker. */
 export interface ReconcilerSnapshot {
@@ -639,6 +644,9 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
     if (applicationIds.length === 0 && notificationTypeIds.length === 0) return;
     const at = now.toISOString();
     await this.#store.write(async tx => {
+      // In the change log like any change of desired state, so that what reads the log (the
+      // authz feed) learns which consumers lost subscriptions.
+      const events = DatabaseDomainEventOutbox.create({ db: tx });
       if (notificationTypeIds.length) {
         const types = await tx
           .selectFrom('brom_notification_types as t')
@@ -648,12 +656,23 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
           .where('t.deleted_at', 'is not', null)
           .execute();
         for (const t of types) {
+          // The subscriptions to it go with it (on delete cascade).
+          const consumerIds = await consumersOf(tx, [t.id], t.application_id);
           await tx.deleteFrom('brom_notification_types').where('id', '=', t.id).execute();
+          await events.append({
+            type: 'notificationType.finalized',
+            aggregate: { kind: 'notificationType', id: t.id },
+            notificationType: { id: t.id, name: t.name, application: t.application },
+            producerId: t.application_id,
+            consumerIds,
+            actor: FINALIZER,
+            at,
+          });
           await tx
             .insertInto('brom_audit_events')
             .values({
               at,
-              actor: 'brom:reconciler',
+              actor: FINALIZER,
               action: 'notification-type.finalized',
               target_kind: 'notificationType',
               target_id: t.id,
@@ -682,6 +701,7 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
               .where('application_id', '=', a.id)
               .execute()
           ).map(t => t.id);
+          const consumerIds = await consumersOf(tx, typeIds, a.id);
           if (typeIds.length) {
             await tx
               .deleteFrom('brom_subscriptions')
@@ -697,11 +717,19 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
             .where('application_id', '=', a.id)
             .execute();
           await tx.deleteFrom('brom_applications').where('id', '=', a.id).execute();
+          await events.append({
+            type: 'application.finalized',
+            aggregate: { kind: 'application', id: a.id },
+            application: { id: a.id, name: a.name },
+            consumerIds,
+            actor: FINALIZER,
+            at,
+          });
           await tx
             .insertInto('brom_audit_events')
             .values({
               at,
-              actor: 'brom:reconciler',
+              actor: FINALIZER,
               action: 'application.finalized',
               target_kind: 'application',
               target_id: a.id,
@@ -715,6 +743,23 @@ export class DatabaseReconcilerStore implements ReconcilerStore {
       }
     });
   }
+}
+
+/** The other applications subscribed (in any state) to the types `typeIds`. */
+async function consumersOf(
+  tx: BromTransaction,
+  typeIds: string[],
+  producerId: string,
+): Promise<string[]> {
+  const rows = await inChunks(typeIds, chunk =>
+    tx
+      .selectFrom('brom_subscriptions')
+      .select('consumer_application_id as id')
+      .distinct()
+      .where('notification_type_id', 'in', chunk)
+      .execute(),
+  );
+  return [...new Set(rows.map(r => r.id))].filter(id => id !== producerId).sort();
 }
 
 /** The newest domain event's sequence, 0 when there is none. */
@@ -823,13 +868,6 @@ async function readEndedAccess(
       { credentialId: c.id, username: c.username, reason, since, applicationId: c.application_id },
     ];
   });
-}
-
-/** Runs `query` over `ids` 500 at a time (below both dialects' parameter limits). */
-async function inChunks<T>(ids: string[], query: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
-  const rows: T[] = [];
-  for (let i = 0; i < ids.length; i += 500) rows.push(...(await query(ids.slice(i, i + 500))));
-  return rows;
 }
 
 function uniqueById<T extends { id: string }>(rows: T[]): T[] {

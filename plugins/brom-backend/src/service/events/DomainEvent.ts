@@ -69,7 +69,27 @@ export type DomainEvent =
   | SubscriptionEvent<'subscription.endedBySunset', { successor: string | null }>
   | CredentialEvent<'credential.created'>
   | CredentialEvent<'credential.rotated', { shortened: Credential[] }>
-  | CredentialEvent<'credential.revoked'>;
+  | CredentialEvent<'credential.revoked'>
+  /**
+   * The reconciler removed a deleted application's rows for good, once none of its broker
+   * objects was left (only a full pass does). Subscriptions of other consumers to its types
+   * went with it: `consumerIds` are those consumers, some of which may now have none.
+   */
+  | (EventEnvelope<'application'> & {
+      type: 'application.finalized';
+      application: Pick<Application, 'id' | 'name'>;
+      consumerIds: string[];
+    })
+  /**
+   * As `application.finalized`, for a deleted notification type and its subscriptions;
+   * `producerId` is its application's id (the row that would name it is gone).
+   */
+  | (EventEnvelope<'notificationType'> & {
+      type: 'notificationType.finalized';
+      notificationType: Pick<NotificationType, 'id' | 'name' | 'application'>;
+      producerId: string;
+      consumerIds: string[];
+    });
 
 export type DomainEventType = DomainEvent['type'];
 
