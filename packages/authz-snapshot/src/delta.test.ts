@@ -2,11 +2,16 @@ import {
   AuthzSnapshotDeltaGapError,
   applyAuthzSnapshotDelta,
   applyAuthzSnapshotDeltaWithChange,
+  authzSnapshotBody,
   authzSnapshotDeltaBody,
   authzSnapshotEntries,
   isAuthzSnapshotDelta,
 } from './delta';
-import { AuthzSnapshot, AuthzSnapshotError } from './snapshot';
+import {
+  AuthzSnapshot,
+  AuthzSnapshotError,
+  parseAuthzSnapshot,
+} from './snapshot';
 
 function snapshot(
   version: number,
@@ -162,5 +167,29 @@ describe('snapshot deltas', () => {
     expect(() => applyAuthzSnapshotDelta(from, malformed)).toThrow(
       AuthzSnapshotError,
     );
+  });
+
+  it('writes the whole snapshot from its entries, in one order however they were gathered', () => {
+    const whole = snapshot(7);
+    const { applications, credentials, ...head } = whole;
+    const body = authzSnapshotBody(head, authzSnapshotEntries(whole));
+    const reversed = authzSnapshotBody(
+      head,
+      authzSnapshotEntries({
+        ...whole,
+        applications: [...applications].reverse(),
+        credentials: [...credentials].reverse(),
+      }),
+    );
+    expect(reversed).toBe(body);
+    expect(parseAuthzSnapshot(JSON.parse(body))).toEqual({
+      ...whole,
+      applications: [applications[1], applications[0]],
+      credentials: [credentials[1], credentials[0]],
+    });
+    const { epoch, ...withoutEpoch } = head;
+    expect(
+      JSON.parse(authzSnapshotBody(withoutEpoch, authzSnapshotEntries(whole))),
+    ).not.toHaveProperty('epoch');
   });
 });

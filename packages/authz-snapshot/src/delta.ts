@@ -477,13 +477,44 @@ export function authzSnapshotEntries(
   };
 }
 
+/** A snapshot's fields other than its entries. */
+export type AuthzSnapshotHead = Omit<
+  AuthzSnapshot,
+  'applications' | 'credentials'
+>;
+
 /**
- * The body of the delta from `from` to `to` (a snapshot and its entries), as JSON text: linear
- * in the two snapshots' entry counts, and as large as what changed.
+ * The whole snapshot with head `head` and entries `entries`, as JSON text: the entries in the
+ * order of their names, so that one state gives one body however its entries were gathered.
+ */
+export function authzSnapshotBody(
+  head: AuthzSnapshotHead,
+  entries: AuthzSnapshotEntries,
+): string {
+  const inOrder = (texts: Map<string, string>) =>
+    [...texts.keys()]
+      .sort()
+      .map(key => texts.get(key)!)
+      .join(',');
+  const fields: AuthzSnapshotHead = {
+    format: head.format,
+    version: head.version,
+    ...(head.epoch !== undefined ? { epoch: head.epoch } : {}),
+    generatedAt: head.generatedAt,
+    vhost: head.vhost,
+  };
+  return `${JSON.stringify(fields).slice(0, -1)},"credentials":[${inOrder(
+    entries.credentials,
+  )}],"applications":[${inOrder(entries.applications)}]}`;
+}
+
+/**
+ * The body of the delta from `from` to `to` (a snapshot, or its head, and its entries), as
+ * JSON text: linear in the two snapshots' entry counts, and as large as what changed.
  */
 export function authzSnapshotDeltaBody(
   from: AuthzSnapshotEntries,
-  to: { snapshot: AuthzSnapshot; entries: AuthzSnapshotEntries },
+  to: { snapshot: AuthzSnapshotHead; entries: AuthzSnapshotEntries },
 ): string {
   const diff = (before: Map<string, string>, after: Map<string, string>) => {
     const put: string[] = [];

@@ -42,6 +42,7 @@ export {
   AuthzSnapshotHolder,
   applyAuthzSnapshotDelta,
   applyAuthzSnapshotDeltaWithChange,
+  authzSnapshotBody,
   authzSnapshotDeltaBody,
   authzSnapshotEntries,
   isAuthzSnapshotDelta,
@@ -50,6 +51,7 @@ export type {
   AuthzSnapshotChange,
   AuthzSnapshotDelta,
   AuthzSnapshotEntries,
+  AuthzSnapshotHead,
   PreparedAuthzSnapshotDelta,
 } from './delta';
 export {
