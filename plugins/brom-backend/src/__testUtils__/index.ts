@@ -19,4 +19,5 @@ export { ReconcilerRunner } from '../reconciler/runtime/ReconcilerRunner';
 export { DatabaseReconcilerStore } from '../reconciler/runtime/ReconcilerStore';
 export { DatabaseApplicationStore } from '../store/ApplicationStore';
 export { DatabaseSubscriptionStore } from '../store/SubscriptionStore';
-export { buildAuthzSnapshot } from '../authz/buildAuthzSnapshot';
+export { buildAuthzSnapshot } from '../authz/AuthzPolicy';
+export { AuthzSnapshotBuilder } from '../authz/AuthzSnapshotBuilder';

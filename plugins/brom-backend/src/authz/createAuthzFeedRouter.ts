@@ -2,10 +2,8 @@ import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   AUTHZ_SNAPSHOT_HTTP,
-  AuthzSnapshot,
   AuthzSnapshotEntries,
   authzSnapshotDeltaBody,
-  authzSnapshotEntries,
   formatAuthzSnapshotETag,
   parseAuthzSnapshotETag,
 } from '@internal/brom-authz-snapshot';
@@ -17,40 +15,10 @@ import {
   SidecarHolding,
 } from '../store/SidecarFeedStore';
 import { StateWatcher } from '../store/StateWatcher';
-import { buildAuthzSnapshot } from './buildAuthzSnapshot';
+import { AuthzBuild, AuthzSnapshotBuilder } from './AuthzSnapshotBuilder';
 
 /** How many versions back a sidecar may hold and still be sent a delta rather than the snapshot. */
 const RECENT_VERSIONS = 16;
-
-/**
- * `entries` with the text of every entry unchanged since `previous` taken from `previous`, so
- * that the versions remembered share what did not change and cost memory only for what did.
- */
-function sharing(
-  entries: AuthzSnapshotEntries,
-  previous: AuthzSnapshotEntries | undefined,
-): AuthzSnapshotEntries {
-  if (!previous) return entries;
-  for (const part of ['applications', 'credentials'] as const) {
-    const before = previous[part];
-    for (const [key, json] of entries[part]) {
-      const old = before.get(key);
-      if (old === json) entries[part].set(key, old);
-    }
-  }
-  return entries;
-}
-
-/** A snapshot as served: its body, its entries for deltas, and the deltas to it made so far. */
-interface Built {
-  epoch: string;
-  version: number;
-  snapshot: AuthzSnapshot;
-  body: string;
-  entries: AuthzSnapshotEntries;
-  /** Delta bodies by the version they apply to. */
-  deltas: Map<number, string>;
-}
 
 const INSTANCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
@@ -82,38 +50,27 @@ export function createAuthzFeedRouter(options: {
   const allowed = new Set(options.allowedSubjects);
   const feed = DatabaseSidecarFeedStore.create({ store: options.store });
   const router = Router();
-  let cached: Built | undefined;
+  const builder = AuthzSnapshotBuilder.create({
+    store,
+    logger,
+    vhost: options.vhost,
+    prefix: options.prefix,
+    clock,
+  });
+  let cached: AuthzBuild | undefined;
+  /** Delta bodies to the versions built, by the version they apply to. */
+  const deltas = new WeakMap<AuthzBuild, Map<number, string>>();
   /** The entries of the last versions served (of the current epoch), from which deltas are made. */
   const recent = new Map<number, AuthzSnapshotEntries>();
 
-  async function snapshot(): Promise<Built> {
-    const current = await store.read(async (tx, version) => {
-      const epoch = await store.epochIn(tx);
-      if (cached?.version === version && cached.epoch === epoch) return cached;
-      const built = await buildAuthzSnapshot(tx, {
-        version,
-        epoch,
-        vhost: options.vhost,
-        prefix: options.prefix,
-        now: clock(),
-      });
-      return {
-        epoch,
-        version,
-        snapshot: built,
-        body: JSON.stringify(built),
-        entries: sharing(
-          authzSnapshotEntries(built),
-          cached?.epoch === epoch ? cached.entries : undefined,
-        ),
-        deltas: new Map<number, string>(),
-      };
-    });
+  /** The snapshot at the database's version, remembered for deltas to later ones. */
+  async function snapshot(): Promise<AuthzBuild> {
+    const current = await builder.current();
     if (!cached || cached.epoch !== current.epoch || current.version >= cached.version) {
       // Versions of another epoch name other states: no delta from them.
       if (cached && cached.epoch !== current.epoch) recent.clear();
       cached = current;
-      recent.set(current.version, current.entries);
+      recent.set(current.version, current.policy.entries);
       for (const version of recent.keys()) {
         if (recent.size <= RECENT_VERSIONS) break;
         recent.delete(version);
@@ -143,14 +100,19 @@ export function createAuthzFeedRouter(options: {
   }
 
   /** The delta from `held` to `built`, when `held` is a version still remembered. */
-  function deltaBody(built: Built, held: number): string | undefined {
+  function deltaBody(built: AuthzBuild, held: number): string | undefined {
     if (held >= built.version) return undefined;
     const from = recent.get(held);
     if (!from) return undefined;
-    let body = built.deltas.get(held);
+    const made = deltas.get(built) ?? new Map<number, string>();
+    deltas.set(built, made);
+    let body = made.get(held);
     if (body === undefined) {
-      body = authzSnapshotDeltaBody(from, built);
-      built.deltas.set(held, body);
+      body = authzSnapshotDeltaBody(from, {
+        snapshot: built.policy.head,
+        entries: built.policy.entries,
+      });
+      made.set(held, body);
     }
     return body;
   }
@@ -227,7 +189,7 @@ export function createAuthzFeedRouter(options: {
     );
     res.setHeader('ETag', formatAuthzSnapshotETag(built.version));
     res.setHeader('Cache-Control', 'no-store');
-    res.type('application/json').send(delta ?? built.body);
+    res.type('application/json').send(delta ?? built.policy.body());
   });
 
   return router;
