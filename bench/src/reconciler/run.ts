@@ -57,12 +57,11 @@ import {
   ReconcilerRunner,
   StateWatcher,
   TopologyOptions,
-  buildAuthzSnapshot,
+  AuthzSnapshotBuilder,
   desiredTopology,
 } from '@internal/plugin-brom-backend/testUtils';
 import {
   authzSnapshotDeltaBody,
-  authzSnapshotEntries,
 } from '@internal/brom-authz-snapshot';
 import { ManagementClient } from '@internal/rabbitmq-management';
 import amqplib from 'amqplib';
@@ -168,11 +167,17 @@ async function nodeResources(node: RabbitNode) {
   const auth = Buffer.from(
     `${node.admin.username}:${node.admin.password}`,
   ).toString('base64');
-  const res = await fetch(`${node.managementUrl}/api/nodes`, {
-    headers: { authorization: `Basic ${auth}` },
-  });
-  if (!res.ok) throw new Error(`GET /api/nodes answered ${res.status}`);
-  const [n] = (await res.json()) as Array<Record<string, number | boolean>>;
+  // A node reports its figures once its first statistics interval (5 s) has passed.
+  let n: Record<string, number | boolean> = {};
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const res = await fetch(`${node.managementUrl}/api/nodes`, {
+      headers: { authorization: `Basic ${auth}` },
+    });
+    if (!res.ok) throw new Error(`GET /api/nodes answered ${res.status}`);
+    [n] = (await res.json()) as Array<Record<string, number | boolean>>;
+    if (typeof n.mem_used === 'number') break;
+    await sleep(1000);
+  }
   return {
     memUsed: Number(n.mem_used),
     memLimit: Number(n.mem_limit),
@@ -1076,34 +1081,41 @@ async function main() {
     // Each step of a trial waits for its outcome this long at most: a new consumer's policy
     // write takes longer the more queues and policies the broker has.
     const stepBoundMs = 120_000 * Math.max(1, options.scale);
-    // The sidecars' feed, built as its route builds it: the whole snapshot, and the delta
-    // from the version before a change (what a sidecar holding that version is sent).
+    // The sidecars' feed, built as its route builds it (from the build before, by the
+    // changes since), and the delta from the version before a change (what a sidecar holding
+    // that version is sent); the whole snapshot's size as a sidecar without one is sent it.
     const feed = {
       buildMs: [] as number[],
+      wholeBuildMs: [] as number[],
       wholeBytes: [] as number[],
       approveBytes: [] as number[],
       revokeBytes: [] as number[],
     };
+    const feedBuilder = AuthzSnapshotBuilder.create({
+      store,
+      logger: logger.child({ component: 'authz-feed' }),
+      vhost,
+      prefix: 'brom.',
+    });
     const feedSnapshot = async () => {
-      const begun = Date.now();
-      const built = await store.read((tx, v) =>
-        buildAuthzSnapshot(tx, {
-          version: v,
-          epoch: store.epoch,
-          vhost,
-          prefix: 'brom.',
-          now: new Date(),
-        }),
+      const begun = performance.now();
+      const built = await feedBuilder.current();
+      (built.from === undefined ? feed.wholeBuildMs : feed.buildMs).push(
+        Math.round((performance.now() - begun) * 10) / 10,
       );
-      feed.buildMs.push(Date.now() - begun);
-      const body = JSON.stringify(built);
-      feed.wholeBytes.push(Buffer.byteLength(body));
-      return { snapshot: built, entries: authzSnapshotEntries(built) };
+      feed.wholeBytes.push(Buffer.byteLength(built.policy.body()));
+      return built;
     };
     const deltaBytes = (
       from: Awaited<ReturnType<typeof feedSnapshot>>,
       to: Awaited<ReturnType<typeof feedSnapshot>>,
-    ) => Buffer.byteLength(authzSnapshotDeltaBody(from.entries, to));
+    ) =>
+      Buffer.byteLength(
+        authzSnapshotDeltaBody(from.policy.entries, {
+          snapshot: to.policy.head,
+          entries: to.policy.entries,
+        }),
+      );
     const revokeSteps: string[] = [];
     const poll = async (
       check: () => Promise<boolean>,
@@ -1370,9 +1382,11 @@ async function main() {
         ...values,
       )})`;
     log(
-      `authz feed: snapshot build ${summary(
+      `authz feed: snapshot build from the one before ${summary(
         feed.buildMs,
-      )}; whole snapshot ${bytes(feed.wholeBytes)}; ` +
+      )} (built whole: ${summary(feed.wholeBuildMs)}); whole snapshot ${bytes(
+        feed.wholeBytes,
+      )}; ` +
         `delta of an approval ${bytes(
           feed.approveBytes,
         )}, of a credential revocation ${bytes(feed.revokeBytes)}`,
