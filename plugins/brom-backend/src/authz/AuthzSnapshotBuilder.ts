@@ -47,6 +47,7 @@ export class AuthzSnapshotBuilder {
   readonly #prefix: string;
   readonly #clock: () => Date;
   #last: AuthzBuild | undefined;
+  #running: Promise<AuthzBuild> | undefined;
 
   private constructor(options: {
     store: BromStore;
@@ -72,17 +73,22 @@ export class AuthzSnapshotBuilder {
     return new AuthzSnapshotBuilder(options);
   }
 
-  /** The policy at the database's current version. */
+  /**
+   * The policy at the database's current version. One build runs at a time: the sidecars that
+   * poll after one change wait for the first one's build and then find it made (their read
+   * sees the same version), instead of each making the same build beside it.
+   */
   async current(): Promise<AuthzBuild> {
-    const built = await this.#store.read((tx, version) =>
-      this.#build(tx, version),
-    );
-    // Concurrent builds may finish out of order: the next one starts from the newest.
-    const last = this.#last;
-    if (!last || last.epoch !== built.epoch || built.version >= last.version) {
+    while (this.#running) await this.#running.catch(() => undefined);
+    const running = this.#store.read((tx, version) => this.#build(tx, version));
+    this.#running = running;
+    try {
+      const built = await running;
       this.#last = built;
+      return built;
+    } finally {
+      if (this.#running === running) this.#running = undefined;
     }
-    return built;
   }
 
   async #build(tx: BromTransaction, version: number): Promise<AuthzBuild> {
