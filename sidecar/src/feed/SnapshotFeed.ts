@@ -14,6 +14,7 @@ import {
 import { Logger, errorMessage } from '../logger';
 import { FeedErrorReason, SidecarMetrics } from '../metrics';
 import { snapshotJson } from '../snapshotBytes';
+import type { SnapshotBytes } from '../store/SnapshotSaver';
 import { Backoff } from './backoff';
 
 /**
@@ -113,7 +114,7 @@ export class SnapshotFeed {
   readonly #untilNextSave: () => Promise<void>;
   readonly #accept: (
     snapshot: AuthzSnapshot,
-    bytes: Buffer,
+    bytes: SnapshotBytes,
     change?: AuthzSnapshotChange,
   ) => void | Promise<void>;
   readonly #metrics: SidecarMetrics;
@@ -159,7 +160,7 @@ export class SnapshotFeed {
     untilNextSave: () => Promise<void>;
     accept: (
       snapshot: AuthzSnapshot,
-      bytes: Buffer,
+      bytes: SnapshotBytes,
       change?: AuthzSnapshotChange,
     ) => void | Promise<void>;
     metrics: SidecarMetrics;
@@ -214,8 +215,9 @@ export class SnapshotFeed {
     /** While the held version is not confirmed: resolves when the next poll may go. */
     untilNextSave?: () => Promise<void>;
     /**
-     * Called with each validated snapshot newer than the held one and the bytes it came as;
-     * when a delta made it from the held version, with what the delta changed. What it returns
+     * Called with each validated snapshot newer than the held one and its bytes for the disk
+     * (the bytes it came as; for a delta's result, a function that serialises it); when a
+     * delta made it from the held version, with what the delta changed. What it returns
      * is waited for before the next poll: a sidecar resolves it once a write of the bytes has
      * ended, and the poll names what `confirmed` says is on disk (decision 0012: the portal
      * counts a sidecar as holding a version from its polls, and a restart with the portal down
@@ -223,7 +225,7 @@ export class SnapshotFeed {
      */
     accept: (
       snapshot: AuthzSnapshot,
-      bytes: Buffer,
+      bytes: SnapshotBytes,
       change?: AuthzSnapshotChange,
     ) => void | Promise<void>;
     metrics: SidecarMetrics;
@@ -451,15 +453,16 @@ export class SnapshotFeed {
       );
     }
 
-    let bytes = await readBody(
+    const received = await readBody(
       response.body,
       Number(response.headers['content-length']),
     );
+    let bytes: SnapshotBytes = received;
     let snapshot: AuthzSnapshot;
     let change: AuthzSnapshotChange | undefined;
     let prepared: PreparedAuthzSnapshotDelta | undefined;
     try {
-      const body = snapshotJson(bytes);
+      const body = snapshotJson(received);
       if (base && isAuthzSnapshotDelta(body)) {
         // Validates the delta's entries and the rules they touch, as a whole apply would.
         prepared = base.holder.prepare(body);
@@ -467,10 +470,12 @@ export class SnapshotFeed {
         this.#logger.info('Snapshot delta applied', {
           from: base.version,
           version: snapshot.version,
-          deltaBytes: bytes.length,
+          deltaBytes: received.length,
         });
-        // The disk copy is the whole snapshot (still linear in the store).
-        bytes = Buffer.from(JSON.stringify(snapshot));
+        // The disk copy is the whole snapshot (linear in the store): serialised by the saver
+        // once the new policy is in place, not on the way to it.
+        const applied = snapshot;
+        bytes = () => Buffer.from(JSON.stringify(applied));
       } else {
         snapshot = parseAuthzSnapshot(body);
       }

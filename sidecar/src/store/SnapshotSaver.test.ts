@@ -13,7 +13,9 @@ import {
   testConfig,
   waitFor,
 } from '../__testUtils__/fixtures';
-import { SnapshotStoreError } from './SnapshotStore';
+import { SidecarMetrics } from '../metrics';
+import { SnapshotSaver } from './SnapshotSaver';
+import { SnapshotStore, SnapshotStoreError } from './SnapshotStore';
 
 // Real sockets, a real portal and a real file system; waitFor's own bounds name what did not
 // happen.
@@ -248,5 +250,43 @@ describe('the disk copy and what the portal is told', () => {
       logger: memoryLogger().logger,
     });
     expect(await fs.readdir(stateDir)).toEqual([]);
+  });
+
+  it("serialises a delta's result when its write starts, not in the call that installed it, and never one a newer replaced", async () => {
+    const written: string[] = [];
+    const store = {
+      path: '/memory',
+      write: async (bytes: Uint8Array) => {
+        written.push(Buffer.from(bytes).toString('utf8'));
+      },
+    } as unknown as SnapshotStore;
+    const saver = SnapshotSaver.create({
+      store,
+      backoff: DOUBLING,
+      timers: new ManualTimers(),
+      logger: memoryLogger().logger,
+      metrics: SidecarMetrics.create(),
+      now: () => 0,
+    });
+    const serialised: number[] = [];
+    const lazily = (version: number) => () => {
+      serialised.push(version);
+      return Buffer.from(`{"version":${version}}`);
+    };
+    const first = saver.save(lazily(1), { version: 1, epoch: 'db-1' });
+    expect(serialised).toEqual([]);
+    // Installed before the first was serialised: the first never is.
+    const second = saver.save(lazily(2), { version: 2, epoch: 'db-1' });
+    await Promise.all([first, second]);
+    expect(serialised).toEqual([2]);
+    expect(written).toEqual(['{"version":2}']);
+    expect(saver.saved).toEqual({ version: 2, epoch: 'db-1' });
+
+    // Bytes as they came are written as they are.
+    await saver.save(Buffer.from('{"version":3}'), {
+      version: 3,
+      epoch: 'db-1',
+    });
+    expect(written).toEqual(['{"version":2}', '{"version":3}']);
   });
 });

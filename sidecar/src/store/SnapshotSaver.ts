@@ -10,6 +10,13 @@ export interface SnapshotId {
   epoch: string | undefined;
 }
 
+/**
+ * A snapshot's bytes for the disk, or a function that makes them: a snapshot made by a delta is
+ * serialised only when its write starts, after the decider has swapped it in, so that the
+ * decisions waiting for the new policy are not kept waiting for a copy of the whole store.
+ */
+export type SnapshotBytes = Uint8Array | (() => Uint8Array);
+
 /** A streak of failed writes of the newest snapshot. */
 export interface SaveFailure {
   /** The version not on disk. */
@@ -51,7 +58,7 @@ export class SnapshotSaver {
   /** The newest version known to be on disk. */
   #saved: SnapshotId | undefined;
   /** The newest snapshot not yet on disk. */
-  #unsaved: { bytes: Uint8Array; id: SnapshotId } | undefined;
+  #unsaved: { bytes: SnapshotBytes; id: SnapshotId } | undefined;
   #failure: SaveFailure | undefined;
   #running: Promise<void> | undefined;
   #retryTimer: unknown;
@@ -87,7 +94,7 @@ export class SnapshotSaver {
    * Queues the bytes of a snapshot for writing. Resolves once a write of them (or of a newer
    * snapshot's) has succeeded or failed; never rejects: `saved` tells which version is durable.
    */
-  save(bytes: Uint8Array, id: SnapshotId): Promise<void> {
+  save(bytes: SnapshotBytes, id: SnapshotId): Promise<void> {
     this.#unsaved = { bytes, id };
     // A newer snapshot is worth a write at once.
     this.#cancelRetry();
@@ -144,6 +151,14 @@ export class SnapshotSaver {
     while (this.#unsaved !== undefined && !this.#stopped) {
       const target = this.#unsaved;
       try {
+        if (typeof target.bytes === 'function') {
+          // A turn of the event loop first: the requests that came while the new policy was
+          // being installed are answered before the whole snapshot is serialised.
+          await new Promise(resolve => setImmediate(resolve));
+          // A newer snapshot came meanwhile: this one is never serialised.
+          if (this.#unsaved !== target) continue;
+          target.bytes = target.bytes();
+        }
         await this.#store.write(target.bytes);
         this.#saved = target.id;
         if (this.#unsaved === target) {
