@@ -127,6 +127,23 @@ describe.each(databases.eachSupportedId())(
         applications: [],
         types: [],
       };
+      /** Issues or rotates to a credential of some application, kept for revoking. */
+      const newCredential =
+        (path: string, body: () => object) => async (): Promise<boolean> => {
+          const app = rng.pick(applications);
+          if (!app) return false;
+          const res = await brom.api.post(ALICE, path, {
+            params: { name: app.name },
+            body: body(),
+          });
+          expect(res.status).toBeLessThan(500);
+          if (res.status !== 201) return false;
+          credentials.push({
+            application: app.name,
+            id: res.body.credential.id,
+          });
+          return true;
+        };
       /** Each kind of change, how often it is picked, and whether it changed something. */
       const steps: Array<[string, number, () => Promise<boolean>]> = [
         [
@@ -218,56 +235,18 @@ describe.each(databases.eachSupportedId())(
         [
           'issue',
           3,
-          async () => {
-            const app = rng.pick(applications);
-            if (!app) return false;
-            const res = await brom.api.post(
-              ALICE,
-              '/applications/{name}/credentials',
-              {
-                params: { name: app.name },
-                body: rng.below(2)
-                  ? {
-                      expiresAt: new Date(
-                        Date.now() + 86_400_000,
-                      ).toISOString(),
-                    }
-                  : {},
-              },
-            );
-            expect(res.status).toBeLessThan(500);
-            if (res.status === 201) {
-              credentials.push({
-                application: app.name,
-                id: res.body.credential.id,
-              });
-            }
-            return res.status === 201;
-          },
+          newCredential('/applications/{name}/credentials', () =>
+            rng.below(2)
+              ? { expiresAt: new Date(Date.now() + 86_400_000).toISOString() }
+              : {},
+          ),
         ],
         [
           'rotate',
           2,
-          async () => {
-            const app = rng.pick(applications);
-            if (!app) return false;
-            const res = await brom.api.post(
-              ALICE,
-              '/applications/{name}/credentials/rotate',
-              {
-                params: { name: app.name },
-                body: { overlapSeconds: rng.below(2) ? 0 : 600 },
-              },
-            );
-            expect(res.status).toBeLessThan(500);
-            if (res.status === 201) {
-              credentials.push({
-                application: app.name,
-                id: res.body.credential.id,
-              });
-            }
-            return res.status === 201;
-          },
+          newCredential('/applications/{name}/credentials/rotate', () => ({
+            overlapSeconds: rng.below(2) ? 0 : 600,
+          })),
         ],
         [
           'revoke credential',
