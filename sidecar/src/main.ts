@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import {
-  AuthzSnapshot,
-  AuthzSnapshotChange,
-} from '@internal/brom-authz-snapshot';
 import { SidecarConfig, SidecarConfigError, readSidecarConfig } from './config';
 import { Backoff, exponentialBackoff } from './feed/backoff';
-import { FeedTimers, SYSTEM_TIMERS, SnapshotFeed } from './feed/SnapshotFeed';
+import {
+  AcceptedSnapshot,
+  FeedTimers,
+  SYSTEM_TIMERS,
+  SnapshotFeed,
+} from './feed/SnapshotFeed';
 import { tokenSource } from './feed/tokenSource';
 import { AuthzDecider } from './index/AuthzDecider';
 import { AuthzIndex } from './index/AuthzIndex';
@@ -107,19 +108,19 @@ export async function startSidecar(
   let draining = false;
 
   const install = (
-    snapshot: AuthzSnapshot,
+    accepted: Pick<AcceptedSnapshot, 'head' | 'whole' | 'change'>,
     from: SnapshotSource,
-    change?: AuthzSnapshotChange,
   ) => {
+    const { head, change } = accepted;
     // A delta's change updates the index it was made from; anything else is compiled whole.
     const held = decider.index;
     const index =
       change !== undefined &&
       held !== undefined &&
       held.version === change.from &&
-      held.epoch === snapshot.epoch
-        ? held.apply({ snapshot, change })
-        : AuthzIndex.compile({ snapshot });
+      held.epoch === head.epoch
+        ? held.apply({ snapshot: head, change })
+        : AuthzIndex.compile({ snapshot: accepted.whole() });
     decider.swap(index);
     source = from;
     metrics.recordSnapshotLoaded(from, index.version, index.generatedAtMs);
@@ -138,7 +139,7 @@ export async function startSidecar(
       source: from,
       credentials: index.credentials.size,
       compiled: index.changesSinceCompile === 0 ? 'whole' : 'change',
-      generatedAt: snapshot.generatedAt,
+      generatedAt: head.generatedAt,
     });
   };
 
@@ -147,7 +148,8 @@ export async function startSidecar(
     const stored = await store.load();
     if (stored) {
       try {
-        install(stored.snapshot, 'disk');
+        const { snapshot } = stored;
+        install({ head: snapshot, whole: () => snapshot }, 'disk');
       } catch (error) {
         logger.error('Cannot compile the snapshot on disk; ignoring it', {
           error: errorMessage(error),
@@ -201,12 +203,12 @@ export async function startSidecar(
     // The portal is told the version on disk, never a newer one held only in memory (0012).
     confirmed: () => saver.saved,
     untilNextSave: () => saver.nextAttempt(),
-    accept: (snapshot, bytes, change) => {
-      install(snapshot, 'feed', change);
+    accept: accepted => {
+      install(accepted, 'feed');
       // The feed polls again once the first write has ended, naming `saver.saved`.
-      return saver.save(bytes, {
-        version: snapshot.version,
-        epoch: snapshot.epoch,
+      return saver.save(accepted.bytes, {
+        version: accepted.head.version,
+        epoch: accepted.head.epoch,
       });
     },
     metrics,

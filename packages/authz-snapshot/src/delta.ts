@@ -8,6 +8,7 @@ import {
   parseAuthzCredential,
   parseAuthzSnapshot,
 } from './snapshot';
+import { LayeredMap } from './LayeredMap';
 
 /**
  * What changed between two snapshots of one epoch: the applications and credentials to put
@@ -236,35 +237,63 @@ function changeOf(
 
 /** A delta applied by an {@link AuthzSnapshotHolder}, held once committed. */
 export interface PreparedAuthzSnapshotDelta {
-  snapshot: AuthzSnapshot;
+  /** The head of the snapshot the delta makes (version, epoch, generation time, vhost). */
+  head: AuthzSnapshotHead;
+  /** What the delta changed, as the entries of the snapshot it makes. */
   change: AuthzSnapshotChange;
-  /** Makes `snapshot` the held one. Only the holder's latest prepared delta may commit. */
+  /**
+   * The whole snapshot the delta makes, built when asked for (linear in the snapshot's size;
+   * the entries are in no particular order). Stays what it was after later commits.
+   */
+  snapshot(): AuthzSnapshot;
+  /** Makes the delta's snapshot the held one. Only the holder's latest prepared delta may commit. */
   commit(): void;
+}
+
+/** A validated snapshot as the holder keeps it: its head and its entries by name. */
+interface HeldState {
+  head: AuthzSnapshotHead;
+  applications: LayeredMap<string, AuthzApplication>;
+  credentials: LayeredMap<string, AuthzCredential>;
+}
+
+/** The whole snapshot of a held state. */
+function snapshotOfState(state: HeldState): AuthzSnapshot {
+  return {
+    ...state.head,
+    credentials: [...state.credentials.values()],
+    applications: [...state.applications.values()],
+  };
 }
 
 /**
  * A validated snapshot held for deltas to apply to, with what checking one needs without going
- * through the whole snapshot again: the application names and how many credentials name each.
- * {@link AuthzSnapshotHolder.prepare} gives exactly what {@link applyAuthzSnapshotDeltaWithChange}
- * gives for the held snapshot (the same snapshot, change and refusals), but validates only the
- * entries the delta puts and checks the cross-entry rules (unique names and usernames, every
- * credential naming an application of the snapshot) only where the delta touches them. Building
- * the result's arrays still walks the held entries (references and lookups, no validation).
+ * through the whole snapshot again: the entries by name (in layered maps, so that a version
+ * costs the change, not a copy) and how many credentials name each application.
+ * {@link AuthzSnapshotHolder.prepare} gives what {@link applyAuthzSnapshotDeltaWithChange} gives
+ * for the held snapshot (the same entries, change and refusals; entries in another order), but
+ * validates only the entries the delta puts and checks the cross-entry rules (unique names and
+ * usernames, every credential naming an application of the snapshot) only where the delta
+ * touches them, and builds no whole snapshot unless asked to: a delta costs the holder about the
+ * delta's size.
  */
 export class AuthzSnapshotHolder {
-  #snapshot: AuthzSnapshot;
-  readonly #applicationNames: Set<string>;
+  #state: HeldState;
+  /** The held state's whole snapshot, once built. */
+  #snapshot: AuthzSnapshot | undefined;
   /** Credentials of the held snapshot naming each application (only names with some). */
   readonly #credentialsPerApplication: Map<string, number>;
-  /** The held snapshot's credentials by username. */
-  readonly #byUsername: Map<string, AuthzCredential>;
   #generation = 0;
 
   private constructor(snapshot: AuthzSnapshot) {
+    const { applications, credentials, ...head } = snapshot;
+    this.#state = {
+      head,
+      applications: LayeredMap.of(applications.map(a => [a.name, a])),
+      credentials: LayeredMap.of(credentials.map(c => [c.username, c])),
+    };
     this.#snapshot = snapshot;
-    this.#applicationNames = new Set(snapshot.applications.map(a => a.name));
     this.#credentialsPerApplication = new Map();
-    this.#byUsername = new Map(snapshot.credentials.map(c => [c.username, c]));
     for (const credential of snapshot.credentials) {
       this.#count(credential.application, 1);
     }
@@ -275,7 +304,14 @@ export class AuthzSnapshotHolder {
     return new AuthzSnapshotHolder(snapshot);
   }
 
+  /** The held snapshot's head. */
+  get head(): AuthzSnapshotHead {
+    return this.#state.head;
+  }
+
+  /** The held snapshot, built whole the first time it is asked for after a commit. */
   get snapshot(): AuthzSnapshot {
+    this.#snapshot ??= snapshotOfState(this.#state);
     return this.#snapshot;
   }
 
@@ -291,37 +327,49 @@ export class AuthzSnapshotHolder {
    * refused delta is run through it to name the same offending path.
    */
   prepare(input: unknown): PreparedAuthzSnapshotDelta {
-    const held = this.#snapshot;
-    const record = deltaRecord(held, input);
-    let result: { snapshot: AuthzSnapshot; change: AuthzSnapshotChange };
+    const held = this.#state;
+    const record = deltaRecord(held.head, input);
+    let result: { state: HeldState; change: AuthzSnapshotChange };
     try {
       result = this.#apply(record);
     } catch (error) {
       // Refusals are rare: the whole path finds the same problem and names it the same way.
-      applyAuthzSnapshotDeltaWithChange(held, input);
+      applyAuthzSnapshotDeltaWithChange(this.snapshot, input);
       throw error;
     }
     const generation = ++this.#generation;
+    const { state, change } = result;
+    let made: AuthzSnapshot | undefined;
     return {
-      ...result,
+      head: state.head,
+      change,
+      snapshot: () => {
+        made ??= snapshotOfState(state);
+        return made;
+      },
       commit: () => {
-        if (generation !== this.#generation || this.#snapshot !== held) {
+        if (generation !== this.#generation || this.#state !== held) {
           throw new Error('Only the latest prepared delta may be committed');
         }
-        this.#commit(result.snapshot, result.change);
+        this.#commit(state, change);
+        this.#snapshot = made;
       },
     };
   }
 
   #apply(record: Record<string, unknown>): {
-    snapshot: AuthzSnapshot;
+    state: HeldState;
     change: AuthzSnapshotChange;
   } {
-    const held = this.#snapshot;
+    const held = this.#state;
     const applications = part(record.applications, '$.applications');
     const credentials = part(record.credentials, '$.credentials');
     // The top-level fields, checked as a whole snapshot's are.
-    const head = parseAuthzSnapshot({
+    const {
+      applications: noApplications,
+      credentials: noCredentials,
+      ...head
+    } = parseAuthzSnapshot({
       format: record.format,
       version: record.version,
       ...(record.epoch !== undefined ? { epoch: record.epoch } : {}),
@@ -354,10 +402,10 @@ export class AuthzSnapshotHolder {
     const goneApplications = new Set(applications.remove);
     const goneCredentials = new Set(credentials.remove);
     // Unique names and usernames hold by construction: the held ones are unique, and each name
-    // is either kept, replaced in place or removed, and put at most once.
+    // is either kept, replaced or removed, and put at most once.
     const hasApplication = (name: string) =>
       putApplications.has(name) ||
-      (this.#applicationNames.has(name) && !goneApplications.has(name));
+      (held.applications.has(name) && !goneApplications.has(name));
     for (const credential of putCredentials.values()) {
       if (!hasApplication(credential.application)) {
         fail('credential names no application of the snapshot');
@@ -365,14 +413,20 @@ export class AuthzSnapshotHolder {
     }
     // Held credentials that go (removed or replaced), per application they named.
     const leaving = new Map<string, number>();
-    for (const credential of this.#touchedCredentials(
-      goneCredentials,
-      putCredentials,
-    )) {
-      leaving.set(
-        credential.application,
-        (leaving.get(credential.application) ?? 0) + 1,
-      );
+    for (const username of new Set<unknown>([
+      ...goneCredentials,
+      ...putCredentials.keys(),
+    ])) {
+      const credential =
+        typeof username === 'string'
+          ? held.credentials.get(username)
+          : undefined;
+      if (credential !== undefined) {
+        leaving.set(
+          credential.application,
+          (leaving.get(credential.application) ?? 0) + 1,
+        );
+      }
     }
     // An application that goes must be named by no credential that stays.
     for (const name of goneApplications) {
@@ -385,66 +439,61 @@ export class AuthzSnapshotHolder {
         fail('an application that goes is named by a credential that stays');
       }
     }
-    const apps = merge(
-      held.applications,
-      a => a.name,
-      goneApplications,
-      putApplications,
-    );
-    const creds = merge(
-      held.credentials,
-      c => c.username,
-      goneCredentials,
-      putCredentials,
-    );
-    const snapshot: AuthzSnapshot = {
-      ...head,
-      credentials: creds.merged,
-      applications: apps.merged,
-    };
+    const apps = edit(held.applications, goneApplications, putApplications);
+    const creds = edit(held.credentials, goneCredentials, putCredentials);
     return {
-      snapshot,
-      change: changeOf(held.version, snapshot, apps, creds),
+      state: { head, applications: apps.made, credentials: creds.made },
+      change: {
+        from: held.head.version,
+        applications: {
+          put: [...putApplications.values()],
+          remove: apps.removed,
+        },
+        credentials: {
+          put: [...putCredentials.values()],
+          remove: creds.removed,
+        },
+      },
     };
   }
 
-  /** The held credentials a delta removes or replaces. */
-  #touchedCredentials(
-    gone: ReadonlySet<unknown>,
-    put: ReadonlyMap<string, AuthzCredential>,
-  ): AuthzCredential[] {
-    const byUsername = this.#byUsername;
-    const touched: AuthzCredential[] = [];
-    for (const username of new Set<unknown>([...gone, ...put.keys()])) {
-      const credential =
-        typeof username === 'string' ? byUsername.get(username) : undefined;
-      if (credential !== undefined) touched.push(credential);
-    }
-    return touched;
-  }
-
-  #commit(snapshot: AuthzSnapshot, change: AuthzSnapshotChange): void {
-    const byUsername = this.#byUsername;
+  #commit(state: HeldState, change: AuthzSnapshotChange): void {
+    const before = this.#state.credentials;
     // Held credentials replaced or removed stop counting; the put ones start.
     for (const username of change.credentials.remove) {
-      const credential = byUsername.get(username);
+      const credential = before.get(username);
       if (credential !== undefined) this.#count(credential.application, -1);
-      byUsername.delete(username);
     }
     for (const credential of change.credentials.put) {
-      const before = byUsername.get(credential.username);
-      if (before !== undefined) this.#count(before.application, -1);
+      const replaced = before.get(credential.username);
+      if (replaced !== undefined) this.#count(replaced.application, -1);
       this.#count(credential.application, 1);
-      byUsername.set(credential.username, credential);
     }
-    for (const name of change.applications.remove) {
-      this.#applicationNames.delete(name);
-    }
-    for (const application of change.applications.put) {
-      this.#applicationNames.add(application.name);
-    }
-    this.#snapshot = snapshot;
+    this.#state = state;
   }
+}
+
+/**
+ * The held entries with `gone` removed and `put` put (a put wins over a removal of its name),
+ * and the held names that went.
+ */
+function edit<T>(
+  held: LayeredMap<string, T>,
+  gone: ReadonlySet<unknown>,
+  put: ReadonlyMap<string, T>,
+): { made: LayeredMap<string, T>; removed: string[] } {
+  const removed: string[] = [];
+  const draft = held.edit();
+  for (const key of gone) {
+    if (typeof key === 'string' && !put.has(key) && draft.has(key)) {
+      removed.push(key);
+      draft.delete(key);
+    }
+  }
+  for (const [key, entry] of put) {
+    draft.set(key, entry);
+  }
+  return { made: draft.done(), removed };
 }
 
 function fail(message: string): never {

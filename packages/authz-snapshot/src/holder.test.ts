@@ -1,4 +1,5 @@
 import {
+  AuthzSnapshotChange,
   AuthzSnapshotDeltaGapError,
   AuthzSnapshotHolder,
   PreparedAuthzSnapshotDelta,
@@ -147,11 +148,42 @@ type Outcome =
   | { ok: { snapshot: AuthzSnapshot; change: unknown } }
   | { error: { type: string; message: string } };
 
+const byName = (a: { name: string }, b: { name: string }) =>
+  a.name < b.name ? -1 : Number(a.name > b.name);
+const byUsername = (a: { username: string }, b: { username: string }) =>
+  a.username < b.username ? -1 : Number(a.username > b.username);
+
+/** A result with its entries in name order: the holder does not keep the whole path's order. */
+function inOrder(result: {
+  snapshot: AuthzSnapshot;
+  change: AuthzSnapshotChange;
+}): { snapshot: AuthzSnapshot; change: AuthzSnapshotChange } {
+  const { snapshot, change } = result;
+  return {
+    snapshot: {
+      ...snapshot,
+      applications: [...snapshot.applications].sort(byName),
+      credentials: [...snapshot.credentials].sort(byUsername),
+    },
+    change: {
+      from: change.from,
+      applications: {
+        put: [...change.applications.put].sort(byName),
+        remove: [...change.applications.remove].sort(),
+      },
+      credentials: {
+        put: [...change.credentials.put].sort(byUsername),
+        remove: [...change.credentials.remove].sort(),
+      },
+    },
+  };
+}
+
 function outcome(
-  run: () => { snapshot: AuthzSnapshot; change: unknown },
+  run: () => { snapshot: AuthzSnapshot; change: AuthzSnapshotChange },
 ): Outcome {
   try {
-    return { ok: run() };
+    return { ok: inOrder(run()) };
   } catch (error) {
     const e = error as Error;
     return { error: { type: e.constructor.name, message: e.message } };
@@ -198,7 +230,7 @@ describe('AuthzSnapshotHolder', () => {
         let prepared: PreparedAuthzSnapshotDelta | undefined;
         const incremental = outcome(() => {
           prepared = holder.prepare(JSON.parse(text));
-          return { snapshot: prepared.snapshot, change: prepared.change };
+          return { snapshot: prepared.snapshot(), change: prepared.change };
         });
         expect(incremental).toEqual(whole);
         expect(holder.snapshot).toBe(current);
@@ -210,7 +242,8 @@ describe('AuthzSnapshotHolder', () => {
           }
           continue;
         }
-        const { snapshot, change } = prepared!;
+        const { change } = prepared!;
+        const snapshot = prepared!.snapshot();
         if (
           !change.applications.put.every(e =>
             snapshot.applications.includes(e),

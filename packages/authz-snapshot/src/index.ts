@@ -54,6 +54,8 @@ export type {
   AuthzSnapshotHead,
   PreparedAuthzSnapshotDelta,
 } from './delta';
+export { LayeredMap } from './LayeredMap';
+export type { LayeredMapDraft } from './LayeredMap';
 export {
   AUTHZ_SNAPSHOT_HTTP,
   formatAuthzSnapshotETag,

@@ -214,7 +214,13 @@ describe('snapshot feed', () => {
       waitSeconds: 25,
       backoff: recordingBackoff(),
       heldVersion: () => held,
-      accept: (snapshot, bytes, change) => {
+      accept: ({ head, whole, bytes, change }) => {
+        const snapshot = whole();
+        expect(head).toEqual({
+          ...snapshot,
+          applications: undefined,
+          credentials: undefined,
+        });
         held = snapshot.version;
         accepted.push({ version: snapshot.version, change: !!change });
         const written = typeof bytes === 'function' ? bytes() : bytes;

@@ -4,6 +4,7 @@ import {
   AuthzSnapshot,
   AuthzSnapshotChange,
   AuthzSnapshotDeltaGapError,
+  AuthzSnapshotHead,
   AuthzSnapshotHolder,
   PreparedAuthzSnapshotDelta,
   formatAuthzSnapshotETag,
@@ -47,6 +48,22 @@ async function readBody(
     throw new Error('response body shorter than its Content-Length');
   }
   return bytes;
+}
+
+/** A validated snapshot newer than the held one, as the feed hands it on. */
+export interface AcceptedSnapshot {
+  /** Its version, epoch, generation time and vhost. */
+  head: AuthzSnapshotHead;
+  /**
+   * The whole snapshot. For a whole snapshot from the portal, the one parsed; for a delta's
+   * result, built when asked for (linear in the store), so a sidecar that updates its index
+   * with `change` need not.
+   */
+  whole(): AuthzSnapshot;
+  /** Its bytes for the disk: the bytes it came as, or for a delta's result a function making them. */
+  bytes: SnapshotBytes;
+  /** For a delta from the held version: what it changed. */
+  change?: AuthzSnapshotChange;
 }
 
 /** The timer functions the feed waits with; tests pass a fake clock's. */
@@ -112,11 +129,7 @@ export class SnapshotFeed {
     | (() => { version: number; epoch: string | undefined } | undefined)
     | undefined;
   readonly #untilNextSave: () => Promise<void>;
-  readonly #accept: (
-    snapshot: AuthzSnapshot,
-    bytes: SnapshotBytes,
-    change?: AuthzSnapshotChange,
-  ) => void | Promise<void>;
+  readonly #accept: (accepted: AcceptedSnapshot) => void | Promise<void>;
   readonly #metrics: SidecarMetrics;
   readonly #logger: Logger;
   readonly #now: () => number;
@@ -158,11 +171,7 @@ export class SnapshotFeed {
       | (() => { version: number; epoch: string | undefined } | undefined)
       | undefined;
     untilNextSave: () => Promise<void>;
-    accept: (
-      snapshot: AuthzSnapshot,
-      bytes: SnapshotBytes,
-      change?: AuthzSnapshotChange,
-    ) => void | Promise<void>;
+    accept: (accepted: AcceptedSnapshot) => void | Promise<void>;
     metrics: SidecarMetrics;
     logger: Logger;
     now: () => number;
@@ -215,19 +224,13 @@ export class SnapshotFeed {
     /** While the held version is not confirmed: resolves when the next poll may go. */
     untilNextSave?: () => Promise<void>;
     /**
-     * Called with each validated snapshot newer than the held one and its bytes for the disk
-     * (the bytes it came as; for a delta's result, a function that serialises it); when a
-     * delta made it from the held version, with what the delta changed. What it returns
-     * is waited for before the next poll: a sidecar resolves it once a write of the bytes has
-     * ended, and the poll names what `confirmed` says is on disk (decision 0012: the portal
-     * counts a sidecar as holding a version from its polls, and a restart with the portal down
-     * must not serve an older one).
+     * Called with each validated snapshot newer than the held one (see `AcceptedSnapshot`).
+     * What it returns is waited for before the next poll: a sidecar resolves it once a write of
+     * the bytes has ended, and the poll names what `confirmed` says is on disk (decision 0012:
+     * the portal counts a sidecar as holding a version from its polls, and a restart with the
+     * portal down must not serve an older one).
      */
-    accept: (
-      snapshot: AuthzSnapshot,
-      bytes: SnapshotBytes,
-      change?: AuthzSnapshotChange,
-    ) => void | Promise<void>;
+    accept: (accepted: AcceptedSnapshot) => void | Promise<void>;
     metrics: SidecarMetrics;
     logger: Logger;
     now?: () => number;
@@ -457,27 +460,31 @@ export class SnapshotFeed {
       response.body,
       Number(response.headers['content-length']),
     );
-    let bytes: SnapshotBytes = received;
-    let snapshot: AuthzSnapshot;
-    let change: AuthzSnapshotChange | undefined;
+    let accepted: AcceptedSnapshot;
     let prepared: PreparedAuthzSnapshotDelta | undefined;
     try {
       const body = snapshotJson(received);
       if (base && isAuthzSnapshotDelta(body)) {
         // Validates the delta's entries and the rules they touch, as a whole apply would.
-        prepared = base.holder.prepare(body);
-        ({ snapshot, change } = prepared);
+        const delta = base.holder.prepare(body);
+        prepared = delta;
+        accepted = {
+          head: delta.head,
+          whole: delta.snapshot,
+          // The disk copy is the whole snapshot (linear in the store): serialised by the saver
+          // once the new policy is in place, not on the way to it.
+          bytes: () => Buffer.from(JSON.stringify(delta.snapshot())),
+          change: delta.change,
+        };
         this.#logger.info('Snapshot delta applied', {
           from: base.version,
-          version: snapshot.version,
+          version: delta.head.version,
           deltaBytes: received.length,
         });
-        // The disk copy is the whole snapshot (linear in the store): serialised by the saver
-        // once the new policy is in place, not on the way to it.
-        const applied = snapshot;
-        bytes = () => Buffer.from(JSON.stringify(applied));
       } else {
-        snapshot = parseAuthzSnapshot(body);
+        const whole = parseAuthzSnapshot(body);
+        const { applications, credentials, ...head } = whole;
+        accepted = { head, whole: () => whole, bytes: received };
       }
     } catch (error) {
       if (error instanceof AuthzSnapshotDeltaGapError) {
@@ -493,6 +500,7 @@ export class SnapshotFeed {
       }
       throw new FeedError('invalid_snapshot', errorMessage(error));
     }
+    const snapshot = accepted.head;
     const etagVersion = parseAuthzSnapshotETag(
       response.headers[AUTHZ_SNAPSHOT_HTTP.etagHeader] as string | undefined,
     );
@@ -532,7 +540,7 @@ export class SnapshotFeed {
     }
     let durable: void | Promise<void>;
     try {
-      durable = this.#accept(snapshot, bytes, change);
+      durable = this.#accept(accepted);
     } catch (error) {
       throw new FeedError('invalid_snapshot', errorMessage(error));
     }
@@ -541,7 +549,7 @@ export class SnapshotFeed {
       prepared.commit();
       holder = base.holder;
     } else {
-      holder = AuthzSnapshotHolder.hold(snapshot);
+      holder = AuthzSnapshotHolder.hold(accepted.whole());
     }
     this.#held = { version: snapshot.version, epoch: snapshot.epoch, holder };
     this.#durable = durable;

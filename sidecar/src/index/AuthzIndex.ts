@@ -3,6 +3,8 @@ import {
   AuthzCredential,
   AuthzSnapshot,
   AuthzSnapshotChange,
+  AuthzSnapshotHead,
+  LayeredMap,
 } from '@internal/brom-authz-snapshot';
 import { HASH_BYTES, SALT_BYTES } from './hash';
 import { TopicPatterns, compileTopicPatterns } from './topicMatcher';
@@ -202,25 +204,25 @@ export class AuthzIndex {
   readonly epoch: string | undefined;
   readonly generatedAtMs: number;
   readonly vhost: string;
-  readonly credentials: ReadonlyMap<string, CompiledCredential>;
+  readonly credentials: LayeredMap<string, CompiledCredential>;
   /** Reserved names the snapshot listed and the index left out. */
   readonly ignoredReservedNames: readonly string[];
   /** Changes applied since the snapshot was last compiled whole (0 for a whole compile). */
   readonly changesSinceCompile: number;
-  readonly #applications: ReadonlyMap<string, CompiledApplication>;
+  readonly #applications: LayeredMap<string, CompiledApplication>;
   /** The usernames of each application that has credentials. */
-  readonly #usernames: ReadonlyMap<string, readonly string[]>;
+  readonly #usernames: LayeredMap<string, readonly string[]>;
   /** The reserved names each application listed, for the applications that listed some. */
-  readonly #reserved: ReadonlyMap<string, readonly string[]>;
+  readonly #reserved: LayeredMap<string, readonly string[]>;
   /** Slots of the secrets buffers that no live credential uses any more (an upper bound). */
   readonly #deadSecretSlots: number;
 
   private constructor(options: {
-    snapshot: AuthzSnapshot;
-    credentials: ReadonlyMap<string, CompiledCredential>;
-    applications: ReadonlyMap<string, CompiledApplication>;
-    usernames: ReadonlyMap<string, readonly string[]>;
-    reserved: ReadonlyMap<string, readonly string[]>;
+    snapshot: AuthzSnapshotHead;
+    credentials: LayeredMap<string, CompiledCredential>;
+    applications: LayeredMap<string, CompiledApplication>;
+    usernames: LayeredMap<string, readonly string[]>;
+    reserved: LayeredMap<string, readonly string[]>;
     deadSecretSlots: number;
     changesSinceCompile: number;
   }) {
@@ -271,26 +273,29 @@ export class AuthzIndex {
     );
     return new AuthzIndex({
       snapshot,
-      credentials,
-      applications,
-      usernames,
-      reserved,
+      credentials: LayeredMap.of(credentials),
+      applications: LayeredMap.of(applications),
+      usernames: LayeredMap.of(usernames),
+      reserved: LayeredMap.of(reserved),
       deadSecretSlots: 0,
       changesSinceCompile: 0,
     });
   }
 
   /**
-   * The index of `snapshot`, which a delta made from the snapshot of this index; `change` is
-   * what the delta changed (`applyAuthzSnapshotDeltaWithChange`). Only the applications and
+   * The index of the snapshot a delta made from the snapshot of this index: `snapshot` is its
+   * head (version, epoch, generation time, vhost) and `change` what the delta changed
+   * (`applyAuthzSnapshotDeltaWithChange`, `AuthzSnapshotHolder`). Only the applications and
    * credentials it names are compiled, and the credentials of a replaced application are
    * pointed at its new entry; everything else is shared with this index, which stays as it
-   * was (the top-level maps are copied, never changed). Answers exactly as
-   * `compile({ snapshot })` would. When removed credentials have left too much of the secrets
-   * buffers unused, the snapshot is compiled whole instead.
+   * was. The maps are layered (`LayeredMap`), so an update costs about the change and the square
+   * root of the index's size, not a copy of the index. Answers exactly as a whole compile of
+   * the snapshot would. When removed credentials have left too much of the secrets buffers
+   * unused, the live credentials' secrets are packed into a new buffer (a whole rebuild of the
+   * credentials, from the index's own entries).
    */
   apply(options: {
-    snapshot: AuthzSnapshot;
+    snapshot: AuthzSnapshotHead;
     change: AuthzSnapshotChange;
   }): AuthzIndex {
     const { snapshot, change } = options;
@@ -303,18 +308,25 @@ export class AuthzIndex {
         } of epoch ${String(this.epoch)}`,
       );
     }
-    const applications = new Map(this.#applications);
-    const reserved = new Map(this.#reserved);
-    const credentials = new Map(this.credentials);
-    const usernames = new Map(this.#usernames);
+    // Compiled first: a pattern that does not compile leaves nothing half-made.
+    const puts = change.applications.put.map(application => ({
+      application,
+      ...compileApplication(application),
+    }));
+    const applications = this.#applications.edit();
+    const reserved = this.#reserved.edit();
+    const credentials = this.credentials.edit();
+    const usernames = this.#usernames.edit();
     // Username lists this update copied (and so may change); the others are shared.
-    const copied = new Set<string>();
+    const copied = new Map<string, string[]>();
     const usernamesOf = (name: string): string[] => {
-      if (!copied.has(name)) {
-        copied.add(name);
-        usernames.set(name, [...(usernames.get(name) ?? [])]);
+      let list = copied.get(name);
+      if (list === undefined) {
+        list = [...(usernames.get(name) ?? [])];
+        copied.set(name, list);
+        usernames.set(name, list);
       }
-      return usernames.get(name) as string[];
+      return list;
     };
     let deadSecretSlots = this.#deadSecretSlots;
     const drop = (username: string) => {
@@ -348,11 +360,10 @@ export class AuthzIndex {
         drop(username);
       }
     }
-    for (const application of change.applications.put) {
-      const compiled = compileApplication(application);
-      applications.set(application.name, compiled.compiled);
-      if (compiled.reserved.length > 0) {
-        reserved.set(application.name, compiled.reserved);
+    for (const { application, compiled, reserved: names } of puts) {
+      applications.set(application.name, compiled);
+      if (names.length > 0) {
+        reserved.set(application.name, names);
       } else {
         reserved.delete(application.name);
       }
@@ -363,7 +374,7 @@ export class AuthzIndex {
           username,
           compiledCredential(
             held.username,
-            compiled.compiled,
+            compiled,
             held.secrets,
             held.secretOffset,
             held.expiresAtMs,
@@ -380,17 +391,55 @@ export class AuthzIndex {
       },
     );
 
-    if (deadSecretSlots > Math.max(credentials.size, DEAD_SLOT_ALLOWANCE)) {
-      return AuthzIndex.compile({ snapshot });
+    const made = {
+      snapshot,
+      applications: applications.done(),
+      reserved: reserved.done(),
+      usernames: usernames.done(),
+    };
+    const live = credentials.done();
+    if (deadSecretSlots > Math.max(live.size, DEAD_SLOT_ALLOWANCE)) {
+      return new AuthzIndex({
+        ...made,
+        credentials: repackSecrets(live),
+        deadSecretSlots: 0,
+        changesSinceCompile: 0,
+      });
     }
     return new AuthzIndex({
-      snapshot,
-      credentials,
-      applications,
-      usernames,
-      reserved,
+      ...made,
+      credentials: live,
       deadSecretSlots,
       changesSinceCompile: this.changesSinceCompile + 1,
     });
   }
+}
+
+/** The credentials with their secrets copied into one new buffer of exactly their size. */
+function repackSecrets(
+  credentials: LayeredMap<string, CompiledCredential>,
+): LayeredMap<string, CompiledCredential> {
+  const secrets = Buffer.alloc(credentials.size * SECRET_SLOT);
+  let secretOffset = 0;
+  const packed: Array<[string, CompiledCredential]> = [];
+  for (const [username, held] of credentials) {
+    held.secrets.copy(
+      secrets,
+      secretOffset,
+      held.secretOffset,
+      held.secretOffset + SECRET_SLOT,
+    );
+    packed.push([
+      username,
+      compiledCredential(
+        username,
+        held.application,
+        secrets,
+        secretOffset,
+        held.expiresAtMs,
+      ),
+    ]);
+    secretOffset += SECRET_SLOT;
+  }
+  return LayeredMap.of(packed);
 }
