@@ -24,6 +24,8 @@ import {
 import { Backoff, exponentialBackoff } from './backoff';
 import { SnapshotFeed } from './SnapshotFeed';
 import { SidecarMetrics } from '../metrics';
+import { SnapshotStore } from '../store/SnapshotStore';
+import type { SnapshotBytes } from '../store/SnapshotSaver';
 
 // Real sockets and a real portal: allow a loaded CI machine more than Jest's 5 s; waitFor's own
 // bounds name what did not happen.
@@ -75,6 +77,22 @@ async function feedErrors(
       l.startsWith(`brom_sidecar_feed_errors_total{reason="${reason}"} `),
     );
   return Number(line?.split(' ')[1]);
+}
+
+/** The whole snapshot's bytes for the disk, and a delta's line and its parsed body. */
+function diskBytes(bytes: SnapshotBytes): {
+  whole: Uint8Array;
+  delta?: { bytes: Uint8Array; body: object };
+} {
+  if (bytes instanceof Uint8Array) return { whole: bytes };
+  if (typeof bytes === 'function') return { whole: bytes() };
+  return {
+    whole: bytes.whole(),
+    delta: {
+      bytes: bytes.delta,
+      body: JSON.parse(Buffer.from(bytes.delta).toString('utf8')),
+    },
+  };
 }
 
 describe('snapshot feed', () => {
@@ -175,9 +193,18 @@ describe('snapshot feed', () => {
       [1, 'whole'],
       [2, 'change'],
     ]);
-    // The disk copy is the whole snapshot the delta made.
+    // On disk: the whole snapshot the feed served and a journal with the delta after it, which
+    // together make the snapshot the delta made.
     await sidecar.flush();
-    expect(JSON.parse(await fs.readFile(snapshotPath, 'utf8'))).toEqual(v2);
+    expect(JSON.parse(await fs.readFile(snapshotPath, 'utf8'))).toEqual(v1);
+    expect(await fs.readFile(`${snapshotPath}.journal`, 'utf8')).toBe(
+      `${deltaText(v1, v2)}\n`,
+    );
+    const stored = await SnapshotStore.create({
+      path: snapshotPath,
+      logger: memoryLogger().logger,
+    }).load();
+    expect(stored).toEqual({ snapshot: v2, journalDeltas: 1 });
 
     // A delta from a version it does not hold: a gap, so it asks again for the whole snapshot.
     const v4 = makeSnapshot(4);
@@ -195,6 +222,10 @@ describe('snapshot feed', () => {
       true,
     );
     expect(await feedErrors(sidecar, 'invalid_snapshot')).toBe(0);
+    // A whole snapshot is written whole, and empties the journal.
+    await sidecar.flush();
+    expect(JSON.parse(await fs.readFile(snapshotPath, 'utf8'))).toEqual(v4);
+    expect(await fs.readFile(`${snapshotPath}.journal`, 'utf8')).toBe('');
   });
 
   it('names a new version to the portal only once accept (the disk copy) resolved, and chains deltas', async () => {
@@ -223,11 +254,21 @@ describe('snapshot feed', () => {
         });
         held = snapshot.version;
         accepted.push({ version: snapshot.version, change: !!change });
-        const written = typeof bytes === 'function' ? bytes() : bytes;
-        // A delta's result is serialised when it is written, not on the way to the swap.
-        expect(typeof bytes === 'function').toBe(!!change);
+        // A delta's result is written as the delta (or the whole snapshot, serialised when it
+        // is written), a whole snapshot as it came.
+        expect(bytes instanceof Uint8Array).toBe(!change);
+        const { whole: written, delta } = diskBytes(bytes);
         expect(JSON.parse(Buffer.from(written).toString('utf8'))).toEqual(
           snapshot,
+        );
+        expect(
+          delta && JSON.parse(Buffer.from(delta.bytes).toString('utf8')),
+        ).toEqual(
+          change && {
+            ...delta?.body,
+            from: change.from,
+            version: snapshot.version,
+          },
         );
         return new Promise<void>(resolve =>
           pending.push(() => {

@@ -471,9 +471,18 @@ export class SnapshotFeed {
         accepted = {
           head: delta.head,
           whole: delta.snapshot,
-          // The disk copy is the whole snapshot (linear in the store): serialised by the saver
-          // once the new policy is in place, not on the way to it.
-          bytes: () => Buffer.from(JSON.stringify(delta.snapshot())),
+          bytes: {
+            from: { version: base.version, epoch: base.epoch },
+            // The journal keeps one delta per line: the bytes as they came when they are one
+            // line of JSON already (the portal's are), else the delta written again as one.
+            delta:
+              received.includes(0x0a) || received[0] === 0xef
+                ? Buffer.from(JSON.stringify(body))
+                : received,
+            // The whole snapshot (linear in the store), when the journal cannot take the
+            // delta: serialised by the saver once the new policy is in place.
+            whole: () => Buffer.from(JSON.stringify(delta.snapshot())),
+          },
           change: delta.change,
         };
         this.#logger.info('Snapshot delta applied', {

@@ -14,7 +14,7 @@ import {
   waitFor,
 } from '../__testUtils__/fixtures';
 import { SidecarMetrics } from '../metrics';
-import { SnapshotSaver } from './SnapshotSaver';
+import { MIN_JOURNAL_BYTES, SnapshotSaver } from './SnapshotSaver';
 import { SnapshotStore, SnapshotStoreError } from './SnapshotStore';
 
 // Real sockets, a real portal and a real file system; waitFor's own bounds name what did not
@@ -288,5 +288,74 @@ describe('the disk copy and what the portal is told', () => {
       epoch: 'db-1',
     });
     expect(written).toEqual(['{"version":2}', '{"version":3}']);
+  });
+
+  it('appends a delta to the journal when it ends at the version the delta applies to, and otherwise writes the whole snapshot', async () => {
+    const calls: string[] = [];
+    let failAppend = false;
+    const store = {
+      path: '/memory',
+      write: async (bytes: Uint8Array) => {
+        calls.push(`write ${Buffer.from(bytes).toString('utf8')}`);
+      },
+      append: async (bytes: Uint8Array) => {
+        if (failAppend) throw new Error('disk full');
+        calls.push(`append ${Buffer.from(bytes).toString('utf8')}`);
+      },
+    } as unknown as SnapshotStore;
+    const saver = SnapshotSaver.create({
+      store,
+      backoff: DOUBLING,
+      timers: new ManualTimers(),
+      logger: memoryLogger().logger,
+      metrics: SidecarMetrics.create(),
+      now: () => 0,
+      // A copy an earlier process left: its journal is not this saver's to append to.
+      saved: { version: 1, epoch: 'db-1' },
+    });
+    const id = (version: number, epoch = 'db-1') => ({ version, epoch });
+    const deltaTo = (version: number, size = 10, epoch = 'db-1') => ({
+      from: id(version - 1, epoch),
+      delta: Buffer.from(`d${version}`.padEnd(size, '.')),
+      whole: () => Buffer.from(`w${version}`),
+    });
+
+    await saver.save(deltaTo(2), id(2));
+    await saver.save(deltaTo(3), id(3));
+    await saver.save(deltaTo(4), id(4));
+    expect(calls.splice(0)).toEqual([
+      'write w2',
+      'append d3........',
+      'append d4........',
+    ]);
+    expect(saver.saved).toEqual(id(4));
+    expect(saver.journalEnd).toEqual(id(4));
+
+    // Not from the journal's end (another epoch, or a version skipped): whole.
+    await saver.save(deltaTo(6), id(6));
+    await saver.save(deltaTo(7, 10, 'db-2'), id(7, 'db-2'));
+    await saver.save(deltaTo(8, 10, 'db-2'), id(8, 'db-2'));
+    expect(calls.splice(0)).toEqual([
+      'write w6',
+      'write w7',
+      'append d8........',
+    ]);
+
+    // The journal holds a quarter of the whole copy, and at least MIN_JOURNAL_BYTES.
+    const big = MIN_JOURNAL_BYTES / 2;
+    await saver.save(deltaTo(9, big, 'db-2'), id(9, 'db-2'));
+    await saver.save(deltaTo(10, big, 'db-2'), id(10, 'db-2'));
+    expect(calls.map(c => c.slice(0, 10))).toEqual(['append d9.', 'write w10']);
+    calls.length = 0;
+
+    // A failed append leaves a journal that may end in half a line: the retry is whole.
+    failAppend = true;
+    await saver.save(deltaTo(11, 10, 'db-2'), id(11, 'db-2'));
+    expect(saver.saved).toEqual(id(10, 'db-2'));
+    expect(saver.journalEnd).toBeUndefined();
+    failAppend = false;
+    await saver.save(deltaTo(12, 10, 'db-2'), id(12, 'db-2'));
+    expect(calls).toEqual(['write w12']);
+    expect(saver.saved).toEqual(id(12, 'db-2'));
   });
 });

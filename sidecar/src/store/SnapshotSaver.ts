@@ -11,11 +11,34 @@ export interface SnapshotId {
 }
 
 /**
- * A snapshot's bytes for the disk, or a function that makes them: a snapshot made by a delta is
- * serialised only when its write starts, after the decider has swapped it in, so that the
- * decisions waiting for the new policy are not kept waiting for a copy of the whole store.
+ * What makes a snapshot made by a delta durable: the delta, appended to the disk copy's journal
+ * when the journal ends at the version it applies to, or else the whole snapshot.
  */
-export type SnapshotBytes = Uint8Array | (() => Uint8Array);
+export interface SnapshotDeltaBytes {
+  /** The version the delta applies to. */
+  from: SnapshotId;
+  /** The delta as one line of JSON (no newline). */
+  delta: Uint8Array;
+  /**
+   * The whole snapshot's bytes, made only when the journal cannot take the delta, and then
+   * only when its write starts, after the decider has swapped the snapshot in: the decisions
+   * waiting for the new policy are not kept waiting for a copy of the whole store.
+   */
+  whole: () => Uint8Array;
+}
+
+/** A whole snapshot's bytes, a function that makes them when its write starts, or a delta. */
+export type SnapshotBytes =
+  | Uint8Array
+  | (() => Uint8Array)
+  | SnapshotDeltaBytes;
+
+/**
+ * The smallest journal a whole write allows before the next whole write; beyond it, a quarter
+ * of the whole copy's size. A restart then applies at most about a quarter of the store's size
+ * in deltas, and a whole write (linear in the store) comes once per that many bytes of changes.
+ */
+export const MIN_JOURNAL_BYTES = 64 * 1024;
 
 /** A streak of failed writes of the newest snapshot. */
 export interface SaveFailure {
@@ -47,6 +70,13 @@ export interface SnapshotSaverOptions {
  * requested while one runs replaces any queued one, since only the newest snapshot is worth
  * keeping. A failed write of the newest snapshot is retried with backoff until it succeeds or a
  * newer snapshot comes; the failure streak is logged once when it starts and once when it ends.
+ *
+ * A snapshot a delta made is written as the delta, appended to the journal beside the whole
+ * copy (`SnapshotStore.append`), when the journal ends at the version the delta applies to and
+ * has room; otherwise, and for whole snapshots, the whole snapshot is written, which starts a new
+ * journal. So a change costs the disk the change's bytes, and the whole copy (linear in the
+ * store) is rewritten once per a quarter of its size in changes. A saver's first write is whole:
+ * it does not append to a journal an earlier process left.
  */
 export class SnapshotSaver {
   readonly #store: SnapshotStore;
@@ -59,6 +89,12 @@ export class SnapshotSaver {
   #saved: SnapshotId | undefined;
   /** The newest snapshot not yet on disk. */
   #unsaved: { bytes: SnapshotBytes; id: SnapshotId } | undefined;
+  /**
+   * The journal this saver has kept since its last whole write: the version the disk copy and
+   * the journal make, the journal's bytes and how many it may hold. Undefined until a whole
+   * write, and after a failed write: then the next write is whole (which starts a new journal).
+   */
+  #journal: { end: SnapshotId; bytes: number; limit: number } | undefined;
   #failure: SaveFailure | undefined;
   #running: Promise<void> | undefined;
   #retryTimer: unknown;
@@ -151,15 +187,42 @@ export class SnapshotSaver {
     while (this.#unsaved !== undefined && !this.#stopped) {
       const target = this.#unsaved;
       try {
-        if (typeof target.bytes === 'function') {
-          // A turn of the event loop first: the requests that came while the new policy was
-          // being installed are answered before the whole snapshot is serialised.
-          await new Promise(resolve => setImmediate(resolve));
-          // A newer snapshot came meanwhile: this one is never serialised.
-          if (this.#unsaved !== target) continue;
-          target.bytes = target.bytes();
+        const { bytes } = target;
+        const journal = this.#journal;
+        // Until a write ends, the journal is not known to end where it did.
+        this.#journal = undefined;
+        if (
+          isDelta(bytes) &&
+          journal !== undefined &&
+          sameId(journal.end, bytes.from) &&
+          journal.bytes + bytes.delta.length + 1 <= journal.limit
+        ) {
+          await this.#store.append(bytes.delta);
+          this.#journal = {
+            ...journal,
+            end: target.id,
+            bytes: journal.bytes + bytes.delta.length + 1,
+          };
+        } else {
+          let whole: Uint8Array;
+          if (bytes instanceof Uint8Array) {
+            whole = bytes;
+          } else {
+            // A turn of the event loop first: the requests that came while the new policy was
+            // being installed are answered before the whole snapshot is serialised.
+            await new Promise(resolve => setImmediate(resolve));
+            // A newer snapshot came meanwhile: this one is never serialised.
+            if (this.#unsaved !== target) continue;
+            whole = isDelta(bytes) ? bytes.whole() : bytes();
+            target.bytes = whole;
+          }
+          await this.#store.write(whole);
+          this.#journal = {
+            end: target.id,
+            bytes: 0,
+            limit: Math.max(MIN_JOURNAL_BYTES, Math.floor(whole.length / 4)),
+          };
         }
-        await this.#store.write(target.bytes);
         this.#saved = target.id;
         if (this.#unsaved === target) {
           this.#unsaved = undefined;
@@ -223,9 +286,22 @@ export class SnapshotSaver {
     }
   }
 
+  /** Whether the saver's next write of a delta would append it to the journal (for tests). */
+  get journalEnd(): SnapshotId | undefined {
+    return this.#journal?.end;
+  }
+
   #notifyAttempt(): void {
     const waiters = this.#attemptWaiters;
     this.#attemptWaiters = [];
     waiters.forEach(resolve => resolve());
   }
+}
+
+function isDelta(bytes: SnapshotBytes): bytes is SnapshotDeltaBytes {
+  return !(bytes instanceof Uint8Array) && typeof bytes !== 'function';
+}
+
+function sameId(a: SnapshotId, b: SnapshotId): boolean {
+  return a.version === b.version && a.epoch === b.epoch;
 }

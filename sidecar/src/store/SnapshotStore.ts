@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { AuthzSnapshot } from '@internal/brom-authz-snapshot';
+import {
+  AuthzSnapshot,
+  AuthzSnapshotDeltaGapError,
+  AuthzSnapshotHolder,
+} from '@internal/brom-authz-snapshot';
 import { Logger, errorMessage } from '../logger';
-import { parseSnapshotBytes } from '../snapshotBytes';
+import { parseSnapshotBytes, snapshotJson } from '../snapshotBytes';
 
 /** The disk copy cannot be written (raised at startup). */
 export class SnapshotStoreError extends Error {}
@@ -11,13 +15,26 @@ export class SnapshotStoreError extends Error {}
 /** A snapshot read back from disk. */
 export interface StoredSnapshot {
   snapshot: AuthzSnapshot;
+  /** Deltas of the journal applied to the whole copy to make it. */
+  journalDeltas: number;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** The journal's path beside the whole copy's. */
+export function journalPath(path: string): string {
+  return `${path}.journal`;
 }
 
 /**
  * The disk copy of the last snapshot, which lets the sidecar start deciding while the portal is
- * unreachable. The file holds credential hashes, so it is written with mode 0600 in a directory
- * the sidecar creates with 0700; writes go to a temporary file that is fsynced and renamed over
- * the old copy, so a crash leaves either the old or the new snapshot, never half of one.
+ * unreachable: a whole snapshot, and a journal beside it (`<path>.journal`) of the deltas that
+ * came after it, one line of JSON each. The files hold credential hashes, so they are written
+ * with mode 0600 in a directory the sidecar creates with 0700. A whole write goes to a temporary
+ * file that is fsynced and renamed over the old copy, and then empties the journal; an append
+ * is fsynced before it counts. A crash leaves the old or the new whole copy, never half of one,
+ * and a journal whose last line may be cut short, which loading ignores, as it ignores lines
+ * of versions the whole copy already holds (a crash between the rename and the emptying).
  */
 export class SnapshotStore {
   readonly path: string;
@@ -61,8 +78,9 @@ export class SnapshotStore {
       }
       return undefined;
     }
+    let snapshot: AuthzSnapshot;
     try {
-      return { snapshot: parseSnapshotBytes(bytes) };
+      snapshot = parseSnapshotBytes(bytes);
     } catch (error) {
       this.#logger.error('Ignoring invalid snapshot on disk', {
         path: this.path,
@@ -70,6 +88,73 @@ export class SnapshotStore {
       });
       return undefined;
     }
+    return this.#withJournal(snapshot);
+  }
+
+  /**
+   * The whole copy with the journal's deltas applied in turn, each validated as a delta from
+   * the portal is. Lines of versions the copy already holds are skipped; the first line that
+   * is cut short, not JSON, refused or not for the version made so far ends the journal there.
+   */
+  async #withJournal(whole: AuthzSnapshot): Promise<StoredSnapshot> {
+    const path = journalPath(this.path);
+    let text: string;
+    try {
+      text = await fs.readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.#logger.error(
+          'Cannot read the snapshot journal; using the whole copy alone',
+          {
+            path,
+            error: errorMessage(error),
+          },
+        );
+      }
+      return { snapshot: whole, journalDeltas: 0 };
+    }
+    const holder = AuthzSnapshotHolder.hold(whole);
+    const lines = text.split('\n');
+    // Text after the last newline is a line whose append did not end.
+    const cut = lines.pop() ?? '';
+    let applied = 0;
+    let ended: string | undefined;
+    for (const [at, line] of lines.entries()) {
+      try {
+        const delta = snapshotJson(Buffer.from(line, 'utf8')) as {
+          version?: unknown;
+          epoch?: unknown;
+        };
+        const { head } = holder;
+        if (
+          typeof delta?.version === 'number' &&
+          delta.version <= head.version &&
+          delta.epoch === head.epoch
+        ) {
+          continue;
+        }
+        holder.prepare(delta).commit();
+        applied++;
+      } catch (error) {
+        ended = `line ${at + 1}: ${
+          error instanceof AuthzSnapshotDeltaGapError
+            ? error.message
+            : errorMessage(error)
+        }`;
+        break;
+      }
+    }
+    if (ended === undefined && cut !== '') {
+      ended = `line ${lines.length + 1} is cut short`;
+    }
+    if (ended !== undefined) {
+      this.#logger.warn('Ignoring the rest of the snapshot journal', {
+        path,
+        applied,
+        reason: ended,
+      });
+    }
+    return { snapshot: holder.snapshot, journalDeltas: applied };
   }
 
   /**
@@ -131,11 +216,43 @@ export class SnapshotStore {
       throw error;
     }
     // The rename is durable only once the directory entry is.
-    const dir = await fs.open(directory, 'r');
+    await syncDirectory(directory);
+    // Only then is the journal emptied: a crash in between leaves lines of versions the new
+    // copy holds, which loading skips. The directory is synced again in case the journal is new.
+    const journal = await fs.open(journalPath(this.path), 'w', 0o600);
     try {
-      await dir.sync();
+      await journal.sync();
     } finally {
-      await dir.close();
+      await journal.close();
     }
+    await syncDirectory(directory);
+  }
+
+  /**
+   * Appends one delta (one line of JSON, no newline) to the journal that the last whole write
+   * started: resolves once it is durable, rejects when it could not be written (a line cut
+   * short by a failed append is ignored by loading, and the saver's next write is whole). Never
+   * creates the journal: an append only ever follows a whole write of the same process.
+   */
+  async append(delta: Uint8Array): Promise<void> {
+    const file = await fs.open(
+      journalPath(this.path),
+      fsConstants.O_WRONLY | fsConstants.O_APPEND,
+    );
+    try {
+      await file.writeFile(Buffer.concat([delta, NEWLINE]));
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+  }
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  const dir = await fs.open(directory, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
   }
 }
