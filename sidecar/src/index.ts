@@ -17,7 +17,12 @@ export type { SidecarConfig } from './config';
 export { hashSecret } from './index/hash';
 export { AuthzIndex } from './index/AuthzIndex';
 export { AuthzDecider } from './index/AuthzDecider';
-export { SnapshotStoreError } from './store/SnapshotStore';
+export {
+  SnapshotStore,
+  SnapshotStoreError,
+  journalPath,
+} from './store/SnapshotStore';
+export type { StoredSnapshot } from './store/SnapshotStore';
 export { exponentialBackoff } from './feed/backoff';
 export type { Backoff } from './feed/backoff';
 export { JsonLogger } from './logger';

@@ -123,7 +123,9 @@ export class LayeredMap<K, V> implements ReadonlyMap<K, V> {
       done: () => {
         open();
         done = true;
-        if (layer.size > layerLimit(base.size)) {
+        // Over an empty base (a map being filled) the layer is the base: folding costs what
+        // copying the layer would.
+        if (base.size === 0 || layer.size > layerLimit(base.size)) {
           const unfolded = new LayeredMap(base, layer, size);
           return new LayeredMap(new Map(unfolded), new Map(), size);
         }

@@ -507,8 +507,8 @@ function fail(message: string): never {
 export interface AuthzSnapshotEntries {
   version: number;
   epoch?: string;
-  applications: Map<string, string>;
-  credentials: Map<string, string>;
+  applications: ReadonlyMap<string, string>;
+  credentials: ReadonlyMap<string, string>;
 }
 
 export function authzSnapshotEntries(
@@ -540,7 +540,7 @@ export function authzSnapshotBody(
   head: AuthzSnapshotHead,
   entries: AuthzSnapshotEntries,
 ): string {
-  const inOrder = (texts: Map<string, string>) =>
+  const inOrder = (texts: ReadonlyMap<string, string>) =>
     [...texts.keys()]
       .sort()
       .map(key => texts.get(key)!)
@@ -557,18 +557,43 @@ export function authzSnapshotBody(
   )}],"applications":[${inOrder(entries.applications)}]}`;
 }
 
+/** Names and usernames whose entries may differ between two snapshots: all others do not. */
+export interface AuthzSnapshotKeys {
+  applications: Iterable<string>;
+  credentials: Iterable<string>;
+}
+
 /**
  * The body of the delta from `from` to `to` (a snapshot, or its head, and its entries), as
- * JSON text: linear in the two snapshots' entry counts, and as large as what changed.
+ * JSON text, as large as what changed. Without `keys` it compares every entry of both (linear
+ * in their sizes); with `keys`, the names and usernames outside which the two are known to
+ * hold the same entries, it compares only those (linear in the change).
  */
 export function authzSnapshotDeltaBody(
   from: AuthzSnapshotEntries,
   to: { snapshot: AuthzSnapshotHead; entries: AuthzSnapshotEntries },
+  keys?: AuthzSnapshotKeys,
 ): string {
-  const diff = (before: Map<string, string>, after: Map<string, string>) => {
+  const diff = (
+    before: ReadonlyMap<string, string>,
+    after: ReadonlyMap<string, string>,
+    only: Iterable<string> | undefined,
+  ) => {
     const put: string[] = [];
-    for (const [k, json] of after) if (before.get(k) !== json) put.push(json);
-    const remove = [...before.keys()].filter(k => !after.has(k));
+    const remove: string[] = [];
+    if (only === undefined) {
+      for (const [k, json] of after) if (before.get(k) !== json) put.push(json);
+      for (const k of before.keys()) if (!after.has(k)) remove.push(k);
+    } else {
+      for (const k of new Set(only)) {
+        const json = after.get(k);
+        if (json === undefined) {
+          if (before.has(k)) remove.push(k);
+        } else if (before.get(k) !== json) {
+          put.push(json);
+        }
+      }
+    }
     return `{"put":[${put.join(',')}],"remove":${JSON.stringify(remove)}}`;
   };
   const { snapshot } = to;
@@ -583,5 +608,10 @@ export function authzSnapshotDeltaBody(
   return `${JSON.stringify(head).slice(0, -1)},"applications":${diff(
     from.applications,
     to.entries.applications,
-  )},"credentials":${diff(from.credentials, to.entries.credentials)}}`;
+    keys?.applications,
+  )},"credentials":${diff(
+    from.credentials,
+    to.entries.credentials,
+    keys?.credentials,
+  )}}`;
 }

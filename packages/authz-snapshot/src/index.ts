@@ -52,6 +52,7 @@ export type {
   AuthzSnapshotDelta,
   AuthzSnapshotEntries,
   AuthzSnapshotHead,
+  AuthzSnapshotKeys,
   PreparedAuthzSnapshotDelta,
 } from './delta';
 export { LayeredMap } from './LayeredMap';

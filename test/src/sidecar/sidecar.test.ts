@@ -6,7 +6,12 @@ import {
 } from '@internal/plugin-brom-backend/testUtils';
 import amqp, { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import {
+  JsonLogger,
+  SnapshotStore,
+  journalPath,
+} from '@internal/brom-sidecar';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pollUntil } from '../process';
@@ -873,10 +878,17 @@ describe.each(MODES)('the authz sidecar, %s mode', mode => {
     );
     await expectDecisionsUnchanged();
 
-    // The disk copy is the snapshot being served, private to the sidecar's user.
-    const onDisk = JSON.parse(await readFile(snapshotPath, 'utf8'));
-    expect(onDisk.version).toBe(serving.snapshot!.version);
-    expect((await stat(snapshotPath)).mode & 0o777).toBe(0o600);
+    // The disk copy (the whole snapshot the sidecar last wrote and the journal of the deltas
+    // after it) makes the snapshot being served, and is private to the sidecar's user.
+    const onDisk = await SnapshotStore.create({
+      path: snapshotPath,
+      logger: JsonLogger.create({ level: 'error', sink: () => {} }),
+    }).load();
+    expect(onDisk?.snapshot.version).toBe(serving.snapshot!.version);
+    expect(onDisk?.journalDeltas).toBeGreaterThan(0);
+    for (const file of [snapshotPath, journalPath(snapshotPath)]) {
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+    }
 
     await sidecar!.kill();
     // With the sidecar gone the broker denies every application, within its request timeout.

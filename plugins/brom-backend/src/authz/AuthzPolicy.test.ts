@@ -113,7 +113,7 @@ describe('AuthzPolicy', () => {
     }
   });
 
-  it('shares the entries that did not change, and the maps when nothing changed', () => {
+  it('shares the entries that did not change, and records which keys a change touched', () => {
     const state: AuthzState = {
       applications: [
         { id: 'a', name: 'orders' },
@@ -124,11 +124,31 @@ describe('AuthzPolicy', () => {
       credentials: [credential('a', 'orders.1'), credential('b', 'billing.1')],
     };
     const first = AuthzPolicy.whole(state, head(1));
+    expect(first.changes).toBeUndefined();
     const second = first.changed(['a'], only(state, ['a']), head(2));
-    expect(second.entries.applications).not.toBe(first.entries.applications);
     expect(second.entries.version).toBe(2);
+    // The maps are layered: the new version holds the change beside the shared base.
+    expect(second.entries.applications.layerSize).toBe(1);
+    expect(second.entries.credentials.layerSize).toBe(1);
+    expect(second.entries.applications.get('billing')).toBe(
+      first.entries.applications.get('billing'),
+    );
+    expect(second.changes).toEqual({
+      from: 1,
+      keys: {
+        applications: new Set(['orders']),
+        credentials: new Set(['orders.1']),
+      },
+    });
     const third = second.changed([], only(state, []), head(3));
-    expect(third.entries.applications).toBe(second.entries.applications);
+    expect([...third.entries.applications]).toEqual([
+      ...second.entries.applications,
+    ]);
+    expect(third.entries.applications.layerSize).toBe(1);
+    expect(third.changes).toEqual({
+      from: 2,
+      keys: { applications: new Set(), credentials: new Set() },
+    });
     expect(third.entries.version).toBe(3);
     expect(JSON.parse(third.body()).version).toBe(3);
   });

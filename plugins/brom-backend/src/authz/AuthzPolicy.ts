@@ -5,6 +5,8 @@ import {
   AuthzSnapshot,
   AuthzSnapshotEntries,
   AuthzSnapshotHead,
+  LayeredMap,
+  LayeredMapDraft,
   authzSnapshotBody,
 } from '@internal/brom-authz-snapshot';
 import { BromTransaction } from '../store/BromStore';
@@ -105,31 +107,73 @@ interface Held {
   usernames: string[];
 }
 
+/** When a credential with an expiry ends (ms), with its application. */
+interface Expiry {
+  at: number;
+  applicationId: string;
+}
+
+/** The drafts of a policy's maps while it is being made. */
+interface Drafts {
+  applications: Draft<string>;
+  credentials: Draft<string>;
+  byApplication: Draft<Held>;
+  expiries: Draft<Expiry>;
+}
+
+type Draft<V> = LayeredMapDraft<string, V> & { done(): LayeredMap<string, V> };
+
+/** A policy's entries, in layered maps. */
+type PolicyEntries = AuthzSnapshotEntries & {
+  applications: LayeredMap<string, string>;
+  credentials: LayeredMap<string, string>;
+};
+
+/** The names and usernames whose entries a build from the one before may have changed. */
+export interface AuthzPolicyChanges {
+  /** The version of the policy this one was made from. */
+  from: number;
+  keys: { applications: ReadonlySet<string>; credentials: ReadonlySet<string> };
+}
+
 /**
  * The policy as the feed serves it: its entries as JSON text by name (from which deltas are
  * made), built whole from the desired state or from the previous version's entries by
  * replacing those of the applications a change touched. Both ways give the same entries for
- * the same state: one derivation (`policiesOf`) makes every entry.
+ * the same state: one derivation (`policiesOf`) makes every entry. The maps are layered
+ * (`LayeredMap`): a version made from the one before shares its entries and costs about the
+ * change, not a copy of the policy.
  */
 export class AuthzPolicy {
   readonly head: AuthzSnapshotHead;
-  readonly entries: AuthzSnapshotEntries;
-  readonly #byApplication: Map<string, Held>;
-  /** When credentials with an expiry end (ms), by username, with their application. */
-  readonly #expiries: Map<string, { at: number; applicationId: string }>;
-  #nextExpiry: number | undefined;
+  readonly entries: PolicyEntries;
+  /** For a policy made from the one before: which, and the keys it may have changed. */
+  readonly changes: AuthzPolicyChanges | undefined;
+  readonly #byApplication: LayeredMap<string, Held>;
+  /** When credentials with an expiry end, by username. */
+  readonly #expiries: LayeredMap<string, Expiry>;
+  /** No credential of the policy expires before this (ms): a lower bound. */
+  #nextExpiry: number;
   #body: string | undefined;
 
-  private constructor(
-    head: AuthzSnapshotHead,
-    entries: AuthzSnapshotEntries,
-    byApplication: Map<string, Held>,
-    expiries: Map<string, { at: number; applicationId: string }>,
-  ) {
+  private constructor(options: {
+    head: AuthzSnapshotHead;
+    maps: Drafts;
+    changes?: AuthzPolicyChanges;
+    nextExpiry: number;
+  }) {
+    const { head, maps } = options;
     this.head = head;
-    this.entries = entries;
-    this.#byApplication = byApplication;
-    this.#expiries = expiries;
+    this.entries = {
+      version: head.version,
+      epoch: head.epoch,
+      applications: maps.applications.done(),
+      credentials: maps.credentials.done(),
+    };
+    this.changes = options.changes;
+    this.#byApplication = maps.byApplication.done();
+    this.#expiries = maps.expiries.done();
+    this.#nextExpiry = options.nextExpiry;
   }
 
   /**
@@ -141,87 +185,83 @@ export class AuthzPolicy {
     options: Head,
     previous?: AuthzPolicy,
   ): AuthzPolicy {
-    const head = headOf(options);
-    const policy = new AuthzPolicy(
-      head,
-      {
-        version: head.version,
-        epoch: head.epoch,
-        applications: new Map(),
-        credentials: new Map(),
-      },
-      new Map(),
-      new Map(),
+    const maps: Drafts = {
+      applications: LayeredMap.empty<string, string>().edit(),
+      credentials: LayeredMap.empty<string, string>().edit(),
+      byApplication: LayeredMap.empty<string, Held>().edit(),
+      expiries: LayeredMap.empty<string, Expiry>().edit(),
+    };
+    const nextExpiry = put(
+      maps,
+      policiesOf(state, options.prefix),
+      previous?.entries,
     );
-    policy.#put(policiesOf(state, options.prefix), previous?.entries);
-    return policy;
+    return new AuthzPolicy({ head: headOf(options), maps, nextExpiry });
   }
 
   /**
    * This policy with the entries of the applications `applicationIds` replaced by their
    * policy in `state` (which holds the whole state of those applications, and of no other);
    * an application no longer in `state` (deleted) loses its entries. Entries that did not
-   * change keep their text, so the versions the feed remembers share it.
+   * change keep their text, so the versions the feed remembers share it. This policy stays
+   * as it was.
    */
   changed(
     applicationIds: string[],
     state: AuthzState,
     options: Head,
   ): AuthzPolicy {
-    const head = headOf(options);
-    const entries = { version: head.version, epoch: head.epoch };
-    if (applicationIds.length === 0) {
-      // Nothing to replace: the maps are never changed once built, so they are shared.
-      return new AuthzPolicy(
-        head,
-        { ...this.entries, ...entries },
-        this.#byApplication,
-        this.#expiries,
-      );
-    }
-    const next = new AuthzPolicy(
-      head,
-      {
-        version: head.version,
-        epoch: head.epoch,
-        applications: new Map(this.entries.applications),
-        credentials: new Map(this.entries.credentials),
-      },
-      new Map(this.#byApplication),
-      new Map(this.#expiries),
-    );
+    const maps: Drafts = {
+      applications: this.entries.applications.edit(),
+      credentials: this.entries.credentials.edit(),
+      byApplication: this.#byApplication.edit(),
+      expiries: this.#expiries.edit(),
+    };
+    const applications = new Set<string>();
+    const credentials = new Set<string>();
     // Every old entry first: a name freed by one application may be taken by another.
     for (const id of applicationIds) {
-      const held = next.#byApplication.get(id);
+      const held = maps.byApplication.get(id);
       if (!held) continue;
-      next.entries.applications.delete(held.name);
+      applications.add(held.name);
+      maps.applications.delete(held.name);
       for (const username of held.usernames) {
-        next.entries.credentials.delete(username);
-        next.#expiries.delete(username);
+        credentials.add(username);
+        maps.credentials.delete(username);
+        maps.expiries.delete(username);
       }
-      next.#byApplication.delete(id);
+      maps.byApplication.delete(id);
     }
-    next.#put(policiesOf(state, options.prefix), this.entries);
-    return next;
+    const policies = policiesOf(state, options.prefix);
+    for (const p of policies) {
+      applications.add(p.application.name);
+      for (const c of p.credentials) credentials.add(c.username);
+    }
+    const nextExpiry = put(maps, policies, this.entries);
+    return new AuthzPolicy({
+      head: headOf(options),
+      maps,
+      changes: { from: this.head.version, keys: { applications, credentials } },
+      nextExpiry: Math.min(this.#nextExpiry, nextExpiry),
+    });
   }
 
   /**
    * Applications with a credential whose expiry `now` has reached: a whole build leaves such
-   * credentials out, so a build from this policy re-reads their applications.
+   * credentials out, so a build from this policy re-reads their applications. Looks through the
+   * credentials only once `now` reaches the earliest expiry it may hold.
    */
   expiredBy(now: Date): string[] {
     const at = now.getTime();
-    if (this.#nextExpiry === undefined) {
-      this.#nextExpiry = Infinity;
-      for (const expiry of this.#expiries.values()) {
-        this.#nextExpiry = Math.min(this.#nextExpiry, expiry.at);
-      }
-    }
     if (at < this.#nextExpiry) return [];
     const ids = new Set<string>();
+    let next = Infinity;
     for (const expiry of this.#expiries.values()) {
       if (expiry.at <= at) ids.add(expiry.applicationId);
+      else next = Math.min(next, expiry.at);
     }
+    // Nothing expired: none does before the earliest expiry held.
+    if (ids.size === 0) this.#nextExpiry = next;
     return [...ids];
   }
 
@@ -230,43 +270,49 @@ export class AuthzPolicy {
     this.#body ??= authzSnapshotBody(this.head, this.entries);
     return this.#body;
   }
+}
 
-  #put(
-    policies: ApplicationPolicy[],
-    before?: Pick<AuthzSnapshotEntries, 'applications' | 'credentials'>,
-  ) {
-    // The text held before when it is the same, so that unchanged entries are shared.
-    const text = (
-      previous: Map<string, string> | undefined,
-      key: string,
-      value: object,
-    ) => {
-      const json = JSON.stringify(value);
-      const old = previous?.get(key);
-      return old === json ? old : json;
-    };
-    for (const p of policies) {
-      const { name } = p.application;
-      this.entries.applications.set(
-        name,
-        text(before?.applications, name, p.application),
+/**
+ * Puts the entries of `policies` into `maps`; returns the earliest expiry among their
+ * credentials (Infinity for none).
+ */
+function put(
+  maps: Drafts,
+  policies: ApplicationPolicy[],
+  before?: AuthzSnapshotEntries,
+): number {
+  // The text held before when it is the same, so that unchanged entries are shared.
+  const text = (
+    previous: ReadonlyMap<string, string> | undefined,
+    key: string,
+    value: object,
+  ) => {
+    const json = JSON.stringify(value);
+    const old = previous?.get(key);
+    return old === json ? old : json;
+  };
+  let nextExpiry = Infinity;
+  for (const p of policies) {
+    const { name } = p.application;
+    maps.applications.set(
+      name,
+      text(before?.applications, name, p.application),
+    );
+    for (const c of p.credentials) {
+      maps.credentials.set(
+        c.username,
+        text(before?.credentials, c.username, c),
       );
-      for (const c of p.credentials) {
-        this.entries.credentials.set(
-          c.username,
-          text(before?.credentials, c.username, c),
-        );
-        if (c.expiresAt !== null) {
-          this.#expiries.set(c.username, {
-            at: Date.parse(c.expiresAt),
-            applicationId: p.id,
-          });
-        }
+      if (c.expiresAt !== null) {
+        const at = Date.parse(c.expiresAt);
+        nextExpiry = Math.min(nextExpiry, at);
+        maps.expiries.set(c.username, { at, applicationId: p.id });
       }
-      this.#byApplication.set(p.id, {
-        name,
-        usernames: p.credentials.map(c => c.username),
-      });
     }
+    maps.byApplication.set(p.id, {
+      name,
+      usernames: p.credentials.map(c => c.username),
+    });
   }
+  return nextExpiry;
 }

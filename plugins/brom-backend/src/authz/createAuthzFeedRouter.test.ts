@@ -114,6 +114,8 @@ describe.each(databases.eachSupportedId())(
 
     it('serves, from the changes since its last build, what a whole build of the state gives', async () => {
       const sidecar = await sidecarChecking('property');
+      // A sidecar that polls after every fourth round: its deltas span several builds.
+      const lagging = await sidecarChecking('lagging');
       const reconcilerStore = DatabaseReconcilerStore.create(sidecar.store);
       const rng = random(20261204);
       const expectFeedToMatchWholeBuild = sidecar.poll;
@@ -347,6 +349,7 @@ describe.each(databases.eachSupportedId())(
           if (await step()) done.set(name, (done.get(name) ?? 0) + 1);
         }
         await expectFeedToMatchWholeBuild();
+        if (round % 4 === 3) await lagging.poll();
       }
       // Every kind of change was made, and most several times.
       expect([...done.keys()].sort()).toEqual(

@@ -2,7 +2,7 @@ import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   AUTHZ_SNAPSHOT_HTTP,
-  AuthzSnapshotEntries,
+  AuthzSnapshotKeys,
   authzSnapshotDeltaBody,
   formatAuthzSnapshotETag,
   parseAuthzSnapshotETag,
@@ -15,6 +15,7 @@ import {
   SidecarHolding,
 } from '../store/SidecarFeedStore';
 import { StateWatcher } from '../store/StateWatcher';
+import { AuthzPolicyChanges } from './AuthzPolicy';
 import { AuthzBuild, AuthzSnapshotBuilder } from './AuthzSnapshotBuilder';
 
 /** How many versions back a sidecar may hold and still be sent a delta rather than the snapshot. */
@@ -57,26 +58,48 @@ export function createAuthzFeedRouter(options: {
     prefix: options.prefix,
     clock,
   });
-  let cached: AuthzBuild | undefined;
   /** Delta bodies to the versions built, by the version they apply to. */
   const deltas = new WeakMap<AuthzBuild, Map<number, string>>();
-  /** The entries of the last versions served (of the current epoch), from which deltas are made. */
-  const recent = new Map<number, AuthzSnapshotEntries>();
+  /** The last builds served (of `recentEpoch`), by version, from which deltas are made. */
+  const recent = new Map<number, AuthzBuild>();
+  let recentEpoch: string | undefined;
 
   /** The snapshot at the database's version, remembered for deltas to later ones. */
   async function snapshot(): Promise<AuthzBuild> {
     const current = await builder.current();
-    if (!cached || cached.epoch !== current.epoch || current.version >= cached.version) {
-      // Versions of another epoch name other states: no delta from them.
-      if (cached && cached.epoch !== current.epoch) recent.clear();
-      cached = current;
-      recent.set(current.version, current.policy.entries);
+    // Versions of another epoch name other states: no delta from them.
+    if (recentEpoch !== current.epoch) {
+      recent.clear();
+      recentEpoch = current.epoch;
+    }
+    if (!recent.has(current.version)) {
+      recent.set(current.version, current);
       for (const version of recent.keys()) {
         if (recent.size <= RECENT_VERSIONS) break;
         recent.delete(version);
       }
     }
     return current;
+  }
+
+  /**
+   * The keys whose entries may differ between the build of `held` and `built`: those each
+   * build on the way changed, when every build from `held` to `built` was made from the one
+   * before; undefined (compare every entry) when one was built whole.
+   */
+  function keysSince(built: AuthzBuild, held: number): AuthzSnapshotKeys | undefined {
+    const applications = new Set<string>();
+    const credentials = new Set<string>();
+    let at: AuthzBuild | undefined = built;
+    while (at.version !== held) {
+      const changes: AuthzPolicyChanges | undefined = at.policy.changes;
+      if (!changes || changes.from < held) return undefined;
+      for (const name of changes.keys.applications) applications.add(name);
+      for (const username of changes.keys.credentials) credentials.add(username);
+      at = recent.get(changes.from);
+      if (!at) return undefined;
+    }
+    return { applications, credentials };
   }
 
   /**
@@ -108,10 +131,11 @@ export function createAuthzFeedRouter(options: {
     deltas.set(built, made);
     let body = made.get(held);
     if (body === undefined) {
-      body = authzSnapshotDeltaBody(from, {
-        snapshot: built.policy.head,
-        entries: built.policy.entries,
-      });
+      body = authzSnapshotDeltaBody(
+        from.policy.entries,
+        { snapshot: built.policy.head, entries: built.policy.entries },
+        keysSince(built, held),
+      );
       made.set(held, body);
     }
     return body;
