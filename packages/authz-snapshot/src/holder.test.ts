@@ -11,18 +11,7 @@ import {
   AuthzSnapshot,
   parseAuthzSnapshot,
 } from './snapshot';
-
-/** mulberry32: the same seed gives the same sequence. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from './__testUtils__/seeded';
 
 const NAMES = Array.from({ length: 12 }, (_, i) => `app-${i}`);
 const USERNAMES = Array.from({ length: 18 }, (_, i) => `user-${i}`);

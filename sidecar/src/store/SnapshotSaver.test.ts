@@ -63,6 +63,41 @@ function messages(lines: string[], msg: string): any[] {
 const WRITE_FAILED =
   'Cannot write snapshot to disk; serving it from memory, not naming it to the portal until a write succeeds';
 
+/**
+ * A saver over a store in memory that records its writes and appends (`write <bytes>`,
+ * `append <bytes>`); `failAppends(true)` makes appends fail.
+ */
+function memorySaver(saved?: { version: number; epoch: string }) {
+  const calls: string[] = [];
+  let failing = false;
+  const store = {
+    path: '/memory',
+    write: async (bytes: Uint8Array) => {
+      calls.push(`write ${Buffer.from(bytes).toString('utf8')}`);
+    },
+    append: async (bytes: Uint8Array) => {
+      if (failing) throw new Error('disk full');
+      calls.push(`append ${Buffer.from(bytes).toString('utf8')}`);
+    },
+  } as unknown as SnapshotStore;
+  const saver = SnapshotSaver.create({
+    store,
+    backoff: DOUBLING,
+    timers: new ManualTimers(),
+    logger: memoryLogger().logger,
+    metrics: SidecarMetrics.create(),
+    now: () => 0,
+    saved,
+  });
+  return {
+    calls,
+    saver,
+    failAppends: (fail: boolean) => {
+      failing = fail;
+    },
+  };
+}
+
 describe('the disk copy and what the portal is told', () => {
   let dir: { path: string; remove: () => Promise<void> };
   let portal: FakePortal | undefined;
@@ -253,21 +288,7 @@ describe('the disk copy and what the portal is told', () => {
   });
 
   it("serialises a delta's result when its write starts, not in the call that installed it, and never one a newer replaced", async () => {
-    const written: string[] = [];
-    const store = {
-      path: '/memory',
-      write: async (bytes: Uint8Array) => {
-        written.push(Buffer.from(bytes).toString('utf8'));
-      },
-    } as unknown as SnapshotStore;
-    const saver = SnapshotSaver.create({
-      store,
-      backoff: DOUBLING,
-      timers: new ManualTimers(),
-      logger: memoryLogger().logger,
-      metrics: SidecarMetrics.create(),
-      now: () => 0,
-    });
+    const { calls, saver } = memorySaver();
     const serialised: number[] = [];
     const lazily = (version: number) => () => {
       serialised.push(version);
@@ -279,7 +300,7 @@ describe('the disk copy and what the portal is told', () => {
     const second = saver.save(lazily(2), { version: 2, epoch: 'db-1' });
     await Promise.all([first, second]);
     expect(serialised).toEqual([2]);
-    expect(written).toEqual(['{"version":2}']);
+    expect(calls).toEqual(['write {"version":2}']);
     expect(saver.saved).toEqual({ version: 2, epoch: 'db-1' });
 
     // Bytes as they came are written as they are.
@@ -287,31 +308,14 @@ describe('the disk copy and what the portal is told', () => {
       version: 3,
       epoch: 'db-1',
     });
-    expect(written).toEqual(['{"version":2}', '{"version":3}']);
+    expect(calls).toEqual(['write {"version":2}', 'write {"version":3}']);
   });
 
   it('appends a delta to the journal when it ends at the version the delta applies to, and otherwise writes the whole snapshot', async () => {
-    const calls: string[] = [];
-    let failAppend = false;
-    const store = {
-      path: '/memory',
-      write: async (bytes: Uint8Array) => {
-        calls.push(`write ${Buffer.from(bytes).toString('utf8')}`);
-      },
-      append: async (bytes: Uint8Array) => {
-        if (failAppend) throw new Error('disk full');
-        calls.push(`append ${Buffer.from(bytes).toString('utf8')}`);
-      },
-    } as unknown as SnapshotStore;
-    const saver = SnapshotSaver.create({
-      store,
-      backoff: DOUBLING,
-      timers: new ManualTimers(),
-      logger: memoryLogger().logger,
-      metrics: SidecarMetrics.create(),
-      now: () => 0,
-      // A copy an earlier process left: its journal is not this saver's to append to.
-      saved: { version: 1, epoch: 'db-1' },
+    // A copy an earlier process left: its journal is not this saver's to append to.
+    const { calls, saver, failAppends } = memorySaver({
+      version: 1,
+      epoch: 'db-1',
     });
     const id = (version: number, epoch = 'db-1') => ({ version, epoch });
     const deltaTo = (version: number, size = 10, epoch = 'db-1') => ({
@@ -349,11 +353,11 @@ describe('the disk copy and what the portal is told', () => {
     calls.length = 0;
 
     // A failed append leaves a journal that may end in half a line: the retry is whole.
-    failAppend = true;
+    failAppends(true);
     await saver.save(deltaTo(11, 10, 'db-2'), id(11, 'db-2'));
     expect(saver.saved).toEqual(id(10, 'db-2'));
     expect(saver.journalEnd).toBeUndefined();
-    failAppend = false;
+    failAppends(false);
     await saver.save(deltaTo(12, 10, 'db-2'), id(12, 'db-2'));
     expect(calls).toEqual(['write w12']);
     expect(saver.saved).toEqual(id(12, 'db-2'));
