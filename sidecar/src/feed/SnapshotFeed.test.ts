@@ -85,7 +85,6 @@ function diskBytes(bytes: SnapshotBytes): {
   delta?: { bytes: Uint8Array; body: object };
 } {
   if (bytes instanceof Uint8Array) return { whole: bytes };
-  if (typeof bytes === 'function') return { whole: bytes() };
   return {
     whole: bytes.whole(),
     delta: {

@@ -60,7 +60,7 @@ export interface AcceptedSnapshot {
    * with `change` need not.
    */
   whole(): AuthzSnapshot;
-  /** Its bytes for the disk: the bytes it came as, or for a delta's result a function making them. */
+  /** Its bytes for the disk: the bytes it came as, or for a delta's result the delta's line. */
   bytes: SnapshotBytes;
   /** For a delta from the held version: what it changed. */
   change?: AuthzSnapshotChange;

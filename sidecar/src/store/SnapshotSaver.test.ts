@@ -290,10 +290,16 @@ describe('the disk copy and what the portal is told', () => {
   it("serialises a delta's result when its write starts, not in the call that installed it, and never one a newer replaced", async () => {
     const { calls, saver } = memorySaver();
     const serialised: number[] = [];
-    const lazily = (version: number) => () => {
-      serialised.push(version);
-      return Buffer.from(`{"version":${version}}`);
-    };
+    // Deltas with no journal to take them (this saver has written nothing yet): each is
+    // written whole, serialised only when its write starts.
+    const lazily = (version: number) => ({
+      from: { version: version - 1, epoch: 'db-1' },
+      delta: Buffer.from(`d${version}`),
+      whole: () => {
+        serialised.push(version);
+        return Buffer.from(`{"version":${version}}`);
+      },
+    });
     const first = saver.save(lazily(1), { version: 1, epoch: 'db-1' });
     expect(serialised).toEqual([]);
     // Installed before the first was serialised: the first never is.

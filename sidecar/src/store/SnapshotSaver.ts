@@ -27,11 +27,8 @@ export interface SnapshotDeltaBytes {
   whole: () => Uint8Array;
 }
 
-/** A whole snapshot's bytes, a function that makes them when its write starts, or a delta. */
-export type SnapshotBytes =
-  | Uint8Array
-  | (() => Uint8Array)
-  | SnapshotDeltaBytes;
+/** A whole snapshot's bytes, or a delta's (with a way to make the whole snapshot's). */
+export type SnapshotBytes = Uint8Array | SnapshotDeltaBytes;
 
 /**
  * The smallest journal a whole write allows before the next whole write; beyond it, a quarter
@@ -213,7 +210,7 @@ export class SnapshotSaver {
             await new Promise(resolve => setImmediate(resolve));
             // A newer snapshot came meanwhile: this one is never serialised.
             if (this.#unsaved !== target) continue;
-            whole = isDelta(bytes) ? bytes.whole() : bytes();
+            whole = bytes.whole();
             target.bytes = whole;
           }
           await this.#store.write(whole);
@@ -299,7 +296,7 @@ export class SnapshotSaver {
 }
 
 function isDelta(bytes: SnapshotBytes): bytes is SnapshotDeltaBytes {
-  return !(bytes instanceof Uint8Array) && typeof bytes !== 'function';
+  return !(bytes instanceof Uint8Array);
 }
 
 function sameId(a: SnapshotId, b: SnapshotId): boolean {
