@@ -28,6 +28,23 @@ describe('watchStalls', () => {
     });
   });
 
+  it('tells every stall as it ends, the short ones too', () => {
+    let clock = 0;
+    const heard: Array<{ atMs: number; ms: number }> = [];
+    const watch = watchStalls({ tickMs: 50, now: () => clock, onStall: s => heard.push(s) });
+    clock += 60; // on time, within a tick
+    jest.advanceTimersByTime(50);
+    clock += 250; // 200 ms late
+    jest.advanceTimersByTime(50);
+    clock += 1250; // 1,200 ms late
+    jest.advanceTimersByTime(50);
+    watch.stop();
+    expect(heard).toEqual([
+      { atMs: 110, ms: 200 },
+      { atMs: 360, ms: 1200 },
+    ]);
+  });
+
   it('reports nothing when every tick runs on time', () => {
     let clock = 0;
     const watch = watchStalls({ tickMs: 50, now: () => clock });

@@ -24,6 +24,8 @@ export function watchStalls(
     now?: () => number;
     /** Hears each stall of a second or more as it ends. */
     onLongStall?: (stall: { atMs: number; ms: number }) => void;
+    /** Hears every stall (a tick later than `tickMs`) as it ends, the short ones too. */
+    onStall?: (stall: { atMs: number; ms: number }) => void;
   } = {},
 ): StallWatch {
   const tickMs = options.tickMs ?? 50;
@@ -37,6 +39,7 @@ export function watchStalls(
     last = at;
     if (late <= tickMs) return;
     report.longestMs = Math.max(report.longestMs, Math.round(late));
+    options.onStall?.({ atMs: Math.round(last - late - startedAt), ms: Math.round(late) });
     if (late >= 1000) {
       report.overOneSecond++;
       report.totalOverOneSecondMs += Math.round(late);

@@ -66,13 +66,18 @@ import {
 import { ManagementClient } from '@internal/rabbitmq-management';
 import amqplib from 'amqplib';
 import knexFactory, { Knex } from 'knex';
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import {
+  clockTicksPerSecond,
+  CpuTimeline,
+  CpuWindow,
+  describeCpuWindow,
+} from './cpuTimeline';
 import { parseOptions } from '../options';
 import {
   buildSidecar,
@@ -156,6 +161,9 @@ const IMPORT_TIMEOUT_MS = 2 * 60 * 60_000;
 const MAX_DEFINITIONS_BYTES = 512 * 2 ** 20;
 /** Idle incremental passes timed in a row (their median is the figure). */
 const IDLE_INCREMENTAL_PASSES = 9;
+
+/** Event-loop stalls from this long on are charged to the trials they held up. */
+const TRIAL_STALL_MS = 100;
 
 /** How long the backend idles after its first full pass before the CPU window opens. */
 const SETTLE_MS = 15_000;
@@ -443,13 +451,9 @@ interface IdleCpu {
 /** The idle window is sampled in slots of this length, to tell steady polling from periodic bursts. */
 const IDLE_SLOT_MS = 10_000;
 
-let clockTicks: number | undefined;
-
 /** A process's CPU time so far (user and system, from /proc/<pid>/stat) and its resident memory. */
 function processCpu(pid: number) {
-  clockTicks ??= Number(
-    execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim(),
-  );
+  const clockTicks = clockTicksPerSecond();
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The fields after the command (which may hold spaces), from field 3 (state) on.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -747,10 +751,18 @@ async function main() {
       level: options.verbose ? 'debug' : 'warn',
     });
     const passDurations = { full: [] as number[], incremental: [] as number[] };
+    // Each pass with when it ended: the trials say which passes ran while they waited.
+    const passLog: Array<{
+      mode: 'full' | 'incremental';
+      endedAt: number;
+      ms: number;
+    }> = [];
     const reconciler = Reconciler.create({
       metrics: {
-        pass: (_outcome, durationMs, mode) =>
-          passDurations[mode].push(durationMs),
+        pass: (_outcome, durationMs, mode) => {
+          passDurations[mode].push(durationMs);
+          passLog.push({ mode, endedAt: Date.now(), ms: durationMs });
+        },
         write: () => undefined,
         pending: () => undefined,
       },
@@ -939,6 +951,8 @@ async function main() {
         dir: backendDir,
         name: 'backend',
         main: FULL_BACKEND_MAIN,
+        // Its log's stall lines from 100 ms: the trials say which ran while they waited.
+        env: { BROM_BENCH_STALL_LOG_MS: String(TRIAL_STALL_MS) },
         brom: {
           broker: {
             managementUrl: node.managementUrl,
@@ -1137,6 +1151,25 @@ async function main() {
     passDurations.incremental.length = 0;
     commitsCounted = 0;
     const sidecarCpuBefore = sidecar && processCpu(sidecar.process.pid);
+    // Where each trial's time went: the processes' CPU, the passes, the event-loop stalls.
+    const timeline = CpuTimeline.start({
+      pids: {
+        bench: process.pid,
+        backend: backend?.pid,
+        sidecar: sidecar?.process.pid,
+        broker: node.brokerPid,
+      },
+    });
+    closers.push(async () => timeline.stop());
+    const benchStalls: Array<{ at: number; ms: number }> = [];
+    const trialStallWatch = watchStalls({
+      tickMs: 20,
+      onStall: ({ ms }) => {
+        if (ms >= TRIAL_STALL_MS) benchStalls.push({ at: Date.now() - ms, ms });
+      },
+    });
+    closers.push(async () => void trialStallWatch.stop());
+    const trials: TrialTimes[] = [];
     for (let trial = 0; trial < options.trials; trial++) {
       const name = `lat-${trial}`;
       const requested = prepared.get(name) ?? (await prepareTrial(name));
@@ -1232,15 +1265,23 @@ async function main() {
         clearInterval(publishing);
       }
       approveMs.push(receivedAt! - approvedAt);
+      const approval: TrialTimes['approval'] = {
+        startedAt: approvedAt,
+        committedAt,
+        commitAt: approvalCommit.at,
+        firstMessageAt: receivedAt!,
+      };
       if (relationShown) {
         const shown = await relationShown;
         if ('error' in shown) throw shown.error;
         catalogMs.push(shown.at - committedAt);
+        approval.catalogAt = shown.at;
       }
       if (approvalHeld) {
         const held = await approvalHeld;
         if ('error' in held) throw held.error;
         sidecarMs.approvalHeld.push(held.at - approvalCommit.at);
+        approval.sidecarHeldAt = held.at;
       }
       feed.approveBytes.push(deltaBytes(beforeApproval, await feedSnapshot()));
       const current = await portal.subscriptions.getSubscription(
@@ -1277,12 +1318,20 @@ async function main() {
         `${name}'s connection closed`,
       );
       revokeMs.push(closedAt! - approvedAt);
+      const revocation: TrialTimes['revocation'] = {
+        startedAt: approvedAt,
+        commitAt: revocationCommit.at,
+        closedAt: closedAt!,
+      };
       if (revocationSeen) {
         const seen = await revocationSeen;
         if ('error' in seen) throw seen.error;
         sidecarMs.revocationHeld.push(seen.heldAt - revocationCommit.at);
         sidecarMs.revocationDenied.push(seen.deniedAt - revocationCommit.at);
+        revocation.sidecarHeldAt = seen.heldAt;
+        revocation.sidecarDeniedAt = seen.deniedAt;
       }
+      trials.push({ trial, approval, revocation });
       feed.revokeBytes.push(deltaBytes(beforeRevocation, await feedSnapshot()));
       // Where the time went: the reconciler's requests after the revocation, relative to it.
       const after = proxy.requests.filter(r => r.startedAt >= approvedAt);
@@ -1319,6 +1368,17 @@ async function main() {
       );
       if (!native) await admin.deleteUser(username, { ignoreNotFound: true });
     }
+    trialStallWatch.stop();
+    // A last sample after the last trial's last window.
+    await sleep(100);
+    timeline.stop();
+    const explained = explainTrials(trials, {
+      timeline,
+      passLog,
+      benchStalls,
+      backendStalls: backend ? backendLogStalls(backend.logFile) : [],
+      requests: proxy.requests,
+    });
     let sidecarCpu:
       | { cpuSeconds: number; commits: number; msPerCommit: number }
       | undefined;
@@ -1395,6 +1455,18 @@ async function main() {
           feed.approveBytes,
         )}, of a credential revocation ${bytes(feed.revokeBytes)}`,
     );
+    log(
+      `where the trials waited (each window's CPU per process and the machine's busy CPUs, the reconciler's passes and broker writes, event-loop stalls):`,
+    );
+    for (const [name, windows] of Object.entries(explained)) {
+      if (!windows.length) continue;
+      const sorted = [...windows].sort((a, b) => a.ms - b.ms);
+      const slowest = sorted.slice(
+        -Math.max(2, Math.ceil(sorted.length / 10)),
+      );
+      log(`  ${name}: median ${describeExplained(sorted[Math.floor((sorted.length - 1) / 2)])}`);
+      for (const w of slowest.reverse()) log(`    slow: ${describeExplained(w)}`);
+    }
     if (options.verbose) {
       for (const steps of revokeSteps) log(`  revoke: ${steps}`);
       const slowest = proxy.requests
@@ -1564,6 +1636,8 @@ async function main() {
             feed,
             revokeSteps,
             backendStalls,
+            trials,
+            explained,
           },
           null,
           2,
@@ -1612,23 +1686,182 @@ function stallsByPhase(
   phases: Array<{ name: string; from: number }>,
   end: number,
 ): Array<{ name: string; count: number; longestMs: number; stalls: Array<{ at: string; ms: number }> }> {
-  const stalls = readFileSync(logFile, 'utf8')
-    .split('\n')
-    .flatMap(line => {
-      const match = /\[event-loop-stall\] (\{.*\})/.exec(line);
-      return match ? [JSON.parse(match[1]) as { at: string; ms: number }] : [];
-    });
+  // The log holds shorter stalls too (from TRIAL_STALL_MS, for the trials).
+  const stalls = backendLogStalls(logFile).filter(st => st.ms >= 1000);
   return phases.map((phase, i) => {
     const to = phases[i + 1]?.from ?? end;
-    const inPhase = stalls.filter(st => {
-      const at = Date.parse(st.at);
-      return at >= phase.from && at < to;
-    });
+    const inPhase = stalls.filter(st => st.at >= phase.from && st.at < to);
     return {
       name: phase.name,
       count: inPhase.length,
       longestMs: Math.max(0, ...inPhase.map(st => st.ms)),
-      stalls: inPhase,
+      stalls: inPhase.map(st => ({ at: new Date(st.at).toISOString(), ms: st.ms })),
     };
   });
+}
+
+/** When each step of a trial happened (ms since the epoch). */
+interface TrialTimes {
+  trial: number;
+  approval: {
+    startedAt: number;
+    committedAt: number;
+    /** When the benchmark heard of the commit (the state version's notification). */
+    commitAt: number;
+    firstMessageAt: number;
+    catalogAt?: number;
+    sidecarHeldAt?: number;
+  };
+  revocation: {
+    startedAt: number;
+    commitAt: number;
+    closedAt: number;
+    sidecarHeldAt?: number;
+    sidecarDeniedAt?: number;
+  };
+}
+
+/** One measured window of one trial, with what ran while it lasted. */
+interface ExplainedWindow {
+  trial: number;
+  ms: number;
+  cpu?: CpuWindow;
+  /** The reconciler's passes that ran during it: mode, ms, and when they ended (ms into the window). */
+  passes: Array<{ mode: string; ms: number; endedAtMs: number }>;
+  /** Event-loop stalls of TRIAL_STALL_MS or more that overlapped it, in ms. */
+  stalls: { bench: number[]; backend: number[] };
+  /** The reconciler's broker requests during it: method, path, start–end ms into the window. */
+  requests: string[];
+}
+
+const TRIAL_MEASURES: Array<{
+  name: string;
+  window: (t: TrialTimes) => [number, number] | undefined;
+}> = [
+  {
+    name: 'approve -> first message',
+    window: t => [t.approval.startedAt, t.approval.firstMessageAt],
+  },
+  {
+    name: 'approval committed -> the sidecar serves it',
+    window: t =>
+      t.approval.sidecarHeldAt === undefined
+        ? undefined
+        : [t.approval.commitAt, t.approval.sidecarHeldAt],
+  },
+  {
+    name: 'approval committed -> catalog relation',
+    window: t =>
+      t.approval.catalogAt === undefined
+        ? undefined
+        : [t.approval.committedAt, t.approval.catalogAt],
+  },
+  {
+    name: 'revoke -> connection closed',
+    window: t => [t.revocation.startedAt, t.revocation.closedAt],
+  },
+  {
+    name: 'revocation committed -> the sidecar denies',
+    window: t =>
+      t.revocation.sidecarDeniedAt === undefined
+        ? undefined
+        : [t.revocation.commitAt, t.revocation.sidecarDeniedAt],
+  },
+];
+
+/**
+ * Each trial's measured windows with what ran during them: each process's CPU, the machine's
+ * busy CPUs, the reconciler's passes and broker requests, the event-loop stalls of the
+ * benchmark and the backend. Says whether a slow trial waited for CPU (and whose), for a pass,
+ * or for a stalled event loop.
+ */
+function explainTrials(
+  trials: TrialTimes[],
+  context: {
+    timeline: CpuTimeline;
+    passLog: Array<{ mode: string; endedAt: number; ms: number }>;
+    benchStalls: Array<{ at: number; ms: number }>;
+    backendStalls: Array<{ at: number; ms: number }>;
+    requests: ReadonlyArray<{
+      method: string;
+      path: string;
+      startedAt: number;
+      finishedAt?: number;
+    }>;
+  },
+): Record<string, ExplainedWindow[]> {
+  const overlapping = (
+    stalls: Array<{ at: number; ms: number }>,
+    from: number,
+    to: number,
+  ) => stalls.filter(s => s.at < to && s.at + s.ms > from).map(s => s.ms);
+  return Object.fromEntries(
+    TRIAL_MEASURES.map(measure => [
+      measure.name,
+      trials.flatMap(t => {
+        const window = measure.window(t);
+        if (!window) return [];
+        const [from, to] = window;
+        return [
+          {
+            trial: t.trial,
+            ms: to - from,
+            cpu: context.timeline.between(from, to),
+            passes: context.passLog
+              .filter(p => p.endedAt > from && p.endedAt - p.ms < to)
+              .map(p => ({
+                mode: p.mode,
+                ms: Math.round(p.ms),
+                endedAtMs: p.endedAt - from,
+              })),
+            stalls: {
+              bench: overlapping(context.benchStalls, from, to),
+              backend: overlapping(context.backendStalls, from, to),
+            },
+            requests: context.requests
+              .filter(
+                r =>
+                  r.startedAt < to &&
+                  (r.finishedAt ?? Infinity) > from &&
+                  (r.method !== 'GET' || r.path.startsWith('/api/connections')),
+              )
+              .slice(0, 6)
+              .map(
+                r =>
+                  `${r.method} ${r.path.split('/').slice(0, 3).join('/')} ${
+                    r.startedAt - from
+                  }–${(r.finishedAt ?? NaN) - from} ms`,
+              ),
+          },
+        ];
+      }),
+    ]),
+  );
+}
+
+function describeExplained(w: ExplainedWindow): string {
+  const passes = w.passes.length
+    ? w.passes
+        .map(p => `${p.mode} ${p.ms} ms (ended at ${p.endedAtMs})`)
+        .join(', ')
+    : 'none';
+  const stalls = (ms: number[]) => (ms.length ? ms.join('+') : '0');
+  return (
+    `trial ${w.trial} ${w.ms} ms: ${describeCpuWindow(w.cpu)}; passes ${passes}; ` +
+    `stalls ≥ ${TRIAL_STALL_MS} ms bench ${stalls(w.stalls.bench)}, backend ${stalls(
+      w.stalls.backend,
+    )}; broker requests ${w.requests.join(', ') || 'none'}`
+  );
+}
+
+/** The backend log's `[event-loop-stall]` lines, as times since the epoch. */
+function backendLogStalls(logFile: string): Array<{ at: number; ms: number }> {
+  return readFileSync(logFile, 'utf8')
+    .split('\n')
+    .flatMap(line => {
+      const match = /\[event-loop-stall\] (\{.*\})/.exec(line);
+      if (!match) return [];
+      const stall = JSON.parse(match[1]) as { at: string; ms: number };
+      return [{ at: Date.parse(stall.at), ms: stall.ms }];
+    });
 }

@@ -52,8 +52,13 @@ describe('a dedicated RabbitMQ node', () => {
           arguments: { 'x-queue-type': 'quorum' },
         });
 
+        // The broker's OS process is the Erlang VM (the benchmark samples its CPU).
+        const pid = node.brokerPid;
+        expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('beam');
+
         await node.stopBroker();
         expect(node.isBrokerRunning).toBe(false);
+        expect(node.brokerPid).toBeUndefined();
         expect(await isPortOpen(node.ports.amqp)).toBe(false);
         const down = await management.getOverview().catch(e => e);
         expect(down).toBeInstanceOf(ManagementRequestError);

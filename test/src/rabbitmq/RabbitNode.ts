@@ -152,6 +152,17 @@ export class RabbitNode extends RabbitEndpoint {
     this.#bootTimeoutMs = options.bootTimeoutMs;
   }
 
+  /** The broker's OS process (the Erlang VM), from its pid file; undefined when it is not running. */
+  get brokerPid(): number | undefined {
+    if (!this.isBrokerRunning) return undefined;
+    try {
+      const pid = Number(readFileSync(this.#pidFile, 'utf8').trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** True while the broker process runs (between startBroker and stopBroker). */
   get isBrokerRunning(): boolean {
     return this.#server !== undefined && !this.#server.exitStatus;
