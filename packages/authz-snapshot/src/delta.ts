@@ -286,11 +286,12 @@ export class AuthzSnapshotHolder {
   #generation = 0;
 
   private constructor(snapshot: AuthzSnapshot) {
-    const { applications, credentials, ...head } = snapshot;
     this.#state = {
-      head,
-      applications: LayeredMap.of(applications.map(a => [a.name, a])),
-      credentials: LayeredMap.of(credentials.map(c => [c.username, c])),
+      head: authzSnapshotHead(snapshot),
+      applications: LayeredMap.of(snapshot.applications.map(a => [a.name, a])),
+      credentials: LayeredMap.of(
+        snapshot.credentials.map(c => [c.username, c]),
+      ),
     };
     this.#snapshot = snapshot;
     this.#credentialsPerApplication = new Map();
@@ -365,19 +366,17 @@ export class AuthzSnapshotHolder {
     const applications = part(record.applications, '$.applications');
     const credentials = part(record.credentials, '$.credentials');
     // The top-level fields, checked as a whole snapshot's are.
-    const {
-      applications: noApplications,
-      credentials: noCredentials,
-      ...head
-    } = parseAuthzSnapshot({
-      format: record.format,
-      version: record.version,
-      ...(record.epoch !== undefined ? { epoch: record.epoch } : {}),
-      generatedAt: record.generatedAt,
-      vhost: record.vhost,
-      applications: [],
-      credentials: [],
-    });
+    const head = authzSnapshotHead(
+      parseAuthzSnapshot({
+        format: record.format,
+        version: record.version,
+        ...(record.epoch !== undefined ? { epoch: record.epoch } : {}),
+        generatedAt: record.generatedAt,
+        vhost: record.vhost,
+        applications: [],
+        credentials: [],
+      }),
+    );
     // The put entries that count (the last of a name), each validated on its own.
     const putApplications = new Map<string, AuthzApplication>();
     for (const [name, entry] of byKey<unknown>(
@@ -531,6 +530,12 @@ export type AuthzSnapshotHead = Omit<
   AuthzSnapshot,
   'applications' | 'credentials'
 >;
+
+/** A snapshot's head: its fields without its entries. */
+export function authzSnapshotHead(snapshot: AuthzSnapshot): AuthzSnapshotHead {
+  const { applications, credentials, ...head } = snapshot;
+  return head;
+}
 
 /**
  * The whole snapshot with head `head` and entries `entries`, as JSON text: the entries in the

@@ -45,6 +45,7 @@ export {
   authzSnapshotBody,
   authzSnapshotDeltaBody,
   authzSnapshotEntries,
+  authzSnapshotHead,
   isAuthzSnapshotDelta,
 } from './delta';
 export type {

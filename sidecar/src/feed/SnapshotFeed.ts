@@ -7,6 +7,7 @@ import {
   AuthzSnapshotHead,
   AuthzSnapshotHolder,
   PreparedAuthzSnapshotDelta,
+  authzSnapshotHead,
   formatAuthzSnapshotETag,
   isAuthzSnapshotDelta,
   parseAuthzSnapshot,
@@ -147,13 +148,7 @@ export class SnapshotFeed {
    * The last snapshot this feed accepted, which deltas apply to, validated and held with what
    * applying a delta needs (so a delta costs the size of the delta, not a parse of the store).
    */
-  #held:
-    | {
-        version: number;
-        epoch: string | undefined;
-        holder: AuthzSnapshotHolder;
-      }
-    | undefined;
+  #held: AuthzSnapshotHolder | undefined;
   /** What the last accept returned: the next poll waits for it (see `accept`). */
   #durable: void | Promise<void> = undefined;
   /** Set after a delta did not apply: the next poll asks for the whole snapshot. */
@@ -401,8 +396,8 @@ export class SnapshotFeed {
       !this.#wholeNext &&
       !this.#noDeltas.has(target) &&
       named !== undefined &&
-      this.#held.version === held &&
-      this.#held.epoch === heldEpoch &&
+      this.#held.head.version === held &&
+      this.#held.head.epoch === heldEpoch &&
       named.version === held &&
       named.epoch === heldEpoch
         ? this.#held
@@ -466,13 +461,13 @@ export class SnapshotFeed {
       const body = snapshotJson(received);
       if (base && isAuthzSnapshotDelta(body)) {
         // Validates the delta's entries and the rules they touch, as a whole apply would.
-        const delta = base.holder.prepare(body);
+        const delta = base.prepare(body);
         prepared = delta;
         accepted = {
           head: delta.head,
           whole: delta.snapshot,
           bytes: {
-            from: { version: base.version, epoch: base.epoch },
+            from: { version: base.head.version, epoch: base.head.epoch },
             // The journal keeps one delta per line: the bytes as they came when they are one
             // line of JSON already (the portal's are), else the delta written again as one.
             delta:
@@ -486,14 +481,17 @@ export class SnapshotFeed {
           change: delta.change,
         };
         this.#logger.info('Snapshot delta applied', {
-          from: base.version,
+          from: base.head.version,
           version: delta.head.version,
           deltaBytes: received.length,
         });
       } else {
         const whole = parseAuthzSnapshot(body);
-        const { applications, credentials, ...head } = whole;
-        accepted = { head, whole: () => whole, bytes: received };
+        accepted = {
+          head: authzSnapshotHead(whole),
+          whole: () => whole,
+          bytes: received,
+        };
       }
     } catch (error) {
       if (error instanceof AuthzSnapshotDeltaGapError) {
@@ -553,14 +551,12 @@ export class SnapshotFeed {
     } catch (error) {
       throw new FeedError('invalid_snapshot', errorMessage(error));
     }
-    let holder: AuthzSnapshotHolder;
     if (prepared && base) {
       prepared.commit();
-      holder = base.holder;
+      this.#held = base;
     } else {
-      holder = AuthzSnapshotHolder.hold(accepted.whole());
+      this.#held = AuthzSnapshotHolder.hold(accepted.whole());
     }
-    this.#held = { version: snapshot.version, epoch: snapshot.epoch, holder };
     this.#durable = durable;
     return 'newer';
   }
