@@ -30,7 +30,7 @@ describe.each(databases.eachSupportedId())(
               .execute();
           }
         });
-      return { authz, changed };
+      return { authz, changed, store };
     }
 
     it('names the applications changed since a place in the change log, and where it ends', async () => {
@@ -52,6 +52,45 @@ describe.each(databases.eachSupportedId())(
         position: end,
         applicationIds: new Set(),
       });
+    });
+
+    it('names the producer and consumers of a finalized type from its event, and reads no other payload', async () => {
+      const { authz, store } = await setup();
+      const start = await authz.logPosition();
+      const event = (
+        type: string,
+        kind: string,
+        id: string,
+        payload: string,
+      ) => ({
+        type,
+        aggregate_kind: kind,
+        aggregate_id: id,
+        payload,
+        recorded_at: new Date().toISOString(),
+      });
+      await store.write(tx =>
+        tx
+          .insertInto('brom_domain_events')
+          .values([
+            // The type's row is gone: only its event names its producer and consumers.
+            event(
+              'notificationType.finalized',
+              'notificationType',
+              't-gone',
+              JSON.stringify({
+                producerId: 'p-1',
+                consumerIds: ['c-1', 'c-2'],
+              }),
+            ),
+            // Any other event is named by its aggregate; its payload is not read.
+            event('application.updated', 'application', 'a-3', 'not JSON'),
+          ])
+          .execute(),
+      );
+      expect(
+        (await authz.changedApplications(start, 10))?.applicationIds,
+      ).toEqual(new Set(['p-1', 'c-1', 'c-2', 'a-3']));
     });
 
     it('cannot say when there were more changes than asked for, or the log is not the one it read', async () => {

@@ -1,5 +1,5 @@
-import { Kysely } from 'kysely';
-import { DomainEvent } from '../service/events/DomainEvent';
+import { Kysely, sql } from 'kysely';
+import { DomainEvent, DomainEventType } from '../service/events/DomainEvent';
 import { inChunks } from './inChunks';
 import { BromTables } from './tables';
 
@@ -51,6 +51,12 @@ export interface AuthzStateStore {
     { position: AuthzLogPosition; applicationIds: Set<string> } | undefined
   >;
 }
+
+/** The events whose payload names rows they removed (the rows cannot name them any more). */
+const FINALIZED_EVENTS: DomainEventType[] = [
+  'application.finalized',
+  'notificationType.finalized',
+];
 
 export class DatabaseAuthzStateStore implements AuthzStateStore {
   readonly #db: Kysely<BromTables>;
@@ -133,9 +139,15 @@ export class DatabaseAuthzStateStore implements AuthzStateStore {
 
   async changedApplications(from: AuthzLogPosition, limit: number) {
     // From `from` itself, to check that it is still the event it was.
+    // The payload only of the events that need it: a finalized row is named by its event.
     const rows = await this.#db
       .selectFrom('brom_domain_events')
-      .select(['sequence', 'type', 'aggregate_kind', 'aggregate_id', 'payload'])
+      .select(['sequence', 'type', 'aggregate_kind', 'aggregate_id'])
+      .select(
+        sql<string | null>`case when type in (${sql.join(
+          FINALIZED_EVENTS,
+        )}) then payload end`.as('payload'),
+      )
       .where('sequence', '>=', from.sequence)
       .orderBy('sequence')
       .limit(limit + 2)
@@ -175,7 +187,7 @@ export class DatabaseAuthzStateStore implements AuthzStateStore {
       for (const row of found) applicationIds.add(row.applicationId);
     }
     for (const event of events) {
-      if (!event.type.endsWith('.finalized')) continue;
+      if (event.payload === null) continue;
       const finalized = JSON.parse(event.payload) as DomainEvent;
       if ('consumerIds' in finalized)
         finalized.consumerIds.forEach(id => applicationIds.add(id));
