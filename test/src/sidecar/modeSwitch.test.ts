@@ -39,12 +39,22 @@ const BACKENDS = {
 };
 
 describe('switching between the live and the native authorisation mode', () => {
-  const node = useDedicatedRabbitNode({ authRequestTimeoutMs: 2_000 });
-  const database = useTestDatabase();
   let backend: Portal | undefined;
   let portalUrl: string;
   let sidecar: SidecarProcess | undefined;
   let snapshotDir: string;
+
+  // Declared before the node and the database are: Jest runs afterAll hooks in the order they
+  // are declared, and the portal and the sidecar must stop before the database is dropped and
+  // the node stopped (else the portal's pool reconnects to a dropped database while it stops).
+  afterAll(async () => {
+    await sidecar?.kill();
+    await backend?.stop();
+    if (snapshotDir) await rm(snapshotDir, { recursive: true, force: true });
+  }, 60_000);
+
+  const node = useDedicatedRabbitNode({ authRequestTimeoutMs: 2_000 });
+  const database = useTestDatabase();
 
   async function restartPortal(mode: 'live' | 'native') {
     await backend?.stop();
@@ -72,12 +82,6 @@ describe('switching between the live and the native authorisation mode', () => {
       snapshotPath: join(snapshotDir, 'authz-snapshot.json'),
     });
   }, 120_000);
-
-  afterAll(async () => {
-    await sidecar?.kill();
-    await backend?.stop();
-    if (snapshotDir) await rm(snapshotDir, { recursive: true, force: true });
-  }, 60_000);
 
   const connect = (who: { username: string; secret: string }) =>
     amqp.connect(node().amqpUrl(VHOST, who.username, who.secret), {

@@ -6,11 +6,7 @@ import {
 } from '@internal/plugin-brom-backend/testUtils';
 import amqp, { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { randomBytes } from 'node:crypto';
-import {
-  JsonLogger,
-  SnapshotStore,
-  journalPath,
-} from '@internal/brom-sidecar';
+import { JsonLogger, SnapshotStore, journalPath } from '@internal/brom-sidecar';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,12 +70,6 @@ const MODE_CONFIG: Record<'live' | 'native', Record<string, string | null>> = {
 };
 
 describe.each(MODES)('the authz sidecar, %s mode', mode => {
-  const node = useDedicatedRabbitNode({
-    authRequestTimeoutMs: 2_000,
-    config: MODE_CONFIG[mode],
-  });
-  const database = useTestDatabase();
-
   let backend: Portal | undefined;
   let portalUrl: string;
   let sidecar: SidecarProcess | undefined;
@@ -92,6 +82,24 @@ describe.each(MODES)('the authz sidecar, %s mode', mode => {
   let revoked: Issued | undefined;
   /** A second replica of the portal, until it becomes `backend`. */
   let replica: Portal | undefined;
+
+  // Declared before the node and the database are: Jest runs afterAll hooks in the order they
+  // are declared, and the portal and the sidecar must stop before the database is dropped and
+  // the node stopped (else the portal's pool reconnects to a dropped database while it stops).
+  afterAll(async () => {
+    await sidecar?.kill();
+    await replica?.stop();
+    await backend?.stop();
+    if (snapshotDir) {
+      await rm(snapshotDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  const node = useDedicatedRabbitNode({
+    authRequestTimeoutMs: 2_000,
+    config: MODE_CONFIG[mode],
+  });
+  const database = useTestDatabase();
 
   const amqpUrl = (username: string, password: string, vhost = VHOST) =>
     node().amqpUrl(vhost, username, password);
@@ -348,7 +356,9 @@ describe.each(MODES)('the authz sidecar, %s mode', mode => {
       // 0028): in the native mode its own declarations of the same queues may come first, and
       // a queue is redeclared only with the arguments it has.
       for (const queue of ['brom.billing', 'brom.tracking']) {
-        await channel.assertExchange(`${queue}.dlx`, 'fanout', { durable: true });
+        await channel.assertExchange(`${queue}.dlx`, 'fanout', {
+          durable: true,
+        });
         await channel.assertQueue(queue, {
           durable: true,
           arguments: { 'x-dead-letter-exchange': `${queue}.dlx` },
@@ -369,15 +379,6 @@ describe.each(MODES)('the authz sidecar, %s mode', mode => {
       snapshotPath,
     });
   }, 120_000);
-
-  afterAll(async () => {
-    await sidecar?.kill();
-    await replica?.stop();
-    await backend?.stop();
-    if (snapshotDir) {
-      await rm(snapshotDir, { recursive: true, force: true });
-    }
-  }, 60_000);
 
   it('lets a producer publish its own routing keys to its own exchange, and nothing else', async () => {
     await waitUntilConnects(producer);
