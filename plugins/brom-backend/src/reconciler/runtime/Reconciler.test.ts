@@ -691,6 +691,55 @@ describe('Reconciler', () => {
       expect(api.calls).toEqual([]);
     });
 
+    it('looks at a revocation in its grace period once per recheck interval, however many passes run, and at a new one at once', async () => {
+      const { clock, store, api, reconciler } = setup({
+        sidecarVersions: async () => [7],
+        revocationGraceMs: 15_000,
+      });
+      await reconciler.pass();
+      const revoked = (n: number, since: number) => ({
+        credentialId: `cred-${n}`,
+        username: `billing-${n}`,
+        reason: 'credential revoked',
+        since: iso(since),
+      });
+      store.revokedUsers = [revoked(1, START)];
+      api.connections.set('billing-1', ['conn-a']);
+      api.calls.length = 0;
+      await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).toEqual(['listUserConnections billing-1', 'closeUserConnections billing-1']);
+
+      // Passes for other changes within the recheck interval leave it alone; a new revocation
+      // is looked at in the first of them.
+      clock.ms = START + 200;
+      api.calls.length = 0;
+      const other = await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).toEqual([]);
+      expect(other.retryAt).toBe(START + 1_200);
+      store.revokedUsers = [revoked(1, START), revoked(2, START + 300)];
+      clock.ms = START + 400;
+      api.calls.length = 0;
+      await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).toEqual(['listUserConnections billing-2']);
+
+      // A recheck interval later both are looked at again (at the same time).
+      clock.ms = START + 1_400;
+      api.calls.length = 0;
+      await reconciler.pass({ mode: 'incremental' });
+      expect([...api.calls].sort()).toEqual(['listUserConnections billing-1', 'listUserConnections billing-2']);
+
+      // Once a grace period is over its revocation is looked at in the next pass and recorded
+      // (even one looked at just before: here billing-1, 100 ms after the last look).
+      clock.ms = START + 14_900;
+      await reconciler.pass({ mode: 'incremental' });
+      clock.ms = START + 15_000;
+      api.calls.length = 0;
+      await reconciler.pass({ mode: 'incremental' });
+      expect(api.calls).toEqual(['listUserConnections billing-1']);
+      expect(store.rows.get('enforced:credential:cred-1')).toMatchObject({ status: 'True' });
+      expect(store.rows.has('enforced:credential:cred-2')).toBe(false);
+    });
+
     it('asks for a pass when the next credential expires, to close its connections then', async () => {
       const { store, reconciler } = setup();
       store.nextExpiryAt = START + 30_000;

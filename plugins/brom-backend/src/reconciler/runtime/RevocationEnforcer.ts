@@ -7,6 +7,9 @@ import { ReconcilerSnapshot, ReconcilerStore } from './ReconcilerStore';
 /** How often connections of a recent revocation are looked for again. */
 const RECHECK_REVOCATIONS_MS = 1_000;
 
+/** How many revoked users' connections are looked at at a time. */
+const CHECK_CONCURRENCY = 8;
+
 export interface RevocationEnforcerOptions {
   broker: BrokerApi;
   store: ReconcilerStore;
@@ -48,6 +51,8 @@ export class RevocationEnforcer {
   readonly #sidecarVersions: () => Promise<number[]>;
   readonly #graceMs: number;
   readonly #accessRemoved?: (username: string) => Promise<boolean>;
+  /** When each revoked user's connections were last looked at and found closed (clock ms). */
+  readonly #lookedAt = new Map<string, number>();
 
   private constructor(options: RevocationEnforcerOptions) {
     this.#broker = options.broker;
@@ -69,6 +74,9 @@ export class RevocationEnforcer {
     logger: LoggerService,
   ): Promise<Enforcement> {
     const pending = snapshot.revokedUsers.length;
+    for (const username of this.#lookedAt.keys()) {
+      if (!snapshot.revokedUsers.some(u => u.username === username)) this.#lookedAt.delete(username);
+    }
     if (pending === 0) return { waitingForSidecars: 0 };
     const versions = await this.#sidecarVersions();
     if (versions.some(v => v < snapshot.input.version)) return { waitingForSidecars: pending };
@@ -77,13 +85,28 @@ export class RevocationEnforcer {
     // Per user, from the broker's connection tracking: a connection is seen as soon as it is
     // open (the statistics-based listings lag by up to `collect_statistics_interval`).
     const settled = (since: string) => now.getTime() - Date.parse(since) >= this.#graceMs;
-    const enforced: string[] = [];
-    for (const user of snapshot.revokedUsers) {
-      if (!(await this.#removed(user.username, snapshot.managed, logger))) continue;
-      if ((await this.#close(user.username, user.reason, logger)) && settled(user.since)) {
-        enforced.push(`credential:${user.credentialId}`);
-      }
-    }
+    // A user whose connections were looked at less than the recheck interval ago waits for the
+    // recheck: passes for other changes come far more often than that, and each would list the
+    // connections of every revocation in its grace period again, one request after another,
+    // before the pass ends (the change that woke it waits). A new revocation, and one whose
+    // grace period is over, are looked at now.
+    const due = snapshot.revokedUsers.filter(user => {
+      const lookedAt = this.#lookedAt.get(user.username);
+      return (
+        lookedAt === undefined ||
+        settled(user.since) ||
+        now.getTime() - lookedAt >= RECHECK_REVOCATIONS_MS
+      );
+    });
+    // Several at a time: each is a request or two to the broker.
+    const enforced = (
+      await atMost(CHECK_CONCURRENCY, due, async user => {
+        if (!(await this.#removed(user.username, snapshot.managed, logger))) return undefined;
+        if (!(await this.#close(user.username, user.reason, logger))) return undefined;
+        this.#lookedAt.set(user.username, now.getTime());
+        return settled(user.since) ? `credential:${user.credentialId}` : undefined;
+      })
+    ).filter((key): key is string => key !== undefined);
     if (enforced.length) {
       await this.#store.recordEnforced(enforced, new Date(this.#clock.now()));
     }
@@ -128,4 +151,18 @@ export class RevocationEnforcer {
       return false;
     }
   }
+}
+
+/** `fn` of each item, at most `limit` at a time; the results in the items' order. */
+async function atMost<T, R>(limit: number, items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
