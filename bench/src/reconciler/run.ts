@@ -1732,6 +1732,12 @@ interface ExplainedWindow {
   requests: string[];
 }
 
+/** From `from` to `to`, when the trial reached `to` (a figure the run did not take has none). */
+const span = (
+  from: number,
+  to: number | undefined,
+): [number, number] | undefined => (to === undefined ? undefined : [from, to]);
+
 const TRIAL_MEASURES: Array<{
   name: string;
   window: (t: TrialTimes) => [number, number] | undefined;
@@ -1742,17 +1748,11 @@ const TRIAL_MEASURES: Array<{
   },
   {
     name: 'approval committed -> the sidecar serves it',
-    window: t =>
-      t.approval.sidecarHeldAt === undefined
-        ? undefined
-        : [t.approval.commitAt, t.approval.sidecarHeldAt],
+    window: t => span(t.approval.commitAt, t.approval.sidecarHeldAt),
   },
   {
     name: 'approval committed -> catalog relation',
-    window: t =>
-      t.approval.catalogAt === undefined
-        ? undefined
-        : [t.approval.committedAt, t.approval.catalogAt],
+    window: t => span(t.approval.committedAt, t.approval.catalogAt),
   },
   {
     name: 'revoke -> connection closed',
@@ -1760,10 +1760,7 @@ const TRIAL_MEASURES: Array<{
   },
   {
     name: 'revocation committed -> the sidecar denies',
-    window: t =>
-      t.revocation.sidecarDeniedAt === undefined
-        ? undefined
-        : [t.revocation.commitAt, t.revocation.sidecarDeniedAt],
+    window: t => span(t.revocation.commitAt, t.revocation.sidecarDeniedAt),
   },
 ];
 
