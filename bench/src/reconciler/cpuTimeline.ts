@@ -43,18 +43,29 @@ export function clockTicksPerSecond(): number {
   return clockTicks;
 }
 
+/** A process's user and system CPU seconds so far, from /proc/<pid>/stat; undefined once it is gone. */
+export function processTimes(
+  pid: number,
+): { userSeconds: number; systemSeconds: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The fields after the command (which may hold spaces), from field 3 (state) on.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    userSeconds: Number(fields[11]) / clockTicksPerSecond(),
+    systemSeconds: Number(fields[12]) / clockTicksPerSecond(),
+  };
+}
+
 /** Reads /proc (Linux). */
 export const procCpuReader: CpuReader = {
   process(pid) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      return undefined;
-    }
-    // The fields after the command (which may hold spaces), from field 3 (state) on.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond();
+    const times = processTimes(pid);
+    return times && times.userSeconds + times.systemSeconds;
   },
   machine() {
     // cpu  user nice system idle iowait irq softirq steal ...

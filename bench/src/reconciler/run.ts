@@ -78,10 +78,10 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
-  clockTicksPerSecond,
   CpuTimeline,
   CpuWindow,
   describeCpuWindow,
+  processTimes,
 } from './cpuTimeline';
 import { parseOptions } from '../options';
 import {
@@ -458,18 +458,12 @@ const IDLE_SLOT_MS = 10_000;
 
 /** A process's CPU time so far (user and system, from /proc/<pid>/stat) and its resident memory. */
 function processCpu(pid: number) {
-  const clockTicks = clockTicksPerSecond();
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The fields after the command (which may hold spaces), from field 3 (state) on.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const times = processTimes(pid);
+  if (!times) throw new Error(`process ${pid} is gone`);
   const rss = /^VmRSS:\s+(\d+) kB$/m.exec(
     readFileSync(`/proc/${pid}/status`, 'utf8'),
   );
-  return {
-    userSeconds: Number(fields[11]) / clockTicks,
-    systemSeconds: Number(fields[12]) / clockTicks,
-    rssMiB: rss ? Number(rss[1]) / 1024 : NaN,
-  };
+  return { ...times, rssMiB: rss ? Number(rss[1]) / 1024 : NaN };
 }
 
 async function main() {
