@@ -7,8 +7,9 @@
  *    With --prebuilt the broker is built instead: the floor's document imported into the
  *    reconciled vhost, one full pass that adopts every object (the reconciler's own status
  *    records), and one full pass that must write nothing.
- * 2. Idle pass: the management API requests of one pass over the converged broker,
- *    counted by a proxy.
+ * 2. Idle broker and idle pass: the broker's own CPU over --broker-idle-seconds (30; 0 leaves
+ *    it out) with nothing happening; the management API requests of one pass over the
+ *    converged broker, counted by a proxy.
  * 3. Latency, over N trials, with the runner woken by the store as in the backend:
  *    approve -> the consumer receives its first message, credential revoked -> its connection
  *    closed; and, with a backend process (catalog, BROM's catalog module, notifications, BROM)
@@ -24,7 +25,9 @@
  * --authz live|native (live), --no-floor (leave out the definitions import), --prebuilt,
  * --no-catalog (no backend process: no catalog or sidecar figures, no idle CPU), --idle-seconds N (120;
  * 0 leaves the idle CPU out), --catalog-processing-seconds N (the catalog's processingInterval;
- * Backstage's default when unset), --json FILE, --verbose.
+ * Backstage's default when unset), --statistics-interval MS (the node's
+ * collect_statistics_interval: 5000, RabbitMQ's default; the test harness's nodes use 1000),
+ * --json FILE, --verbose.
  *
  * --authz native: every application gets a credential, the reconciler writes a broker user
  * and permissions per credential (converge and the floor's definitions include them), the node
@@ -122,6 +125,15 @@ interface Options {
    * 40,000 quorum queues: the import fails with Ra's `partition_parallel_timeout` (60 s).
    */
   queueType: 'quorum' | 'classic';
+  /**
+   * The node's `collect_statistics_interval` in ms: how often every queue, channel and
+   * connection reports to the management statistics (RabbitMQ's default is 5,000; the test
+   * harness's nodes use 1,000 so that tests see message counts sooner). Nothing the benchmark
+   * times reads statistics.
+   */
+  statisticsInterval: number;
+  /** The broker's own CPU with nothing happening, after the broker is built; 0 leaves it out. */
+  brokerIdleSeconds: number;
 }
 
 const DEFAULTS: Options = {
@@ -131,6 +143,8 @@ const DEFAULTS: Options = {
   authz: 'live',
   idleSeconds: 120,
   queueType: 'quorum',
+  statisticsInterval: 5_000,
+  brokerIdleSeconds: 30,
 };
 const KINDS = {
   scale: 'number',
@@ -145,6 +159,8 @@ const KINDS = {
   idleSeconds: 'number',
   catalogProcessingSeconds: 'number',
   queueType: ['quorum', 'classic'],
+  statisticsInterval: 'number',
+  brokerIdleSeconds: 'number',
 } as const;
 
 const TEAM_A = 'group:default/team-a';
@@ -487,6 +503,7 @@ async function main() {
       'management.tcp.inactivity_timeout': String(IMPORT_TIMEOUT_MS),
       'management.tcp.request_timeout': String(IMPORT_TIMEOUT_MS),
       'management.http.max_body_size': String(MAX_DEFINITIONS_BYTES),
+      collect_statistics_interval: String(options.statisticsInterval),
       ...(native
         ? {
             'auth_backends.2': null,
@@ -865,6 +882,28 @@ async function main() {
             : ` = ${(convergeMs / floorMs).toFixed(2)}x the floor`
         }`,
       );
+    }
+
+    // --- the broker's own CPU with nothing happening: what the topology costs it by itself
+    // (queue processes, the management statistics every collect_statistics_interval), the
+    // background the trials' figures below run on.
+    let brokerIdle: (CpuWindow & { percentOfCore: number }) | undefined;
+    if (options.brokerIdleSeconds > 0 && node.brokerPid !== undefined) {
+      const timeline = CpuTimeline.start({ pids: { broker: node.brokerPid }, intervalMs: 1_000 });
+      const from = Date.now();
+      await sleep(options.brokerIdleSeconds * 1000);
+      const to = Date.now();
+      await sleep(1_100);
+      timeline.stop();
+      const window = timeline.between(from, to);
+      if (window) {
+        brokerIdle = { ...window, percentOfCore: ((window.cpuMs.broker ?? 0) / window.ms) * 100 };
+        log(
+          `idle broker (collect_statistics_interval ${options.statisticsInterval} ms): ${brokerIdle.percentOfCore.toFixed(
+            1,
+          )} % of a core over ${seconds(window.ms)}; ${describeCpuWindow(window)}`,
+        );
+      }
     }
 
     // --- one idle pass
@@ -1617,6 +1656,7 @@ async function main() {
             totalWrites,
             idle: { requests: idleTally, ms: idlePassMs, stalls: idleStalls },
             idleIncremental: { ms: idleIncrementalMs, samples: idleIncrementalSamples },
+            brokerIdle: brokerIdle && { statisticsIntervalMs: options.statisticsInterval, ...brokerIdle },
             passDurations,
             prebuilt,
             resources,
