@@ -1,4 +1,4 @@
-import { flagOf, parseOptions } from './options';
+import { flagOf, parseAssignments, parseOptions } from './options';
 
 interface Options {
   scale: number;
@@ -68,5 +68,30 @@ describe('flagOf', () => {
   it('turns a camel-case key into its flag', () => {
     expect(flagOf('idleSeconds')).toBe('--idle-seconds');
     expect(flagOf('scale')).toBe('--scale');
+  });
+});
+
+describe('parseAssignments', () => {
+  it('reads key=value pairs separated by semicolons, trimmed, the last of a key winning', () => {
+    expect(
+      parseAssignments(
+        '--broker-config',
+        ' management.rates_mode = none ;collect_statistics_interval=30000;;management.rates_mode=basic',
+      ),
+    ).toEqual({
+      'management.rates_mode': 'basic',
+      collect_statistics_interval: '30000',
+    });
+  });
+
+  it('keeps an equals sign inside the value and takes an empty value', () => {
+    expect(parseAssignments('--x', 'a=b=c;d=')).toEqual({ a: 'b=c', d: '' });
+  });
+
+  it('refuses a pair without a key or an equals sign, naming the flag', () => {
+    expect(() => parseAssignments('--broker-config', 'a=1;oops')).toThrow(
+      `--broker-config takes key=value pairs separated by ';', not "oops"`,
+    );
+    expect(() => parseAssignments('--broker-config', '=1')).toThrow('"=1"');
   });
 });

@@ -64,3 +64,27 @@ export function parseOptions<T extends object>(
   }
   return options as T;
 }
+
+/**
+ * Reads `key=value` pairs separated by `;` (an option such as `--broker-config` that passes
+ * settings through): keys and values are trimmed, a pair without `=` or with an empty key is
+ * refused with the flag's name, and a later pair replaces an earlier one of the same key.
+ */
+export function parseAssignments(
+  flag: string,
+  text: string,
+): Record<string, string> {
+  const assignments: Record<string, string> = {};
+  for (const part of text.split(';')) {
+    if (part.trim() === '') continue;
+    const at = part.indexOf('=');
+    const key = at < 0 ? '' : part.slice(0, at).trim();
+    if (!key) {
+      throw new Error(
+        `${flag} takes key=value pairs separated by ';', not ${JSON.stringify(part)}`,
+      );
+    }
+    assignments[key] = part.slice(at + 1).trim();
+  }
+  return assignments;
+}

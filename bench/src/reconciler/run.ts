@@ -27,7 +27,7 @@
  * 0 leaves the idle CPU out), --catalog-processing-seconds N (the catalog's processingInterval;
  * Backstage's default when unset), --statistics-interval MS (the node's
  * collect_statistics_interval: 5000, RabbitMQ's default; the test harness's nodes use 1000),
- * --json FILE, --verbose.
+ * --broker-config 'key=value;…' (more rabbitmq.conf settings for the node), --json FILE, --verbose.
  *
  * --authz native: every application gets a credential, the reconciler writes a broker user
  * and permissions per credential (converge and the floor's definitions include them), the node
@@ -86,7 +86,7 @@ import {
   describeCpuWindow,
   processTimes,
 } from './cpuTimeline';
-import { parseOptions } from '../options';
+import { parseAssignments, parseOptions } from '../options';
 import {
   buildSidecar,
   SidecarProcess,
@@ -134,6 +134,11 @@ interface Options {
   statisticsInterval: number;
   /** The broker's own CPU with nothing happening, after the broker is built; 0 leaves it out. */
   brokerIdleSeconds: number;
+  /**
+   * More `rabbitmq.conf` settings for the node, `key=value` pairs separated by `;` (e.g. the
+   * management plugin's `management.sample_retention_policies.*`); they replace the benchmark's own.
+   */
+  brokerConfig?: string;
 }
 
 const DEFAULTS: Options = {
@@ -161,6 +166,7 @@ const KINDS = {
   queueType: ['quorum', 'classic'],
   statisticsInterval: 'number',
   brokerIdleSeconds: 'number',
+  brokerConfig: 'string',
 } as const;
 
 const TEAM_A = 'group:default/team-a';
@@ -497,6 +503,13 @@ async function main() {
   // --scale 10): keep the management listener (Cowboy) from closing the connection under it,
   // and let it take the document (the default limit is 10 MB; full scale's is about 4 MB).
   const native = options.authz === 'native';
+  const brokerConfig = parseAssignments(
+    '--broker-config',
+    options.brokerConfig ?? '',
+  );
+  if (Object.keys(brokerConfig).length) {
+    log(`node settings from --broker-config: ${JSON.stringify(brokerConfig)}`);
+  }
   const node = await RabbitNode.start({
     config: {
       'management.tcp.idle_timeout': String(IMPORT_TIMEOUT_MS),
@@ -511,6 +524,7 @@ async function main() {
             'auth_backends.2.authz': 'internal',
           }
         : {}),
+      ...brokerConfig,
     },
   });
   let database: TestDatabase | undefined;
@@ -1656,7 +1670,7 @@ async function main() {
             totalWrites,
             idle: { requests: idleTally, ms: idlePassMs, stalls: idleStalls },
             idleIncremental: { ms: idleIncrementalMs, samples: idleIncrementalSamples },
-            brokerIdle: brokerIdle && { statisticsIntervalMs: options.statisticsInterval, ...brokerIdle },
+            brokerIdle: brokerIdle && { statisticsIntervalMs: options.statisticsInterval, brokerConfig, ...brokerIdle },
             passDurations,
             prebuilt,
             resources,
