@@ -899,7 +899,7 @@ async function main() {
     }
 
     // --- the broker's own CPU with nothing happening: what the topology costs it by itself
-    // (queue processes, the management statistics every collect_statistics_interval), the
+    // (queue processes, the management agent collecting every queue's statistics), the
     // background the trials' figures below run on.
     let brokerIdle: (CpuWindow & { percentOfCore: number }) | undefined;
     if (options.brokerIdleSeconds > 0 && node.brokerPid !== undefined) {
