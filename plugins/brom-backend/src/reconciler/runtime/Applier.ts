@@ -7,6 +7,7 @@ import { describeKey } from '../core/naming';
 import { CreateAction, DeleteAction, Plan, plannedWrites, UpdateAction } from '../core/plan';
 import { BrokerTopology } from '../core/types';
 import { ReconcilerMetrics } from './metrics';
+import { runLimited } from './runLimited';
 
 type WriteAction = CreateAction | UpdateAction | DeleteAction;
 
@@ -202,19 +203,4 @@ export class Applier {
     }
     return kindOf(action.object.kind).put(this.#broker, this.#vhost, action.object);
   }
-}
-
-async function runLimited<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      await fn(item);
-    }
-  });
-  await Promise.all(workers);
 }

@@ -3,6 +3,7 @@ import { Clock } from '../core/backoff';
 import { BrokerApi, classifyWriteError } from '../core/BrokerApi';
 import { permissionsKey } from '../core/naming';
 import { ReconcilerSnapshot, ReconcilerStore } from './ReconcilerStore';
+import { runLimited } from './runLimited';
 
 /** How often connections of a recent revocation are looked for again. */
 const RECHECK_REVOCATIONS_MS = 1_000;
@@ -99,14 +100,13 @@ export class RevocationEnforcer {
       );
     });
     // Several at a time: each is a request or two to the broker.
-    const enforced = (
-      await atMost(CHECK_CONCURRENCY, due, async user => {
-        if (!(await this.#removed(user.username, snapshot.managed, logger))) return undefined;
-        if (!(await this.#close(user.username, user.reason, logger))) return undefined;
-        this.#lookedAt.set(user.username, now.getTime());
-        return settled(user.since) ? `credential:${user.credentialId}` : undefined;
-      })
-    ).filter((key): key is string => key !== undefined);
+    const enforced: string[] = [];
+    await runLimited(due, CHECK_CONCURRENCY, async user => {
+      if (!(await this.#removed(user.username, snapshot.managed, logger))) return;
+      if (!(await this.#close(user.username, user.reason, logger))) return;
+      this.#lookedAt.set(user.username, now.getTime());
+      if (settled(user.since)) enforced.push(`credential:${user.credentialId}`);
+    });
     if (enforced.length) {
       await this.#store.recordEnforced(enforced, new Date(this.#clock.now()));
     }
@@ -151,18 +151,4 @@ export class RevocationEnforcer {
       return false;
     }
   }
-}
-
-/** `fn` of each item, at most `limit` at a time; the results in the items' order. */
-async function atMost<T, R>(limit: number, items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
