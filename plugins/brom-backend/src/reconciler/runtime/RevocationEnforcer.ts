@@ -75,8 +75,9 @@ export class RevocationEnforcer {
     logger: LoggerService,
   ): Promise<Enforcement> {
     const pending = snapshot.revokedUsers.length;
+    const revoked = new Set(snapshot.revokedUsers.map(u => u.username));
     for (const username of this.#lookedAt.keys()) {
-      if (!snapshot.revokedUsers.some(u => u.username === username)) this.#lookedAt.delete(username);
+      if (!revoked.has(username)) this.#lookedAt.delete(username);
     }
     if (pending === 0) return { waitingForSidecars: 0 };
     const versions = await this.#sidecarVersions();
