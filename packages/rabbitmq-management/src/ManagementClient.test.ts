@@ -164,6 +164,22 @@ describe('ManagementClient', () => {
     });
   });
 
+  it('asks for columns and a rate window when listing queues and exchanges', async () => {
+    broker = await startFakeBroker((_req, res) => json(res, 200, []));
+    const c = connect(broker.baseUrl);
+    const rates = { ageSeconds: 5, incrementSeconds: 5 };
+
+    await c.listQueues('brom', { columns: ['name', 'consumers'], rates });
+    await c.listExchanges('brom', { columns: ['name'], rates });
+    await c.listExchanges('brom');
+
+    expect(broker.seen.map(r => r.url)).toEqual([
+      '/api/queues/brom?msg_rates_age=5&msg_rates_incr=5&columns=name%2Cconsumers',
+      '/api/exchanges/brom?columns=name&msg_rates_age=5&msg_rates_incr=5',
+      '/api/exchanges/brom',
+    ]);
+  });
+
   it('keeps a path prefix from the base URL', async () => {
     broker = await startFakeBroker((_req, res) => json(res, 200, []));
     const c = connect(`${broker.baseUrl}/rabbit/`);

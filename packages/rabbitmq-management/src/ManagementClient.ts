@@ -97,12 +97,36 @@ export interface ListQueuesOptions {
    * `message_stats.publish_details.rate`): one cheap request for many queues.
    */
   columns?: string[];
+  /** Rates over a window of the broker's samples (see {@link RateWindow}). */
+  rates?: RateWindow;
+}
+
+/**
+ * The window the broker computes each `*_details.rate` over (the API's `msg_rates_age` and
+ * `msg_rates_incr`, in seconds). Without one, a rate is the change between the node's last two
+ * samples as of the request, which on RabbitMQ 3.10 reads 0 for most of each 5 s sampling
+ * interval even under a steady publish; with one, it is the rate of the window's last
+ * increment and holds until the next sample.
+ */
+export interface RateWindow {
+  ageSeconds: number;
+  incrementSeconds: number;
+}
+
+function rateWindowQuery(rates: RateWindow | undefined): Record<string, string> {
+  if (!rates) return {};
+  return {
+    msg_rates_age: String(rates.ageSeconds),
+    msg_rates_incr: String(rates.incrementSeconds),
+  };
 }
 
 /** @public */
 export interface ListExchangesOptions {
   /** Only these fields of each exchange (the API's `columns`). */
   columns?: string[];
+  /** Rates over a window of the broker's samples (see {@link RateWindow}). */
+  rates?: RateWindow;
 }
 
 /** The binding fields needed to delete it, as found in {@link ManagementClient.listBindings}. */
@@ -261,7 +285,10 @@ export class ManagementClient {
     options: ListExchangesOptions = {},
   ): Promise<Exchange[]> {
     return this.#getJson(apiPath`exchanges/${vhost}`, {
-      query: options.columns ? { columns: options.columns.join(',') } : {},
+      query: {
+        ...(options.columns ? { columns: options.columns.join(',') } : {}),
+        ...rateWindowQuery(options.rates),
+      },
     });
   }
 
@@ -307,7 +334,7 @@ export class ManagementClient {
   ): Promise<Queue[]> {
     const query: Record<string, string> = options.disableStats
       ? { disable_stats: 'true', enable_queue_totals: 'true' }
-      : {};
+      : rateWindowQuery(options.rates);
     if (options.columns) query.columns = options.columns.join(',');
     if (options.namePattern === undefined) {
       return this.#getJson(apiPath`queues/${vhost}`, { query });

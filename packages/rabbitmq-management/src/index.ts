@@ -10,8 +10,10 @@ export type {
   DeleteExchangeOptions,
   DeleteOptions,
   DeleteQueueOptions,
+  ListExchangesOptions,
   ListQueuesOptions,
   ManagementClientOptions,
+  RateWindow,
 } from './ManagementClient';
 export {
   ManagementApiError,

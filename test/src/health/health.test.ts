@@ -137,11 +137,14 @@ describe('queue health', () => {
           after.warnings.find(w => w.code === 'dead-letters')!.message,
         ).toContain('1 dead-lettered');
 
-        // The producer's owners see its exchange's rates while it publishes (rates are averages
-        // over the broker's last seconds, so the test keeps publishing until they show).
+        // The producer's owners see its exchange's rates while it publishes. A rate is that of
+        // the broker's last 5 s sample, so the test publishes on a timer of its own until the
+        // rates show, not once per health read (a read that waits on a slow management listing
+        // would leave samples without a publish).
         let lastProducer: ApplicationHealth | undefined;
-        const producer = await pollUntil(
-          async () => {
+        let publishError: unknown;
+        const publishing = setInterval(() => {
+          try {
             publisher.publish(
               'brom.orders',
               'order.7.created',
@@ -152,22 +155,34 @@ describe('queue health', () => {
               'order.7.cancelled',
               Buffer.from('x'),
             );
-            await publisher.waitForConfirms();
-            const h = await health(ALICE, 'orders');
-            lastProducer = h;
-            return (h.exchange?.publishRate ?? 0) > 0 &&
-              (h.exchange?.unroutableRate ?? 0) > 0
-              ? h
-              : undefined;
-          },
-          {
-            ...WITHIN,
-            describe: () =>
-              `publish and unroutable rates on brom.orders; last: ${JSON.stringify(
-                lastProducer,
-              )}`,
-          },
-        );
+          } catch (error) {
+            publishError ??= error;
+          }
+        }, 100);
+        let producer: ApplicationHealth;
+        try {
+          producer = await pollUntil(
+            async () => {
+              if (publishError) throw publishError;
+              const h = await health(ALICE, 'orders');
+              lastProducer = h;
+              return (h.exchange?.publishRate ?? 0) > 0 &&
+                (h.exchange?.unroutableRate ?? 0) > 0
+                ? h
+                : undefined;
+            },
+            {
+              ...WITHIN,
+              describe: () =>
+                `publish and unroutable rates on brom.orders; last: ${JSON.stringify(
+                  lastProducer,
+                )}`,
+            },
+          );
+        } finally {
+          clearInterval(publishing);
+        }
+        await publisher.waitForConfirms();
         expect(producer.exchange).toMatchObject({
           name: 'brom.orders',
           exists: true,
