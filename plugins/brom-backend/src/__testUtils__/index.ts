@@ -21,3 +21,5 @@ export { DatabaseApplicationStore } from '../store/ApplicationStore';
 export { DatabaseSubscriptionStore } from '../store/SubscriptionStore';
 export { buildAuthzSnapshot } from '../authz/AuthzPolicy';
 export { AuthzSnapshotBuilder } from '../authz/AuthzSnapshotBuilder';
+export { managementStatsSource } from '../service/managementStatsSource';
+export { QUEUE_HEALTH_COLUMNS } from '../service/QueueHealthService';
