@@ -18,6 +18,7 @@ import {
 } from '@backstage/plugin-catalog-node';
 import { CatalogChanges, CatalogExport } from '@internal/plugin-brom-common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { CatalogIndex } from './CatalogIndex';
 import { ANNOTATION_BROM_APPLICATION, entitiesFromExport } from './entities';
 
 const PROVIDER_NAME = 'brom';
@@ -47,13 +48,13 @@ export class BromEntityProvider implements EntityProvider {
   /** How long one long-poll waits for a change before it answers "none". */
   readonly changeWaitSeconds: number;
   #connection?: EntityProviderConnection;
-  #latest?: CatalogExport;
+  /** BROM's state as the relations processor reads it; undefined before the first full mutation. */
+  #index?: CatalogIndex;
   /** What was last emitted, by entity ref: the entity as JSON and the application it shows. */
   #emitted = new Map<
     string,
     { json: string; application: string | undefined }
   >();
-  #linked = new Set<string>();
   /** The change-log position of what was last emitted; undefined before the first full mutation. */
   #sequence: number | undefined;
   #refreshing: Promise<void> | undefined;
@@ -110,9 +111,9 @@ export class BromEntityProvider implements EntityProvider {
     this.#connection = connection;
   }
 
-  /** The export the relations processor works from. */
-  latest(): CatalogExport | undefined {
-    return this.#latest;
+  /** BROM's state the relations processor works from. */
+  latest(): CatalogIndex | undefined {
+    return this.#index;
   }
 
   /** Pure: the entities that describe one export of BROM's state. */
@@ -161,7 +162,12 @@ export class BromEntityProvider implements EntityProvider {
       entities.map(e => [stringifyEntityRef(e), emitted(e)]),
     );
     this.#sequence = data.sequence;
-    await this.#accept(data, undefined);
+    const before = this.#index;
+    this.#index = CatalogIndex.of(data);
+    await this.#refreshLinked(
+      [...(before?.linkedRefs() ?? []), ...this.#index.linkedRefs()],
+      before?.version,
+    );
   }
 
   /**
@@ -229,53 +235,26 @@ export class BromEntityProvider implements EntityProvider {
     for (const ref of removed) this.#emitted.delete(ref);
     for (const [ref, e] of next) this.#emitted.set(ref, e);
     this.#sequence = changes.sequence;
-    // What the relations processor reads: the touched applications' part replaced.
-    const latest = this.#latest!;
-    await this.#accept(
-      {
-        ...part,
-        applications: [
-          ...latest.applications.filter(a => !touched.has(a.name)),
-          ...part.applications,
-        ],
-        notificationTypes: [
-          ...latest.notificationTypes.filter(t => !touched.has(t.application)),
-          ...part.notificationTypes,
-        ],
-        subscriptions: [
-          ...latest.subscriptions.filter(s => !touched.has(s.consumer)),
-          ...part.subscriptions,
-        ],
-      },
-      touched,
+    // What the relations processor reads: the touched applications' rows replaced.
+    const index = this.#index!;
+    const version = index.version;
+    const before = index.linkedRefsOf(touched);
+    index.replace(part, touched);
+    await this.#refreshLinked(
+      [...before, ...index.linkedRefsOf(touched)],
+      version,
     );
   }
 
   /**
-   * Takes `data` as the export the relations processor reads, and refreshes the linked
-   * Components whose relations may have changed: those of the `touched` applications (all
-   * when undefined), before and after.
+   * Refreshes linked Components whose relations may have changed (`refs`, lower case: those
+   * of the applications a change touched, before and after it), unless BROM's version is still
+   * `previousVersion`.
    */
-  async #accept(data: CatalogExport, touched: ReadonlySet<string> | undefined) {
-    const previous = this.#latest;
-    this.#latest = data;
-    const linkedOf = (apps: CatalogExport['applications']) =>
-      apps.flatMap(a =>
-        a.entityRef && (!touched || touched.has(a.name))
-          ? [a.entityRef.toLocaleLowerCase('en-US')]
-          : [],
-      );
-    const before = touched
-      ? linkedOf(previous?.applications ?? [])
-      : [...this.#linked];
-    const affected = new Set([...linkedOf(data.applications), ...before]);
-    this.#linked = new Set(
-      data.applications.flatMap(a =>
-        a.entityRef ? [a.entityRef.toLocaleLowerCase('en-US')] : [],
-      ),
-    );
+  async #refreshLinked(refs: string[], previousVersion: number | undefined) {
+    const affected = new Set(refs);
     if (!this.#catalog || affected.size === 0) return;
-    if (previous && previous.version === data.version) return;
+    if (previousVersion === this.#index?.version) return;
     const credentials = await this.#auth.getOwnServiceCredentials();
     for (const ref of affected) {
       await this.#catalog

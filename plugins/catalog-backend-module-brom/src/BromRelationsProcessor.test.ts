@@ -2,6 +2,7 @@ import { Entity } from '@backstage/catalog-model';
 import { CatalogProcessorResult } from '@backstage/plugin-catalog-node';
 import { CatalogExport } from '@internal/plugin-brom-common';
 import { BromRelationsProcessor } from './BromRelationsProcessor';
+import { CatalogIndex } from './CatalogIndex';
 import { ANNOTATION_BROM_APPLICATION, apiEntityName } from './entities';
 
 const location = { type: 'url', target: 'https://example.com/catalog-info.yaml' };
@@ -51,7 +52,7 @@ async function processed(processor: BromRelationsProcessor, entity: Entity) {
 
 describe('BromRelationsProcessor', () => {
   it("adds a linked Component's provided and approved consumed APIs, matching its ref in any case", async () => {
-    let data = exportOf({
+    const index = CatalogIndex.of(exportOf({
       applications: [
         app('orders', 'Component:default/Orders-Service'),
         app('billing', 'component:default/billing-service'),
@@ -62,8 +63,8 @@ describe('BromRelationsProcessor', () => {
         { consumer: 'billing', producer: 'orders', notificationType: 'order-created' },
         { consumer: 'unlinked', producer: 'orders', notificationType: 'order-created' },
       ],
-    });
-    const processor = new BromRelationsProcessor({ latest: () => data });
+    }));
+    const processor = new BromRelationsProcessor({ latest: () => index });
     const created = apiEntityName('orders', 'order-created');
     const invoice = apiEntityName('billing', 'invoice-sent');
 
@@ -86,14 +87,17 @@ describe('BromRelationsProcessor', () => {
     expect(other.relations).toEqual([]);
     expect(other.result.metadata.annotations).toBeUndefined();
 
-    // A new export (the provider replaces it on every change) is read afresh.
-    data = exportOf(
-      {
-        applications: [app('orders', null), app('billing', 'component:default/billing-service')],
-        notificationTypes: [type('orders', 'order-created'), type('billing', 'invoice-sent')],
-        subscriptions: [],
-      },
-      2,
+    // A change replaces the rows of the applications it touched (the provider's delta).
+    index.replace(
+      exportOf(
+        {
+          applications: [app('orders', null), app('billing', 'component:default/billing-service')],
+          notificationTypes: [type('orders', 'order-created'), type('billing', 'invoice-sent')],
+          subscriptions: [],
+        },
+        2,
+      ),
+      new Set(['orders', 'billing']),
     );
     expect((await processed(processor, component('orders-service'))).relations).toEqual([]);
     expect((await processed(processor, component('billing-service'))).relations).toEqual([
@@ -103,14 +107,16 @@ describe('BromRelationsProcessor', () => {
   });
 
   it('leaves entities alone before the first export and other kinds always', async () => {
-    const current: { data?: CatalogExport } = {};
+    const current: { data?: CatalogIndex } = {};
     const processor = new BromRelationsProcessor({ latest: () => current.data });
     expect((await processed(processor, component('orders-service'))).relations).toEqual([]);
-    current.data = exportOf({
-      applications: [app('orders', 'api:default/orders-service')],
-      notificationTypes: [type('orders', 'order-created')],
-      subscriptions: [],
-    });
+    current.data = CatalogIndex.of(
+      exportOf({
+        applications: [app('orders', 'api:default/orders-service')],
+        notificationTypes: [type('orders', 'order-created')],
+        subscriptions: [],
+      }),
+    );
     const api = { ...component('orders-service'), kind: 'API' };
     expect(await processed(processor, api)).toEqual({ result: api, relations: [] });
   });
