@@ -19,6 +19,7 @@ import {
 import { CatalogChanges, CatalogExport } from '@internal/plugin-brom-common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CatalogIndex } from './CatalogIndex';
+import { EmittedEntities } from './EmittedEntities';
 import { ANNOTATION_BROM_APPLICATION, entitiesFromExport } from './entities';
 
 const PROVIDER_NAME = 'brom';
@@ -51,10 +52,7 @@ export class BromEntityProvider implements EntityProvider {
   /** BROM's state as the relations processor reads it; undefined before the first full mutation. */
   #index?: CatalogIndex;
   /** What was last emitted, by entity ref: the entity as JSON and the application it shows. */
-  #emitted = new Map<
-    string,
-    { json: string; application: string | undefined }
-  >();
+  #emitted = new EmittedEntities();
   /** The change-log position of what was last emitted; undefined before the first full mutation. */
   #sequence: number | undefined;
   #refreshing: Promise<void> | undefined;
@@ -158,9 +156,9 @@ export class BromEntityProvider implements EntityProvider {
       })),
     });
     await nextTurn();
-    this.#emitted = new Map(
-      entities.map(e => [stringifyEntityRef(e), emitted(e)]),
-    );
+    this.#emitted = new EmittedEntities();
+    for (const e of entities)
+      this.#emitted.set(stringifyEntityRef(e), emitted(e));
     this.#sequence = data.sequence;
     const before = this.#index;
     this.#index = CatalogIndex.of(data);
@@ -211,14 +209,12 @@ export class BromEntityProvider implements EntityProvider {
         this.#emitted.get(stringifyEntityRef(e))?.json !==
         next.get(stringifyEntityRef(e))!.json,
     );
-    const removed = [...this.#emitted]
-      .filter(
-        ([ref, e]) =>
-          e.application !== undefined &&
-          touched.has(e.application) &&
-          !next.has(ref),
-      )
-      .map(([ref]) => ref);
+    const removed: string[] = [];
+    for (const application of touched) {
+      for (const ref of this.#emitted.refsOf(application)) {
+        if (!next.has(ref)) removed.push(ref);
+      }
+    }
     if (added.length || removed.length) {
       await connection.applyMutation({
         type: 'delta',
