@@ -7,4 +7,5 @@
 export { catalogModuleBrom as default } from './module';
 export { BromEntityProvider } from './BromEntityProvider';
 export { BromRelationsProcessor } from './BromRelationsProcessor';
+export { CatalogIndex } from './CatalogIndex';
 export { apiEntityName, asyncApiDocument, entitiesFromExport } from './entities';
