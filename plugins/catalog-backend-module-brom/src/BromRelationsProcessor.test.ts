@@ -1,9 +1,9 @@
 import { Entity } from '@backstage/catalog-model';
 import { CatalogProcessorResult } from '@backstage/plugin-catalog-node';
-import { CatalogExport } from '@internal/plugin-brom-common';
 import { BromRelationsProcessor } from './BromRelationsProcessor';
 import { CatalogIndex } from './CatalogIndex';
 import { ANNOTATION_BROM_APPLICATION, apiEntityName } from './entities';
+import { app, exportOf, type } from './__testUtils__/exports';
 
 const location = { type: 'url', target: 'https://example.com/catalog-info.yaml' };
 
@@ -15,29 +15,6 @@ function component(name: string): Entity {
     spec: { type: 'service', lifecycle: 'production', owner: 'group:default/team-a' },
   };
 }
-
-function exportOf(
-  parts: Pick<CatalogExport, 'applications' | 'notificationTypes' | 'subscriptions'>,
-  version = 1,
-): CatalogExport {
-  return { version, broker: { vhost: 'brom', prefix: 'brom.', amqpUrls: [] }, ...parts };
-}
-
-const app = (name: string, entityRef: string | null) => ({
-  name,
-  title: name,
-  description: '',
-  owner: 'group:default/team-a',
-  entityRef,
-});
-const type = (application: string, name: string) => ({
-  application,
-  name,
-  routingKeyPattern: `${name}.#`,
-  description: '',
-  payloadSchema: null,
-  deprecation: null,
-});
 
 async function processed(processor: BromRelationsProcessor, entity: Entity) {
   const emitted: CatalogProcessorResult[] = [];

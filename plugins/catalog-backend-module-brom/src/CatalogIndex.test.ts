@@ -1,40 +1,5 @@
-import { CatalogExport } from '@internal/plugin-brom-common';
 import { CatalogIndex } from './CatalogIndex';
-
-function exportOf(
-  parts: Pick<
-    CatalogExport,
-    'applications' | 'notificationTypes' | 'subscriptions'
-  >,
-  version: number,
-): CatalogExport {
-  return {
-    version,
-    broker: { vhost: 'brom', prefix: 'brom.', amqpUrls: [] },
-    ...parts,
-  };
-}
-
-const app = (name: string, entityRef: string | null) => ({
-  name,
-  title: name,
-  description: '',
-  owner: 'group:default/team-a',
-  entityRef,
-});
-const type = (application: string, name: string) => ({
-  application,
-  name,
-  routingKeyPattern: `${name}.#`,
-  description: '',
-  payloadSchema: null,
-  deprecation: null,
-});
-const sub = (consumer: string, producer: string, notificationType: string) => ({
-  consumer,
-  producer,
-  notificationType,
-});
+import { app, exportOf, sub, type } from './__testUtils__/exports';
 
 describe('CatalogIndex', () => {
   const full = () =>
