@@ -94,6 +94,7 @@ import {
   startSidecarProcess,
 } from '../sidecar/processes';
 import { median, percentile } from '../stats';
+import { CatalogSteps, CatalogStepsProbe } from './catalogSteps';
 import { seedLargeStore } from './seed';
 
 interface Options {
@@ -975,6 +976,7 @@ async function main() {
     // reconciler runner stands by while the benchmark's holds the lease, and takes over for
     // the idle phase.
     let catalog: CatalogProbe | undefined;
+    let catalogSteps: CatalogStepsProbe | undefined;
     let sidecar: SidecarProbe | undefined;
     if (!options.noCatalog) {
       await pollUntil(
@@ -1063,6 +1065,17 @@ async function main() {
         }; full resync every ${production.resyncSeconds} s as in app-config.production.yaml; log ${backend.logFile}`,
       );
       catalog = new CatalogProbe(`http://127.0.0.1:${port}`, token);
+      // The catalog's own tables, to split the relation's wait into its pipeline's steps.
+      const catalogDb = knexFactory({
+        client: 'pg',
+        connection: {
+          ...database.connection,
+          database: `${database.name}_catalog`,
+        },
+        pool: { min: 0, max: 2 },
+      });
+      closers.push(() => catalogDb.destroy());
+      catalogSteps = new CatalogStepsProbe(catalogDb);
       // One real sidecar on the backend's feed: the compiled build, as production runs it,
       // with the feed's production settings (long polls of 30 s).
       const buildMs = buildSidecar();
@@ -1292,13 +1305,10 @@ async function main() {
           at => ({ at }),
           (error: unknown) => ({ error }),
         );
+      const apiRef = `api:default/lat-producer.${tick.name}`;
+      const steps = catalogSteps?.watch(`component:default/${name}`, apiRef);
       const relationShown = catalog
-        ?.relationShownAt(
-          name,
-          'consumesApi',
-          `api:default/lat-producer.${tick.name}`,
-          stepBoundMs,
-        )
+        ?.relationShownAt(name, 'consumesApi', apiRef, stepBoundMs)
         .then(
           at => ({ at }),
           (error: unknown) => ({ error }),
@@ -1323,6 +1333,7 @@ async function main() {
         if ('error' in shown) throw shown.error;
         catalogMs.push(shown.at - committedAt);
         approval.catalogAt = shown.at;
+        approval.catalogSteps = await steps?.stop();
       }
       if (approvalHeld) {
         const held = await approvalHeld;
@@ -1459,6 +1470,12 @@ async function main() {
       log(
         `approval committed -> the catalog shows the consumer's consumesApi relation: ${summary(
           catalogMs,
+        )}`,
+      );
+      log(
+        `  its steps, each from the one before (sampled every 20 ms): ${describeCatalogSteps(
+          trials,
+          summary,
         )}`,
       );
     }
@@ -1747,6 +1764,41 @@ function stallsByPhase(
   });
 }
 
+/**
+ * The catalog relation's wait split into the catalog pipeline's steps: commit -> the
+ * provider's delta written, -> the processing loop's relations, -> the stitcher's final
+ * entity, -> the catalog API's answer (the probe polls every 50 ms).
+ */
+function describeCatalogSteps(
+  trials: TrialTimes[],
+  summary: (ms: number[]) => string,
+): string {
+  const parts: Record<string, number[]> = {
+    'commit -> delta written': [],
+    '-> processed': [],
+    '-> stitched': [],
+    '-> API shows it': [],
+  };
+  for (const { approval: a } of trials) {
+    const s = a.catalogSteps;
+    if (
+      !s ||
+      a.catalogAt === undefined ||
+      s.appliedAt === undefined ||
+      s.processedAt === undefined ||
+      s.stitchedAt === undefined
+    )
+      continue;
+    parts['commit -> delta written'].push(s.appliedAt - a.committedAt);
+    parts['-> processed'].push(s.processedAt - s.appliedAt);
+    parts['-> stitched'].push(s.stitchedAt - s.processedAt);
+    parts['-> API shows it'].push(a.catalogAt - s.stitchedAt);
+  }
+  return Object.entries(parts)
+    .map(([step, ms]) => `${step} ${summary(ms)}`)
+    .join('; ');
+}
+
 /** When each step of a trial happened (ms since the epoch). */
 interface TrialTimes {
   trial: number;
@@ -1757,6 +1809,8 @@ interface TrialTimes {
     commitAt: number;
     firstMessageAt: number;
     catalogAt?: number;
+    /** When the relation passed the catalog's provider, processing loop and stitcher. */
+    catalogSteps?: CatalogSteps;
     sidecarHeldAt?: number;
   };
   revocation: {
