@@ -169,6 +169,21 @@ export class BromEntityProvider implements EntityProvider {
   }
 
   /**
+   * Long-polls the change log again and again until `ms` have passed since the call: each
+   * answer is followed at once by the next long-poll, so a change committed while the one
+   * before it was being applied waits only for that (a scheduler's pause between single polls
+   * would add up to a whole interval to it). The module's scheduler starts this every
+   * `pollSeconds`; a run that fails ends early, and the scheduler's interval is then the pause
+   * before the next. Each long-poll answers only when BROM's state moved, so this does not spin.
+   */
+  async pollFor(ms: number, signal?: AbortSignal): Promise<void> {
+    const until = Date.now() + ms;
+    do {
+      await this.poll(signal);
+    } while (Date.now() < until && !signal?.aborted);
+  }
+
+  /**
    * Waits up to {@link BromEntityProvider.changeWaitSeconds} for a change in BROM's change log
    * after the position last emitted; if something changed, rebuilds the entities of only the
    * applications it touched and applies those that differ. Before the first full mutation, or

@@ -47,11 +47,15 @@ export const catalogModuleBrom = createBackendModule({
         await scheduler.scheduleTask({
           id: 'brom:poll',
           frequency: { seconds: provider.pollSeconds },
-          // One run holds a long-poll for up to changeWaitSeconds.
-          timeout: { seconds: provider.changeWaitSeconds + 60 },
+          // A run long-polls for at least pollSeconds, one poll after another, so the
+          // scheduler starts the next at once and only a failed run waits; the last poll
+          // holds it for up to changeWaitSeconds.
+          timeout: {
+            seconds: provider.pollSeconds + provider.changeWaitSeconds + 60,
+          },
           initialDelay: { seconds: 2 },
           scope: 'local',
-          fn: signal => provider.poll(signal),
+          fn: signal => provider.pollFor(provider.pollSeconds * 1000, signal),
         });
         await registerBromOrgProvider({
           catalogProcessing,

@@ -21,6 +21,7 @@ import {
   userInfoFactory,
 } from '@internal/plugin-brom-backend/testUtils';
 import { BromEntityProvider } from '@internal/plugin-catalog-backend-module-brom';
+import { pollUntil } from '../process';
 import request from 'supertest';
 
 /*
@@ -223,5 +224,41 @@ describe('BromEntityProvider', () => {
       .get('/api/brom/service/catalog-changes?after=0')
       .set('Authorization', mockCredentials.user.header(ALICE))
       .expect(403);
+  });
+
+  it('follows an answered long-poll with the next at once, for as long as a run lasts', async () => {
+    // The catalog's scheduler pauses between runs; a change committed while the one before
+    // it is applied must not wait for that pause, so one run polls again and again.
+    await provider.poll(); // applies what the tests above left
+    const before = mutations.length;
+    const run = new AbortController();
+    const following = provider
+      .pollFor(600_000, run.signal)
+      .catch(() => undefined); // aborting the run aborts its long-poll
+    const mutationsAfter = (n: number) =>
+      pollUntil(async () => (mutations.length > n ? true : undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 20,
+        describe: () => `more than ${n} mutations`,
+      });
+    try {
+      await brom('post', '/applications', { name: 'first', owner: TEAM_A });
+      await mutationsAfter(before);
+      await brom('post', '/applications', { name: 'second', owner: TEAM_A });
+      await mutationsAfter(before + 1);
+    } finally {
+      run.abort();
+      await following;
+    }
+    expect(
+      mutations
+        .slice(before)
+        .map(m => (m.type === 'delta' ? refs(m.added) : [])),
+    ).toEqual([['component:default/first'], ['component:default/second']]);
+
+    // A run of no length is one long-poll, as the scheduler ran them before.
+    fetchSpy.mockClear();
+    await provider.pollFor(0);
+    expect(bromCalls()).toEqual(['/service/catalog-changes']);
   });
 });
