@@ -27,7 +27,8 @@
  * 0 leaves the idle CPU out), --catalog-processing-seconds N (the catalog's processingInterval;
  * Backstage's default when unset), --statistics-interval MS (the node's
  * collect_statistics_interval: 5000, RabbitMQ's default; the test harness's nodes use 1000),
- * --broker-config 'key=value;…' (more rabbitmq.conf settings for the node), --json FILE, --verbose.
+ * --broker-config 'key=value;…' (more rabbitmq.conf settings for the node), --approval-jitter-ms N
+ * (1000: each approval waits a random 0-N ms first), --json FILE, --verbose.
  *
  * --authz native: every application gets a credential, the reconciler writes a broker user
  * and permissions per credential (converge and the floor's definitions include them), the node
@@ -140,6 +141,15 @@ interface Options {
    * management plugin's `management.sample_retention_policies.*`); they replace the benchmark's own.
    */
   brokerConfig?: string;
+  /**
+   * Before each approval a trial waits a random 0 to this many ms (1,000), so that approvals
+   * land at every phase of the catalog's fixed polls (its processing loop every 1 s, the
+   * stitcher every 500 ms), as users' approvals do. At 0 a trial approves a nearly fixed time
+   * after its own earlier commits, which the catalog's processing of them set the polls' phase
+   * by, so one run's catalog figures hang on that phase (2026-12-05: the same full-scale trials
+   * gave commit -> processed p50 518 ms in one run and 146 ms in the next).
+   */
+  approvalJitterMs: number;
 }
 
 const DEFAULTS: Options = {
@@ -151,6 +161,7 @@ const DEFAULTS: Options = {
   queueType: 'quorum',
   statisticsInterval: 5_000,
   brokerIdleSeconds: 30,
+  approvalJitterMs: 1_000,
 };
 const KINDS = {
   scale: 'number',
@@ -168,6 +179,7 @@ const KINDS = {
   statisticsInterval: 'number',
   brokerIdleSeconds: 'number',
   brokerConfig: 'string',
+  approvalJitterMs: 'number',
 } as const;
 
 const TEAM_A = 'group:default/team-a';
@@ -1283,6 +1295,9 @@ async function main() {
         async () => (await admin.listUserConnections(username)).length > 0,
         `connection of ${username} listed`,
       );
+      // A random phase against the catalog's polls (see Options.approvalJitterMs).
+      const jitterMs = Math.round(Math.random() * options.approvalJitterMs);
+      await sleep(jitterMs);
       const publishing = setInterval(
         () =>
           pubChannel.publish(
@@ -1323,6 +1338,7 @@ async function main() {
       }
       approveMs.push(receivedAt! - approvedAt);
       const approval: TrialTimes['approval'] = {
+        jitterMs,
         startedAt: approvedAt,
         committedAt,
         commitAt: approvalCommit.at,
@@ -1803,6 +1819,8 @@ function describeCatalogSteps(
 interface TrialTimes {
   trial: number;
   approval: {
+    /** The random wait before the approval (Options.approvalJitterMs). */
+    jitterMs: number;
     startedAt: number;
     committedAt: number;
     /** When the benchmark heard of the commit (the state version's notification). */
