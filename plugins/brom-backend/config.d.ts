@@ -20,9 +20,10 @@ export interface Config {
       /** How often the catalog module replaces all BROM entities, the safety net under its deltas. Default 600 s (production: 3600). */
       fullRefreshSeconds?: number;
       /**
-       * Shortest interval between the starts of two long-polls on BROM's change log (one
-       * that waited for nothing is followed at once by the next); each answer carries only the
-       * rows of the applications a change touched. Default 1 s.
+       * The catalog's scheduler starts a run of long-polls on BROM's change log this often;
+       * a run polls again at once after each answer until it has lasted this long, so only a
+       * failed run waits for the next. Each answer carries only the rows of the applications
+       * a change touched. Default 1 s.
        */
       pollSeconds?: number;
       /** How long one long-poll waits for a change; at most 60. Default 30 s. */
