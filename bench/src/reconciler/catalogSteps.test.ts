@@ -4,6 +4,13 @@ import { CatalogStepsProbe } from './catalogSteps';
 
 const COMPONENT = 'component:default/c1';
 const API = 'api:default/p.t';
+/** The relation row the processing loop writes for the Component's consumesApi. */
+const CONSUMES_API = {
+  originating_entity_id: 'id1',
+  source_entity_ref: COMPONENT,
+  type: 'consumesApi',
+  target_entity_ref: API,
+};
 
 describe('CatalogStepsProbe', () => {
   const database = useTestDatabase();
@@ -89,12 +96,7 @@ describe('CatalogStepsProbe', () => {
     expect((await probe.read(COMPONENT, API)).processed).toBe(false);
     expect((await probe.read(COMPONENT, API)).stitched).toBe(false);
 
-    await knex('relations').insert({
-      originating_entity_id: 'id1',
-      source_entity_ref: COMPONENT,
-      type: 'consumesApi',
-      target_entity_ref: API,
-    });
+    await knex('relations').insert(CONSUMES_API);
     expect(await probe.read(COMPONENT, API)).toEqual({
       applied: true,
       processed: true,
@@ -143,12 +145,7 @@ describe('CatalogStepsProbe', () => {
       });
     const watch = probe.watch(COMPONENT, API);
     await samplesAfter(1);
-    await knex('relations').insert({
-      originating_entity_id: 'id1',
-      source_entity_ref: COMPONENT,
-      type: 'consumesApi',
-      target_entity_ref: API,
-    });
+    await knex('relations').insert(CONSUMES_API);
     // The sample started after the insert has answered once the one after it starts.
     await samplesAfter(read.mock.calls.length + 1);
     const partial = await watch.stop();
