@@ -4,9 +4,12 @@
  * real sidecar command (live mode); the same sidecar in the native mode, where the node only
  * authenticates through it and authorises from the broker user and permissions the reconciler
  * would write; the bare allow server (the floor) on the same port; then nobody, with a user of
- * the broker's internal backend. Rounds are interleaved, each starting with the next variant
- * (sidecar, native, native1, floor, internal; native, native1, floor, internal, sidecar; …) after an unmeasured
- * warm-up of the node, and each HTTP variant runs in a fresh process on the node's auth port.
+ * the broker's internal backend, first with a user that may publish any key to the exchange, then
+ * with a user holding the same permissions as the native mode's broker user (so the broker
+ * authorises exactly the same rules and only authentication differs). Rounds are interleaved,
+ * each starting with the next variant (sidecar, native, native1, floor, internal, internalSame;
+ * native, native1, floor, internal, internalSame, sidecar; …) after an unmeasured warm-up of the
+ * node, and each HTTP variant runs in a fresh process on the node's auth port.
  * The node's `auth_backends` change at runtime between variants (`rabbitmqctl eval`), as the
  * documented mode switch does.
  */
@@ -28,6 +31,7 @@ export const BROKER_VARIANTS = [
   'native1',
   'floor',
   'internal',
+  'internalSame',
 ] as const;
 
 /** `auth_backends` of the node in each mode (docs/operations.md has the `rabbitmq.conf` lines). */
@@ -65,13 +69,19 @@ export interface BrokerResults {
   nativePublishRatio: Spread;
   /** The same with the producer's topic permission cut down to the one pattern it publishes to. */
   native1PublishRatio: Spread;
+  /**
+   * Per-round native ÷ internal backend with the same permissions: what the native mode costs
+   * beyond the broker's own check of the same rules.
+   */
+  nativeSamePublishRatio: Spread;
   /** Patterns of the producer (the native variant's topic permission). */
   patternCount: number;
   /** Per-round native ÷ live connection opens/s. */
   nativeConnectRatio: Spread;
   /**
-   * The sidecar (live) and the broker (native) refused a key outside the producer's patterns in
-   * every round (proof that they decided).
+   * The sidecar (live) and the broker (native, and the internal backend with the same
+   * permissions) refused a key outside the producer's patterns in every round (proof that they
+   * decided).
    */
   sidecarRefusedForeignKey: boolean;
   description: string;
@@ -309,10 +319,11 @@ type Management = ReturnType<RabbitNode['managementClient']>;
 /** The producer's topic permission, as the reconciler writes it in the native mode. */
 async function putTopicWrite(
   management: Management,
+  username: string,
   publisher: Publisher,
   patterns: readonly string[],
 ): Promise<void> {
-  await management.putTopicPermissions(BENCH_VHOST, publisher.username, {
+  await management.putTopicPermissions(BENCH_VHOST, username, {
     exchange: publisher.exchange,
     write: routingKeyPatternsToBrokerRegex(patterns),
     read: '(?!)',
@@ -365,6 +376,11 @@ export async function measureBroker(
     username: 'bench-internal',
     password: randomBytes(24).toString('base64url'),
   };
+  // The internal backend's user with the native mode's permissions (vhost and topic).
+  const internalSameUser = {
+    username: 'bench-internal-same',
+    password: randomBytes(24).toString('base64url'),
+  };
   const description = `${producer.exchange} (topic), keys ${head}.<n>.${tail} against the pattern ${pattern} among ${producer.patterns.length} of the producer's; snapshot of ${policy.snapshot.applications.length} applications`;
   log(`Broker: ${description}`);
 
@@ -377,6 +393,7 @@ export async function measureBroker(
     native1: [],
     floor: [],
     internal: [],
+    internalSame: [],
   } as Record<BrokerVariant, BrokerRound[]>;
   let sidecarRefusedForeignKey = true;
   try {
@@ -407,15 +424,20 @@ export async function measureBroker(
         password_hash: '',
         tags: '',
       });
-      await putTopicWrite(management, publisher, producer.patterns);
-      await management.putPermissions(BENCH_VHOST, publisher.username, {
-        configure: '',
-        write: `^${publisher.exchange.replace(
-          /[\\^$.|?*+()[\]{}]/g,
-          '\\$&',
-        )}\\z`,
-        read: '',
+      await management.putUser(internalSameUser.username, {
+        password: internalSameUser.password,
       });
+      for (const user of [publisher.username, internalSameUser.username]) {
+        await putTopicWrite(management, user, publisher, producer.patterns);
+        await management.putPermissions(BENCH_VHOST, user, {
+          configure: '',
+          write: `^${publisher.exchange.replace(
+            /[\\^$.|?*+()[\]{}]/g,
+            '\\$&',
+          )}\\z`,
+          read: '',
+        });
+      }
     } finally {
       await management.close();
     }
@@ -452,7 +474,7 @@ export async function measureBroker(
           // seen, so its cost grows with the producer's patterns: this variant shows the floor
           // of the native mode, a producer with only the one pattern it publishes to.
           await withManagement(node, m =>
-            putTopicWrite(m, publisher, [pattern]),
+            putTopicWrite(m, publisher.username, publisher, [pattern]),
           );
         }
         if (variant === 'sidecar' || native) {
@@ -472,13 +494,17 @@ export async function measureBroker(
           server = await startFloor(node.ports.auth);
         }
         try {
-          const credentials = variant === 'internal' ? internalUser : publisher;
+          const credentials =
+            { internal: internalUser, internalSame: internalSameUser }[
+              variant as string
+            ] ?? publisher;
           const url = node.amqpUrl(
             BENCH_VHOST,
             credentials.username,
             credentials.password,
           );
-          const decides = variant === 'sidecar' || native;
+          const decides =
+            variant === 'sidecar' || native || variant === 'internalSame';
           const refused = await probe(url, publisher, decides);
           if (decides && !refused) {
             sidecarRefusedForeignKey = false;
@@ -515,7 +541,12 @@ export async function measureBroker(
           }
           if (variant === 'native1') {
             await withManagement(node, m =>
-              putTopicWrite(m, publisher, producer.patterns),
+              putTopicWrite(
+                m,
+                publisher.username,
+                publisher,
+                producer.patterns,
+              ),
             );
           }
         }
@@ -539,6 +570,7 @@ export async function measureBroker(
     connectRatio: ratio('sidecar', 'floor', opens),
     nativePublishRatio: ratio('native', 'internal', publishes),
     native1PublishRatio: ratio('native1', 'internal', publishes),
+    nativeSamePublishRatio: ratio('native', 'internalSame', publishes),
     patternCount: producer.patterns.length,
     nativeConnectRatio: ratio('native', 'sidecar', opens),
     sidecarRefusedForeignKey,
@@ -576,6 +608,7 @@ export function brokerReport(
       fmt(of('native1', pick)),
       fmt(floor),
       fmt(of('internal', pick)),
+      fmt(of('internalSame', pick)),
       fmt(ratio, 2),
     ]);
     targets.push([
@@ -593,6 +626,11 @@ export function brokerReport(
     'broker publishes/s, unique routing keys: native ≥ 90% of the internal backend, producer with 1 pattern',
     `${fmt(results.native1PublishRatio, 2)}`,
     results.native1PublishRatio.median >= 0.9 ? 'PASS' : 'FAIL',
+  ]);
+  targets.push([
+    `reference, no target: native ÷ the internal backend with the same permissions (per-round ratio, median), producer with ${results.patternCount} patterns`,
+    `${fmt(results.nativeSamePublishRatio, 2)}`,
+    'info',
   ]);
   const nativeOpens = of('native', r => r.connectionsPerSecond);
   const liveOpens = of('sidecar', r => r.connectionsPerSecond);

@@ -458,6 +458,7 @@ function report(
         'native, 1 pattern',
         'floor (bare allow server)',
         'internal backend',
+        'internal, same permissions',
         'sidecar / floor',
       ],
       ...part3.rows,
