@@ -4,7 +4,11 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/test-utils';
-import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  CatalogApi,
+  catalogApiRef,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import {
   PermissionApi,
   permissionApiRef,
@@ -35,6 +39,8 @@ export interface RenderOptions {
   permission?: PermissionApi;
   /** Backstage signals, e.g. a {@link TestSignals}; none by default. */
   signals?: SignalApi;
+  /** The catalog, e.g. `catalogApiMock({ entities })`; none by default. */
+  catalog?: CatalogApi;
 }
 
 /** A signal's message, as `SignalApi.subscribe` hands it over. */
@@ -44,7 +50,10 @@ type JsonObject = Parameters<Parameters<SignalApi['subscribe']>[1]>[0];
 export class TestSignals implements SignalApi {
   readonly #subscribers = new Map<string, Set<(message: JsonObject) => void>>();
 
-  subscribe<T extends JsonObject>(channel: string, onMessage: (message: T) => void) {
+  subscribe<T extends JsonObject>(
+    channel: string,
+    onMessage: (message: T) => void,
+  ) {
     const set = this.#subscribers.get(channel) ?? new Set();
     this.#subscribers.set(channel, set);
     const listener = onMessage as (message: JsonObject) => void;
@@ -54,7 +63,8 @@ export class TestSignals implements SignalApi {
 
   emit(channel: string, message: JsonObject) {
     act(() => {
-      for (const listener of this.#subscribers.get(channel) ?? []) listener(message);
+      for (const listener of this.#subscribers.get(channel) ?? [])
+        listener(message);
     });
   }
 }
@@ -82,6 +92,7 @@ export function renderWithBrom(
         [identityApiRef, identity],
         [permissionApiRef, options.permission ?? mockApis.permission()],
         ...(options.signals ? [[signalApiRef, options.signals] as const] : []),
+        ...(options.catalog ? [[catalogApiRef, options.catalog] as const] : []),
       ]}
     >
       {ui}

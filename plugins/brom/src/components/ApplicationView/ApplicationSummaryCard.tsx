@@ -4,8 +4,13 @@ import {
   StatusWarning,
   StructuredMetadataTable,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
-import { EntityRefLink } from '@backstage/plugin-catalog-react';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { useApi, useApiHolder } from '@backstage/core-plugin-api';
+import {
+  catalogApiRef,
+  EntityRefLink,
+  EntityRefLinks,
+} from '@backstage/plugin-catalog-react';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import Box from '@material-ui/core/Box';
 import {
@@ -16,10 +21,12 @@ import {
 import { ExternalProducerDialog } from '../ExternalProducer';
 import { QueueSettingsDialog } from '../QueueSettings';
 import { useState } from 'react';
+import useAsync from 'react-use/esm/useAsync';
 import { bromApiRef } from '../../api/BromApi';
 import { PermittedButton } from '../common/PermittedButton';
 import { ConfirmDialog } from '../common/ConfirmDialog';
 import { formatTime } from '../common/time';
+import { BROM_APPLICATION_ANNOTATION } from '../EntityBromContent/isBromApplicationAvailable';
 
 export interface ApplicationSummaryCardProps {
   application: Application;
@@ -42,12 +49,35 @@ function lifecycle(application: Application) {
   );
 }
 
+/**
+ * The catalog entities that are the application: the Component it was registered with, or
+ * else those carrying its annotation (the Component BROM's catalog module creates for it, or a
+ * team's own). Empty while the catalog answers, when it has none, or without a catalog.
+ */
+function useCatalogEntityRefs(application: Application): string[] {
+  const catalogApi = useApiHolder().get(catalogApiRef);
+  const { value } = useAsync(async () => {
+    if (application.entityRef || !catalogApi) return [];
+    const { items } = await catalogApi.getEntities({
+      filter: {
+        kind: 'component',
+        [`metadata.annotations.${BROM_APPLICATION_ANNOTATION}`]:
+          application.name,
+      },
+      fields: ['kind', 'metadata.namespace', 'metadata.name'],
+    });
+    return items.map(entity => stringifyEntityRef(entity)).sort();
+  }, [catalogApi, application.name, application.entityRef]);
+  return application.entityRef ? [application.entityRef] : value ?? [];
+}
+
 /** Who owns the application and what it is; deleting it starts with removing it from the broker. */
 export const ApplicationSummaryCard = ({
   application,
   onChange,
 }: ApplicationSummaryCardProps) => {
   const api = useApi(bromApiRef);
+  const catalogEntityRefs = useCatalogEntityRefs(application);
   const [deleting, setDeleting] = useState(false);
   const [editingUpstream, setEditingUpstream] = useState(false);
   const upstream = application.externalProducer;
@@ -74,8 +104,8 @@ export const ApplicationSummaryCard = ({
           name: application.name,
           description: application.description || '—',
           owner: <EntityRefLink entityRef={application.owner} />,
-          'catalog component': application.entityRef ? (
-            <EntityRefLink entityRef={application.entityRef} />
+          'catalog component': catalogEntityRefs.length ? (
+            <EntityRefLinks entityRefs={catalogEntityRefs} />
           ) : (
             '—'
           ),

@@ -1,3 +1,5 @@
+import { Entity } from '@backstage/catalog-model';
+import { CatalogApi } from '@backstage/plugin-catalog-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { mockApis } from '@backstage/test-utils';
 import { screen, waitFor, within } from '@testing-library/react';
@@ -140,6 +142,71 @@ describe('ApplicationView', () => {
     ]) {
       expect(screen.getByText(title)).toBeInTheDocument();
     }
+  });
+
+  it('links the catalog Component that is the application', async () => {
+    const component = (name: string, annotation?: string): Entity => ({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name,
+        ...(annotation
+          ? { annotations: { 'brom.io/application': annotation } }
+          : {}),
+      },
+      spec: { type: 'service', lifecycle: 'production', owner: 'payments' },
+    });
+    const getEntities = jest.fn(async () => ({
+      items: [component('payments-api', 'payments-api')],
+    }));
+    // Only the call the card makes; any other would fail on undefined.
+    const catalog = { getEntities } as unknown as CatalogApi;
+    const catalogLinks = () =>
+      screen
+        .getAllByRole('link')
+        .map(link => link.getAttribute('href'))
+        .filter(href => href?.startsWith('/catalog/default/component/'));
+
+    // Registered without one: the Component carrying its annotation (BROM's catalog module
+    // creates it), asked for by kind and annotation.
+    const unlinked = await renderWithBrom(
+      <ApplicationView name="payments-api" />,
+      applicationApi(),
+      { catalog },
+    );
+    await waitFor(() =>
+      expect(catalogLinks()).toEqual([
+        '/catalog/default/component/payments-api',
+      ]),
+    );
+    expect(getEntities).toHaveBeenCalledWith(
+      expect.objectContaining({
+        filter: {
+          kind: 'component',
+          'metadata.annotations.brom.io/application': 'payments-api',
+        },
+      }),
+    );
+    unlinked.unmount();
+
+    // Registered with one: that Component, without asking the catalog.
+    getEntities.mockClear();
+    await renderWithBrom(
+      <ApplicationView name="payments-api" />,
+      applicationApi({
+        getApplication: jest.fn().mockResolvedValue(
+          application({
+            generation: 4,
+            entityRef: 'component:default/payments',
+          }),
+        ),
+      }),
+      { catalog },
+    );
+    await waitFor(() =>
+      expect(catalogLinks()).toEqual(['/catalog/default/component/payments']),
+    );
+    expect(getEntities).not.toHaveBeenCalled();
   });
 
   it('deletes the application with its generation and shows that it is being deleted', async () => {
