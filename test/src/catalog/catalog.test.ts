@@ -20,6 +20,7 @@ import {
   TEAM_B,
   userInfoFactory,
 } from '@internal/plugin-brom-backend/testUtils';
+import { databaseHandles } from '../databaseHandles';
 import { pollUntil } from '../process';
 
 /*
@@ -47,6 +48,7 @@ spec:
 
 let server: any;
 let stop: () => Promise<void>;
+const databases = databaseHandles(['catalog', 'brom']);
 
 beforeAll(async () => {
   const backend = await startTestBackend({
@@ -55,6 +57,7 @@ beforeAll(async () => {
       catalogModuleBrom,
       bromPlugin,
       bromModuleMemberships,
+      ...databases.modules,
       permissionPlugin,
       bromPermissionPolicyModule,
       schedulerServiceFactory,
@@ -81,6 +84,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stop?.();
+  await databases.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
 

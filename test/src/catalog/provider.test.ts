@@ -21,6 +21,7 @@ import {
   userInfoFactory,
 } from '@internal/plugin-brom-backend/testUtils';
 import { BromEntityProvider } from '@internal/plugin-catalog-backend-module-brom';
+import { databaseHandles } from '../databaseHandles';
 import { pollUntil } from '../process';
 import request from 'supertest';
 
@@ -68,10 +69,13 @@ function bromCalls(): string[] {
   );
 }
 
+const databases = databaseHandles(['brom']);
+
 beforeAll(async () => {
   const backend = await startTestBackend({
     features: [
       bromPlugin,
+      ...databases.modules,
       catalogStandIn,
       permissionPlugin,
       bromPermissionPolicyModule,
@@ -100,6 +104,7 @@ beforeAll(async () => {
 afterAll(async () => {
   fetchSpy.mockRestore();
   await stop?.();
+  await databases.destroy();
 });
 
 async function brom(
