@@ -39,7 +39,7 @@ export interface RenderOptions {
   permission?: PermissionApi;
   /** Backstage signals, e.g. a {@link TestSignals}; none by default. */
   signals?: SignalApi;
-  /** The catalog, e.g. `catalogApiMock({ entities })`; none by default. */
+  /** The catalog: a stand-in with the methods the component calls; none by default. */
   catalog?: CatalogApi;
 }
 
@@ -50,10 +50,7 @@ type JsonObject = Parameters<Parameters<SignalApi['subscribe']>[1]>[0];
 export class TestSignals implements SignalApi {
   readonly #subscribers = new Map<string, Set<(message: JsonObject) => void>>();
 
-  subscribe<T extends JsonObject>(
-    channel: string,
-    onMessage: (message: T) => void,
-  ) {
+  subscribe<T extends JsonObject>(channel: string, onMessage: (message: T) => void) {
     const set = this.#subscribers.get(channel) ?? new Set();
     this.#subscribers.set(channel, set);
     const listener = onMessage as (message: JsonObject) => void;
@@ -63,8 +60,7 @@ export class TestSignals implements SignalApi {
 
   emit(channel: string, message: JsonObject) {
     act(() => {
-      for (const listener of this.#subscribers.get(channel) ?? [])
-        listener(message);
+      for (const listener of this.#subscribers.get(channel) ?? []) listener(message);
     });
   }
 }
