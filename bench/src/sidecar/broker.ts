@@ -16,14 +16,17 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { routingKeyPatternsToBrokerRegex } from '@internal/brom-authz-snapshot';
+import {
+  applicationObjectNames,
+  nativePermissions,
+} from '@internal/plugin-brom-backend/testUtils';
 import { RabbitNode } from '@internal/brom-test';
 import type { SidecarBuild } from '@internal/brom-sidecar';
 import amqp, { ChannelModel, ConfirmChannel } from 'amqplib';
 import { Spread, clearlyBelow, spread } from '../stats';
 import { ServerUnderTest, startFloor, startSidecarProcess } from './processes';
 import { SnapshotPortal } from './SnapshotPortal';
-import { BENCH_VHOST, REALISTIC_SHAPE, buildPolicy } from './workload';
+import { BENCH_VHOST, PREFIX, REALISTIC_SHAPE, buildPolicy } from './workload';
 
 export const BROKER_VARIANTS = [
   'sidecar',
@@ -316,18 +319,28 @@ function sleep(ms: number): Promise<void> {
 
 type Management = ReturnType<RabbitNode['managementClient']>;
 
+/**
+ * The vhost and topic permissions the reconciler writes in the native mode for the credential
+ * of `producer` (an application that only publishes), with `patterns` as its routing keys.
+ */
+function producerPermissions(producer: string, patterns: readonly string[]) {
+  return nativePermissions(
+    applicationObjectNames(PREFIX, producer),
+    [...patterns],
+    false,
+  );
+}
+
 /** The producer's topic permission, as the reconciler writes it in the native mode. */
 async function putTopicWrite(
   management: Management,
   username: string,
-  publisher: Publisher,
+  producer: string,
   patterns: readonly string[],
 ): Promise<void> {
-  await management.putTopicPermissions(BENCH_VHOST, username, {
-    exchange: publisher.exchange,
-    write: routingKeyPatternsToBrokerRegex(patterns),
-    read: '(?!)',
-  });
+  for (const topic of producerPermissions(producer, patterns).topic) {
+    await management.putTopicPermissions(BENCH_VHOST, username, topic);
+  }
 }
 
 async function withManagement(
@@ -381,6 +394,9 @@ export async function measureBroker(
     username: 'bench-internal-same',
     password: randomBytes(24).toString('base64url'),
   };
+  const internalUsers: Partial<
+    Record<BrokerVariant, { username: string; password: string }>
+  > = { internal: internalUser, internalSame: internalSameUser };
   const description = `${producer.exchange} (topic), keys ${head}.<n>.${tail} against the pattern ${pattern} among ${producer.patterns.length} of the producer's; snapshot of ${policy.snapshot.applications.length} applications`;
   log(`Broker: ${description}`);
 
@@ -417,9 +433,9 @@ export async function measureBroker(
         write: '.*',
         read: '',
       });
-      // What the reconciler writes for the producer's credential in the native mode (see
-      // nativePermissions in the backend's reconciler/core/topology.ts). The internal backend
-      // refuses every password of the user, so in the live variants the sidecar still decides.
+      // What the reconciler writes for the producer's credential in the native mode (its own
+      // nativePermissions, below). The internal backend refuses every password of the user,
+      // so in the live variants the sidecar still decides.
       await management.putUser(publisher.username, {
         password_hash: '',
         tags: '',
@@ -427,15 +443,17 @@ export async function measureBroker(
       await management.putUser(internalSameUser.username, {
         password: internalSameUser.password,
       });
+      // The topic permission first, as the reconciler orders them (decision 0017).
+      const { configure, write, read } = producerPermissions(
+        producer.name,
+        producer.patterns,
+      );
       for (const user of [publisher.username, internalSameUser.username]) {
-        await putTopicWrite(management, user, publisher, producer.patterns);
+        await putTopicWrite(management, user, producer.name, producer.patterns);
         await management.putPermissions(BENCH_VHOST, user, {
-          configure: '',
-          write: `^${publisher.exchange.replace(
-            /[\\^$.|?*+()[\]{}]/g,
-            '\\$&',
-          )}\\z`,
-          read: '',
+          configure,
+          write,
+          read,
         });
       }
     } finally {
@@ -474,7 +492,7 @@ export async function measureBroker(
           // seen, so its cost grows with the producer's patterns: this variant shows the floor
           // of the native mode, a producer with only the one pattern it publishes to.
           await withManagement(node, m =>
-            putTopicWrite(m, publisher.username, publisher, [pattern]),
+            putTopicWrite(m, publisher.username, producer.name, [pattern]),
           );
         }
         if (variant === 'sidecar' || native) {
@@ -494,10 +512,7 @@ export async function measureBroker(
           server = await startFloor(node.ports.auth);
         }
         try {
-          const credentials =
-            { internal: internalUser, internalSame: internalSameUser }[
-              variant as string
-            ] ?? publisher;
+          const credentials = internalUsers[variant] ?? publisher;
           const url = node.amqpUrl(
             BENCH_VHOST,
             credentials.username,
@@ -544,7 +559,7 @@ export async function measureBroker(
               putTopicWrite(
                 m,
                 publisher.username,
-                publisher,
+                producer.name,
                 producer.patterns,
               ),
             );

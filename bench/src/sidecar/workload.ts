@@ -20,7 +20,7 @@ import { seeded } from '@internal/brom-sidecar/testUtils';
  */
 
 export const BENCH_VHOST = 'brom';
-const PREFIX = 'brom.';
+export const PREFIX = 'brom.';
 
 export interface SnapshotShape {
   applications: number;

@@ -6,7 +6,11 @@ export * from './backend';
 export * from './client';
 
 // The plugin's internals, assembled by benchmarks the way plugin.ts assembles them.
-export { desiredTopology } from '../reconciler/core/topology';
+export {
+  desiredTopology,
+  nativePermissions,
+} from '../reconciler/core/topology';
+export { applicationObjectNames } from '../reconciler/core/naming';
 export type { TopologyOptions } from '../reconciler/core/types';
 export type { Actor } from '../service/Actor';
 export { createPortalServices } from '../service/createPortalServices';
