@@ -145,20 +145,17 @@ describe('ApplicationView', () => {
   });
 
   it('links the catalog Component that is the application', async () => {
-    const component = (name: string, annotation?: string): Entity => ({
+    // The Component BROM's catalog module creates for an application without one.
+    const generated: Entity = {
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Component',
       metadata: {
-        name,
-        ...(annotation
-          ? { annotations: { 'brom.io/application': annotation } }
-          : {}),
+        name: 'payments-api',
+        annotations: { 'brom.io/application': 'payments-api' },
       },
       spec: { type: 'service', lifecycle: 'production', owner: 'payments' },
-    });
-    const getEntities = jest.fn(async () => ({
-      items: [component('payments-api', 'payments-api')],
-    }));
+    };
+    const getEntities = jest.fn(async () => ({ items: [generated] }));
     // Only the call the card makes; any other would fail on undefined.
     const catalog = { getEntities } as unknown as CatalogApi;
     const catalogLinks = () =>
